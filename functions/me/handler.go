@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/settings"
+)
+
+// settingsStore is what the handler needs of settings.Store.
+type settingsStore interface {
+	Get(ctx context.Context, sub string) (settings.Settings, error)
+	Put(ctx context.Context, sub string, s settings.Settings, ifVersion int64, now time.Time) (settings.Settings, error)
+}
+
+var _ settingsStore = (*settings.Store)(nil)
+
+type handler struct {
+	settings settingsStore
+	base     *app.Base
+}
+
+func (h *handler) router() *httpapi.Router {
+	r := httpapi.NewRouter("me", h.base.Log)
+	r.HandleAuthed("GET /me", h.me)
+	r.HandleAuthed("GET /me/settings", h.getSettings)
+	r.HandleAuthed("PUT /me/settings", h.putSettings)
+	return r
+}
+
+// Me is the caller as the token describes them.
+type Me struct {
+	Subject    string    `json:"sub"`
+	Username   string    `json:"username"`
+	Groups     []string  `json:"groups"`
+	Department string    `json:"department,omitempty"`
+	Level      string    `json:"level,omitempty"`
+	ClientID   string    `json:"clientId"`
+	AuthTime   time.Time `json:"authTime"`
+}
+
+func (h *handler) me(_ context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	groups := id.Groups
+	if groups == nil {
+		groups = []string{}
+	}
+	return httpapi.JSON(http.StatusOK, Me{Subject: id.Subject, Username: id.Username, Groups: groups,
+		Department: id.Department, Level: id.Level, ClientID: id.ClientID, AuthTime: id.AuthTime})
+}
+
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+func withETag(res httpapi.Response, version int64) httpapi.Response {
+	res.Headers["ETag"] = etag(version)
+	return res
+}
+
+func (h *handler) getSettings(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	s, err := h.settings.Get(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := httpapi.JSON(http.StatusOK, s)
+	return withETag(res, s.Version), err
+}
+
+type settingsInput struct {
+	TimeZone string `json:"timeZone"`
+	Locale   string `json:"locale"`
+}
+
+// putSettings replaces the settings. It needs If-Match with the ETag the
+// client read (428 without it); a stale one is refused with 409.
+func (h *handler) putSettings(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in settingsInput
+	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	match := strings.TrimSpace(httpapi.Header(req, "If-Match"))
+	if match == "" {
+		return httpapi.Response{}, problem.New(problem.KindPreconditionRequired, "if_match_required",
+			"Передайте заголовок If-Match со значением ETag, полученным при чтении настроек")
+	}
+	version, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(match, "W/"), `"`), 10, 64)
+	if err != nil || version < 0 {
+		return httpapi.Response{}, problem.BadRequest("if_match_invalid", "Заголовок If-Match не похож на ETag настроек")
+	}
+	s, err := h.settings.Put(ctx, id.Subject, settings.Settings{TimeZone: in.TimeZone, Locale: in.Locale}, version, h.base.Clock.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := httpapi.JSON(http.StatusOK, s)
+	return withETag(res, s.Version), err
+}

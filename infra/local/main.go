@@ -1,0 +1,62 @@
+// Command local runs Kabinet's whole API on this machine with no AWS account
+// and no Docker: `make run` starts it. Ctrl-C stops every child process.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/kabinet/kabinet/infra/local/stack"
+	"github.com/kabinet/kabinet/infra/local/template"
+)
+
+func main() {
+	api := flag.String("api", "127.0.0.1:3000", "address of the API gateway")
+	dynamoAddr := flag.String("dynamodb", "127.0.0.1:4566", "address of the DynamoDB emulator")
+	s3Addr := flag.String("s3", "127.0.0.1:4567", "address of the S3 emulator")
+	snsAddr := flag.String("sns", "127.0.0.1:4568", "address of the SNS endpoint and its message log")
+	cognitoPort := flag.Int("cognito-port", 9229, "port of cognito-local")
+	sesPort := flag.Int("ses-port", 8005, "port of the SES emulator and its mail viewer")
+	maxInstances := flag.Int("max-instances", 8, "most concurrent instances of one function")
+	quiet := flag.Bool("quiet", false, "do not print the functions' logs")
+	flag.Parse()
+
+	root, err := template.FindRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := stack.Options{Root: root, APIAddr: *api, DynamoAddr: *dynamoAddr, S3Addr: *s3Addr, SNSAddr: *snsAddr,
+		CognitoPort: *cognitoPort, SESPort: *sesPort, MaxInstances: *maxInstances, Version: version(root),
+		Log: os.Stderr, Seed: true, Schedules: true}
+	if *quiet {
+		opts.Log = nil
+	}
+	st, err := stack.Start(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "local stack:", err)
+		os.Exit(1)
+	}
+	fmt.Print(st.Summary())
+	<-ctx.Done()
+	fmt.Fprintln(os.Stderr, "\nstopping...")
+	st.Close()
+}
+
+func version(root string) string {
+	cmd := exec.Command("git", "describe", "--always", "--dirty")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "local"
+	}
+	return strings.TrimSpace(string(out))
+}

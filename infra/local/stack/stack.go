@@ -1,0 +1,354 @@
+// Package stack is Kabinet's local stack: emulators for DynamoDB (minidyn),
+// S3 (gofakes3), SNS (snsemu), Cognito (cognito-local) and SES
+// (aws-ses-v2-local); the resources of template.yaml created in them; every
+// function built and run as its real bootstrap binary through the Lambda
+// Runtime API; a gateway that plays API Gateway with its JWT authorizer; and
+// the template's schedules firing by themselves. `make run` and the
+// end-to-end tests both start it.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/kabinet/kabinet/infra/local/gateway"
+	"github.com/kabinet/kabinet/infra/local/lambdart"
+	"github.com/kabinet/kabinet/infra/local/snsemu"
+	"github.com/kabinet/kabinet/infra/local/template"
+	"github.com/kabinet/kabinet/shared/clock"
+)
+
+// Region is the region the local stack pretends to be in.
+const Region = "eu-central-1"
+
+// Options configure a stack. Zero ports mean "any free port".
+type Options struct {
+	// Root is the repository root (holding template.yaml).
+	Root string
+	// APIAddr is the gateway's address, e.g. "127.0.0.1:3000".
+	APIAddr                     string
+	DynamoAddr, S3Addr, SNSAddr string
+	CognitoPort, SESPort        int
+	MaxInstances                int
+	Version                     string
+	Clock                       clock.Clock
+	Log                         io.Writer
+	Seed                        bool
+	Schedules                   bool
+	// BuildDir receives the function binaries (default <Root>/.build/local).
+	BuildDir string
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	opts Options
+
+	APIURL, DynamoURL, S3URL, SNSURL, CognitoURL, SESURL string
+
+	Dynamo   *DynamoGuard
+	SNS      *snsemu.Server
+	Template *template.Template
+	Gateway  *gateway.Gateway
+	Pools    map[string]*lambdart.Pool
+	// Resources maps a logical id to its local physical id (table name,
+	// bucket name, pool id, client id, topic ARN, ...).
+	Resources map[string]string
+	// Issuer is the token issuer the authorizer accepts.
+	Issuer string
+	// Demo holds the seeded demo accounts.
+	Demo []DemoAccount
+
+	cfg     aws.Config
+	mu      sync.Mutex
+	closers []func()
+	log     *slog.Logger
+}
+
+func (s *Stack) onClose(f func()) {
+	s.mu.Lock()
+	s.closers = append(s.closers, f)
+	s.mu.Unlock()
+}
+
+// Close stops everything the stack started, newest first.
+func (s *Stack) Close() {
+	s.mu.Lock()
+	cl := s.closers
+	s.closers = nil
+	s.mu.Unlock()
+	for i := len(cl) - 1; i >= 0; i-- {
+		cl[i]()
+	}
+}
+
+// AWSConfig is an SDK configuration with the stack's region and credentials;
+// clients built from it need the stack's endpoint as BaseEndpoint.
+func (s *Stack) AWSConfig() aws.Config { return s.cfg }
+
+// Start brings the stack up; on error everything started so far is stopped.
+func Start(ctx context.Context, opts Options) (st *Stack, err error) {
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	if opts.MaxInstances <= 0 {
+		opts.MaxInstances = 8
+	}
+	if opts.BuildDir == "" {
+		opts.BuildDir = filepath.Join(opts.Root, ".build", "local")
+	}
+	if opts.Version == "" {
+		opts.Version = "local"
+	}
+	s := &Stack{opts: opts, Pools: map[string]*lambdart.Pool{}, Resources: map[string]string{},
+		log: slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	s.cfg = aws.Config{Region: Region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		RetryMaxAttempts: 2}
+	if s.Template, err = template.Load(filepath.Join(opts.Root, "template.yaml")); err != nil {
+		return nil, err
+	}
+
+	// Build while the emulators start.
+	built := make(chan error, 1)
+	go func() { built <- s.build(ctx) }()
+
+	if err := s.startEmulators(ctx); err != nil {
+		return nil, err
+	}
+	s.log.Info("emulators up; creating resources from template.yaml")
+	if err := s.provision(ctx); err != nil {
+		return nil, fmt.Errorf("create resources from template.yaml: %w", err)
+	}
+	s.log.Info("resources created; waiting for the function build")
+	if err := <-built; err != nil {
+		return nil, err
+	}
+	if err := s.startFunctions(); err != nil {
+		return nil, err
+	}
+	if err := s.startGateway(); err != nil {
+		return nil, err
+	}
+	if opts.Seed {
+		s.log.Info("seeding demo data")
+		if err := s.seed(ctx); err != nil {
+			return nil, fmt.Errorf("seed demo data: %w", err)
+		}
+	}
+	if opts.Schedules {
+		s.startSchedules()
+	}
+	return s, nil
+}
+
+func (s *Stack) startEmulators(ctx context.Context) error {
+	ln, err := listen(s.opts.DynamoAddr)
+	if err != nil {
+		return fmt.Errorf("dynamodb emulator: %w", err)
+	}
+	s.Dynamo = newDynamoGuard()
+	s.DynamoURL = s.serve(ln, s.Dynamo)
+
+	if ln, err = listen(s.opts.S3Addr); err != nil {
+		return fmt.Errorf("s3 emulator: %w", err)
+	}
+	faker := gofakes3.New(s3mem.New(), gofakes3.WithTimeSkewLimit(0), gofakes3.WithInsecureCORS())
+	s.S3URL = s.serve(ln, faker.Server())
+
+	if ln, err = listen(s.opts.SNSAddr); err != nil {
+		return fmt.Errorf("sns endpoint: %w", err)
+	}
+	s.SNS = snsemu.New(Region)
+	s.SNSURL = s.serve(ln, s.SNS)
+
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Add(2)
+	go func() { defer wg.Done(); errs[0] = s.startCognito(ctx) }()
+	go func() { defer wg.Done(); errs[1] = s.startSES(ctx) }()
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (s *Stack) startCognito(ctx context.Context) error {
+	bin, err := s.nodeModule("cognito-local/lib/bin/start.js")
+	if err != nil {
+		return err
+	}
+	port, err := freePort(s.opts.CognitoPort)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "kabinet-cognito-")
+	if err != nil {
+		return err
+	}
+	s.onClose(func() { _ = os.RemoveAll(dir) })
+	s.CognitoURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := os.MkdirAll(filepath.Join(dir, ".cognito", "db"), 0o755); err != nil {
+		return err
+	}
+	// Plain usernames (not email-as-username) and an issuer on this address.
+	conf := fmt.Sprintf(`{"UserPoolDefaults":{"UsernameAttributes":[]},"TokenConfig":{"IssuerDomain":%q}}`, s.CognitoURL)
+	if err := os.WriteFile(filepath.Join(dir, ".cognito", "config.json"), []byte(conf), 0o600); err != nil {
+		return err
+	}
+	return s.startNode(ctx, "cognito", dir, []string{"HOST=127.0.0.1", fmt.Sprintf("PORT=%d", port)},
+		s.CognitoURL+"/health", bin)
+}
+
+// sesAccount makes the SES emulator answer GetAccount, which /health uses.
+const sesAccount = `{"DedicatedIpAutoWarmupEnabled":false,"Details":{"AdditionalContactEmailAddresses":[],"ContactLanguage":"EN","MailType":"TRANSACTIONAL","ReviewDetails":{"CaseId":"local","Status":"GRANTED"},"UseCaseDescription":"local","WebsiteURL":"http://localhost"},"EnforcementStatus":"HEALTHY","ProductionAccessEnabled":true,"SendingEnabled":true,"SendQuota":{"Max24HourSend":50000,"MaxSendRate":14,"SentLast24Hours":0},"SuppressionAttributes":{"SuppressedReasons":[]}}`
+
+func (s *Stack) startSES(ctx context.Context) error {
+	bin, err := s.nodeModule("aws-ses-v2-local/dist/cli.js")
+	if err != nil {
+		return err
+	}
+	port, err := freePort(s.opts.SESPort)
+	if err != nil {
+		return err
+	}
+	s.SESURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	return s.startNode(ctx, "ses", s.opts.Root, []string{"AWS_SES_ACCOUNT=" + sesAccount},
+		s.SESURL+"/health-check", bin, "--host", "127.0.0.1", "--port", fmt.Sprint(port))
+}
+
+// build compiles every function of the template into BuildDir/<name>, with
+// the flags the Lambda build uses (but for this machine's architecture).
+func (s *Stack) build(ctx context.Context) error {
+	if err := os.MkdirAll(s.opts.BuildDir, 0o755); err != nil {
+		return err
+	}
+	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-o", s.opts.BuildDir + string(os.PathSeparator)}
+	for _, fn := range s.Template.Functions {
+		args = append(args, "./"+fn.CodeURI)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = s.opts.Root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build functions: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// FunctionEnv is the environment a function's processes get: the template's
+// variables resolved against the local resources, plus the SDK settings that
+// point every client at the emulators.
+func (s *Stack) FunctionEnv(fn template.Function) (map[string]string, error) {
+	env, err := s.Template.Environment(fn, s.resolver())
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range map[string]string{
+		"AWS_REGION": Region, "AWS_DEFAULT_REGION": Region,
+		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+		"AWS_ENDPOINT_URL_DYNAMODB":                  s.DynamoURL,
+		"AWS_ENDPOINT_URL_S3":                        s.S3URL,
+		"AWS_ENDPOINT_URL_SNS":                       s.SNSURL,
+		"AWS_ENDPOINT_URL_SESV2":                     s.SESURL,
+		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": s.CognitoURL,
+		"AWS_EC2_METADATA_DISABLED":                  "true",
+	} {
+		env[k] = v
+	}
+	return env, nil
+}
+
+func (s *Stack) startFunctions() error {
+	for _, fn := range s.Template.Functions {
+		env, err := s.FunctionEnv(fn)
+		if err != nil {
+			return err
+		}
+		timeout := fn.Timeout
+		if timeout == 0 {
+			timeout = s.Template.Globals.Timeout
+		}
+		pool := &lambdart.Pool{
+			Name: fn.LogicalID, Binary: filepath.Join(s.opts.BuildDir, fn.Name), Env: lambdart.Environ(env),
+			Max: s.opts.MaxInstances, Timeout: time.Duration(timeout) * time.Second,
+			Log: &prefixWriter{prefix: "[" + fn.Name + "] ", w: s.opts.Log},
+		}
+		s.Pools[fn.Name] = pool
+		s.onClose(pool.Close)
+	}
+	return nil
+}
+
+func (s *Stack) startGateway() error {
+	var rs []*gateway.Route
+	for _, fn := range s.Template.Functions {
+		for _, r := range fn.Routes {
+			rs = append(rs, &gateway.Route{Method: r.Method, Path: r.Path, Public: r.Public, Function: s.Pools[fn.Name]})
+		}
+	}
+	auth := &gateway.Authorizer{
+		Issuer:   s.Issuer,
+		JWKSURL:  s.Issuer + "/.well-known/jwks.json",
+		Audience: []string{s.Resources["UserPoolClient"]},
+		Clock:    s.opts.Clock,
+	}
+	s.Gateway = gateway.New(rs, auth, s.opts.Clock, s.log)
+	ln, err := listen(s.opts.APIAddr)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	s.APIURL = s.serve(ln, s.Gateway)
+	return nil
+}
+
+// Routes lists the gateway's route keys, sorted.
+func (s *Stack) Routes() []string {
+	var out []string
+	for _, fn := range s.Template.Functions {
+		for _, r := range fn.Routes {
+			out = append(out, template.Route{Method: r.Method, Path: r.Path}.Key())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Summary is what `make run` prints.
+func (s *Stack) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nKabinet local stack is up.\n\n")
+	fmt.Fprintf(&b, "  API (HTTP API, payload 2.0)   %s   e.g. %s/health\n", s.APIURL, s.APIURL)
+	fmt.Fprintf(&b, "  Mail viewer (SES)             %s\n", s.SESURL)
+	fmt.Fprintf(&b, "  SMS and push log (SNS)        %s   (JSON: %s/messages)\n", s.SNSURL, s.SNSURL)
+	fmt.Fprintf(&b, "  Cognito (cognito-local)       %s   user pool %s, app client %s\n", s.CognitoURL, s.Resources["UserPool"], s.Resources["UserPoolClient"])
+	fmt.Fprintf(&b, "  DynamoDB (minidyn)            %s   table %s\n", s.DynamoURL, s.Resources["Table"])
+	fmt.Fprintf(&b, "  S3 (gofakes3)                 %s   bucket %s\n", s.S3URL, s.Resources["Bucket"])
+	if len(s.Demo) > 0 {
+		fmt.Fprintf(&b, "\n  Demo accounts (sign in with USER_PASSWORD_AUTH on the app client):\n")
+		for _, d := range s.Demo {
+			fmt.Fprintf(&b, "    %-10s %-18s password %-18s %s\n", d.Role, d.Username, d.Password, d.Note)
+		}
+	}
+	fmt.Fprintf(&b, "\nPress Ctrl-C to stop everything.\n")
+	return b.String()
+}

@@ -1,0 +1,306 @@
+// Package template reads the parts of template.yaml that the local stack
+// needs: the functions with their environment, routes and schedules, the
+// table, the bucket, the user pool, its client and groups. The local stack
+// creates its resources from this, so the template stays the one description
+// of the system.
+package template
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Template is the parsed SAM template.
+type Template struct {
+	Parameters map[string]Parameter
+	Globals    FunctionProps
+	Resources  map[string]Resource
+	// Functions are the AWS::Serverless::Function resources, sorted by logical id.
+	Functions []Function
+}
+
+// Parameter is a template parameter.
+type Parameter struct {
+	Default string
+}
+
+// Resource is any resource, with its raw properties.
+type Resource struct {
+	Type       string
+	Properties *yaml.Node
+}
+
+// FunctionProps are function properties that Globals may also set.
+type FunctionProps struct {
+	Env        map[string]*yaml.Node
+	Timeout    int
+	MemorySize int
+}
+
+// Function is one Lambda function.
+type Function struct {
+	LogicalID string
+	// Name is the folder under functions/ (CodeUri), which is also the name
+	// the routes table uses.
+	Name      string
+	CodeURI   string
+	Env       map[string]*yaml.Node
+	Timeout   int
+	Routes    []Route
+	Schedules []Schedule
+}
+
+// Route is an HttpApi event.
+type Route struct {
+	Method string
+	Path   string
+	Public bool
+}
+
+// Key is the route key, "GET /health" or "$default".
+func (r Route) Key() string {
+	if r.Path == "$default" {
+		return "$default"
+	}
+	return r.Method + " " + r.Path
+}
+
+// Schedule is a ScheduleV2 or Schedule event.
+type Schedule struct {
+	Name       string
+	Expression string
+}
+
+// Load reads and parses a template file.
+func Load(path string) (*Template, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(b)
+}
+
+// FindRoot walks up from the working directory to the folder holding template.yaml.
+func FindRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "template.yaml")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("template.yaml not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Parse parses template text.
+func Parse(b []byte) (*Template, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("parse template: %w", err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, fmt.Errorf("parse template: not a YAML document")
+	}
+	root := doc.Content[0]
+	t := &Template{Parameters: map[string]Parameter{}, Resources: map[string]Resource{}}
+	each(Get(root, "Parameters"), func(name string, p *yaml.Node) {
+		t.Parameters[name] = Parameter{Default: Str(p, "Default")}
+	})
+	if g := Get(root, "Globals", "Function"); g != nil {
+		t.Globals = functionProps(g)
+	}
+	var err error
+	each(Get(root, "Resources"), func(id string, r *yaml.Node) {
+		res := Resource{Type: Str(r, "Type"), Properties: Get(r, "Properties")}
+		t.Resources[id] = res
+		if res.Type != "AWS::Serverless::Function" || err != nil {
+			return
+		}
+		var fn Function
+		if fn, err = parseFunction(id, res.Properties); err == nil {
+			t.Functions = append(t.Functions, fn)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(t.Functions, func(i, j int) bool { return t.Functions[i].LogicalID < t.Functions[j].LogicalID })
+	return t, nil
+}
+
+// each calls f for every key of a mapping node.
+func each(n *yaml.Node, f func(key string, value *yaml.Node)) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		f(n.Content[i].Value, n.Content[i+1])
+	}
+}
+
+// Get returns the child of a mapping node by key, or nil.
+func Get(n *yaml.Node, path ...string) *yaml.Node {
+	for _, key := range path {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+// Str returns the scalar at a path, or "".
+func Str(n *yaml.Node, path ...string) string {
+	if v := Get(n, path...); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
+}
+
+func functionProps(n *yaml.Node) FunctionProps {
+	p := FunctionProps{Env: map[string]*yaml.Node{}}
+	if vars := Get(n, "Environment", "Variables"); vars != nil {
+		for i := 0; i+1 < len(vars.Content); i += 2 {
+			p.Env[vars.Content[i].Value] = vars.Content[i+1]
+		}
+	}
+	fmt.Sscan(Str(n, "Timeout"), &p.Timeout)
+	fmt.Sscan(Str(n, "MemorySize"), &p.MemorySize)
+	return p
+}
+
+func parseFunction(id string, props *yaml.Node) (Function, error) {
+	fp := functionProps(props)
+	codeURI := strings.TrimSuffix(Str(props, "CodeUri"), "/")
+	fn := Function{LogicalID: id, CodeURI: codeURI, Name: filepath.Base(codeURI), Env: fp.Env, Timeout: fp.Timeout}
+	if codeURI == "" {
+		return fn, fmt.Errorf("function %s has no CodeUri", id)
+	}
+	events := Get(props, "Events")
+	if events == nil {
+		return fn, nil
+	}
+	for i := 0; i+1 < len(events.Content); i += 2 {
+		name, ev := events.Content[i].Value, events.Content[i+1]
+		p := Get(ev, "Properties")
+		switch Str(ev, "Type") {
+		case "HttpApi":
+			fn.Routes = append(fn.Routes, Route{
+				Method: strings.ToUpper(Str(p, "Method")),
+				Path:   Str(p, "Path"),
+				Public: Str(p, "Auth", "Authorizer") == "NONE",
+			})
+		case "ScheduleV2", "Schedule":
+			expr := Str(p, "ScheduleExpression")
+			if expr == "" {
+				expr = Str(p, "Schedule")
+			}
+			fn.Schedules = append(fn.Schedules, Schedule{Name: name, Expression: expr})
+		}
+	}
+	return fn, nil
+}
+
+// Resolver turns intrinsic functions into values for the local stack.
+type Resolver struct {
+	// Refs maps a logical id or parameter name to its !Ref value.
+	Refs map[string]string
+	// Attrs maps "LogicalId.Attribute" to its !GetAtt value.
+	Attrs map[string]string
+}
+
+// Resolve evaluates a scalar or the intrinsics !Ref, !GetAtt, !Sub and !Join.
+func (r Resolver) Resolve(n *yaml.Node) (string, error) {
+	switch n.Tag {
+	case "!Ref":
+		v, ok := r.Refs[n.Value]
+		if !ok {
+			return "", fmt.Errorf("!Ref %s: unknown", n.Value)
+		}
+		return v, nil
+	case "!GetAtt":
+		v, ok := r.Attrs[n.Value]
+		if !ok {
+			return "", fmt.Errorf("!GetAtt %s: unknown", n.Value)
+		}
+		return v, nil
+	case "!Sub":
+		s := n.Value
+		var err error
+		out := os.Expand(strings.ReplaceAll(s, "${!", "\x00"), func(k string) string {
+			if strings.Contains(k, ".") {
+				if v, ok := r.Attrs[k]; ok {
+					return v
+				}
+			} else if v, ok := r.Refs[k]; ok {
+				return v
+			}
+			err = fmt.Errorf("!Sub %s: unknown ${%s}", s, k)
+			return ""
+		})
+		return strings.ReplaceAll(out, "\x00", "${"), err
+	case "!Join":
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
+			return "", fmt.Errorf("!Join: want [sep, [items]]")
+		}
+		var parts []string
+		for _, item := range n.Content[1].Content {
+			v, err := r.Resolve(item)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, v)
+		}
+		return strings.Join(parts, n.Content[0].Value), nil
+	}
+	if n.Kind != yaml.ScalarNode {
+		return "", fmt.Errorf("line %d: unsupported value (tag %s)", n.Line, n.Tag)
+	}
+	return n.Value, nil
+}
+
+// Environment returns a function's resolved environment: Globals first, then
+// the function's own variables.
+func (t *Template) Environment(fn Function, r Resolver) (map[string]string, error) {
+	env := map[string]string{}
+	for _, src := range []map[string]*yaml.Node{t.Globals.Env, fn.Env} {
+		for k, n := range src {
+			v, err := r.Resolve(n)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", fn.LogicalID, k, err)
+			}
+			env[k] = v
+		}
+	}
+	return env, nil
+}
+
+// OfType returns the logical ids of resources of a type, sorted.
+func (t *Template) OfType(typ string) []string {
+	var ids []string
+	for id, r := range t.Resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,237 @@
+// Package cognito wraps the Cognito user pool: sign-in, refresh, revocation
+// and the administrative calls the features need. SDK errors are translated
+// into application errors here, so that no caller can tell a wrong password
+// from an unknown user (both are 401) and no Cognito text reaches a client.
+package cognito
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// API is the part of the Cognito client Kabinet uses.
+type API interface {
+	DescribeUserPool(context.Context, *cip.DescribeUserPoolInput, ...func(*cip.Options)) (*cip.DescribeUserPoolOutput, error)
+	InitiateAuth(context.Context, *cip.InitiateAuthInput, ...func(*cip.Options)) (*cip.InitiateAuthOutput, error)
+	RespondToAuthChallenge(context.Context, *cip.RespondToAuthChallengeInput, ...func(*cip.Options)) (*cip.RespondToAuthChallengeOutput, error)
+	RevokeToken(context.Context, *cip.RevokeTokenInput, ...func(*cip.Options)) (*cip.RevokeTokenOutput, error)
+	AdminCreateUser(context.Context, *cip.AdminCreateUserInput, ...func(*cip.Options)) (*cip.AdminCreateUserOutput, error)
+	AdminSetUserPassword(context.Context, *cip.AdminSetUserPasswordInput, ...func(*cip.Options)) (*cip.AdminSetUserPasswordOutput, error)
+	AdminAddUserToGroup(context.Context, *cip.AdminAddUserToGroupInput, ...func(*cip.Options)) (*cip.AdminAddUserToGroupOutput, error)
+	AdminGetUser(context.Context, *cip.AdminGetUserInput, ...func(*cip.Options)) (*cip.AdminGetUserOutput, error)
+	AdminUpdateUserAttributes(context.Context, *cip.AdminUpdateUserAttributesInput, ...func(*cip.Options)) (*cip.AdminUpdateUserAttributesOutput, error)
+	AdminDisableUser(context.Context, *cip.AdminDisableUserInput, ...func(*cip.Options)) (*cip.AdminDisableUserOutput, error)
+	AdminEnableUser(context.Context, *cip.AdminEnableUserInput, ...func(*cip.Options)) (*cip.AdminEnableUserOutput, error)
+}
+
+var _ API = (*cip.Client)(nil)
+
+// Pool is one user pool and its app client.
+type Pool struct {
+	api      API
+	poolID   string
+	clientID string
+}
+
+// New returns a pool wrapper.
+func New(api API, poolID, clientID string) *Pool {
+	return &Pool{api: api, poolID: poolID, clientID: clientID}
+}
+
+// Ping checks that the user pool answers.
+func (p *Pool) Ping(ctx context.Context) error {
+	_, err := p.api.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(p.poolID)})
+	return err
+}
+
+// Tokens are what a completed sign-in returns.
+type Tokens struct {
+	AccessToken  string `json:"accessToken"`
+	IDToken      string `json:"idToken"`
+	RefreshToken string `json:"refreshToken,omitempty"`
+	ExpiresIn    int32  `json:"expiresIn"`
+}
+
+// Challenge is an unfinished sign-in (MFA, new password).
+type Challenge struct {
+	Name    string
+	Session string
+}
+
+// SignInResult holds either tokens or a challenge.
+type SignInResult struct {
+	Tokens    *Tokens
+	Challenge *Challenge
+}
+
+func result(ar *types.AuthenticationResultType, name types.ChallengeNameType, session *string) SignInResult {
+	if ar != nil {
+		return SignInResult{Tokens: &Tokens{AccessToken: aws.ToString(ar.AccessToken), IDToken: aws.ToString(ar.IdToken),
+			RefreshToken: aws.ToString(ar.RefreshToken), ExpiresIn: ar.ExpiresIn}}
+	}
+	return SignInResult{Challenge: &Challenge{Name: string(name), Session: aws.ToString(session)}}
+}
+
+// SignIn checks a username and password (USER_PASSWORD_AUTH). Wrong
+// credentials and unknown users are the same 401.
+func (p *Pool) SignIn(ctx context.Context, username, password string) (SignInResult, error) {
+	out, err := p.api.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		ClientId: aws.String(p.clientID), AuthParameters: map[string]string{"USERNAME": username, "PASSWORD": password}})
+	if err != nil {
+		return SignInResult{}, translate("sign in", err)
+	}
+	return result(out.AuthenticationResult, out.ChallengeName, out.Session), nil
+}
+
+// RespondMFA answers an SMS_MFA or SOFTWARE_TOKEN_MFA challenge.
+func (p *Pool) RespondMFA(ctx context.Context, username string, ch Challenge, code string) (SignInResult, error) {
+	key := "SMS_MFA_CODE"
+	if ch.Name == string(types.ChallengeNameTypeSoftwareTokenMfa) {
+		key = "SOFTWARE_TOKEN_MFA_CODE"
+	}
+	out, err := p.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(p.clientID),
+		ChallengeName: types.ChallengeNameType(ch.Name), Session: aws.String(ch.Session),
+		ChallengeResponses: map[string]string{"USERNAME": username, key: code}})
+	if err != nil {
+		return SignInResult{}, translate("respond to MFA", err)
+	}
+	return result(out.AuthenticationResult, out.ChallengeName, out.Session), nil
+}
+
+// Refresh exchanges a refresh token for new access and id tokens.
+func (p *Pool) Refresh(ctx context.Context, refreshToken string) (Tokens, error) {
+	out, err := p.api.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		ClientId: aws.String(p.clientID), AuthParameters: map[string]string{"REFRESH_TOKEN": refreshToken}})
+	if err != nil {
+		return Tokens{}, translate("refresh", err)
+	}
+	if out.AuthenticationResult == nil {
+		return Tokens{}, problem.Unauthenticated("")
+	}
+	r := result(out.AuthenticationResult, "", nil)
+	return *r.Tokens, nil
+}
+
+// Revoke revokes a refresh token and the access tokens issued from it.
+func (p *Pool) Revoke(ctx context.Context, refreshToken string) error {
+	_, err := p.api.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: aws.String(p.clientID), Token: aws.String(refreshToken)})
+	return translate("revoke", err)
+}
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Username   string
+	Password   string
+	Attributes map[string]string
+}
+
+// CreateUser creates a confirmed user with a permanent password and returns
+// its sub. An existing username is a Conflict.
+func (p *Pool) CreateUser(ctx context.Context, u NewUser) (string, error) {
+	in := &cip.AdminCreateUserInput{UserPoolId: aws.String(p.poolID), Username: aws.String(u.Username),
+		MessageAction: types.MessageActionTypeSuppress, TemporaryPassword: aws.String(u.Password)}
+	for k, v := range u.Attributes {
+		in.UserAttributes = append(in.UserAttributes, types.AttributeType{Name: aws.String(k), Value: aws.String(v)})
+	}
+	out, err := p.api.AdminCreateUser(ctx, in)
+	if err != nil {
+		return "", translate("create user", err)
+	}
+	if _, err := p.api.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(p.poolID),
+		Username: aws.String(u.Username), Password: aws.String(u.Password), Permanent: true}); err != nil {
+		return "", translate("set password", err)
+	}
+	for _, a := range out.User.Attributes {
+		if aws.ToString(a.Name) == "sub" {
+			return aws.ToString(a.Value), nil
+		}
+	}
+	return "", errors.New("create user: no sub in the answer")
+}
+
+// AddToGroup puts a user in a group (officers, support).
+func (p *Pool) AddToGroup(ctx context.Context, username, group string) error {
+	_, err := p.api.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: aws.String(p.poolID),
+		Username: aws.String(username), GroupName: aws.String(group)})
+	return translate("add to group", err)
+}
+
+// Attributes returns a user's attributes; an unknown user is NotFound.
+func (p *Pool) Attributes(ctx context.Context, username string) (map[string]string, error) {
+	out, err := p.api.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(p.poolID), Username: aws.String(username)})
+	if err != nil {
+		return nil, translate("get user", err)
+	}
+	attrs := make(map[string]string, len(out.UserAttributes))
+	for _, a := range out.UserAttributes {
+		attrs[aws.ToString(a.Name)] = aws.ToString(a.Value)
+	}
+	return attrs, nil
+}
+
+// SetAttributes changes user attributes (e.g. custom:level).
+func (p *Pool) SetAttributes(ctx context.Context, username string, attrs map[string]string) error {
+	in := &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(p.poolID), Username: aws.String(username)}
+	for k, v := range attrs {
+		in.UserAttributes = append(in.UserAttributes, types.AttributeType{Name: aws.String(k), Value: aws.String(v)})
+	}
+	_, err := p.api.AdminUpdateUserAttributes(ctx, in)
+	return translate("update attributes", err)
+}
+
+// SetEnabled enables or disables sign-in for a user.
+func (p *Pool) SetEnabled(ctx context.Context, username string, enabled bool) error {
+	var err error
+	if enabled {
+		_, err = p.api.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(p.poolID), Username: aws.String(username)})
+	} else {
+		_, err = p.api.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(p.poolID), Username: aws.String(username)})
+	}
+	return translate("enable user", err)
+}
+
+// translate maps Cognito errors to application errors.
+func translate(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	wrapped := fmt.Errorf("cognito %s: %w", op, err)
+	var (
+		notAuth  *types.NotAuthorizedException
+		badPass  *types.InvalidPasswordException
+		noUser   *types.UserNotFoundException
+		badCode  *types.CodeMismatchException
+		expired  *types.ExpiredCodeException
+		exists   *types.UsernameExistsException
+		alias    *types.AliasExistsException
+		tooMany  *types.TooManyRequestsException
+		limit    *types.LimitExceededException
+		tooFail  *types.TooManyFailedAttemptsException
+		badParam *types.InvalidParameterException
+	)
+	switch {
+	case errors.As(err, &notAuth), errors.As(err, &noUser), errors.As(err, &badCode), errors.As(err, &expired):
+		// cognito-local says InvalidPasswordException for a wrong password
+		// at sign-in; in Cognito it means a password breaking the policy.
+		return problem.Wrap(wrapped, problem.KindUnauthenticated, "invalid_credentials", "Неверные данные для входа")
+	case errors.As(err, &badPass):
+		if op == "sign in" {
+			return problem.Wrap(wrapped, problem.KindUnauthenticated, "invalid_credentials", "Неверные данные для входа")
+		}
+		return problem.Wrap(wrapped, problem.KindInvalid, "password_policy", "Пароль не соответствует требованиям")
+	case errors.As(err, &exists), errors.As(err, &alias):
+		return problem.Wrap(wrapped, problem.KindConflict, "account_exists", "Такая учётная запись уже есть")
+	case errors.As(err, &tooMany), errors.As(err, &limit), errors.As(err, &tooFail):
+		return problem.Wrap(wrapped, problem.KindTooManyRequests, "too_many_requests", "Слишком много попыток, повторите позже")
+	case errors.As(err, &badParam):
+		return problem.Wrap(wrapped, problem.KindBadRequest, "invalid_parameter", "Некорректные данные")
+	}
+	return wrapped
+}

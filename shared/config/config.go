@@ -1,0 +1,140 @@
+// Package config reads a function's settings from its environment. It is the
+// only package that reads environment variables; every name is a Var constant
+// below, so a test can check that template.yaml sets each one a function uses.
+//
+// AWS endpoints are not configured here: the SDK's standard settings
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>) point the same binary at AWS,
+// LocalStack or the embedded local stack.
+package config
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+)
+
+// Var is the name of an environment variable Kabinet reads.
+type Var string
+
+// The variables. Those a function reads must be set by template.yaml.
+const (
+	Stage             Var = "STAGE"
+	AppVersion        Var = "APP_VERSION"
+	LogLevel          Var = "LOG_LEVEL"
+	TableName         Var = "TABLE_NAME"
+	BucketName        Var = "BUCKET_NAME"
+	UserPoolID        Var = "USER_POOL_ID"
+	UserPoolClientID  Var = "USER_POOL_CLIENT_ID"
+	EmailFrom         Var = "EMAIL_FROM"
+	SESConfigSet      Var = "SES_CONFIGURATION_SET"
+	SMSSenderID       Var = "SMS_SENDER_ID"
+	NotificationTopic Var = "NOTIFICATION_TOPIC_ARN"
+	MaxBodyBytes      Var = "MAX_BODY_BYTES"
+	// ClockOffset shifts the process clock (a Go duration such as "26h"). Only
+	// the local stack sets it, so that tests can run a function in the future.
+	ClockOffset Var = "KABINET_CLOCK_OFFSET"
+)
+
+// Env reads variables from a lookup function and collects what is missing or
+// malformed, so that a cold start reports every problem at once.
+type Env struct {
+	lookup func(string) (string, bool)
+	errs   []string
+}
+
+// FromOS reads the process environment.
+func FromOS() *Env { return &Env{lookup: os.LookupEnv} }
+
+// FromMap reads a fixed map; for tests.
+func FromMap(m map[string]string) *Env {
+	return &Env{lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
+}
+
+// String returns a required, non-empty variable.
+func (e *Env) String(v Var) string {
+	s, ok := e.lookup(string(v))
+	s = strings.TrimSpace(s)
+	if !ok || s == "" {
+		e.errs = append(e.errs, string(v)+" is not set")
+	}
+	return s
+}
+
+// Optional returns a variable or def when it is unset or empty.
+func (e *Env) Optional(v Var, def string) string {
+	if s, ok := e.lookup(string(v)); ok && strings.TrimSpace(s) != "" {
+		return strings.TrimSpace(s)
+	}
+	return def
+}
+
+// Int returns an optional integer variable.
+func (e *Env) Int(v Var, def int) int {
+	s := e.Optional(v, "")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Sprintf("%s: not an integer", v))
+		return def
+	}
+	return n
+}
+
+// Duration returns an optional duration variable.
+func (e *Env) Duration(v Var, def time.Duration) time.Duration {
+	s := e.Optional(v, "")
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Sprintf("%s: not a duration", v))
+		return def
+	}
+	return d
+}
+
+// Err reports every missing or malformed variable read so far.
+func (e *Env) Err() error {
+	if len(e.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("configuration: %s", strings.Join(e.errs, "; "))
+}
+
+// Common holds the settings every function has.
+type Common struct {
+	Stage    string
+	Version  string
+	LogLevel string
+	// ClockOffset is zero outside the local stack.
+	ClockOffset time.Duration
+}
+
+// ReadCommon reads the settings every function has.
+func (e *Env) ReadCommon() Common {
+	return Common{
+		Stage:       e.Optional(Stage, "local"),
+		Version:     e.Optional(AppVersion, "dev"),
+		LogLevel:    e.Optional(LogLevel, "info"),
+		ClockOffset: e.Duration(ClockOffset, 0),
+	}
+}
+
+// AWS loads the SDK configuration once per cold start: region, credentials and
+// endpoint overrides all come from the SDK's standard environment settings.
+func AWS(ctx context.Context) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	return cfg, nil
+}

@@ -1,0 +1,92 @@
+// Package routes is the table of every HTTP route Kabinet serves: which
+// function serves it and whether it is public. template.yaml declares the same
+// routes (a test holds them equal), each function's router registers exactly
+// its own (a test per function), and the fallback function uses the table to
+// tell an unknown path (404) from a wrong method (405).
+package routes
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Route is one HTTP route.
+type Route struct {
+	Function string
+	Method   string
+	// Path uses API Gateway syntax: /documents/{id}, /files/{proxy+}.
+	Path string
+	// Public routes skip the JWT authorizer.
+	Public bool
+}
+
+// Key is the API Gateway route key, e.g. "GET /health", or "$default".
+func (r Route) Key() string {
+	if r.Path == Default {
+		return Default
+	}
+	return r.Method + " " + r.Path
+}
+
+// Default is API Gateway's catch-all route.
+const Default = "$default"
+
+// All lists every route. Later features add theirs here and in template.yaml.
+var All = []Route{
+	{Function: "fallback", Method: "ANY", Path: Default, Public: true},
+	{Function: "health", Method: "GET", Path: "/health", Public: true},
+	{Function: "me", Method: "GET", Path: "/me"},
+	{Function: "me", Method: "GET", Path: "/me/settings"},
+	{Function: "me", Method: "PUT", Path: "/me/settings"},
+}
+
+// ForFunction returns the routes a function serves.
+func ForFunction(fn string) []Route {
+	var out []Route
+	for _, r := range All {
+		if r.Function == fn {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+var paramRe = regexp.MustCompile(`\{[^}/]+\}`)
+
+// Pattern compiles an API Gateway path into a regexp; the greedy {name+}
+// matches the rest of the path.
+func Pattern(path string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	last := 0
+	for _, m := range paramRe.FindAllStringIndex(path, -1) {
+		b.WriteString(regexp.QuoteMeta(path[last:m[0]]))
+		if strings.HasSuffix(path[m[0]:m[1]], "+}") {
+			b.WriteString(".+")
+		} else {
+			b.WriteString("[^/]+")
+		}
+		last = m[1]
+	}
+	b.WriteString(regexp.QuoteMeta(path[last:]))
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// AllowedMethods returns the methods the table serves for a concrete path, so
+// that an unmatched request can be answered 405 with Allow rather than 404.
+func AllowedMethods(path string) []string {
+	seen := map[string]bool{}
+	for _, r := range All {
+		if r.Path != Default && Pattern(r.Path).MatchString(path) {
+			seen[r.Method] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for m := range seen {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
