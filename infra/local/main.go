@@ -24,6 +24,7 @@ func main() {
 	cognitoPort := flag.Int("cognito-port", 9229, "port of cognito-local")
 	sesPort := flag.Int("ses-port", 8005, "port of the SES emulator and its mail viewer")
 	maxInstances := flag.Int("max-instances", 8, "most concurrent instances of one function")
+	localstack := flag.String("localstack", "", "URL of a running LocalStack to use for DynamoDB, S3, SNS and SES")
 	quiet := flag.Bool("quiet", false, "do not print the functions' logs")
 	flag.Parse()
 
@@ -36,7 +37,7 @@ func main() {
 	defer stop()
 	opts := stack.Options{Root: root, APIAddr: *api, DynamoAddr: *dynamoAddr, S3Addr: *s3Addr, SNSAddr: *snsAddr,
 		CognitoPort: *cognitoPort, SESPort: *sesPort, MaxInstances: *maxInstances, Version: version(root),
-		Log: os.Stderr, Seed: true, Schedules: true}
+		Log: os.Stderr, Seed: true, Schedules: true, LocalStack: *localstack}
 	if *quiet {
 		opts.Log = nil
 	}

@@ -109,22 +109,26 @@ func encodeCursor(lek map[string]types.AttributeValue) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-var errCursor = problem.BadRequest("invalid_cursor", "Некорректный курсор страницы: начните список сначала")
+// errCursor is a new error each time: callers may add to a *problem.Error,
+// and a shared one would carry that into every later request.
+func errCursor() error {
+	return problem.BadRequest("invalid_cursor", "Некорректный курсор страницы: начните список сначала")
+}
 
 // decodeCursor accepts only a cursor that stays inside the requested
 // partition and range: a client cannot edit it into someone else's data,
 // because the partition comes from the server and is compared here.
 func decodeCursor(p Page, pkName, skName string) (map[string]types.AttributeValue, error) {
 	if len(p.Cursor) > 2048 {
-		return nil, errCursor
+		return nil, errCursor()
 	}
 	b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
 	if err != nil {
-		return nil, errCursor
+		return nil, errCursor()
 	}
 	var flat map[string]string
 	if err := json.Unmarshal(b, &flat); err != nil {
-		return nil, errCursor
+		return nil, errCursor()
 	}
 	want := []string{AttrPK, AttrSK}
 	if pkName != AttrPK {
@@ -137,13 +141,13 @@ func decodeCursor(p Page, pkName, skName string) (map[string]types.AttributeValu
 	sort.Strings(want)
 	sort.Strings(got)
 	if strings.Join(want, ",") != strings.Join(got, ",") {
-		return nil, errCursor
+		return nil, errCursor()
 	}
 	sk := flat[skName]
 	if flat[pkName] != p.Partition ||
 		(p.Prefix != "" && !strings.HasPrefix(sk, p.Prefix)) ||
 		(p.From != "" && p.To != "" && (sk < p.From || sk > p.To)) {
-		return nil, errCursor
+		return nil, errCursor()
 	}
 	out := make(map[string]types.AttributeValue, len(flat))
 	for k, v := range flat {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"reflect"
 	"strings"
 
 	"github.com/kabinet/kabinet/shared/problem"
@@ -62,8 +63,13 @@ func DecodeJSON(req *Request, maxBytes int, v any) error {
 		return problem.New(problem.KindTooLarge, "body_too_large",
 			fmt.Sprintf("Тело запроса больше допустимых %d байт", maxBytes))
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return problem.BadRequest("body_required", "Тело запроса пустое")
+	}
+	// A bare null would decode into nothing and leave v as it was.
+	if bytes.Equal(trimmed, []byte("null")) {
+		return problem.BadRequest("malformed_json", "Ожидается JSON-объект")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -84,7 +90,7 @@ func describeJSONError(err error) string {
 		return fmt.Sprintf("Некорректный JSON (позиция %d)", syn.Offset)
 	case errors.As(err, &typ):
 		if typ.Field != "" {
-			return fmt.Sprintf("Поле %q имеет неверный тип: ожидается %s", typ.Field, jsonKind(typ.Type.Kind().String()))
+			return fmt.Sprintf("Поле %q имеет неверный тип: ожидается %s", typ.Field, jsonKind(typ.Type.Kind()))
 		}
 		return "Ожидается JSON-объект"
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -95,15 +101,17 @@ func describeJSONError(err error) string {
 	return "Некорректный JSON"
 }
 
-func jsonKind(k string) string {
+func jsonKind(k reflect.Kind) string {
 	switch k {
-	case "string":
+	case reflect.String:
 		return "строка"
-	case "int", "int64", "int32", "uint", "uint64", "float64":
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
 		return "число"
-	case "bool":
+	case reflect.Bool:
 		return "логическое значение"
-	case "slice":
+	case reflect.Slice, reflect.Array:
 		return "массив"
 	}
 	return "объект"

@@ -90,13 +90,18 @@ var titleOf = map[int]string{
 }
 
 // StatusOf returns the HTTP status for an error.
-func StatusOf(err error) int { return statusOf[problem.KindOf(err)] }
+func StatusOf(err error) int {
+	if st, ok := statusOf[problem.KindOf(err)]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
 
 // ProblemResponse renders err as application/problem+json. Errors that are not
 // *problem.Error become a generic 500 whose text reveals nothing.
 func ProblemResponse(err error, requestID, path string) Response {
 	pe, ok := problem.As(err)
-	if !ok || pe.Kind == problem.KindInternal {
+	if !ok || pe.Kind == problem.KindInternal || statusOf[pe.Kind] == 0 {
 		pe = problem.Internal(err)
 	}
 	status := statusOf[pe.Kind]

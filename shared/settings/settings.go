@@ -17,7 +17,7 @@ type Settings struct {
 	TimeZone  string    `json:"timeZone"`
 	Locale    string    `json:"locale"`
 	Version   int64     `json:"version"`
-	UpdatedAt time.Time `json:"updatedAt,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
 // Defaults are what a user has before changing anything.

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"gopkg.in/yaml.v3"
 
@@ -98,7 +99,8 @@ func (s *Stack) provision(ctx context.Context) error {
 	}
 	for _, id := range t.OfType("AWS::S3::Bucket") {
 		name := "kabinet-local-" + strings.ToLower(id)
-		if _, err := s.S3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		if _, err := s.S3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name),
+			CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(Region)}}); err != nil {
 			return fmt.Errorf("bucket %s: %w", id, err)
 		}
 		s.Resources[id] = name

@@ -52,6 +52,10 @@ type Options struct {
 	Schedules                   bool
 	// BuildDir receives the function binaries (default <Root>/.build/local).
 	BuildDir string
+	// LocalStack, when set (e.g. http://127.0.0.1:4566), serves DynamoDB, S3,
+	// SNS and SES instead of the embedded emulators; Cognito stays on
+	// cognito-local, which LocalStack's free edition lacks.
+	LocalStack string
 }
 
 // Stack is a running local stack.
@@ -164,6 +168,10 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 }
 
 func (s *Stack) startEmulators(ctx context.Context) error {
+	if s.opts.LocalStack != "" {
+		s.DynamoURL, s.S3URL, s.SNSURL, s.SESURL = s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack
+		return s.startCognito(ctx)
+	}
 	ln, err := listen(s.opts.DynamoAddr)
 	if err != nil {
 		return fmt.Errorf("dynamodb emulator: %w", err)
@@ -338,8 +346,12 @@ func (s *Stack) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nKabinet local stack is up.\n\n")
 	fmt.Fprintf(&b, "  API (HTTP API, payload 2.0)   %s   e.g. %s/health\n", s.APIURL, s.APIURL)
-	fmt.Fprintf(&b, "  Mail viewer (SES)             %s\n", s.SESURL)
-	fmt.Fprintf(&b, "  SMS and push log (SNS)        %s   (JSON: %s/messages)\n", s.SNSURL, s.SNSURL)
+	if s.opts.LocalStack != "" {
+		fmt.Fprintf(&b, "  LocalStack (DynamoDB, S3, SNS, SES) %s   mail: %s/_aws/ses, SMS: %s/_aws/sns/sms-messages\n", s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack)
+	} else {
+		fmt.Fprintf(&b, "  Mail viewer (SES)             %s\n", s.SESURL)
+		fmt.Fprintf(&b, "  SMS and push log (SNS)        %s   (JSON: %s/messages)\n", s.SNSURL, s.SNSURL)
+	}
 	fmt.Fprintf(&b, "  Cognito (cognito-local)       %s   user pool %s, app client %s\n", s.CognitoURL, s.Resources["UserPool"], s.Resources["UserPoolClient"])
 	fmt.Fprintf(&b, "  DynamoDB (minidyn)            %s   table %s\n", s.DynamoURL, s.Resources["Table"])
 	fmt.Fprintf(&b, "  S3 (gofakes3)                 %s   bucket %s\n", s.S3URL, s.Resources["Bucket"])

@@ -1,0 +1,91 @@
+# Kabinet - a newcomer's commands: make run, make test, make bench, make lint,
+# make build, make deploy. Everything they need installs from the Go module
+# proxy and npm (pinned in go.sum and infra/package-lock.json).
+
+SHELL        := /bin/bash
+GO           ?= go
+STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUNCTIONS    := $(notdir $(wildcard functions/*))
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+NODE_STAMP   := infra/node_modules/.installed
+FN           ?= health
+EVENT        ?= events/health-get.json
+LOCALSTACK   ?= http://127.0.0.1:4566
+
+.PHONY: help deps run run-localstack localstack-up localstack-down test test-unit test-e2e bench fuzz lint build deploy invoke clean
+
+help:
+	@echo "make run        - the whole API on the local stack with demo data (Ctrl-C stops it)"
+	@echo "make test       - unit, integration and end-to-end tests (starts the local stack itself)"
+	@echo "make bench      - cold start, binary size, per-request CPU/allocations, DynamoDB calls"
+	@echo "make lint       - gofmt, go vet, staticcheck, go mod tidy check"
+	@echo "make build      - Lambda bootstraps for arm64 (sam build when SAM CLI is installed)"
+	@echo "make deploy     - sam deploy (guided the first time)"
+	@echo "make invoke FN=health EVENT=events/health-get.json - invoke one function with a sample event"
+	@echo "make run-localstack - the same functions against LocalStack (needs Docker)"
+
+# Node emulators (cognito-local, aws-ses-v2-local), pinned by the lock file.
+$(NODE_STAMP): infra/package.json infra/package-lock.json
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: $(NODE_STAMP)
+	$(GO) mod download
+
+run: deps
+	$(GO) run ./infra/local
+
+test: deps
+	$(GO) test -count=1 -timeout 25m ./... 2>&1 | tee .test-output.txt; status=$${PIPESTATUS[0]}; \
+	  passed=$$(grep -c '^ok ' .test-output.txt); failed=$$(grep -c '^FAIL' .test-output.txt); \
+	  echo "packages: $$passed passed, $$failed failed"; rm -f .test-output.txt; exit $$status
+
+test-unit:
+	$(GO) test -count=1 -short ./shared/... ./functions/... ./infra/...
+
+test-e2e: deps
+	$(GO) test -count=1 -timeout 20m -v ./tests/...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x ./...
+
+fuzz:
+	@for t in $$($(GO) test -list '^Fuzz' ./shared/validate | grep ^Fuzz); do \
+	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 15s ./shared/validate || exit 1; done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	@cp go.mod /tmp/kabinet-go.mod.bak; cp go.sum /tmp/kabinet-go.sum.bak; $(GO) mod tidy; \
+	  if ! git diff --quiet -- go.mod go.sum; then echo "go mod tidy changes go.mod/go.sum"; git diff -- go.mod go.sum; \
+	  cp /tmp/kabinet-go.mod.bak go.mod; cp /tmp/kabinet-go.sum.bak go.sum; exit 1; fi
+
+# Bootstraps as SAM's go1.x build method makes them, one folder per function.
+build:
+	@if command -v sam >/dev/null; then sam build; else \
+	  for fn in $(FUNCTIONS); do \
+	    CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o .build/lambda/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	  done; ls -l .build/lambda/*/bootstrap; fi
+
+deploy:
+	sam build && sam deploy $(if $(wildcard .aws-sam/deploy-done),,--guided)
+
+# Invoke one function with a sample event: sam local invoke when SAM CLI (and
+# Docker) are there, otherwise the local stack's runtime.
+invoke: deps
+	@if command -v sam >/dev/null && command -v docker >/dev/null && docker info >/dev/null 2>&1; then \
+	  sam local invoke $$($(GO) run ./infra/local/invoke -logical-id $(FN)) --event $(EVENT); else \
+	  $(GO) run ./infra/local/invoke -function $(FN) -event $(EVENT); fi
+
+localstack-up:
+	docker compose -f infra/localstack/compose.yaml up -d --wait
+
+localstack-down:
+	docker compose -f infra/localstack/compose.yaml down
+
+run-localstack: deps localstack-up
+	$(GO) run ./infra/local -localstack $(LOCALSTACK)
+
+clean:
+	rm -rf .build .aws-sam

@@ -1,0 +1,194 @@
+// Package e2e drives Kabinet through the local stack's gateway the way a
+// client does: real bootstrap binaries, real emulators, real tokens from
+// cognito-local, every response checked against docs/openapi.yaml.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/kabinet/kabinet/infra/local/stack"
+	"github.com/kabinet/kabinet/infra/local/template"
+)
+
+// shiftClock is real time plus a shift the tests can change: the gateway's
+// clock, so that a token can be made to expire without waiting.
+type shiftClock struct{ shift atomic.Int64 }
+
+func (c *shiftClock) Now() time.Time        { return time.Now().Add(time.Duration(c.shift.Load())) }
+func (c *shiftClock) Shift(d time.Duration) { c.shift.Store(int64(d)) }
+
+var (
+	st       *stack.Stack
+	gwClock  = &shiftClock{}
+	spec     *openapi3.T
+	router   routers.Router
+	stackLog bytes.Buffer
+	logMu    sync.Mutex
+)
+
+type lockedWriter struct{}
+
+func (lockedWriter) Write(p []byte) (int, error) {
+	logMu.Lock()
+	defer logMu.Unlock()
+	return stackLog.Write(p)
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("e2e: skipped in -short mode")
+		os.Exit(0)
+	}
+	root, err := template.FindRoot()
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	st, err = stack.Start(ctx, stack.Options{Root: root, Seed: true, Clock: gwClock, Log: lockedWriter{},
+		MaxInstances: 6, Version: "e2e", BuildDir: filepath.Join(root, ".build", "e2e")})
+	cancel()
+	if err != nil {
+		fmt.Println("start local stack:", err)
+		fmt.Println(stackLog.String())
+		os.Exit(1)
+	}
+	if spec, router, err = loadSpec(root); err != nil {
+		st.Close()
+		fmt.Println("openapi:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	st.Close()
+	if code != 0 {
+		logMu.Lock()
+		fmt.Println("---- local stack output ----")
+		fmt.Println(stackLog.String())
+		logMu.Unlock()
+	}
+	os.Exit(code)
+}
+
+func loadSpec(root string) (*openapi3.T, routers.Router, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile(filepath.Join(root, "docs", "openapi.yaml"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, nil, err
+	}
+	doc.Servers = openapi3.Servers{{URL: st.APIURL}}
+	r, err := gorillamux.NewRouter(doc)
+	return doc, r, err
+}
+
+// response is a read HTTP answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) JSON(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// call sends a request to the gateway and checks the answer against the
+// OpenAPI document when the route is documented (unknown routes are not).
+func call(t *testing.T, method, path, token string, body []byte, header map[string]string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, st.APIURL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := response{Status: res.StatusCode, Header: res.Header, Body: b}
+	checkContract(t, req, out)
+	return out
+}
+
+func checkContract(t *testing.T, req *http.Request, res response) {
+	t.Helper()
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		return // not a documented route (404/405 tests)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	rv := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.Status, Header: res.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	rv.SetBodyBytes(res.Body)
+	if err := openapi3filter.ValidateResponse(context.Background(), rv); err != nil {
+		t.Errorf("%s %s answered %d, which breaks docs/openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, res.Status, err, res.Body)
+	}
+}
+
+// signIn gets tokens for a demo account straight from cognito-local.
+func signIn(t *testing.T, clientID, username, password string) *ciptypes.AuthenticationResultType {
+	t.Helper()
+	out, err := st.Cognito().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(clientID),
+		AuthParameters: map[string]string{"USERNAME": username, "PASSWORD": password}})
+	if err != nil {
+		t.Fatalf("sign in %s: %v", username, err)
+	}
+	if out.AuthenticationResult == nil {
+		t.Fatalf("sign in %s: challenge %s instead of tokens", username, out.ChallengeName)
+	}
+	return out.AuthenticationResult
+}
+
+func demo(t *testing.T, username string) stack.DemoAccount {
+	t.Helper()
+	for _, d := range st.Demo {
+		if d.Username == username {
+			return d
+		}
+	}
+	t.Fatalf("no demo account %s", username)
+	return stack.DemoAccount{}
+}
+
+func accessToken(t *testing.T, username string) string {
+	d := demo(t, username)
+	return aws.ToString(signIn(t, st.Resources["UserPoolClient"], d.Username, d.Password).AccessToken)
+}
