@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"os"
 	"reflect"
 	"strings"
 
@@ -124,4 +125,17 @@ func PathParam(req *Request, name string) (string, error) {
 		return "", problem.BadRequest("path_parameter", "Не указан параметр пути "+name)
 	}
 	return v, nil
+}
+
+// ReadEvent loads a payload-2.0 sample from events/ (for tests and tools).
+func ReadEvent(path string) (Request, error) {
+	var req Request
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return req, err
+	}
+	if err := json.Unmarshal(b, &req); err != nil {
+		return req, fmt.Errorf("%s: %w", path, err)
+	}
+	return req, nil
 }

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/settings"
+)
+
+// fakeSettings is a hand-written fake with function fields.
+type fakeSettings struct {
+	get func(ctx context.Context, sub string) (settings.Settings, error)
+	put func(ctx context.Context, sub string, s settings.Settings, ifVersion int64, now time.Time) (settings.Settings, error)
+}
+
+func (f fakeSettings) Get(ctx context.Context, sub string) (settings.Settings, error) { return f.get(ctx, sub) }
+func (f fakeSettings) Put(ctx context.Context, sub string, s settings.Settings, v int64, now time.Time) (settings.Settings, error) {
+	return f.put(ctx, sub, s, v, now)
+}
+
+func newHandler(f fakeSettings) *handler {
+	return &handler{settings: f, base: &app.Base{Log: logging.New(io.Discard, "error"), Clock: clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}}
+}
+
+func event(t *testing.T, name string) httpapi.Request {
+	t.Helper()
+	req, err := httpapi.ReadEvent("../../events/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+func TestRoutesMatchTheTable(t *testing.T) {
+	if m := newHandler(fakeSettings{}).router().Mismatch(); len(m) > 0 {
+		t.Errorf("router and shared/routes disagree: %v", m)
+	}
+}
+
+func TestMeReadsTheClaims(t *testing.T) {
+	res, _ := newHandler(fakeSettings{}).router().Serve(context.Background(), event(t, "me-get.json"))
+	var me Me
+	if err := json.Unmarshal([]byte(res.Body), &me); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 || me.Subject != "9a8b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c0d" || len(me.Groups) != 1 || me.Groups[0] != "officers" {
+		t.Errorf("GET /me = %d %+v", res.StatusCode, me)
+	}
+}
+
+func TestMeWithoutClaimsIs401(t *testing.T) {
+	req := event(t, "me-get.json")
+	req.RequestContext.Authorizer = nil
+	res, _ := newHandler(fakeSettings{}).router().Serve(context.Background(), req)
+	if res.StatusCode != 401 {
+		t.Errorf("status = %d, want 401", res.StatusCode)
+	}
+}
+
+func TestPutSettings(t *testing.T) {
+	var gotSub string
+	f := fakeSettings{put: func(_ context.Context, sub string, s settings.Settings, v int64, now time.Time) (settings.Settings, error) {
+		gotSub = sub
+		if v == 7 {
+			return settings.Settings{}, problem.Conflict("stale_version", "устарело")
+		}
+		s.Version, s.UpdatedAt = v+1, now
+		return s, nil
+	}}
+	cases := []struct {
+		name     string
+		ifMatch  string
+		status   int
+		wantETag string
+	}{
+		{"fresh", `"0"`, 200, `"1"`},
+		{"weak etag", `W/"3"`, 200, `"4"`},
+		{"stale", `"7"`, 409, ""},
+		{"missing If-Match", "", 428, ""},
+		{"garbage If-Match", `"abc"`, 400, ""},
+		{"negative", `"-1"`, 400, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := event(t, "me-settings-put.json")
+			delete(req.Headers, "if-match")
+			if c.ifMatch != "" {
+				req.Headers["if-match"] = c.ifMatch
+			}
+			res, _ := newHandler(f).router().Serve(context.Background(), req)
+			if res.StatusCode != c.status || res.Headers["ETag"] != c.wantETag {
+				t.Errorf("PUT = %d ETag %q (%s), want %d ETag %q", res.StatusCode, res.Headers["ETag"], res.Body, c.status, c.wantETag)
+			}
+			if c.status == 200 && gotSub != "3f1c2a9e-5b7d-4c1e-9f00-2a6b8c0d4e51" {
+				t.Errorf("saved for %q, want the caller's sub", gotSub)
+			}
+		})
+	}
+}
