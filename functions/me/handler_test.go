@@ -30,7 +30,7 @@ func newHandler(f fakeSettings) *handler {
 	return &handler{settings: f, base: &app.Base{Log: logging.New(io.Discard, "error"), Clock: clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}}
 }
 
-func event(t *testing.T, name string) httpapi.Request {
+func event(t testing.TB, name string) httpapi.Request {
 	t.Helper()
 	req, err := httpapi.ReadEvent("../../events/" + name)
 	if err != nil {

@@ -111,7 +111,7 @@ type response struct {
 	Body   []byte
 }
 
-func (r response) JSON(t *testing.T, v any) {
+func (r response) JSON(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
@@ -120,7 +120,7 @@ func (r response) JSON(t *testing.T, v any) {
 
 // call sends a request to the gateway and checks the answer against the
 // OpenAPI document when the route is documented (unknown routes are not).
-func call(t *testing.T, method, path, token string, body []byte, header map[string]string) response {
+func call(t testing.TB, method, path, token string, body []byte, header map[string]string) response {
 	t.Helper()
 	req, err := http.NewRequest(method, st.APIURL+path, bytes.NewReader(body))
 	if err != nil {
@@ -146,7 +146,7 @@ func call(t *testing.T, method, path, token string, body []byte, header map[stri
 	return out
 }
 
-func checkContract(t *testing.T, req *http.Request, res response) {
+func checkContract(t testing.TB, req *http.Request, res response) {
 	t.Helper()
 	route, params, err := router.FindRoute(req)
 	if err != nil {
@@ -163,7 +163,7 @@ func checkContract(t *testing.T, req *http.Request, res response) {
 }
 
 // signIn gets tokens for a demo account straight from cognito-local.
-func signIn(t *testing.T, clientID, username, password string) *ciptypes.AuthenticationResultType {
+func signIn(t testing.TB, clientID, username, password string) *ciptypes.AuthenticationResultType {
 	t.Helper()
 	out, err := st.Cognito().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
 		AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(clientID),
@@ -177,7 +177,7 @@ func signIn(t *testing.T, clientID, username, password string) *ciptypes.Authent
 	return out.AuthenticationResult
 }
 
-func demo(t *testing.T, username string) stack.DemoAccount {
+func demo(t testing.TB, username string) stack.DemoAccount {
 	t.Helper()
 	for _, d := range st.Demo {
 		if d.Username == username {
@@ -188,7 +188,7 @@ func demo(t *testing.T, username string) stack.DemoAccount {
 	return stack.DemoAccount{}
 }
 
-func accessToken(t *testing.T, username string) string {
+func accessToken(t testing.TB, username string) string {
 	d := demo(t, username)
 	return aws.ToString(signIn(t, st.Resources["UserPoolClient"], d.Username, d.Password).AccessToken)
 }

@@ -192,7 +192,9 @@ func TestInvalidFieldsAreAllNamed(t *testing.T) {
 	token := accessToken(t, "citizen")
 	res := call(t, "PUT", "/me/settings", token, []byte(`{"timeZone":"","locale":"xx"}`),
 		map[string]string{"Content-Type": "application/json", "If-Match": `"1"`})
-	var p struct{ Errors []struct{ Field, Code string } }
+	var p struct {
+		Errors []struct{ Field, Code string }
+	}
 	res.JSON(t, &p)
 	got := map[string]string{}
 	for _, e := range p.Errors {

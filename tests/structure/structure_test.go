@@ -123,10 +123,10 @@ func TestNoDynamoDBScan(t *testing.T) {
 // The detector must itself be able to fail.
 func TestScanDetectorCatchesScan(t *testing.T) {
 	cases := map[string]int{
-		`package x; import "github.com/aws/aws-sdk-go-v2/service/dynamodb"; func f(c *dynamodb.Client) { c.Scan(nil, &dynamodb.ScanInput{}) }`:    2,
+		`package x; import "github.com/aws/aws-sdk-go-v2/service/dynamodb"; func f(c *dynamodb.Client) { c.Scan(nil, &dynamodb.ScanInput{}) }`:   2,
 		`package x; import ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"; var _ = ddb.NewScanPaginator`:                                    1,
 		`package x; import "github.com/aws/aws-sdk-go-v2/service/dynamodb"; func f(c *dynamodb.Client) { c.Query(nil, &dynamodb.QueryInput{}) }`: 0,
-		`package x; import "bufio"; func f(s *bufio.Scanner) { s.Scan() }`:                                                                        0,
+		`package x; import "bufio"; func f(s *bufio.Scanner) { s.Scan() }`:                                                                       0,
 	}
 	for src, want := range cases {
 		fset := token.NewFileSet()
