@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/kabinet/kabinet/shared/problem"
 )
@@ -197,40 +198,34 @@ func (p *Pool) SetEnabled(ctx context.Context, username string, enabled bool) er
 	return translate("enable user", err)
 }
 
-// translate maps Cognito errors to application errors.
+// translate maps Cognito errors to application errors. It matches the error
+// code rather than the Go type, because an operation's deserializer only
+// types the errors modelled for it (cognito-local, for one, answers a wrong
+// password at sign-in with InvalidPasswordException, which InitiateAuth does
+// not model).
 func translate(op string, err error) error {
 	if err == nil {
 		return nil
 	}
 	wrapped := fmt.Errorf("cognito %s: %w", op, err)
-	var (
-		notAuth  *types.NotAuthorizedException
-		badPass  *types.InvalidPasswordException
-		noUser   *types.UserNotFoundException
-		badCode  *types.CodeMismatchException
-		expired  *types.ExpiredCodeException
-		exists   *types.UsernameExistsException
-		alias    *types.AliasExistsException
-		tooMany  *types.TooManyRequestsException
-		limit    *types.LimitExceededException
-		tooFail  *types.TooManyFailedAttemptsException
-		badParam *types.InvalidParameterException
-	)
-	switch {
-	case errors.As(err, &notAuth), errors.As(err, &noUser), errors.As(err, &badCode), errors.As(err, &expired):
-		// cognito-local says InvalidPasswordException for a wrong password
-		// at sign-in; in Cognito it means a password breaking the policy.
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return wrapped
+	}
+	switch api.ErrorCode() {
+	case "NotAuthorizedException", "UserNotFoundException", "CodeMismatchException", "ExpiredCodeException",
+		"UserNotConfirmedException", "PasswordResetRequiredException":
 		return problem.Wrap(wrapped, problem.KindUnauthenticated, "invalid_credentials", "Неверные данные для входа")
-	case errors.As(err, &badPass):
+	case "InvalidPasswordException":
 		if op == "sign in" {
 			return problem.Wrap(wrapped, problem.KindUnauthenticated, "invalid_credentials", "Неверные данные для входа")
 		}
 		return problem.Wrap(wrapped, problem.KindInvalid, "password_policy", "Пароль не соответствует требованиям")
-	case errors.As(err, &exists), errors.As(err, &alias):
+	case "UsernameExistsException", "AliasExistsException":
 		return problem.Wrap(wrapped, problem.KindConflict, "account_exists", "Такая учётная запись уже есть")
-	case errors.As(err, &tooMany), errors.As(err, &limit), errors.As(err, &tooFail):
+	case "TooManyRequestsException", "LimitExceededException", "TooManyFailedAttemptsException":
 		return problem.Wrap(wrapped, problem.KindTooManyRequests, "too_many_requests", "Слишком много попыток, повторите позже")
-	case errors.As(err, &badParam):
+	case "InvalidParameterException":
 		return problem.Wrap(wrapped, problem.KindBadRequest, "invalid_parameter", "Некорректные данные")
 	}
 	return wrapped
