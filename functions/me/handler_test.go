@@ -21,7 +21,9 @@ type fakeSettings struct {
 	put func(ctx context.Context, sub string, s settings.Settings, ifVersion int64, now time.Time) (settings.Settings, error)
 }
 
-func (f fakeSettings) Get(ctx context.Context, sub string) (settings.Settings, error) { return f.get(ctx, sub) }
+func (f fakeSettings) Get(ctx context.Context, sub string) (settings.Settings, error) {
+	return f.get(ctx, sub)
+}
 func (f fakeSettings) Put(ctx context.Context, sub string, s settings.Settings, v int64, now time.Time) (settings.Settings, error) {
 	return f.put(ctx, sub, s, v, now)
 }

@@ -27,8 +27,8 @@ var sensitiveKeys = map[string]bool{
 }
 
 var (
-	emailRe  = regexp.MustCompile(`[^\s@"'<>]+@[^\s@"'<>]+\.[^\s@"'<>]+`)
-	jwtRe    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+	emailRe = regexp.MustCompile(`[^\s@"'<>]+@[^\s@"'<>]+\.[^\s@"'<>]+`)
+	jwtRe   = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
 	// uuidRe comes first in the alternation so that identifiers, which are not
 	// personal data, survive the digit rule.
 	digitsRe = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\+?\d[\d\s()-]{8,}\d`)

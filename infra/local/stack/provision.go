@@ -183,9 +183,9 @@ func (s *Stack) createUserPool(ctx context.Context) error {
 	p := t.Resources[poolID].Properties
 	pp := template.Get(p, "Policies", "PasswordPolicy")
 	in := &cip.CreateUserPoolInput{
-		PoolName:               aws.String("kabinet-local"),
-		AliasAttributes:        aliasAttrs(scalars(template.Get(p, "AliasAttributes"))),
-		MfaConfiguration:       ciptypes.UserPoolMfaType(template.Str(p, "MfaConfiguration")),
+		PoolName:         aws.String("kabinet-local"),
+		AliasAttributes:  aliasAttrs(scalars(template.Get(p, "AliasAttributes"))),
+		MfaConfiguration: ciptypes.UserPoolMfaType(template.Str(p, "MfaConfiguration")),
 		Policies: &ciptypes.UserPoolPolicyType{PasswordPolicy: &ciptypes.PasswordPolicyType{
 			MinimumLength:                 aws.Int32(atoi(template.Str(pp, "MinimumLength"))),
 			RequireLowercase:              template.Str(pp, "RequireLowercase") == "true",
