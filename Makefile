@@ -19,6 +19,7 @@ help:
 	@echo "make test       - unit, integration and end-to-end tests (starts the local stack itself)"
 	@echo "make bench      - cold start, binary size, per-request CPU/allocations, DynamoDB calls"
 	@echo "make lint       - gofmt, go vet, staticcheck, go mod tidy check"
+	@echo "make fuzz       - every fuzz target, FUZZTIME each (default 15s)"
 	@echo "make build      - Lambda bootstraps for arm64 (sam build when SAM CLI is installed)"
 	@echo "make deploy     - sam deploy (guided the first time)"
 	@echo "make invoke FN=health EVENT=events/health-get.json - invoke one function with a sample event"
@@ -49,9 +50,12 @@ test-e2e: deps
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x ./...
 
+# Every fuzz target of the project, FUZZTIME each.
+FUZZTIME ?= 15s
 fuzz:
-	@for t in $$($(GO) test -list '^Fuzz' ./shared/validate | grep ^Fuzz); do \
-	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 15s ./shared/validate || exit 1; done
+	@for pkg in $$($(GO) list ./shared/... ./infra/...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done; done
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -63,7 +67,8 @@ lint:
 
 # Bootstraps as SAM's go1.x build method makes them, one folder per function.
 build:
-	@if command -v sam >/dev/null; then sam build; else \
+	@if command -v sam >/dev/null; then \
+	  CGO_ENABLED=0 GOFLAGS="-tags=lambda.norpc -trimpath -ldflags=-s" sam build; else \
 	  for fn in $(FUNCTIONS); do \
 	    CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(LAMBDA_FLAGS) -o .build/lambda/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	  done; ls -l .build/lambda/*/bootstrap; fi

@@ -37,8 +37,9 @@ type Route struct {
 	Public   bool
 	Function Invoker
 
-	re     *regexp.Regexp
-	params []string
+	re      *regexp.Regexp
+	capture *regexp.Regexp
+	params  []string
 }
 
 // MaxPayload is API Gateway's request size limit.
@@ -71,6 +72,8 @@ func New(rs []*Route, auth *Authorizer, c clock.Clock, log *slog.Logger) *Gatewa
 		for _, m := range paramName.FindAllStringSubmatch(r.Path, -1) {
 			r.params = append(r.params, m[1])
 		}
+		// The same pattern with a capture group per parameter, in order.
+		r.capture = regexp.MustCompile(strings.ReplaceAll(strings.ReplaceAll(r.re.String(), "[^/]+", "([^/]+)"), ".+", "(.+)"))
 		g.routes = append(g.routes, r)
 	}
 	sort.SliceStable(g.routes, func(i, j int) bool { return specificity(g.routes[i].Path) > specificity(g.routes[j].Path) })
@@ -102,9 +105,7 @@ func (g *Gateway) match(method, path string) (*Route, map[string]string) {
 		}
 		params := map[string]string{}
 		if len(r.params) > 0 {
-			// Re-match with capture groups in the parameter order.
-			pat := regexp.MustCompile(strings.ReplaceAll(strings.ReplaceAll(r.re.String(), "[^/]+", "([^/]+)"), ".+", "(.+)"))
-			if m := pat.FindStringSubmatch(path); m != nil {
+			if m := r.capture.FindStringSubmatch(path); m != nil {
 				for i, name := range r.params {
 					if i+1 < len(m) {
 						params[name] = m[i+1]
