@@ -219,27 +219,27 @@ func TestTransact(t *testing.T) {
 		wantExist map[Key]bool
 	}{
 		{
-			name: "all succeed",
-			tx:   func() *Tx { return new(Tx).Create(rec(a, "a")).Put(rec(b, "b")) },
+			name:      "all succeed",
+			tx:        func() *Tx { return new(Tx).Create(rec(a, "a")).Put(rec(b, "b")) },
 			wantExist: map[Key]bool{a: true, b: true},
 		},
 		{
-			name:  "one create clashes, nothing written",
-			setup: []record{rec(b, "old")},
-			tx:    func() *Tx { return new(Tx).Create(rec(a, "a")).Create(rec(b, "b")).Put(rec(c, "c")) },
+			name:    "one create clashes, nothing written",
+			setup:   []record{rec(b, "old")},
+			tx:      func() *Tx { return new(Tx).Create(rec(a, "a")).Create(rec(b, "b")).Put(rec(c, "c")) },
 			wantErr: true, wantKind: problem.KindConflict,
 			wantExist: map[Key]bool{a: false, b: true, c: false},
 		},
 		{
-			name: "delete of a missing item that must exist",
-			tx:   func() *Tx { return new(Tx).Put(rec(a, "a")).Delete(b, true) },
+			name:    "delete of a missing item that must exist",
+			tx:      func() *Tx { return new(Tx).Put(rec(a, "a")).Delete(b, true) },
 			wantErr: true, wantKind: problem.KindConflict,
 			wantExist: map[Key]bool{a: false, b: false},
 		},
 		{
-			name:  "delete of a missing item that may be missing",
-			setup: []record{rec(a, "a")},
-			tx:    func() *Tx { return new(Tx).Delete(a, true).Delete(b, false) },
+			name:      "delete of a missing item that may be missing",
+			setup:     []record{rec(a, "a")},
+			tx:        func() *Tx { return new(Tx).Delete(a, true).Delete(b, false) },
 			wantExist: map[Key]bool{a: false, b: false},
 		},
 		{

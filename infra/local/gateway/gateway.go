@@ -76,13 +76,22 @@ func New(rs []*Route, auth *Authorizer, c clock.Clock, log *slog.Logger) *Gatewa
 		r.capture = regexp.MustCompile(strings.ReplaceAll(strings.ReplaceAll(r.re.String(), "[^/]+", "([^/]+)"), ".+", "(.+)"))
 		g.routes = append(g.routes, r)
 	}
-	sort.SliceStable(g.routes, func(i, j int) bool { return specificity(g.routes[i].Path) > specificity(g.routes[j].Path) })
+	sort.SliceStable(g.routes, func(i, j int) bool { return specificity(g.routes[i]) > specificity(g.routes[j]) })
 	return g
 }
 
-func specificity(p string) int {
+// specificity ranks routes as API Gateway does: any route without a greedy
+// {proxy+} beats every greedy one, then literal segments beat parameters,
+// and an explicit method beats ANY.
+func specificity(r *Route) int {
 	score := 0
-	for _, seg := range strings.Split(p, "/") {
+	if strings.Contains(r.Path, "+}") {
+		score -= 1 << 20
+	}
+	if r.Method == "ANY" {
+		score--
+	}
+	for _, seg := range strings.Split(r.Path, "/") {
 		switch {
 		case strings.HasSuffix(seg, "+}"):
 			score += 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ func ParseRate(expr string) (time.Duration, error) {
 	if len(f) != 2 {
 		return 0, fmt.Errorf("rate expression %q: want 'rate(N unit)'", expr)
 	}
-	n, err := strconv.Atoi(f[0])
+	n, err := number(f[0])
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("rate expression %q: bad number", expr)
 	}
@@ -34,12 +35,32 @@ func ParseRate(expr string) (time.Duration, error) {
 	if (n == 1) != !strings.HasSuffix(f[1], "s") {
 		return 0, fmt.Errorf("rate expression %q: use the singular unit only for 1", expr)
 	}
+	// A larger rate would overflow time.Duration, and a non-positive period
+	// makes time.NewTicker panic.
+	if n > int(math.MaxInt64/unit) {
+		return 0, fmt.Errorf("rate expression %q: period too long", expr)
+	}
 	return time.Duration(n) * unit, nil
 }
 
+// number reads a non-negative decimal made of digits only (no sign, no spaces).
+func number(s string) (int, error) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, fmt.Errorf("not a number: %q", s)
+	}
+	return strconv.Atoi(s)
+}
+
 // Cron is an EventBridge cron expression: minutes hours day-of-month month
-// day-of-week year, in UTC. Supported: *, ?, numbers, lists, ranges, steps.
-type Cron struct{ fields [5]map[int]bool }
+// day-of-week year, in UTC. Supported: *, ? (in day-of-month or day-of-week,
+// exactly one of which must be ?), numbers, month names JAN-DEC, day names
+// SUN-SAT (SUN is 1), lists, ranges and steps; not L, W or #.
+type Cron struct{ fields [6]map[int]bool }
+
+var (
+	monthNames = []string{"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"}
+	dayNames   = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+)
 
 // ParseCron reads cron(...).
 func ParseCron(expr string) (*Cron, error) {
@@ -50,10 +71,17 @@ func ParseCron(expr string) (*Cron, error) {
 	if len(f) != 6 {
 		return nil, fmt.Errorf("cron expression %q: want 6 fields", expr)
 	}
-	limits := [5][2]int{{0, 59}, {0, 23}, {1, 31}, {1, 12}, {1, 7}}
+	if (f[2] == "?") == (f[4] == "?") {
+		return nil, fmt.Errorf("cron expression %q: exactly one of day-of-month and day-of-week must be ?", expr)
+	}
+	limits := [6][2]int{{0, 59}, {0, 23}, {1, 31}, {1, 12}, {1, 7}, {1970, 2199}}
+	names := [6][]string{3: monthNames, 4: dayNames}
 	c := &Cron{}
-	for i := 0; i < 5; i++ {
-		set, err := cronField(f[i], limits[i][0], limits[i][1])
+	for i := range f {
+		if f[i] == "?" && i != 2 && i != 4 {
+			return nil, fmt.Errorf("cron expression %q field %d: ? is only for day-of-month or day-of-week", expr, i+1)
+		}
+		set, err := cronField(f[i], limits[i][0], limits[i][1], names[i])
 		if err != nil {
 			return nil, fmt.Errorf("cron expression %q field %d: %w", expr, i+1, err)
 		}
@@ -62,36 +90,45 @@ func ParseCron(expr string) (*Cron, error) {
 	return c, nil
 }
 
-func cronField(s string, lo, hi int) (map[int]bool, error) {
+func cronField(s string, lo, hi int, names []string) (map[int]bool, error) {
 	if s == "*" || s == "?" {
 		return nil, nil
 	}
+	value := func(v string) (int, error) {
+		for i, n := range names {
+			if strings.EqualFold(v, n) {
+				return lo + i, nil
+			}
+		}
+		return number(v)
+	}
 	set := map[int]bool{}
 	for _, part := range strings.Split(s, ",") {
-		step := 1
+		step, stepped := 1, false
 		if i := strings.IndexByte(part, '/'); i >= 0 {
-			n, err := strconv.Atoi(part[i+1:])
+			n, err := number(part[i+1:])
 			if err != nil || n <= 0 {
 				return nil, fmt.Errorf("bad step %q", part)
 			}
-			step, part = n, part[:i]
+			step, stepped, part = n, true, part[:i]
 		}
 		from, to := lo, hi
 		if part != "*" {
 			if i := strings.IndexByte(part, '-'); i >= 0 {
-				a, err1 := strconv.Atoi(part[:i])
-				b, err2 := strconv.Atoi(part[i+1:])
+				a, err1 := value(part[:i])
+				b, err2 := value(part[i+1:])
 				if err1 != nil || err2 != nil {
 					return nil, fmt.Errorf("bad range %q", part)
 				}
 				from, to = a, b
 			} else {
-				n, err := strconv.Atoi(part)
+				n, err := value(part)
 				if err != nil {
 					return nil, fmt.Errorf("bad value %q", part)
 				}
 				from, to = n, n
-				if step > 1 {
+				// "5/15" starts at 5 and repeats to the end of the range.
+				if stepped {
 					to = hi
 				}
 			}
@@ -101,6 +138,9 @@ func cronField(s string, lo, hi int) (map[int]bool, error) {
 		}
 		for v := from; v <= to; v += step {
 			set[v] = true
+			if step > to-v {
+				break
+			}
 		}
 	}
 	return set, nil
@@ -109,7 +149,7 @@ func cronField(s string, lo, hi int) (map[int]bool, error) {
 // Matches reports whether the schedule fires in the minute of t (UTC).
 func (c *Cron) Matches(t time.Time) bool {
 	t = t.UTC()
-	vals := [5]int{t.Minute(), t.Hour(), t.Day(), int(t.Month()), int(t.Weekday()) + 1}
+	vals := [6]int{t.Minute(), t.Hour(), t.Day(), int(t.Month()), int(t.Weekday()) + 1, t.Year()}
 	for i, set := range c.fields {
 		if set != nil && !set[vals[i]] {
 			return false

@@ -237,28 +237,35 @@ func (r Resolver) Resolve(n *yaml.Node) (string, error) {
 		}
 		return v, nil
 	case "!GetAtt":
-		v, ok := r.Attrs[n.Value]
+		key := n.Value
+		// The list form !GetAtt [Table, Arn] means Table.Arn.
+		if n.Kind == yaml.SequenceNode && len(n.Content) == 2 {
+			key = n.Content[0].Value + "." + n.Content[1].Value
+		}
+		v, ok := r.Attrs[key]
 		if !ok {
-			return "", fmt.Errorf("!GetAtt %s: unknown", n.Value)
+			return "", fmt.Errorf("!GetAtt %s: unknown", key)
 		}
 		return v, nil
 	case "!Sub":
-		s := n.Value
-		var err error
-		out := os.Expand(strings.ReplaceAll(s, "${!", "\x00"), func(k string) string {
-			if strings.Contains(k, ".") {
-				if v, ok := r.Attrs[k]; ok {
-					return v
-				}
-			} else if v, ok := r.Refs[k]; ok {
-				return v
+		// The long form is [template, {Name: value, ...}].
+		if n.Kind == yaml.SequenceNode {
+			if len(n.Content) != 2 || n.Content[0].Kind != yaml.ScalarNode || n.Content[1].Kind != yaml.MappingNode {
+				return "", fmt.Errorf("line %d: !Sub: want a string or [string, {vars}]", n.Line)
 			}
-			err = fmt.Errorf("!Sub %s: unknown ${%s}", s, k)
-			return ""
-		})
-		return strings.ReplaceAll(out, "\x00", "${"), err
+			vars := map[string]string{}
+			for i := 0; i+1 < len(n.Content[1].Content); i += 2 {
+				v, err := r.Resolve(n.Content[1].Content[i+1])
+				if err != nil {
+					return "", err
+				}
+				vars[n.Content[1].Content[i].Value] = v
+			}
+			return r.sub(n.Content[0].Value, vars)
+		}
+		return r.sub(n.Value, nil)
 	case "!Join":
-		if n.Kind != yaml.SequenceNode || len(n.Content) != 2 {
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 2 || n.Content[1].Kind != yaml.SequenceNode {
 			return "", fmt.Errorf("!Join: want [sep, [items]]")
 		}
 		var parts []string
@@ -271,10 +278,47 @@ func (r Resolver) Resolve(n *yaml.Node) (string, error) {
 		}
 		return strings.Join(parts, n.Content[0].Value), nil
 	}
-	if n.Kind != yaml.ScalarNode {
+	if n.Kind != yaml.ScalarNode || (strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!")) {
 		return "", fmt.Errorf("line %d: unsupported value (tag %s)", n.Line, n.Tag)
 	}
 	return n.Value, nil
+}
+
+// sub expands ${Name}, ${Name.Attribute} and ${!Literal} as CloudFormation
+// does; a $ without a brace is plain text (os.Expand would take "$context"
+// for a variable).
+func (r Resolver) sub(s string, vars map[string]string) (string, error) {
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, "${")
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String(), nil
+		}
+		b.WriteString(rest[:i])
+		rest = rest[i+2:]
+		j := strings.IndexByte(rest, '}')
+		if j < 0 {
+			return "", fmt.Errorf("!Sub %s: unclosed ${", s)
+		}
+		name := rest[:j]
+		rest = rest[j+1:]
+		if strings.HasPrefix(name, "!") {
+			b.WriteString("${" + name[1:] + "}")
+			continue
+		}
+		v, ok := vars[name]
+		if !ok && strings.Contains(name, ".") {
+			v, ok = r.Attrs[name]
+		} else if !ok {
+			v, ok = r.Refs[name]
+		}
+		if !ok {
+			return "", fmt.Errorf("!Sub %s: unknown ${%s}", s, name)
+		}
+		b.WriteString(v)
+	}
 }
 
 // Environment returns a function's resolved environment: Globals first, then

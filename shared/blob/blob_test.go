@@ -1,0 +1,351 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+const testBucket = "kabinet-files"
+
+// Minimal files of each accepted type: the magic bytes and a little more.
+var (
+	pdfFile  = []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+	pngFile  = append([]byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'}, make([]byte, 17)...)
+	jpegFile = []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9}
+	gifFile  = []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+)
+
+// newTestStore runs gofakes3 in-process with a fresh bucket.
+func newTestStore(t *testing.T) *Store {
+	t.Helper()
+	faker := gofakes3.New(s3mem.New(), gofakes3.WithTimeSkewLimit(0))
+	srv := httptest.NewServer(faker.Server())
+	t.Cleanup(srv.Close)
+	client := s3.New(s3.Options{
+		BaseEndpoint:     aws.String(srv.URL),
+		Region:           "eu-central-1",
+		UsePathStyle:     true,
+		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
+		RetryMaxAttempts: 1,
+	})
+	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	return New(client, testBucket)
+}
+
+func exists(t *testing.T, s *Store, key string) bool {
+	t.Helper()
+	_, err := s.api.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil && !isNotFound(err) {
+		t.Fatalf("head %s: %v", key, err)
+	}
+	return err == nil
+}
+
+func TestUserKey(t *testing.T) {
+	tests := []struct {
+		name          string
+		sub, area, id string
+		want          string
+		wantErr       bool
+	}{
+		{"plain", "0a1b-2c3d", "documents", "f1.pdf", "users/0a1b-2c3d/documents/f1.pdf", false},
+		{"underscores and dots", "sub_1", "area.x", "id-2_3.v4", "users/sub_1/area.x/id-2_3.v4", false},
+		{"dot-dot id", "sub", "documents", "..", "", true},
+		{"dot-dot inside id", "sub", "documents", "a..b", "", true},
+		{"dot id", "sub", "documents", ".", "", true},
+		{"hidden name", "sub", "documents", ".env", "", true},
+		{"slash in id", "sub", "documents", "a/b", "", true},
+		{"slash alone", "sub", "documents", "/", "", true},
+		{"slash in sub", "a/b", "documents", "x", "", true},
+		{"dot-dot sub", "..", "documents", "x", "", true},
+		{"empty id", "sub", "documents", "", "", true},
+		{"empty sub", "", "documents", "x", "", true},
+		{"empty area", "sub", "", "x", "", true},
+		{"backslash", "sub", "documents", `a\b`, "", true},
+		{"space", "sub", "documents", "a b", "", true},
+		{"percent encoding", "sub", "documents", "%2e%2e", "", true},
+		{"unicode", "sub", "documents", "файл", "", true},
+		{"newline", "sub", "documents", "a\n", "", true},
+		{"too long", "sub", "documents", strings.Repeat("a", 129), "", true},
+		{"longest allowed", "sub", "documents", strings.Repeat("a", 128), "users/sub/documents/" + strings.Repeat("a", 128), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := UserKey(tt.sub, tt.area, tt.id)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("UserKey(%q, %q, %q) = %q, %v; want %q, error %v", tt.sub, tt.area, tt.id, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestOwnedBy(t *testing.T) {
+	tests := []struct {
+		name     string
+		key, sub string
+		want     bool
+	}{
+		{"own key", "users/abc/documents/x.pdf", "abc", true},
+		{"other user's key", "users/abd/documents/x.pdf", "abc", false},
+		{"sub is a prefix of another sub", "users/abcd/documents/x.pdf", "abc", false},
+		{"bare prefix", "users/abc", "abc", false},
+		{"empty sub", "users//documents/x", "", false},
+		{"outside users", "exports/abc/x", "abc", false},
+		{"climbs out with dot-dot", "users/abc/../xyz/documents/x.pdf", "abc", false},
+		{"dot segment", "users/abc/./documents/x.pdf", "abc", false},
+		{"empty segment", "users/abc//x.pdf", "abc", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := OwnedBy(tt.key, tt.sub); got != tt.want {
+				t.Errorf("OwnedBy(%q, %q) = %v, want %v", tt.key, tt.sub, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSniff(t *testing.T) {
+	tests := []struct {
+		name string
+		head []byte
+		want string
+	}{
+		{"pdf", pdfFile, TypePDF},
+		{"pdf magic only", []byte("%PDF-"), TypePDF},
+		{"pdf without dash", []byte("%PDF1.4"), ""},
+		{"png", pngFile, TypePNG},
+		{"png signature only", pngFile[:8], TypePNG},
+		{"png cut short", pngFile[:7], ""},
+		{"jpeg", jpegFile, TypeJPEG},
+		{"jpeg magic only", jpegFile[:3], TypeJPEG},
+		{"jpeg cut short", jpegFile[:2], ""},
+		{"gif", gifFile, ""},
+		{"html", []byte("<!doctype html><script>"), ""},
+		{"pdf magic not at the start", append([]byte(" "), pdfFile...), ""},
+		{"empty", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Sniff(tt.head); got != tt.want {
+				t.Errorf("Sniff(%q) = %q, want %q", tt.head, got, tt.want)
+			}
+		})
+	}
+}
+
+// upload performs what a browser does with a presigned upload.
+func upload(t *testing.T, pr PresignedRequest, body []byte) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(pr.Method, pr.URL, bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	for k, v := range pr.Headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("PUT %s: %v", pr.URL, err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res
+}
+
+func TestPresignUploadThenVerify(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		id       string
+		declared string
+		body     []byte
+	}{
+		{"pdf", "a.pdf", TypePDF, pdfFile},
+		{"png", "b.png", TypePNG, pngFile},
+		{"jpeg", "c.jpg", TypeJPEG, jpegFile},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, err := UserKey("sub-1", "documents", tt.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pr, err := s.PresignUpload(ctx, key, tt.declared, int64(len(tt.body)), 15*time.Minute, now)
+			if err != nil {
+				t.Fatalf("PresignUpload() = %v", err)
+			}
+			if pr.Method != http.MethodPut || pr.Headers["Content-Type"] != tt.declared || !pr.Expires.Equal(now.Add(15*time.Minute)) {
+				t.Errorf("PresignUpload() = %+v, want PUT with Content-Type %s expiring at %v", pr, tt.declared, now.Add(15*time.Minute))
+			}
+			u, err := url.Parse(pr.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			signed := u.Query().Get("X-Amz-SignedHeaders")
+			for _, h := range []string{"content-type", "content-length"} {
+				if !strings.Contains(signed, h) {
+					t.Errorf("signed headers %q do not include %s: the client could upload anything", signed, h)
+				}
+			}
+			if res := upload(t, pr, tt.body); res.StatusCode != http.StatusOK {
+				t.Fatalf("PUT status = %d, want 200", res.StatusCode)
+			}
+			obj, err := s.Verify(ctx, key, tt.declared, 1<<20, TypePDF, TypePNG, TypeJPEG)
+			if err != nil {
+				t.Fatalf("Verify() = %v, want nil", err)
+			}
+			want := Object{Key: key, Size: int64(len(tt.body)), ContentType: tt.declared}
+			if obj != want {
+				t.Errorf("Verify() = %+v, want %+v", obj, want)
+			}
+			if !exists(t, s, key) {
+				t.Errorf("a verified object was deleted")
+			}
+		})
+	}
+}
+
+func TestVerifyRejects(t *testing.T) {
+	ctx := context.Background()
+	big := append(append([]byte{}, pdfFile...), make([]byte, 2<<20)...)
+	tests := []struct {
+		name     string
+		body     []byte
+		declared string
+		maxSize  int64
+		allowed  []string
+		wantCode string
+	}{
+		{"too large", big, TypePDF, 1 << 20, []string{TypePDF}, "file.too_large"},
+		{"one byte over", pdfFile, TypePDF, int64(len(pdfFile)) - 1, []string{TypePDF}, "file.too_large"},
+		{"empty", []byte{}, TypePDF, 1 << 20, []string{TypePDF}, "file.empty"},
+		{"gif is not accepted", gifFile, "image/gif", 1 << 20, []string{TypePDF, TypePNG, TypeJPEG}, "file.type"},
+		{"html declared as pdf", []byte("<html><script>alert(1)</script></html>"), TypePDF, 1 << 20, []string{TypePDF}, "file.type"},
+		{"png not in the allowed list", pngFile, TypePNG, 1 << 20, []string{TypePDF}, "file.type"},
+		{"png declared as pdf", pngFile, TypePDF, 1 << 20, []string{TypePDF, TypePNG}, "file.type_mismatch"},
+		{"jpeg declared as png", jpegFile, TypePNG, 1 << 20, []string{TypeJPEG, TypePNG}, "file.type_mismatch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestStore(t)
+			key := "users/sub/documents/f"
+			if err := s.Put(ctx, key, tt.declared, tt.body); err != nil {
+				t.Fatalf("Put() = %v", err)
+			}
+			_, err := s.Verify(ctx, key, tt.declared, tt.maxSize, tt.allowed...)
+			pe, ok := problem.As(err)
+			if !ok || pe.Kind != problem.KindInvalid || len(pe.Fields) != 1 || pe.Fields[0].Code != tt.wantCode || pe.Fields[0].Field != "file" {
+				t.Fatalf("Verify() = %v (%+v), want 422 with field file code %s", err, pe, tt.wantCode)
+			}
+			if exists(t, s, key) {
+				t.Errorf("the refused object %s is still stored", key)
+			}
+			_, err = s.Verify(ctx, key, tt.declared, tt.maxSize, tt.allowed...)
+			if pe, ok := problem.As(err); !ok || pe.Code != "upload_missing" {
+				t.Errorf("Verify() after the deletion = %v, want upload_missing", err)
+			}
+		})
+	}
+}
+
+func TestVerifyMissing(t *testing.T) {
+	s := newTestStore(t)
+	_, err := s.Verify(context.Background(), "users/sub/documents/never", TypePDF, 1<<20, TypePDF)
+	pe, ok := problem.As(err)
+	if !ok || pe.Kind != problem.KindConflict || pe.Code != "upload_missing" {
+		t.Fatalf("Verify() = %v, want Conflict upload_missing", err)
+	}
+}
+
+func TestPresignDownload(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	key := "users/sub/documents/report"
+	if err := s.Put(ctx, key, TypePDF, pdfFile); err != nil {
+		t.Fatalf("Put() = %v", err)
+	}
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		fileName string
+		wantDisp string // response-content-disposition in the URL, "" for none
+	}{
+		{"with a Russian file name", "Справка 1.pdf", "attachment; filename*=UTF-8''%D0%A1%D0%BF%D1%80%D0%B0%D0%B2%D0%BA%D0%B0%201.pdf"},
+		{"with quotes and semicolons", `a";b.pdf`, "attachment; filename*=UTF-8''a%22%3Bb.pdf"},
+		{"without a file name", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr, err := s.PresignDownload(ctx, key, tt.fileName, 5*time.Minute, now)
+			if err != nil {
+				t.Fatalf("PresignDownload() = %v", err)
+			}
+			if pr.Method != http.MethodGet || !pr.Expires.Equal(now.Add(5*time.Minute)) {
+				t.Errorf("PresignDownload() = %+v, want GET expiring at %v", pr, now.Add(5*time.Minute))
+			}
+			u, err := url.Parse(pr.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := u.Query().Get("response-content-disposition"); got != tt.wantDisp {
+				t.Errorf("response-content-disposition = %q, want %q", got, tt.wantDisp)
+			}
+			res, err := http.Get(pr.URL)
+			if err != nil {
+				t.Fatalf("GET: %v", err)
+			}
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			if res.StatusCode != http.StatusOK || !bytes.Equal(body, pdfFile) {
+				t.Errorf("GET = %d %q, want 200 with the stored bytes", res.StatusCode, body)
+			}
+		})
+	}
+}
+
+func TestDeleteAndPing(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping() = %v", err)
+	}
+	if s.Bucket() != testBucket {
+		t.Errorf("Bucket() = %q, want %q", s.Bucket(), testBucket)
+	}
+	if err := s.Delete(ctx, "users/sub/never-existed"); err != nil {
+		t.Errorf("Delete() of a missing key = %v, want nil", err)
+	}
+	key := "users/sub/x"
+	if err := s.Put(ctx, key, "text/plain", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, key); err != nil {
+		t.Errorf("Delete() = %v", err)
+	}
+	if exists(t, s, key) {
+		t.Errorf("%s still exists after Delete", key)
+	}
+	other := New(s.api.(*s3.Client), "no-such-bucket")
+	if err := other.Ping(ctx); err == nil {
+		t.Errorf("Ping() of a missing bucket = nil, want an error")
+	}
+}
