@@ -61,9 +61,10 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
-	@cp go.mod /tmp/kabinet-go.mod.bak; cp go.sum /tmp/kabinet-go.sum.bak; $(GO) mod tidy; \
-	  if ! git diff --quiet -- go.mod go.sum; then echo "go mod tidy changes go.mod/go.sum"; git diff -- go.mod go.sum; \
-	  cp /tmp/kabinet-go.mod.bak go.mod; cp /tmp/kabinet-go.sum.bak go.sum; exit 1; fi
+	@tmp=$$(mktemp -d); cp go.mod go.sum $$tmp/; $(GO) mod tidy; \
+	  if ! cmp -s go.mod $$tmp/go.mod || ! cmp -s go.sum $$tmp/go.sum; then \
+	    echo "go mod tidy changes go.mod/go.sum:"; diff -u $$tmp/go.mod go.mod; diff -u $$tmp/go.sum go.sum; \
+	    cp $$tmp/go.mod $$tmp/go.sum .; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
 
 # Bootstraps as SAM's go1.x build method makes them, one folder per function.
 build:

@@ -68,9 +68,19 @@ func UserKey(sub, area, id string) (string, error) {
 	return "users/" + sub + "/" + area + "/" + id, nil
 }
 
-// OwnedBy reports whether key is under the user's prefix.
+// OwnedBy reports whether key is under the user's prefix. A key with an
+// empty, "." or ".." segment is nobody's: a browser or an S3-compatible store
+// may resolve "users/a/../b/x" into another user's prefix.
 func OwnedBy(key, sub string) bool {
-	return sub != "" && strings.HasPrefix(key, "users/"+sub+"/")
+	if sub == "" || !strings.HasPrefix(key, "users/"+sub+"/") {
+		return false
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // PresignedRequest is a URL with the method and headers the client must send.
@@ -197,7 +207,7 @@ func (s *Store) Verify(ctx context.Context, key, declared string, maxSize int64,
 		return Object{}, problem.Invalid(problem.Field{Field: "file", Code: code, Message: detail})
 	}
 	if size > maxSize {
-		return reject("file.too_large", fmt.Sprintf("Файл больше %d МБ", maxSize>>20))
+		return reject("file.too_large", "Файл больше "+humanSize(maxSize))
 	}
 	if size == 0 {
 		return reject("file.empty", "Файл пустой")
@@ -223,4 +233,15 @@ func (s *Store) Verify(ctx context.Context, key, declared string, maxSize int64,
 		return reject("file.type_mismatch", "Содержимое файла не соответствует заявленному типу")
 	}
 	return Object{Key: key, Size: size, ContentType: actual}, nil
+}
+
+// humanSize renders a byte limit for a person: "5 МБ", "512 КБ", "100 байт".
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d МБ", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d КБ", n>>10)
+	}
+	return fmt.Sprintf("%d байт", n)
 }

@@ -73,6 +73,17 @@ func translate(op string, err error) error {
 				return problem.Wrap(fmt.Errorf("%s: %w", op, err), problem.KindConflict, "conflict", "Данные уже изменены или такая запись уже есть")
 			}
 		}
+		// TransactionConflict and the like: another writer got there at the
+		// same moment; the caller may simply retry.
+		return problem.Wrap(fmt.Errorf("%s: %w", op, err), problem.KindUnavailable, "busy", "Данные сейчас изменяются, повторите попытку")
+	}
+	var tip *types.TransactionInProgressException
+	if errors.As(err, &tip) {
+		return problem.Wrap(fmt.Errorf("%s: %w", op, err), problem.KindUnavailable, "busy", "Данные сейчас изменяются, повторите попытку")
+	}
+	var ipm *types.IdempotentParameterMismatchException
+	if errors.As(err, &ipm) {
+		return problem.Wrap(fmt.Errorf("%s: %w", op, err), problem.KindConflict, "idempotency_mismatch", "Повторный запрос с тем же ключом отличается от первого")
 	}
 	var thr *types.ProvisionedThroughputExceededException
 	var lim *types.RequestLimitExceeded

@@ -29,6 +29,9 @@ type Router struct {
 
 // NewRouter returns a router for one function of the routes table.
 func NewRouter(function string, log *slog.Logger) *Router {
+	if log == nil {
+		log = slog.Default()
+	}
 	return &Router{function: function, log: log, handlers: map[string]Handler{}}
 }
 

@@ -125,7 +125,7 @@ func (m *Messenger) SMS(ctx context.Context, phone, text string) (string, error)
 	}
 	out, err := m.api.Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String(phone), Message: aws.String(text), MessageAttributes: attrs})
 	if err != nil {
-		return "", classifySNS("send sms", err)
+		return "", classifySNS("send sms", err, false)
 	}
 	return aws.ToString(out.MessageId), nil
 }
@@ -134,7 +134,7 @@ func (m *Messenger) SMS(ctx context.Context, phone, text string) (string, error)
 func (m *Messenger) Push(ctx context.Context, endpointARN, message string) (string, error) {
 	out, err := m.api.Publish(ctx, &sns.PublishInput{TargetArn: aws.String(endpointARN), Message: aws.String(message), MessageStructure: aws.String("json")})
 	if err != nil {
-		return "", classifySNS("send push", err)
+		return "", classifySNS("send push", err, true)
 	}
 	return aws.ToString(out.MessageId), nil
 }
@@ -146,7 +146,7 @@ func (m *Messenger) RegisterDevice(ctx context.Context, platformARN, token, user
 		PlatformApplicationArn: aws.String(platformARN), Token: aws.String(token), CustomUserData: aws.String(userData),
 	})
 	if err != nil {
-		return "", classifySNS("register device", err)
+		return "", classifySNS("register device", err, false)
 	}
 	return aws.ToString(out.EndpointArn), nil
 }
@@ -155,19 +155,24 @@ func (m *Messenger) RegisterDevice(ctx context.Context, platformARN, token, user
 func (m *Messenger) UnregisterDevice(ctx context.Context, endpointARN string) error {
 	_, err := m.api.DeleteEndpoint(ctx, &sns.DeleteEndpointInput{EndpointArn: aws.String(endpointARN)})
 	if err != nil {
-		return classifySNS("unregister device", err)
+		return classifySNS("unregister device", err, true)
 	}
 	return nil
 }
 
-func classifySNS(op string, err error) error {
+// classifySNS sorts an SNS failure. NotFound and EndpointDisabled mean a dead
+// device only when the call targeted an endpoint; elsewhere (a topic, a
+// platform application) they are permanent configuration errors.
+func classifySNS(op string, err error, endpoint bool) error {
 	var disabled *snstypes.EndpointDisabledException
 	var notFound *snstypes.NotFoundException
 	var invalid *snstypes.InvalidParameterException
 	var optedOut *snstypes.InvalidParameterValueException
 	switch {
-	case errors.As(err, &disabled), errors.As(err, &notFound):
+	case endpoint && (errors.As(err, &disabled) || errors.As(err, &notFound)):
 		return fmt.Errorf("%s: %w: %w", op, ErrEndpointGone, err)
+	case errors.As(err, &disabled), errors.As(err, &notFound):
+		return fmt.Errorf("%s: %w: %w", op, ErrPermanent, err)
 	case errors.As(err, &invalid), errors.As(err, &optedOut):
 		return fmt.Errorf("%s: %w: %w", op, ErrPermanent, err)
 	}
