@@ -7,11 +7,6 @@ import (
 	"context"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/config"
@@ -22,10 +17,7 @@ func main() {
 	ctx := context.Background()
 	base, err := app.Load(ctx)
 	app.Must(nil, err)
-	checks := health.Standard(health.Clients{
-		DynamoDB: dynamodb.NewFromConfig(base.AWS), S3: s3.NewFromConfig(base.AWS),
-		Cognito: cip.NewFromConfig(base.AWS), SNS: sns.NewFromConfig(base.AWS), SES: sesv2.NewFromConfig(base.AWS),
-	}, health.Names{
+	checks := health.Standard(health.NewClients(base.AWS), health.Names{
 		Table: base.Env.String(config.TableName), Bucket: base.Env.String(config.BucketName),
 		UserPool: base.Env.String(config.UserPoolID), Topic: base.Env.String(config.NotificationTopic),
 	})

@@ -75,31 +75,25 @@ func (e *Env) Optional(v Var, def string) string {
 }
 
 // Int returns an optional integer variable.
-func (e *Env) Int(v Var, def int) int {
-	s := e.Optional(v, "")
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		e.errs = append(e.errs, fmt.Sprintf("%s: not an integer", v))
-		return def
-	}
-	return n
-}
+func (e *Env) Int(v Var, def int) int { return parse(e, v, def, "an integer", strconv.Atoi) }
 
 // Duration returns an optional duration variable.
 func (e *Env) Duration(v Var, def time.Duration) time.Duration {
+	return parse(e, v, def, "a duration", time.ParseDuration)
+}
+
+// parse reads an optional variable with a parser, recording a malformed value.
+func parse[T any](e *Env, v Var, def T, what string, p func(string) (T, error)) T {
 	s := e.Optional(v, "")
 	if s == "" {
 		return def
 	}
-	d, err := time.ParseDuration(s)
+	x, err := p(s)
 	if err != nil {
-		e.errs = append(e.errs, fmt.Sprintf("%s: not a duration", v))
+		e.errs = append(e.errs, fmt.Sprintf("%s: not %s", v, what))
 		return def
 	}
-	return d
+	return x
 }
 
 // Err reports every missing or malformed variable read so far.

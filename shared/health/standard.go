@@ -30,6 +30,12 @@ type Clients struct {
 	}
 }
 
+// NewClients builds the probes' clients from one AWS configuration.
+func NewClients(cfg aws.Config) Clients {
+	return Clients{DynamoDB: dynamodb.NewFromConfig(cfg), S3: s3.NewFromConfig(cfg),
+		Cognito: cip.NewFromConfig(cfg), SNS: sns.NewFromConfig(cfg), SES: sesv2.NewFromConfig(cfg)}
+}
+
 // Names are the resources to probe.
 type Names struct {
 	Table, Bucket, UserPool, Topic string

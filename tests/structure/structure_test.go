@@ -309,8 +309,12 @@ func varsUsed(t *testing.T, dir string, vars map[string]string) []string {
 			return true
 		})
 	}
-	out := make([]string, 0, len(seen))
-	for v := range seen {
+	return sortedKeys(seen)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for v := range m {
 		out = append(out, v)
 	}
 	sort.Strings(out)
@@ -337,12 +341,7 @@ func commonVars(t *testing.T, vars map[string]string) []string {
 			})
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for v := range seen {
-		out = append(out, v)
-	}
-	sort.Strings(out)
-	return out
+	return sortedKeys(seen)
 }
 
 // localOnly are variables only the local stack sets.
