@@ -17,7 +17,7 @@ func BenchmarkServe(b *testing.B) {
 			return s, nil
 		},
 	}
-	r := newHandler(f).router()
+	r := newHandler(f).router().Guard(admitAll{})
 	for _, name := range []string{"me-get.json", "me-settings-get.json", "me-settings-put.json"} {
 		req := event(b, name)
 		b.Run(name, func(b *testing.B) {

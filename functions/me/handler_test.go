@@ -28,6 +28,11 @@ func (f fakeSettings) Put(ctx context.Context, sub string, s settings.Settings, 
 	return f.put(ctx, sub, s, v, now)
 }
 
+// admitAll is a session guard that admits every token.
+type admitAll struct{}
+
+func (admitAll) Admit(_ context.Context, id httpapi.Identity) (httpapi.Identity, error) { return id, nil }
+
 func newHandler(f fakeSettings) *handler {
 	return &handler{settings: f, base: &app.Base{Log: logging.New(io.Discard, "error"), Clock: clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}}
 }
@@ -48,7 +53,7 @@ func TestRoutesMatchTheTable(t *testing.T) {
 }
 
 func TestMeReadsTheClaims(t *testing.T) {
-	res, _ := newHandler(fakeSettings{}).router().Serve(context.Background(), event(t, "me-get.json"))
+	res, _ := newHandler(fakeSettings{}).router().Guard(admitAll{}).Serve(context.Background(), event(t, "me-get.json"))
 	var me Me
 	if err := json.Unmarshal([]byte(res.Body), &me); err != nil {
 		t.Fatal(err)
@@ -61,7 +66,7 @@ func TestMeReadsTheClaims(t *testing.T) {
 func TestMeWithoutClaimsIs401(t *testing.T) {
 	req := event(t, "me-get.json")
 	req.RequestContext.Authorizer = nil
-	res, _ := newHandler(fakeSettings{}).router().Serve(context.Background(), req)
+	res, _ := newHandler(fakeSettings{}).router().Guard(admitAll{}).Serve(context.Background(), req)
 	if res.StatusCode != 401 {
 		t.Errorf("status = %d, want 401", res.StatusCode)
 	}
@@ -97,7 +102,7 @@ func TestPutSettings(t *testing.T) {
 			if c.ifMatch != "" {
 				req.Headers["if-match"] = c.ifMatch
 			}
-			res, _ := newHandler(f).router().Serve(context.Background(), req)
+			res, _ := newHandler(f).router().Guard(admitAll{}).Serve(context.Background(), req)
 			if res.StatusCode != c.status || res.Headers["ETag"] != c.wantETag {
 				t.Errorf("PUT = %d ETag %q (%s), want %d ETag %q", res.StatusCode, res.Headers["ETag"], res.Body, c.status, c.wantETag)
 			}

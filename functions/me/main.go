@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/settings"
 )
 
@@ -24,5 +25,5 @@ func main() {
 	app.Must(base.Log, base.Env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	h := &handler{settings: settings.NewStore(db), base: base}
-	lambda.Start(h.router().Serve)
+	lambda.Start(h.router().Guard(sessions.NewGuard(db)).Serve)
 }

@@ -30,6 +30,7 @@ type API interface {
 	AdminUpdateUserAttributes(context.Context, *cip.AdminUpdateUserAttributesInput, ...func(*cip.Options)) (*cip.AdminUpdateUserAttributesOutput, error)
 	AdminDisableUser(context.Context, *cip.AdminDisableUserInput, ...func(*cip.Options)) (*cip.AdminDisableUserOutput, error)
 	AdminEnableUser(context.Context, *cip.AdminEnableUserInput, ...func(*cip.Options)) (*cip.AdminEnableUserOutput, error)
+	AdminDeleteUser(context.Context, *cip.AdminDeleteUserInput, ...func(*cip.Options)) (*cip.AdminDeleteUserOutput, error)
 }
 
 var _ API = (*cip.Client)(nil)
@@ -155,6 +156,23 @@ func (p *Pool) CreateUser(ctx context.Context, u NewUser) (string, error) {
 		}
 	}
 	return "", errors.New("create user: no sub in the answer")
+}
+
+// DeleteUser removes a user; an unknown user is not an error.
+func (p *Pool) DeleteUser(ctx context.Context, username string) error {
+	_, err := p.api.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: aws.String(p.poolID), Username: aws.String(username)})
+	if problem.Is(translate("delete user", err), problem.KindUnauthenticated) {
+		return nil
+	}
+	return translate("delete user", err)
+}
+
+// SetPassword sets a user's permanent password (after a reset or a change
+// the auth function has already checked).
+func (p *Pool) SetPassword(ctx context.Context, username, password string) error {
+	_, err := p.api.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(p.poolID),
+		Username: aws.String(username), Password: aws.String(password), Permanent: true})
+	return translate("set password", err)
 }
 
 // AddToGroup puts a user in a group (officers, support).

@@ -36,6 +36,12 @@ const (
 	SMSSenderID       Var = "SMS_SENDER_ID"
 	NotificationTopic Var = "NOTIFICATION_TOPIC_ARN"
 	MaxBodyBytes      Var = "MAX_BODY_BYTES"
+	// FieldKeyID is the KMS key that seals passport, SNILS and INN.
+	FieldKeyID Var = "FIELD_KEY_ID"
+	// IndexKeySecret names the secret holding the blind-index key.
+	IndexKeySecret Var = "INDEX_KEY_SECRET_ID"
+	// PasswordProfile picks the password policy: seeds (default) or nist.
+	PasswordProfile Var = "PASSWORD_PROFILE"
 	// ClockOffset shifts the process clock (a Go duration such as "26h"). Only
 	// the local stack sets it, so that tests can run a function in the future.
 	ClockOffset Var = "KABINET_CLOCK_OFFSET"

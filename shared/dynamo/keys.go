@@ -16,6 +16,15 @@
 //	user's settings                           PK=USER#<sub>             SK=SETTINGS
 //	a uniqueness claim (SNILS, phone, email)  PK=UNIQUE#<kind>#<hash>   SK=UNIQUE
 //	a named counter (application numbers)     PK=COUNTER#<name>         SK=COUNTER
+//	an account (profile, sign-in state)       PK=USER#<sub>             SK=ACCOUNT
+//	a user's sessions, newest first           PK=USER#<sub>             SK begins_with SESSION#
+//	the session of an access token (guard)    PK=ACCESS#<jti>           SK=ACCESS
+//	a user's sign-in history, newest first    PK=USER#<sub>             SK begins_with LOGIN#<time>
+//	devices and addresses a user signed in from PK=USER#<sub>           SK=DEVICE#<hash>
+//	a pending registration                    PK=REG#<id>               SK=REG
+//	a pending sign-in challenge (MFA)         PK=CHALLENGE#<id>         SK=CHALLENGE
+//	a pending password reset                  PK=RESET#<id>             SK=RESET
+//	a rate-limit window (per IP, per target)  PK=RATE#<scope>#<key>     SK=<window start>
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
@@ -61,3 +70,36 @@ func UniqueKey(kind, hash string) Key { return Key{PK: join("UNIQUE", kind, hash
 
 // CounterKey is a named atomic counter.
 func CounterKey(name string) Key { return Key{PK: join("COUNTER", name), SK: "COUNTER"} }
+
+// AccountKey is a user's account.
+func AccountKey(sub string) Key { return Key{PK: UserPK(sub), SK: "ACCOUNT"} }
+
+// SessionPrefix is the sort-key prefix of a user's sessions.
+const SessionPrefix = "SESSION#"
+
+// SessionKey is one session of a user.
+func SessionKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: SessionPrefix + id} }
+
+// AccessKey maps an access token (by its jti) to its session.
+func AccessKey(jti string) Key { return Key{PK: join("ACCESS", jti), SK: "ACCESS"} }
+
+// LoginPrefix is the sort-key prefix of a user's sign-in history.
+const LoginPrefix = "LOGIN#"
+
+// LoginKey is one sign-in attempt; the time sorts the history.
+func LoginKey(sub, at, id string) Key { return Key{PK: UserPK(sub), SK: LoginPrefix + at + "#" + id} }
+
+// DeviceKey records that a user signed in from a device or an address.
+func DeviceKey(sub, hash string) Key { return Key{PK: UserPK(sub), SK: join("DEVICE", hash)} }
+
+// RegistrationKey is a pending registration.
+func RegistrationKey(id string) Key { return Key{PK: join("REG", id), SK: "REG"} }
+
+// ChallengeKey is a pending sign-in challenge.
+func ChallengeKey(id string) Key { return Key{PK: join("CHALLENGE", id), SK: "CHALLENGE"} }
+
+// ResetKey is a pending password reset.
+func ResetKey(id string) Key { return Key{PK: join("RESET", id), SK: "RESET"} }
+
+// RateKey is one window of a rate limit.
+func RateKey(scope, key, window string) Key { return Key{PK: join("RATE", scope, key), SK: window} }

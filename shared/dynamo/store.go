@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -175,6 +176,61 @@ func (s *Store) Next(ctx context.Context, name string) (int64, error) {
 		return 0, fmt.Errorf("decode counter: %w", err)
 	}
 	return out.N, nil
+}
+
+// Increment adds by to a numeric attribute of an item (creating both),
+// sets the item's expiry when given, and returns the new value; concurrent
+// callers each see their own.
+func (s *Store) Increment(ctx context.Context, k Key, attr string, by int64, expires time.Time) (int64, error) {
+	upd := expression.Add(expression.Name(attr), expression.Value(by))
+	if !expires.IsZero() {
+		upd = upd.Set(expression.Name(AttrTTL), expression.Value(expires.Unix()))
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: marshalKey(k),
+		UpdateExpression: expr.Update(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		ReturnValues: types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, translate("increment "+k.PK, err)
+	}
+	var out map[string]int64
+	if err := attributevalue.UnmarshalMap(res.Attributes, &out); err != nil {
+		return 0, fmt.Errorf("decode counter: %w", err)
+	}
+	return out[attr], nil
+}
+
+// Update applies an update expression to an existing item, under an
+// optional condition; a missing item or a failed condition is a Conflict.
+func (s *Store) Update(ctx context.Context, k Key, upd expression.UpdateBuilder, cond *expression.ConditionBuilder) error {
+	exists := expression.AttributeExists(expression.Name(AttrPK))
+	if cond != nil {
+		exists = exists.And(*cond)
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(exists).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: marshalKey(k), UpdateExpression: expr.Update(),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	})
+	return translate("update "+k.PK, err)
+}
+
+// Put writes an item unconditionally.
+func (s *Store) Put(ctx context.Context, item any) error {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return fmt.Errorf("encode item: %w", err)
+	}
+	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av})
+	return translate("put", err)
 }
 
 // Tx collects writes that succeed or fail together.

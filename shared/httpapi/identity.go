@@ -21,6 +21,8 @@ type Identity struct {
 	AuthTime   time.Time
 	IssuedAt   time.Time
 	TokenID    string
+	// SessionID is set by the session guard.
+	SessionID string
 }
 
 // InGroup reports whether the identity belongs to a Cognito group.
@@ -55,7 +57,7 @@ func ReadIdentity(req *Request) (Identity, error) {
 		Level:      first(c, "custom:level", "level"),
 		AuthTime:   unixClaim(c["auth_time"]),
 		IssuedAt:   unixClaim(c["iat"]),
-		TokenID:    first(c, "origin_jti", "jti"),
+		TokenID:    c["jti"],
 	}
 	return id, nil
 }

@@ -31,7 +31,7 @@ func TestReadIdentity(t *testing.T) {
 	want := Identity{
 		Subject: "1f2e", Username: "ivan", ClientID: "client", TokenUse: "access",
 		Groups: []string{"citizens", "operators"}, Department: "mfc-7", Level: "2",
-		AuthTime: time.Unix(1700000000, 0).UTC(), IssuedAt: time.Unix(1700000100, 0).UTC(), TokenID: "o-jti",
+		AuthTime: time.Unix(1700000000, 0).UTC(), IssuedAt: time.Unix(1700000100, 0).UTC(), TokenID: "jti",
 	}
 	if !reflect.DeepEqual(id, want) {
 		t.Errorf("ReadIdentity() =\n%+v\nwant\n%+v", id, want)

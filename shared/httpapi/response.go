@@ -69,6 +69,7 @@ var statusOf = map[problem.Kind]int{
 	problem.KindUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	problem.KindTooManyRequests:      http.StatusTooManyRequests,
 	problem.KindUnavailable:          http.StatusServiceUnavailable,
+	problem.KindLocked:               http.StatusLocked,
 }
 
 var titleOf = map[int]string{
@@ -83,6 +84,7 @@ var titleOf = map[int]string{
 	413: "Слишком большой запрос",
 	415: "Неподдерживаемый тип данных",
 	422: "Ошибка в данных",
+	423: "Учётная запись заблокирована",
 	428: "Требуется версия данных",
 	429: "Слишком много запросов",
 	500: "Внутренняя ошибка",

@@ -25,6 +25,23 @@ type Router struct {
 	function string
 	log      *slog.Logger
 	handlers map[string]Handler
+	guard    SessionGuard
+}
+
+// SessionGuard decides whether a token the JWT authorizer accepted may still
+// be used: the authorizer cannot know that its session was ended, that it was
+// obtained around the portal's own sign-in rules, or the session's state.
+type SessionGuard interface {
+	// Admit returns the identity completed with its session, or 401 when the
+	// token's session does not exist or has ended.
+	Admit(ctx context.Context, id Identity) (Identity, error)
+}
+
+// Guard sets the session guard that every authed route passes through.
+// Routes registered with HandleAuthed fail closed (500) without one.
+func (r *Router) Guard(g SessionGuard) *Router {
+	r.guard = g
+	return r
 }
 
 // NewRouter returns a router for one function of the routes table.
@@ -44,6 +61,12 @@ func (r *Router) HandleAuthed(routeKey string, h AuthedHandler) {
 	r.handlers[routeKey] = func(ctx context.Context, req *Request) (Response, error) {
 		id, err := ReadIdentity(req)
 		if err != nil {
+			return Response{}, err
+		}
+		if r.guard == nil {
+			return Response{}, problem.Internal(fmt.Errorf("%s: route %s has no session guard", r.function, routeKey))
+		}
+		if id, err = r.guard.Admit(ctx, id); err != nil {
 			return Response{}, err
 		}
 		return h(ctx, req, id)

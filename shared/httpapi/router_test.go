@@ -103,8 +103,39 @@ func TestRouterRecoversPanics(t *testing.T) {
 	}
 }
 
-func TestRouterHandleAuthed(t *testing.T) {
+// guardFunc adapts a function to SessionGuard.
+type guardFunc func(context.Context, Identity) (Identity, error)
+
+func (f guardFunc) Admit(ctx context.Context, id Identity) (Identity, error) { return f(ctx, id) }
+
+func TestAuthedRoutesFailClosedWithoutAGuard(t *testing.T) {
 	r := NewRouter("me", discardLogger())
+	r.HandleAuthed("GET /me", func(context.Context, *Request, Identity) (Response, error) { return NoContent(), nil })
+	req := routed("GET /me")
+	req.RequestContext.Authorizer = withClaims(map[string]string{"sub": "abc"}).RequestContext.Authorizer
+	if res, _ := r.Serve(context.Background(), req); res.StatusCode != 500 {
+		t.Errorf("StatusCode = %d, want 500 without a session guard", res.StatusCode)
+	}
+}
+
+func TestGuardRefusalStopsTheHandler(t *testing.T) {
+	r := NewRouter("me", discardLogger()).Guard(guardFunc(func(_ context.Context, id Identity) (Identity, error) {
+		return id, problem.New(problem.KindUnauthenticated, "session_ended", "Сеанс завершён")
+	}))
+	called := false
+	r.HandleAuthed("GET /me", func(context.Context, *Request, Identity) (Response, error) { called = true; return NoContent(), nil })
+	req := routed("GET /me")
+	req.RequestContext.Authorizer = withClaims(map[string]string{"sub": "abc"}).RequestContext.Authorizer
+	if res, _ := r.Serve(context.Background(), req); res.StatusCode != 401 || called {
+		t.Errorf("StatusCode = %d, handler called %v; want 401 and no call", res.StatusCode, called)
+	}
+}
+
+func TestRouterHandleAuthed(t *testing.T) {
+	r := NewRouter("me", discardLogger()).Guard(guardFunc(func(_ context.Context, id Identity) (Identity, error) {
+		id.SessionID = "s1"
+		return id, nil
+	}))
 	var got Identity
 	called := 0
 	r.HandleAuthed("GET /me", func(ctx context.Context, req *Request, id Identity) (Response, error) {

@@ -30,6 +30,8 @@ const (
 	KindUnsupportedMediaType
 	KindTooManyRequests
 	KindUnavailable
+	// KindLocked: the account is temporarily locked (HTTP 423).
+	KindLocked
 )
 
 // Field names one invalid input field.

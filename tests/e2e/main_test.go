@@ -188,7 +188,49 @@ func demo(t testing.TB, username string) stack.DemoAccount {
 	return stack.DemoAccount{}
 }
 
-func accessToken(t testing.TB, username string) string {
-	d := demo(t, username)
-	return aws.ToString(signIn(t, st.Resources["UserPoolClient"], d.Username, d.Password).AccessToken)
+// session is what /auth/login hands a client.
+type session struct {
+	AccessToken, IDToken, RefreshToken, SessionID string
 }
+
+// login signs a demo account in through the API (answering its TOTP
+// challenge with an independent TOTP implementation).
+func login(t testing.TB, username string) session {
+	t.Helper()
+	d := demo(t, username)
+	return loginAs(t, d.Phone, d.Password, d.TOTPSecret, nil)
+}
+
+func loginAs(t testing.TB, loginName, password, totpSecret string, header map[string]string) session {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"login": loginName, "password": password})
+	h := map[string]string{"Content-Type": "application/json"}
+	for k, v := range header {
+		h[k] = v
+	}
+	res := call(t, "POST", "/auth/login", "", body, h)
+	if res.Status != http.StatusOK {
+		t.Fatalf("login %s = %d %s", loginName, res.Status, res.Body)
+	}
+	var out struct {
+		Tokens      *session
+		Challenge   string
+		ChallengeID string
+	}
+	res.JSON(t, &out)
+	if out.Challenge == "totp" {
+		code := independentTOTP(t, totpSecret, time.Now())
+		body, _ := json.Marshal(map[string]string{"challengeId": out.ChallengeID, "code": code})
+		res = call(t, "POST", "/auth/login/mfa", "", body, h)
+		if res.Status != http.StatusOK {
+			t.Fatalf("login %s, TOTP = %d %s", loginName, res.Status, res.Body)
+		}
+		res.JSON(t, &out)
+	}
+	if out.Tokens == nil {
+		t.Fatalf("login %s: no tokens: %s", loginName, res.Body)
+	}
+	return *out.Tokens
+}
+
+func accessToken(t testing.TB, username string) string { return login(t, username).AccessToken }

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/kabinet/kabinet/shared/totp"
 )
 
 func TestHealthReportsEveryDependency(t *testing.T) {
@@ -127,6 +126,15 @@ func TestAuthorizerRefusesBadTokens(t *testing.T) {
 		}
 		if len(me.Groups) != 1 || me.Groups[0] != "officers" {
 			t.Errorf("groups = %v, want [officers]", me.Groups)
+		}
+	})
+	t.Run("a token straight from Cognito, around the portal's sign-in, is refused", func(t *testing.T) {
+		direct := aws.ToString(signIn(t, st.Resources["UserPoolClient"], officer.Username, officer.Password).AccessToken)
+		res := call(t, http.MethodGet, "/me", direct, nil, nil)
+		var p struct{ Code string }
+		res.JSON(t, &p)
+		if res.Status != http.StatusUnauthorized || p.Code != "session_ended" {
+			t.Errorf("GET /me = %d %s, want 401 session_ended", res.Status, res.Body)
 		}
 	})
 	t.Run("a token shortly before expiry still works", func(t *testing.T) {
@@ -256,32 +264,6 @@ func TestUsersSeeOnlyTheirOwnSettings(t *testing.T) {
 	call(t, "GET", "/me/settings", b, nil, nil).JSON(t, &sb)
 	if sb.TimeZone == "Asia/Vladivostok" {
 		t.Error("user B sees the settings user A saved")
-	}
-}
-
-func TestDemoTOTPAccountSignsInWithACode(t *testing.T) {
-	d := demo(t, "citizen-totp")
-	c := st.Cognito()
-	out, err := c.InitiateAuth(context.Background(), &cip.InitiateAuthInput{AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth,
-		ClientId: aws.String(st.Resources["UserPoolClient"]), AuthParameters: map[string]string{"USERNAME": d.Username, "PASSWORD": d.Password}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.ChallengeName != ciptypes.ChallengeNameTypeSoftwareTokenMfa {
-		t.Fatalf("challenge = %q, want SOFTWARE_TOKEN_MFA", out.ChallengeName)
-	}
-	code, err := totp.Code(d.TOTPSecret, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.RespondToAuthChallenge(context.Background(), &cip.RespondToAuthChallengeInput{ClientId: aws.String(st.Resources["UserPoolClient"]),
-		ChallengeName: out.ChallengeName, Session: out.Session,
-		ChallengeResponses: map[string]string{"USERNAME": d.Username, "SOFTWARE_TOKEN_MFA_CODE": code}})
-	if err != nil || res.AuthenticationResult == nil {
-		t.Fatalf("answer TOTP: %v", err)
-	}
-	if r := call(t, "GET", "/me", aws.ToString(res.AuthenticationResult.AccessToken), nil, nil); r.Status != 200 {
-		t.Errorf("GET /me with the TOTP account = %d", r.Status)
 	}
 }
 

@@ -2,6 +2,8 @@ package stack
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,8 +13,10 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"gopkg.in/yaml.v3"
 
@@ -34,6 +38,16 @@ func (s *Stack) S3() *s3.Client {
 // SNSClient returns a client for the SNS endpoint.
 func (s *Stack) SNSClient() *sns.Client {
 	return sns.NewFromConfig(s.cfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(s.SNSURL) })
+}
+
+// KMSClient returns a client for the KMS endpoint.
+func (s *Stack) KMSClient() *kms.Client {
+	return kms.NewFromConfig(s.cfg, func(o *kms.Options) { o.BaseEndpoint = aws.String(s.KMSURL) })
+}
+
+// SecretsClient returns a client for the Secrets Manager endpoint.
+func (s *Stack) SecretsClient() *secretsmanager.Client {
+	return secretsmanager.NewFromConfig(s.cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(s.SecretsURL) })
 }
 
 // Cognito returns a client for cognito-local.
@@ -74,6 +88,8 @@ func (s *Stack) resolver() template.Resolver {
 			r.Attrs[id+".Arn"] = "arn:aws:cognito-idp:" + Region + ":000000000000:userpool/" + phys
 		case "AWS::SNS::Topic":
 			r.Attrs[id+".TopicArn"] = phys
+		case "AWS::KMS::Key":
+			r.Attrs[id+".Arn"] = "arn:aws:kms:" + Region + ":000000000000:key/" + phys
 		case "AWS::SQS::Queue":
 			r.Attrs[id+".Arn"] = "arn:aws:sqs:" + Region + ":000000000000:" + phys
 			r.Attrs[id+".QueueName"] = phys
@@ -89,6 +105,39 @@ func (s *Stack) provision(ctx context.Context) error {
 	for _, id := range t.OfType("AWS::SQS::Queue") {
 		// No SQS locally: failed asynchronous invocations are logged instead.
 		s.Resources[id] = "kabinet-local-" + strings.ToLower(id)
+	}
+	for _, id := range t.OfType("AWS::SES::ConfigurationSet") {
+		// The SES emulator keeps no configuration sets; the name is passed through.
+		s.Resources[id] = "kabinet-local-" + strings.ToLower(id)
+	}
+	for _, id := range t.OfType("AWS::KMS::Key") {
+		if s.KMS == nil {
+			out, err := s.KMSClient().CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("kabinet-local " + id)})
+			if err != nil {
+				return fmt.Errorf("kms key %s: %w", id, err)
+			}
+			s.Resources[id] = aws.ToString(out.KeyMetadata.KeyId)
+			continue
+		}
+		s.Resources[id] = s.KMS.CreateKey("kabinet-local " + id)
+	}
+	for _, id := range t.OfType("AWS::SecretsManager::Secret") {
+		// A fresh random key each start, as GenerateSecretString makes on AWS.
+		raw := make([]byte, 48)
+		if _, err := rand.Read(raw); err != nil {
+			return err
+		}
+		value := base64.StdEncoding.EncodeToString(raw)
+		name := "kabinet-local-" + strings.ToLower(id)
+		if s.Secrets == nil {
+			out, err := s.SecretsClient().CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)})
+			if err != nil {
+				return fmt.Errorf("secret %s: %w", id, err)
+			}
+			s.Resources[id] = aws.ToString(out.ARN)
+			continue
+		}
+		s.Resources[id] = s.Secrets.Put(name, value)
 	}
 	for _, id := range t.OfType("AWS::DynamoDB::Table") {
 		name := "kabinet-local"

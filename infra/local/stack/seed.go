@@ -2,88 +2,125 @@ package stack
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/cognito"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/settings"
-	"github.com/kabinet/kabinet/shared/totp"
+	"github.com/kabinet/kabinet/shared/vault"
 )
 
 // DemoAccount is a seeded account a newcomer can sign in with. The passwords
 // exist only in the local emulator.
 type DemoAccount struct {
-	Role       string
-	Username   string
-	Password   string
-	Phone      string
-	Email      string
-	Group      string
+	Role     string
+	Username string
+	Password string
+	Phone    string
+	Email    string
+	SNILS    string
+	Group    string
+	// Department is the officer's department (custom:department).
 	Department string
-	Level      string
+	Level      accounts.Level
 	// TOTPSecret is set for the account with an authenticator app.
 	TOTPSecret string
 	Note       string
 	Sub        string
 }
 
+// DemoTOTPSecret is the authenticator secret of the demo TOTP account.
+const DemoTOTPSecret = "KABINETDEMOTOTPSECRETKEYAAAAAAAA"
+
 // DemoAccounts are the accounts every local start seeds; README lists them.
 func DemoAccounts() []DemoAccount {
 	return []DemoAccount{
-		{Role: "citizen", Username: "citizen", Password: "Demo-Citizen-2026!", Phone: "+79160000001", Email: "citizen@kabinet.local", Level: "confirmed", Note: "no MFA"},
-		{Role: "citizen", Username: "citizen-totp", Password: "Demo-Totp-2026!", Phone: "+79160000002", Email: "totp@kabinet.local", Level: "standard", Note: "TOTP MFA"},
-		{Role: "officer", Username: "officer", Password: "Demo-Officer-2026!", Phone: "+79160000003", Email: "officer@kabinet.local", Group: "officers", Department: "mvd", Level: "confirmed", Note: "officers, department mvd"},
-		{Role: "support", Username: "support", Password: "Demo-Support-2026!", Phone: "+79160000004", Email: "support@kabinet.local", Group: "support", Level: "confirmed", Note: "support"},
+		{Role: "citizen", Username: "citizen", Password: "Гражданин-Демо-7", Phone: "+79160000001", Email: "citizen@kabinet.local",
+			SNILS: "123-456-789 64", Level: accounts.LevelConfirmed, Note: "no MFA"},
+		{Role: "citizen", Username: "citizen-totp", Password: "Генератор-Кодов-5", Phone: "+79160000002", Email: "totp@kabinet.local",
+			SNILS: "234-567-891 00", Level: accounts.LevelStandard, TOTPSecret: DemoTOTPSecret, Note: "TOTP MFA"},
+		{Role: "officer", Username: "officer", Password: "Сотрудник-Мвд-3", Phone: "+79160000003", Email: "officer@kabinet.local",
+			SNILS: "345-678-912 26", Group: "officers", Department: "mvd", Level: accounts.LevelConfirmed, Note: "officers, department mvd"},
+		{Role: "support", Username: "support", Password: "Поддержка-Смена-9", Phone: "+79160000004", Email: "support@kabinet.local",
+			SNILS: "456-789-123 44", Group: "support", Level: accounts.LevelConfirmed, Note: "support"},
 	}
 }
 
-// seed creates the demo accounts in Cognito and their data in the table.
+var demoPeople = map[string]accounts.Registration{
+	"citizen":      {Surname: "Петров", Name: "Пётр", Patronymic: "Петрович", BirthDate: "1985-03-14", Sex: "male", INN: "770123456703"},
+	"citizen-totp": {Surname: "Смирнова", Name: "Ольга", Patronymic: "Игоревна", BirthDate: "1992-11-02", Sex: "female"},
+	"officer":      {Surname: "Кузнецов", Name: "Иван", Patronymic: "Андреевич", BirthDate: "1979-07-21", Sex: "male"},
+	"support":      {Surname: "Соколова", Name: "Мария", BirthDate: "1995-01-30", Sex: "female"},
+}
+
+// Accounts builds the identity service against the stack's emulators, the
+// same way the auth function builds it on Lambda.
+func (s *Stack) Accounts(ctx context.Context) (*accounts.Service, error) {
+	key, err := vault.LoadIndexKey(ctx, s.SecretsClient(), s.Resources["IndexKeySecret"])
+	if err != nil {
+		return nil, err
+	}
+	index, err := vault.NewIndex(key)
+	if err != nil {
+		return nil, err
+	}
+	profile, err := password.ByName(s.param("PasswordProfile"))
+	if err != nil {
+		return nil, err
+	}
+	codeKey := hmac.New(sha256.New, key)
+	codeKey.Write([]byte("kabinet one-time codes"))
+	db := dynamo.New(s.DynamoDB(), s.Resources["Table"])
+	ses := sesv2.NewFromConfig(s.cfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(s.SESURL) })
+	return &accounts.Service{DB: db, Users: cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"]),
+		Sealer: vault.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Index: index, Policy: profile,
+		SMS: notify.NewMessenger(s.SNSClient(), "KABINET"), Mail: notify.NewMailer(ses, s.param("EmailFromAddress"), ""),
+		Sessions: sessions.NewStore(db), Clock: clock.System{}, CodeKey: codeKey.Sum(nil)}, nil
+}
+
+// seed creates the demo accounts through the identity service and their
+// settings in the table.
 func (s *Stack) seed(ctx context.Context) error {
-	c := s.Cognito()
-	pool := aws.String(s.Resources["UserPool"])
-	for _, d := range DemoAccounts() {
-		attrs := []ciptypes.AttributeType{
-			{Name: aws.String("phone_number"), Value: aws.String(d.Phone)},
-			{Name: aws.String("phone_number_verified"), Value: aws.String("true")},
-			{Name: aws.String("email"), Value: aws.String(d.Email)},
-			{Name: aws.String("email_verified"), Value: aws.String("true")},
-			{Name: aws.String("custom:level"), Value: aws.String(d.Level)},
-		}
+	svc, err := s.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	pool := cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"])
+	for i, d := range DemoAccounts() {
+		r := demoPeople[d.Username]
+		r.Citizenship, r.SNILS, r.Phone, r.Email, r.Password = "RUS", d.SNILS, d.Phone, d.Email, d.Password
+		r.Passport = accounts.Passport{Series: "45 0" + fmt.Sprint(i+1), Number: fmt.Sprintf("%06d", 100001+i), IssueDate: "2015-04-10",
+			Issuer: "ГУ МВД России по г. Москве", DivisionCode: "770-001"}
+		extra := map[string]string{}
 		if d.Department != "" {
-			attrs = append(attrs, ciptypes.AttributeType{Name: aws.String("custom:department"), Value: aws.String(d.Department)})
+			extra["custom:department"] = d.Department
 		}
-		out, err := c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: pool, Username: aws.String(d.Username),
-			MessageAction: ciptypes.MessageActionTypeSuppress, UserAttributes: attrs, TemporaryPassword: aws.String(d.Password)})
-		if err != nil {
-			return fmt.Errorf("create %s: %w", d.Username, err)
-		}
-		for _, a := range out.User.Attributes {
-			if aws.ToString(a.Name) == "sub" {
-				d.Sub = aws.ToString(a.Value)
-			}
-		}
-		if _, err := c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: pool, Username: aws.String(d.Username),
-			Password: aws.String(d.Password), Permanent: true}); err != nil {
-			return fmt.Errorf("password of %s: %w", d.Username, err)
+		if d.Sub, err = svc.Provision(ctx, d.Username, r, d.Level, extra); err != nil {
+			return fmt.Errorf("demo account %s: %w", d.Username, err)
 		}
 		if d.Group != "" {
-			if _, err := c.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: pool, Username: aws.String(d.Username),
-				GroupName: aws.String(d.Group)}); err != nil {
+			if err := pool.AddToGroup(ctx, d.Username, d.Group); err != nil {
 				return fmt.Errorf("group of %s: %w", d.Username, err)
 			}
 		}
-		if d.Note == "TOTP MFA" {
-			secret, err := s.enrolTOTP(ctx, d)
-			if err != nil {
+		if d.TOTPSecret != "" {
+			if err := svc.EnableTOTPWithSecret(ctx, d.Sub, d.TOTPSecret); err != nil {
 				return fmt.Errorf("TOTP of %s: %w", d.Username, err)
 			}
-			d.TOTPSecret = secret
-			d.Note = "TOTP MFA, secret " + secret
+			d.Note = "TOTP MFA, secret " + d.TOTPSecret
 		}
 		if err := s.seedSettings(ctx, d.Sub); err != nil {
 			return err
@@ -91,33 +128,6 @@ func (s *Stack) seed(ctx context.Context) error {
 		s.Demo = append(s.Demo, d)
 	}
 	return nil
-}
-
-// enrolTOTP signs in, associates an authenticator secret, verifies it with a
-// computed code and makes TOTP the user's MFA.
-func (s *Stack) enrolTOTP(ctx context.Context, d DemoAccount) (string, error) {
-	c := s.Cognito()
-	auth, err := c.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth,
-		ClientId: aws.String(s.Resources["UserPoolClient"]), AuthParameters: map[string]string{"USERNAME": d.Username, "PASSWORD": d.Password}})
-	if err != nil {
-		return "", err
-	}
-	access := auth.AuthenticationResult.AccessToken
-	assoc, err := c.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: access})
-	if err != nil {
-		return "", err
-	}
-	secret := aws.ToString(assoc.SecretCode)
-	code, err := totp.Code(secret, time.Now())
-	if err != nil {
-		return "", err
-	}
-	if _, err := c.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{AccessToken: access, UserCode: aws.String(code)}); err != nil {
-		return "", err
-	}
-	_, err = c.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{AccessToken: access,
-		SoftwareTokenMfaSettings: &ciptypes.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}})
-	return secret, err
 }
 
 // seedSettings gives a demo user the settings item the me function serves.

@@ -27,7 +27,9 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/kabinet/kabinet/infra/local/gateway"
+	"github.com/kabinet/kabinet/infra/local/kmsemu"
 	"github.com/kabinet/kabinet/infra/local/lambdart"
+	"github.com/kabinet/kabinet/infra/local/secretsemu"
 	"github.com/kabinet/kabinet/infra/local/snsemu"
 	"github.com/kabinet/kabinet/infra/local/template"
 	"github.com/kabinet/kabinet/shared/clock"
@@ -64,11 +66,14 @@ type Stack struct {
 
 	APIURL, DynamoURL, S3URL, SNSURL, CognitoURL, SESURL string
 
-	Dynamo   *DynamoGuard
-	SNS      *snsemu.Server
-	Template *template.Template
-	Gateway  *gateway.Gateway
-	Pools    map[string]*lambdart.Pool
+	Dynamo             *DynamoGuard
+	SNS                *snsemu.Server
+	KMS                *kmsemu.Server
+	Secrets            *secretsemu.Server
+	KMSURL, SecretsURL string
+	Template           *template.Template
+	Gateway            *gateway.Gateway
+	Pools              map[string]*lambdart.Pool
 	// Resources maps a logical id to its local physical id (table name,
 	// bucket name, pool id, client id, topic ARN, ...).
 	Resources map[string]string
@@ -170,10 +175,23 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 func (s *Stack) startEmulators(ctx context.Context) error {
 	if s.opts.LocalStack != "" {
 		s.DynamoURL, s.S3URL, s.SNSURL, s.SESURL = s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack
+		s.KMSURL, s.SecretsURL = s.opts.LocalStack, s.opts.LocalStack
 		return s.startCognito(ctx)
 	}
-	ln, err := listen(s.opts.DynamoAddr)
+	// KMS and Secrets Manager: small in-process endpoints (loopback, any port).
+	ln, err := listen("")
 	if err != nil {
+		return fmt.Errorf("kms endpoint: %w", err)
+	}
+	s.KMS = kmsemu.New()
+	s.KMSURL = s.serve(ln, s.KMS)
+	if ln, err = listen(""); err != nil {
+		return fmt.Errorf("secrets endpoint: %w", err)
+	}
+	s.Secrets = secretsemu.New()
+	s.SecretsURL = s.serve(ln, s.Secrets)
+
+	if ln, err = listen(s.opts.DynamoAddr); err != nil {
 		return fmt.Errorf("dynamodb emulator: %w", err)
 	}
 	s.Dynamo = newDynamoGuard()
@@ -279,7 +297,11 @@ func (s *Stack) FunctionEnv(fn template.Function) (map[string]string, error) {
 		"AWS_ENDPOINT_URL_SNS":                       s.SNSURL,
 		"AWS_ENDPOINT_URL_SESV2":                     s.SESURL,
 		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": s.CognitoURL,
-		"AWS_EC2_METADATA_DISABLED":                  "true",
+		"AWS_ENDPOINT_URL_KMS":                       s.KMSURL,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER":           s.SecretsURL,
+		// Any other service fails fast on loopback instead of reaching out.
+		"AWS_ENDPOINT_URL":          "http://127.0.0.1:1",
+		"AWS_EC2_METADATA_DISABLED": "true",
 	} {
 		env[k] = v
 	}
@@ -356,9 +378,9 @@ func (s *Stack) Summary() string {
 	fmt.Fprintf(&b, "  DynamoDB (minidyn)            %s   table %s\n", s.DynamoURL, s.Resources["Table"])
 	fmt.Fprintf(&b, "  S3 (gofakes3)                 %s   bucket %s\n", s.S3URL, s.Resources["Bucket"])
 	if len(s.Demo) > 0 {
-		fmt.Fprintf(&b, "\n  Demo accounts (sign in with USER_PASSWORD_AUTH on the app client):\n")
+		fmt.Fprintf(&b, "\n  Demo accounts (POST /auth/login with the phone, email or SNILS and the password):\n")
 		for _, d := range s.Demo {
-			fmt.Fprintf(&b, "    %-10s %-18s password %-18s %s\n", d.Role, d.Username, d.Password, d.Note)
+			fmt.Fprintf(&b, "    %-8s %-13s %-22s SNILS %s  password %-18s %s\n", d.Role, d.Phone, d.Email, d.SNILS, d.Password, d.Note)
 		}
 	}
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop everything.\n")

@@ -1,0 +1,411 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sessions"
+)
+
+type handler struct {
+	svc      *accounts.Service
+	sessions *sessions.Store
+}
+
+func (h *handler) router(r *httpapi.Router) *httpapi.Router {
+	r.Handle("POST /auth/register", h.register)
+	r.Handle("POST /auth/register/confirm", h.confirm)
+	r.Handle("POST /auth/register/resend", h.resend)
+	r.Handle("POST /auth/login", h.login)
+	r.Handle("POST /auth/login/mfa", h.loginMFA)
+	r.Handle("POST /auth/login/new-password", h.loginNewPassword)
+	r.Handle("POST /auth/refresh", h.refresh)
+	r.Handle("POST /auth/password/forgot", h.forgot)
+	r.Handle("POST /auth/password/reset", h.reset)
+	r.HandleAuthed("POST /auth/logout", h.logout)
+	r.HandleAuthed("GET /auth/account", h.account)
+	r.HandleAuthed("GET /auth/sessions", h.listSessions)
+	r.HandleAuthed("DELETE /auth/sessions/{id}", h.endSession)
+	r.HandleAuthed("POST /auth/sessions/end-others", h.endOthers)
+	r.HandleAuthed("GET /auth/history", h.history)
+	r.HandleAuthed("POST /auth/password/change", h.changePassword)
+	r.HandleAuthed("POST /auth/mfa/totp", h.setupTOTP)
+	r.HandleAuthed("POST /auth/mfa/totp/confirm", h.confirmTOTP)
+	r.HandleAuthed("PUT /auth/mfa", h.setMFA)
+	r.HandleAuthed("POST /officer/accounts/{sub}/level", h.setLevel)
+	return r
+}
+
+func meta(req *httpapi.Request) accounts.Meta {
+	return accounts.Meta{IP: req.RequestContext.HTTP.SourceIP, UserAgent: req.RequestContext.HTTP.UserAgent}
+}
+
+const bodyLimit = 8 << 10
+
+func (h *handler) register(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	var in accounts.Registration
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	p, err := h.svc.Register(ctx, in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusAccepted, p)
+}
+
+type confirmInput struct {
+	RegistrationID string `json:"registrationId"`
+	Code           string `json:"code"`
+	EmailCode      string `json:"emailCode,omitempty"`
+}
+
+func (h *handler) confirm(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	var in confirmInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"registrationId": in.RegistrationID, "code": in.Code}); err != nil {
+		return httpapi.Response{}, err
+	}
+	c, err := h.svc.Confirm(ctx, in.RegistrationID, in.Code, in.EmailCode)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, c)
+}
+
+type idInput struct {
+	RegistrationID string `json:"registrationId"`
+}
+
+func (h *handler) resend(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	var in idInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"registrationId": in.RegistrationID}); err != nil {
+		return httpapi.Response{}, err
+	}
+	p, err := h.svc.Resend(ctx, in.RegistrationID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusAccepted, p)
+}
+
+type loginInput struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+func (h *handler) login(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	var in loginInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"login": in.Login, "password": in.Password}); err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := h.svc.Login(ctx, in.Login, in.Password, meta(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, res)
+}
+
+type challengeInput struct {
+	ChallengeID string `json:"challengeId"`
+	Code        string `json:"code"`
+}
+
+func (h *handler) loginMFA(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	var in challengeInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"challengeId": in.ChallengeID, "code": in.Code}); err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := h.svc.AnswerChallenge(ctx, in.ChallengeID, in.Code, meta(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, res)
+}
+
+type newPasswordInput struct {
+	ChallengeID string `json:"challengeId"`
+	NewPassword string `json:"newPassword"`
+}
+
+func (h *handler) loginNewPassword(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	var in newPasswordInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"challengeId": in.ChallengeID, "newPassword": in.NewPassword}); err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := h.svc.CompleteNewPassword(ctx, in.ChallengeID, in.NewPassword, meta(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, res)
+}
+
+type refreshInput struct {
+	SessionID    string `json:"sessionId"`
+	RefreshToken string `json:"refreshToken"`
+}
+
+func (h *handler) refresh(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	var in refreshInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"sessionId": in.SessionID, "refreshToken": in.RefreshToken}); err != nil {
+		return httpapi.Response{}, err
+	}
+	t, err := h.svc.Refresh(ctx, in.SessionID, in.RefreshToken)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, t)
+}
+
+type forgotInput struct {
+	Login string `json:"login"`
+}
+
+func (h *handler) forgot(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	var in forgotInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"login": in.Login}); err != nil {
+		return httpapi.Response{}, err
+	}
+	r, err := h.svc.Forgot(ctx, in.Login, meta(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusAccepted, r)
+}
+
+type resetInput struct {
+	ResetID     string `json:"resetId"`
+	Code        string `json:"code"`
+	NewPassword string `json:"newPassword"`
+}
+
+func (h *handler) reset(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	var in resetInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"resetId": in.ResetID, "code": in.Code, "newPassword": in.NewPassword}); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.Reset(ctx, in.ResetID, in.Code, in.NewPassword); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+func (h *handler) logout(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if err := h.svc.EndSession(ctx, id.Subject, id.SessionID); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+func (h *handler) account(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	a, err := h.svc.Get(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, a)
+}
+
+func pageParams(req *httpapi.Request) (string, int32, error) {
+	limit := int32(20)
+	if s := req.QueryStringParameters["limit"]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return "", 0, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
+		}
+		limit = int32(n)
+	}
+	return req.QueryStringParameters["cursor"], limit, nil
+}
+
+type page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+func (h *handler) listSessions(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	cursor, limit, err := pageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	list, next, err := h.sessions.List(ctx, id.Subject, cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	for i := range list {
+		list[i].Current = list[i].ID == id.SessionID
+	}
+	return httpapi.JSON(http.StatusOK, page[sessions.Session]{Items: list, NextCursor: next})
+}
+
+func (h *handler) endSession(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	sid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.EndSession(ctx, id.Subject, sid); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+func (h *handler) endOthers(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if err := h.svc.StepUp(id.AuthTime); err != nil {
+		return httpapi.Response{}, err
+	}
+	n, err := h.svc.EndAll(ctx, id.Subject, id.SessionID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]int{"ended": n})
+}
+
+func (h *handler) history(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	cursor, limit, err := pageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	list, next, err := h.svc.History(ctx, id.Subject, cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, page[accounts.Attempt]{Items: list, NextCursor: next})
+}
+
+type changeInput struct {
+	CurrentPassword string `json:"currentPassword"`
+	NewPassword     string `json:"newPassword"`
+}
+
+func (h *handler) changePassword(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in changeInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"currentPassword": in.CurrentPassword, "newPassword": in.NewPassword}); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.StepUp(id.AuthTime); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.ChangePassword(ctx, id.Subject, in.CurrentPassword, in.NewPassword, meta(req)); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+func (h *handler) setupTOTP(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if err := h.svc.StepUp(id.AuthTime); err != nil {
+		return httpapi.Response{}, err
+	}
+	t, err := h.svc.SetupTOTP(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, t)
+}
+
+type codeInput struct {
+	Code string `json:"code"`
+}
+
+func (h *handler) confirmTOTP(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in codeInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := required(map[string]string{"code": in.Code}); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.ConfirmTOTP(ctx, id.Subject, in.Code); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+type mfaInput struct {
+	Method string `json:"method"`
+	Code   string `json:"code,omitempty"`
+}
+
+func (h *handler) setMFA(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in mfaInput
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.StepUp(id.AuthTime); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.SetMFA(ctx, id.Subject, in.Method, in.Code); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+func (h *handler) setLevel(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if !id.InGroup("officers") {
+		return httpapi.Response{}, problem.Forbidden("Подтверждать уровень учётной записи могут только сотрудники ведомств")
+	}
+	sub, err := httpapi.PathParam(req, "sub")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in accounts.LevelChange
+	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.SetLevel(ctx, sub, in); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+// required names every empty field in one 422.
+func required(fields map[string]string) error {
+	var missing []problem.Field
+	for _, name := range sortedKeys(fields) {
+		if fields[name] == "" {
+			missing = append(missing, problem.Field{Field: name, Code: "required", Message: "Обязательное поле"})
+		}
+	}
+	if len(missing) > 0 {
+		return problem.Invalid(missing...)
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,472 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/kabinet/kabinet/shared/cognito"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/validate"
+)
+
+func (s *Service) account(ctx context.Context, sub string) (accountItem, error) {
+	var acc accountItem
+	err := s.DB.Get(ctx, dynamo.AccountKey(sub), "учётная запись", &acc)
+	return acc, err
+}
+
+// StepUp refuses a sensitive change when the sign-in is older than StepUpAge.
+func (s *Service) StepUp(authTime time.Time) error {
+	if authTime.IsZero() || s.now().Sub(authTime) > StepUpAge {
+		return problem.New(problem.KindForbidden, "reauthentication_required",
+			"Для этого действия войдите заново: последний вход был более 15 минут назад").With("maxAgeSeconds", int(StepUpAge.Seconds()))
+	}
+	return nil
+}
+
+// Account is what the owner sees of their account here (the profile
+// feature shows the rest).
+type Account struct {
+	Level          Level     `json:"level"`
+	MFA            string    `json:"mfa"`
+	Phone          string    `json:"phone"`
+	Email          string    `json:"email,omitempty"`
+	EmailConfirmed bool      `json:"emailConfirmed"`
+	PasswordExpiry time.Time `json:"passwordExpiresAt,omitzero"`
+}
+
+// Get returns the caller's account summary.
+func (s *Service) Get(ctx context.Context, sub string) (Account, error) {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return Account{}, err
+	}
+	a := Account{Level: Level(acc.Level), MFA: acc.MFA, Phone: validate.MaskPhone(acc.Phone), EmailConfirmed: acc.EmailConfirmed}
+	if acc.Email != "" {
+		a.Email = validate.MaskEmail(acc.Email)
+	}
+	if t, ok := s.Policy.ExpiresAt(parseStamp(acc.PasswordChangedAt)); ok {
+		a.PasswordExpiry = t
+	}
+	return a, nil
+}
+
+// TOTPSetup is a new authenticator secret to add to an app.
+type TOTPSetup struct {
+	Secret string `json:"secret"`
+	URI    string `json:"otpauthUri"`
+}
+
+// SetupTOTP creates an authenticator secret, kept sealed and pending until a
+// code from it is verified.
+func (s *Service) SetupTOTP(ctx context.Context, sub string) (TOTPSetup, error) {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	raw := make([]byte, 20)
+	if _, err := rand.Read(raw); err != nil {
+		return TOTPSetup{}, err
+	}
+	secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)
+	sealed, err := s.Sealer.Seal(ctx, []byte(secret), fieldContext(sub, "totp-pending"))
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	if err := s.DB.Update(ctx, dynamo.AccountKey(sub), expression.Set(expression.Name("PendingTOTP"), expression.Value(sealed)), nil); err != nil {
+		return TOTPSetup{}, err
+	}
+	label := url.PathEscape("Кабинет:" + validate.MaskPhone(acc.Phone))
+	uri := "otpauth://totp/" + label + "?secret=" + secret + "&issuer=" + url.QueryEscape("Кабинет") + "&algorithm=SHA1&digits=6&period=30"
+	return TOTPSetup{Secret: secret, URI: uri}, nil
+}
+
+// ConfirmTOTP verifies a code from the pending secret and makes TOTP the
+// account's second factor.
+func (s *Service) ConfirmTOTP(ctx context.Context, sub, code string) error {
+	var acc struct {
+		accountItem
+		PendingTOTP string `dynamodbav:"PendingTOTP"`
+	}
+	if err := s.DB.Get(ctx, dynamo.AccountKey(sub), "учётная запись", &acc); err != nil {
+		return err
+	}
+	if acc.PendingTOTP == "" {
+		return problem.Conflict("no_pending_totp", "Сначала получите секрет для приложения-генератора")
+	}
+	secret, err := s.Sealer.Open(ctx, acc.PendingTOTP, fieldContext(sub, "totp-pending"))
+	if err != nil {
+		return err
+	}
+	acc.TOTPSecret, err = s.Sealer.Seal(ctx, secret, fieldContext(sub, "totp"))
+	if err != nil {
+		return err
+	}
+	step, ok, err := s.checkTOTP(ctx, acc.accountItem, code, s.now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return problem.Invalid(problem.Field{Field: "code", Code: "code.invalid", Message: "Неверный код из приложения"})
+	}
+	upd := expression.Set(expression.Name("TOTPSecret"), expression.Value(acc.TOTPSecret)).
+		Set(expression.Name("MFA"), expression.Value(MFATOTP)).
+		Set(expression.Name("LastTOTPStep"), expression.Value(step)).
+		Remove(expression.Name("PendingTOTP"))
+	return s.DB.Update(ctx, dynamo.AccountKey(sub), upd, nil)
+}
+
+// SetMFA chooses the second factor: sms or none (totp is chosen by
+// ConfirmTOTP). Leaving TOTP needs a current code from the app.
+func (s *Service) SetMFA(ctx context.Context, sub, method, code string) error {
+	if method != MFASMS && method != MFANone && method != MFATOTP {
+		return problem.Invalid(problem.Field{Field: "method", Code: "mfa.method", Message: "Способ подтверждения: sms, totp или none"})
+	}
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return err
+	}
+	if method == MFATOTP {
+		if acc.TOTPSecret == "" {
+			return problem.Conflict("no_totp", "Сначала подключите приложение-генератор")
+		}
+	}
+	if acc.MFA == MFATOTP && method != MFATOTP {
+		_, ok, err := s.checkTOTP(ctx, acc, code, s.now())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return problem.Invalid(problem.Field{Field: "code", Code: "code.invalid", Message: "Введите текущий код из приложения-генератора"})
+		}
+	}
+	return s.DB.Update(ctx, dynamo.AccountKey(sub), expression.Set(expression.Name("MFA"), expression.Value(method)), nil)
+}
+
+func (s *Service) checkNewPassword(acc accountItem, pw string) error {
+	prev := make([]password.Hash, 0, len(acc.PasswordHistory))
+	for _, h := range acc.PasswordHistory {
+		prev = append(prev, password.Hash(h))
+	}
+	var fields []problem.Field
+	for _, v := range s.Policy.Check(pw, password.Context{Names: []string{acc.Surname, acc.Name, acc.Patronymic}, Email: acc.Email, Phone: acc.Phone, Previous: prev}) {
+		fields = append(fields, problem.Field{Field: "newPassword", Code: v.Rule, Message: v.Message})
+	}
+	if len(fields) > 0 {
+		return problem.Invalid(fields...)
+	}
+	return nil
+}
+
+// setPassword stores a checked password in Cognito and its hash in the
+// history, clears the lock, and starts the expiry clock again.
+func (s *Service) setPassword(ctx context.Context, acc accountItem, pw string) error {
+	if err := s.Users.SetPassword(ctx, acc.Username, pw); err != nil {
+		return err
+	}
+	h, err := password.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	keep := s.Policy.History
+	if keep < 1 {
+		keep = 1
+	}
+	hist := append([]string{string(h)}, acc.PasswordHistory...)
+	if len(hist) > keep {
+		hist = hist[:keep]
+	}
+	upd := expression.Set(expression.Name("PasswordHistory"), expression.Value(hist)).
+		Set(expression.Name("PasswordChangedAt"), expression.Value(stamp(s.now()))).
+		Set(expression.Name("FailedLogins"), expression.Value(0)).
+		Remove(expression.Name("LockedUntil"))
+	return s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), upd, nil)
+}
+
+// ChangePassword changes the password of a signed-in user after checking
+// the current one (a wrong one counts towards the lockout).
+func (s *Service) ChangePassword(ctx context.Context, sub, current, next string, meta Meta) error {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return err
+	}
+	if until := parseStamp(acc.LockedUntil); until.After(s.now()) {
+		return locked(until, s.now())
+	}
+	if _, err := s.Users.SignIn(ctx, acc.Username, current); err != nil {
+		if problem.Is(err, problem.KindUnauthenticated) {
+			if ferr := s.failLogin(ctx, sub, true, meta.IP); problem.Is(ferr, problem.KindLocked) {
+				return ferr
+			}
+			return problem.Invalid(problem.Field{Field: "currentPassword", Code: "password.wrong", Message: "Текущий пароль указан неверно"})
+		}
+		return err
+	}
+	if err := s.checkNewPassword(acc, next); err != nil {
+		return err
+	}
+	if err := s.setPassword(ctx, acc, next); err != nil {
+		return err
+	}
+	s.securityNotice(ctx, acc, "Пароль от Кабинета изменён", "Пароль от вашего личного кабинета изменён")
+	return nil
+}
+
+// CompleteNewPassword answers a new_password challenge (an expired password):
+// the new password replaces it and the sign-in goes on.
+func (s *Service) CompleteNewPassword(ctx context.Context, id, next string, meta Meta) (Result, error) {
+	var ch challengeItem
+	if err := s.DB.Get(ctx, dynamo.ChallengeKey(id), "запрос смены пароля", &ch); err != nil {
+		return Result{}, err
+	}
+	if ch.Type != "new_password" || s.now().After(parseStamp(ch.Expires)) {
+		return Result{}, problem.New(problem.KindGone, "challenge_expired", "Время на смену пароля истекло. Войдите снова")
+	}
+	acc, err := s.account(ctx, ch.Sub)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := s.checkNewPassword(acc, next); err != nil {
+		return Result{}, err
+	}
+	if err := s.DB.Transact(ctx, "", (&dynamo.Tx{}).Delete(dynamo.ChallengeKey(id), true)); err != nil {
+		return Result{}, err
+	}
+	if err := s.setPassword(ctx, acc, next); err != nil {
+		return Result{}, err
+	}
+	res, err := s.Users.SignIn(ctx, acc.Username, next)
+	if err != nil {
+		return Result{}, err
+	}
+	if acc.MFA == MFATOTP || acc.MFA == MFASMS {
+		return s.challenge(ctx, acc, *res.Tokens, acc.MFA, ch.Method, meta)
+	}
+	t, err := s.startSession(ctx, acc, *res.Tokens, ch.Method, meta)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Tokens: &t}, nil
+}
+
+type resetItem struct {
+	PK      string `dynamodbav:"PK"`
+	SK      string `dynamodbav:"SK"`
+	Kind    string `dynamodbav:"Kind"`
+	Sub     string `dynamodbav:"Sub,omitempty"`
+	Code    string `dynamodbav:"Code"`
+	Expires string `dynamodbav:"Expires"`
+	TTL     int64  `dynamodbav:"TTL"`
+}
+
+// ResetStarted is the same answer whether or not the login names an account.
+type ResetStarted struct {
+	ResetID   string    `json:"resetId"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// Forgot starts a password reset: when the login names an account, a code
+// goes to its phone (or to the email, when the login is the email).
+func (s *Service) Forgot(ctx context.Context, login string, meta Meta) (ResetStarted, error) {
+	if err := s.ipLimited(ctx, meta.IP); err != nil {
+		return ResetStarted{}, err
+	}
+	now := s.now()
+	id := newID()
+	sub, kind, known, err := s.resolve(ctx, login)
+	if err != nil {
+		return ResetStarted{}, err
+	}
+	code, err := newCode()
+	if err != nil {
+		return ResetStarted{}, err
+	}
+	k := dynamo.ResetKey(id)
+	it := resetItem{PK: k.PK, SK: k.SK, Kind: "reset", Code: s.codeHash("reset", id, code), Expires: stamp(now.Add(CodeTTL)), TTL: now.Add(RegistrationTTL).Unix()}
+	if known {
+		it.Sub = sub
+	}
+	if err := s.DB.Create(ctx, it); err != nil {
+		return ResetStarted{}, err
+	}
+	if known {
+		acc, err := s.account(ctx, sub)
+		if err != nil {
+			return ResetStarted{}, err
+		}
+		text := "Код восстановления пароля в Кабинете: " + code + ". Никому его не сообщайте."
+		if kind == "email" && acc.Email != "" {
+			_, err = s.Mail.Send(ctx, notify.Email{To: acc.Email, Subject: "Восстановление пароля",
+				Text: "Здравствуйте!\n\n" + text + "\nКод действует 10 минут. Если вы не запрашивали восстановление, смените пароль.\n"})
+		} else {
+			_, err = s.SMS.SMS(ctx, acc.Phone, text)
+		}
+		if err != nil {
+			return ResetStarted{}, fmt.Errorf("send reset code: %w", err)
+		}
+	}
+	return ResetStarted{ResetID: id, ExpiresAt: now.Add(CodeTTL)}, nil
+}
+
+// Reset sets a new password with the code, then ends every session.
+func (s *Service) Reset(ctx context.Context, id, code, next string) error {
+	now := s.now()
+	var it resetItem
+	if err := s.DB.Get(ctx, dynamo.ResetKey(id), "восстановление пароля", &it); err != nil {
+		return err
+	}
+	left, until, err := s.attemptsLeft(ctx, "reset", id)
+	if err != nil {
+		return err
+	}
+	if left <= 0 {
+		return tooManyAttempts(until, now)
+	}
+	if it.Sub == "" || !s.codeMatches("reset", id, code, it.Code) {
+		left, err := s.failAttempt(ctx, "reset", id)
+		if err != nil {
+			return err
+		}
+		return wrongCode(left)
+	}
+	if now.After(parseStamp(it.Expires)) {
+		return problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
+	}
+	acc, err := s.account(ctx, it.Sub)
+	if err != nil {
+		return err
+	}
+	if err := s.checkNewPassword(acc, next); err != nil {
+		return err
+	}
+	if err := s.DB.Transact(ctx, "", (&dynamo.Tx{}).Delete(dynamo.ResetKey(id), true)); err != nil {
+		return err
+	}
+	if err := s.setPassword(ctx, acc, next); err != nil {
+		return err
+	}
+	if _, err := s.EndAll(ctx, acc.Sub, ""); err != nil {
+		return err
+	}
+	s.securityNotice(ctx, acc, "Пароль от Кабинета восстановлен", "Пароль от вашего личного кабинета восстановлен, все сеансы завершены")
+	return nil
+}
+
+// securityNotice tells the person about a change to their security by SMS
+// and email; these notices ignore preferences.
+func (s *Service) securityNotice(ctx context.Context, acc accountItem, subject, text string) {
+	when := s.now().In(moscow).Format("02.01.2006 15:04")
+	if _, err := s.SMS.SMS(ctx, acc.Phone, text+" "+when+" (МСК). Если это были не вы, обратитесь в поддержку."); err != nil {
+		logging.From(ctx).Error("security SMS not sent", "err", err)
+	}
+	if acc.Email != "" {
+		body := "Здравствуйте!\n\n" + text + " " + when + " (МСК).\n\nЕсли это были не вы, срочно обратитесь в службу поддержки.\n"
+		if _, err := s.Mail.Send(ctx, notify.Email{To: acc.Email, Subject: subject, Text: body}); err != nil {
+			logging.From(ctx).Error("security email not sent", "err", err)
+		}
+	}
+}
+
+// LevelChange is an officer's or agency's record of an identity check.
+type LevelChange struct {
+	Level  Level  `json:"level"`
+	Method string `json:"method"`
+}
+
+// LevelMethods are the ways a level is reached.
+var LevelMethods = map[Level][]string{
+	LevelStandard:  {"registry_check"},
+	LevelConfirmed: {"in_person", "bank", "esignature"},
+}
+
+// SetLevel records that an account's identity was checked. Levels only rise.
+func (s *Service) SetLevel(ctx context.Context, sub string, c LevelChange) error {
+	ok := false
+	for _, m := range LevelMethods[c.Level] {
+		ok = ok || m == c.Method
+	}
+	if !ok {
+		return problem.Invalid(problem.Field{Field: "method", Code: "level.method",
+			Message: "Уровень standard подтверждается проверкой в реестрах (registry_check), confirmed — лично, через банк или электронной подписью (in_person, bank, esignature)"})
+	}
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return err
+	}
+	rank := map[string]int{string(LevelSimplified): 1, string(LevelStandard): 2, string(LevelConfirmed): 3}
+	if rank[string(c.Level)] <= rank[acc.Level] {
+		return problem.Conflict("level_not_higher", "Учётная запись уже имеет этот или более высокий уровень")
+	}
+	cond := expression.Name("Level").Equal(expression.Value(acc.Level))
+	upd := expression.Set(expression.Name("Level"), expression.Value(string(c.Level))).Set(expression.Name("LevelMethod"), expression.Value(c.Method))
+	if err := s.DB.Update(ctx, dynamo.AccountKey(sub), upd, &cond); err != nil {
+		return err
+	}
+	return s.Users.SetAttributes(ctx, acc.Username, map[string]string{"custom:level": string(c.Level)})
+}
+
+// Provision creates a ready account without the phone confirmation — for
+// operator tooling and demo data. Uniqueness holds as in Confirm.
+func (s *Service) Provision(ctx context.Context, username string, r Registration, level Level, extra map[string]string) (string, error) {
+	now := s.now()
+	r, err := r.Normalize(now, s.Policy)
+	if err != nil {
+		return "", err
+	}
+	attrs := map[string]string{"phone_number": r.Phone, "custom:level": string(level)}
+	if r.Email != "" {
+		attrs["email"] = r.Email
+	}
+	for k, v := range extra {
+		attrs[k] = v
+	}
+	sub, err := s.Users.CreateUser(ctx, cognito.NewUser{Username: username, Password: r.Password, Attributes: attrs})
+	if err != nil {
+		return "", err
+	}
+	acc, err := s.newAccount(ctx, sub, username, r, r.Email != "", now)
+	if err != nil {
+		return "", err
+	}
+	acc.Level = string(level)
+	tx := (&dynamo.Tx{}).Create(acc).Create(unique("snils", acc.SNILSHash, sub)).Create(unique("phone", acc.PhoneHash, sub))
+	if acc.EmailHash != "" {
+		tx.Create(unique("email", acc.EmailHash, sub))
+	}
+	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		_ = s.Users.DeleteUser(ctx, username)
+		return "", err
+	}
+	return sub, nil
+}
+
+// EnableTOTPWithSecret sets a known TOTP secret (demo data only).
+func (s *Service) EnableTOTPWithSecret(ctx context.Context, sub, secret string) error {
+	sealed, err := s.Sealer.Seal(ctx, []byte(strings.ToUpper(secret)), fieldContext(sub, "totp"))
+	if err != nil {
+		return err
+	}
+	upd := expression.Set(expression.Name("TOTPSecret"), expression.Value(sealed)).Set(expression.Name("MFA"), expression.Value(MFATOTP))
+	return s.DB.Update(ctx, dynamo.AccountKey(sub), upd, nil)
+}
+
+// OpenSNILS returns the plain SNILS of an account (for the owner's profile).
+func (s *Service) OpenSNILS(ctx context.Context, sub string) (string, error) {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return "", err
+	}
+	b, err := s.Sealer.Open(ctx, acc.SNILS, fieldContext(sub, "snils"))
+	return string(b), err
+}

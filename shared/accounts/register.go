@@ -1,0 +1,426 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/kabinet/kabinet/shared/cognito"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/validate"
+)
+
+// Passport is a Russian internal passport.
+type Passport struct {
+	Series       string `json:"series"`
+	Number       string `json:"number"`
+	IssueDate    string `json:"issueDate"`
+	Issuer       string `json:"issuer"`
+	DivisionCode string `json:"divisionCode"`
+}
+
+// Registration is what a person submits to open an account.
+type Registration struct {
+	Surname     string   `json:"surname"`
+	Name        string   `json:"name"`
+	Patronymic  string   `json:"patronymic,omitempty"`
+	BirthDate   string   `json:"birthDate"`
+	Sex         string   `json:"sex"`
+	Citizenship string   `json:"citizenship"`
+	Passport    Passport `json:"passport"`
+	SNILS       string   `json:"snils"`
+	INN         string   `json:"inn,omitempty"`
+	Phone       string   `json:"phone"`
+	Email       string   `json:"email,omitempty"`
+	Password    string   `json:"password"`
+}
+
+// MinAge is the youngest age at which a person may register.
+const MinAge = 14
+
+const dateLayout = "2006-01-02"
+
+func age(birth, now time.Time) int {
+	years := now.Year() - birth.Year()
+	if now.Month() < birth.Month() || (now.Month() == birth.Month() && now.Day() < birth.Day()) {
+		years--
+	}
+	return years
+}
+
+// Normalize validates every field, naming each invalid one, and returns the
+// registration with normalized values.
+func (r Registration) Normalize(now time.Time, policy password.Profile) (Registration, error) {
+	var f validate.Fields
+	var err error
+	r.Surname, err = validate.Name(r.Surname)
+	f.Check("surname", err)
+	r.Name, err = validate.Name(r.Name)
+	f.Check("name", err)
+	if strings.TrimSpace(r.Patronymic) != "" {
+		r.Patronymic, err = validate.Name(r.Patronymic)
+		f.Check("patronymic", err)
+	}
+	birth, berr := time.Parse(dateLayout, strings.TrimSpace(r.BirthDate))
+	switch {
+	case berr != nil:
+		f.Check("birthDate", &validate.Error{Code: "date.format", Message: "Укажите дату рождения в формате ГГГГ-ММ-ДД"})
+	case birth.After(now):
+		f.Check("birthDate", &validate.Error{Code: "date.future", Message: "Дата рождения не может быть в будущем"})
+	case age(birth, now) < MinAge:
+		f.Check("birthDate", &validate.Error{Code: "age.too_young", Message: fmt.Sprintf("Регистрация доступна с %d лет", MinAge)})
+	case age(birth, now) > 130:
+		f.Check("birthDate", &validate.Error{Code: "date.implausible", Message: "Проверьте дату рождения"})
+	}
+	switch r.Sex {
+	case "male", "female":
+	default:
+		f.Check("sex", &validate.Error{Code: "sex.invalid", Message: "Укажите пол: male или female"})
+	}
+	r.Citizenship = strings.ToUpper(strings.TrimSpace(r.Citizenship))
+	if len(r.Citizenship) != 3 || strings.Trim(r.Citizenship, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		f.Check("citizenship", &validate.Error{Code: "citizenship.invalid", Message: "Укажите гражданство кодом страны из трёх латинских букв, например RUS"})
+	}
+	r.Passport.Series, err = validate.PassportSeries(r.Passport.Series)
+	f.Check("passport.series", err)
+	r.Passport.Number, err = validate.PassportNumber(r.Passport.Number)
+	f.Check("passport.number", err)
+	issued, ierr := time.Parse(dateLayout, strings.TrimSpace(r.Passport.IssueDate))
+	switch {
+	case ierr != nil:
+		f.Check("passport.issueDate", &validate.Error{Code: "date.format", Message: "Укажите дату выдачи паспорта в формате ГГГГ-ММ-ДД"})
+	case issued.After(now):
+		f.Check("passport.issueDate", &validate.Error{Code: "date.future", Message: "Дата выдачи не может быть в будущем"})
+	case berr == nil && issued.Before(birth.AddDate(14, 0, 0)):
+		f.Check("passport.issueDate", &validate.Error{Code: "passport.issued_too_early", Message: "Паспорт выдаётся не раньше 14 лет"})
+	}
+	r.Passport.Issuer = strings.Join(strings.Fields(r.Passport.Issuer), " ")
+	if n := len([]rune(r.Passport.Issuer)); n < 3 || n > 200 {
+		f.Check("passport.issuer", &validate.Error{Code: "passport.issuer", Message: "Укажите, кем выдан паспорт (3–200 символов)"})
+	}
+	r.Passport.DivisionCode, err = validate.DivisionCode(r.Passport.DivisionCode)
+	f.Check("passport.divisionCode", err)
+	r.SNILS, err = validate.SNILS(r.SNILS)
+	f.Check("snils", err)
+	if strings.TrimSpace(r.INN) != "" {
+		r.INN, err = validate.PersonalINN(r.INN)
+		f.Check("inn", err)
+	}
+	r.Phone, err = validate.Phone(r.Phone)
+	f.Check("phone", err)
+	if strings.TrimSpace(r.Email) != "" {
+		r.Email, err = validate.Email(r.Email)
+		f.Check("email", err)
+	}
+	fields := toProblemFields(f.Errors())
+	for _, v := range policy.Check(r.Password, password.Context{Names: []string{r.Surname, r.Name, r.Patronymic}, Email: r.Email, Phone: r.Phone}) {
+		fields = append(fields, problem.Field{Field: "password", Code: v.Rule, Message: v.Message})
+	}
+	if len(fields) > 0 {
+		return r, problem.Invalid(fields...)
+	}
+	return r, nil
+}
+
+func toProblemFields(errs []validate.FieldError) []problem.Field {
+	out := make([]problem.Field, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, problem.Field{Field: e.Field, Code: e.Code, Message: e.Message})
+	}
+	return out
+}
+
+// regItem is a pending registration: the data waits, sealed, until the
+// phone is confirmed; only then are SNILS, phone and email claimed.
+type regItem struct {
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Kind        string `dynamodbav:"Kind"`
+	Data        string `dynamodbav:"Data"`
+	Phone       string `dynamodbav:"Phone"`
+	Email       string `dynamodbav:"Email,omitempty"`
+	PhoneCode   string `dynamodbav:"PhoneCode"`
+	EmailCode   string `dynamodbav:"EmailCode,omitempty"`
+	CodeExpires string `dynamodbav:"CodeExpires"`
+	SentAt      string `dynamodbav:"SentAt"`
+	Sends       int    `dynamodbav:"Sends"`
+	TTL         int64  `dynamodbav:"TTL"`
+}
+
+// Pending is what the client learns about a pending registration.
+type Pending struct {
+	RegistrationID string    `json:"registrationId"`
+	SentTo         string    `json:"sentTo"`
+	EmailSentTo    string    `json:"emailSentTo,omitempty"`
+	CodeExpiresAt  time.Time `json:"codeExpiresAt"`
+	ResendAfter    time.Time `json:"resendAfter"`
+}
+
+func regContext(id string) map[string]string {
+	return map[string]string{"registration": id, "field": "data"}
+}
+
+// Register starts a registration: it validates everything, keeps the data
+// sealed for an hour and sends a code to the phone (and the email). It says
+// nothing about whether the phone, email or SNILS already has an account.
+func (s *Service) Register(ctx context.Context, r Registration) (Pending, error) {
+	now := s.now()
+	r, err := r.Normalize(now, s.Policy)
+	if err != nil {
+		return Pending{}, err
+	}
+	id := newID()
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return Pending{}, err
+	}
+	sealed, err := s.Sealer.Seal(ctx, raw, regContext(id))
+	if err != nil {
+		return Pending{}, fmt.Errorf("seal registration: %w", err)
+	}
+	phoneCode, err := newCode()
+	if err != nil {
+		return Pending{}, err
+	}
+	k := dynamo.RegistrationKey(id)
+	it := regItem{PK: k.PK, SK: k.SK, Kind: "registration", Data: sealed, Phone: r.Phone, Email: r.Email,
+		PhoneCode: s.codeHash("reg-phone", id, phoneCode), CodeExpires: stamp(now.Add(CodeTTL)),
+		SentAt: stamp(now), Sends: 1, TTL: now.Add(RegistrationTTL).Unix()}
+	var emailCode string
+	if r.Email != "" {
+		if emailCode, err = newCode(); err != nil {
+			return Pending{}, err
+		}
+		it.EmailCode = s.codeHash("reg-email", id, emailCode)
+	}
+	if err := s.DB.Create(ctx, it); err != nil {
+		return Pending{}, fmt.Errorf("save registration: %w", err)
+	}
+	if _, err := s.SMS.SMS(ctx, r.Phone, regSMS(phoneCode)); err != nil {
+		return Pending{}, fmt.Errorf("send registration code: %w", err)
+	}
+	p := Pending{RegistrationID: id, SentTo: validate.MaskPhone(r.Phone), CodeExpiresAt: now.Add(CodeTTL), ResendAfter: now.Add(ResendCooldown)}
+	if r.Email != "" {
+		if _, err := s.Mail.Send(ctx, regEmail(r.Email, emailCode)); err != nil {
+			logging.From(ctx).Warn("registration email not sent", "err", err)
+		}
+		p.EmailSentTo = validate.MaskEmail(r.Email)
+	}
+	return p, nil
+}
+
+func regSMS(code string) string {
+	return "Код подтверждения регистрации в Кабинете: " + code + ". Никому его не сообщайте."
+}
+
+func regEmail(to, code string) notify.Email {
+	return notify.Email{To: to, Subject: "Подтверждение электронной почты",
+		Text: "Здравствуйте!\n\nКод подтверждения электронной почты для регистрации в Кабинете: " + code +
+			".\nКод действует 10 минут. Если вы не регистрировались, просто удалите это письмо.\n",
+	}
+}
+
+// Resend sends a new code after the cooldown, at most MaxSends times.
+func (s *Service) Resend(ctx context.Context, id string) (Pending, error) {
+	now := s.now()
+	var it regItem
+	if err := s.DB.Get(ctx, dynamo.RegistrationKey(id), "регистрация", &it); err != nil {
+		return Pending{}, err
+	}
+	if wait := parseStamp(it.SentAt).Add(ResendCooldown).Sub(now); wait > 0 {
+		e := problem.New(problem.KindTooManyRequests, "resend_cooldown", "Повторно отправить код можно чуть позже")
+		e.RetryAfter = wait
+		return Pending{}, e.With("resendAfter", parseStamp(it.SentAt).Add(ResendCooldown))
+	}
+	if it.Sends >= MaxSends {
+		return Pending{}, problem.New(problem.KindTooManyRequests, "too_many_codes", "Код отправлялся слишком много раз. Начните регистрацию заново позже")
+	}
+	code, err := newCode()
+	if err != nil {
+		return Pending{}, err
+	}
+	cond := expression.Name("SentAt").Equal(expression.Value(it.SentAt))
+	upd := expression.Set(expression.Name("PhoneCode"), expression.Value(s.codeHash("reg-phone", id, code))).
+		Set(expression.Name("CodeExpires"), expression.Value(stamp(now.Add(CodeTTL)))).
+		Set(expression.Name("SentAt"), expression.Value(stamp(now))).
+		Add(expression.Name("Sends"), expression.Value(1))
+	if err := s.DB.Update(ctx, dynamo.RegistrationKey(id), upd, &cond); err != nil {
+		return Pending{}, err
+	}
+	if _, err := s.SMS.SMS(ctx, it.Phone, regSMS(code)); err != nil {
+		return Pending{}, fmt.Errorf("send registration code: %w", err)
+	}
+	return Pending{RegistrationID: id, SentTo: validate.MaskPhone(it.Phone), CodeExpiresAt: now.Add(CodeTTL), ResendAfter: now.Add(ResendCooldown)}, nil
+}
+
+// checkAttempts enforces CodeAttempts wrong codes per CodeAttemptWindow for
+// one target (a registration, a challenge, a reset) and records a failure.
+func (s *Service) failAttempt(ctx context.Context, scope, id string) (left int, err error) {
+	now := s.now()
+	window := now.Truncate(CodeAttemptWindow)
+	n, err := s.DB.Increment(ctx, dynamo.RateKey(scope, id, stamp(window)), "N", 1, window.Add(2*CodeAttemptWindow))
+	if err != nil {
+		return 0, err
+	}
+	return CodeAttempts - int(n), nil
+}
+
+func (s *Service) attemptsLeft(ctx context.Context, scope, id string) (int, time.Time, error) {
+	now := s.now()
+	window := now.Truncate(CodeAttemptWindow)
+	var c struct{ N int }
+	err := s.DB.Get(ctx, dynamo.RateKey(scope, id, stamp(window)), "попытки", &c)
+	if problem.Is(err, problem.KindNotFound) {
+		return CodeAttempts, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	return CodeAttempts - c.N, window.Add(CodeAttemptWindow), nil
+}
+
+func tooManyAttempts(until time.Time, now time.Time) error {
+	e := problem.New(problem.KindTooManyRequests, "too_many_attempts", "Превышено число попыток ввода кода. Повторите позже")
+	e.RetryAfter = until.Sub(now)
+	return e.With("retryAt", until)
+}
+
+func wrongCode(left int) error {
+	if left < 0 {
+		left = 0
+	}
+	return problem.Invalid(problem.Field{Field: "code", Code: "code.invalid", Message: "Неверный код"}).With("attemptsLeft", left)
+}
+
+// Confirmed is the result of a confirmed registration.
+type Confirmed struct {
+	Level          Level `json:"level"`
+	EmailConfirmed bool  `json:"emailConfirmed"`
+}
+
+// Confirm checks the phone code (and the email code, when given) and opens
+// the account at the simplified level. SNILS, phone and email are claimed in
+// the same transaction as the account, so of two registrations with one
+// SNILS exactly one succeeds.
+func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) (Confirmed, error) {
+	now := s.now()
+	var it regItem
+	if err := s.DB.Get(ctx, dynamo.RegistrationKey(id), "регистрация", &it); err != nil {
+		return Confirmed{}, err
+	}
+	left, until, err := s.attemptsLeft(ctx, "reg", id)
+	if err != nil {
+		return Confirmed{}, err
+	}
+	if left <= 0 {
+		return Confirmed{}, tooManyAttempts(until, now)
+	}
+	if !s.codeMatches("reg-phone", id, phoneCode, it.PhoneCode) {
+		left, err := s.failAttempt(ctx, "reg", id)
+		if err != nil {
+			return Confirmed{}, err
+		}
+		return Confirmed{}, wrongCode(left)
+	}
+	if now.After(parseStamp(it.CodeExpires)) {
+		return Confirmed{}, problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
+	}
+	emailOK := emailCode != "" && s.codeMatches("reg-email", id, emailCode, it.EmailCode)
+	if emailCode != "" && !emailOK {
+		left, err := s.failAttempt(ctx, "reg", id)
+		if err != nil {
+			return Confirmed{}, err
+		}
+		return Confirmed{}, problem.Invalid(problem.Field{Field: "emailCode", Code: "code.invalid", Message: "Неверный код из письма"}).With("attemptsLeft", max(left, 0))
+	}
+	raw, err := s.Sealer.Open(ctx, it.Data, regContext(id))
+	if err != nil {
+		return Confirmed{}, fmt.Errorf("open registration: %w", err)
+	}
+	var r Registration
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Confirmed{}, fmt.Errorf("decode registration: %w", err)
+	}
+	attrs := map[string]string{"phone_number": r.Phone, "custom:level": string(LevelSimplified)}
+	if r.Email != "" {
+		attrs["email"] = r.Email
+	}
+	// The registration id is the Cognito username, so two confirmations of
+	// one registration cannot create two users.
+	sub, err := s.Users.CreateUser(ctx, cognito.NewUser{Username: id, Password: r.Password, Attributes: attrs})
+	if problem.Is(err, problem.KindConflict) {
+		return Confirmed{}, problem.Conflict("already_confirmed", "Регистрация уже подтверждена")
+	}
+	if err != nil {
+		return Confirmed{}, err
+	}
+	acc, err := s.newAccount(ctx, sub, id, r, emailOK, now)
+	if err != nil {
+		_ = s.Users.DeleteUser(ctx, id)
+		return Confirmed{}, err
+	}
+	tx := (&dynamo.Tx{}).Create(acc).
+		Create(unique("snils", acc.SNILSHash, sub)).
+		Create(unique("phone", acc.PhoneHash, sub)).
+		Delete(dynamo.RegistrationKey(id), true)
+	if acc.EmailHash != "" {
+		tx.Create(unique("email", acc.EmailHash, sub))
+	}
+	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		_ = s.Users.DeleteUser(ctx, id)
+		if problem.Is(err, problem.KindConflict) {
+			// Told only to someone who proved control of the phone.
+			return Confirmed{}, problem.Conflict("account_exists",
+				"Учётная запись с такими данными уже существует. Войдите или восстановите доступ")
+		}
+		return Confirmed{}, err
+	}
+	return Confirmed{Level: LevelSimplified, EmailConfirmed: emailOK}, nil
+}
+
+func unique(kind, hash, owner string) uniqueItem {
+	k := dynamo.UniqueKey(kind, hash)
+	return uniqueItem{PK: k.PK, SK: k.SK, Kind: "unique", Owner: owner}
+}
+
+func fieldContext(sub, field string) map[string]string {
+	return map[string]string{"user": sub, "field": field}
+}
+
+func (s *Service) newAccount(ctx context.Context, sub, username string, r Registration, emailOK bool, now time.Time) (accountItem, error) {
+	k := dynamo.AccountKey(sub)
+	acc := accountItem{PK: k.PK, SK: k.SK, Kind: "account", V: 1, Sub: sub, Username: username, Level: string(LevelSimplified),
+		Surname: r.Surname, Name: r.Name, Patronymic: r.Patronymic, BirthDate: r.BirthDate, Sex: r.Sex, Citizenship: r.Citizenship,
+		Phone: r.Phone, Email: r.Email, EmailConfirmed: emailOK, MFA: MFANone, PasswordChangedAt: stamp(now), CreatedAt: stamp(now),
+		SNILSHash: s.Index.Of("snils", r.SNILS), PhoneHash: s.Index.Of("phone", r.Phone)}
+	if r.Email != "" {
+		acc.EmailHash = s.Index.Of("email", strings.ToLower(r.Email))
+	}
+	var err error
+	passport, _ := json.Marshal(r.Passport)
+	if acc.Passport, err = s.Sealer.Seal(ctx, passport, fieldContext(sub, "passport")); err != nil {
+		return acc, err
+	}
+	if acc.SNILS, err = s.Sealer.Seal(ctx, []byte(r.SNILS), fieldContext(sub, "snils")); err != nil {
+		return acc, err
+	}
+	if r.INN != "" {
+		if acc.INN, err = s.Sealer.Seal(ctx, []byte(r.INN), fieldContext(sub, "inn")); err != nil {
+			return acc, err
+		}
+	}
+	h, err := password.HashPassword(r.Password)
+	if err != nil {
+		return acc, err
+	}
+	acc.PasswordHistory = []string{string(h)}
+	return acc, nil
+}

@@ -1,0 +1,206 @@
+// Package sessions keeps the portal's sign-in sessions. Cognito issues the
+// tokens; this package remembers which access token belongs to which live
+// session, so that ending a session (logout, "end this session", a password
+// reset) makes its access token refused on the very next request, which the
+// JWT authorizer alone cannot do. Every function's router admits a token only
+// through the Guard.
+package sessions
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// Session is one signed-in device.
+type Session struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"createdAt"`
+	LastSeen  time.Time `json:"lastSeen"`
+	UserAgent string    `json:"userAgent"`
+	IP        string    `json:"ip"`
+	// Method is how the session signed in: password, password+sms, password+totp.
+	Method   string    `json:"method"`
+	AuthTime time.Time `json:"authTime"`
+	Current  bool      `json:"current"`
+}
+
+type sessionItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Kind      string `dynamodbav:"Kind"`
+	ID        string `dynamodbav:"ID"`
+	Sub       string `dynamodbav:"Sub"`
+	CreatedAt string `dynamodbav:"CreatedAt"`
+	LastSeen  string `dynamodbav:"LastSeen"`
+	UserAgent string `dynamodbav:"UserAgent"`
+	IP        string `dynamodbav:"IP"`
+	Method    string `dynamodbav:"Method"`
+	AuthTime  string `dynamodbav:"AuthTime"`
+	AccessJTI string `dynamodbav:"AccessJTI"`
+	// Refresh is the session's refresh token, sealed; it is kept so that
+	// ending the session can revoke it in Cognito.
+	Refresh string `dynamodbav:"Refresh"`
+	TTL     int64  `dynamodbav:"TTL"`
+}
+
+type accessItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Kind      string `dynamodbav:"Kind"`
+	Sub       string `dynamodbav:"Sub"`
+	SessionID string `dynamodbav:"SessionID"`
+	TTL       int64  `dynamodbav:"TTL"`
+}
+
+func (it sessionItem) session() Session {
+	p := func(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
+	return Session{ID: it.ID, CreatedAt: p(it.CreatedAt), LastSeen: p(it.LastSeen), UserAgent: it.UserAgent,
+		IP: it.IP, Method: it.Method, AuthTime: p(it.AuthTime)}
+}
+
+// Store keeps sessions in the table.
+type Store struct{ db *dynamo.Store }
+
+// NewStore returns a session store.
+func NewStore(db *dynamo.Store) *Store { return &Store{db: db} }
+
+// Start describes a new session.
+type Start struct {
+	Sub, ID, UserAgent, IP, Method string
+	At                             time.Time
+	// AccessJTI and AccessExpires identify the first access token.
+	AccessJTI     string
+	AccessExpires time.Time
+	// SealedRefresh is the refresh token, sealed by the caller.
+	SealedRefresh  string
+	RefreshExpires time.Time
+}
+
+const ts = time.RFC3339
+
+// Begin records a session and its first access token in one transaction.
+func (st *Store) Begin(ctx context.Context, s Start) error {
+	k := dynamo.SessionKey(s.Sub, s.ID)
+	at := s.At.UTC().Format(ts)
+	tx := (&dynamo.Tx{}).
+		Create(sessionItem{PK: k.PK, SK: k.SK, Kind: "session", ID: s.ID, Sub: s.Sub, CreatedAt: at, LastSeen: at,
+			UserAgent: s.UserAgent, IP: s.IP, Method: s.Method, AuthTime: at, AccessJTI: s.AccessJTI,
+			Refresh: s.SealedRefresh, TTL: s.RefreshExpires.Unix()}).
+		Create(accessItem{PK: dynamo.AccessKey(s.AccessJTI).PK, SK: dynamo.AccessKey(s.AccessJTI).SK, Kind: "access",
+			Sub: s.Sub, SessionID: s.ID, TTL: s.AccessExpires.Unix()})
+	if err := st.db.Transact(ctx, "", tx); err != nil {
+		return fmt.Errorf("begin session: %w", err)
+	}
+	return nil
+}
+
+// Get returns one of a user's sessions and its sealed refresh token; another
+// user's session is NotFound.
+func (st *Store) Get(ctx context.Context, sub, id string) (Session, string, error) {
+	var it sessionItem
+	if err := st.db.Get(ctx, dynamo.SessionKey(sub, id), "сеанс", &it); err != nil {
+		return Session{}, "", err
+	}
+	return it.session(), it.Refresh, nil
+}
+
+// Rotate moves a live session to a new access token (after a refresh): the
+// old token stops working and the new one starts, atomically.
+func (st *Store) Rotate(ctx context.Context, sub, id, newJTI string, expires, now time.Time) error {
+	var it sessionItem
+	if err := st.db.Get(ctx, dynamo.SessionKey(sub, id), "сеанс", &it); err != nil {
+		return err
+	}
+	cond := expression.Name("AccessJTI").Equal(expression.Value(it.AccessJTI))
+	tx := (&dynamo.Tx{}).
+		Update(dynamo.SessionKey(sub, id), expression.Set(expression.Name("AccessJTI"), expression.Value(newJTI)).
+			Set(expression.Name("LastSeen"), expression.Value(now.UTC().Format(ts))), &cond).
+		Delete(dynamo.AccessKey(it.AccessJTI), false).
+		Create(accessItem{PK: dynamo.AccessKey(newJTI).PK, SK: dynamo.AccessKey(newJTI).SK, Kind: "access",
+			Sub: sub, SessionID: id, TTL: expires.Unix()})
+	if err := st.db.Transact(ctx, "", tx); err != nil {
+		return fmt.Errorf("rotate session: %w", err)
+	}
+	return nil
+}
+
+// End removes a session and its access token, returning the sealed refresh
+// token for the caller to revoke. Another user's session is NotFound.
+func (st *Store) End(ctx context.Context, sub, id string) (string, error) {
+	var it sessionItem
+	if err := st.db.Get(ctx, dynamo.SessionKey(sub, id), "сеанс", &it); err != nil {
+		return "", err
+	}
+	tx := (&dynamo.Tx{}).Delete(dynamo.SessionKey(sub, id), false).Delete(dynamo.AccessKey(it.AccessJTI), false)
+	if err := st.db.Transact(ctx, "", tx); err != nil {
+		return "", fmt.Errorf("end session: %w", err)
+	}
+	return it.Refresh, nil
+}
+
+// List returns one page of a user's live sessions, newest first.
+func (st *Store) List(ctx context.Context, sub, cursor string, limit int32) ([]Session, string, error) {
+	var items []sessionItem
+	next, err := st.db.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.SessionPrefix, Limit: limit, Cursor: cursor}, &items)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Session, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.session())
+	}
+	return out, next, nil
+}
+
+// All returns every live session of a user (for "end all").
+func (st *Store) All(ctx context.Context, sub string) ([]Session, error) {
+	var all []Session
+	cursor := ""
+	for {
+		page, next, err := st.List(ctx, sub, cursor, dynamo.MaxPageSize)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all, nil
+		}
+		cursor = next
+	}
+}
+
+// Guard admits a token only while its session lives. It costs one read.
+type Guard struct{ db *dynamo.Store }
+
+// NewGuard returns the guard every function's router uses.
+func NewGuard(db *dynamo.Store) *Guard { return &Guard{db: db} }
+
+var _ httpapi.SessionGuard = (*Guard)(nil)
+
+var errEnded = func() error {
+	return problem.New(problem.KindUnauthenticated, "session_ended", "Сеанс завершён. Войдите снова")
+}
+
+// Admit implements httpapi.SessionGuard.
+func (g *Guard) Admit(ctx context.Context, id httpapi.Identity) (httpapi.Identity, error) {
+	if id.TokenID == "" || id.TokenUse != "access" {
+		return id, errEnded()
+	}
+	var it accessItem
+	err := g.db.Get(ctx, dynamo.AccessKey(id.TokenID), "сеанс", &it)
+	if problem.Is(err, problem.KindNotFound) || (err == nil && it.Sub != id.Subject) {
+		return id, errEnded()
+	}
+	if err != nil {
+		return id, fmt.Errorf("admit: %w", err)
+	}
+	id.SessionID = it.SessionID
+	return id, nil
+}
