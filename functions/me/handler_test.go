@@ -31,7 +31,9 @@ func (f fakeSettings) Put(ctx context.Context, sub string, s settings.Settings, 
 // admitAll is a session guard that admits every token.
 type admitAll struct{}
 
-func (admitAll) Admit(_ context.Context, id httpapi.Identity) (httpapi.Identity, error) { return id, nil }
+func (admitAll) Admit(_ context.Context, id httpapi.Identity) (httpapi.Identity, error) {
+	return id, nil
+}
 
 func newHandler(f fakeSettings) *handler {
 	return &handler{settings: f, base: &app.Base{Log: logging.New(io.Discard, "error"), Clock: clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))}}

@@ -143,7 +143,7 @@ type accountItem struct {
 	Phone     string `dynamodbav:"Phone"`
 	Email     string `dynamodbav:"Email,omitempty"`
 	// EmailConfirmed is set once the email code was entered.
-	EmailConfirmed bool `dynamodbav:"EmailConfirmed"`
+	EmailConfirmed bool   `dynamodbav:"EmailConfirmed"`
 	MFA            string `dynamodbav:"MFA"`
 	// TOTPSecret is sealed; LastTOTPStep stops a code being used twice.
 	TOTPSecret        string   `dynamodbav:"TOTPSecret,omitempty"`

@@ -25,7 +25,9 @@ var (
 )
 
 // newPhone returns a phone number no other test uses.
-func newPhone() string { return fmt.Sprintf("+7926%07d", 1000000+phoneSeq.Add(1)+time.Now().UnixNano()%1000*1000) }
+func newPhone() string {
+	return fmt.Sprintf("+7926%07d", 1000000+phoneSeq.Add(1)+time.Now().UnixNano()%1000*1000)
+}
 
 // snilsWith returns a valid SNILS for a 9-digit body.
 func snilsWith(body int) string {
@@ -58,7 +60,7 @@ func registration(phone, snils string) map[string]any {
 	return map[string]any{
 		"surname": "Иванова", "name": "Анна", "patronymic": "Сергеевна", "birthDate": "1990-05-17", "sex": "female", "citizenship": "RUS",
 		"passport": map[string]string{"series": "4510", "number": "123456", "issueDate": "2010-06-01", "issuer": "ОВД района Хамовники г. Москвы", "divisionCode": "770-001"},
-		"snils": snils, "inn": "500100732259", "phone": phone, "password": "Зелёный-Чай-42",
+		"snils":    snils, "inn": "500100732259", "phone": phone, "password": "Зелёный-Чай-42",
 	}
 }
 
@@ -162,7 +164,9 @@ func TestRegistrationNamesEveryInvalidField(t *testing.T) {
 	if res.Status != 422 {
 		t.Fatalf("register = %d %s, want 422", res.Status, res.Body)
 	}
-	var p struct{ Errors []struct{ Field, Code string } }
+	var p struct {
+		Errors []struct{ Field, Code string }
+	}
 	res.JSON(t, &p)
 	got := map[string]bool{}
 	for _, e := range p.Errors {

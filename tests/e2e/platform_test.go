@@ -16,7 +16,6 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/golang-jwt/jwt/v5"
-
 )
 
 func TestHealthReportsEveryDependency(t *testing.T) {
