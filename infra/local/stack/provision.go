@@ -12,7 +12,6 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -141,7 +140,7 @@ func (s *Stack) provision(ctx context.Context) error {
 	}
 	for _, id := range t.OfType("AWS::DynamoDB::Table") {
 		name := "kabinet-local"
-		if err := s.createTable(ctx, name, t.Resources[id].Properties); err != nil {
+		if _, err := s.DynamoDB().CreateTable(ctx, template.TableInput(name, t.Resources[id].Properties)); err != nil {
 			return fmt.Errorf("table %s: %w", id, err)
 		}
 		s.Resources[id] = name
@@ -176,30 +175,6 @@ func (s *Stack) provision(ctx context.Context) error {
 		return err
 	}
 	return nil
-}
-
-func (s *Stack) createTable(ctx context.Context, name string, p *yaml.Node) error {
-	in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: ddbtypes.BillingModePayPerRequest}
-	for _, a := range seq(template.Get(p, "AttributeDefinitions")) {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, ddbtypes.AttributeDefinition{
-			AttributeName: aws.String(template.Str(a, "AttributeName")), AttributeType: ddbtypes.ScalarAttributeType(template.Str(a, "AttributeType"))})
-	}
-	in.KeySchema = keySchema(template.Get(p, "KeySchema"))
-	for _, g := range seq(template.Get(p, "GlobalSecondaryIndexes")) {
-		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, ddbtypes.GlobalSecondaryIndex{
-			IndexName: aws.String(template.Str(g, "IndexName")), KeySchema: keySchema(template.Get(g, "KeySchema")),
-			Projection: &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionType(template.Str(g, "Projection", "ProjectionType"))}})
-	}
-	_, err := s.DynamoDB().CreateTable(ctx, in)
-	return err
-}
-
-func keySchema(n *yaml.Node) []ddbtypes.KeySchemaElement {
-	var out []ddbtypes.KeySchemaElement
-	for _, k := range seq(n) {
-		out = append(out, ddbtypes.KeySchemaElement{AttributeName: aws.String(template.Str(k, "AttributeName")), KeyType: ddbtypes.KeyType(template.Str(k, "KeyType"))})
-	}
-	return out
 }
 
 func seq(n *yaml.Node) []*yaml.Node {

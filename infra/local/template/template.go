@@ -7,6 +7,10 @@ package template
 
 import (
 	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"os"
 	"path/filepath"
 	"sort"
@@ -347,4 +351,37 @@ func (t *Template) OfType(typ string) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// TableInput translates an AWS::DynamoDB::Table's properties (attributes,
+// keys, global secondary indexes) into the CreateTable call that makes it.
+func TableInput(name string, p *yaml.Node) *dynamodb.CreateTableInput {
+	in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: ddbtypes.BillingModePayPerRequest}
+	for _, a := range items(Get(p, "AttributeDefinitions")) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, ddbtypes.AttributeDefinition{
+			AttributeName: aws.String(Str(a, "AttributeName")), AttributeType: ddbtypes.ScalarAttributeType(Str(a, "AttributeType"))})
+	}
+	in.KeySchema = keySchema(Get(p, "KeySchema"))
+	for _, g := range items(Get(p, "GlobalSecondaryIndexes")) {
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, ddbtypes.GlobalSecondaryIndex{
+			IndexName: aws.String(Str(g, "IndexName")), KeySchema: keySchema(Get(g, "KeySchema")),
+			Projection: &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionType(Str(g, "Projection", "ProjectionType"))}})
+	}
+	return in
+}
+
+func keySchema(n *yaml.Node) []ddbtypes.KeySchemaElement {
+	var out []ddbtypes.KeySchemaElement
+	for _, k := range items(n) {
+		out = append(out, ddbtypes.KeySchemaElement{AttributeName: aws.String(Str(k, "AttributeName")), KeyType: ddbtypes.KeyType(Str(k, "KeyType"))})
+	}
+	return out
+}
+
+// items returns the elements of a sequence node.
+func items(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
 }

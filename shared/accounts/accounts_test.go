@@ -1,0 +1,206 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+var codeRe = regexp.MustCompile(`\d{6}`)
+
+func kindOf(err error) problem.Kind { return problem.KindOf(err) }
+
+func TestLockoutLastsThirtyMinutes(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "u1", "+79161110001", "11223344595")
+	for i := 1; i <= LockAfter; i++ {
+		_, err := f.svc.Login(ctx, "+79161110001", "Неверный-Пароль-1", meta)
+		want := problem.KindUnauthenticated
+		if i == LockAfter {
+			want = problem.KindLocked
+		}
+		if kindOf(err) != want {
+			t.Fatalf("failure %d: %v, want kind %v", i, err, want)
+		}
+	}
+	if _, err := f.svc.Login(ctx, "+79161110001", "Зелёный-Чай-42", meta); kindOf(err) != problem.KindLocked {
+		t.Fatalf("right password while locked: %v, want locked", err)
+	}
+	f.clock.Advance(LockFor - time.Second)
+	if _, err := f.svc.Login(ctx, "+79161110001", "Зелёный-Чай-42", meta); kindOf(err) != problem.KindLocked {
+		t.Fatalf("one second before the unlock: %v, want locked", err)
+	}
+	f.clock.Advance(2 * time.Second)
+	res, err := f.svc.Login(ctx, "+79161110001", "Зелёный-Чай-42", meta)
+	if err != nil || res.Tokens == nil {
+		t.Fatalf("after 30 minutes: %+v, %v", res, err)
+	}
+	// The count starts again: four more failures do not lock.
+	for i := 0; i < LockAfter-1; i++ {
+		if _, err := f.svc.Login(ctx, "+79161110001", "Неверный-Пароль-1", meta); kindOf(err) != problem.KindUnauthenticated {
+			t.Fatalf("failure %d after unlock: %v", i+1, err)
+		}
+	}
+}
+
+func TestUnknownLoginsLockLikeKnownOnes(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var last error
+	for i := 0; i < LockAfter; i++ {
+		_, last = f.svc.Login(ctx, "+79169999999", "Неверный-Пароль-1", meta)
+	}
+	pe, _ := problem.As(last)
+	if pe == nil || pe.Kind != problem.KindLocked || pe.Code != "account_locked" {
+		t.Errorf("fifth failure for an unknown login: %v, want the same lock a real account gets", last)
+	}
+}
+
+func TestOneAddressCannotSprayAccounts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for i := 0; i < IPFailureLimit; i++ {
+		_, _ = f.svc.Login(ctx, fmt.Sprintf("+7916%07d", 2000000+i), "Неверный-Пароль-1", meta)
+	}
+	if _, err := f.svc.Login(ctx, "+79163000000", "Неверный-Пароль-1", meta); kindOf(err) != problem.KindTooManyRequests {
+		t.Errorf("after %d failures from one address: %v, want 429", IPFailureLimit, err)
+	}
+	other := meta
+	other.IP = "198.51.100.9"
+	if _, err := f.svc.Login(ctx, "+79163000000", "Неверный-Пароль-1", other); kindOf(err) != problem.KindUnauthenticated {
+		t.Errorf("another address: %v, want a plain 401", err)
+	}
+	f.clock.Advance(IPWindow)
+	if _, err := f.svc.Login(ctx, "+79163000001", "Неверный-Пароль-1", meta); kindOf(err) != problem.KindUnauthenticated {
+		t.Errorf("next window: %v, want a plain 401", err)
+	}
+}
+
+func TestExpiredPasswordMustBeChanged(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "u2", "+79161110002", "11223344595")
+	f.clock.Advance(91 * 24 * time.Hour)
+	res, err := f.svc.Login(ctx, "+79161110002", "Зелёный-Чай-42", meta)
+	if err != nil || res.Challenge != "new_password" || res.Tokens != nil {
+		t.Fatalf("login with an expired password = %+v, %v; want a new_password challenge and no tokens", res, err)
+	}
+	_, err = f.svc.CompleteNewPassword(ctx, res.ChallengeID, "Зелёный-Чай-42", meta)
+	if pe, _ := problem.As(err); pe == nil || !strings.Contains(fmt.Sprint(pe.Fields), "password.reused") {
+		t.Errorf("reusing the password: %v, want password.reused", err)
+	}
+	res, err = f.svc.CompleteNewPassword(ctx, res.ChallengeID, "Осенний-Лист-73", meta)
+	if err != nil || res.Tokens == nil {
+		t.Fatalf("new password: %+v, %v", res, err)
+	}
+	if res, err := f.svc.Login(ctx, "+79161110002", "Осенний-Лист-73", meta); err != nil || res.Tokens == nil {
+		t.Errorf("login with the new password: %+v, %v", res, err)
+	}
+}
+
+func TestRegistrationCodeExpires(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p, err := f.svc.Register(ctx, person("+79161110003", "11223344595"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := f.out.lastCode(t, "+79161110003")
+	f.clock.Advance(CodeTTL + time.Second)
+	if _, err := f.svc.Confirm(ctx, p.RegistrationID, code, ""); kindOf(err) != problem.KindGone {
+		t.Errorf("an expired code: %v, want 410", err)
+	}
+}
+
+func TestIdentityDataIsSealedAtRest(t *testing.T) {
+	f := newFixture(t)
+	sub := f.provision(t, "u4", "+79161110004", "11223344595")
+	var raw map[string]any
+	if err := f.db.Get(context.Background(), dynamo.AccountKey(sub), "account", &raw); err != nil {
+		t.Fatal(err)
+	}
+	dump := fmt.Sprint(raw)
+	for _, plain := range []string{"11223344595", "4510", "123456", "500100732259"} {
+		if strings.Contains(dump, plain) {
+			t.Errorf("the stored account shows %q", plain)
+		}
+	}
+	for _, field := range []string{"SNILS", "Passport", "INN"} {
+		if s, _ := raw[field].(string); !strings.HasPrefix(s, "v1.") {
+			t.Errorf("%s is stored as %q, want a sealed value", field, s)
+		}
+	}
+	got, err := f.svc.OpenSNILS(context.Background(), sub)
+	if err != nil || got != "11223344595" {
+		t.Errorf("OpenSNILS = %q, %v", got, err)
+	}
+}
+
+func TestStepUp(t *testing.T) {
+	f := newFixture(t)
+	now := f.clock.Now()
+	if err := f.svc.StepUp(now.Add(-14 * time.Minute)); err != nil {
+		t.Errorf("a 14-minute-old sign-in: %v", err)
+	}
+	if err := f.svc.StepUp(now.Add(-16 * time.Minute)); kindOf(err) != problem.KindForbidden {
+		t.Errorf("a 16-minute-old sign-in: %v, want 403", err)
+	}
+	if err := f.svc.StepUp(time.Time{}); kindOf(err) != problem.KindForbidden {
+		t.Errorf("no auth_time: %v, want 403", err)
+	}
+}
+
+func TestLevelsOnlyRiseByAKnownMethod(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sub := f.provision(t, "u5", "+79161110005", "11223344595")
+	cases := []struct {
+		change LevelChange
+		want   problem.Kind
+		ok     bool
+	}{
+		{LevelChange{Level: LevelConfirmed, Method: "telepathy"}, problem.KindInvalid, false},
+		{LevelChange{Level: LevelStandard, Method: "registry_check"}, problem.KindConflict, false},
+		{LevelChange{Level: LevelConfirmed, Method: "esignature"}, 0, true},
+		{LevelChange{Level: LevelConfirmed, Method: "bank"}, problem.KindConflict, false},
+	}
+	for _, c := range cases {
+		err := f.svc.SetLevel(ctx, sub, c.change)
+		if c.ok != (err == nil) || (!c.ok && kindOf(err) != c.want) {
+			t.Errorf("SetLevel(%+v) = %v", c.change, err)
+		}
+	}
+	if f.users.users["u5"].attrs["custom:level"] != string(LevelConfirmed) {
+		t.Errorf("Cognito custom:level = %q, want confirmed", f.users.users["u5"].attrs["custom:level"])
+	}
+}
+
+func TestEndedSessionRefreshesNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "u6", "+79161110006", "11223344595")
+	res, err := f.svc.Login(ctx, "+79161110006", "Зелёный-Чай-42", meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, id, _ := SplitSessionID(res.Tokens.SessionID)
+	if err := f.svc.EndSession(ctx, sub, id); err != nil {
+		t.Fatal(err)
+	}
+	if !f.users.revoked[res.Tokens.RefreshToken] {
+		t.Error("ending the session did not revoke its refresh token")
+	}
+	if _, err := f.svc.Refresh(ctx, res.Tokens.SessionID, res.Tokens.RefreshToken); kindOf(err) != problem.KindUnauthenticated {
+		t.Errorf("refresh of an ended session: %v, want 401", err)
+	}
+	if err := f.svc.EndSession(ctx, "someone-else", id); kindOf(err) != problem.KindNotFound {
+		t.Errorf("ending it as another user: %v, want 404", err)
+	}
+}

@@ -1,0 +1,201 @@
+package accounts
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/kabinet/kabinet/infra/local/kmsemu"
+	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/cognito"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
+	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sessions"
+	"github.com/kabinet/kabinet/shared/vault"
+)
+
+// fakeUsers is an in-memory user pool issuing JWT-shaped tokens.
+type fakeUsers struct {
+	mu      sync.Mutex
+	clock   clock.Clock
+	users   map[string]*fakeUser
+	revoked map[string]bool
+	seq     int
+}
+
+type fakeUser struct {
+	sub, password string
+	attrs         map[string]string
+}
+
+func newFakeUsers(c clock.Clock) *fakeUsers {
+	return &fakeUsers{clock: c, users: map[string]*fakeUser{}, revoked: map[string]bool{}}
+}
+
+func (f *fakeUsers) token() string {
+	f.seq++
+	payload, _ := json.Marshal(map[string]any{"jti": fmt.Sprintf("jti-%d", f.seq), "exp": f.clock.Now().Add(15 * time.Minute).Unix()})
+	return "e30." + base64.RawURLEncoding.EncodeToString(payload) + ".sig"
+}
+
+func (f *fakeUsers) CreateUser(_ context.Context, u cognito.NewUser) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.users[u.Username]; ok {
+		return "", problem.Conflict("account_exists", "exists")
+	}
+	f.seq++
+	sub := fmt.Sprintf("00000000-0000-4000-8000-%012d", f.seq)
+	f.users[u.Username] = &fakeUser{sub: sub, password: u.Password, attrs: u.Attributes}
+	return sub, nil
+}
+
+func (f *fakeUsers) DeleteUser(_ context.Context, username string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.users, username)
+	return nil
+}
+
+func (f *fakeUsers) SignIn(_ context.Context, username, pw string) (cognito.SignInResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[username]
+	if !ok || u.password != pw {
+		return cognito.SignInResult{}, problem.Unauthenticated("")
+	}
+	return cognito.SignInResult{Tokens: &cognito.Tokens{AccessToken: f.token(), IDToken: "id", RefreshToken: fmt.Sprintf("rt-%d", f.seq)}}, nil
+}
+
+func (f *fakeUsers) Refresh(_ context.Context, rt string) (cognito.Tokens, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.revoked[rt] {
+		return cognito.Tokens{}, problem.Unauthenticated("")
+	}
+	return cognito.Tokens{AccessToken: f.token(), IDToken: "id"}, nil
+}
+
+func (f *fakeUsers) Revoke(_ context.Context, rt string) error {
+	f.mu.Lock()
+	f.revoked[rt] = true
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeUsers) SetAttributes(_ context.Context, username string, attrs map[string]string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for k, v := range attrs {
+		f.users[username].attrs[k] = v
+	}
+	return nil
+}
+
+func (f *fakeUsers) SetPassword(_ context.Context, username, pw string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users[username].password = pw
+	return nil
+}
+
+// outbox records SMS and email.
+type outbox struct {
+	mu   sync.Mutex
+	sms  []string
+	mail []notify.Email
+}
+
+func (o *outbox) SMS(_ context.Context, phone, text string) (string, error) {
+	o.mu.Lock()
+	o.sms = append(o.sms, phone+": "+text)
+	o.mu.Unlock()
+	return "id", nil
+}
+
+func (o *outbox) Send(_ context.Context, e notify.Email) (string, error) {
+	o.mu.Lock()
+	o.mail = append(o.mail, e)
+	o.mu.Unlock()
+	return "id", nil
+}
+
+// lastCode returns the code in the newest SMS to a phone.
+func (o *outbox) lastCode(t testing.TB, phone string) string {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := len(o.sms) - 1; i >= 0; i-- {
+		if text, ok := strings.CutPrefix(o.sms[i], phone+": "); ok {
+			if m := codeRe.FindString(text); m != "" {
+				return m
+			}
+		}
+	}
+	t.Fatalf("no SMS code for %s", phone)
+	return ""
+}
+
+type fixture struct {
+	svc   *Service
+	clock *clock.Manual
+	users *fakeUsers
+	out   *outbox
+	db    *dynamo.Store
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	return newFixtureOn(t, dynamotest.NewStore(t))
+}
+
+func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
+	t.Helper()
+	srv := httptest.NewServer(kmsemu.New())
+	t.Cleanup(srv.Close)
+	kc := kms.New(kms.Options{BaseEndpoint: aws.String(srv.URL), Region: "eu-central-1",
+		Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
+	key, err := kc.CreateKey(context.Background(), &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	index, err := vault.NewIndex([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	users, out := newFakeUsers(c), &outbox{}
+	svc := &Service{DB: db, Users: users, Sealer: vault.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Index: index,
+		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Clock: c, CodeKey: []byte("code-key")}
+	return &fixture{svc: svc, clock: c, users: users, out: out, db: db}
+}
+
+func person(phone, snils string) Registration {
+	return Registration{Surname: "Иванова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1990-05-17", Sex: "female", Citizenship: "RUS",
+		Passport: Passport{Series: "4510", Number: "123456", IssueDate: "2010-06-01", Issuer: "ОВД района Хамовники", DivisionCode: "770-001"},
+		SNILS: snils, INN: "500100732259", Phone: phone, Email: "anna@example.ru", Password: "Зелёный-Чай-42"}
+}
+
+func (f *fixture) provision(t testing.TB, username, phone, snils string) string {
+	t.Helper()
+	sub, err := f.svc.Provision(context.Background(), username, person(phone, snils), LevelStandard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+var meta = Meta{IP: "203.0.113.5", UserAgent: "test-agent"}

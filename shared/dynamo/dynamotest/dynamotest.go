@@ -1,0 +1,64 @@
+// Package dynamotest gives tests a real table: the minidyn emulator in
+// process, with the single table created from template.yaml's definition.
+package dynamotest
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	miniclient "github.com/truora/minidyn/aws-v2/client"
+	miniserver "github.com/truora/minidyn/server"
+	"gopkg.in/yaml.v3"
+
+	"github.com/kabinet/kabinet/infra/local/template"
+	"github.com/kabinet/kabinet/shared/dynamo"
+)
+
+// NewStore returns a store over a fresh table in a fresh emulator; both go
+// away with the test.
+func NewStore(t testing.TB) *dynamo.Store {
+	t.Helper()
+	srv := httptest.NewServer(miniserver.NewServer())
+	t.Cleanup(srv.Close)
+	api := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(srv.URL), Region: "eu-central-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1})
+	if _, err := api.CreateTable(context.Background(), template.TableInput("kabinet-test", tableProps(t))); err != nil {
+		t.Fatal(err)
+	}
+	return dynamo.New(api, "kabinet-test")
+}
+
+// tableProps reads the table's definition from template.yaml.
+func tableProps(t testing.TB) *yaml.Node {
+	t.Helper()
+	root, err := template.FindRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := template.Load(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := tpl.OfType("AWS::DynamoDB::Table")
+	if len(ids) != 1 {
+		t.Fatalf("template.yaml declares %d tables, want 1", len(ids))
+	}
+	return tpl.Resources[ids[0]].Properties
+}
+
+// NewInProcess returns a store over minidyn's in-process client (no HTTP at
+// all) wrapped in a call counter: for benchmarks of CPU and DynamoDB calls.
+func NewInProcess(t testing.TB) (*dynamo.Store, *dynamo.Counting) {
+	t.Helper()
+	api := miniclient.NewClient()
+	if _, err := api.CreateTable(context.Background(), template.TableInput("kabinet-test", tableProps(t))); err != nil {
+		t.Fatal(err)
+	}
+	c := &dynamo.Counting{API: api}
+	return dynamo.New(c, "kabinet-test"), c
+}
