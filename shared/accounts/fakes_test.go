@@ -186,7 +186,7 @@ func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 func person(phone, snils string) Registration {
 	return Registration{Surname: "Иванова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1990-05-17", Sex: "female", Citizenship: "RUS",
 		Passport: Passport{Series: "4510", Number: "123456", IssueDate: "2010-06-01", Issuer: "ОВД района Хамовники", DivisionCode: "770-001"},
-		SNILS: snils, INN: "500100732259", Phone: phone, Email: "anna@example.ru", Password: "Зелёный-Чай-42"}
+		SNILS:    snils, INN: "500100732259", Phone: phone, Email: "anna@example.ru", Password: "Зелёный-Чай-42"}
 }
 
 func (f *fixture) provision(t testing.TB, username, phone, snils string) string {
