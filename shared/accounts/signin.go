@@ -404,7 +404,7 @@ func (s *Service) startSession(ctx context.Context, acc accountItem, t cognito.T
 		return Tokens{}, err
 	}
 	if err := s.Sessions.Begin(ctx, sessions.Start{Sub: acc.Sub, ID: id, UserAgent: truncate(meta.UserAgent, 256), IP: meta.IP,
-		Method: method, At: now, AccessJTI: jti, AccessExpires: exp, SealedRefresh: sealed, RefreshExpires: now.Add(RefreshLifetime)}); err != nil {
+		Method: method, Level: acc.Level, At: now, AccessJTI: jti, AccessExpires: exp, SealedRefresh: sealed, RefreshExpires: now.Add(RefreshLifetime)}); err != nil {
 		return Tokens{}, err
 	}
 	s.record(ctx, acc.Sub, now, meta, method, "success", "")
@@ -457,7 +457,11 @@ func (s *Service) Refresh(ctx context.Context, handle, refreshToken string) (Tok
 	if err != nil {
 		return Tokens{}, err
 	}
-	if err := s.Sessions.Rotate(ctx, sub, id, jti, exp, s.now()); err != nil {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return Tokens{}, err
+	}
+	if err := s.Sessions.Rotate(ctx, sub, id, jti, acc.Level, exp, s.now()); err != nil {
 		return Tokens{}, err
 	}
 	return Tokens{AccessToken: t.AccessToken, IDToken: t.IDToken, ExpiresIn: t.ExpiresIn, SessionID: handle}, nil

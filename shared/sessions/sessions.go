@@ -44,6 +44,7 @@ type sessionItem struct {
 	Method    string `dynamodbav:"Method"`
 	AuthTime  string `dynamodbav:"AuthTime"`
 	AccessJTI string `dynamodbav:"AccessJTI"`
+	Level     string `dynamodbav:"Level,omitempty"`
 	// Refresh is the session's refresh token, sealed; it is kept so that
 	// ending the session can revoke it in Cognito.
 	Refresh string `dynamodbav:"Refresh"`
@@ -56,7 +57,9 @@ type accessItem struct {
 	Kind      string `dynamodbav:"Kind"`
 	Sub       string `dynamodbav:"Sub"`
 	SessionID string `dynamodbav:"SessionID"`
-	TTL       int64  `dynamodbav:"TTL"`
+	// Level is the account level when the session began or last refreshed.
+	Level string `dynamodbav:"Level,omitempty"`
+	TTL   int64  `dynamodbav:"TTL"`
 }
 
 func (it sessionItem) session() Session {
@@ -74,6 +77,8 @@ func NewStore(db *dynamo.Store) *Store { return &Store{db: db} }
 // Start describes a new session.
 type Start struct {
 	Sub, ID, UserAgent, IP, Method string
+	// Level is the account level, which the guard adds to the identity.
+	Level string
 	At                             time.Time
 	// AccessJTI and AccessExpires identify the first access token.
 	AccessJTI     string
@@ -91,10 +96,10 @@ func (st *Store) Begin(ctx context.Context, s Start) error {
 	at := s.At.UTC().Format(ts)
 	tx := (&dynamo.Tx{}).
 		Create(sessionItem{PK: k.PK, SK: k.SK, Kind: "session", ID: s.ID, Sub: s.Sub, CreatedAt: at, LastSeen: at,
-			UserAgent: s.UserAgent, IP: s.IP, Method: s.Method, AuthTime: at, AccessJTI: s.AccessJTI,
+			UserAgent: s.UserAgent, IP: s.IP, Method: s.Method, AuthTime: at, AccessJTI: s.AccessJTI, Level: s.Level,
 			Refresh: s.SealedRefresh, TTL: s.RefreshExpires.Unix()}).
 		Create(accessItem{PK: dynamo.AccessKey(s.AccessJTI).PK, SK: dynamo.AccessKey(s.AccessJTI).SK, Kind: "access",
-			Sub: s.Sub, SessionID: s.ID, TTL: s.AccessExpires.Unix()})
+			Sub: s.Sub, SessionID: s.ID, Level: s.Level, TTL: s.AccessExpires.Unix()})
 	if err := st.db.Transact(ctx, "", tx); err != nil {
 		return fmt.Errorf("begin session: %w", err)
 	}
@@ -112,8 +117,9 @@ func (st *Store) Get(ctx context.Context, sub, id string) (Session, string, erro
 }
 
 // Rotate moves a live session to a new access token (after a refresh): the
-// old token stops working and the new one starts, atomically.
-func (st *Store) Rotate(ctx context.Context, sub, id, newJTI string, expires, now time.Time) error {
+// old token stops working and the new one starts, atomically. level is the
+// account's current level.
+func (st *Store) Rotate(ctx context.Context, sub, id, newJTI, level string, expires, now time.Time) error {
 	var it sessionItem
 	if err := st.db.Get(ctx, dynamo.SessionKey(sub, id), "сеанс", &it); err != nil {
 		return err
@@ -121,10 +127,11 @@ func (st *Store) Rotate(ctx context.Context, sub, id, newJTI string, expires, no
 	cond := expression.Name("AccessJTI").Equal(expression.Value(it.AccessJTI))
 	tx := (&dynamo.Tx{}).
 		Update(dynamo.SessionKey(sub, id), expression.Set(expression.Name("AccessJTI"), expression.Value(newJTI)).
-			Set(expression.Name("LastSeen"), expression.Value(now.UTC().Format(ts))), &cond).
+			Set(expression.Name("LastSeen"), expression.Value(now.UTC().Format(ts))).
+			Set(expression.Name("Level"), expression.Value(level)), &cond).
 		Delete(dynamo.AccessKey(it.AccessJTI), false).
 		Create(accessItem{PK: dynamo.AccessKey(newJTI).PK, SK: dynamo.AccessKey(newJTI).SK, Kind: "access",
-			Sub: sub, SessionID: id, TTL: expires.Unix()})
+			Sub: sub, SessionID: id, Level: level, TTL: expires.Unix()})
 	if err := st.db.Transact(ctx, "", tx); err != nil {
 		return fmt.Errorf("rotate session: %w", err)
 	}
@@ -202,5 +209,9 @@ func (g *Guard) Admit(ctx context.Context, id httpapi.Identity) (httpapi.Identit
 		return id, fmt.Errorf("admit: %w", err)
 	}
 	id.SessionID = it.SessionID
+	if id.Level == "" {
+		// Access tokens carry no custom attributes; the session knows the level.
+		id.Level = it.Level
+	}
 	return id, nil
 }

@@ -490,6 +490,15 @@ func TestOfficerRecordsIdentityLevel(t *testing.T) {
 	if acc.Level != "confirmed" {
 		t.Errorf("level = %q, want confirmed", acc.Level)
 	}
+	// The session learns the new level at its next refresh (or sign-in).
+	r := post(t, "/auth/refresh", "", map[string]string{"sessionId": citizen.SessionID, "refreshToken": citizen.RefreshToken})
+	var next session
+	r.JSON(t, &next)
+	var me2 struct{ Level string }
+	call(t, "GET", "/me", next.AccessToken, nil, nil).JSON(t, &me2)
+	if me2.Level != "confirmed" {
+		t.Errorf("GET /me level after refresh = %q, want confirmed", me2.Level)
+	}
 	if r := post(t, path, officer.AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 409 {
 		t.Errorf("lowering a level = %d, want 409", r.Status)
 	}
