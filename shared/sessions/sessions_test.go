@@ -1,0 +1,87 @@
+package sessions
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+func TestSessionLifecycle(t *testing.T) {
+	ctx := context.Background()
+	db := dynamotest.NewStore(t)
+	st, guard := NewStore(db), NewGuard(db)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	begin := func(sub, id, jti string) {
+		t.Helper()
+		if err := st.Begin(ctx, Start{Sub: sub, ID: id, UserAgent: "ua", IP: "203.0.113.1", Method: "password", Level: "standard",
+			At: now, AccessJTI: jti, AccessExpires: now.Add(15 * time.Minute), SealedRefresh: "sealed-" + id, RefreshExpires: now.Add(30 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	begin("alice", "s1", "j1")
+	begin("alice", "s2", "j2")
+	begin("bob", "s3", "j3")
+
+	admit := func(sub, jti string) (httpapi.Identity, error) {
+		return guard.Admit(ctx, httpapi.Identity{Subject: sub, TokenID: jti, TokenUse: "access"})
+	}
+	id, err := admit("alice", "j1")
+	if err != nil || id.SessionID != "s1" || id.Level != "standard" {
+		t.Fatalf("Admit = %+v, %v", id, err)
+	}
+	cases := []struct {
+		name     string
+		sub, jti string
+		use      string
+	}{
+		{"unknown token", "alice", "nope", "access"},
+		{"another user's token", "bob", "j1", "access"},
+		{"an id token", "alice", "j1", "id"},
+		{"no jti", "alice", "", "access"},
+	}
+	for _, c := range cases {
+		if _, err := guard.Admit(ctx, httpapi.Identity{Subject: c.sub, TokenID: c.jti, TokenUse: c.use}); !problem.Is(err, problem.KindUnauthenticated) {
+			t.Errorf("%s: Admit = %v, want 401", c.name, err)
+		}
+	}
+
+	if err := st.Rotate(ctx, "alice", "s1", "j1b", "confirmed", now.Add(time.Hour), now.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admit("alice", "j1"); err == nil {
+		t.Error("the token before the refresh still works")
+	}
+	if id, err := admit("alice", "j1b"); err != nil || id.Level != "confirmed" {
+		t.Errorf("the refreshed token: %+v, %v", id, err)
+	}
+
+	list, next, err := st.List(ctx, "alice", "", 1)
+	if err != nil || len(list) != 1 || next == "" {
+		t.Fatalf("List page 1 = %v, %q, %v", list, next, err)
+	}
+	if _, _, err := st.List(ctx, "bob", next, 1); !problem.Is(err, problem.KindBadRequest) {
+		t.Errorf("alice's cursor used by bob = %v, want 400", err)
+	}
+	all, err := st.All(ctx, "alice")
+	if err != nil || len(all) != 2 {
+		t.Fatalf("All = %v, %v", all, err)
+	}
+
+	if _, err := st.End(ctx, "bob", "s1"); !problem.Is(err, problem.KindNotFound) {
+		t.Errorf("bob ending alice's session = %v, want 404", err)
+	}
+	sealed, err := st.End(ctx, "alice", "s1")
+	if err != nil || sealed != "sealed-s1" {
+		t.Fatalf("End = %q, %v", sealed, err)
+	}
+	if _, err := admit("alice", "j1b"); err == nil {
+		t.Error("the ended session's token still works")
+	}
+	if _, err := admit("alice", "j2"); err != nil {
+		t.Errorf("the other session: %v", err)
+	}
+}
