@@ -79,7 +79,7 @@ type Start struct {
 	Sub, ID, UserAgent, IP, Method string
 	// Level is the account level, which the guard adds to the identity.
 	Level string
-	At                             time.Time
+	At    time.Time
 	// AccessJTI and AccessExpires identify the first access token.
 	AccessJTI     string
 	AccessExpires time.Time
