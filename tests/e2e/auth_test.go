@@ -540,3 +540,81 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+func TestSMSSecondFactorAndTurningMFAOff(t *testing.T) {
+	phone := newPhone()
+	register(t, phone, newSNILS())
+	s := loginAs(t, phone, "Зелёный-Чай-42", "", nil)
+	if r := call(t, "PUT", "/auth/mfa", s.AccessToken, []byte(`{"method":"sms"}`), map[string]string{"Content-Type": "application/json"}); r.Status != 204 {
+		t.Fatalf("choose SMS = %d %s", r.Status, r.Body)
+	}
+	start := time.Now()
+	r := post(t, "/auth/login", "", map[string]string{"login": phone, "password": "Зелёный-Чай-42"})
+	var ch struct{ Challenge, ChallengeID, SentTo string }
+	r.JSON(t, &ch)
+	if ch.Challenge != "sms" || strings.Contains(ch.SentTo, phone[2:]) {
+		t.Fatalf("login = %s, want an sms challenge with a masked phone", r.Body)
+	}
+	r = post(t, "/auth/login/mfa", "", map[string]string{"challengeId": ch.ChallengeID, "code": smsCode(t, phone, start)})
+	if r.Status != 200 {
+		t.Fatalf("SMS code = %d %s", r.Status, r.Body)
+	}
+	var done struct{ Tokens session }
+	r.JSON(t, &done)
+	// Enable TOTP, then leaving it needs a current code.
+	r = post(t, "/auth/mfa/totp", done.Tokens.AccessToken, nil)
+	var setup struct{ Secret string }
+	r.JSON(t, &setup)
+	post(t, "/auth/mfa/totp/confirm", done.Tokens.AccessToken, map[string]string{"code": independentTOTP(t, setup.Secret, time.Now())})
+	off := func(code string) response {
+		b, _ := json.Marshal(map[string]string{"method": "none", "code": code})
+		return call(t, "PUT", "/auth/mfa", done.Tokens.AccessToken, b, map[string]string{"Content-Type": "application/json"})
+	}
+	if r := off(""); r.Status != 422 {
+		t.Errorf("turning TOTP off without a code = %d, want 422", r.Status)
+	}
+	if r := off(independentTOTP(t, setup.Secret, time.Now())); r.Status != 204 {
+		t.Errorf("turning TOTP off with a code = %d %s", r.Status, r.Body)
+	}
+	if r := post(t, "/auth/login", "", map[string]string{"login": phone, "password": "Зелёный-Чай-42"}); !strings.Contains(string(r.Body), "accessToken") {
+		t.Errorf("login with MFA off = %s, want tokens", r.Body)
+	}
+}
+
+func TestChangePasswordAndEndOtherSessions(t *testing.T) {
+	phone := newPhone()
+	register(t, phone, newSNILS())
+	a := loginAs(t, phone, "Зелёный-Чай-42", "", map[string]string{"User-Agent": "Phone"})
+	b := loginAs(t, phone, "Зелёный-Чай-42", "", map[string]string{"User-Agent": "Laptop"})
+	change := func(current, next string) response {
+		return post(t, "/auth/password/change", a.AccessToken, map[string]string{"currentPassword": current, "newPassword": next})
+	}
+	if r := change("Неверный-Пароль-1", "Осенний-Лист-73"); r.Status != 422 || !strings.Contains(string(r.Body), "currentPassword") {
+		t.Errorf("wrong current password = %d %s", r.Status, r.Body)
+	}
+	r := change("Зелёный-Чай-42", "Ivanova1234!")
+	var p struct{ Errors []struct{ Field, Code string } }
+	r.JSON(t, &p)
+	codes := map[string]bool{}
+	for _, e := range p.Errors {
+		codes[e.Code] = true
+	}
+	if r.Status != 422 || !codes["password.sequence"] || !codes["password.personal_info"] {
+		t.Errorf("a weak new password = %d %s, want 422 naming password.sequence and password.personal_info", r.Status, r.Body)
+	}
+	if r := change("Зелёный-Чай-42", "Осенний-Лист-73"); r.Status != 204 {
+		t.Fatalf("change = %d %s", r.Status, r.Body)
+	}
+	r = post(t, "/auth/sessions/end-others", a.AccessToken, nil)
+	var ended struct{ Ended int }
+	r.JSON(t, &ended)
+	if r.Status != 200 || ended.Ended < 1 {
+		t.Fatalf("end others = %d %s", r.Status, r.Body)
+	}
+	if r := call(t, "GET", "/me", b.AccessToken, nil, nil); r.Status != 401 {
+		t.Errorf("the other session = %d, want 401", r.Status)
+	}
+	if r := call(t, "GET", "/me", a.AccessToken, nil, nil); r.Status != 200 {
+		t.Errorf("the current session = %d, want 200", r.Status)
+	}
+}
