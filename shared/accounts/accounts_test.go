@@ -204,3 +204,62 @@ func TestEndedSessionRefreshesNothing(t *testing.T) {
 		t.Errorf("ending it as another user: %v, want 404", err)
 	}
 }
+
+func TestUnknownLoginLockStartsAgainLikeAnAccounts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for i := 0; i < LockAfter; i++ {
+		_, _ = f.svc.Login(ctx, "+79169999998", "Неверный-Пароль-1", meta)
+	}
+	f.clock.Advance(LockFor + time.Second)
+	for i := 1; i < LockAfter; i++ {
+		if _, err := f.svc.Login(ctx, "+79169999998", "Неверный-Пароль-1", meta); kindOf(err) != problem.KindUnauthenticated {
+			t.Fatalf("failure %d after the lock ended: %v, want a plain 401 as for an account", i, err)
+		}
+	}
+}
+
+func TestSessionsAreListedNewestFirst(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sub := f.provision(t, "u7", "+79161110007", "11223344595")
+	var ids []string
+	for i := 0; i < 3; i++ {
+		res, err := f.svc.Login(ctx, "+79161110007", "Зелёный-Чай-42", meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, id, _ := SplitSessionID(res.Tokens.SessionID)
+		ids = append(ids, id)
+		f.clock.Advance(time.Minute)
+	}
+	list, _, err := f.svc.Sessions.List(ctx, sub, "", 10)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+	for i, s := range list {
+		if s.ID != ids[2-i] {
+			t.Errorf("session %d = %s, want %s (newest first)", i, s.ID, ids[2-i])
+		}
+	}
+}
+
+func TestResetCodesAreLimitedPerAccount(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "u8", "+79161110008", "11223344595")
+	for i := 0; i < MaxResetSends+2; i++ {
+		if _, err := f.svc.Forgot(ctx, "+79161110008", meta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := 0
+	for _, m := range f.out.sms {
+		if strings.HasPrefix(m, "+79161110008: Код восстановления") {
+			sent++
+		}
+	}
+	if sent != MaxResetSends {
+		t.Errorf("%d reset codes sent, want %d", sent, MaxResetSends)
+	}
+}

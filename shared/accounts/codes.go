@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 )
 
 // newCode returns a random 6-digit one-time code.
@@ -24,6 +25,12 @@ func newID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// timeOrderedID is an identifier that sorts by creation time (sessions are
+// listed newest first by it).
+func timeOrderedID(t time.Time) string {
+	return t.UTC().Format("20060102150405") + fmt.Sprintf("%09d", t.Nanosecond()) + "-" + newID()[:10]
 }
 
 // codeHash keys a code to its purpose and record, so a code is never stored

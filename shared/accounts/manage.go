@@ -113,12 +113,23 @@ func (s *Service) ConfirmTOTP(ctx context.Context, sub, code string) error {
 	if err != nil {
 		return err
 	}
+	left, until, err := s.attemptsLeft(ctx, "totp-setup", sub)
+	if err != nil {
+		return err
+	}
+	if left <= 0 {
+		return tooManyAttempts(until, s.now())
+	}
 	step, ok, err := s.checkTOTP(ctx, acc.accountItem, code, s.now())
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return problem.Invalid(problem.Field{Field: "code", Code: "code.invalid", Message: "Неверный код из приложения"})
+		left, err := s.failAttempt(ctx, "totp-setup", sub)
+		if err != nil {
+			return err
+		}
+		return wrongCode(left)
 	}
 	upd := expression.Set(expression.Name("TOTPSecret"), expression.Value(acc.TOTPSecret)).
 		Set(expression.Name("MFA"), expression.Value(MFATOTP)).
@@ -127,8 +138,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, sub, code string) error {
 	return s.DB.Update(ctx, dynamo.AccountKey(sub), upd, nil)
 }
 
-// SetMFA chooses the second factor: sms or none (totp is chosen by
-// ConfirmTOTP). Leaving TOTP needs a current code from the app.
+// SetMFA chooses the second factor: sms, none, or totp again when an app is
+// already set up (ConfirmTOTP sets it up). Leaving TOTP needs a current code
+// from the app, which is then used up.
 func (s *Service) SetMFA(ctx context.Context, sub, method, code string) error {
 	if method != MFASMS && method != MFANone && method != MFATOTP {
 		return problem.Invalid(problem.Field{Field: "method", Code: "mfa.method", Message: "Способ подтверждения: sms, totp или none"})
@@ -143,15 +155,44 @@ func (s *Service) SetMFA(ctx context.Context, sub, method, code string) error {
 		}
 	}
 	if acc.MFA == MFATOTP && method != MFATOTP {
-		_, ok, err := s.checkTOTP(ctx, acc, code, s.now())
-		if err != nil {
+		if err := s.useTOTP(ctx, acc, code, "mfa-off"); err != nil {
 			return err
-		}
-		if !ok {
-			return problem.Invalid(problem.Field{Field: "code", Code: "code.invalid", Message: "Введите текущий код из приложения-генератора"})
 		}
 	}
 	return s.DB.Update(ctx, dynamo.AccountKey(sub), expression.Set(expression.Name("MFA"), expression.Value(method)), nil)
+}
+
+// useTOTP checks a current authenticator code for a sensitive change: wrong
+// codes are limited per hour, and a right one is used up (it cannot be
+// replayed at sign-in or here).
+func (s *Service) useTOTP(ctx context.Context, acc accountItem, code, scope string) error {
+	now := s.now()
+	left, until, err := s.attemptsLeft(ctx, scope, acc.Sub)
+	if err != nil {
+		return err
+	}
+	if left <= 0 {
+		return tooManyAttempts(until, now)
+	}
+	step, ok, err := s.checkTOTP(ctx, acc, code, now)
+	if err != nil {
+		return err
+	}
+	if ok {
+		cond := expression.Name("LastTOTPStep").LessThan(expression.Value(step))
+		err := s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), expression.Set(expression.Name("LastTOTPStep"), expression.Value(step)), &cond)
+		if err == nil {
+			return nil
+		}
+		if !problem.Is(err, problem.KindConflict) {
+			return err
+		}
+	}
+	left, err = s.failAttempt(ctx, scope, acc.Sub)
+	if err != nil {
+		return err
+	}
+	return wrongCode(left)
 }
 
 func (s *Service) checkNewPassword(acc accountItem, pw string) error {
@@ -237,10 +278,16 @@ func (s *Service) CompleteNewPassword(ctx context.Context, id, next string, meta
 	if err != nil {
 		return Result{}, err
 	}
+	if until := parseStamp(acc.LockedUntil); until.After(s.now()) {
+		return Result{}, locked(until, s.now())
+	}
 	if err := s.checkNewPassword(acc, next); err != nil {
 		return Result{}, err
 	}
 	if err := s.DB.Transact(ctx, "", (&dynamo.Tx{}).Delete(dynamo.ChallengeKey(id), true)); err != nil {
+		if problem.Is(err, problem.KindConflict) {
+			return Result{}, problem.New(problem.KindGone, "challenge_used", "Этот запрос уже использован. Войдите снова")
+		}
 		return Result{}, err
 	}
 	if err := s.setPassword(ctx, acc, next); err != nil {
@@ -249,6 +296,9 @@ func (s *Service) CompleteNewPassword(ctx context.Context, id, next string, meta
 	res, err := s.Users.SignIn(ctx, acc.Username, next)
 	if err != nil {
 		return Result{}, err
+	}
+	if res.Tokens == nil {
+		return Result{}, fmt.Errorf("sign in after a new password: unexpected Cognito challenge")
 	}
 	if acc.MFA == MFATOTP || acc.MFA == MFASMS {
 		return s.challenge(ctx, acc, *res.Tokens, acc.MFA, ch.Method, meta)
@@ -300,6 +350,10 @@ func (s *Service) Forgot(ctx context.Context, login string, meta Meta) (ResetSta
 	if err := s.DB.Create(ctx, it); err != nil {
 		return ResetStarted{}, err
 	}
+	if known && s.resetSendsExceeded(ctx, sub) {
+		// The answer stays the same; the person is not flooded with codes.
+		known = false
+	}
 	if known {
 		acc, err := s.account(ctx, sub)
 		if err != nil {
@@ -317,6 +371,15 @@ func (s *Service) Forgot(ctx context.Context, login string, meta Meta) (ResetSta
 		}
 	}
 	return ResetStarted{ResetID: id, ExpiresAt: now.Add(CodeTTL)}, nil
+}
+
+// MaxResetSends is how many reset codes one account gets per hour.
+var MaxResetSends = 3
+
+func (s *Service) resetSendsExceeded(ctx context.Context, sub string) bool {
+	window := s.now().Truncate(time.Hour)
+	n, err := s.DB.Increment(ctx, dynamo.RateKey("reset-send", sub, stamp(window)), "N", 1, window.Add(2*time.Hour))
+	return err != nil || int(n) > MaxResetSends
 }
 
 // Reset sets a new password with the code, then ends every session.
@@ -392,8 +455,12 @@ var LevelMethods = map[Level][]string{
 
 // SetLevel records that an account's identity was checked. Levels only rise.
 func (s *Service) SetLevel(ctx context.Context, sub string, c LevelChange) error {
+	methods, known := LevelMethods[c.Level]
+	if !known {
+		return problem.Invalid(problem.Field{Field: "level", Code: "level.unknown", Message: "Уровень: standard или confirmed"})
+	}
 	ok := false
-	for _, m := range LevelMethods[c.Level] {
+	for _, m := range methods {
 		ok = ok || m == c.Method
 	}
 	if !ok {

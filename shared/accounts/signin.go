@@ -121,17 +121,13 @@ func (s *Service) failLogin(ctx context.Context, sub string, known bool, ip stri
 	if _, err := s.DB.Increment(ctx, dynamo.RateKey("login-ip", ip, stamp(window)), "N", 1, window.Add(2*IPWindow)); err != nil {
 		return err
 	}
+	// A login that names no account gets a counter and a lock of its own
+	// that behave exactly like an account's, so the answers reveal nothing.
+	counter := dynamo.AccountKey(sub)
 	if !known {
-		n, err := s.DB.Increment(ctx, dynamo.RateKey("login-unknown", sub, "lock"), "N", 1, now.Add(LockFor))
-		if err != nil {
-			return err
-		}
-		if int(n) >= LockAfter {
-			return locked(now.Add(LockFor), now)
-		}
-		return errCredentials()
+		counter = dynamo.RateKey("login-unknown", sub, "lock")
 	}
-	failed, err := s.DB.Increment(ctx, dynamo.AccountKey(sub), "FailedLogins", 1, time.Time{})
+	failed, err := s.DB.Increment(ctx, counter, "FailedLogins", 1, s.tidyTTL(known, now))
 	if err != nil {
 		return err
 	}
@@ -139,7 +135,7 @@ func (s *Service) failLogin(ctx context.Context, sub string, known bool, ip stri
 		until := now.Add(LockFor)
 		set := expression.Set(expression.Name("LockedUntil"), expression.Value(stamp(until))).
 			Set(expression.Name("FailedLogins"), expression.Value(0))
-		if err := s.DB.Update(ctx, dynamo.AccountKey(sub), set, nil); err != nil {
+		if err := s.DB.Update(ctx, counter, set, nil); err != nil {
 			return err
 		}
 		return locked(until, now)
@@ -147,16 +143,25 @@ func (s *Service) failLogin(ctx context.Context, sub string, known bool, ip stri
 	return errCredentials()
 }
 
-func (s *Service) unknownLocked(ctx context.Context, key string) error {
-	var c struct {
-		N   int
-		TTL int64
+// tidyTTL lets DynamoDB delete the counters of logins that name no account a
+// day after their last failure; accounts keep theirs.
+func (s *Service) tidyTTL(known bool, now time.Time) time.Time {
+	if known {
+		return time.Time{}
 	}
+	return now.Add(24 * time.Hour)
+}
+
+func (s *Service) unknownLocked(ctx context.Context, key string) error {
+	var c struct{ LockedUntil string }
 	err := s.DB.Get(ctx, dynamo.RateKey("login-unknown", key, "lock"), "лимит", &c)
-	if err != nil || c.N < LockAfter {
+	if problem.Is(err, problem.KindNotFound) {
 		return nil
 	}
-	if until := time.Unix(c.TTL, 0); until.After(s.now()) {
+	if err != nil {
+		return err
+	}
+	if until := parseStamp(c.LockedUntil); until.After(s.now()) {
 		return locked(until, s.now())
 	}
 	return nil
@@ -398,7 +403,7 @@ func (s *Service) startSession(ctx context.Context, acc accountItem, t cognito.T
 	if err != nil {
 		return Tokens{}, err
 	}
-	id := newID()
+	id := timeOrderedID(now)
 	sealed, err := s.Sealer.Seal(ctx, []byte(t.RefreshToken), refreshContext(acc.Sub, id))
 	if err != nil {
 		return Tokens{}, err
@@ -417,11 +422,12 @@ func (s *Service) startSession(ctx context.Context, acc accountItem, t cognito.T
 		SessionID: acc.Sub + "." + id}, nil
 }
 
+// truncate cuts s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n]
+	return strings.ToValidUTF8(s[:n], "")
 }
 
 // SplitSessionID reads the "<sub>.<id>" handle the client holds.
