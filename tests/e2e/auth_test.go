@@ -598,7 +598,9 @@ func TestChangePasswordAndEndOtherSessions(t *testing.T) {
 		t.Errorf("wrong current password = %d %s", r.Status, r.Body)
 	}
 	r := change("Зелёный-Чай-42", "Ivanova1234!")
-	var p struct{ Errors []struct{ Field, Code string } }
+	var p struct {
+		Errors []struct{ Field, Code string }
+	}
 	r.JSON(t, &p)
 	codes := map[string]bool{}
 	for _, e := range p.Errors {
