@@ -300,14 +300,7 @@ func (s *Service) CompleteNewPassword(ctx context.Context, id, next string, meta
 	if res.Tokens == nil {
 		return Result{}, fmt.Errorf("sign in after a new password: unexpected Cognito challenge")
 	}
-	if acc.MFA == MFATOTP || acc.MFA == MFASMS {
-		return s.challenge(ctx, acc, *res.Tokens, acc.MFA, ch.Method, meta)
-	}
-	t, err := s.startSession(ctx, acc, *res.Tokens, ch.Method, meta)
-	if err != nil {
-		return Result{}, err
-	}
-	return Result{Tokens: &t}, nil
+	return s.secondStep(ctx, acc, *res.Tokens, ch.Method, meta)
 }
 
 type resetItem struct {

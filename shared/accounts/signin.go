@@ -211,11 +211,17 @@ func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (Resul
 	if s.Policy.Expired(parseStamp(acc.PasswordChangedAt), now) {
 		return s.challenge(ctx, acc, *res.Tokens, "new_password", method, meta)
 	}
+	return s.secondStep(ctx, acc, *res.Tokens, method, meta)
+}
+
+// secondStep follows a checked password: the account's second factor, or the
+// session itself when it has none.
+func (s *Service) secondStep(ctx context.Context, acc accountItem, tokens cognito.Tokens, method string, meta Meta) (Result, error) {
 	switch acc.MFA {
 	case MFATOTP, MFASMS:
-		return s.challenge(ctx, acc, *res.Tokens, acc.MFA, method, meta)
+		return s.challenge(ctx, acc, tokens, acc.MFA, method, meta)
 	}
-	t, err := s.startSession(ctx, acc, *res.Tokens, method, meta)
+	t, err := s.startSession(ctx, acc, tokens, method, meta)
 	if err != nil {
 		return Result{}, err
 	}
