@@ -24,6 +24,7 @@ import (
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -58,7 +59,7 @@ func main() {
 		Sealer: vault.NewSealer(kms.NewFromConfig(base.AWS), fieldKey), Index: index, Policy: profile,
 		SMS:      notify.NewMessenger(sns.NewFromConfig(base.AWS), senderID),
 		Mail:     notify.NewMailer(sesv2.NewFromConfig(base.AWS), from, configSet),
-		Sessions: store, Clock: base.Clock, CodeKey: codeKey.Sum(nil),
+		Sessions: store, Inbox: &inbox.Store{DB: db}, Clock: base.Clock, CodeKey: codeKey.Sum(nil),
 	}
 	h := &handler{svc: svc, sessions: store}
 	r := h.router(httpapi.NewRouter("auth", base.Log)).Guard(sessions.NewGuard(db))

@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -85,7 +86,10 @@ type Service struct {
 	SMS      SMS
 	Mail     Mail
 	Sessions *sessions.Store
-	Clock    clock.Clock
+	// Inbox receives security notices, which then go out on every channel
+	// whatever the person's preferences.
+	Inbox *inbox.Store
+	Clock clock.Clock
 	// CodeKey keys the hashes of one-time codes at rest.
 	CodeKey []byte
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
+	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -179,7 +180,7 @@ func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 	c := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	users, out := newFakeUsers(c), &outbox{}
 	svc := &Service{DB: db, Users: users, Sealer: vault.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Index: index,
-		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Clock: c, CodeKey: []byte("code-key")}
+		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c, CodeKey: []byte("code-key")}
 	return &fixture{svc: svc, clock: c, users: users, out: out, db: db}
 }
 

@@ -13,7 +13,9 @@ import (
 
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -159,7 +161,11 @@ func (s *Service) SetMFA(ctx context.Context, sub, method, code string) error {
 			return err
 		}
 	}
-	return s.DB.Update(ctx, dynamo.AccountKey(sub), expression.Set(expression.Name("MFA"), expression.Value(method)), nil)
+	if err := s.DB.Update(ctx, dynamo.AccountKey(sub), expression.Set(expression.Name("MFA"), expression.Value(method)), nil); err != nil {
+		return err
+	}
+	s.notice(ctx, sub, inbox.Note{Sub: sub, Type: messages.SecurityMFA, Vars: messages.Vars{"At": s.now(), "Method": method}})
+	return nil
 }
 
 // useTOTP checks a current authenticator code for a sensitive change: wrong
@@ -260,7 +266,7 @@ func (s *Service) ChangePassword(ctx context.Context, sub, current, next string,
 	if err := s.setPassword(ctx, acc, next); err != nil {
 		return err
 	}
-	s.securityNotice(ctx, acc, "Пароль от Кабинета изменён", "Пароль от вашего личного кабинета изменён")
+	s.notice(ctx, acc.Sub, inbox.Note{Sub: acc.Sub, Type: messages.SecurityPassword, Vars: messages.Vars{"At": s.now()}})
 	return nil
 }
 
@@ -415,22 +421,18 @@ func (s *Service) Reset(ctx context.Context, id, code, next string) error {
 	if _, err := s.EndAll(ctx, acc.Sub, ""); err != nil {
 		return err
 	}
-	s.securityNotice(ctx, acc, "Пароль от Кабинета восстановлен", "Пароль от вашего личного кабинета восстановлен, все сеансы завершены")
+	s.notice(ctx, acc.Sub, inbox.Note{Sub: acc.Sub, Type: messages.SecurityPassword, Vars: messages.Vars{"At": s.now()}})
 	return nil
 }
 
-// securityNotice tells the person about a change to their security by SMS
-// and email; these notices ignore preferences.
-func (s *Service) securityNotice(ctx context.Context, acc accountItem, subject, text string) {
-	when := s.now().In(moscow).Format("02.01.2006 15:04")
-	if _, err := s.SMS.SMS(ctx, acc.Phone, text+" "+when+" (МСК). Если это были не вы, обратитесь в поддержку."); err != nil {
-		logging.From(ctx).Error("security SMS not sent", "err", err)
+// notice puts a security notice in the person's inbox; the deliverer sends
+// it on every channel, as security notices ignore preferences.
+func (s *Service) notice(ctx context.Context, sub string, n inbox.Note) {
+	if s.Inbox == nil {
+		return
 	}
-	if acc.Email != "" {
-		body := "Здравствуйте!\n\n" + text + " " + when + " (МСК).\n\nЕсли это были не вы, срочно обратитесь в службу поддержки.\n"
-		if _, err := s.Mail.Send(ctx, notify.Email{To: acc.Email, Subject: subject, Text: body}); err != nil {
-			logging.From(ctx).Error("security email not sent", "err", err)
-		}
+	if _, err := s.Inbox.Notify(ctx, n, s.now()); err != nil {
+		logging.From(ctx).Error("security notice not recorded", "type", n.Type, "err", err)
 	}
 }
 

@@ -13,8 +13,9 @@ import (
 
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/logging"
-	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/totp"
@@ -593,17 +594,6 @@ func (s *Service) alertNewDevice(ctx context.Context, acc accountItem, meta Meta
 	if err := s.DB.Create(ctx, deviceItem{PK: marker.PK, SK: marker.SK, Kind: "device", At: stamp(now)}); err == nil {
 		return
 	}
-	when := now.In(moscow).Format("02.01.2006 15:04")
-	text := "Вход в Кабинет с нового устройства " + when + " (МСК). Если это были не вы, смените пароль."
-	if _, err := s.SMS.SMS(ctx, acc.Phone, text); err != nil {
-		logging.From(ctx).Error("new-device SMS not sent", "err", err)
-	}
-	if acc.Email != "" {
-		body := "Здравствуйте!\n\nВ ваш личный кабинет выполнен вход с нового устройства или адреса.\n\nВремя: " + when +
-			" (МСК)\nУстройство: " + truncate(meta.UserAgent, 120) + "\nIP-адрес: " + meta.IP +
-			"\n\nЕсли это были вы, ничего делать не нужно. Если нет, срочно смените пароль и завершите чужие сеансы в разделе «Безопасность».\n"
-		if _, err := s.Mail.Send(ctx, notify.Email{To: acc.Email, Subject: "Вход с нового устройства", Text: body}); err != nil {
-			logging.From(ctx).Error("new-device email not sent", "err", err)
-		}
-	}
+	s.notice(ctx, acc.Sub, inbox.Note{Sub: acc.Sub, Type: messages.SecurityNewDevice,
+		Vars: messages.Vars{"At": now, "Device": truncate(meta.UserAgent, 120), "IP": meta.IP}})
 }

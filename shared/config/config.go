@@ -40,6 +40,10 @@ const (
 	FieldKeyID Var = "FIELD_KEY_ID"
 	// IndexKeySecret names the secret holding the blind-index key.
 	IndexKeySecret Var = "INDEX_KEY_SECRET_ID"
+	// FCMPlatformARN and APNSPlatformARN are the SNS platform applications
+	// push devices register with (empty: that platform is not offered).
+	FCMPlatformARN  Var = "FCM_PLATFORM_ARN"
+	APNSPlatformARN Var = "APNS_PLATFORM_ARN"
 	// PasswordProfile picks the password policy: seeds (default) or nist.
 	PasswordProfile Var = "PASSWORD_PROFILE"
 	// ClockOffset shifts the process clock (a Go duration such as "26h"). Only

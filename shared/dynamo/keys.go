@@ -25,11 +25,21 @@
 //	a pending sign-in challenge (MFA)         PK=CHALLENGE#<id>         SK=CHALLENGE
 //	a pending password reset                  PK=RESET#<id>             SK=RESET
 //	a rate-limit window (per IP, per target)  PK=RATE#<scope>#<key>     SK=<window start>
+//	a user's inbox, newest first              PK=USER#<sub>             SK begins_with NOTE#<time>
+//	a user's unread count                     PK=USER#<sub>             SK=UNREAD
+//	a user's notification preferences         PK=USER#<sub>             SK=PREFS
+//	a user's push devices                     PK=USER#<sub>             SK begins_with PUSH#
+//	one delivery of a note on one channel     PK=DELIVERY#<sub>#<note>  SK=<channel>
+//	deliveries due, by time (sparse GSI2)     GSI2PK=DUE#<shard>        GSI2SK=<next attempt>#...
+//	a producer's dedupe claim for a note      PK=NOTEREF#<hash>         SK=NOTEREF
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Attribute names of the table's keys.
 const (
@@ -103,3 +113,32 @@ func ResetKey(id string) Key { return Key{PK: join("RESET", id), SK: "RESET"} }
 
 // RateKey is one window of a rate limit.
 func RateKey(scope, key, window string) Key { return Key{PK: join("RATE", scope, key), SK: window} }
+
+// NotePrefix is the sort-key prefix of a user's inbox.
+const NotePrefix = "NOTE#"
+
+// NoteKey is one inbox record; its id sorts by time.
+func NoteKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: NotePrefix + id} }
+
+// UnreadKey is a user's unread counter.
+func UnreadKey(sub string) Key { return Key{PK: UserPK(sub), SK: "UNREAD"} }
+
+// PrefsKey is a user's notification preferences.
+func PrefsKey(sub string) Key { return Key{PK: UserPK(sub), SK: "PREFS"} }
+
+// PushPrefix is the sort-key prefix of a user's push devices.
+const PushPrefix = "PUSH#"
+
+// PushKey is one push device of a user.
+func PushKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: PushPrefix + id} }
+
+// DeliveryKey is one note's delivery on one channel.
+func DeliveryKey(sub, noteID, channel string) Key {
+	return Key{PK: join("DELIVERY", sub, noteID), SK: channel}
+}
+
+// DuePK is the GSI2 partition of deliveries due, spread over shards.
+func DuePK(shard int) string { return join("DUE", fmt.Sprint(shard)) }
+
+// NoteRefKey claims a producer's reference so a note is made once.
+func NoteRefKey(hash string) Key { return Key{PK: join("NOTEREF", hash), SK: "NOTEREF"} }

@@ -30,6 +30,9 @@ type Page struct {
 	From, To string
 	Limit    int32
 	Forward  bool
+	// Filter drops items of the page after they are read (within the
+	// partition, never a scan); pages may then come back short.
+	Filter *expression.ConditionBuilder
 	// Cursor is the opaque value a previous page returned.
 	Cursor string
 }
@@ -61,14 +64,18 @@ func (s *Store) Query(ctx context.Context, p Page, out any) (string, error) {
 	case p.Prefix != "":
 		kc = kc.And(expression.Key(skName).BeginsWith(p.Prefix))
 	}
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	b := expression.NewBuilder().WithKeyCondition(kc)
+	if p.Filter != nil {
+		b = b.WithFilter(*p.Filter)
+	}
+	expr, err := b.Build()
 	if err != nil {
 		return "", fmt.Errorf("build query: %w", err)
 	}
 	in := &dynamodb.QueryInput{
 		TableName: aws.String(s.table), KeyConditionExpression: expr.KeyCondition(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-		Limit: aws.Int32(p.Limit), ScanIndexForward: aws.Bool(p.Forward),
+		Limit: aws.Int32(p.Limit), ScanIndexForward: aws.Bool(p.Forward), FilterExpression: expr.Filter(),
 	}
 	if p.Index != "" {
 		in.IndexName = aws.String(p.Index)

@@ -100,3 +100,16 @@ func (st *Store) Put(ctx context.Context, sub string, s Settings, ifVersion int6
 
 // Seed writes settings unconditionally; for demo data.
 func Seed(sub string, s Settings) any { return toItem(sub, s) }
+
+// Zone returns the person's time zone (Moscow when unset or unknown).
+func (st *Store) Zone(ctx context.Context, sub string) (*time.Location, error) {
+	s, err := st.Get(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return time.LoadLocation(Defaults().TimeZone)
+	}
+	return loc, nil
+}

@@ -223,6 +223,9 @@ func TestEveryRouteHasASampleEvent(t *testing.T) {
 			Version    string `json:"version"`
 			RouteKey   string `json:"routeKey"`
 			DetailType string `json:"detail-type"`
+			Records    []struct {
+				EventSource string `json:"eventSource"`
+			} `json:"Records"`
 		}
 		if err := json.Unmarshal(b, &ev); err != nil {
 			t.Errorf("%s: %v", f, err)
@@ -233,8 +236,9 @@ func TestEveryRouteHasASampleEvent(t *testing.T) {
 			covered[ev.RouteKey] = true
 		case ev.DetailType == "Scheduled Event":
 			scheduled++
+		case len(ev.Records) > 0 && ev.Records[0].EventSource == "aws:dynamodb":
 		default:
-			t.Errorf("%s is neither a payload-2.0 request nor a scheduled event", f)
+			t.Errorf("%s is neither a payload-2.0 request, a scheduled event nor a stream batch", f)
 		}
 	}
 	for _, r := range routes.All {

@@ -45,6 +45,8 @@ type Pool struct {
 	all     map[*instance]bool
 	started int
 	cold    []time.Duration
+	// gen counts reconfigurations; instances of an older one are retired.
+	gen int
 }
 
 type invocation struct {
@@ -61,6 +63,7 @@ type result struct {
 
 type instance struct {
 	pool     *Pool
+	gen      int
 	cmd      *exec.Cmd
 	srv      *http.Server
 	next     chan *invocation
@@ -193,11 +196,31 @@ func (p *Pool) signal() {
 	p.mu.Unlock()
 }
 
+// Reconfigure gives future instances a new environment and retires the
+// current ones (idle ones now, busy ones when they finish), as a Lambda
+// configuration update does.
+func (p *Pool) Reconfigure(env []string) {
+	p.mu.Lock()
+	p.Env = env
+	p.gen++
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, inst := range idle {
+		p.discard(inst)
+	}
+}
+
 func (p *Pool) release(inst *instance) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		inst.kill()
+		return
+	}
+	if inst.gen != p.gen {
+		p.mu.Unlock()
+		p.discard(inst)
 		return
 	}
 	p.idle = append(p.idle, inst)
@@ -242,12 +265,15 @@ func (p *Pool) start(ctx context.Context) (*instance, error) {
 	if err != nil {
 		return unregistered(err)
 	}
-	inst := &instance{pool: p, next: make(chan *invocation), ready: make(chan struct{}), exited: make(chan struct{})}
+	p.mu.Lock()
+	gen, env := p.gen, append([]string(nil), p.Env...)
+	p.mu.Unlock()
+	inst := &instance{pool: p, gen: gen, next: make(chan *invocation), ready: make(chan struct{}), exited: make(chan struct{})}
 	inst.srv = &http.Server{Handler: inst, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = inst.srv.Serve(ln) }()
 
 	cmd := exec.Command(p.Binary)
-	cmd.Env = append(append([]string{}, p.Env...),
+	cmd.Env = append(env,
 		"AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(),
 		"AWS_LAMBDA_FUNCTION_NAME="+p.Name,
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",

@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -88,7 +89,7 @@ func (s *Stack) Accounts(ctx context.Context) (*accounts.Service, error) {
 	return &accounts.Service{DB: db, Users: cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"]),
 		Sealer: vault.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Index: index, Policy: profile,
 		SMS: notify.NewMessenger(s.SNSClient(), "KABINET"), Mail: notify.NewMailer(ses, s.param("EmailFromAddress"), ""),
-		Sessions: sessions.NewStore(db), Clock: clock.System{}, CodeKey: codeKey.Sum(nil)}, nil
+		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: clock.System{}, CodeKey: codeKey.Sum(nil)}, nil
 }
 
 // seed creates the demo accounts through the identity service and their

@@ -66,9 +66,11 @@ type Stack struct {
 
 	APIURL, DynamoURL, S3URL, SNSURL, CognitoURL, SESURL string
 
-	Dynamo             *DynamoGuard
-	SNS                *snsemu.Server
-	KMS                *kmsemu.Server
+	Dynamo *DynamoGuard
+	SNS    *snsemu.Server
+	KMS    *kmsemu.Server
+	// SESFaults injects SES failures in front of the SES emulator.
+	SESFaults          *Faults
 	Secrets            *secretsemu.Server
 	KMSURL, SecretsURL string
 	Template           *template.Template
@@ -82,10 +84,11 @@ type Stack struct {
 	// Demo holds the seeded demo accounts.
 	Demo []DemoAccount
 
-	cfg     aws.Config
-	mu      sync.Mutex
-	closers []func()
-	log     *slog.Logger
+	cfg       aws.Config
+	sesAPIURL string
+	mu        sync.Mutex
+	closers   []func()
+	log       *slog.Logger
 }
 
 func (s *Stack) onClose(f func()) {
@@ -258,8 +261,23 @@ func (s *Stack) startSES(ctx context.Context) error {
 		return err
 	}
 	s.SESURL = fmt.Sprintf("http://127.0.0.1:%d", port)
-	return s.startNode(ctx, "ses", s.opts.Root, []string{"AWS_SES_ACCOUNT=" + sesAccount},
-		s.SESURL+"/health-check", bin, "--host", "127.0.0.1", "--port", fmt.Sprint(port))
+	if err := s.startNode(ctx, "ses", s.opts.Root, []string{"AWS_SES_ACCOUNT=" + sesAccount},
+		s.SESURL+"/health-check", bin, "--host", "127.0.0.1", "--port", fmt.Sprint(port)); err != nil {
+		return err
+	}
+	// Functions reach SES through a proxy that can inject failures; people
+	// keep the emulator's own address for its mail viewer.
+	faults, err := newFaults(s.SESURL)
+	if err != nil {
+		return err
+	}
+	ln, err := listen("")
+	if err != nil {
+		return err
+	}
+	s.SESFaults = faults
+	s.sesAPIURL = s.serve(ln, faults)
+	return nil
 }
 
 // build compiles every function of the template into BuildDir/<name>, with
@@ -281,6 +299,13 @@ func (s *Stack) build(ctx context.Context) error {
 	return nil
 }
 
+func (s *Stack) sesEndpoint() string {
+	if s.sesAPIURL != "" {
+		return s.sesAPIURL
+	}
+	return s.SESURL
+}
+
 // FunctionEnv is the environment a function's processes get: the template's
 // variables resolved against the local resources, plus the SDK settings that
 // point every client at the emulators.
@@ -295,7 +320,7 @@ func (s *Stack) FunctionEnv(fn template.Function) (map[string]string, error) {
 		"AWS_ENDPOINT_URL_DYNAMODB":                  s.DynamoURL,
 		"AWS_ENDPOINT_URL_S3":                        s.S3URL,
 		"AWS_ENDPOINT_URL_SNS":                       s.SNSURL,
-		"AWS_ENDPOINT_URL_SESV2":                     s.SESURL,
+		"AWS_ENDPOINT_URL_SESV2":                     s.sesEndpoint(),
 		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": s.CognitoURL,
 		"AWS_ENDPOINT_URL_KMS":                       s.KMSURL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER":           s.SecretsURL,
@@ -349,6 +374,26 @@ func (s *Stack) startGateway() error {
 	}
 	s.APIURL = s.serve(ln, s.Gateway)
 	return nil
+}
+
+// SetFunctionClock runs a function's future instances with their clock
+// shifted by offset (KABINET_CLOCK_OFFSET), for tests of time-dependent rules.
+func (s *Stack) SetFunctionClock(function string, offset time.Duration) error {
+	for _, fn := range s.Template.Functions {
+		if fn.Name != function {
+			continue
+		}
+		env, err := s.FunctionEnv(fn)
+		if err != nil {
+			return err
+		}
+		if offset != 0 {
+			env["KABINET_CLOCK_OFFSET"] = offset.String()
+		}
+		s.Pools[function].Reconfigure(lambdart.Environ(env))
+		return nil
+	}
+	return fmt.Errorf("no function %s", function)
 }
 
 // Routes lists the gateway's route keys, sorted.

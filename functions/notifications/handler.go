@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// devicePush is what the handler needs of notify.Messenger.
+type devicePush interface {
+	RegisterDevice(ctx context.Context, platformARN, token, userData string) (string, error)
+	UnregisterDevice(ctx context.Context, endpointARN string) error
+}
+
+type handler struct {
+	store     *inbox.Store
+	push      devicePush
+	platforms map[string]string
+	base      *app.Base
+}
+
+func (h *handler) router(r *httpapi.Router) *httpapi.Router {
+	r.HandleAuthed("GET /notifications", h.list)
+	r.HandleAuthed("GET /notifications/unread-count", h.unread)
+	r.HandleAuthed("POST /notifications/{id}/read", h.markRead)
+	r.HandleAuthed("POST /notifications/read-all", h.markAll)
+	r.HandleAuthed("GET /notifications/preferences", h.getPrefs)
+	r.HandleAuthed("PUT /notifications/preferences", h.putPrefs)
+	r.HandleAuthed("GET /notifications/devices", h.listDevices)
+	r.HandleAuthed("POST /notifications/devices", h.addDevice)
+	r.HandleAuthed("DELETE /notifications/devices/{id}", h.deleteDevice)
+	return r
+}
+
+type page struct {
+	Items      []inbox.Record `json:"items"`
+	NextCursor string         `json:"nextCursor,omitempty"`
+}
+
+func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	q := req.QueryStringParameters
+	limit := int32(20)
+	if s := q["limit"]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
+		}
+		limit = int32(n)
+	}
+	unread := false
+	switch q["unread"] {
+	case "", "false":
+	case "true":
+		unread = true
+	default:
+		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "unread", Code: "boolean", Message: "unread — true или false"})
+	}
+	items, next, err := h.store.List(ctx, id.Subject, unread, q["cursor"], limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, page{Items: items, NextCursor: next})
+}
+
+func (h *handler) unread(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	n, err := h.store.Unread(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]int{"unread": n})
+}
+
+func (h *handler) markRead(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	nid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.store.MarkRead(ctx, id.Subject, nid); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+func (h *handler) markAll(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	n, err := h.store.MarkAllRead(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]int{"marked": n})
+}
+
+func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
+
+func (h *handler) getPrefs(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	p, err := h.store.Preferences(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := httpapi.JSON(http.StatusOK, p)
+	res.Headers["ETag"] = etag(p.Version)
+	return res, err
+}
+
+type prefsInput struct {
+	Channels   map[string]map[string]bool `json:"channels"`
+	QuietHours *inbox.QuietHours          `json:"quietHours"`
+	DailyCap   map[string]int             `json:"dailyCap"`
+}
+
+func (h *handler) putPrefs(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in prefsInput
+	if err := httpapi.DecodeJSON(req, 8<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	match := strings.TrimSpace(httpapi.Header(req, "If-Match"))
+	if match == "" {
+		return httpapi.Response{}, problem.New(problem.KindPreconditionRequired, "if_match_required",
+			"Передайте заголовок If-Match со значением ETag, полученным при чтении настроек")
+	}
+	version, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(match, "W/"), `"`), 10, 64)
+	if err != nil || version < 0 {
+		return httpapi.Response{}, problem.BadRequest("if_match_invalid", "Заголовок If-Match не похож на ETag настроек")
+	}
+	cur, err := h.store.Preferences(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	next := inbox.Preferences{Channels: in.Channels, QuietHours: in.QuietHours, DailyCap: in.DailyCap}
+	if next.Channels == nil {
+		next.Channels = cur.Channels
+	}
+	if next.DailyCap == nil {
+		next.DailyCap = cur.DailyCap
+	}
+	p, err := h.store.SetPreferences(ctx, id.Subject, next, version, h.base.Clock.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := httpapi.JSON(http.StatusOK, p)
+	res.Headers["ETag"] = etag(p.Version)
+	return res, err
+}
+
+func (h *handler) listDevices(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	ds, err := h.store.Devices(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string][]inbox.Device{"items": ds})
+}
+
+type deviceInput struct {
+	Platform string `json:"platform"`
+	Token    string `json:"token"`
+}
+
+func (h *handler) addDevice(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in deviceInput
+	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	var fields []problem.Field
+	arn, ok := h.platforms[in.Platform]
+	if !ok || arn == "" {
+		fields = append(fields, problem.Field{Field: "platform", Code: "platform.unsupported", Message: "Платформа: fcm или apns"})
+	}
+	if len(in.Token) < 8 || len(in.Token) > 4096 || strings.ContainsAny(in.Token, " \t\n") {
+		fields = append(fields, problem.Field{Field: "token", Code: "token.invalid", Message: "Некорректный токен устройства"})
+	}
+	if len(fields) > 0 {
+		return httpapi.Response{}, problem.Invalid(fields...)
+	}
+	endpoint, err := h.push.RegisterDevice(ctx, arn, in.Token, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	b := make([]byte, 9)
+	_, _ = rand.Read(b)
+	d := inbox.Device{ID: base64.RawURLEncoding.EncodeToString(b), Platform: in.Platform, EndpointARN: endpoint, CreatedAt: h.base.Clock.Now()}
+	if err := h.store.SaveDevice(ctx, id.Subject, d); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, d)
+}
+
+func (h *handler) deleteDevice(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	did, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	d, err := h.store.Device(ctx, id.Subject, did)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.push.UnregisterDevice(ctx, d.EndpointARN); err != nil && !errors.Is(err, notify.ErrEndpointGone) {
+		return httpapi.Response{}, err
+	}
+	if err := h.store.DeleteDevice(ctx, id.Subject, did); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}

@@ -1,0 +1,71 @@
+package inbox
+
+import (
+	"context"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// Device is a registered push device.
+type Device struct {
+	ID          string    `json:"id"`
+	Platform    string    `json:"platform"`
+	EndpointARN string    `json:"-"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+type deviceItem struct {
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Kind        string `dynamodbav:"Kind"`
+	ID          string `dynamodbav:"ID"`
+	Platform    string `dynamodbav:"Platform"`
+	EndpointARN string `dynamodbav:"EndpointARN"`
+	CreatedAt   string `dynamodbav:"CreatedAt"`
+}
+
+// SaveDevice records a push endpoint for a user.
+func (s *Store) SaveDevice(ctx context.Context, sub string, d Device) error {
+	k := dynamo.PushKey(sub, d.ID)
+	return s.DB.Put(ctx, deviceItem{PK: k.PK, SK: k.SK, Kind: "push-device", ID: d.ID, Platform: d.Platform,
+		EndpointARN: d.EndpointARN, CreatedAt: d.CreatedAt.UTC().Format(time.RFC3339)})
+}
+
+// Device returns one of the user's devices; another user's is NotFound.
+func (s *Store) Device(ctx context.Context, sub, id string) (Device, error) {
+	var it deviceItem
+	if err := s.DB.Get(ctx, dynamo.PushKey(sub, id), "устройство", &it); err != nil {
+		return Device{}, err
+	}
+	t, _ := time.Parse(time.RFC3339, it.CreatedAt)
+	return Device{ID: it.ID, Platform: it.Platform, EndpointARN: it.EndpointARN, CreatedAt: t}, nil
+}
+
+// DeleteDevice forgets a device.
+func (s *Store) DeleteDevice(ctx context.Context, sub, id string) error {
+	if _, err := s.Device(ctx, sub, id); err != nil {
+		return err
+	}
+	return s.DB.Delete(ctx, dynamo.PushKey(sub, id))
+}
+
+// Devices lists a user's push devices.
+func (s *Store) Devices(ctx context.Context, sub string) ([]Device, error) { return s.devices(ctx, sub) }
+
+func (s *Store) devices(ctx context.Context, sub string) ([]Device, error) {
+	var items []deviceItem
+	if _, err := s.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.PushPrefix, Limit: 20}, &items); err != nil {
+		if problem.Is(err, problem.KindNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	out := make([]Device, 0, len(items))
+	for _, it := range items {
+		t, _ := time.Parse(time.RFC3339, it.CreatedAt)
+		out = append(out, Device{ID: it.ID, Platform: it.Platform, EndpointARN: it.EndpointARN, CreatedAt: t})
+	}
+	return out, nil
+}

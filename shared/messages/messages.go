@@ -1,0 +1,196 @@
+// Package messages holds the Russian wording of every notification the
+// portal sends: the inbox entry, the email (subject, plain text and HTML) and
+// the SMS. Producers name an event type and pass its vars; Render checks the
+// vars, formats money, dates and links the one house way and returns every
+// channel's text. Which channels are used, and when, is decided elsewhere.
+//
+// Three rules shape the templates:
+//   - An SMS carries only what the person needs to act: no address, no
+//     person's name, no free text from an agency, no link (people are taught
+//     that the portal never sends links by SMS). The SMS template cannot even
+//     see such vars: they are marked private and withheld from it.
+//   - Every var is escaped in the HTML email (html/template), and a link is
+//     kept only when it is https:// or a path on the portal.
+//   - A missing var is an error naming it, so a producer's bug fails its
+//     tests instead of reaching a person as "<no value>".
+package messages
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Event types. The strings are stored with every notification and must not
+// change.
+const (
+	// ApplicationStatus: an application changed status. Vars: Number,
+	// Service, Status (human Russian status), Comment (optional), Link.
+	ApplicationStatus = "application.status"
+	// ApplicationDocument: the result of an application is ready. Vars:
+	// Number, Service, Document, Link.
+	ApplicationDocument = "application.document_ready"
+	// ApplicationRequest: the agency asks for more documents. Vars: Number,
+	// Service, Documents (a string or a list), Deadline (date), Link.
+	ApplicationRequest = "application.documents_requested"
+	// ChargeIssued: a new fine, tax, duty or utility bill. Vars: Kind
+	// (штраф, налог, пошлина, ЖКУ), Amount (kopecks), DueDate (date), Payee,
+	// Link.
+	ChargeIssued = "charge.issued"
+	// PaymentDone: a payment went through. Vars: Amount (kopecks), Purpose,
+	// ReceiptLink.
+	PaymentDone = "payment.done"
+	// AppointmentBooked: an appointment was booked. Vars: Place, Address, At
+	// (date-time), Specialist (optional), Link.
+	AppointmentBooked = "appointment.booked"
+	// AppointmentReminder: an appointment is near. Vars: Place, Address, At
+	// (date-time).
+	AppointmentReminder = "appointment.reminder"
+	// ConsentChanged: a consent to process personal data was given, changed
+	// or withdrawn. Vars: Recipient, Action (выдано, изменено, отозвано),
+	// Scope.
+	ConsentChanged = "consent.changed"
+	// ConsentExpiring: a consent runs out soon. Vars: Recipient, ExpiresAt
+	// (date).
+	ConsentExpiring = "consent.expiring"
+	// DocumentExpiring: a personal document runs out soon. Vars: Document,
+	// ExpiresAt (date).
+	DocumentExpiring = "document.expiring"
+	// PassportReplace: the passport must be replaced at 20 or 45. Vars: Age
+	// (20 or 45), By (date).
+	PassportReplace = "document.passport_replace"
+	// ChargeDue: a charge is still unpaid near its due date. Vars: Kind,
+	// Amount (kopecks), DueDate (date), Link.
+	ChargeDue = "reminder.charge_due"
+	// PasswordExpiring: the password expires soon. Vars: ExpiresAt (date).
+	PasswordExpiring = "reminder.password_expiring"
+	// ApplicationDue: a deadline on an application is near. Vars: Number,
+	// Service, DueDate (date).
+	ApplicationDue = "reminder.application_due"
+	// CalendarItem: an entry of the person's own calendar. Vars: Title, At
+	// (date-time).
+	CalendarItem = "reminder.calendar_item"
+	// SecurityNewDevice: a sign-in from a device not seen before. Vars: At
+	// (date-time), Device, IP.
+	SecurityNewDevice = "security.new_device"
+	// SecurityPassword: the password was changed. Vars: At (date-time).
+	SecurityPassword = "security.password_changed"
+	// SecurityContact: the email or the phone was changed. Vars: At
+	// (date-time), Contact (email or телефон).
+	SecurityContact = "security.contact_changed"
+	// SecurityMFA: the second sign-in factor was changed. Vars: At
+	// (date-time), Method (sms, totp, none or a human name).
+	SecurityMFA = "security.mfa_changed"
+	// News: a portal announcement. Vars: Title, Text, Link (optional).
+	News = "news"
+)
+
+// Notification categories, the unit in which a person turns channels on and
+// off.
+const (
+	CategoryApplications = "applications"
+	CategoryDocuments    = "documents"
+	CategoryPayments     = "payments"
+	CategoryAppointments = "appointments"
+	CategoryReminders    = "reminders"
+	CategoryConsents     = "consents"
+	CategoryNews         = "news"
+	CategorySecurity     = "security"
+)
+
+// Vars are the values a producer passes for one event. Times may be
+// time.Time or RFC 3339 strings (dates also "2006-01-02"), amounts are
+// integer kopecks, links are strings.
+type Vars map[string]any
+
+// Rendered is one notification in every channel.
+type Rendered struct {
+	// Title and Body are the inbox entry: plain text, paragraphs separated
+	// by a blank line, no link (the inbox shows Link as a button).
+	Title string
+	Body  string
+	// EmailSubject, EmailText and EmailHTML are the email. They carry the
+	// link only when it is absolute (https://): a mail client cannot resolve
+	// a portal path.
+	EmailSubject string
+	EmailText    string
+	EmailHTML    string
+	// SMS is the short text, without links and without private vars.
+	SMS string
+	// Link is the event's link after the safety check (https:// or a path
+	// starting with "/"), or "" when there was none or it was dropped.
+	Link string
+}
+
+// ErrUnknownType is returned for an event type this package does not know.
+var ErrUnknownType = errors.New("unknown notification type")
+
+// ErrMissingVar is matched (errors.Is) by a *VarError for a var that is
+// absent or empty.
+var ErrMissingVar = errors.New("missing var")
+
+// ErrInvalidVar is matched (errors.Is) by a *VarError for a var whose value
+// cannot be used (a string where kopecks are due, an age other than 20 or 45).
+var ErrInvalidVar = errors.New("invalid var")
+
+// VarError names the var a producer got wrong.
+type VarError struct {
+	Type string // the event type
+	Var  string // the var's name, e.g. "Number"
+	Err  error  // ErrMissingVar or ErrInvalidVar, possibly wrapped with detail
+}
+
+// Error says which var of which type is wrong and why.
+func (e *VarError) Error() string {
+	return fmt.Sprintf("render %s: var %s: %v", e.Type, e.Var, e.Err)
+}
+
+// Unwrap returns ErrMissingVar or ErrInvalidVar (with detail).
+func (e *VarError) Unwrap() error { return e.Err }
+
+// Category returns the category of an event type, false for an unknown type.
+func Category(eventType string) (string, bool) {
+	s, ok := catalog[eventType]
+	if !ok {
+		return "", false
+	}
+	return s.category, true
+}
+
+// Urgent reports whether notices of this type are sent even in quiet hours:
+// only security notices are, because a delay there helps whoever took over
+// the account. An appointment reminder is scheduled ahead and need not be.
+func Urgent(eventType string) bool {
+	c, _ := Category(eventType)
+	return c == CategorySecurity
+}
+
+// Types returns every event type, sorted.
+func Types() []string {
+	types := make([]string, 0, len(catalog))
+	for t := range catalog {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	return types
+}
+
+// moscow is used when no location is given: the portal's default time zone.
+// Moscow has kept UTC+3 all year since 2014, so a fixed zone needs no tzdata.
+var moscow = time.FixedZone("MSK", 3*60*60)
+
+// Render returns the notification of eventType in every channel, with dates
+// and times shown in loc, the person's time zone (Moscow when loc is nil).
+// It fails with ErrUnknownType for an unknown type and with one *VarError
+// for each missing or unusable var (joined).
+func Render(eventType string, v Vars, loc *time.Location) (Rendered, error) {
+	s, ok := catalog[eventType]
+	if !ok {
+		return Rendered{}, fmt.Errorf("render %q: %w", eventType, ErrUnknownType)
+	}
+	if loc == nil {
+		loc = moscow
+	}
+	return s.render(eventType, v, loc)
+}

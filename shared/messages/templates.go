@@ -1,0 +1,345 @@
+package messages
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The wording. Conventions: the person is addressed as «вы»; "№", amounts
+// and "до" keep their neighbour with a no-break space; titles name the event
+// and its key fact; a body's lines ("Когда: …") become <br> in HTML; SMS end
+// on what to do, never on a link.
+
+// catalog is every event type's wording, parsed once.
+var catalog = compile(map[string]*spec{
+	ApplicationStatus: {
+		category: CategoryApplications,
+		fields: []field{
+			{"Number", text, 0}, {"Service", text, 0}, {"Status", text, 0},
+			{"Comment", prose, optional | private}, {"Link", link, private},
+		},
+		title: "Заявление №\u00a0{{.Number}}: «{{.Status}}»",
+		body: []string{
+			"Заявление №\u00a0{{.Number}} на услугу «{{.Service}}» получило новый статус: «{{.Status}}».",
+			"{{with .Comment}}Комментарий ведомства:\n{{.}}{{end}}",
+		},
+		sms:       "Заявление №\u00a0{{.Number}}: новый статус «{{short 60 .Status}}». Подробности\u00a0— в личном кабинете.",
+		linkLabel: "Открыть заявление",
+	},
+	ApplicationDocument: {
+		category: CategoryApplications,
+		fields: []field{
+			{"Number", text, 0}, {"Service", text, 0}, {"Document", text, 0}, {"Link", link, private},
+		},
+		title: "Готов документ по заявлению №\u00a0{{.Number}}",
+		body: []string{
+			"По заявлению №\u00a0{{.Number}} на услугу «{{.Service}}» готов документ «{{.Document}}».",
+			"Он доступен в личном кабинете.",
+		},
+		sms:       "Готов документ по заявлению №\u00a0{{.Number}}: «{{short 50 .Document}}». Он доступен в личном кабинете.",
+		linkLabel: "Открыть документ",
+	},
+	ApplicationRequest: {
+		category: CategoryApplications,
+		fields: []field{
+			{"Number", text, 0}, {"Service", text, 0}, {"Documents", list, private},
+			{"Deadline", date, 0}, {"Link", link, private},
+		},
+		title: "Нужны документы по заявлению №\u00a0{{.Number}}",
+		body: []string{
+			"Ведомство просит дополнить заявление №\u00a0{{.Number}} на услугу «{{.Service}}».",
+			"Нужны документы: {{sentence .Documents}}",
+			"Загрузите их в личном кабинете до\u00a0{{.Deadline}} включительно. Без них заявление могут отклонить.",
+		},
+		sms:       "По заявлению №\u00a0{{.Number}} нужны дополнительные документы. Загрузите их в личном кабинете до\u00a0{{.Deadline}}.",
+		linkLabel: "Загрузить документы",
+	},
+	ChargeIssued: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Kind", text, 0}, {"Amount", money, 0}, {"DueDate", date, 0},
+			{"Payee", text, private}, {"Link", link, private},
+		},
+		title: "Новое начисление: {{.Kind}}, {{.Amount}}",
+		body: []string{
+			"Вам выставлено новое начисление: {{.Kind}} на сумму {{.Amount}}.",
+			"Получатель: {{.Payee}}\nСрок оплаты: до\u00a0{{.DueDate}} включительно",
+			"Оплатить можно в личном кабинете\u00a0— квитанция сохранится там же.",
+		},
+		sms:       "Новое начисление: {{short 20 .Kind}}, {{.Amount}}. Оплатите до\u00a0{{.DueDate}}\u00a0— это можно сделать в личном кабинете.",
+		linkLabel: "Оплатить",
+	},
+	PaymentDone: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Amount", money, 0}, {"Purpose", text, private}, {"ReceiptLink", link, private},
+		},
+		title: "Платёж выполнен: {{.Amount}}",
+		body: []string{
+			"Платёж на сумму {{.Amount}} выполнен.",
+			"Назначение: {{.Purpose}}",
+			"Квитанция сохранена в личном кабинете.",
+		},
+		sms:       "Платёж на {{.Amount}} выполнен. Квитанция\u00a0— в личном кабинете.",
+		linkLabel: "Открыть квитанцию",
+	},
+	AppointmentBooked: {
+		category: CategoryAppointments,
+		fields: []field{
+			{"Place", text, 0}, {"Address", text, private}, {"At", dateTime, 0},
+			{"Specialist", text, optional | private}, {"Link", link, private},
+		},
+		title: "Вы записаны на приём {{.At}}",
+		body: []string{
+			"Вы записаны на приём.",
+			"Когда: {{.At}}\nГде: {{.Place}}\nАдрес: {{.Address}}{{with .Specialist}}\nСпециалист: {{.}}{{end}}",
+			"Если планы изменятся, перенесите или отмените запись в личном кабинете\u00a0— так это время сможет занять кто-то другой.",
+		},
+		sms:       "Вы записаны на приём {{.At}}: {{short 50 .Place}}. Перенести или отменить запись можно в личном кабинете.",
+		linkLabel: "Открыть запись",
+	},
+	AppointmentReminder: {
+		category: CategoryAppointments,
+		fields: []field{
+			{"Place", text, 0}, {"Address", text, private}, {"At", dateTime, 0},
+		},
+		title: "Напоминаем о приёме {{.At}}",
+		body: []string{
+			"Напоминаем о записи на приём.",
+			"Когда: {{.At}}\nГде: {{.Place}}\nАдрес: {{.Address}}",
+			"Если не получается прийти, отмените запись в личном кабинете\u00a0— так это время сможет занять кто-то другой.",
+		},
+		sms: "Напоминаем: приём {{.At}}, {{short 50 .Place}}. Если не сможете прийти, отмените запись в личном кабинете.",
+	},
+	ConsentChanged: {
+		category: CategoryConsents,
+		fields: []field{
+			{"Recipient", text, private}, {"Action", text, 0}, {"Scope", text, private},
+		},
+		derive: consentAction,
+		title:  "Согласие {{.Action}}: {{.Recipient}}",
+		body: []string{
+			"Согласие на обработку персональных данных {{.Action}}.",
+			"Получатель: {{.Recipient}}\nДанные: {{.Scope}}",
+			"{{if not .Withdrawn}}Если вы этого не делали, отзовите согласие в личном кабинете и обратитесь в поддержку.{{end}}",
+		},
+		sms: "Согласие на обработку персональных данных {{.Action}}. Подробности\u00a0— в личном кабинете.",
+	},
+	ConsentExpiring: {
+		category: CategoryConsents,
+		fields: []field{
+			{"Recipient", text, private}, {"ExpiresAt", date, 0},
+		},
+		title: "Срок действия согласия истекает {{.ExpiresAt}}",
+		body: []string{
+			"Срок действия согласия на обработку персональных данных истекает {{.ExpiresAt}}.",
+			"Получатель: {{.Recipient}}",
+			"Если хотите, чтобы получатель и дальше мог использовать эти данные, продлите согласие в личном кабинете. Если нет\u00a0— ничего делать не нужно.",
+		},
+		sms: "Срок согласия на обработку персональных данных истекает {{.ExpiresAt}}. Продлить его можно в личном кабинете.",
+	},
+	DocumentExpiring: {
+		category: CategoryDocuments,
+		fields: []field{
+			{"Document", text, 0}, {"ExpiresAt", date, 0},
+		},
+		title: "Срок действия документа истекает {{.ExpiresAt}}",
+		body: []string{
+			"Срок действия документа «{{.Document}}» истекает {{.ExpiresAt}}.",
+			"Позаботьтесь о замене заранее: заявление можно подать в личном кабинете.",
+		},
+		sms: "Срок действия документа «{{short 50 .Document}}» истекает {{.ExpiresAt}}. Заменить его можно через личный кабинет.",
+	},
+	PassportReplace: {
+		category: CategoryDocuments,
+		fields: []field{
+			{"Age", number, 0}, {"By", date, 0},
+		},
+		derive: passportAge,
+		title:  "Замените паспорт до\u00a0{{.By}}",
+		body: []string{
+			"В\u00a0{{.Age}} лет паспорт гражданина России нужно заменить.",
+			"Подайте заявление до\u00a0{{.By}} включительно: после этой даты паспорт станет недействительным. Это можно сделать в личном кабинете.",
+		},
+		sms: "В\u00a0{{.Age}} лет паспорт нужно заменить. Подайте заявление до\u00a0{{.By}}\u00a0— это можно сделать в личном кабинете.",
+	},
+	ChargeDue: {
+		category: CategoryReminders,
+		fields: []field{
+			{"Kind", text, 0}, {"Amount", money, 0}, {"DueDate", date, 0}, {"Link", link, private},
+		},
+		title: "Оплатите до\u00a0{{.DueDate}}: {{.Kind}}, {{.Amount}}",
+		body: []string{
+			"Напоминаем о неоплаченном начислении: {{.Kind}} на сумму {{.Amount}}.",
+			"Оплатить его нужно до\u00a0{{.DueDate}} включительно.",
+			"Если вы уже оплатили, ничего делать не нужно: сведения о платеже иногда поступают с задержкой.",
+		},
+		sms:       "Напоминаем: {{short 20 .Kind}} на {{.Amount}} нужно оплатить до\u00a0{{.DueDate}}. Это можно сделать в личном кабинете.",
+		linkLabel: "Оплатить",
+	},
+	PasswordExpiring: {
+		category: CategoryReminders,
+		fields:   []field{{"ExpiresAt", date, 0}},
+		title:    "Срок действия пароля истекает {{.ExpiresAt}}",
+		body: []string{
+			"Срок действия вашего пароля истекает {{.ExpiresAt}}. После этой даты при входе нужно будет сразу задать новый пароль.",
+			"Сменить пароль заранее можно в настройках личного кабинета.",
+		},
+		sms: "Срок действия пароля истекает {{.ExpiresAt}}. Сменить его можно в настройках личного кабинета.",
+	},
+	ApplicationDue: {
+		category: CategoryReminders,
+		fields: []field{
+			{"Number", text, 0}, {"Service", text, 0}, {"DueDate", date, 0},
+		},
+		title: "Срок по заявлению №\u00a0{{.Number}}\u00a0— {{.DueDate}}",
+		body: []string{
+			"Напоминаем: {{.DueDate}} истекает срок по заявлению №\u00a0{{.Number}} на услугу «{{.Service}}».",
+			"Проверьте в личном кабинете, не нужно ли что-то сделать.",
+		},
+		sms: "Напоминаем: {{.DueDate}} истекает срок по заявлению №\u00a0{{.Number}}. Подробности\u00a0— в личном кабинете.",
+	},
+	CalendarItem: {
+		category: CategoryReminders,
+		fields: []field{
+			{"Title", text, 0}, {"At", dateTime, 0},
+		},
+		title: "Напоминание: {{.Title}}",
+		body: []string{
+			"Напоминаем о событии из вашего календаря.",
+			"Событие: {{.Title}}\nКогда: {{.At}}",
+		},
+		sms: "Напоминание: «{{short 80 .Title}}»\u00a0— {{.At}}.",
+	},
+	SecurityNewDevice: {
+		category: CategorySecurity,
+		fields: []field{
+			{"At", dateTime, 0}, {"Device", text, private}, {"IP", text, private},
+		},
+		title: "Вход с нового устройства",
+		body: []string{
+			"В ваш аккаунт вошли с нового устройства.",
+			"Когда: {{.At}}\nУстройство: {{.Device}}\nIP-адрес: {{.IP}}",
+			"Если это были вы, ничего делать не нужно. Если нет\u00a0— сразу смените пароль и завершите чужие сеансы в настройках безопасности личного кабинета.",
+		},
+		sms: "{{.At}} выполнен вход в аккаунт с нового устройства. Если это были не вы, срочно смените пароль.",
+	},
+	SecurityPassword: {
+		category: CategorySecurity,
+		fields:   []field{{"At", dateTime, 0}},
+		title:    "Пароль изменён",
+		body: []string{
+			"Пароль от вашего аккаунта изменён {{.At}}.",
+			"Если это сделали не вы, сразу восстановите пароль на странице входа и обратитесь в поддержку.",
+		},
+		sms: "Пароль от аккаунта изменён {{.At}}. Если это были не вы, сразу восстановите пароль и обратитесь в поддержку.",
+	},
+	SecurityContact: {
+		category: CategorySecurity,
+		fields: []field{
+			{"At", dateTime, 0}, {"Contact", text, private},
+		},
+		derive: contactChanged,
+		title:  "{{.ChangedTitle}}",
+		body: []string{
+			"В вашем аккаунте {{.Changed}}.\nКогда: {{.At}}",
+			"Если это сделали не вы, сразу смените пароль и обратитесь в поддержку.",
+		},
+		sms: "В аккаунте {{.Changed}} ({{.At}}). Если это были не вы, срочно обратитесь в поддержку.",
+	},
+	SecurityMFA: {
+		category: CategorySecurity,
+		fields: []field{
+			{"At", dateTime, 0}, {"Method", text, 0},
+		},
+		derive: mfaMethod,
+		title:  "Изменён способ подтверждения входа",
+		body: []string{
+			"В вашем аккаунте изменён способ подтверждения входа.\nКогда: {{.At}}",
+			"{{.MethodNote}}",
+			"Если это сделали не вы, сразу смените пароль и обратитесь в поддержку.",
+		},
+		sms: "В аккаунте изменён способ подтверждения входа ({{.At}}). Если это были не вы, срочно смените пароль.",
+	},
+	News: {
+		category: CategoryNews,
+		fields: []field{
+			{"Title", text, 0}, {"Text", prose, private}, {"Link", link, optional | private},
+		},
+		title:     "{{.Title}}",
+		body:      []string{"{{.Text}}"},
+		sms:       "{{sentence (short 120 .Title)}} Подробнее\u00a0— в личном кабинете.",
+		linkLabel: "Читать подробнее",
+	},
+})
+
+// consentAction accepts the three actions (and their English codes) and
+// says whether the consent was withdrawn: the advice differs.
+func consentAction(view map[string]any) (map[string]any, error) {
+	var action string
+	switch strings.ToLower(view["Action"].(string)) {
+	case "выдано", "выдан", "дано", "granted", "given":
+		action = "выдано"
+	case "изменено", "изменён", "изменен", "changed", "updated":
+		action = "изменено"
+	case "отозвано", "отозван", "revoked", "withdrawn":
+		action = "отозвано"
+	default:
+		return nil, varError("Action", "want выдано, изменено or отозвано")
+	}
+	return map[string]any{"Action": action, "Withdrawn": action == "отозвано"}, nil
+}
+
+// passportAge allows the two ages at which a passport is replaced.
+func passportAge(view map[string]any) (map[string]any, error) {
+	if a := view["Age"]; a != "20" && a != "45" {
+		return nil, varError("Age", "want 20 or 45")
+	}
+	return nil, nil
+}
+
+// contactChanged names what changed. An unknown kind is not an error: a
+// security notice must go out even when a producer says it oddly, and the
+// value is never echoed, in case it is the new address itself.
+func contactChanged(view map[string]any) (map[string]any, error) {
+	changed := "изменены контактные данные"
+	switch strings.ToLower(view["Contact"].(string)) {
+	case "email", "e-mail", "почта", "электронная почта":
+		changed = "изменён адрес электронной почты"
+	case "phone", "телефон", "номер телефона":
+		changed = "изменён номер телефона"
+	}
+	return map[string]any{"Changed": changed, "ChangedTitle": capitalize(changed)}, nil
+}
+
+// mfaMethod explains the new second factor; the codes are those of package
+// accounts (sms, totp, none), anything else is shown as given.
+func mfaMethod(view map[string]any) (map[string]any, error) {
+	method := view["Method"].(string)
+	var note string
+	switch strings.ToLower(method) {
+	case "sms":
+		note = "Теперь при входе нужен код из SMS."
+	case "totp":
+		note = "Теперь при входе нужен код из приложения-аутентификатора."
+	case "none":
+		note = "Теперь для входа достаточно пароля. Это менее надёжно: включить подтверждение снова можно в настройках безопасности личного кабинета."
+	default:
+		note = "Новый способ: " + sentence(method)
+	}
+	return map[string]any{"MethodNote": note}, nil
+}
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// sentence ends s with a full stop unless it already ends a sentence.
+func sentence(s string) string {
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?") || strings.HasSuffix(s, "…") {
+		return s
+	}
+	return s + "."
+}
