@@ -52,7 +52,9 @@ func (s *Store) DeleteDevice(ctx context.Context, sub, id string) error {
 }
 
 // Devices lists a user's push devices.
-func (s *Store) Devices(ctx context.Context, sub string) ([]Device, error) { return s.devices(ctx, sub) }
+func (s *Store) Devices(ctx context.Context, sub string) ([]Device, error) {
+	return s.devices(ctx, sub)
+}
 
 func (s *Store) devices(ctx context.Context, sub string) ([]Device, error) {
 	var items []deviceItem
