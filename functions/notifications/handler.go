@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -111,9 +112,11 @@ func (h *handler) getPrefs(ctx context.Context, _ *httpapi.Request, id httpapi.I
 	return res, err
 }
 
+// prefsInput changes only what it names: categories and caps merge into the
+// current preferences; quietHours absent keeps them, null clears them.
 type prefsInput struct {
 	Channels   map[string]map[string]bool `json:"channels"`
-	QuietHours *inbox.QuietHours          `json:"quietHours"`
+	QuietHours json.RawMessage            `json:"quietHours"`
 	DailyCap   map[string]int             `json:"dailyCap"`
 }
 
@@ -135,12 +138,34 @@ func (h *handler) putPrefs(ctx context.Context, req *httpapi.Request, id httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	next := inbox.Preferences{Channels: in.Channels, QuietHours: in.QuietHours, DailyCap: in.DailyCap}
-	if next.Channels == nil {
-		next.Channels = cur.Channels
+	next := cur
+	for cat, chans := range in.Channels {
+		if chans == nil {
+			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "channels." + cat, Code: "category.null",
+				Message: "Укажите каналы категории объектом, например {\"email\": true}"})
+		}
+		merged := map[string]bool{}
+		for ch, on := range next.Channels[cat] {
+			merged[ch] = on
+		}
+		for ch, on := range chans {
+			merged[ch] = on
+		}
+		next.Channels[cat] = merged
 	}
-	if next.DailyCap == nil {
-		next.DailyCap = cur.DailyCap
+	for ch, n := range in.DailyCap {
+		next.DailyCap[ch] = n
+	}
+	switch q := strings.TrimSpace(string(in.QuietHours)); q {
+	case "":
+	case "null":
+		next.QuietHours = nil
+	default:
+		var qh inbox.QuietHours
+		if err := json.Unmarshal(in.QuietHours, &qh); err != nil {
+			return httpapi.Response{}, problem.BadRequest("malformed_json", "quietHours: ожидается объект {start, end} или null")
+		}
+		next.QuietHours = &qh
 	}
 	p, err := h.store.SetPreferences(ctx, id.Subject, next, version, h.base.Clock.Now())
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/shared/dynamo"
-	"github.com/kabinet/kabinet/shared/problem"
 )
 
 // Device is a registered push device.
@@ -58,11 +57,18 @@ func (s *Store) Devices(ctx context.Context, sub string) ([]Device, error) {
 
 func (s *Store) devices(ctx context.Context, sub string) ([]Device, error) {
 	var items []deviceItem
-	if _, err := s.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.PushPrefix, Limit: 20}, &items); err != nil {
-		if problem.Is(err, problem.KindNotFound) {
-			return nil, nil
+	cursor := ""
+	for {
+		var page []deviceItem
+		next, err := s.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.PushPrefix, Cursor: cursor}, &page)
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
+		items = append(items, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
 	}
 	out := make([]Device, 0, len(items))
 	for _, it := range items {

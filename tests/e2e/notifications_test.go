@@ -319,3 +319,25 @@ func TestPushDevicesAndDeadEndpoints(t *testing.T) {
 		t.Errorf("delete device = %d %s", r.Status, r.Body)
 	}
 }
+
+func TestPreferencesChangeOnlyWhatIsNamed(t *testing.T) {
+	s, _, _, _ := newCitizen(t)
+	setPrefs(t, s.AccessToken, map[string]any{"quietHours": map[string]string{"start": "23:00", "end": "07:00"}})
+	setPrefs(t, s.AccessToken, map[string]any{"channels": map[string]any{"news": map[string]bool{"sms": true}}})
+	var p inbox.Preferences
+	call(t, "GET", "/notifications/preferences", s.AccessToken, nil, nil).JSON(t, &p)
+	if p.QuietHours == nil || p.QuietHours.Start != "23:00" || !p.Channels["news"]["sms"] || !p.Channels["news"]["email"] {
+		t.Errorf("preferences = %+v, want quiet hours kept and news email kept with sms added", p)
+	}
+	cur := call(t, "GET", "/notifications/preferences", s.AccessToken, nil, nil)
+	r := call(t, "PUT", "/notifications/preferences", s.AccessToken, []byte(`{"channels":{"news":null}}`),
+		map[string]string{"Content-Type": "application/json", "If-Match": cur.Header.Get("ETag")})
+	if r.Status != 422 || !strings.Contains(string(r.Body), "category.null") {
+		t.Errorf("a null category = %d %s, want 422 category.null", r.Status, r.Body)
+	}
+	stale := call(t, "PUT", "/notifications/preferences", s.AccessToken, []byte(`{"dailyCap":{"sms":3}}`),
+		map[string]string{"Content-Type": "application/json", "If-Match": `"0"`})
+	if stale.Status != 409 {
+		t.Errorf("a stale If-Match = %d, want 409", stale.Status)
+	}
+}
