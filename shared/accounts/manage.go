@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
+	"github.com/kabinet/kabinet/shared/calendar"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
@@ -19,6 +20,7 @@ import (
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/reminders"
 	"github.com/kabinet/kabinet/shared/validate"
 )
 
@@ -238,7 +240,27 @@ func (s *Service) setPassword(ctx context.Context, acc accountItem, pw string) e
 		Set(expression.Name("PasswordChangedAt"), expression.Value(stamp(s.now()))).
 		Set(expression.Name("FailedLogins"), expression.Value(0)).
 		Remove(expression.Name("LockedUntil"))
-	return s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), upd, nil)
+	tx := (&dynamo.Tx{}).Update(dynamo.AccountKey(acc.Sub), upd, nil)
+	if err := s.passwordExpiry(tx, acc.Sub, s.now()); err != nil {
+		return err
+	}
+	return s.DB.Transact(ctx, "", tx)
+}
+
+// PasswordReminderBefore is how long before expiry the person is reminded.
+var PasswordReminderBefore = 7 * 24 * time.Hour
+
+// passwordExpiry puts the password's expiry in the calendar and schedules
+// its reminder (replacing the previous ones), when the policy has an expiry.
+func (s *Service) passwordExpiry(tx *dynamo.Tx, sub string, changedAt time.Time) error {
+	expires, ok := s.Policy.ExpiresAt(changedAt)
+	if !ok {
+		return nil
+	}
+	calendar.Add(tx, sub, calendar.Entry{ID: "password-expiry-" + expires.UTC().Format("20060102T150405"), Kind: calendar.KindExpiry,
+		Title: "Истекает срок действия пароля", Start: expires, Link: "/security"})
+	return reminders.Schedule(tx, reminders.Reminder{Sub: sub, ID: "password-expiry", At: expires.Add(-PasswordReminderBefore),
+		Type: messages.PasswordExpiring, Vars: messages.Vars{"ExpiresAt": expires}})
 }
 
 // ChangePassword changes the password of a signed-in user after checking
@@ -505,6 +527,9 @@ func (s *Service) Provision(ctx context.Context, username string, r Registration
 	tx := (&dynamo.Tx{}).Create(acc).Create(unique("snils", acc.SNILSHash, sub)).Create(unique("phone", acc.PhoneHash, sub))
 	if acc.EmailHash != "" {
 		tx.Create(unique("email", acc.EmailHash, sub))
+	}
+	if err := s.passwordExpiry(tx, sub, now); err != nil {
+		return "", err
 	}
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
 		_ = s.Users.DeleteUser(ctx, username)

@@ -374,6 +374,9 @@ func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) 
 	if acc.EmailHash != "" {
 		tx.Create(unique("email", acc.EmailHash, sub))
 	}
+	if err := s.passwordExpiry(tx, sub, now); err != nil {
+		return Confirmed{}, err
+	}
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
 		_ = s.Users.DeleteUser(ctx, id)
 		if problem.Is(err, problem.KindConflict) {

@@ -32,6 +32,10 @@
 //	one delivery of a note on one channel     PK=DELIVERY#<sub>#<note>  SK=<channel>
 //	deliveries due, by time (sparse GSI2)     GSI2PK=DUE#<shard>        GSI2SK=<next attempt>#...
 //	a producer's dedupe claim for a note      PK=NOTEREF#<hash>         SK=NOTEREF
+//	a user's reminders                        PK=USER#<sub>             SK=REMINDER#<id>
+//	reminders due in a minute (sparse GSI1)   GSI1PK=REMIND#<minute>#<shard> GSI1SK=<sub>#<id>
+//	the reminder run's progress               PK=REMINDERS              SK=CURSOR
+//	a user's calendar, by date                PK=USER#<sub>             SK between CAL#<from> and CAL#<to>
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
@@ -142,3 +146,21 @@ func DuePK(shard int) string { return join("DUE", fmt.Sprint(shard)) }
 
 // NoteRefKey claims a producer's reference so a note is made once.
 func NoteRefKey(hash string) Key { return Key{PK: join("NOTEREF", hash), SK: "NOTEREF"} }
+
+// ReminderKey is one of a user's reminders.
+func ReminderKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: join("REMINDER", id)} }
+
+// RemindPK is the GSI1 partition of reminders due in one minute (UTC,
+// "2006-01-02T15:04") and one shard.
+func RemindPK(minute string, shard int) string { return join("REMIND", minute, fmt.Sprint(shard)) }
+
+// ReminderCursorKey records the last minute the reminder run finished.
+func ReminderCursorKey() Key { return Key{PK: "REMINDERS", SK: "CURSOR"} }
+
+// CalendarPrefix is the sort-key prefix of a user's calendar.
+const CalendarPrefix = "CAL#"
+
+// CalendarKey is one dated item; the start time sorts the calendar.
+func CalendarKey(sub, start, id string) Key {
+	return Key{PK: UserPK(sub), SK: CalendarPrefix + start + "#" + id}
+}

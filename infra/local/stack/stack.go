@@ -108,6 +108,9 @@ func (s *Stack) Close() {
 	}
 }
 
+// Root is the repository root the stack runs from.
+func (s *Stack) Root() string { return s.opts.Root }
+
 // AWSConfig is an SDK configuration with the stack's region and credentials;
 // clients built from it need the stack's endpoint as BaseEndpoint.
 func (s *Stack) AWSConfig() aws.Config { return s.cfg }
