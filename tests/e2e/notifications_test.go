@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/messages"
@@ -339,5 +342,40 @@ func TestPreferencesChangeOnlyWhatIsNamed(t *testing.T) {
 		map[string]string{"Content-Type": "application/json", "If-Match": `"0"`})
 	if stale.Status != 409 {
 		t.Errorf("a stale If-Match = %d, want 409", stale.Status)
+	}
+}
+
+func TestDeadPushEndpointIsRemoved(t *testing.T) {
+	s, sub, _, _ := newCitizen(t)
+	token := fmt.Sprintf("fcm-token-dead-%d", time.Now().UnixNano())
+	r := post(t, "/notifications/devices", s.AccessToken, map[string]string{"platform": "fcm", "token": token})
+	if r.Status != 201 {
+		t.Fatalf("register = %d %s", r.Status, r.Body)
+	}
+	// The provider reports the device gone: SNS disables its endpoint.
+	endpoint := ""
+	for _, m := range st.SNS.Endpoints() {
+		if m.Token == token {
+			endpoint = m.ARN
+		}
+	}
+	if endpoint == "" {
+		t.Fatal("no SNS endpoint for the device")
+	}
+	if _, err := st.SNSClient().SetEndpointAttributes(context.Background(), &sns.SetEndpointAttributesInput{
+		EndpointArn: aws.String(endpoint), Attributes: map[string]string{"Enabled": "false"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := producer().Notify(context.Background(), statusNote(sub, fmt.Sprint(time.Now().UnixNano()%1e9)), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sweep(t)
+	if ch := inboxOf(t, s.AccessToken)[0].Channels["push"]; ch.State != "failed" || ch.Reason == "" {
+		t.Errorf("push channel = %+v, want failed with a reason", ch)
+	}
+	var devs struct{ Items []any }
+	call(t, "GET", "/notifications/devices", s.AccessToken, nil, nil).JSON(t, &devs)
+	if len(devs.Items) != 0 {
+		t.Errorf("devices after the endpoint died = %v, want none", devs.Items)
 	}
 }

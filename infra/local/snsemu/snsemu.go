@@ -67,6 +67,23 @@ func (s *Server) Messages() []Message {
 	return append([]Message(nil), s.messages...)
 }
 
+// Endpoint is a registered platform endpoint, for tests.
+type Endpoint struct {
+	ARN, Token string
+	Enabled    bool
+}
+
+// Endpoints lists the platform endpoints.
+func (s *Server) Endpoints() []Endpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Endpoint, 0, len(s.endpoints))
+	for _, e := range s.endpoints {
+		out = append(out, Endpoint{ARN: e.arn, Token: e.token, Enabled: e.enabled})
+	}
+	return out
+}
+
 // FailNextPublishes makes the next n Publish calls fail with a 500.
 func (s *Server) FailNextPublishes(n int) {
 	s.mu.Lock()

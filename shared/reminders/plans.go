@@ -1,0 +1,75 @@
+package reminders
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/messages"
+)
+
+// The portal's reminder plans: what each dated thing is reminded of, and
+// when. Features call these in the transaction that creates or moves the
+// thing, and Cancel* when it goes away.
+
+// ChargeDue reminds of a charge 3 days and 1 day before it is due.
+func ChargeDue(tx *dynamo.Tx, sub, chargeID string, due time.Time, vars messages.Vars) error {
+	for _, before := range []int{3, 1} {
+		if err := Schedule(tx, Reminder{Sub: sub, ID: fmt.Sprintf("charge-%s-%dd", chargeID, before), At: due.AddDate(0, 0, -before),
+			Type: messages.ChargeDue, Vars: vars}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CancelChargeDue removes a paid or cancelled charge's reminders.
+func CancelChargeDue(tx *dynamo.Tx, sub, chargeID string) {
+	for _, before := range []int{3, 1} {
+		Cancel(tx, sub, fmt.Sprintf("charge-%s-%dd", chargeID, before))
+	}
+}
+
+// Appointment reminds of an appointment 24 hours before it.
+func Appointment(tx *dynamo.Tx, sub, appointmentID string, at time.Time, vars messages.Vars) error {
+	return Schedule(tx, Reminder{Sub: sub, ID: "appointment-" + appointmentID, At: at.Add(-24 * time.Hour),
+		Type: messages.AppointmentReminder, Vars: vars})
+}
+
+// DocumentExpiry reminds 30 days before an identity document expires.
+func DocumentExpiry(tx *dynamo.Tx, sub, documentID, document string, expires time.Time) error {
+	return Schedule(tx, Reminder{Sub: sub, ID: "document-" + documentID, At: expires.AddDate(0, 0, -30),
+		Type: messages.DocumentExpiring, Vars: messages.Vars{"Document": document, "ExpiresAt": expires}})
+}
+
+// PassportReplacement reminds that an internal passport must be replaced at
+// 20 and at 45: a month before each birthday, with the deadline 90 days
+// after it (the passport is valid until then). Birthdays already passed are
+// skipped.
+func PassportReplacement(tx *dynamo.Tx, sub string, birth, now time.Time) error {
+	for _, age := range []int{20, 45} {
+		birthday := birth.AddDate(age, 0, 0)
+		by := birthday.AddDate(0, 0, 90)
+		if by.Before(now) {
+			continue
+		}
+		if err := Schedule(tx, Reminder{Sub: sub, ID: fmt.Sprintf("passport-%d", age), At: birthday.AddDate(0, -1, 0),
+			Type: messages.PassportReplace, Vars: messages.Vars{"Age": age, "By": by}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ConsentExpiry reminds 14 days before a consent to share data expires.
+func ConsentExpiry(tx *dynamo.Tx, sub, consentID, recipient string, expires time.Time) error {
+	return Schedule(tx, Reminder{Sub: sub, ID: "consent-" + consentID, At: expires.AddDate(0, 0, -14),
+		Type: messages.ConsentExpiring, Vars: messages.Vars{"Recipient": recipient, "ExpiresAt": expires}})
+}
+
+// ApplicationDue reminds 3 days before an application's deadline (a
+// requested document, a payment, a visit).
+func ApplicationDue(tx *dynamo.Tx, sub, applicationID, number, service string, due time.Time) error {
+	return Schedule(tx, Reminder{Sub: sub, ID: "application-" + applicationID, At: due.AddDate(0, 0, -3),
+		Type: messages.ApplicationDue, Vars: messages.Vars{"Number": number, "Service": service, "DueDate": due}})
+}
