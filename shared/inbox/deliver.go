@@ -165,20 +165,13 @@ func (d *Deliverer) attempt(ctx context.Context, it deliveryItem, now time.Time)
 	if until := prefs.QuietUntil(now, loc); !urgent && !until.IsZero() {
 		return Stats{Held: 1}, d.reschedule(ctx, it, StateHeld, it.Attempts, until, "Ожидает окончания тихих часов")
 	}
-	contacts, err := d.Contacts.Contacts(ctx, it.Sub)
-	if err != nil {
-		return Stats{}, err
-	}
-	var vars messages.Vars
-	if err := json.Unmarshal([]byte(note.Vars), &vars); err != nil {
-		return Stats{Failed: 1}, d.finish(ctx, it, StateFailed, "Не удалось подготовить сообщение", now)
-	}
-	msg, err := messages.Render(note.Type, vars, loc)
-	if err != nil {
-		return Stats{Failed: 1}, d.finish(ctx, it, StateFailed, "Не удалось подготовить сообщение", now)
-	}
-	devices, err := d.Store.devices(ctx, it.Sub)
-	if err != nil {
+	var contacts Contacts
+	var devices []Device
+	if it.Channel == Push {
+		if devices, err = d.Store.devices(ctx, it.Sub); err != nil {
+			return Stats{}, err
+		}
+	} else if contacts, err = d.Contacts.Contacts(ctx, it.Sub); err != nil {
 		return Stats{}, err
 	}
 	switch {
@@ -188,6 +181,14 @@ func (d *Deliverer) attempt(ctx context.Context, it deliveryItem, now time.Time)
 		return Stats{Skipped: 1}, d.finish(ctx, it, StateSkipped, "Нет номера телефона", now)
 	case it.Channel == Push && len(devices) == 0:
 		return Stats{Skipped: 1}, d.finish(ctx, it, StateSkipped, "Нет устройств для push-уведомлений", now)
+	}
+	var vars messages.Vars
+	if err := json.Unmarshal([]byte(note.Vars), &vars); err != nil {
+		return Stats{Failed: 1}, d.finish(ctx, it, StateFailed, "Не удалось подготовить сообщение", now)
+	}
+	msg, err := messages.Render(note.Type, vars, loc)
+	if err != nil {
+		return Stats{Failed: 1}, d.finish(ctx, it, StateFailed, "Не удалось подготовить сообщение", now)
 	}
 	if !urgent {
 		day := now.In(loc).Format("2006-01-02")
