@@ -30,6 +30,7 @@ type API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	CopyObject(context.Context, *s3.CopyObjectInput, ...func(*s3.Options)) (*s3.CopyObjectOutput, error)
 }
 
 var _ API = (*s3.Client)(nil)
@@ -66,6 +67,28 @@ func UserKey(sub, area, id string) (string, error) {
 		}
 	}
 	return "users/" + sub + "/" + area + "/" + id, nil
+}
+
+// IncomingKey is where a user's upload waits until the server has checked
+// it: incoming/<sub>/<id>. The bucket's lifecycle deletes what is never
+// completed.
+func IncomingKey(sub, id string) (string, error) {
+	for _, p := range []string{sub, id} {
+		if !segmentRe.MatchString(p) || strings.Contains(p, "..") {
+			return "", fmt.Errorf("blob key segment %q is not a plain name", p)
+		}
+	}
+	return "incoming/" + sub + "/" + id, nil
+}
+
+// Move copies an object to a new key and deletes the old one.
+func (s *Store) Move(ctx context.Context, from, to string) error {
+	_, err := s.api.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(to),
+		CopySource: aws.String(s.bucket + "/" + from)})
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", from, err)
+	}
+	return s.Delete(ctx, from)
 }
 
 // OwnedBy reports whether key is under the user's prefix. A key with an

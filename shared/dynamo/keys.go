@@ -35,7 +35,10 @@
 //	a user's reminders                        PK=USER#<sub>             SK=REMINDER#<id>
 //	reminders due in a minute (sparse GSI1)   GSI1PK=REMIND#<minute>#<shard> GSI1SK=<sub>#<id>
 //	the reminder run's progress               PK=REMINDERS              SK=CURSOR
+//	a user's document scans, newest first     PK=USER#<sub>             SK begins_with DOC#<time>
 //	a user's calendar, by date                PK=USER#<sub>             SK between CAL#<from> and CAL#<to>
+//	a user's activity journal, by sequence    PK=USER#<sub>             SK begins_with JOURNAL#<seq>
+//	the head of a user's journal              PK=USER#<sub>             SK=JOURNAL-HEAD
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
@@ -164,3 +167,21 @@ const CalendarPrefix = "CAL#"
 func CalendarKey(sub, start, id string) Key {
 	return Key{PK: UserPK(sub), SK: CalendarPrefix + start + "#" + id}
 }
+
+// DocumentPrefix is the sort-key prefix of a user's document scans.
+const DocumentPrefix = "DOC#"
+
+// DocumentKey is one document scan; its id sorts by time.
+func DocumentKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: DocumentPrefix + id} }
+
+// JournalPrefix is the sort-key prefix of a user's activity journal.
+const JournalPrefix = "JOURNAL#"
+
+// JournalKey is one entry of a user's journal; the zero-padded sequence
+// number sorts the journal in the order it was written.
+func JournalKey(sub string, seq int64) Key {
+	return Key{PK: UserPK(sub), SK: fmt.Sprintf("%s%012d", JournalPrefix, seq)}
+}
+
+// JournalHeadKey holds the last sequence number and hash of a user's journal.
+func JournalHeadKey(sub string) Key { return Key{PK: UserPK(sub), SK: "JOURNAL-HEAD"} }

@@ -289,6 +289,18 @@ func (t *Tx) Delete(k Key, mustExist bool) *Tx {
 	return t
 }
 
+// DeleteIf adds a delete under a condition.
+func (t *Tx) DeleteIf(k Key, cond expression.ConditionBuilder) *Tx {
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		t.err = errors.Join(t.err, err)
+		return t
+	}
+	t.items = append(t.items, types.TransactWriteItem{Delete: &types.Delete{Key: marshalKey(k),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}})
+	return t
+}
+
 // Transact runs the collected writes as one transaction with an idempotency
 // token (token may be empty), so a retried call does not apply twice.
 func (s *Store) Transact(ctx context.Context, token string, tx *Tx) error {

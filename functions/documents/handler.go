@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/kabinet/kabinet/shared/documents"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+type handler struct{ svc *documents.Service }
+
+func (h *handler) router(r *httpapi.Router) *httpapi.Router {
+	r.HandleAuthed("POST /documents", h.declare)
+	r.HandleAuthed("POST /documents/{id}/complete", h.complete)
+	r.HandleAuthed("GET /documents", h.list)
+	r.HandleAuthed("GET /documents/{id}", h.get)
+	r.HandleAuthed("DELETE /documents/{id}", h.delete)
+	return r
+}
+
+func (h *handler) declare(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in documents.Declaration
+	if err := httpapi.DecodeJSON(req, 2<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	d, err := h.svc.Declare(ctx, id.Subject, in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, d)
+}
+
+func (h *handler) complete(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	did, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	d, err := h.svc.Complete(ctx, id.Subject, did)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, d)
+}
+
+type page struct {
+	Items      []documents.Document `json:"items"`
+	NextCursor string               `json:"nextCursor,omitempty"`
+}
+
+func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	q := req.QueryStringParameters
+	limit := int32(20)
+	if s := q["limit"]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
+		}
+		limit = int32(n)
+	}
+	items, next, err := h.svc.List(ctx, id.Subject, q["type"], q["cursor"], limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, page{Items: items, NextCursor: next})
+}
+
+func (h *handler) get(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	did, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	d, err := h.svc.Get(ctx, id.Subject, did)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, d)
+}
+
+func (h *handler) delete(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	did, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.Delete(ctx, id.Subject, did); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}

@@ -1,0 +1,32 @@
+// Command documents serves the citizen's scans ("Мои документы"): declare a
+// file and get a presigned upload, have the server check it, list, download
+// through a presigned link, delete.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/config"
+	"github.com/kabinet/kabinet/shared/documents"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/sessions"
+)
+
+func main() {
+	ctx := context.Background()
+	base, err := app.Load(ctx)
+	app.Must(nil, err)
+	table, bucket := base.Env.String(config.TableName), base.Env.String(config.BucketName)
+	app.Must(base.Log, base.Env.Err())
+	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
+	svc := &documents.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock}
+	h := &handler{svc: svc}
+	lambda.Start(h.router(httpapi.NewRouter("documents", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+}
