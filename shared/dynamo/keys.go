@@ -35,6 +35,8 @@
 //	a user's reminders                        PK=USER#<sub>             SK=REMINDER#<id>
 //	reminders due in a minute (sparse GSI1)   GSI1PK=REMIND#<minute>#<shard> GSI1SK=<sub>#<id>
 //	the reminder run's progress               PK=REMINDERS              SK=CURSOR
+//	a user's profile change history           PK=USER#<sub>             SK begins_with PROFHIST#<time>
+//	a pending contact change (code sent)      PK=USER#<sub>             SK=CONTACT#<phone|email>
 //	a user's document scans, newest first     PK=USER#<sub>             SK begins_with DOC#<time>
 //	a user's calendar, by date                PK=USER#<sub>             SK between CAL#<from> and CAL#<to>
 //	a user's activity journal, by sequence    PK=USER#<sub>             SK begins_with JOURNAL#<seq>
@@ -185,3 +187,14 @@ func JournalKey(sub string, seq int64) Key {
 
 // JournalHeadKey holds the last sequence number and hash of a user's journal.
 func JournalHeadKey(sub string) Key { return Key{PK: UserPK(sub), SK: "JOURNAL-HEAD"} }
+
+// ProfileHistoryPrefix is the sort-key prefix of a user's profile history.
+const ProfileHistoryPrefix = "PROFHIST#"
+
+// ProfileHistoryKey is one change of a profile field.
+func ProfileHistoryKey(sub, at, id string) Key {
+	return Key{PK: UserPK(sub), SK: ProfileHistoryPrefix + at + "#" + id}
+}
+
+// ContactChangeKey is a pending change of a contact ("phone" or "email").
+func ContactChangeKey(sub, kind string) Key { return Key{PK: UserPK(sub), SK: join("CONTACT", kind)} }

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+type handler struct{ svc *accounts.Service }
+
+func (h *handler) router(r *httpapi.Router) *httpapi.Router {
+	r.HandleAuthed("GET /profile", h.get)
+	r.HandleAuthed("PATCH /profile", h.patch)
+	r.HandleAuthed("GET /profile/history", h.history)
+	r.HandleAuthed("POST /profile/phone", h.startContact("phone"))
+	r.HandleAuthed("POST /profile/phone/confirm", h.confirmContact("phone"))
+	r.HandleAuthed("POST /profile/email", h.startContact("email"))
+	r.HandleAuthed("POST /profile/email/confirm", h.confirmContact("email"))
+	return r
+}
+
+func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
+
+func (h *handler) get(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	p, err := h.svc.Profile(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := httpapi.JSON(http.StatusOK, p)
+	res.Headers["ETag"] = etag(p.Version)
+	return res, err
+}
+
+func (h *handler) patch(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var raw map[string]json.RawMessage
+	if err := httpapi.DecodeJSON(req, 8<<10, &raw); err != nil {
+		return httpapi.Response{}, err
+	}
+	match := strings.TrimSpace(httpapi.Header(req, "If-Match"))
+	if match == "" {
+		return httpapi.Response{}, problem.New(problem.KindPreconditionRequired, "if_match_required",
+			"Передайте заголовок If-Match со значением ETag, полученным при чтении профиля")
+	}
+	version, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(match, "W/"), `"`), 10, 64)
+	if err != nil || version < 0 {
+		return httpapi.Response{}, problem.BadRequest("if_match_invalid", "Заголовок If-Match не похож на ETag профиля")
+	}
+	p, err := h.svc.PatchProfile(ctx, id.Subject, raw, version, accounts.Meta{IP: req.RequestContext.HTTP.SourceIP, UserAgent: req.RequestContext.HTTP.UserAgent})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := httpapi.JSON(http.StatusOK, p)
+	res.Headers["ETag"] = etag(p.Version)
+	return res, err
+}
+
+func (h *handler) history(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	q := req.QueryStringParameters
+	limit := int32(20)
+	if s := q["limit"]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
+		}
+		limit = int32(n)
+	}
+	items, next, err := h.svc.ProfileHistory(ctx, id.Subject, q["cursor"], limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+}
+
+func (h *handler) startContact(kind string) httpapi.AuthedHandler {
+	return func(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+		var in map[string]string
+		if err := httpapi.DecodeJSON(req, 2<<10, &in); err != nil {
+			return httpapi.Response{}, err
+		}
+		if err := h.svc.StepUp(id.AuthTime); err != nil {
+			return httpapi.Response{}, err
+		}
+		p, err := h.svc.StartContactChange(ctx, id.Subject, kind, in[kind])
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		return httpapi.JSON(http.StatusAccepted, p)
+	}
+}
+
+func (h *handler) confirmContact(kind string) httpapi.AuthedHandler {
+	return func(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+		var in struct {
+			Code string `json:"code"`
+		}
+		if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
+			return httpapi.Response{}, err
+		}
+		if in.Code == "" {
+			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "code", Code: "required", Message: "Обязательное поле"})
+		}
+		if err := h.svc.ConfirmContactChange(ctx, id.Subject, kind, in.Code); err != nil {
+			return httpapi.Response{}, err
+		}
+		return httpapi.NoContent(), nil
+	}
+}

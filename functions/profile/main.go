@@ -1,0 +1,41 @@
+// Command profile serves the citizen's personal data ("Персональные сведения"):
+// the profile with each field's kind (editable, review-only, read-only,
+// confirmed by code), direct edits of editable fields with a version,
+// phone and email changes confirmed by a code sent to the new contact, and
+// the history of changes.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/config"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/sessions"
+)
+
+func main() {
+	ctx := context.Background()
+	base, err := app.Load(ctx)
+	app.Must(nil, err)
+	env := base.Env
+	table := env.String(config.TableName)
+	settings := accounts.Settings{
+		UserPoolID: env.String(config.UserPoolID), ClientID: env.String(config.UserPoolClientID),
+		FieldKeyID: env.String(config.FieldKeyID), IndexSecretID: env.String(config.IndexKeySecret),
+		EmailFrom: env.String(config.EmailFrom), ConfigSet: env.Optional(config.SESConfigSet, ""),
+		SMSSenderID: env.Optional(config.SMSSenderID, ""), PasswordProfile: env.Optional(config.PasswordProfile, "seeds"),
+	}
+	app.Must(base.Log, env.Err())
+	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
+	svc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
+	app.Must(base.Log, err)
+	h := &handler{svc: svc}
+	r := h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db))
+	lambda.Start(r.Serve)
+}

@@ -1,0 +1,59 @@
+package accounts
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/cognito"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/sessions"
+	"github.com/kabinet/kabinet/shared/vault"
+)
+
+// Settings are what a function reads from its environment to build the
+// service (each function's main reads them, so the template test sees them).
+type Settings struct {
+	UserPoolID, ClientID      string
+	FieldKeyID, IndexSecretID string
+	EmailFrom, ConfigSet      string
+	SMSSenderID               string
+	PasswordProfile           string
+}
+
+// New builds the service on AWS clients made from cfg, once per cold start.
+func New(ctx context.Context, cfg aws.Config, db *dynamo.Store, st Settings, c clock.Clock) (*Service, error) {
+	profile, err := password.ByName(st.PasswordProfile)
+	if err != nil {
+		return nil, err
+	}
+	indexKey, err := vault.LoadIndexKey(ctx, secretsmanager.NewFromConfig(cfg), st.IndexSecretID)
+	if err != nil {
+		return nil, err
+	}
+	index, err := vault.NewIndex(indexKey)
+	if err != nil {
+		return nil, err
+	}
+	// One-time codes are hashed with a key derived from the index key.
+	codeKey := hmac.New(sha256.New, indexKey)
+	codeKey.Write([]byte("kabinet one-time codes"))
+	return &Service{
+		DB: db, Users: cognito.New(cip.NewFromConfig(cfg), st.UserPoolID, st.ClientID),
+		Sealer: vault.NewSealer(kms.NewFromConfig(cfg), st.FieldKeyID), Index: index, Policy: profile,
+		SMS:      notify.NewMessenger(sns.NewFromConfig(cfg), st.SMSSenderID),
+		Mail:     notify.NewMailer(sesv2.NewFromConfig(cfg), st.EmailFrom, st.ConfigSet),
+		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c, CodeKey: codeKey.Sum(nil),
+	}, nil
+}

@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type profileDoc struct {
+	Fields map[string]struct {
+		Value any
+		Kind  string
+	}
+	Version int64
+}
+
+func TestProfileShowsKindsAndOpenedData(t *testing.T) {
+	s, _, phone, _ := newCitizen(t)
+	r := call(t, "GET", "/profile", s.AccessToken, nil, nil)
+	var p profileDoc
+	r.JSON(t, &p)
+	if r.Status != 200 || r.Header.Get("ETag") == "" {
+		t.Fatalf("GET /profile = %d %s", r.Status, r.Body)
+	}
+	want := map[string]string{"surname": "review", "passport": "review", "inn": "readonly", "citizenship": "readonly",
+		"actualAddress": "editable", "phone": "confirmed"}
+	for f, kind := range want {
+		if p.Fields[f].Kind != kind {
+			t.Errorf("%s kind = %q, want %s", f, p.Fields[f].Kind, kind)
+		}
+	}
+	if p.Fields["phone"].Value != phone || !strings.Contains(p.Fields["snils"].Value.(string), "-") {
+		t.Errorf("phone %v, snils %v", p.Fields["phone"].Value, p.Fields["snils"].Value)
+	}
+	other := login(t, "support")
+	var po profileDoc
+	call(t, "GET", "/profile", other.AccessToken, nil, nil).JSON(t, &po)
+	if po.Fields["phone"].Value == phone {
+		t.Error("user B sees user A's profile")
+	}
+}
+
+func patchProfile(t testing.TB, token, etag string, body map[string]any) response {
+	b, _ := json.Marshal(body)
+	return call(t, "PATCH", "/profile", token, b, map[string]string{"Content-Type": "application/json", "If-Match": etag})
+}
+
+func TestReviewOnlyFieldsCannotBePatched(t *testing.T) {
+	s, _, _, _ := newCitizen(t)
+	etag := call(t, "GET", "/profile", s.AccessToken, nil, nil).Header.Get("ETag")
+	r := patchProfile(t, s.AccessToken, etag, map[string]any{"surname": "Петрова", "inn": "500100732259", "actualAddress": "г. Москва, ул. Арбат, 1"})
+	if r.Status != 422 || !strings.Contains(string(r.Body), "field.review_only") || !strings.Contains(string(r.Body), "change-requests") ||
+		!strings.Contains(string(r.Body), "field.read_only") {
+		t.Errorf("PATCH of review-only and read-only fields = %d %s", r.Status, r.Body)
+	}
+	var p profileDoc
+	call(t, "GET", "/profile", s.AccessToken, nil, nil).JSON(t, &p)
+	if p.Fields["surname"].Value != "Иванова" || p.Fields["actualAddress"].Value != "" {
+		t.Errorf("a refused PATCH changed the profile: %v %v", p.Fields["surname"].Value, p.Fields["actualAddress"].Value)
+	}
+}
+
+func TestConcurrentPatchesOneWins(t *testing.T) {
+	s, _, _, _ := newCitizen(t)
+	etag := call(t, "GET", "/profile", s.AccessToken, nil, nil).Header.Get("ETag")
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i, addr := range []string{"г. Москва, ул. Арбат, д. 1", "г. Казань, ул. Баумана, д. 2"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = patchProfile(t, s.AccessToken, etag, map[string]any{"actualAddress": addr}).Status
+		}()
+	}
+	wg.Wait()
+	if !(statuses[0] == 200 && statuses[1] == 409) && !(statuses[0] == 409 && statuses[1] == 200) {
+		t.Errorf("two concurrent PATCHes = %v, want one 200 and one 409", statuses)
+	}
+	var h struct{ Items []struct{ Field, Old, New string } }
+	call(t, "GET", "/profile/history", s.AccessToken, nil, nil).JSON(t, &h)
+	if len(h.Items) != 1 || h.Items[0].Field != "actualAddress" || strings.Contains(h.Items[0].New, "Арбат") || strings.Contains(h.Items[0].New, "Баумана") {
+		t.Errorf("history = %+v, want one masked change", h.Items)
+	}
+}
+
+func TestPhoneChangeConfirmedByCodeOncePerMonth(t *testing.T) {
+	s, _, oldPhone, _ := newCitizen(t)
+	newNumber := newPhone()
+	start := time.Now()
+	r := post(t, "/profile/phone", s.AccessToken, map[string]string{"phone": newNumber})
+	if r.Status != 202 {
+		t.Fatalf("start phone change = %d %s", r.Status, r.Body)
+	}
+	if r := post(t, "/profile/phone/confirm", s.AccessToken, map[string]string{"code": "000000"}); r.Status != 422 {
+		t.Errorf("wrong code = %d, want 422", r.Status)
+	}
+	if r := post(t, "/profile/phone/confirm", s.AccessToken, map[string]string{"code": smsCode(t, newNumber, start)}); r.Status != 204 {
+		t.Fatalf("confirm = %d %s", r.Status, r.Body)
+	}
+	var p profileDoc
+	call(t, "GET", "/profile", s.AccessToken, nil, nil).JSON(t, &p)
+	if p.Fields["phone"].Value != newNumber {
+		t.Errorf("phone = %v, want %s", p.Fields["phone"].Value, newNumber)
+	}
+	// Sign-in now works with the new number and not the old one.
+	loginAs(t, newNumber, "Зелёный-Чай-42", "", nil)
+	if r := post(t, "/auth/login", "", map[string]string{"login": oldPhone, "password": "Зелёный-Чай-42"}); r.Status != 401 {
+		t.Errorf("sign-in with the old phone = %d, want 401", r.Status)
+	}
+	r = post(t, "/profile/phone", s.AccessToken, map[string]string{"phone": newPhone()})
+	var prob struct {
+		Code          string
+		AvailableFrom time.Time
+	}
+	r.JSON(t, &prob)
+	if r.Status != 409 || prob.Code != "phone_change_too_soon" || time.Until(prob.AvailableFrom) < 29*24*time.Hour {
+		t.Errorf("a second change = %d %s, want 409 with the date it becomes possible", r.Status, r.Body)
+	}
+}
