@@ -150,14 +150,14 @@ type accountItem struct {
 	EmailConfirmed bool   `dynamodbav:"EmailConfirmed"`
 	MFA            string `dynamodbav:"MFA"`
 	// TOTPSecret is sealed; LastTOTPStep stops a code being used twice.
-	TOTPSecret        string   `dynamodbav:"TOTPSecret,omitempty"`
-	LastTOTPStep      int64    `dynamodbav:"LastTOTPStep"`
+	TOTPSecret   string `dynamodbav:"TOTPSecret,omitempty"`
+	LastTOTPStep int64  `dynamodbav:"LastTOTPStep"`
 	// Profile fields beyond registration.
-	BirthPlace     string   `dynamodbav:"BirthPlace,omitempty"`
-	RegAddress     string   `dynamodbav:"RegAddress,omitempty"`
-	ActualAddress  string   `dynamodbav:"ActualAddress,omitempty"`
-	ExtraPhones    []string `dynamodbav:"ExtraPhones,omitempty"`
-	PhoneChangedAt string   `dynamodbav:"PhoneChangedAt,omitempty"`
+	BirthPlace        string   `dynamodbav:"BirthPlace,omitempty"`
+	RegAddress        string   `dynamodbav:"RegAddress,omitempty"`
+	ActualAddress     string   `dynamodbav:"ActualAddress,omitempty"`
+	ExtraPhones       []string `dynamodbav:"ExtraPhones,omitempty"`
+	PhoneChangedAt    string   `dynamodbav:"PhoneChangedAt,omitempty"`
 	PasswordChangedAt string   `dynamodbav:"PasswordChangedAt"`
 	PasswordHistory   []string `dynamodbav:"PasswordHistory"`
 	FailedLogins      int      `dynamodbav:"FailedLogins"`

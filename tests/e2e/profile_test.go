@@ -78,7 +78,9 @@ func TestConcurrentPatchesOneWins(t *testing.T) {
 	if !(statuses[0] == 200 && statuses[1] == 409) && !(statuses[0] == 409 && statuses[1] == 200) {
 		t.Errorf("two concurrent PATCHes = %v, want one 200 and one 409", statuses)
 	}
-	var h struct{ Items []struct{ Field, Old, New string } }
+	var h struct {
+		Items []struct{ Field, Old, New string }
+	}
 	call(t, "GET", "/profile/history", s.AccessToken, nil, nil).JSON(t, &h)
 	if len(h.Items) != 1 || h.Items[0].Field != "actualAddress" || strings.Contains(h.Items[0].New, "Арбат") || strings.Contains(h.Items[0].New, "Баумана") {
 		t.Errorf("history = %+v, want one masked change", h.Items)
