@@ -22,7 +22,118 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("POST /profile/phone/confirm", h.confirmContact("phone"))
 	r.HandleAuthed("POST /profile/email", h.startContact("email"))
 	r.HandleAuthed("POST /profile/email/confirm", h.confirmContact("email"))
+	r.HandleAuthed("POST /profile/change-requests", h.requestChange)
+	r.HandleAuthed("GET /profile/change-requests", h.listChanges)
+	r.HandleAuthed("GET /profile/change-requests/{id}", h.getChange)
+	r.HandleAuthed("GET /officer/change-requests", h.officerQueue)
+	r.HandleAuthed("POST /officer/change-requests/{sub}/{id}/decision", h.decide)
 	return r
+}
+
+func pageParams(req *httpapi.Request) (string, int32, error) {
+	limit := int32(20)
+	if s := req.QueryStringParameters["limit"]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return "", 0, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
+		}
+		limit = int32(n)
+	}
+	return req.QueryStringParameters["cursor"], limit, nil
+}
+
+type changeInput struct {
+	Field      string          `json:"field"`
+	Value      json.RawMessage `json:"value"`
+	DocumentID string          `json:"documentId"`
+}
+
+func (h *handler) requestChange(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in changeInput
+	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	r, err := h.svc.RequestChange(ctx, id.Subject, in.Field, in.Value, in.DocumentID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, r)
+}
+
+func (h *handler) listChanges(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	cursor, limit, err := pageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	items, next, err := h.svc.ChangeRequests(ctx, id.Subject, cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+}
+
+func (h *handler) getChange(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	cid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	r, err := h.svc.ChangeRequest(ctx, id.Subject, cid)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, r)
+}
+
+func officerOnly(id httpapi.Identity) error {
+	if !id.InGroup("officers") {
+		return problem.Forbidden("Рассматривать заявки на изменение данных могут только сотрудники ведомств")
+	}
+	return nil
+}
+
+func (h *handler) officerQueue(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if err := officerOnly(id); err != nil {
+		return httpapi.Response{}, err
+	}
+	cursor, limit, err := pageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	items, next, err := h.svc.PendingChanges(ctx, cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+}
+
+type decisionInput struct {
+	Decision string `json:"decision"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+func (h *handler) decide(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if err := officerOnly(id); err != nil {
+		return httpapi.Response{}, err
+	}
+	sub, err := httpapi.PathParam(req, "sub")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	cid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in decisionInput
+	if err := httpapi.DecodeJSON(req, 2<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Decision != "approve" && in.Decision != "reject" {
+		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "decision", Code: "decision.invalid", Message: "Решение: approve или reject"})
+	}
+	if err := h.svc.Decide(ctx, sub, cid, in.Decision == "approve", in.Reason); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
 }
 
 func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }

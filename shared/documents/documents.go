@@ -58,8 +58,9 @@ type Document struct {
 	Size        int64     `json:"size"`
 	State       string    `json:"state"`
 	CreatedAt   time.Time `json:"createdAt"`
-	// UsedBy lists applications in progress that attach this scan.
-	UsedBy []string `json:"usedBy,omitempty"`
+	// InUse tells that an application or a change request in progress
+	// attaches this scan, so it cannot be deleted.
+	InUse bool `json:"inUse"`
 }
 
 type item struct {
@@ -73,14 +74,15 @@ type item struct {
 	Size        int64    `dynamodbav:"Size"`
 	State       string   `dynamodbav:"State"`
 	CreatedAt   string   `dynamodbav:"CreatedAt"`
-	UsedBy      []string `dynamodbav:"UsedBy,omitempty,stringset"`
+	// Uses counts what in progress attaches the scan.
+	Uses int `dynamodbav:"Uses"`
 	TTL         int64    `dynamodbav:"TTL,omitempty"`
 }
 
 func (it item) doc() Document {
 	t, _ := time.Parse(time.RFC3339, it.CreatedAt)
 	return Document{ID: it.ID, Type: it.Type, FileName: it.FileName, ContentType: it.ContentType, Size: it.Size,
-		State: it.State, CreatedAt: t, UsedBy: it.UsedBy}
+		State: it.State, CreatedAt: t, InUse: it.Uses > 0}
 }
 
 // Objects is what the service needs of the bucket.
@@ -272,10 +274,10 @@ func (s *Service) Delete(ctx context.Context, sub, id string) error {
 	if err := s.DB.Get(ctx, dynamo.DocumentKey(sub, id), "документ", &it); err != nil {
 		return err
 	}
-	if len(it.UsedBy) > 0 {
-		return problem.Conflict("document_in_use", fmt.Sprintf("Документ приложен к заявлению в работе (%d) и не может быть удалён", len(it.UsedBy)))
+	if it.Uses > 0 {
+		return problem.Conflict("document_in_use", fmt.Sprintf("Документ приложен к заявлению или заявке в работе (%d) и не может быть удалён", it.Uses))
 	}
-	cond := expression.AttributeNotExists(expression.Name("UsedBy"))
+	cond := expression.Name("Uses").Equal(expression.Value(0))
 	if err := s.DB.Transact(ctx, "", (&dynamo.Tx{}).DeleteIf(dynamo.DocumentKey(sub, id), cond)); err != nil {
 		if problem.Is(err, problem.KindConflict) {
 			return problem.Conflict("document_in_use", "Документ приложен к заявлению в работе и не может быть удалён")
@@ -295,4 +297,18 @@ func (s *Service) Delete(ctx context.Context, sub, id string) error {
 		return err
 	}
 	return s.Objects.Delete(ctx, final)
+}
+
+// Attach counts a ready scan of the user as used by something in progress
+// (an application, a change request) in tx; a missing or unchecked scan
+// fails the transaction.
+func Attach(tx *dynamo.Tx, sub, docID string) {
+	cond := expression.Name("State").Equal(expression.Value(StateReady))
+	tx.Update(dynamo.DocumentKey(sub, docID), expression.Add(expression.Name("Uses"), expression.Value(1)), &cond)
+}
+
+// Release undoes Attach in tx.
+func Release(tx *dynamo.Tx, sub, docID string) {
+	cond := expression.Name("Uses").GreaterThan(expression.Value(0))
+	tx.Update(dynamo.DocumentKey(sub, docID), expression.Add(expression.Name("Uses"), expression.Value(-1)), &cond)
 }

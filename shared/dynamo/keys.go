@@ -37,6 +37,8 @@
 //	the reminder run's progress               PK=REMINDERS              SK=CURSOR
 //	a user's profile change history           PK=USER#<sub>             SK begins_with PROFHIST#<time>
 //	a pending contact change (code sent)      PK=USER#<sub>             SK=CONTACT#<phone|email>
+//	a user's profile change requests          PK=USER#<sub>             SK begins_with CHANGEREQ#<time>
+//	pending change requests, oldest first     GSI1PK=CHANGEREQ#pending  GSI1SK=<created>#<sub>#<id>
 //	a user's document scans, newest first     PK=USER#<sub>             SK begins_with DOC#<time>
 //	a user's calendar, by date                PK=USER#<sub>             SK between CAL#<from> and CAL#<to>
 //	a user's activity journal, by sequence    PK=USER#<sub>             SK begins_with JOURNAL#<seq>
@@ -198,3 +200,12 @@ func ProfileHistoryKey(sub, at, id string) Key {
 
 // ContactChangeKey is a pending change of a contact ("phone" or "email").
 func ContactChangeKey(sub, kind string) Key { return Key{PK: UserPK(sub), SK: join("CONTACT", kind)} }
+
+// ChangeRequestPrefix is the sort-key prefix of a user's change requests.
+const ChangeRequestPrefix = "CHANGEREQ#"
+
+// ChangeRequestKey is one change request; its id sorts by time.
+func ChangeRequestKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: ChangeRequestPrefix + id} }
+
+// PendingChangeRequestsPK is the GSI1 partition of the officers' queue.
+const PendingChangeRequestsPK = "CHANGEREQ#pending"

@@ -82,6 +82,10 @@ const (
 	// SecurityMFA: the second sign-in factor was changed. Vars: At
 	// (date-time), Method (sms, totp, none or a human name).
 	SecurityMFA = "security.mfa_changed"
+	// ProfileChangeDecided: an officer decided a request to change profile
+	// data. Vars: Field (the field's Russian name), Decision (одобрена or
+	// отклонена), Reason (optional).
+	ProfileChangeDecided = "profile.change_decided"
 	// News: a portal announcement. Vars: Title, Text, Link (optional).
 	News = "news"
 )

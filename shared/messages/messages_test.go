@@ -70,13 +70,14 @@ func fixtures() map[string]Vars {
 			"Kind": "налог", "Amount": int64(1234567), "DueDate": "2025-12-01",
 			"Link": "/payments/charges/182106010200001",
 		},
-		PasswordExpiring:  {"ExpiresAt": time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)},
-		ApplicationDue:    {"Number": "3456789012", "Service": "Регистрация по месту жительства", "DueDate": "2025-03-20"},
-		CalendarItem:      {"Title": "Забрать справку в поликлинике", "At": appointment},
-		SecurityNewDevice: {"At": signIn, "Device": testDevice, "IP": testIP},
-		SecurityPassword:  {"At": signIn},
-		SecurityContact:   {"At": signIn, "Contact": "email"},
-		SecurityMFA:       {"At": signIn, "Method": "totp"},
+		PasswordExpiring:     {"ExpiresAt": time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)},
+		ApplicationDue:       {"Number": "3456789012", "Service": "Регистрация по месту жительства", "DueDate": "2025-03-20"},
+		CalendarItem:         {"Title": "Забрать справку в поликлинике", "At": appointment},
+		SecurityNewDevice:    {"At": signIn, "Device": testDevice, "IP": testIP},
+		SecurityPassword:     {"At": signIn},
+		SecurityContact:      {"At": signIn, "Contact": "email"},
+		ProfileChangeDecided: {"Field": "Фамилия", "Decision": "одобрена", "Reason": "Документ подтверждает изменение"},
+		SecurityMFA:          {"At": signIn, "Method": "totp"},
 		News: {
 			"Title": "Новый раздел «Мои документы»",
 			"Text":  "Теперь все ваши документы собраны в одном месте.\n\nОткройте раздел, чтобы проверить сроки действия.",
@@ -496,6 +497,7 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{ConsentExpiring, "consents", false},
 		{DocumentExpiring, "documents", false},
 		{PassportReplace, "documents", false},
+		{ProfileChangeDecided, "documents", false},
 		{ChargeDue, "reminders", false},
 		{PasswordExpiring, "reminders", false},
 		{ApplicationDue, "reminders", false},
@@ -522,8 +524,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 20 {
-		t.Errorf("%d types, want 20", len(types))
+	if len(types) != 21 {
+		t.Errorf("%d types, want 21", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

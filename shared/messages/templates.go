@@ -139,6 +139,18 @@ var catalog = compile(map[string]*spec{
 		},
 		sms: "Срок согласия на обработку персональных данных истекает {{.ExpiresAt}}. Продлить его можно в личном кабинете.",
 	},
+	ProfileChangeDecided: {
+		category: CategoryDocuments,
+		fields: []field{
+			{"Field", text, 0}, {"Decision", text, 0}, {"Reason", prose, optional | private},
+		},
+		title: "Заявка на изменение данных {{.Decision}}",
+		body: []string{
+			"Ваша заявка на изменение поля «{{.Field}}» {{.Decision}}.",
+			"{{with .Reason}}Причина:\n{{.}}{{end}}",
+		},
+		sms: "Заявка на изменение данных ({{short 40 .Field}}) {{short 20 .Decision}}. Подробности — в личном кабинете.",
+	},
 	DocumentExpiring: {
 		category: CategoryDocuments,
 		fields: []field{

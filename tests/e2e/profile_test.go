@@ -121,3 +121,81 @@ func TestPhoneChangeConfirmedByCodeOncePerMonth(t *testing.T) {
 		t.Errorf("a second change = %d %s, want 409 with the date it becomes possible", r.Status, r.Body)
 	}
 }
+
+// uploadScan puts a checked PDF among the user's documents and returns its id.
+func uploadScan(t *testing.T, token string) string {
+	t.Helper()
+	d := declare(t, token, "application/pdf", len(pdfBytes))
+	upload(t, d, pdfBytes)
+	if r := post(t, "/documents/"+d.Document.ID+"/complete", token, nil); r.Status != 200 {
+		t.Fatalf("complete = %d %s", r.Status, r.Body)
+	}
+	return d.Document.ID
+}
+
+func TestChangeRequestApprovedOnceByAnOfficer(t *testing.T) {
+	s, sub, _, _ := newCitizen(t)
+	scan := uploadScan(t, s.AccessToken)
+	if r := post(t, "/profile/change-requests", s.AccessToken, map[string]any{"field": "inn", "value": "500100732259", "documentId": scan}); r.Status != 422 {
+		t.Errorf("a change request for a read-only field = %d, want 422", r.Status)
+	}
+	if r := post(t, "/profile/change-requests", s.AccessToken, map[string]any{"field": "surname", "value": "Smith", "documentId": scan}); r.Status != 422 {
+		t.Errorf("a Latin surname = %d, want 422", r.Status)
+	}
+	r := post(t, "/profile/change-requests", s.AccessToken, map[string]any{"field": "surname", "value": "Петрова", "documentId": scan})
+	var cr struct{ ID, Status string }
+	r.JSON(t, &cr)
+	if r.Status != 201 || cr.Status != "pending" {
+		t.Fatalf("change request = %d %s", r.Status, r.Body)
+	}
+	if r := call(t, "DELETE", "/documents/"+scan, s.AccessToken, nil, nil); r.Status != 409 {
+		t.Errorf("deleting the supporting scan while pending = %d, want 409", r.Status)
+	}
+	if r := call(t, "GET", "/officer/change-requests", s.AccessToken, nil, nil); r.Status != 403 {
+		t.Errorf("a citizen opening the officers' queue = %d, want 403", r.Status)
+	}
+	other := login(t, "support")
+	if r := call(t, "GET", "/profile/change-requests/"+cr.ID, other.AccessToken, nil, nil); r.Status != 404 {
+		t.Errorf("user B reading A's change request = %d, want 404", r.Status)
+	}
+	officer := login(t, "officer")
+	var queue struct{ Items []struct{ ID, Sub string } }
+	call(t, "GET", "/officer/change-requests?limit=100", officer.AccessToken, nil, nil).JSON(t, &queue)
+	found := false
+	for _, it := range queue.Items {
+		found = found || (it.ID == cr.ID && it.Sub == sub)
+	}
+	if !found {
+		t.Fatalf("the request is not in the officers' queue")
+	}
+	path := "/officer/change-requests/" + sub + "/" + cr.ID + "/decision"
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i, body := range []map[string]string{{"decision": "approve"}, {"decision": "reject", "reason": "Документ не читается"}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = post(t, path, officer.AccessToken, body).Status
+		}()
+	}
+	wg.Wait()
+	if !(statuses[0] == 204 && statuses[1] == 409) && !(statuses[0] == 409 && statuses[1] == 204) {
+		t.Fatalf("two officers deciding at once = %v, want one 204 and one 409", statuses)
+	}
+	var p profileDoc
+	call(t, "GET", "/profile", s.AccessToken, nil, nil).JSON(t, &p)
+	approved := statuses[0] == 204
+	if approved != (p.Fields["surname"].Value == "Петрова") {
+		t.Errorf("surname = %v after the decision (approved %v)", p.Fields["surname"].Value, approved)
+	}
+	if r := call(t, "DELETE", "/documents/"+scan, s.AccessToken, nil, nil); r.Status != 204 {
+		t.Errorf("deleting the scan after the decision = %d, want 204", r.Status)
+	}
+	titles := ""
+	for _, rec := range inboxOf(t, s.AccessToken) {
+		titles += rec.Title + "\n"
+	}
+	if !strings.Contains(titles, "Заявка на изменение данных") {
+		t.Errorf("no inbox note about the decision: %s", titles)
+	}
+}

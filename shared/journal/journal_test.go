@@ -1,0 +1,450 @@
+package journal
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+var (
+	testKey  = bytes.Repeat([]byte("k"), 32)
+	otherKey = bytes.Repeat([]byte("x"), 32)
+	t0       = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+)
+
+func newJournal(t testing.TB) (*Journal, *clock.Manual) {
+	t.Helper()
+	c := clock.NewManual(t0)
+	return &Journal{DB: dynamotest.NewStore(t), Key: testKey, Clock: c}, c
+}
+
+func login(summary string) Entry {
+	return Entry{Type: TypeLogin, Summary: summary, IP: "203.0.113.7", Actor: ActorCitizen}
+}
+
+func seqs(es []Entry) []int64 {
+	out := make([]int64, 0, len(es))
+	for _, e := range es {
+		out = append(out, e.Seq)
+	}
+	return out
+}
+
+// fill appends entries of the given types, one minute apart from t0.
+func fill(t testing.TB, j *Journal, c *clock.Manual, sub string, types ...string) []Entry {
+	t.Helper()
+	var out []Entry
+	for i, typ := range types {
+		c.Set(t0.Add(time.Duration(i) * time.Minute))
+		e, err := j.Append(context.Background(), sub, Entry{Type: typ, Summary: fmt.Sprintf("Событие %d", i+1), Actor: ActorCitizen})
+		if err != nil {
+			t.Fatalf("Append %d: %v", i+1, err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func TestAppend(t *testing.T) {
+	ctx := context.Background()
+	j, c := newJournal(t)
+	e1, err := j.Append(ctx, "alice", Entry{Seq: 99, At: t0.Add(-time.Hour), Hash: "forged", Type: TypeLogin,
+		Summary: "Вход по паролю", IP: "::ffff:203.0.113.7", Actor: ActorCitizen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e1.Seq != 1 || !e1.At.Equal(t0) || e1.Hash == "" || e1.Hash == "forged" || e1.IP != "203.0.113.7" {
+		t.Errorf("first entry = %+v, want seq 1 at %v with a computed hash and a plain IPv4", e1, t0)
+	}
+	// An instance whose clock lags behind must not write an entry dated
+	// before the previous one: the order of numbers is the order of times.
+	c.Set(t0.Add(-time.Second))
+	e2, err := j.Append(ctx, "alice", login("Вход по паролю"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e2.Seq != 2 || !e2.At.Equal(t0) {
+		t.Errorf("entry after a lagging clock = seq %d at %v, want seq 2 at %v", e2.Seq, e2.At, t0)
+	}
+	if e, err := j.Append(ctx, "bob", login("Вход")); err != nil || e.Seq != 1 {
+		t.Errorf("bob's first entry = %+v, %v; want seq 1 (journals are per user)", e, err)
+	}
+	list, _, err := j.List(ctx, "alice", Filter{}, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Entry{e2, e1}; !slices.EqualFunc(list, want, func(a, b Entry) bool {
+		return a.Seq == b.Seq && a.At.Equal(b.At) && a.Type == b.Type && a.Summary == b.Summary && a.IP == b.IP && a.Actor == b.Actor && a.Hash == b.Hash
+	}) {
+		t.Errorf("List = %+v, want %+v", list, want)
+	}
+}
+
+func TestAppendInvalid(t *testing.T) {
+	j, _ := newJournal(t)
+	long := string(bytes.Repeat([]byte("я"), MaxSummary+1))
+	cases := []struct {
+		name  string
+		e     Entry
+		field string
+	}{
+		{"no type", Entry{Summary: "x", Actor: ActorCitizen}, "type"},
+		{"type with capitals", Entry{Type: "Auth.Login", Summary: "x", Actor: ActorCitizen}, "type"},
+		{"type with a space", Entry{Type: "auth login", Summary: "x", Actor: ActorCitizen}, "type"},
+		{"no summary", Entry{Type: TypeLogin, Summary: "  ", Actor: ActorCitizen}, "summary"},
+		{"summary too long", Entry{Type: TypeLogin, Summary: long, Actor: ActorCitizen}, "summary"},
+		{"summary not UTF-8", Entry{Type: TypeLogin, Summary: "\xff", Actor: ActorCitizen}, "summary"},
+		{"summary with a control character", Entry{Type: TypeLogin, Summary: "a\x00b", Actor: ActorCitizen}, "summary"},
+		{"unknown actor", Entry{Type: TypeLogin, Summary: "x", Actor: "admin"}, "actor"},
+		{"no actor", Entry{Type: TypeLogin, Summary: "x"}, "actor"},
+		{"bad IP", Entry{Type: TypeLogin, Summary: "x", Actor: ActorCitizen, IP: "203.0.113.7:443"}, "ip"},
+	}
+	for _, c := range cases {
+		_, err := j.Append(context.Background(), "alice", c.e)
+		pe, ok := problem.As(err)
+		if !ok || pe.Kind != problem.KindInvalid || len(pe.Fields) != 1 || pe.Fields[0].Field != c.field {
+			t.Errorf("%s: Append = %v, want Invalid naming %q", c.name, err, c.field)
+		}
+	}
+	if e, err := j.Append(context.Background(), "alice", Entry{Type: TypeLogin, Summary: "Строка 1\nстрока 2", Actor: ActorSystem}); err != nil || e.Seq != 1 {
+		t.Errorf("a multi-line summary = %+v, %v; want it accepted as entry 1", e, err)
+	}
+}
+
+func TestJournalMisconfigured(t *testing.T) {
+	db := dynamotest.NewStore(t)
+	cases := []struct {
+		name string
+		j    *Journal
+	}{
+		{"no key", &Journal{DB: db}},
+		{"short key", &Journal{DB: db, Key: []byte("short")}},
+		{"no store", &Journal{Key: testKey}},
+	}
+	for _, c := range cases {
+		if _, err := c.j.Append(context.Background(), "alice", login("Вход")); err == nil {
+			t.Errorf("%s: Append succeeded", c.name)
+		}
+		if _, err := c.j.Verify(context.Background(), "alice"); err == nil {
+			t.Errorf("%s: Verify succeeded", c.name)
+		}
+	}
+}
+
+func TestListFilters(t *testing.T) {
+	ctx := context.Background()
+	j, c := newJournal(t)
+	// Entries 1..6 at t0, t0+1m, ..., t0+5m.
+	fill(t, j, c, "alice", TypeLogin, TypePayment, TypeProfileChange, TypePayment, TypeLogin, TypeConsent)
+	fill(t, j, c, "bob", TypePayment)
+	at := func(i int) time.Time { return t0.Add(time.Duration(i-1) * time.Minute) }
+	cases := []struct {
+		name string
+		f    Filter
+		want []int64
+	}{
+		{"everything, newest first", Filter{}, []int64{6, 5, 4, 3, 2, 1}},
+		{"one type", Filter{Types: []string{TypePayment}}, []int64{4, 2}},
+		{"two types", Filter{Types: []string{TypeLogin, TypeConsent}}, []int64{6, 5, 1}},
+		{"a repeated type", Filter{Types: []string{TypePayment, TypePayment}}, []int64{4, 2}},
+		{"an unknown type", Filter{Types: []string{"nothing"}}, []int64{}},
+		{"from, inclusive", Filter{From: at(4)}, []int64{6, 5, 4}},
+		{"to, exclusive", Filter{To: at(3)}, []int64{2, 1}},
+		{"a period", Filter{From: at(2), To: at(5)}, []int64{4, 3, 2}},
+		{"a period between entries", Filter{From: at(2).Add(time.Second), To: at(3).Add(-time.Second)}, []int64{}},
+		{"a period and a type", Filter{From: at(2), To: at(6), Types: []string{TypeLogin, TypePayment}}, []int64{5, 4, 2}},
+		{"a period in another time zone", Filter{From: at(5).In(Moscow)}, []int64{6, 5}},
+	}
+	for _, c := range cases {
+		got, next, err := j.List(ctx, "alice", c.f, "", 50)
+		if err != nil {
+			t.Errorf("%s: List: %v", c.name, err)
+			continue
+		}
+		if !slices.Equal(seqs(got), c.want) || next != "" {
+			t.Errorf("%s: List = %v, next %q; want %v, no next page", c.name, seqs(got), next, c.want)
+		}
+		all, err := j.All(ctx, "alice", c.f)
+		if err != nil {
+			t.Errorf("%s: All: %v", c.name, err)
+			continue
+		}
+		want := slices.Clone(c.want)
+		slices.Reverse(want)
+		if !slices.Equal(seqs(all), want) {
+			t.Errorf("%s: All = %v, want %v (oldest first)", c.name, seqs(all), want)
+		}
+	}
+
+	bad := []struct {
+		name string
+		f    Filter
+	}{
+		{"an empty period", Filter{From: at(3), To: at(3)}},
+		{"a reversed period", Filter{From: at(4), To: at(3)}},
+		{"too many types", Filter{Types: make([]string, MaxTypes+1)}},
+	}
+	for _, c := range bad {
+		if _, _, err := j.List(ctx, "alice", c.f, "", 10); !problem.Is(err, problem.KindInvalid) {
+			t.Errorf("%s: List = %v, want Invalid", c.name, err)
+		}
+		if _, err := j.All(ctx, "alice", c.f); !problem.Is(err, problem.KindInvalid) {
+			t.Errorf("%s: All = %v, want Invalid", c.name, err)
+		}
+	}
+}
+
+func TestListPaging(t *testing.T) {
+	ctx := context.Background()
+	j, c := newJournal(t)
+	fill(t, j, c, "alice", TypeLogin, TypePayment, TypeLogin, TypePayment, TypeLogin)
+	fill(t, j, c, "bob", TypeLogin)
+	cases := []struct {
+		name  string
+		f     Filter
+		limit int32
+		want  [][]int64
+	}{
+		{"pages of two", Filter{}, 2, [][]int64{{5, 4}, {3, 2}, {1}}},
+		{"pages of five", Filter{}, 5, [][]int64{{5, 4, 3, 2, 1}}},
+		{"pages of four", Filter{}, 4, [][]int64{{5, 4, 3, 2}, {1}}},
+		{"filtered pages of one", Filter{Types: []string{TypePayment}}, 1, [][]int64{{4}, {2}, {}}},
+		{"filtered pages of two", Filter{Types: []string{TypeLogin}}, 2, [][]int64{{5, 3}, {1}}},
+		{"no limit", Filter{}, 0, [][]int64{{5, 4, 3, 2, 1}}},
+	}
+	for _, c := range cases {
+		var got [][]int64
+		cursor := ""
+		for range 10 {
+			page, next, err := j.List(ctx, "alice", c.f, cursor, c.limit)
+			if err != nil {
+				t.Fatalf("%s: List: %v", c.name, err)
+			}
+			got = append(got, seqs(page))
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if !slices.EqualFunc(got, c.want, slices.Equal) {
+			t.Errorf("%s: pages = %v, want %v", c.name, got, c.want)
+		}
+	}
+
+	// A cursor is a position, not a permission: used by another user it
+	// reads that user's own journal and nothing else.
+	_, next, err := j.List(ctx, "alice", Filter{}, "", 3)
+	if err != nil || next == "" {
+		t.Fatalf("List = %q, %v", next, err)
+	}
+	if got, _, err := j.List(ctx, "bob", Filter{}, next, 10); err != nil || len(got) != 1 || got[0].Summary != "Событие 1" {
+		t.Errorf("alice's cursor used by bob = %+v, %v; want bob's one entry", got, err)
+	}
+	for _, bad := range []string{"not-a-cursor", "s", "s1", "s0", "s-5", "s01", "s+5", "5", "s1000000000000", "s99999999999999999999"} {
+		if _, _, err := j.List(ctx, "alice", Filter{}, bad, 2); !problem.Is(err, problem.KindBadRequest) {
+			t.Errorf("cursor %q = %v, want BadRequest", bad, err)
+		}
+	}
+}
+
+// TestListLong pages through a journal longer than one read, with a filter
+// sparse enough that a single List call gives up and hands back a cursor.
+func TestListLong(t *testing.T) {
+	ctx := context.Background()
+	j, c := newJournal(t)
+	types := make([]string, 130)
+	for i := range types {
+		types[i] = TypeLogin
+		if seq := i + 1; seq == 20 || seq == 60 || seq == 125 {
+			types[i] = TypePayment
+		}
+	}
+	fill(t, j, c, "alice", types...)
+	defer func(n int) { listRounds = n }(listRounds)
+	listRounds = 1
+	cases := []struct {
+		name  string
+		f     Filter
+		limit int32
+		want  [][]int64
+	}{
+		// One read covers entries 130..31, the next 30..1.
+		{"sparse, one read per call", Filter{Types: []string{TypePayment}}, 10, [][]int64{{125, 60}, {20}}},
+		{"sparse, a page of one", Filter{Types: []string{TypePayment}}, 1, [][]int64{{125}, {60}, {20}, {}}},
+		{"a period far back", Filter{From: t0.Add(5 * time.Minute), To: t0.Add(8 * time.Minute)}, 2, [][]int64{{}, {8, 7}, {6}}},
+	}
+	for _, c := range cases {
+		var got [][]int64
+		cursor := ""
+		for range 10 {
+			page, next, err := j.List(ctx, "alice", c.f, cursor, c.limit)
+			if err != nil {
+				t.Fatalf("%s: List: %v", c.name, err)
+			}
+			got = append(got, seqs(page))
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if !slices.EqualFunc(got, c.want, slices.Equal) {
+			t.Errorf("%s: pages = %v, want %v", c.name, got, c.want)
+		}
+	}
+	all, err := j.All(ctx, "alice", Filter{})
+	if err != nil || len(all) != 130 || all[0].Seq != 1 || all[129].Seq != 130 {
+		t.Errorf("All = %d entries, %v; want 1..130", len(all), err)
+	}
+}
+
+// TestPeriodStopsReading: entry times grow with their numbers, so a period
+// ends the reading at its edge instead of running through the journal.
+func TestPeriodStopsReading(t *testing.T) {
+	ctx := context.Background()
+	db, calls := dynamotest.NewInProcess(t)
+	c := clock.NewManual(t0)
+	j := &Journal{DB: db, Key: testKey, Clock: c}
+	types := make([]string, 250)
+	for i := range types {
+		types[i] = TypeLogin
+	}
+	fill(t, j, c, "alice", types...)
+	cases := []struct {
+		name      string
+		read      func() ([]Entry, error)
+		wantN     int
+		wantCalls int64
+	}{
+		{"the last ten minutes, newest first", func() ([]Entry, error) {
+			es, next, err := j.List(ctx, "alice", Filter{From: t0.Add(240 * time.Minute)}, "", 50)
+			if next != "" {
+				t.Errorf("List returned a cursor %q past the period", next)
+			}
+			return es, err
+		}, 10, 1},
+		{"the first ten minutes, oldest first", func() ([]Entry, error) {
+			return j.All(ctx, "alice", Filter{To: t0.Add(10 * time.Minute)})
+		}, 10, 1},
+	}
+	for _, c := range cases {
+		calls.Reset()
+		got, err := c.read()
+		if err != nil || len(got) != c.wantN || calls.Calls() != c.wantCalls {
+			t.Errorf("%s: %d entries, %v, %d calls; want %d entries in %d call", c.name, len(got), err, calls.Calls(), c.wantN, c.wantCalls)
+		}
+	}
+}
+
+func TestAllLimit(t *testing.T) {
+	j, c := newJournal(t)
+	fill(t, j, c, "alice", TypeLogin, TypeLogin, TypeLogin)
+	defer func(n int) { ExportLimit = n }(ExportLimit)
+	ExportLimit = 2
+	if _, err := j.All(context.Background(), "alice", Filter{}); !problem.Is(err, problem.KindTooLarge) {
+		t.Errorf("All over the limit = %v, want TooLarge", err)
+	}
+	if got, err := j.All(context.Background(), "alice", Filter{Types: []string{TypePayment}}); err != nil || len(got) != 0 {
+		t.Errorf("All of a narrow filter = %v, %v; want none", got, err)
+	}
+}
+
+func TestAppendConcurrent(t *testing.T) {
+	ctx := context.Background()
+	j, _ := newJournal(t)
+	j.Clock = clock.System{}
+	const n = 30
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if _, err := j.Append(ctx, "alice", login(fmt.Sprintf("Вход %d", i))); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("Append: %v", err)
+	}
+	all, err := j.All(ctx, "alice", Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]int64, n)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	if !slices.Equal(seqs(all), want) {
+		t.Errorf("entries = %v, want 1..%d", seqs(all), n)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].At.Before(all[i-1].At) {
+			t.Errorf("entry %d at %v is earlier than entry %d at %v", all[i].Seq, all[i].At, all[i-1].Seq, all[i-1].At)
+		}
+	}
+	if r, err := j.Verify(ctx, "alice"); err != nil || !r.OK || r.Entries != n {
+		t.Errorf("Verify = %+v, %v; want OK with %d entries", r, err, n)
+	}
+}
+
+func TestAppendTx(t *testing.T) {
+	ctx := context.Background()
+	j, c := newJournal(t)
+	head, err := j.Head(ctx, "alice")
+	if err != nil || head.Seq != 0 {
+		t.Fatalf("Head of an empty journal = %+v, %v", head, err)
+	}
+	tx := &dynamo.Tx{}
+	e, err := j.AppendTx(tx, head, "alice", Entry{Type: TypeProfileChange, Summary: "Изменён телефон", Actor: ActorCitizen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := dynamo.Key{PK: "TEST#alice", SK: "PROFILE"}
+	tx.Put(struct {
+		dynamo.Key
+		Phone string
+	}{k, "+79990000000"})
+	if err := j.DB.Transact(ctx, "", tx); err != nil {
+		t.Fatal(err)
+	}
+	if e.Seq != 1 || !e.At.Equal(t0) {
+		t.Errorf("AppendTx = %+v, want entry 1 at %v", e, t0)
+	}
+
+	// A second change made from the same, now stale, head must fail as a
+	// whole: neither the change nor a second entry 1.
+	c.Advance(time.Minute)
+	tx = &dynamo.Tx{}
+	if _, err := j.AppendTx(tx, head, "alice", Entry{Type: TypeProfileChange, Summary: "Изменена почта", Actor: ActorCitizen}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.DB.Transact(ctx, "", tx); !problem.Is(err, problem.KindConflict) {
+		t.Errorf("a transaction from a stale head = %v, want Conflict", err)
+	}
+	if head, err = j.Head(ctx, "alice"); err != nil || head.Seq != 1 || head.Hash != e.Hash || !head.At.Equal(t0) {
+		t.Fatalf("Head = %+v, %v; want entry 1", head, err)
+	}
+	tx = &dynamo.Tx{}
+	if _, err := j.AppendTx(tx, head, "alice", Entry{Type: TypeProfileChange, Summary: "Изменена почта", Actor: ActorCitizen}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.DB.Transact(ctx, "", tx); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := j.Verify(ctx, "alice"); err != nil || !r.OK || r.Entries != 2 {
+		t.Errorf("Verify = %+v, %v; want OK with 2 entries", r, err)
+	}
+	if _, err := j.AppendTx(&dynamo.Tx{}, head, "alice", Entry{Type: "", Summary: "x", Actor: ActorCitizen}); !problem.Is(err, problem.KindInvalid) {
+		t.Errorf("AppendTx of an invalid entry = %v, want Invalid", err)
+	}
+}
