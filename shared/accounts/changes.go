@@ -81,7 +81,9 @@ func (s *Service) request(ctx context.Context, it requestItem, officer bool) (Ch
 
 // normalizeChange validates the new value of a review-only field.
 func normalizeChange(field string, raw json.RawMessage) (any, error) {
-	bad := func(code, msg string) error { return problem.Invalid(problem.Field{Field: "value", Code: code, Message: msg}) }
+	bad := func(code, msg string) error {
+		return problem.Invalid(problem.Field{Field: "value", Code: code, Message: msg})
+	}
 	switch field {
 	case "surname", "name", "patronymic":
 		var v string

@@ -64,19 +64,19 @@ type Document struct {
 }
 
 type item struct {
-	PK          string   `dynamodbav:"PK"`
-	SK          string   `dynamodbav:"SK"`
-	Kind        string   `dynamodbav:"Kind"`
-	ID          string   `dynamodbav:"ID"`
-	Type        string   `dynamodbav:"Type"`
-	FileName    string   `dynamodbav:"FileName"`
-	ContentType string   `dynamodbav:"ContentType"`
-	Size        int64    `dynamodbav:"Size"`
-	State       string   `dynamodbav:"State"`
-	CreatedAt   string   `dynamodbav:"CreatedAt"`
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Kind        string `dynamodbav:"Kind"`
+	ID          string `dynamodbav:"ID"`
+	Type        string `dynamodbav:"Type"`
+	FileName    string `dynamodbav:"FileName"`
+	ContentType string `dynamodbav:"ContentType"`
+	Size        int64  `dynamodbav:"Size"`
+	State       string `dynamodbav:"State"`
+	CreatedAt   string `dynamodbav:"CreatedAt"`
 	// Uses counts what in progress attaches the scan.
-	Uses int `dynamodbav:"Uses"`
-	TTL         int64    `dynamodbav:"TTL,omitempty"`
+	Uses int   `dynamodbav:"Uses"`
+	TTL  int64 `dynamodbav:"TTL,omitempty"`
 }
 
 func (it item) doc() Document {
