@@ -9,14 +9,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/sessions"
+	"github.com/kabinet/kabinet/shared/vault"
 )
 
 func main() {
@@ -24,9 +28,13 @@ func main() {
 	base, err := app.Load(ctx)
 	app.Must(nil, err)
 	table, bucket := base.Env.String(config.TableName), base.Env.String(config.BucketName)
+	indexSecret := base.Env.String(config.IndexKeySecret)
 	app.Must(base.Log, base.Env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
-	svc := &documents.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock}
+	indexKey, err := vault.LoadIndexKey(ctx, secretsmanager.NewFromConfig(base.AWS), indexSecret)
+	app.Must(base.Log, err)
+	svc := &documents.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock,
+		Journal: &journal.Journal{DB: db, Key: accounts.DeriveKey(indexKey, "kabinet activity journal"), Clock: base.Clock}}
 	h := &handler{svc: svc}
 	lambda.Start(h.router(httpapi.NewRouter("documents", base.Log)).Guard(sessions.NewGuard(db)).Serve)
 }

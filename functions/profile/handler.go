@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -25,6 +27,9 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("POST /profile/change-requests", h.requestChange)
 	r.HandleAuthed("GET /profile/change-requests", h.listChanges)
 	r.HandleAuthed("GET /profile/change-requests/{id}", h.getChange)
+	r.HandleAuthed("GET /activity", h.activity)
+	r.HandleAuthed("GET /activity.csv", h.activityCSV)
+	r.HandleAuthed("GET /activity/verify", h.verifyActivity)
 	r.HandleAuthed("GET /officer/change-requests", h.officerQueue)
 	r.HandleAuthed("POST /officer/change-requests/{sub}/{id}/decision", h.decide)
 	return r
@@ -221,4 +226,76 @@ func (h *handler) confirmContact(kind string) httpapi.AuthedHandler {
 		}
 		return httpapi.NoContent(), nil
 	}
+}
+
+// activityFilter reads from, to (YYYY-MM-DD or RFC 3339) and type (comma-separated).
+func activityFilter(req *httpapi.Request) (journal.Filter, error) {
+	var f journal.Filter
+	var fields []problem.Field
+	for _, name := range []string{"from", "to"} {
+		v := req.QueryStringParameters[name]
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02", v); err != nil {
+				fields = append(fields, problem.Field{Field: name, Code: "date.format", Message: "Дата в формате ГГГГ-ММ-ДД или RFC 3339"})
+				continue
+			}
+		}
+		if name == "from" {
+			f.From = t
+		} else {
+			f.To = t
+		}
+	}
+	if v := req.QueryStringParameters["type"]; v != "" {
+		f.Types = strings.Split(v, ",")
+	}
+	if len(fields) > 0 {
+		return f, problem.Invalid(fields...)
+	}
+	return f, nil
+}
+
+func (h *handler) activity(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	f, err := activityFilter(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	cursor, limit, err := pageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	items, next, err := h.svc.Journal.List(ctx, id.Subject, f, cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if items == nil {
+		items = []journal.Entry{}
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+}
+
+func (h *handler) activityCSV(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	f, err := activityFilter(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	items, err := h.svc.Journal.All(ctx, id.Subject, f)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.Response{StatusCode: http.StatusOK, Body: string(journal.CSV(items)), Headers: map[string]string{
+		"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="activity.csv"`,
+		"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}}, nil
+}
+
+func (h *handler) verifyActivity(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	r, err := h.svc.Journal.Verify(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, r)
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -89,7 +91,9 @@ type Service struct {
 	// Inbox receives security notices, which then go out on every channel
 	// whatever the person's preferences.
 	Inbox *inbox.Store
-	Clock clock.Clock
+	// Journal records the person's actions (nil: not recorded).
+	Journal *journal.Journal
+	Clock   clock.Clock
 	// CodeKey keys the hashes of one-time codes at rest.
 	CodeKey []byte
 }
@@ -180,4 +184,15 @@ func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func parseStamp(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339, s)
 	return t
+}
+
+// journal records an action; a failure is logged, as the action itself has
+// already happened.
+func (s *Service) journal(ctx context.Context, sub, typ, summary, ip, actor string) {
+	if s.Journal == nil {
+		return
+	}
+	if _, err := s.Journal.Append(ctx, sub, journal.Entry{Type: typ, Summary: summary, IP: ip, Actor: actor}); err != nil {
+		logging.From(ctx).Error("journal entry not written", "type", typ, "err", err)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/validate"
@@ -172,6 +173,7 @@ func (s *Service) RequestChange(ctx context.Context, sub, field string, value js
 		}
 		return ChangeRequest{}, err
 	}
+	s.journal(ctx, sub, journal.TypeProfileChange, "Подана заявка на изменение данных: "+fieldNames[field], "", journal.ActorCitizen)
 	return s.request(ctx, it, false)
 }
 
@@ -264,6 +266,7 @@ func (s *Service) Decide(ctx context.Context, sub, id string, approve bool, reas
 		}
 		return err
 	}
+	s.journal(ctx, sub, journal.TypeProfileChange, "Заявка на изменение данных ("+fieldNames[it.Field]+") "+decision, "", journal.ActorOfficer)
 	return nil
 }
 

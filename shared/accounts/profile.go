@@ -12,6 +12,7 @@ import (
 
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/validate"
@@ -180,6 +181,7 @@ func (s *Service) PatchProfile(ctx context.Context, sub string, raw map[string]j
 		}
 		return Profile{}, err
 	}
+	s.journal(ctx, sub, journal.TypeProfileChange, "Изменены личные данные: "+editedFields(e), meta.IP, journal.ActorCitizen)
 	return s.Profile(ctx, sub)
 }
 
@@ -220,6 +222,17 @@ func (s *Service) ProfileHistory(ctx context.Context, sub, cursor string, limit 
 		out = append(out, Change{At: parseStamp(it.At), Field: it.Field, Old: it.Old, New: it.New, Actor: it.Actor})
 	}
 	return out, next, nil
+}
+
+func editedFields(e Edit) string {
+	var parts []string
+	if e.ActualAddress != nil {
+		parts = append(parts, "адрес проживания")
+	}
+	if e.ExtraPhones != nil {
+		parts = append(parts, "дополнительные телефоны")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // maskAddress keeps the first word (the city) and hides the rest.
@@ -380,5 +393,6 @@ func (s *Service) ConfirmContactChange(ctx context.Context, sub, kind, code stri
 	if err := s.Users.SetAttributes(ctx, acc.Username, attrs); err != nil {
 		return fmt.Errorf("contact changed but Cognito not updated: %w", err)
 	}
+	s.journal(ctx, sub, journal.TypeProfileChange, map[string]string{"phone": "Изменён основной телефон", "email": "Изменён адрес электронной почты"}[kind], "", journal.ActorCitizen)
 	return nil
 }

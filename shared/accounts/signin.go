@@ -14,6 +14,7 @@ import (
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -420,6 +421,7 @@ func (s *Service) startSession(ctx context.Context, acc accountItem, t cognito.T
 		return Tokens{}, err
 	}
 	s.record(ctx, acc.Sub, now, meta, method, "success", "")
+	s.journal(ctx, acc.Sub, journal.TypeLogin, "Вход в личный кабинет ("+methodName(method)+")", meta.IP, journal.ActorCitizen)
 	s.alertNewDevice(ctx, acc, meta, now)
 	expiresIn := t.ExpiresIn
 	if expiresIn == 0 {
@@ -596,4 +598,14 @@ func (s *Service) alertNewDevice(ctx context.Context, acc accountItem, meta Meta
 	}
 	s.notice(ctx, acc.Sub, inbox.Note{Sub: acc.Sub, Type: messages.SecurityNewDevice,
 		Vars: messages.Vars{"At": now, "Device": truncate(meta.UserAgent, 120), "IP": meta.IP}})
+}
+
+func methodName(m string) string {
+	switch m {
+	case "password+totp":
+		return "пароль и код из приложения"
+	case "password+sms":
+		return "пароль и код из SMS"
+	}
+	return "пароль"
 }

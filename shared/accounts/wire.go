@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -47,13 +48,21 @@ func New(ctx context.Context, cfg aws.Config, db *dynamo.Store, st Settings, c c
 		return nil, err
 	}
 	// One-time codes are hashed with a key derived from the index key.
-	codeKey := hmac.New(sha256.New, indexKey)
-	codeKey.Write([]byte("kabinet one-time codes"))
 	return &Service{
 		DB: db, Users: cognito.New(cip.NewFromConfig(cfg), st.UserPoolID, st.ClientID),
 		Sealer: vault.NewSealer(kms.NewFromConfig(cfg), st.FieldKeyID), Index: index, Policy: profile,
 		SMS:      notify.NewMessenger(sns.NewFromConfig(cfg), st.SMSSenderID),
 		Mail:     notify.NewMailer(sesv2.NewFromConfig(cfg), st.EmailFrom, st.ConfigSet),
-		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c, CodeKey: codeKey.Sum(nil),
+		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c, CodeKey: DeriveKey(indexKey, "kabinet one-time codes"),
+		Journal: &journal.Journal{DB: db, Key: DeriveKey(indexKey, "kabinet activity journal"), Clock: c},
 	}, nil
+}
+
+// DeriveKey derives a purpose-bound key from the index key, so one secret
+// serves the blind index, one-time codes and the journal's chain without
+// any of them sharing a key.
+func DeriveKey(indexKey []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, indexKey)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }

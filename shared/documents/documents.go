@@ -20,6 +20,8 @@ import (
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -101,6 +103,17 @@ type Service struct {
 	DB      *dynamo.Store
 	Objects Objects
 	Clock   clock.Clock
+	// Journal records uploads and deletions (nil: not recorded).
+	Journal *journal.Journal
+}
+
+func (s *Service) journal(ctx context.Context, sub, typ, summary string) {
+	if s.Journal == nil {
+		return
+	}
+	if _, err := s.Journal.Append(ctx, sub, journal.Entry{Type: typ, Summary: summary, Actor: journal.ActorCitizen}); err != nil {
+		logging.From(ctx).Error("journal entry not written", "type", typ, "err", err)
+	}
 }
 
 // URLLifetime is how long an upload or download link works.
@@ -217,20 +230,19 @@ func (s *Service) Complete(ctx context.Context, sub, id string) (Document, error
 		return Document{}, err
 	}
 	it.State, it.Size = StateReady, obj.Size
+	s.journal(ctx, sub, journal.TypeDocumentUpload, "Загружен документ: "+Types[it.Type])
 	return it.doc(), nil
 }
 
 // List returns a page of the user's ready scans, newest first, optionally of one type.
 func (s *Service) List(ctx context.Context, sub, typ, cursor string, limit int32) ([]Document, string, error) {
-	f := expression.Name("State").Equal(expression.Value(StateReady))
 	if typ != "" {
 		if _, ok := Types[typ]; !ok {
 			return nil, "", problem.Invalid(problem.Field{Field: "type", Code: "document.type", Message: "Неизвестный тип документа"})
 		}
-		f = f.And(expression.Name("Type").Equal(expression.Value(typ)))
 	}
-	var items []item
-	next, err := s.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.DocumentPrefix, Filter: &f, Limit: limit, Cursor: cursor}, &items)
+	items, next, err := dynamo.Collect(ctx, s.DB, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.DocumentPrefix, Cursor: cursor}, int(limit),
+		func(it item) bool { return it.State == StateReady && (typ == "" || it.Type == typ) })
 	if err != nil {
 		return nil, "", err
 	}
@@ -296,7 +308,11 @@ func (s *Service) Delete(ctx context.Context, sub, id string) error {
 	if err := s.Objects.Delete(ctx, incoming); err != nil {
 		return err
 	}
-	return s.Objects.Delete(ctx, final)
+	if err := s.Objects.Delete(ctx, final); err != nil {
+		return err
+	}
+	s.journal(ctx, sub, "document.delete", "Удалён документ: "+Types[it.Type])
+	return nil
 }
 
 // Attach counts a ready scan of the user as used by something in progress

@@ -162,3 +162,65 @@ func decodeCursor(p Page, pkName, skName string) (map[string]types.AttributeValu
 	}
 	return out, nil
 }
+
+// Collect reads pages of p and keeps the items keep accepts, until limit
+// are kept or the partition ends; it returns them with the cursor to go on
+// from. It filters in code rather than with a FilterExpression: DynamoDB
+// bills a filter for every item read anyway, and a page then holds exactly
+// what the caller asked for.
+func Collect[T any](ctx context.Context, s *Store, p Page, limit int, keep func(T) bool) ([]T, string, error) {
+	if limit <= 0 || limit > MaxPageSize {
+		limit = MaxPageSize
+	}
+	out := make([]T, 0, limit)
+	p.Limit = int32(limit)
+	for {
+		var page []T
+		next, err := s.Query(ctx, p, &page)
+		if err != nil {
+			return nil, "", err
+		}
+		for i, it := range page {
+			if !keep(it) {
+				continue
+			}
+			out = append(out, it)
+			if len(out) == limit {
+				if i == len(page)-1 {
+					return out, next, nil
+				}
+				// Stop inside the page: the cursor is this item's key.
+				cur, err := cursorAt(p, page, i)
+				return out, cur, err
+			}
+		}
+		if next == "" {
+			return out, "", nil
+		}
+		p.Cursor = next
+	}
+}
+
+// cursorAt makes the cursor that resumes after page[i]: its table key, and
+// the index key when p reads an index.
+func cursorAt(p Page, page any, i int) (string, error) {
+	items, err := attributevalue.MarshalList(page)
+	if err != nil {
+		return "", err
+	}
+	m, ok := items[i].(*types.AttributeValueMemberM)
+	if !ok {
+		return "", fmt.Errorf("cursor: item is not a map")
+	}
+	key := map[string]types.AttributeValue{}
+	names := []string{AttrPK, AttrSK}
+	if pk, sk := p.keyNames(); pk != AttrPK {
+		names = append(names, pk, sk)
+	}
+	for _, name := range names {
+		if v, ok := m.Value[name]; ok {
+			key[name] = v
+		}
+	}
+	return encodeCursor(key)
+}

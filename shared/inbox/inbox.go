@@ -212,16 +212,11 @@ func (s *Store) Notify(ctx context.Context, n Note, now time.Time) (string, erro
 	return id, nil
 }
 
-// List returns a page of the user's inbox, newest first; unreadOnly filters
-// within the user's own partition.
+// List returns a page of the user's inbox, newest first; unreadOnly keeps
+// unread records.
 func (s *Store) List(ctx context.Context, sub string, unreadOnly bool, cursor string, limit int32) ([]Record, string, error) {
-	var items []noteItem
-	p := dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.NotePrefix, Limit: limit, Cursor: cursor}
-	if unreadOnly {
-		f := expression.Name("Read").Equal(expression.Value(false))
-		p.Filter = &f
-	}
-	next, err := s.DB.Query(ctx, p, &items)
+	items, next, err := dynamo.Collect(ctx, s.DB, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.NotePrefix, Cursor: cursor}, int(limit),
+		func(it noteItem) bool { return !unreadOnly || !it.Read })
 	if err != nil {
 		return nil, "", err
 	}
