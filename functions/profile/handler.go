@@ -9,12 +9,16 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/export"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
-type handler struct{ svc *accounts.Service }
+type handler struct {
+	svc     *accounts.Service
+	exports *export.Service
+}
 
 func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /profile", h.get)
@@ -30,6 +34,8 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /activity", h.activity)
 	r.HandleAuthed("GET /activity.csv", h.activityCSV)
 	r.HandleAuthed("GET /activity/verify", h.verifyActivity)
+	r.HandleAuthed("POST /profile/export", h.startExport)
+	r.HandleAuthed("GET /profile/exports/{id}", h.getExport)
 	r.HandleAuthed("GET /officer/change-requests", h.officerQueue)
 	r.HandleAuthed("POST /officer/change-requests/{sub}/{id}/decision", h.decide)
 	return r
@@ -298,4 +304,40 @@ func (h *handler) verifyActivity(ctx context.Context, _ *httpapi.Request, id htt
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, r)
+}
+
+func (h *handler) startExport(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Password == "" {
+		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "password", Code: "required", Message: "Для выгрузки введите пароль ещё раз"})
+	}
+	if err := h.svc.Reauthenticate(ctx, id.Subject, in.Password, accounts.Meta{IP: req.RequestContext.HTTP.SourceIP, UserAgent: req.RequestContext.HTTP.UserAgent}); err != nil {
+		return httpapi.Response{}, err
+	}
+	e, err := h.exports.Build(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	d, err := h.exports.Get(ctx, id.Subject, e.ID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, d)
+}
+
+func (h *handler) getExport(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	eid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	d, err := h.exports.Get(ctx, id.Subject, eid)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, d)
 }

@@ -10,11 +10,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/export"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/sessions"
 )
@@ -24,7 +27,7 @@ func main() {
 	base, err := app.Load(ctx)
 	app.Must(nil, err)
 	env := base.Env
-	table := env.String(config.TableName)
+	table, bucket := env.String(config.TableName), env.String(config.BucketName)
 	settings := accounts.Settings{
 		UserPoolID: env.String(config.UserPoolID), ClientID: env.String(config.UserPoolClientID),
 		FieldKeyID: env.String(config.FieldKeyID), IndexSecretID: env.String(config.IndexKeySecret),
@@ -35,7 +38,7 @@ func main() {
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	svc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
 	app.Must(base.Log, err)
-	h := &handler{svc: svc}
+	h := &handler{svc: svc, exports: &export.Service{DB: db, Accounts: svc, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock}}
 	r := h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db))
 	lambda.Start(r.Serve)
 }

@@ -557,3 +557,25 @@ func (s *Service) OpenSNILS(ctx context.Context, sub string) (string, error) {
 	b, err := s.Sealer.Open(ctx, acc.SNILS, fieldContext(sub, "snils"))
 	return string(b), err
 }
+
+// Reauthenticate checks the person's password again before a sensitive act
+// (a personal-data export); a wrong one counts towards the lockout.
+func (s *Service) Reauthenticate(ctx context.Context, sub, pw string, meta Meta) error {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return err
+	}
+	if until := parseStamp(acc.LockedUntil); until.After(s.now()) {
+		return locked(until, s.now())
+	}
+	if _, err := s.Users.SignIn(ctx, acc.Username, pw); err != nil {
+		if problem.Is(err, problem.KindUnauthenticated) {
+			if ferr := s.failLogin(ctx, sub, true, meta.IP); problem.Is(ferr, problem.KindLocked) {
+				return ferr
+			}
+			return problem.New(problem.KindForbidden, "reauthentication_failed", "Пароль указан неверно")
+		}
+		return err
+	}
+	return nil
+}

@@ -39,6 +39,7 @@
 //	a pending contact change (code sent)      PK=USER#<sub>             SK=CONTACT#<phone|email>
 //	a user's profile change requests          PK=USER#<sub>             SK begins_with CHANGEREQ#<time>
 //	pending change requests, oldest first     GSI1PK=CHANGEREQ#pending  GSI1SK=<created>#<sub>#<id>
+//	a user's personal-data exports            PK=USER#<sub>             SK=EXPORT#<id>
 //	a user's document scans, newest first     PK=USER#<sub>             SK begins_with DOC#<time>
 //	a user's calendar, by date                PK=USER#<sub>             SK between CAL#<from> and CAL#<to>
 //	a user's activity journal, by sequence    PK=USER#<sub>             SK begins_with JOURNAL#<seq>
@@ -48,8 +49,11 @@
 package dynamo
 
 import (
+	"context"
 	"fmt"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Attribute names of the table's keys.
@@ -209,3 +213,22 @@ func ChangeRequestKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: Chan
 
 // PendingChangeRequestsPK is the GSI1 partition of the officers' queue.
 const PendingChangeRequestsPK = "CHANGEREQ#pending"
+
+// ExportKey is one personal-data export of a user.
+func ExportKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: join("EXPORT", id)} }
+
+// Everything reads a user's whole partition, in pages (for the export).
+func (s *Store) Everything(ctx context.Context, sub string, out *[]map[string]types.AttributeValue) error {
+	cursor := ""
+	for {
+		res, next, err := s.rawPage(ctx, UserPK(sub), cursor)
+		if err != nil {
+			return err
+		}
+		*out = append(*out, res...)
+		if next == "" {
+			return nil
+		}
+		cursor = next
+	}
+}

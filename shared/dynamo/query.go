@@ -224,3 +224,31 @@ func cursorAt(p Page, page any, i int) (string, error) {
 	}
 	return encodeCursor(key)
 }
+
+// rawPage reads one page of a partition as raw items.
+func (s *Store) rawPage(ctx context.Context, pk, cursor string) ([]map[string]types.AttributeValue, string, error) {
+	p := Page{Partition: pk, Cursor: cursor, Limit: MaxPageSize, Forward: true}
+	kc := expression.Key(AttrPK).Equal(expression.Value(pk))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, "", err
+	}
+	in := &dynamodb.QueryInput{TableName: aws.String(s.table), KeyConditionExpression: expr.KeyCondition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), Limit: aws.Int32(p.Limit)}
+	if cursor != "" {
+		start, err := decodeCursor(p, AttrPK, AttrSK)
+		if err != nil {
+			return nil, "", err
+		}
+		in.ExclusiveStartKey = start
+	}
+	res, err := s.api.Query(ctx, in)
+	if err != nil {
+		return nil, "", translate("query "+pk, err)
+	}
+	if len(res.LastEvaluatedKey) == 0 {
+		return res.Items, "", nil
+	}
+	next, err := encodeCursor(res.LastEvaluatedKey)
+	return res.Items, next, err
+}

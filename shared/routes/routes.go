@@ -84,6 +84,8 @@ var All = []Route{
 	{Function: "profile", Method: "POST", Path: "/profile/change-requests"},
 	{Function: "profile", Method: "GET", Path: "/profile/change-requests"},
 	{Function: "profile", Method: "GET", Path: "/profile/change-requests/{id}"},
+	{Function: "profile", Method: "POST", Path: "/profile/export"},
+	{Function: "profile", Method: "GET", Path: "/profile/exports/{id}"},
 	{Function: "profile", Method: "GET", Path: "/activity"},
 	{Function: "profile", Method: "GET", Path: "/activity.csv"},
 	{Function: "profile", Method: "GET", Path: "/activity/verify"},

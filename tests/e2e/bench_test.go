@@ -75,6 +75,10 @@ func BenchmarkEndpoints(b *testing.B) {
 		{"GET /me/settings", "GET", "/me/settings", "", nil},
 		{"PUT /me/settings (stale, refused)", "PUT", "/me/settings", `{"timeZone":"Europe/Moscow","locale":"ru"}`,
 			map[string]string{"Content-Type": "application/json", "If-Match": `"0"`}},
+		{"GET /profile", "GET", "/profile", "", nil},
+		{"GET /activity (a page)", "GET", "/activity?limit=20", "", nil},
+		{"GET /notifications (a page)", "GET", "/notifications?limit=20", "", nil},
+		{"GET /documents (a page)", "GET", "/documents?limit=20", "", nil},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
