@@ -34,6 +34,10 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /activity", h.activity)
 	r.HandleAuthed("GET /activity.csv", h.activityCSV)
 	r.HandleAuthed("GET /activity/verify", h.verifyActivity)
+	r.HandleAuthed("GET /identity-documents", h.listIDDocs)
+	r.HandleAuthed("POST /identity-documents", h.saveIDDoc)
+	r.HandleAuthed("PUT /identity-documents/{id}", h.saveIDDoc)
+	r.HandleAuthed("DELETE /identity-documents/{id}", h.deleteIDDoc)
 	r.HandleAuthed("POST /profile/export", h.startExport)
 	r.HandleAuthed("GET /profile/exports/{id}", h.getExport)
 	r.HandleAuthed("GET /officer/change-requests", h.officerQueue)
@@ -340,4 +344,41 @@ func (h *handler) getExport(ctx context.Context, req *httpapi.Request, id httpap
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, d)
+}
+
+func (h *handler) listIDDocs(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	docs, err := h.svc.IdentityDocs(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": docs})
+}
+
+func (h *handler) saveIDDoc(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in accounts.IdentityDoc
+	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	status := http.StatusCreated
+	in.ID = ""
+	if did := req.PathParameters["id"]; did != "" {
+		in.ID, status = did, http.StatusOK
+	}
+	in.FromProfile, in.ReplaceBy = false, ""
+	d, err := h.svc.SaveIdentityDoc(ctx, id.Subject, in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(status, d)
+}
+
+func (h *handler) deleteIDDoc(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	did, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.DeleteIdentityDoc(ctx, id.Subject, did); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
 }

@@ -250,6 +250,17 @@ func (s *Service) setPassword(ctx context.Context, acc accountItem, pw string) e
 // PasswordReminderBefore is how long before expiry the person is reminded.
 var PasswordReminderBefore = 7 * 24 * time.Hour
 
+// accountReminders schedules what a new account is reminded of: the
+// password's expiry and the passport's replacement at 20 and 45.
+func (s *Service) accountReminders(tx *dynamo.Tx, sub, birthDate string, now time.Time) error {
+	if birth, err := time.Parse(dateLayout, birthDate); err == nil {
+		if err := reminders.PassportReplacement(tx, sub, birth, now); err != nil {
+			return err
+		}
+	}
+	return s.passwordExpiry(tx, sub, now)
+}
+
 // passwordExpiry puts the password's expiry in the calendar and schedules
 // its reminder (replacing the previous ones), when the policy has an expiry.
 func (s *Service) passwordExpiry(tx *dynamo.Tx, sub string, changedAt time.Time) error {
@@ -528,7 +539,7 @@ func (s *Service) Provision(ctx context.Context, username string, r Registration
 	if acc.EmailHash != "" {
 		tx.Create(unique("email", acc.EmailHash, sub))
 	}
-	if err := s.passwordExpiry(tx, sub, now); err != nil {
+	if err := s.accountReminders(tx, sub, r.BirthDate, now); err != nil {
 		return "", err
 	}
 	if err := s.DB.Transact(ctx, "", tx); err != nil {

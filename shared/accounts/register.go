@@ -374,7 +374,7 @@ func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) 
 	if acc.EmailHash != "" {
 		tx.Create(unique("email", acc.EmailHash, sub))
 	}
-	if err := s.passwordExpiry(tx, sub, now); err != nil {
+	if err := s.accountReminders(tx, sub, r.BirthDate, now); err != nil {
 		return Confirmed{}, err
 	}
 	if err := s.DB.Transact(ctx, "", tx); err != nil {

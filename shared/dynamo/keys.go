@@ -39,6 +39,7 @@
 //	a pending contact change (code sent)      PK=USER#<sub>             SK=CONTACT#<phone|email>
 //	a user's profile change requests          PK=USER#<sub>             SK begins_with CHANGEREQ#<time>
 //	pending change requests, oldest first     GSI1PK=CHANGEREQ#pending  GSI1SK=<created>#<sub>#<id>
+//	a user's identity documents               PK=USER#<sub>             SK begins_with IDDOC#
 //	a user's personal-data exports            PK=USER#<sub>             SK=EXPORT#<id>
 //	a user's document scans, newest first     PK=USER#<sub>             SK begins_with DOC#<time>
 //	a user's calendar, by date                PK=USER#<sub>             SK between CAL#<from> and CAL#<to>
@@ -232,3 +233,9 @@ func (s *Store) Everything(ctx context.Context, sub string, out *[]map[string]ty
 		cursor = next
 	}
 }
+
+// IdentityDocPrefix is the sort-key prefix of a user's identity documents.
+const IdentityDocPrefix = "IDDOC#"
+
+// IdentityDocKey is one identity document of a user.
+func IdentityDocKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: IdentityDocPrefix + id} }

@@ -34,23 +34,24 @@ var Sections = map[string]struct {
 	Section string
 	Drop    []string
 }{
-	"account":         {"account", []string{"Passport", "SNILS", "INN", "SNILSHash", "PhoneHash", "EmailHash", "TOTPSecret", "PendingTOTP", "PasswordHistory", "Username"}},
-	"settings":        {"settings", nil},
-	"session":         {"sessions", []string{"Refresh", "AccessJTI"}},
-	"login":           {"signInHistory", nil},
-	"device":          {"knownDevices", nil},
-	"note":            {"notifications", []string{"Vars"}},
-	"prefs":           {"notificationPreferences", nil},
-	"push-device":     {"pushDevices", []string{"EndpointARN"}},
-	"reminder":        {"reminders", []string{"GSI1PK", "GSI1SK"}},
-	"calendar":        {"calendar", nil},
-	"document":        {"documents", nil},
-	"profile-history": {"profileHistory", nil},
-	"change-request":  {"changeRequests", []string{"Value", "GSI1PK", "GSI1SK"}},
-	"journal":         {"activityJournal", []string{"Prev"}},
-	"journal-head":    {"", nil}, // the chain's head holds no personal data
-	"contact-change":  {"pendingContactChanges", []string{"Code"}},
-	"export":          {"exports", nil},
+	"account":           {"account", []string{"Passport", "SNILS", "INN", "SNILSHash", "PhoneHash", "EmailHash", "TOTPSecret", "PendingTOTP", "PasswordHistory", "Username"}},
+	"settings":          {"settings", nil},
+	"session":           {"sessions", []string{"Refresh", "AccessJTI"}},
+	"login":             {"signInHistory", nil},
+	"device":            {"knownDevices", nil},
+	"note":              {"notifications", []string{"Vars"}},
+	"prefs":             {"notificationPreferences", nil},
+	"push-device":       {"pushDevices", []string{"EndpointARN"}},
+	"reminder":          {"reminders", []string{"GSI1PK", "GSI1SK"}},
+	"calendar":          {"calendar", nil},
+	"document":          {"documents", nil},
+	"profile-history":   {"profileHistory", nil},
+	"change-request":    {"changeRequests", []string{"Value", "GSI1PK", "GSI1SK"}},
+	"journal":           {"activityJournal", []string{"Prev"}},
+	"journal-head":      {"", nil}, // the chain's head holds no personal data
+	"contact-change":    {"pendingContactChanges", []string{"Code"}},
+	"export":            {"exports", nil},
+	"identity-document": {"identityDocuments", []string{"Numbers"}}, // replaced by the opened list
 }
 
 // Elsewhere are the kinds kept outside a person's partition, and why they
@@ -144,6 +145,19 @@ func (s *Service) Build(ctx context.Context, sub string) (Export, error) {
 			sections[spec.Section] = []map[string]any{}
 		}
 	}
+	// Identity documents with their numbers opened, and the profile's own.
+	docs, err := s.Accounts.IdentityDocs(ctx, sub)
+	if err != nil {
+		return Export{}, err
+	}
+	opened := make([]map[string]any, 0, len(docs))
+	for _, d := range docs {
+		b, _ := json.Marshal(d)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		opened = append(opened, m)
+	}
+	sections["identityDocuments"] = opened
 	for _, later := range []string{"applications", "payments", "consents"} {
 		if sections[later] == nil {
 			sections[later] = []map[string]any{}

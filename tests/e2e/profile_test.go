@@ -199,3 +199,48 @@ func TestChangeRequestApprovedOnceByAnOfficer(t *testing.T) {
 		t.Errorf("no inbox note about the decision: %s", titles)
 	}
 }
+
+func TestIdentityDocumentsWithExpiryReminders(t *testing.T) {
+	s, _, _, _ := newCitizen(t)
+	expires := time.Now().AddDate(0, 2, 0).Format("2006-01-02")
+	r := post(t, "/identity-documents", s.AccessToken, map[string]any{"type": "driver_license", "series": "77 12", "number": "345678",
+		"issueDate": "2018-04-10", "issuer": "ГИБДД 7701", "expiresAt": expires})
+	var d struct{ ID string }
+	r.JSON(t, &d)
+	if r.Status != 201 {
+		t.Fatalf("add = %d %s", r.Status, r.Body)
+	}
+	if r := post(t, "/identity-documents", s.AccessToken, map[string]any{"type": "spaceship_license", "number": "1", "issueDate": "x", "issuer": ""}); r.Status != 422 {
+		t.Errorf("a bad document = %d, want 422", r.Status)
+	}
+	var list struct {
+		Items []struct {
+			ID, Type, Number, ReplaceBy string
+			FromProfile                 bool
+		}
+	}
+	call(t, "GET", "/identity-documents", s.AccessToken, nil, nil).JSON(t, &list)
+	types := map[string]bool{}
+	for _, it := range list.Items {
+		types[it.Type] = true
+	}
+	if !types["passport"] || !types["snils"] || !types["driver_license"] {
+		t.Errorf("documents = %+v, want the profile's passport and SNILS and the licence", list.Items)
+	}
+	var cal struct{ Items []struct{ ID, Kind string } }
+	call(t, "GET", "/calendar?to="+time.Now().AddDate(0, 3, 0).Format("2006-01-02"), s.AccessToken, nil, nil).JSON(t, &cal)
+	found := false
+	for _, it := range cal.Items {
+		found = found || it.ID == "document-"+d.ID
+	}
+	if !found {
+		t.Errorf("the licence's expiry is not in the calendar: %+v", cal.Items)
+	}
+	other := login(t, "support")
+	if r := call(t, "DELETE", "/identity-documents/"+d.ID, other.AccessToken, nil, nil); r.Status != 404 {
+		t.Errorf("user B deleting A's document = %d, want 404", r.Status)
+	}
+	if r := call(t, "DELETE", "/identity-documents/"+d.ID, s.AccessToken, nil, nil); r.Status != 204 {
+		t.Errorf("delete = %d %s", r.Status, r.Body)
+	}
+}
