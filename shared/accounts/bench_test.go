@@ -30,3 +30,25 @@ func BenchmarkLogin(b *testing.B) {
 	}
 	b.ReportMetric(float64(calls.Calls())/float64(b.N), "ddb-calls/op")
 }
+
+// BenchmarkProfile measures GET /profile's work without I/O (minidyn in
+// process; the KMS data key cached after the first open) and its DynamoDB
+// calls.
+func BenchmarkProfile(b *testing.B) {
+	db, calls := dynamotest.NewInProcess(b)
+	f := newFixtureOn(b, db)
+	sub := f.provision(b, "bench", "+79161119998", "11223344595")
+	ctx := context.Background()
+	if _, err := f.svc.Profile(ctx, sub); err != nil {
+		b.Fatal(err)
+	}
+	calls.Reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := f.svc.Profile(ctx, sub); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(calls.Calls())/float64(b.N), "ddb-calls/op")
+}

@@ -175,6 +175,10 @@ func (s *Service) PatchProfile(ctx context.Context, sub string, raw map[string]j
 	}
 	cond := expression.Name("V").Equal(expression.Value(ifVersion))
 	tx.Update(dynamo.AccountKey(sub), upd, &cond)
+	// The person hears of the change on their contacts, with the change itself.
+	if _, err := s.Inbox.Add(tx, inbox.Note{Sub: sub, Type: messages.ProfileChanged, Vars: messages.Vars{"At": now, "Fields": editedFields(e)}}, now); err != nil {
+		return Profile{}, err
+	}
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
 		if problem.Is(err, problem.KindConflict) {
 			return Profile{}, problem.Conflict("stale_version", "Данные изменились после того, как вы их открыли. Обновите страницу и повторите")

@@ -82,6 +82,9 @@ const (
 	// SecurityMFA: the second sign-in factor was changed. Vars: At
 	// (date-time), Method (sms, totp, none or a human name).
 	SecurityMFA = "security.mfa_changed"
+	// ProfileChanged: the person changed profile data directly. Vars: At,
+	// Fields (Russian names, comma-separated).
+	ProfileChanged = "profile.changed"
 	// ProfileChangeDecided: an officer decided a request to change profile
 	// data. Vars: Field (the field's Russian name), Decision (одобрена or
 	// отклонена), Reason (optional).

@@ -77,6 +77,7 @@ func fixtures() map[string]Vars {
 		SecurityPassword:     {"At": signIn},
 		SecurityContact:      {"At": signIn, "Contact": "email"},
 		ProfileChangeDecided: {"Field": "Фамилия", "Decision": "одобрена", "Reason": "Документ подтверждает изменение"},
+		ProfileChanged:       {"At": signIn, "Fields": "адрес проживания"},
 		SecurityMFA:          {"At": signIn, "Method": "totp"},
 		News: {
 			"Title": "Новый раздел «Мои документы»",
@@ -498,6 +499,7 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{DocumentExpiring, "documents", false},
 		{PassportReplace, "documents", false},
 		{ProfileChangeDecided, "documents", false},
+		{ProfileChanged, "documents", false},
 		{ChargeDue, "reminders", false},
 		{PasswordExpiring, "reminders", false},
 		{ApplicationDue, "reminders", false},
@@ -524,8 +526,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 21 {
-		t.Errorf("%d types, want 21", len(types))
+	if len(types) != 22 {
+		t.Errorf("%d types, want 22", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

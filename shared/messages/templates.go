@@ -139,6 +139,18 @@ var catalog = compile(map[string]*spec{
 		},
 		sms: "Срок согласия на обработку персональных данных истекает {{.ExpiresAt}}. Продлить его можно в личном кабинете.",
 	},
+	ProfileChanged: {
+		category: CategoryDocuments,
+		fields: []field{
+			{"At", dateTime, 0}, {"Fields", text, 0},
+		},
+		title: "Изменены личные данные",
+		body: []string{
+			"В профиле изменено: {{.Fields}}.\nКогда: {{.At}}",
+			"Если это сделали не вы, смените пароль и обратитесь в поддержку.",
+		},
+		sms: "В профиле изменены данные ({{.At}}). Если это были не вы, обратитесь в поддержку.",
+	},
 	ProfileChangeDecided: {
 		category: CategoryDocuments,
 		fields: []field{
