@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"sort"
-	"strconv"
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/httpapi"
@@ -233,25 +232,13 @@ func (h *handler) account(ctx context.Context, _ *httpapi.Request, id httpapi.Id
 	return httpapi.JSON(http.StatusOK, a)
 }
 
-func pageParams(req *httpapi.Request) (string, int32, error) {
-	limit := int32(20)
-	if s := req.QueryStringParameters["limit"]; s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return "", 0, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
-		}
-		limit = int32(n)
-	}
-	return req.QueryStringParameters["cursor"], limit, nil
-}
-
 type page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"nextCursor,omitempty"`
 }
 
 func (h *handler) listSessions(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	cursor, limit, err := pageParams(req)
+	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -288,7 +275,7 @@ func (h *handler) endOthers(ctx context.Context, _ *httpapi.Request, id httpapi.
 }
 
 func (h *handler) history(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	cursor, limit, err := pageParams(req)
+	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

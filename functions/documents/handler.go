@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/httpapi"
-	"github.com/kabinet/kabinet/shared/problem"
 )
 
 type handler struct{ svc *documents.Service }
@@ -51,16 +49,11 @@ type page struct {
 }
 
 func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	q := req.QueryStringParameters
-	limit := int32(20)
-	if s := q["limit"]; s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
-		}
-		limit = int32(n)
+	cursor, limit, err := httpapi.PageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
-	items, next, err := h.svc.List(ctx, id.Subject, q["type"], q["cursor"], limit)
+	items, next, err := h.svc.List(ctx, id.Subject, req.QueryStringParameters["type"], cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/httpapi"
-	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/settings"
 )
 
@@ -54,20 +51,13 @@ func (h *handler) me(_ context.Context, _ *httpapi.Request, id httpapi.Identity)
 		Department: id.Department, Level: id.Level, ClientID: id.ClientID, AuthTime: id.AuthTime})
 }
 
-func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
-
-func withETag(res httpapi.Response, version int64) httpapi.Response {
-	res.Headers["ETag"] = etag(version)
-	return res
-}
-
 func (h *handler) getSettings(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	s, err := h.settings.Get(ctx, id.Subject)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	res, err := httpapi.JSON(http.StatusOK, s)
-	return withETag(res, s.Version), err
+	return httpapi.WithETag(res, s.Version), err
 }
 
 type settingsInput struct {
@@ -82,19 +72,14 @@ func (h *handler) putSettings(ctx context.Context, req *httpapi.Request, id http
 	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	match := strings.TrimSpace(httpapi.Header(req, "If-Match"))
-	if match == "" {
-		return httpapi.Response{}, problem.New(problem.KindPreconditionRequired, "if_match_required",
-			"Передайте заголовок If-Match со значением ETag, полученным при чтении настроек")
-	}
-	version, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(match, "W/"), `"`), 10, 64)
-	if err != nil || version < 0 {
-		return httpapi.Response{}, problem.BadRequest("if_match_invalid", "Заголовок If-Match не похож на ETag настроек")
+	version, err := httpapi.IfMatch(req)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
 	s, err := h.settings.Put(ctx, id.Subject, settings.Settings{TimeZone: in.TimeZone, Locale: in.Locale}, version, h.base.Clock.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	res, err := httpapi.JSON(http.StatusOK, s)
-	return withETag(res, s.Version), err
+	return httpapi.WithETag(res, s.Version), err
 }

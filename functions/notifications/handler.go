@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/kabinet/kabinet/shared/app"
@@ -50,13 +49,9 @@ type page struct {
 
 func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	q := req.QueryStringParameters
-	limit := int32(20)
-	if s := q["limit"]; s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
-		}
-		limit = int32(n)
+	cursor, limit, err := httpapi.PageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
 	unread := false
 	switch q["unread"] {
@@ -66,7 +61,7 @@ func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Ide
 	default:
 		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "unread", Code: "boolean", Message: "unread — true или false"})
 	}
-	items, next, err := h.store.List(ctx, id.Subject, unread, q["cursor"], limit)
+	items, next, err := h.store.List(ctx, id.Subject, unread, cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -100,16 +95,13 @@ func (h *handler) markAll(ctx context.Context, _ *httpapi.Request, id httpapi.Id
 	return httpapi.JSON(http.StatusOK, map[string]int{"marked": n})
 }
 
-func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
-
 func (h *handler) getPrefs(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	p, err := h.store.Preferences(ctx, id.Subject)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	res, err := httpapi.JSON(http.StatusOK, p)
-	res.Headers["ETag"] = etag(p.Version)
-	return res, err
+	return httpapi.WithETag(res, p.Version), err
 }
 
 // prefsInput changes only what it names: categories and caps merge into the
@@ -125,14 +117,9 @@ func (h *handler) putPrefs(ctx context.Context, req *httpapi.Request, id httpapi
 	if err := httpapi.DecodeJSON(req, 8<<10, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	match := strings.TrimSpace(httpapi.Header(req, "If-Match"))
-	if match == "" {
-		return httpapi.Response{}, problem.New(problem.KindPreconditionRequired, "if_match_required",
-			"Передайте заголовок If-Match со значением ETag, полученным при чтении настроек")
-	}
-	version, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(match, "W/"), `"`), 10, 64)
-	if err != nil || version < 0 {
-		return httpapi.Response{}, problem.BadRequest("if_match_invalid", "Заголовок If-Match не похож на ETag настроек")
+	version, err := httpapi.IfMatch(req)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
 	cur, err := h.store.Preferences(ctx, id.Subject)
 	if err != nil {
@@ -172,8 +159,7 @@ func (h *handler) putPrefs(ctx context.Context, req *httpapi.Request, id httpapi
 		return httpapi.Response{}, err
 	}
 	res, err := httpapi.JSON(http.StatusOK, p)
-	res.Headers["ETag"] = etag(p.Version)
-	return res, err
+	return httpapi.WithETag(res, p.Version), err
 }
 
 func (h *handler) listDevices(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

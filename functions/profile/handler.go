@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -45,18 +44,6 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	return r
 }
 
-func pageParams(req *httpapi.Request) (string, int32, error) {
-	limit := int32(20)
-	if s := req.QueryStringParameters["limit"]; s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return "", 0, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
-		}
-		limit = int32(n)
-	}
-	return req.QueryStringParameters["cursor"], limit, nil
-}
-
 type changeInput struct {
 	Field      string          `json:"field"`
 	Value      json.RawMessage `json:"value"`
@@ -76,7 +63,7 @@ func (h *handler) requestChange(ctx context.Context, req *httpapi.Request, id ht
 }
 
 func (h *handler) listChanges(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	cursor, limit, err := pageParams(req)
+	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -110,7 +97,7 @@ func (h *handler) officerQueue(ctx context.Context, req *httpapi.Request, id htt
 	if err := officerOnly(id); err != nil {
 		return httpapi.Response{}, err
 	}
-	cursor, limit, err := pageParams(req)
+	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -151,16 +138,13 @@ func (h *handler) decide(ctx context.Context, req *httpapi.Request, id httpapi.I
 	return httpapi.NoContent(), nil
 }
 
-func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
-
 func (h *handler) get(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	p, err := h.svc.Profile(ctx, id.Subject)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	res, err := httpapi.JSON(http.StatusOK, p)
-	res.Headers["ETag"] = etag(p.Version)
-	return res, err
+	return httpapi.WithETag(res, p.Version), err
 }
 
 func (h *handler) patch(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -168,35 +152,24 @@ func (h *handler) patch(ctx context.Context, req *httpapi.Request, id httpapi.Id
 	if err := httpapi.DecodeJSON(req, 8<<10, &raw); err != nil {
 		return httpapi.Response{}, err
 	}
-	match := strings.TrimSpace(httpapi.Header(req, "If-Match"))
-	if match == "" {
-		return httpapi.Response{}, problem.New(problem.KindPreconditionRequired, "if_match_required",
-			"Передайте заголовок If-Match со значением ETag, полученным при чтении профиля")
-	}
-	version, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(match, "W/"), `"`), 10, 64)
-	if err != nil || version < 0 {
-		return httpapi.Response{}, problem.BadRequest("if_match_invalid", "Заголовок If-Match не похож на ETag профиля")
+	version, err := httpapi.IfMatch(req)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
 	p, err := h.svc.PatchProfile(ctx, id.Subject, raw, version, accounts.Meta{IP: req.RequestContext.HTTP.SourceIP, UserAgent: req.RequestContext.HTTP.UserAgent})
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	res, err := httpapi.JSON(http.StatusOK, p)
-	res.Headers["ETag"] = etag(p.Version)
-	return res, err
+	return httpapi.WithETag(res, p.Version), err
 }
 
 func (h *handler) history(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	q := req.QueryStringParameters
-	limit := int32(20)
-	if s := q["limit"]; s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "limit", Code: "limit.range", Message: "limit — число от 1 до 100"})
-		}
-		limit = int32(n)
+	cursor, limit, err := httpapi.PageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
-	items, next, err := h.svc.ProfileHistory(ctx, id.Subject, q["cursor"], limit)
+	items, next, err := h.svc.ProfileHistory(ctx, id.Subject, cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -274,7 +247,7 @@ func (h *handler) activity(ctx context.Context, req *httpapi.Request, id httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	cursor, limit, err := pageParams(req)
+	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
