@@ -157,11 +157,13 @@ type accountItem struct {
 	TOTPSecret   string `dynamodbav:"TOTPSecret,omitempty"`
 	LastTOTPStep int64  `dynamodbav:"LastTOTPStep"`
 	// Profile fields beyond registration.
-	BirthPlace        string   `dynamodbav:"BirthPlace,omitempty"`
-	RegAddress        string   `dynamodbav:"RegAddress,omitempty"`
-	ActualAddress     string   `dynamodbav:"ActualAddress,omitempty"`
-	ExtraPhones       []string `dynamodbav:"ExtraPhones,omitempty"`
-	PhoneChangedAt    string   `dynamodbav:"PhoneChangedAt,omitempty"`
+	BirthPlace     string   `dynamodbav:"BirthPlace,omitempty"`
+	RegAddress     string   `dynamodbav:"RegAddress,omitempty"`
+	ActualAddress  string   `dynamodbav:"ActualAddress,omitempty"`
+	ExtraPhones    []string `dynamodbav:"ExtraPhones,omitempty"`
+	PhoneChangedAt string   `dynamodbav:"PhoneChangedAt,omitempty"`
+	// Department is an officer's department.
+	Department        string   `dynamodbav:"Department,omitempty"`
 	PasswordChangedAt string   `dynamodbav:"PasswordChangedAt"`
 	PasswordHistory   []string `dynamodbav:"PasswordHistory"`
 	FailedLogins      int      `dynamodbav:"FailedLogins"`

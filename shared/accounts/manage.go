@@ -535,6 +535,7 @@ func (s *Service) Provision(ctx context.Context, username string, r Registration
 		return "", err
 	}
 	acc.Level = string(level)
+	acc.Department = extra["custom:department"]
 	tx := (&dynamo.Tx{}).Create(acc).Create(unique("snils", acc.SNILSHash, sub)).Create(unique("phone", acc.PhoneHash, sub))
 	if acc.EmailHash != "" {
 		tx.Create(unique("email", acc.EmailHash, sub))

@@ -400,3 +400,24 @@ func (s *Service) ConfirmContactChange(ctx context.Context, sub, kind, code stri
 	s.journal(ctx, sub, journal.TypeProfileChange, map[string]string{"phone": "Изменён основной телефон", "email": "Изменён адрес электронной почты"}[kind], "", journal.ActorCitizen)
 	return nil
 }
+
+// Autofill returns the profile's values under the names service forms
+// autofill from (passport parts as passport.series and so on).
+func (s *Service) Autofill(ctx context.Context, sub string) (map[string]any, error) {
+	p, err := s.Profile(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for name, f := range p.Fields {
+		if pass, ok := f.Value.(Passport); ok {
+			out["passport.series"], out["passport.number"], out["passport.issueDate"] = pass.Series, pass.Number, pass.IssueDate
+			out["passport.issuer"], out["passport.divisionCode"] = pass.Issuer, pass.DivisionCode
+			continue
+		}
+		if sv, ok := f.Value.(string); ok {
+			out[name] = sv
+		}
+	}
+	return out, nil
+}

@@ -417,7 +417,7 @@ func (s *Service) startSession(ctx context.Context, acc accountItem, t cognito.T
 		return Tokens{}, err
 	}
 	if err := s.Sessions.Begin(ctx, sessions.Start{Sub: acc.Sub, ID: id, UserAgent: truncate(meta.UserAgent, 256), IP: meta.IP,
-		Method: method, Level: acc.Level, At: now, AccessJTI: jti, AccessExpires: exp, SealedRefresh: sealed, RefreshExpires: now.Add(RefreshLifetime)}); err != nil {
+		Method: method, Level: acc.Level, Department: acc.Department, At: now, AccessJTI: jti, AccessExpires: exp, SealedRefresh: sealed, RefreshExpires: now.Add(RefreshLifetime)}); err != nil {
 		return Tokens{}, err
 	}
 	s.record(ctx, acc.Sub, now, meta, method, "success", "")

@@ -39,6 +39,10 @@
 //	a pending contact change (code sent)      PK=USER#<sub>             SK=CONTACT#<phone|email>
 //	a user's profile change requests          PK=USER#<sub>             SK begins_with CHANGEREQ#<time>
 //	pending change requests, oldest first     GSI1PK=CHANGEREQ#pending  GSI1SK=<created>#<sub>#<id>
+//	a user's applications, newest first       PK=USER#<sub>             SK begins_with APPL#<time>
+//	an application's status journal           PK=USER#<sub>             SK begins_with APPLOG#<id>#
+//	an application by id (for officers)       PK=APPLICATION#<id>       SK=APPLICATION
+//	a department's queue by status, oldest first GSI1PK=QUEUE#<dept>    GSI1SK=<status>#<submitted>#<id>
 //	a user's identity documents               PK=USER#<sub>             SK begins_with IDDOC#
 //	a user's personal-data exports            PK=USER#<sub>             SK=EXPORT#<id>
 //	a user's document scans, newest first     PK=USER#<sub>             SK begins_with DOC#<time>
@@ -239,3 +243,23 @@ const IdentityDocPrefix = "IDDOC#"
 
 // IdentityDocKey is one identity document of a user.
 func IdentityDocKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: IdentityDocPrefix + id} }
+
+// ApplicationPrefix is the sort-key prefix of a user's applications.
+const ApplicationPrefix = "APPL#"
+
+// ApplicationKey is one of a user's applications; its id sorts by time.
+func ApplicationKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: ApplicationPrefix + id} }
+
+// ApplicationLogPrefix is the sort-key prefix of one application's journal.
+func ApplicationLogPrefix(id string) string { return "APPLOG#" + id + "#" }
+
+// ApplicationLogKey is one status change of an application.
+func ApplicationLogKey(sub, id, at string) Key {
+	return Key{PK: UserPK(sub), SK: ApplicationLogPrefix(id) + at}
+}
+
+// ApplicationPointerKey finds an application's owner by its id.
+func ApplicationPointerKey(id string) Key { return Key{PK: join("APPLICATION", id), SK: "APPLICATION"} }
+
+// QueuePK is the GSI1 partition of a department's applications.
+func QueuePK(department string) string { return join("QUEUE", department) }

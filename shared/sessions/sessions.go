@@ -45,6 +45,7 @@ type sessionItem struct {
 	AuthTime  string `dynamodbav:"AuthTime"`
 	AccessJTI string `dynamodbav:"AccessJTI"`
 	Level     string `dynamodbav:"Level,omitempty"`
+	Dept      string `dynamodbav:"Dept,omitempty"`
 	// Refresh is the session's refresh token, sealed; it is kept so that
 	// ending the session can revoke it in Cognito.
 	Refresh string `dynamodbav:"Refresh"`
@@ -59,7 +60,9 @@ type accessItem struct {
 	SessionID string `dynamodbav:"SessionID"`
 	// Level is the account level when the session began or last refreshed.
 	Level string `dynamodbav:"Level,omitempty"`
-	TTL   int64  `dynamodbav:"TTL"`
+	// Dept is an officer's department.
+	Dept string `dynamodbav:"Dept,omitempty"`
+	TTL  int64  `dynamodbav:"TTL"`
 }
 
 func (it sessionItem) session() Session {
@@ -79,7 +82,9 @@ type Start struct {
 	Sub, ID, UserAgent, IP, Method string
 	// Level is the account level, which the guard adds to the identity.
 	Level string
-	At    time.Time
+	// Department is an officer's department, which the guard adds too.
+	Department string
+	At         time.Time
 	// AccessJTI and AccessExpires identify the first access token.
 	AccessJTI     string
 	AccessExpires time.Time
@@ -96,10 +101,10 @@ func (st *Store) Begin(ctx context.Context, s Start) error {
 	at := s.At.UTC().Format(ts)
 	tx := (&dynamo.Tx{}).
 		Create(sessionItem{PK: k.PK, SK: k.SK, Kind: "session", ID: s.ID, Sub: s.Sub, CreatedAt: at, LastSeen: at,
-			UserAgent: s.UserAgent, IP: s.IP, Method: s.Method, AuthTime: at, AccessJTI: s.AccessJTI, Level: s.Level,
+			UserAgent: s.UserAgent, IP: s.IP, Method: s.Method, AuthTime: at, AccessJTI: s.AccessJTI, Level: s.Level, Dept: s.Department,
 			Refresh: s.SealedRefresh, TTL: s.RefreshExpires.Unix()}).
 		Create(accessItem{PK: dynamo.AccessKey(s.AccessJTI).PK, SK: dynamo.AccessKey(s.AccessJTI).SK, Kind: "access",
-			Sub: s.Sub, SessionID: s.ID, Level: s.Level, TTL: s.AccessExpires.Unix()})
+			Sub: s.Sub, SessionID: s.ID, Level: s.Level, Dept: s.Department, TTL: s.AccessExpires.Unix()})
 	if err := st.db.Transact(ctx, "", tx); err != nil {
 		return fmt.Errorf("begin session: %w", err)
 	}
@@ -131,7 +136,7 @@ func (st *Store) Rotate(ctx context.Context, sub, id, newJTI, level string, expi
 			Set(expression.Name("Level"), expression.Value(level)), &cond).
 		Delete(dynamo.AccessKey(it.AccessJTI), false).
 		Create(accessItem{PK: dynamo.AccessKey(newJTI).PK, SK: dynamo.AccessKey(newJTI).SK, Kind: "access",
-			Sub: sub, SessionID: id, Level: level, TTL: expires.Unix()})
+			Sub: sub, SessionID: id, Level: level, Dept: it.Dept, TTL: expires.Unix()})
 	if err := st.db.Transact(ctx, "", tx); err != nil {
 		return fmt.Errorf("rotate session: %w", err)
 	}
@@ -209,9 +214,12 @@ func (g *Guard) Admit(ctx context.Context, id httpapi.Identity) (httpapi.Identit
 		return id, fmt.Errorf("admit: %w", err)
 	}
 	id.SessionID = it.SessionID
+	// Access tokens carry no custom attributes; the session knows them.
 	if id.Level == "" {
-		// Access tokens carry no custom attributes; the session knows the level.
 		id.Level = it.Level
+	}
+	if id.Department == "" {
+		id.Department = it.Dept
 	}
 	return id, nil
 }
