@@ -14,6 +14,7 @@ import (
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/applications"
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -38,7 +39,9 @@ func main() {
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	svc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
 	app.Must(base.Log, err)
-	h := &handler{svc: svc, exports: &export.Service{DB: db, Accounts: svc, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock}}
+	h := &handler{svc: svc, exports: &export.Service{DB: db, Accounts: svc,
+		Applications: &applications.Service{DB: db, Sealer: svc.Sealer, Profiles: svc, Inbox: svc.Inbox, Journal: svc.Journal, Clock: base.Clock},
+		Objects:      blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock}}
 	r := h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db))
 	lambda.Start(r.Serve)
 }

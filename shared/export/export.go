@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/applications"
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -51,20 +52,23 @@ var Sections = map[string]struct {
 	"journal-head":      {"", nil}, // the chain's head holds no personal data
 	"contact-change":    {"pendingContactChanges", []string{"Code"}},
 	"export":            {"exports", nil},
-	"identity-document": {"identityDocuments", []string{"Numbers"}}, // replaced by the opened list
+	"identity-document": {"identityDocuments", []string{"Numbers"}},               // replaced by the opened list
+	"application":       {"applications", []string{"Values", "GSI1PK", "GSI1SK"}}, // replaced by the opened list
+	"application-log":   {"applicationHistory", nil},
 }
 
 // Elsewhere are the kinds kept outside a person's partition, and why they
 // are not part of the export (or are covered by another section).
 var Elsewhere = map[string]string{
-	"access":          "technical: maps an access token to its session (see sessions)",
-	"unique":          "a keyed hash claiming a SNILS, phone or email; no personal data",
-	"registration":    "pending registrations, deleted when confirmed or after an hour",
-	"challenge":       "a sign-in waiting for a second factor, five minutes at most",
-	"reset":           "a password reset waiting for its code",
-	"delivery":        "the delivery of a notification (its state is in notifications)",
-	"noteref":         "a producer's claim that a notification was made once",
-	"reminder-cursor": "the reminder run's progress; not about a person",
+	"access":              "technical: maps an access token to its session (see sessions)",
+	"unique":              "a keyed hash claiming a SNILS, phone or email; no personal data",
+	"registration":        "pending registrations, deleted when confirmed or after an hour",
+	"challenge":           "a sign-in waiting for a second factor, five minutes at most",
+	"reset":               "a password reset waiting for its code",
+	"delivery":            "the delivery of a notification (its state is in notifications)",
+	"noteref":             "a producer's claim that a notification was made once",
+	"reminder-cursor":     "the reminder run's progress; not about a person",
+	"application-pointer": "maps an application id to its owner for officers; no personal data",
 }
 
 // Export is one export.
@@ -95,8 +99,10 @@ type Objects interface {
 type Service struct {
 	DB       *dynamo.Store
 	Accounts *accounts.Service
-	Objects  Objects
-	Clock    clock.Clock
+	// Applications opens the sealed answers of the person's applications.
+	Applications *applications.Service
+	Objects      Objects
+	Clock        clock.Clock
 }
 
 // Lifetime is how long an export can be downloaded.
@@ -158,6 +164,27 @@ func (s *Service) Build(ctx context.Context, sub string) (Export, error) {
 		opened = append(opened, m)
 	}
 	sections["identityDocuments"] = opened
+	if s.Applications != nil {
+		apps := []map[string]any{}
+		cursor := ""
+		for {
+			page, next, err := s.Applications.List(ctx, sub, applications.Filter{}, cursor, 100)
+			if err != nil {
+				return Export{}, err
+			}
+			for _, a := range page {
+				b, _ := json.Marshal(a)
+				var m map[string]any
+				_ = json.Unmarshal(b, &m)
+				apps = append(apps, m)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		sections["applications"] = apps
+	}
 	for _, later := range []string{"applications", "payments", "consents"} {
 		if sections[later] == nil {
 			sections[later] = []map[string]any{}

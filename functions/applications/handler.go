@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/applications"
+	"github.com/kabinet/kabinet/shared/catalog"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+type handler struct{ svc *applications.Service }
+
+func (h *handler) router(r *httpapi.Router) *httpapi.Router {
+	r.Handle("GET /services", h.services)
+	r.Handle("GET /services/{code}", h.service)
+	r.HandleAuthed("POST /applications", h.create)
+	r.HandleAuthed("GET /applications", h.list)
+	r.HandleAuthed("GET /applications/{id}", h.card)
+	r.HandleAuthed("PUT /applications/{id}", h.save)
+	r.HandleAuthed("DELETE /applications/{id}", h.delete)
+	r.HandleAuthed("POST /applications/{id}/submit", h.submit)
+	r.HandleAuthed("POST /applications/{id}/cancel", h.cancel)
+	r.HandleAuthed("POST /applications/{id}/documents", h.addDocuments)
+	r.HandleAuthed("GET /officer/applications", h.queue)
+	r.HandleAuthed("GET /officer/applications/{id}", h.officerCard)
+	r.HandleAuthed("POST /officer/applications/{id}/transition", h.officerMove)
+	return r
+}
+
+func (h *handler) services(_ context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	cursor, limit, err := httpapi.PageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	q := req.QueryStringParameters
+	items, next, err := catalog.Search(catalog.Query{Text: q["q"], Category: q["category"], Cursor: cursor, Limit: int(limit)})
+	if err != nil {
+		return httpapi.Response{}, problem.BadRequest("invalid_cursor", "Некорректный курсор страницы")
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+}
+
+func (h *handler) service(_ context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	code, err := httpapi.PathParam(req, "code")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	svc, ok := catalog.Get(code)
+	if !ok {
+		return httpapi.Response{}, problem.NotFound("услуга")
+	}
+	return httpapi.JSON(http.StatusOK, svc)
+}
+
+func (h *handler) create(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in struct {
+		Service string `json:"service"`
+	}
+	if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.svc.CreateDraft(ctx, id.Subject, in.Service)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := httpapi.JSON(http.StatusCreated, a)
+	return httpapi.WithETag(res, a.Version), err
+}
+
+func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	cursor, limit, err := httpapi.PageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	q := req.QueryStringParameters
+	f := applications.Filter{Status: q["status"], Service: q["service"], Number: q["number"]}
+	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		if v := q[name]; v != "" {
+			t, err := time.Parse("2006-01-02", v)
+			if err != nil {
+				return httpapi.Response{}, problem.Invalid(problem.Field{Field: name, Code: "date.format", Message: "Дата в формате ГГГГ-ММ-ДД"})
+			}
+			*dst = t
+		}
+	}
+	items, next, err := h.svc.List(ctx, id.Subject, f, cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+}
+
+func (h *handler) card(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.svc.Card(ctx, id.Subject, aid, applications.RoleCitizen)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := httpapi.JSON(http.StatusOK, a)
+	return httpapi.WithETag(res, a.Version), err
+}
+
+func (h *handler) save(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in struct {
+		Values map[string]any `json:"values"`
+	}
+	if err := httpapi.DecodeJSON(req, 32<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	version, err := httpapi.IfMatch(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.svc.SaveDraft(ctx, id.Subject, aid, in.Values, version)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res, err := httpapi.JSON(http.StatusOK, a)
+	return httpapi.WithETag(res, a.Version), err
+}
+
+func (h *handler) delete(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.DeleteDraft(ctx, id.Subject, aid); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+func (h *handler) submit(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in struct {
+		Attachments []string `json:"attachments"`
+	}
+	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	version, err := httpapi.IfMatch(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Attachments == nil {
+		in.Attachments = []string{}
+	}
+	a, err := h.svc.Submit(ctx, id.Subject, id.Level, aid, in.Attachments, version)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, a)
+}
+
+func (h *handler) citizenMove(ctx context.Context, req *httpapi.Request, id httpapi.Identity, to string) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var m applications.Move
+	if b := strings.TrimSpace(req.Body); b != "" && b != "null" {
+		if err := httpapi.DecodeJSON(req, 4<<10, &m); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	m.To = to
+	a, err := h.svc.Transition(ctx, applications.RoleCitizen, id.Subject, aid, m)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, a)
+}
+
+func (h *handler) cancel(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	return h.citizenMove(ctx, req, id, applications.Cancelled)
+}
+
+func (h *handler) addDocuments(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	return h.citizenMove(ctx, req, id, applications.InProgress)
+}
+
+func officer(id httpapi.Identity) error {
+	if !id.InGroup("officers") {
+		return problem.Forbidden("Раздел доступен только сотрудникам ведомств")
+	}
+	if id.Department == "" {
+		return problem.Forbidden("Сотруднику не назначено ведомство")
+	}
+	return nil
+}
+
+func (h *handler) queue(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if err := officer(id); err != nil {
+		return httpapi.Response{}, err
+	}
+	cursor, limit, err := httpapi.PageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	status := req.QueryStringParameters["status"]
+	if _, ok := applications.StatusNames[status]; status != "" && !ok {
+		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "status", Code: "status.unknown", Message: "Неизвестный статус"})
+	}
+	items, next, err := h.svc.Queue(ctx, id.Department, status, cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+}
+
+func (h *handler) officerCard(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if err := officer(id); err != nil {
+		return httpapi.Response{}, err
+	}
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	owner, err := h.svc.Owner(ctx, id.Department, aid)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.svc.Card(ctx, owner, aid, applications.RoleOfficer)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, a)
+}
+
+func (h *handler) officerMove(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if err := officer(id); err != nil {
+		return httpapi.Response{}, err
+	}
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var m applications.Move
+	if err := httpapi.DecodeJSON(req, 4<<10, &m); err != nil {
+		return httpapi.Response{}, err
+	}
+	if _, ok := applications.StatusNames[m.To]; !ok {
+		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "to", Code: "status.unknown", Message: "Неизвестный статус"})
+	}
+	owner, err := h.svc.Owner(ctx, id.Department, aid)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.svc.Transition(ctx, applications.RoleOfficer, owner, aid, m)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, a)
+}

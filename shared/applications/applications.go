@@ -1,0 +1,585 @@
+package applications
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/kabinet/kabinet/shared/catalog"
+	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/documents"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/messages"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// Sealer seals form values at rest.
+type Sealer interface {
+	Seal(ctx context.Context, plaintext []byte, context map[string]string) (string, error)
+	Open(ctx context.Context, sealed string, context map[string]string) ([]byte, error)
+}
+
+// Profiles gives the values a form autofills from.
+type Profiles interface {
+	Autofill(ctx context.Context, sub string) (map[string]any, error)
+}
+
+// Service runs applications.
+type Service struct {
+	DB       *dynamo.Store
+	Sealer   Sealer
+	Profiles Profiles
+	Inbox    *inbox.Store
+	Journal  *journal.Journal
+	Clock    clock.Clock
+}
+
+// App is an application as its owner (or an officer) sees it.
+type App struct {
+	ID          string         `json:"id"`
+	Number      string         `json:"number,omitempty"`
+	Service     string         `json:"service"`
+	Title       string         `json:"title"`
+	Department  string         `json:"department"`
+	Status      string         `json:"status"`
+	StatusName  string         `json:"statusName"`
+	Values      map[string]any `json:"values"`
+	Attachments []string       `json:"attachments"`
+	CreatedAt   time.Time      `json:"createdAt"`
+	SubmittedAt time.Time      `json:"submittedAt,omitzero"`
+	DueDate     string         `json:"dueDate,omitempty"`
+	Overdue     bool           `json:"overdue"`
+	// Stale says nothing has changed for 48 hours (the seeds).
+	Stale   bool       `json:"stale"`
+	Version int64      `json:"version"`
+	Actions []string   `json:"actions"`
+	Journal []LogEntry `json:"journal,omitempty"`
+	Owner   string     `json:"owner,omitempty"`
+}
+
+// LogEntry is one change in an application's journal.
+type LogEntry struct {
+	At        time.Time `json:"at"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	Role      string    `json:"role"`
+	Comment   string    `json:"comment,omitempty"`
+	Documents []string  `json:"requestedDocuments,omitempty"`
+}
+
+type appItem struct {
+	PK          string   `dynamodbav:"PK"`
+	SK          string   `dynamodbav:"SK"`
+	Kind        string   `dynamodbav:"Kind"`
+	ID          string   `dynamodbav:"ID"`
+	Sub         string   `dynamodbav:"Sub"`
+	Number      string   `dynamodbav:"Number,omitempty"`
+	Service     string   `dynamodbav:"Service"`
+	Department  string   `dynamodbav:"Department"`
+	Status      string   `dynamodbav:"Status"`
+	Values      string   `dynamodbav:"Values"`
+	Attachments []string `dynamodbav:"Attachments,omitempty"`
+	CreatedAt   string   `dynamodbav:"CreatedAt"`
+	UpdatedAt   string   `dynamodbav:"UpdatedAt"`
+	SubmittedAt string   `dynamodbav:"SubmittedAt,omitempty"`
+	DueDate     string   `dynamodbav:"DueDate,omitempty"`
+	V           int64    `dynamodbav:"V"`
+	GSI1PK      string   `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK      string   `dynamodbav:"GSI1SK,omitempty"`
+}
+
+type pointerItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Kind string `dynamodbav:"Kind"`
+	Sub  string `dynamodbav:"Sub"`
+}
+
+type logItem struct {
+	PK        string   `dynamodbav:"PK"`
+	SK        string   `dynamodbav:"SK"`
+	Kind      string   `dynamodbav:"Kind"`
+	At        string   `dynamodbav:"At"`
+	From      string   `dynamodbav:"From"`
+	To        string   `dynamodbav:"To"`
+	Role      string   `dynamodbav:"Role"`
+	Comment   string   `dynamodbav:"Comment,omitempty"`
+	Documents []string `dynamodbav:"Documents,omitempty"`
+}
+
+const stampLayout = "2006-01-02T15:04:05.000000000Z"
+
+func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
+
+func parse(s string) time.Time {
+	t, _ := time.Parse(stampLayout, s)
+	return t
+}
+
+func valuesContext(sub, id string) map[string]string {
+	return map[string]string{"user": sub, "field": "application-" + id}
+}
+
+func (s *Service) view(ctx context.Context, it appItem, role string) (App, error) {
+	raw, err := s.Sealer.Open(ctx, it.Values, valuesContext(it.Sub, it.ID))
+	if err != nil {
+		return App{}, err
+	}
+	var values map[string]any
+	_ = json.Unmarshal(raw, &values)
+	svc, _ := catalog.Get(it.Service)
+	now := s.Clock.Now()
+	a := App{ID: it.ID, Number: it.Number, Service: it.Service, Title: svc.Title, Department: it.Department, Status: it.Status,
+		StatusName: StatusNames[it.Status], Values: values, Attachments: it.Attachments, CreatedAt: parse(it.CreatedAt),
+		SubmittedAt: parse(it.SubmittedAt), DueDate: it.DueDate, Version: it.V, Actions: Next(it.Status, role)}
+	if a.Attachments == nil {
+		a.Attachments = []string{}
+	}
+	open := it.Status != Draft && it.Status != Rejected && it.Status != Completed && it.Status != Cancelled && it.Status != Approved
+	if due, err := time.Parse("2006-01-02", it.DueDate); err == nil && open && now.After(due.Add(24*time.Hour)) {
+		a.Overdue = true
+	}
+	a.Stale = open && now.Sub(parse(it.UpdatedAt)) > 48*time.Hour
+	if role == RoleOfficer {
+		a.Owner = it.Sub
+	}
+	return a, nil
+}
+
+func newID(now time.Time) string {
+	return now.UTC().Format("20060102150405") + fmt.Sprintf("%06d", now.Nanosecond()/1000) + "-" + randomPart()
+}
+
+// CreateDraft starts a draft for a service, autofilled from the profile.
+func (s *Service) CreateDraft(ctx context.Context, sub, code string) (App, error) {
+	svc, ok := catalog.Get(code)
+	if !ok {
+		return App{}, problem.NotFound("услуга")
+	}
+	profile, err := s.Profiles.Autofill(ctx, sub)
+	if err != nil {
+		return App{}, err
+	}
+	values := map[string]any{}
+	for _, f := range svc.Form {
+		if v, ok := profile[f.Autofill]; ok && f.Autofill != "" && v != "" && v != nil {
+			values[f.Name] = v
+		}
+	}
+	now := s.Clock.Now()
+	id := newID(now)
+	raw, _ := json.Marshal(values)
+	sealed, err := s.Sealer.Seal(ctx, raw, valuesContext(sub, id))
+	if err != nil {
+		return App{}, err
+	}
+	k := dynamo.ApplicationKey(sub, id)
+	it := appItem{PK: k.PK, SK: k.SK, Kind: "application", ID: id, Sub: sub, Service: code, Department: svc.Department, Status: Draft,
+		Values: sealed, CreatedAt: stamp(now), UpdatedAt: stamp(now), V: 1,
+		GSI1PK: dynamo.DraftsPK(now.UTC().Format("2006-01-02")), GSI1SK: sub + "#" + id}
+	if err := s.DB.Create(ctx, it); err != nil {
+		return App{}, err
+	}
+	return s.view(ctx, it, RoleCitizen)
+}
+
+func (s *Service) own(ctx context.Context, sub, id string) (appItem, error) {
+	var it appItem
+	err := s.DB.Get(ctx, dynamo.ApplicationKey(sub, id), "заявление", &it)
+	return it, err
+}
+
+// SaveDraft merges values into a draft read at ifVersion (partial saves are
+// fine; the form is checked on submission).
+func (s *Service) SaveDraft(ctx context.Context, sub, id string, values map[string]any, ifVersion int64) (App, error) {
+	it, err := s.own(ctx, sub, id)
+	if err != nil {
+		return App{}, err
+	}
+	if it.Status != Draft {
+		return App{}, problem.Conflict("not_a_draft", "Изменять можно только черновик")
+	}
+	svc, _ := catalog.Get(it.Service)
+	known := map[string]bool{}
+	for _, f := range svc.Form {
+		known[f.Name] = true
+	}
+	var unknown []problem.Field
+	for k := range values {
+		if !known[k] {
+			unknown = append(unknown, problem.Field{Field: "values." + k, Code: "field.unknown", Message: "В форме услуги нет такого поля"})
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Slice(unknown, func(i, j int) bool { return unknown[i].Field < unknown[j].Field })
+		return App{}, problem.Invalid(unknown...)
+	}
+	raw, err := s.Sealer.Open(ctx, it.Values, valuesContext(sub, id))
+	if err != nil {
+		return App{}, err
+	}
+	cur := map[string]any{}
+	_ = json.Unmarshal(raw, &cur)
+	for k, v := range values {
+		if v == nil {
+			delete(cur, k)
+		} else {
+			cur[k] = v
+		}
+	}
+	b, _ := json.Marshal(cur)
+	sealed, err := s.Sealer.Seal(ctx, b, valuesContext(sub, id))
+	if err != nil {
+		return App{}, err
+	}
+	now := s.Clock.Now()
+	cond := expression.Name("V").Equal(expression.Value(ifVersion)).And(expression.Name("Status").Equal(expression.Value(Draft)))
+	upd := expression.Set(expression.Name("Values"), expression.Value(sealed)).Set(expression.Name("V"), expression.Value(ifVersion+1)).
+		Set(expression.Name("UpdatedAt"), expression.Value(stamp(now)))
+	if err := s.DB.Update(ctx, dynamo.ApplicationKey(sub, id), upd, &cond); err != nil {
+		if problem.Is(err, problem.KindConflict) {
+			return App{}, problem.Conflict("stale_version", "Черновик изменился после того, как вы его открыли. Обновите страницу")
+		}
+		return App{}, err
+	}
+	it.Values, it.V, it.UpdatedAt = sealed, ifVersion+1, stamp(now)
+	return s.view(ctx, it, RoleCitizen)
+}
+
+// DeleteDraft removes a draft.
+func (s *Service) DeleteDraft(ctx context.Context, sub, id string) error {
+	it, err := s.own(ctx, sub, id)
+	if err != nil {
+		return err
+	}
+	if it.Status != Draft {
+		return problem.Conflict("not_a_draft", "Удалить можно только черновик; поданное заявление можно отменить")
+	}
+	cond := expression.Name("Status").Equal(expression.Value(Draft))
+	return s.DB.Transact(ctx, "", (&dynamo.Tx{}).DeleteIf(dynamo.ApplicationKey(sub, id), cond))
+}
+
+var levelRank = map[string]int{"simplified": 1, "standard": 2, "confirmed": 3}
+
+// addWorkingDays counts working days (Monday to Friday) after t.
+func addWorkingDays(t time.Time, days int) time.Time {
+	for days > 0 {
+		t = t.AddDate(0, 0, 1)
+		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			days--
+		}
+	}
+	return t
+}
+
+// Submit checks the form, the account level and the required documents,
+// gives the application its unique number and sends it to the department.
+func (s *Service) Submit(ctx context.Context, sub, level, id string, attachments []string, ifVersion int64) (App, error) {
+	it, err := s.own(ctx, sub, id)
+	if err != nil {
+		return App{}, err
+	}
+	if it.Status != Draft {
+		return App{}, problem.Conflict("illegal_transition", "Заявление уже подано")
+	}
+	svc, _ := catalog.Get(it.Service)
+	if levelRank[level] < levelRank[svc.Level] {
+		return App{}, problem.Forbidden("Для этой услуги нужна " + map[string]string{"standard": "стандартная", "confirmed": "подтверждённая"}[svc.Level] + " учётная запись")
+	}
+	raw, err := s.Sealer.Open(ctx, it.Values, valuesContext(sub, id))
+	if err != nil {
+		return App{}, err
+	}
+	values := map[string]any{}
+	_ = json.Unmarshal(raw, &values)
+	var fields []problem.Field
+	for _, fe := range svc.Validate(values) {
+		fields = append(fields, problem.Field{Field: "values." + fe.Field, Code: fe.Code, Message: fe.Message})
+	}
+	docs, err := s.checkAttachments(ctx, sub, attachments)
+	if err != nil {
+		return App{}, err
+	}
+	for _, need := range svc.Documents {
+		if !docs[need.Type] {
+			fields = append(fields, problem.Field{Field: "attachments", Code: "document.missing", Message: "Приложите документ: " + need.Title})
+		}
+	}
+	if len(fields) > 0 {
+		return App{}, problem.Invalid(fields...)
+	}
+	now := s.Clock.Now()
+	n, err := s.DB.Next(ctx, "application-number-"+now.UTC().Format("2006"))
+	if err != nil {
+		return App{}, err
+	}
+	number := fmt.Sprintf("%s-%s-%06d", now.UTC().Format("2006"), now.UTC().Format("0102"), n)
+	due := addWorkingDays(now, svc.WorkingDays).Format("2006-01-02")
+	cond := expression.Name("Status").Equal(expression.Value(Draft)).And(expression.Name("V").Equal(expression.Value(ifVersion)))
+	upd := expression.Set(expression.Name("Status"), expression.Value(Submitted)).Set(expression.Name("Number"), expression.Value(number)).
+		Set(expression.Name("SubmittedAt"), expression.Value(stamp(now))).Set(expression.Name("DueDate"), expression.Value(due)).
+		Set(expression.Name("V"), expression.Value(ifVersion+1)).
+		Set(expression.Name("UpdatedAt"), expression.Value(stamp(now))).
+		Set(expression.Name(dynamo.AttrGSI1PK), expression.Value(dynamo.QueuePK(it.Department))).
+		Set(expression.Name(dynamo.AttrGSI1SK), expression.Value(Submitted+"#"+stamp(now)+"#"+id))
+	if len(attachments) > 0 {
+		// An empty list is never stored: the attribute is simply absent.
+		upd = upd.Set(expression.Name("Attachments"), expression.Value(attachments))
+	}
+	pk := dynamo.ApplicationPointerKey(id)
+	tx := (&dynamo.Tx{}).Update(dynamo.ApplicationKey(sub, id), upd, &cond).
+		Create(pointerItem{PK: pk.PK, SK: pk.SK, Kind: "application-pointer", Sub: sub})
+	for _, d := range attachments {
+		documents.Attach(tx, sub, d)
+	}
+	s.logChange(tx, sub, id, Draft, Submitted, RoleCitizen, "", nil, now)
+	if err := s.note(tx, sub, number, svc.Title, Submitted, "", id, now); err != nil {
+		return App{}, err
+	}
+	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		if problem.Is(err, problem.KindConflict) {
+			return App{}, problem.Conflict("stale_version", "Черновик изменился или уже подан. Обновите страницу")
+		}
+		return App{}, err
+	}
+	s.journal(ctx, sub, journal.TypeApplicationSubmit, "Подано заявление № "+number+": "+svc.Title)
+	it, err = s.own(ctx, sub, id)
+	if err != nil {
+		return App{}, err
+	}
+	return s.view(ctx, it, RoleCitizen)
+}
+
+// checkAttachments returns the types of the user's ready scans among ids;
+// an id that is not the user's ready scan is a 422.
+func (s *Service) checkAttachments(ctx context.Context, sub string, ids []string) (map[string]bool, error) {
+	types := map[string]bool{}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			return nil, problem.Invalid(problem.Field{Field: "attachments", Code: "document.duplicate", Message: "Документ приложен дважды"})
+		}
+		seen[id] = true
+		var d struct {
+			Type  string
+			State string
+		}
+		err := s.DB.Get(ctx, dynamo.DocumentKey(sub, id), "документ", &d)
+		if problem.Is(err, problem.KindNotFound) || (err == nil && d.State != documents.StateReady) {
+			return nil, problem.Invalid(problem.Field{Field: "attachments", Code: "document.unavailable", Message: "Документ не найден или ещё не проверен"})
+		}
+		if err != nil {
+			return nil, err
+		}
+		types[d.Type] = true
+	}
+	return types, nil
+}
+
+func (s *Service) logChange(tx *dynamo.Tx, sub, id, from, to, role, comment string, docs []string, at time.Time) {
+	k := dynamo.ApplicationLogKey(sub, id, stamp(at))
+	tx.Put(logItem{PK: k.PK, SK: k.SK, Kind: "application-log", At: stamp(at), From: from, To: to, Role: role, Comment: comment, Documents: docs})
+}
+
+func (s *Service) note(tx *dynamo.Tx, sub, number, title, status, comment, id string, at time.Time) error {
+	vars := messages.Vars{"Number": number, "Service": title, "Status": StatusNames[status], "Link": "/applications/" + id}
+	if comment != "" {
+		vars["Comment"] = comment
+	}
+	_, err := s.Inbox.Add(tx, inbox.Note{Sub: sub, Type: messages.ApplicationStatus, Vars: vars, Ref: id + ":" + status + ":" + stamp(at)}, at)
+	return err
+}
+
+func (s *Service) journal(ctx context.Context, sub, typ, summary string) {
+	if s.Journal == nil {
+		return
+	}
+	if _, err := s.Journal.Append(ctx, sub, journal.Entry{Type: typ, Summary: summary, Actor: journal.ActorCitizen}); err != nil {
+		logging.From(ctx).Error("journal entry not written", "err", err)
+	}
+}
+
+// Move is a status change asked for by a citizen or an officer.
+type Move struct {
+	To      string `json:"to"`
+	Comment string `json:"comment,omitempty"`
+	// Documents names what an officer requests (to awaiting_documents), or
+	// the scans a citizen adds (back to in_progress).
+	Documents []string `json:"documents,omitempty"`
+}
+
+// Transition moves an application by the status machine, once: the write is
+// conditional on the status the actor saw, so of two concurrent moves one
+// wins and the other gets 409.
+func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) (App, error) {
+	it, err := s.own(ctx, sub, id)
+	if err != nil {
+		return App{}, err
+	}
+	if !Allowed(it.Status, m.To, role) {
+		return App{}, problem.Conflict("illegal_transition", fmt.Sprintf("Нельзя перевести заявление из статуса «%s» в «%s»", StatusNames[it.Status], StatusNames[m.To])).
+			With("allowed", Next(it.Status, role))
+	}
+	comment := strings.TrimSpace(m.Comment)
+	switch {
+	case m.To == Rejected && len([]rune(comment)) < 5:
+		return App{}, problem.Invalid(problem.Field{Field: "comment", Code: "reason.required", Message: "Укажите причину отказа"})
+	case m.To == AwaitingDocuments && len(m.Documents) == 0:
+		return App{}, problem.Invalid(problem.Field{Field: "documents", Code: "documents.required", Message: "Перечислите, какие документы нужны"})
+	}
+	now := s.Clock.Now()
+	cond := expression.Name("Status").Equal(expression.Value(it.Status))
+	upd := expression.Set(expression.Name("Status"), expression.Value(m.To)).Set(expression.Name("UpdatedAt"), expression.Value(stamp(now))).
+		Set(expression.Name("V"), expression.Value(it.V+1))
+	final := m.To == Rejected || m.To == Completed || m.To == Cancelled
+	if final || it.Status == Draft {
+		upd = upd.Remove(expression.Name(dynamo.AttrGSI1PK)).Remove(expression.Name(dynamo.AttrGSI1SK))
+	} else {
+		upd = upd.Set(expression.Name(dynamo.AttrGSI1SK), expression.Value(m.To+"#"+it.SubmittedAt+"#"+id))
+	}
+	tx := &dynamo.Tx{}
+	var requested []string
+	if role == RoleCitizen && m.To == InProgress {
+		// The citizen brings the requested documents.
+		if _, err := s.checkAttachments(ctx, sub, m.Documents); err != nil {
+			return App{}, err
+		}
+		if len(m.Documents) == 0 {
+			return App{}, problem.Invalid(problem.Field{Field: "documents", Code: "documents.required", Message: "Приложите запрошенные документы"})
+		}
+		// The version condition makes the read-modify-write safe.
+		all := append(append([]string{}, it.Attachments...), m.Documents...)
+		upd = upd.Set(expression.Name("Attachments"), expression.Value(all))
+		for _, d := range m.Documents {
+			documents.Attach(tx, sub, d)
+		}
+	} else if role == RoleOfficer && m.To == AwaitingDocuments {
+		requested = m.Documents
+	}
+	tx.Update(dynamo.ApplicationKey(sub, id), upd, &cond)
+	if final {
+		for _, d := range it.Attachments {
+			documents.Release(tx, sub, d)
+		}
+	}
+	s.logChange(tx, sub, id, it.Status, m.To, role, comment, requested, now)
+	svc, _ := catalog.Get(it.Service)
+	noteComment := comment
+	if len(requested) > 0 {
+		noteComment = strings.TrimSpace(comment + "\nНужны документы: " + strings.Join(requested, ", "))
+	}
+	if it.Status != Draft {
+		if err := s.note(tx, sub, it.Number, svc.Title, m.To, noteComment, id, now); err != nil {
+			return App{}, err
+		}
+	}
+	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		if problem.Is(err, problem.KindConflict) {
+			return App{}, problem.Conflict("concurrent_change", "Статус заявления уже изменился. Обновите страницу")
+		}
+		return App{}, err
+	}
+	it, err = s.own(ctx, sub, id)
+	if err != nil {
+		return App{}, err
+	}
+	return s.view(ctx, it, role)
+}
+
+// Filter narrows a citizen's list.
+type Filter struct {
+	Status, Service, Number string
+	From, To                time.Time
+}
+
+// List returns a page of the user's applications, newest first.
+func (s *Service) List(ctx context.Context, sub string, f Filter, cursor string, limit int32) ([]App, string, error) {
+	items, next, err := dynamo.Collect(ctx, s.DB, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.ApplicationPrefix, Cursor: cursor}, int(limit),
+		func(it appItem) bool {
+			created := parse(it.CreatedAt)
+			return (f.Status == "" || it.Status == f.Status) && (f.Service == "" || it.Service == f.Service) &&
+				(f.Number == "" || strings.Contains(it.Number, f.Number)) &&
+				(f.From.IsZero() || !created.Before(f.From)) && (f.To.IsZero() || created.Before(f.To))
+		})
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]App, 0, len(items))
+	for _, it := range items {
+		a, err := s.view(ctx, it, RoleCitizen)
+		if err != nil {
+			return nil, "", err
+		}
+		a.Values = nil
+		out = append(out, a)
+	}
+	return out, next, nil
+}
+
+// Card returns an application with its journal; another user's is NotFound.
+func (s *Service) Card(ctx context.Context, sub, id, role string) (App, error) {
+	it, err := s.own(ctx, sub, id)
+	if err != nil {
+		return App{}, err
+	}
+	a, err := s.view(ctx, it, role)
+	if err != nil {
+		return App{}, err
+	}
+	logs, _, err := dynamo.Collect(ctx, s.DB, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.ApplicationLogPrefix(id), Forward: true}, dynamo.MaxPageSize,
+		func(logItem) bool { return true })
+	if err != nil {
+		return App{}, err
+	}
+	for _, l := range logs {
+		a.Journal = append(a.Journal, LogEntry{At: parse(l.At), From: l.From, To: l.To, Role: l.Role, Comment: l.Comment, Documents: l.Documents})
+	}
+	return a, nil
+}
+
+// Owner finds an application's owner for an officer of a department; one
+// of another department is NotFound.
+func (s *Service) Owner(ctx context.Context, department, id string) (string, error) {
+	var p pointerItem
+	if err := s.DB.Get(ctx, dynamo.ApplicationPointerKey(id), "заявление", &p); err != nil {
+		return "", err
+	}
+	it, err := s.own(ctx, p.Sub, id)
+	if err != nil {
+		return "", err
+	}
+	if department == "" || it.Department != department {
+		return "", problem.NotFound("заявление")
+	}
+	return p.Sub, nil
+}
+
+// Queue returns a page of a department's applications in a status, oldest first.
+func (s *Service) Queue(ctx context.Context, department, status, cursor string, limit int32) ([]App, string, error) {
+	p := dynamo.Page{Index: dynamo.IndexGSI1, Partition: dynamo.QueuePK(department), Forward: true, Cursor: cursor}
+	if status != "" {
+		p.Prefix = status + "#"
+	}
+	items, next, err := dynamo.Collect(ctx, s.DB, p, int(limit), func(appItem) bool { return true })
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]App, 0, len(items))
+	for _, it := range items {
+		a, err := s.view(ctx, it, RoleOfficer)
+		if err != nil {
+			return nil, "", err
+		}
+		a.Values = nil
+		out = append(out, a)
+	}
+	return out, next, nil
+}

@@ -1,0 +1,224 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kabinet/kabinet/shared/catalog"
+)
+
+type appDoc struct {
+	ID, Number, Status string
+	Version            int64
+	Actions            []string
+	Journal            []struct{ From, To, Role, Comment string }
+}
+
+// fillForm gives every required field without an autofill a valid value.
+func fillForm(t *testing.T, code string) map[string]any {
+	t.Helper()
+	svc, ok := catalog.Get(code)
+	if !ok {
+		t.Fatalf("no service %s", code)
+	}
+	values := map[string]any{}
+	for _, f := range svc.Form {
+		if !f.Required {
+			continue
+		}
+		switch f.Type {
+		case "select":
+			values[f.Name] = f.Options[0]
+		case "date":
+			values[f.Name] = "2026-01-15"
+		case "number":
+			values[f.Name] = 1
+		case "checkbox":
+			values[f.Name] = true
+		default:
+			values[f.Name] = "Текст для проверки"
+		}
+	}
+	return values
+}
+
+func draft(t *testing.T, token, code string) appDoc {
+	t.Helper()
+	r := post(t, "/applications", token, map[string]string{"service": code})
+	var a appDoc
+	r.JSON(t, &a)
+	if r.Status != 201 {
+		t.Fatalf("create draft = %d %s", r.Status, r.Body)
+	}
+	b, _ := json.Marshal(map[string]any{"values": fillForm(t, code)})
+	r = call(t, "PUT", "/applications/"+a.ID, token, b, map[string]string{"Content-Type": "application/json", "If-Match": r.Header.Get("ETag")})
+	if r.Status != 200 {
+		t.Fatalf("save draft = %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &a)
+	return a
+}
+
+func submit(t *testing.T, token string, a appDoc, attachments []string) response {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"attachments": attachments})
+	return call(t, "POST", "/applications/"+a.ID+"/submit", token, b, map[string]string{"Content-Type": "application/json", "If-Match": fmt.Sprintf(`"%d"`, a.Version)})
+}
+
+func move(t *testing.T, token, id, to string, extra map[string]any) response {
+	t.Helper()
+	body := map[string]any{"to": to}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return post(t, "/officer/applications/"+id+"/transition", token, body)
+}
+
+var numberRe = regexp.MustCompile(`^\d{4}-\d{4}-\d{6}$`)
+
+func TestApplicationLifecycleWithAnOfficer(t *testing.T) {
+	citizen := login(t, "citizen")
+	scan := uploadScanOfType(t, citizen.AccessToken, "passport")
+	a := draft(t, citizen.AccessToken, "no-criminal-record")
+	if r := submit(t, citizen.AccessToken, a, nil); r.Status != 422 || !strings.Contains(string(r.Body), "document.missing") {
+		t.Errorf("submit without the document = %d %s, want 422 document.missing", r.Status, r.Body)
+	}
+	r := submit(t, citizen.AccessToken, a, []string{scan})
+	if r.Status != 200 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &a)
+	if a.Status != "submitted" || !numberRe.MatchString(a.Number) {
+		t.Fatalf("submit = %s", r.Body)
+	}
+	officer := login(t, "officer")
+	var q struct{ Items []appDoc }
+	call(t, "GET", "/officer/applications?status=submitted&limit=100", officer.AccessToken, nil, nil).JSON(t, &q)
+	found := false
+	for _, it := range q.Items {
+		found = found || it.ID == a.ID
+	}
+	if !found {
+		t.Fatal("the application is not in the department's queue")
+	}
+	if r := move(t, officer.AccessToken, a.ID, "approved", nil); r.Status != 409 {
+		t.Errorf("submitted -> approved = %d, want 409", r.Status)
+	}
+	for _, to := range []string{"registered", "in_progress"} {
+		if r := move(t, officer.AccessToken, a.ID, to, map[string]any{"comment": "Работаем"}); r.Status != 200 {
+			t.Fatalf("-> %s = %d %s", to, r.Status, r.Body)
+		}
+	}
+	if r := move(t, officer.AccessToken, a.ID, "awaiting_documents", map[string]any{"documents": []string{"Справка с места работы"}}); r.Status != 200 {
+		t.Fatalf("-> awaiting_documents = %d %s", r.Status, r.Body)
+	}
+	more := uploadScanOfType(t, citizen.AccessToken, "other")
+	if r := post(t, "/applications/"+a.ID+"/documents", citizen.AccessToken, map[string]any{"documents": []string{more}}); r.Status != 200 {
+		t.Fatalf("citizen adds documents = %d %s", r.Status, r.Body)
+	}
+	// Two officers act at once: one wins.
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i, to := range []string{"approved", "rejected"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = move(t, officer.AccessToken, a.ID, to, map[string]any{"comment": "Решение по заявлению"}).Status
+		}()
+	}
+	wg.Wait()
+	if !(statuses[0] == 200 && statuses[1] == 409) && !(statuses[0] == 409 && statuses[1] == 200) {
+		t.Errorf("two concurrent decisions = %v, want one 200 and one 409", statuses)
+	}
+	var card appDoc
+	call(t, "GET", "/applications/"+a.ID, citizen.AccessToken, nil, nil).JSON(t, &card)
+	if len(card.Journal) != 6 || card.Journal[0].To != "submitted" {
+		t.Errorf("journal = %+v, want 6 changes from submission", card.Journal)
+	}
+	if r := post(t, "/applications/"+a.ID+"/cancel", citizen.AccessToken, nil); r.Status != 409 {
+		t.Errorf("cancel after a decision = %d, want 409", r.Status)
+	}
+	// Authorization: another citizen, and a citizen on officer routes.
+	other := login(t, "support")
+	if r := call(t, "GET", "/applications/"+a.ID, other.AccessToken, nil, nil); r.Status != 404 {
+		t.Errorf("another user's card = %d, want 404", r.Status)
+	}
+	if r := call(t, "GET", "/officer/applications", citizen.AccessToken, nil, nil); r.Status != 403 {
+		t.Errorf("a citizen on the officer queue = %d, want 403", r.Status)
+	}
+	if r := move(t, citizen.AccessToken, a.ID, "completed", nil); r.Status != 403 {
+		t.Errorf("a citizen on an officer move = %d, want 403", r.Status)
+	}
+	titles := ""
+	for _, rec := range inboxOf(t, citizen.AccessToken) {
+		titles += rec.Title + "\n"
+	}
+	if !strings.Contains(titles, a.Number) {
+		t.Errorf("no inbox note about application %s", a.Number)
+	}
+}
+
+func TestOfficerOfAnotherDepartmentSeesNothing(t *testing.T) {
+	citizen := login(t, "citizen")
+	a := draft(t, citizen.AccessToken, "egrul-extract")
+	r := submit(t, citizen.AccessToken, a, nil)
+	if r.Status != 200 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &a)
+	officer := login(t, "officer") // department mvd; the extract is the tax service's
+	if r := call(t, "GET", "/officer/applications/"+a.ID, officer.AccessToken, nil, nil); r.Status != 404 {
+		t.Errorf("an officer of another department = %d, want 404", r.Status)
+	}
+	if r := move(t, officer.AccessToken, a.ID, "registered", nil); r.Status != 404 {
+		t.Errorf("an officer of another department moving it = %d, want 404", r.Status)
+	}
+}
+
+func TestConcurrentSubmissionsGetDistinctNumbers(t *testing.T) {
+	citizen := login(t, "citizen")
+	const n = 100
+	drafts := make([]appDoc, n)
+	for i := range drafts {
+		drafts[i] = draft(t, citizen.AccessToken, "egrul-extract")
+	}
+	var wg sync.WaitGroup
+	numbers := make([]string, n)
+	sem := make(chan struct{}, 10)
+	for i := range drafts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := submit(t, citizen.AccessToken, drafts[i], nil)
+			var a appDoc
+			_ = json.Unmarshal(r.Body, &a)
+			numbers[i] = a.Number
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, num := range numbers {
+		if !numberRe.MatchString(num) || seen[num] {
+			t.Fatalf("numbers %v: %q is missing or repeated", numbers, num)
+		}
+		seen[num] = true
+	}
+}
+
+func uploadScanOfType(t *testing.T, token, typ string) string {
+	t.Helper()
+	r := post(t, "/documents", token, map[string]any{"type": typ, "fileName": "скан.pdf", "contentType": "application/pdf", "size": len(pdfBytes)})
+	var d declared
+	r.JSON(t, &d)
+	upload(t, d, pdfBytes)
+	if r := post(t, "/documents/"+d.Document.ID+"/complete", token, nil); r.Status != 200 {
+		t.Fatalf("complete = %d %s", r.Status, r.Body)
+	}
+	return d.Document.ID
+}
