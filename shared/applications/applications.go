@@ -51,7 +51,7 @@ type App struct {
 	Department  string         `json:"department"`
 	Status      string         `json:"status"`
 	StatusName  string         `json:"statusName"`
-	Values      map[string]any `json:"values"`
+	Values      map[string]any `json:"values,omitempty"` // absent in the officer's queue
 	Attachments []string       `json:"attachments"`
 	CreatedAt   time.Time      `json:"createdAt"`
 	SubmittedAt time.Time      `json:"submittedAt,omitzero"`
