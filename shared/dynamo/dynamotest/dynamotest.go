@@ -25,8 +25,11 @@ func NewStore(t testing.TB) *dynamo.Store {
 	t.Helper()
 	srv := httptest.NewServer(miniserver.NewServer())
 	t.Cleanup(srv.Close)
+	// Three attempts, as the SDK's default: under load a kept-alive
+	// connection to the test server is sometimes closed under a request,
+	// which the SDK retries (conditional failures are never retried).
 	api := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(srv.URL), Region: "eu-central-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1})
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 3})
 	if _, err := api.CreateTable(context.Background(), template.TableInput("kabinet-test", tableProps(t))); err != nil {
 		t.Fatal(err)
 	}
