@@ -18,6 +18,7 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.Handle("GET /services", h.services)
 	r.Handle("GET /services/{code}", h.service)
 	r.HandleAuthed("POST /applications", h.create)
+	r.HandleAuthed("POST /applications/{id}/resubmit", h.resubmit)
 	r.HandleAuthed("GET /applications", h.list)
 	r.HandleAuthed("GET /applications/{id}", h.card)
 	r.HandleAuthed("PUT /applications/{id}", h.save)
@@ -183,6 +184,23 @@ func (h *handler) citizenMove(ctx context.Context, req *httpapi.Request, id http
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, a)
+}
+
+func (h *handler) resubmit(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	a, created, err := h.svc.Resubmit(ctx, id.Subject, aid)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	res, err := httpapi.JSON(status, a)
+	return httpapi.WithETag(res, a.Version), err
 }
 
 func (h *handler) cancel(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

@@ -63,6 +63,10 @@ type App struct {
 	Actions []string   `json:"actions"`
 	Journal []LogEntry `json:"journal,omitempty"`
 	Owner   string     `json:"owner,omitempty"`
+	// Previous links a resubmission to the rejected application it repeats;
+	// ResubmittedAs links the rejected one to its resubmission.
+	Previous      string `json:"previous,omitempty"`
+	ResubmittedAs string `json:"resubmittedAs,omitempty"`
 }
 
 // LogEntry is one change in an application's journal.
@@ -76,24 +80,26 @@ type LogEntry struct {
 }
 
 type appItem struct {
-	PK          string   `dynamodbav:"PK"`
-	SK          string   `dynamodbav:"SK"`
-	Kind        string   `dynamodbav:"Kind"`
-	ID          string   `dynamodbav:"ID"`
-	Sub         string   `dynamodbav:"Sub"`
-	Number      string   `dynamodbav:"Number,omitempty"`
-	Service     string   `dynamodbav:"Service"`
-	Department  string   `dynamodbav:"Department"`
-	Status      string   `dynamodbav:"Status"`
-	Values      string   `dynamodbav:"Values"`
-	Attachments []string `dynamodbav:"Attachments,omitempty"`
-	CreatedAt   string   `dynamodbav:"CreatedAt"`
-	UpdatedAt   string   `dynamodbav:"UpdatedAt"`
-	SubmittedAt string   `dynamodbav:"SubmittedAt,omitempty"`
-	DueDate     string   `dynamodbav:"DueDate,omitempty"`
-	V           int64    `dynamodbav:"V"`
-	GSI1PK      string   `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK      string   `dynamodbav:"GSI1SK,omitempty"`
+	PK            string   `dynamodbav:"PK"`
+	SK            string   `dynamodbav:"SK"`
+	Kind          string   `dynamodbav:"Kind"`
+	ID            string   `dynamodbav:"ID"`
+	Sub           string   `dynamodbav:"Sub"`
+	Number        string   `dynamodbav:"Number,omitempty"`
+	Service       string   `dynamodbav:"Service"`
+	Department    string   `dynamodbav:"Department"`
+	Status        string   `dynamodbav:"Status"`
+	Values        string   `dynamodbav:"Values"`
+	Attachments   []string `dynamodbav:"Attachments,omitempty"`
+	CreatedAt     string   `dynamodbav:"CreatedAt"`
+	UpdatedAt     string   `dynamodbav:"UpdatedAt"`
+	SubmittedAt   string   `dynamodbav:"SubmittedAt,omitempty"`
+	DueDate       string   `dynamodbav:"DueDate,omitempty"`
+	V             int64    `dynamodbav:"V"`
+	GSI1PK        string   `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK        string   `dynamodbav:"GSI1SK,omitempty"`
+	Previous      string   `dynamodbav:"Previous,omitempty"`
+	ResubmittedAs string   `dynamodbav:"ResubmittedAs,omitempty"`
 }
 
 type pointerItem struct {
@@ -139,7 +145,8 @@ func (s *Service) view(ctx context.Context, it appItem, role string) (App, error
 	now := s.Clock.Now()
 	a := App{ID: it.ID, Number: it.Number, Service: it.Service, Title: svc.Title, Department: it.Department, Status: it.Status,
 		StatusName: StatusNames[it.Status], Values: values, Attachments: it.Attachments, CreatedAt: parse(it.CreatedAt),
-		SubmittedAt: parse(it.SubmittedAt), DueDate: it.DueDate, Version: it.V, Actions: Next(it.Status, role)}
+		SubmittedAt: parse(it.SubmittedAt), DueDate: it.DueDate, Version: it.V, Actions: Next(it.Status, role),
+		Previous: it.Previous, ResubmittedAs: it.ResubmittedAs}
 	if a.Attachments == nil {
 		a.Attachments = []string{}
 	}
@@ -189,6 +196,56 @@ func (s *Service) CreateDraft(ctx context.Context, sub, code string) (App, error
 		return App{}, err
 	}
 	return s.view(ctx, it, RoleCitizen)
+}
+
+// Resubmit starts a new draft from a rejected application, with its answers
+// and a link both ways. It happens once: asked again (or twice at once), it
+// returns the same draft and created is false.
+func (s *Service) Resubmit(ctx context.Context, sub, id string) (a App, created bool, err error) {
+	old, err := s.own(ctx, sub, id)
+	if err != nil {
+		return App{}, false, err
+	}
+	if old.ResubmittedAs != "" {
+		a, err := s.Card(ctx, sub, old.ResubmittedAs, RoleCitizen)
+		return a, false, err
+	}
+	if old.Status != Rejected {
+		return App{}, false, problem.Conflict("not_rejected", "Подать повторно можно только отклонённое заявление")
+	}
+	raw, err := s.Sealer.Open(ctx, old.Values, valuesContext(sub, id))
+	if err != nil {
+		return App{}, false, err
+	}
+	now := s.Clock.Now()
+	nid := newID(now)
+	sealed, err := s.Sealer.Seal(ctx, raw, valuesContext(sub, nid))
+	if err != nil {
+		return App{}, false, err
+	}
+	k := dynamo.ApplicationKey(sub, nid)
+	it := appItem{PK: k.PK, SK: k.SK, Kind: "application", ID: nid, Sub: sub, Service: old.Service, Department: old.Department, Status: Draft,
+		Values: sealed, CreatedAt: stamp(now), UpdatedAt: stamp(now), V: 1, Previous: id,
+		GSI1PK: dynamo.DraftsPK(now.UTC().Format("2006-01-02")), GSI1SK: sub + "#" + nid}
+	cond := expression.Name("Status").Equal(expression.Value(Rejected)).And(expression.AttributeNotExists(expression.Name("ResubmittedAs")))
+	tx := (&dynamo.Tx{}).Create(it).
+		Update(dynamo.ApplicationKey(sub, id), expression.Set(expression.Name("ResubmittedAs"), expression.Value(nid)), &cond)
+	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		if !problem.Is(err, problem.KindConflict) {
+			return App{}, false, err
+		}
+		// Another request resubmitted it first: answer with its draft.
+		if old, err = s.own(ctx, sub, id); err != nil {
+			return App{}, false, err
+		}
+		if old.ResubmittedAs == "" {
+			return App{}, false, problem.Conflict("not_rejected", "Подать повторно можно только отклонённое заявление")
+		}
+		a, err := s.Card(ctx, sub, old.ResubmittedAs, RoleCitizen)
+		return a, false, err
+	}
+	a, err = s.view(ctx, it, RoleCitizen)
+	return a, true, err
 }
 
 func (s *Service) own(ctx context.Context, sub, id string) (appItem, error) {

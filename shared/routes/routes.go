@@ -104,6 +104,7 @@ var All = []Route{
 	{Function: "applications", Method: "DELETE", Path: "/applications/{id}"},
 	{Function: "applications", Method: "POST", Path: "/applications/{id}/submit"},
 	{Function: "applications", Method: "POST", Path: "/applications/{id}/cancel"},
+	{Function: "applications", Method: "POST", Path: "/applications/{id}/resubmit"},
 	{Function: "applications", Method: "POST", Path: "/applications/{id}/documents"},
 	{Function: "applications", Method: "GET", Path: "/officer/applications"},
 	{Function: "applications", Method: "GET", Path: "/officer/applications/{id}"},

@@ -222,3 +222,65 @@ func uploadScanOfType(t *testing.T, token, typ string) string {
 	}
 	return d.Document.ID
 }
+
+func TestRejectedApplicationIsResubmittedOnce(t *testing.T) {
+	citizen := login(t, "citizen")
+	scan := uploadScanOfType(t, citizen.AccessToken, "passport")
+	a := draft(t, citizen.AccessToken, "no-criminal-record")
+	r := submit(t, citizen.AccessToken, a, []string{scan})
+	if r.Status != 200 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &a)
+	if r := post(t, "/applications/"+a.ID+"/resubmit", citizen.AccessToken, nil); r.Status != 409 {
+		t.Errorf("resubmitting a submitted application = %d, want 409", r.Status)
+	}
+	officer := login(t, "officer")
+	for _, to := range []string{"registered", "in_progress", "rejected"} {
+		if r := move(t, officer.AccessToken, a.ID, to, map[string]any{"comment": "Сведения не подтверждены"}); r.Status != 200 {
+			t.Fatalf("-> %s = %d %s", to, r.Status, r.Body)
+		}
+	}
+	other, _, _, _ := newCitizen(t)
+	if r := post(t, "/applications/"+a.ID+"/resubmit", other.AccessToken, nil); r.Status != 404 {
+		t.Errorf("another user resubmitting = %d, want 404", r.Status)
+	}
+	// Two clicks at once: one draft.
+	type linked struct {
+		ID, Status, Previous, ResubmittedAs string
+		Values                              map[string]any
+	}
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	drafts := make([]linked, 2)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := post(t, "/applications/"+a.ID+"/resubmit", citizen.AccessToken, nil)
+			statuses[i] = r.Status
+			_ = json.Unmarshal(r.Body, &drafts[i])
+		}()
+	}
+	wg.Wait()
+	if statuses[0]+statuses[1] != 401 || drafts[0].ID == "" || drafts[0].ID != drafts[1].ID {
+		t.Fatalf("two resubmissions = %v %+v, want one 201 and one 200 with the same draft", statuses, drafts)
+	}
+	d := drafts[0]
+	if d.Status != "draft" || d.Previous != a.ID || d.ID == a.ID {
+		t.Errorf("resubmission = %+v, want a new draft linked to %s", d, a.ID)
+	}
+	for k, v := range fillForm(t, "no-criminal-record") {
+		if fmt.Sprint(d.Values[k]) != fmt.Sprint(v) {
+			t.Errorf("resubmitted %s = %v, want the rejected answer %v", k, d.Values[k], v)
+		}
+	}
+	var old linked
+	call(t, "GET", "/applications/"+a.ID, citizen.AccessToken, nil, nil).JSON(t, &old)
+	if old.Status != "rejected" || old.ResubmittedAs != d.ID {
+		t.Errorf("rejected card = %+v, want a link to %s", old, d.ID)
+	}
+	if r := post(t, "/applications/"+d.ID+"/resubmit", citizen.AccessToken, nil); r.Status != 409 {
+		t.Errorf("resubmitting a draft = %d, want 409", r.Status)
+	}
+}
