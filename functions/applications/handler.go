@@ -19,6 +19,9 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.Handle("GET /services/{code}", h.service)
 	r.HandleAuthed("POST /applications", h.create)
 	r.HandleAuthed("POST /applications/{id}/resubmit", h.resubmit)
+	r.HandleAuthed("POST /applications/{id}/template", h.saveTemplate)
+	r.HandleAuthed("GET /templates", h.templates)
+	r.HandleAuthed("DELETE /templates/{id}", h.deleteTemplate)
 	r.HandleAuthed("GET /applications", h.list)
 	r.HandleAuthed("GET /applications/{id}", h.card)
 	r.HandleAuthed("PUT /applications/{id}", h.save)
@@ -59,12 +62,22 @@ func (h *handler) service(_ context.Context, req *httpapi.Request) (httpapi.Resp
 
 func (h *handler) create(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	var in struct {
-		Service string `json:"service"`
+		Service  string `json:"service"`
+		Template string `json:"template"`
 	}
 	if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	a, err := h.svc.CreateDraft(ctx, id.Subject, in.Service)
+	var a applications.App
+	var err error
+	switch {
+	case in.Service != "" && in.Template != "":
+		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "template", Code: "template.conflict", Message: "Укажите услугу или шаблон, но не оба"})
+	case in.Template != "":
+		a, err = h.svc.DraftFromTemplate(ctx, id.Subject, in.Template)
+	default:
+		a, err = h.svc.CreateDraft(ctx, id.Subject, in.Service)
+	}
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -201,6 +214,43 @@ func (h *handler) resubmit(ctx context.Context, req *httpapi.Request, id httpapi
 	}
 	res, err := httpapi.JSON(status, a)
 	return httpapi.WithETag(res, a.Version), err
+}
+
+func (h *handler) saveTemplate(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	t, err := h.svc.SaveTemplate(ctx, id.Subject, aid, in.Name)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, t)
+}
+
+func (h *handler) templates(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	items, err := h.svc.Templates(ctx, id.Subject)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+func (h *handler) deleteTemplate(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	tid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.svc.DeleteTemplate(ctx, id.Subject, tid); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
 }
 
 func (h *handler) cancel(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

@@ -167,6 +167,12 @@ func newID(now time.Time) string {
 
 // CreateDraft starts a draft for a service, autofilled from the profile.
 func (s *Service) CreateDraft(ctx context.Context, sub, code string) (App, error) {
+	return s.createDraft(ctx, sub, code, nil)
+}
+
+// createDraft starts a draft with the given answers (a template's), the
+// profile's data over the autofilled fields.
+func (s *Service) createDraft(ctx context.Context, sub, code string, base map[string]any) (App, error) {
 	svc, ok := catalog.Get(code)
 	if !ok {
 		return App{}, problem.NotFound("услуга")
@@ -177,6 +183,9 @@ func (s *Service) CreateDraft(ctx context.Context, sub, code string) (App, error
 	}
 	values := map[string]any{}
 	for _, f := range svc.Form {
+		if v, ok := base[f.Name]; ok {
+			values[f.Name] = v
+		}
 		if v, ok := profile[f.Autofill]; ok && f.Autofill != "" && v != "" && v != nil {
 			values[f.Name] = v
 		}

@@ -269,3 +269,12 @@ func QueuePK(department string) string { return join("QUEUE", department) }
 // indexed from its creation because minidyn loses GSI entries when an update
 // adds index keys to an item that had none; later updates only change them.
 func DraftsPK(day string) string { return join("DRAFTS", day) }
+
+// TemplatePrefix is the sort-key prefix of a user's application templates.
+const TemplatePrefix = "APPTPL#"
+
+// TemplateKey is one of a user's personal application templates.
+func TemplateKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: TemplatePrefix + id} }
+
+// TemplateCountKey counts a user's templates, to hold them to a cap.
+func TemplateCountKey(sub string) Key { return Key{PK: UserPK(sub), SK: "APPTPLCOUNT"} }

@@ -35,26 +35,28 @@ var Sections = map[string]struct {
 	Section string
 	Drop    []string
 }{
-	"account":           {"account", []string{"Passport", "SNILS", "INN", "SNILSHash", "PhoneHash", "EmailHash", "TOTPSecret", "PendingTOTP", "PasswordHistory", "Username"}},
-	"settings":          {"settings", nil},
-	"session":           {"sessions", []string{"Refresh", "AccessJTI"}},
-	"login":             {"signInHistory", nil},
-	"device":            {"knownDevices", nil},
-	"note":              {"notifications", []string{"Vars"}},
-	"prefs":             {"notificationPreferences", nil},
-	"push-device":       {"pushDevices", []string{"EndpointARN"}},
-	"reminder":          {"reminders", []string{"GSI1PK", "GSI1SK"}},
-	"calendar":          {"calendar", nil},
-	"document":          {"documents", nil},
-	"profile-history":   {"profileHistory", nil},
-	"change-request":    {"changeRequests", []string{"Value", "GSI1PK", "GSI1SK"}},
-	"journal":           {"activityJournal", []string{"Prev"}},
-	"journal-head":      {"", nil}, // the chain's head holds no personal data
-	"contact-change":    {"pendingContactChanges", []string{"Code"}},
-	"export":            {"exports", nil},
-	"identity-document": {"identityDocuments", []string{"Numbers"}},               // replaced by the opened list
-	"application":       {"applications", []string{"Values", "GSI1PK", "GSI1SK"}}, // replaced by the opened list
-	"application-log":   {"applicationHistory", nil},
+	"account":                    {"account", []string{"Passport", "SNILS", "INN", "SNILSHash", "PhoneHash", "EmailHash", "TOTPSecret", "PendingTOTP", "PasswordHistory", "Username"}},
+	"settings":                   {"settings", nil},
+	"session":                    {"sessions", []string{"Refresh", "AccessJTI"}},
+	"login":                      {"signInHistory", nil},
+	"device":                     {"knownDevices", nil},
+	"note":                       {"notifications", []string{"Vars"}},
+	"prefs":                      {"notificationPreferences", nil},
+	"push-device":                {"pushDevices", []string{"EndpointARN"}},
+	"reminder":                   {"reminders", []string{"GSI1PK", "GSI1SK"}},
+	"calendar":                   {"calendar", nil},
+	"document":                   {"documents", nil},
+	"profile-history":            {"profileHistory", nil},
+	"change-request":             {"changeRequests", []string{"Value", "GSI1PK", "GSI1SK"}},
+	"journal":                    {"activityJournal", []string{"Prev"}},
+	"journal-head":               {"", nil}, // the chain's head holds no personal data
+	"contact-change":             {"pendingContactChanges", []string{"Code"}},
+	"export":                     {"exports", nil},
+	"identity-document":          {"identityDocuments", []string{"Numbers"}},               // replaced by the opened list
+	"application":                {"applications", []string{"Values", "GSI1PK", "GSI1SK"}}, // replaced by the opened list
+	"application-log":            {"applicationHistory", nil},
+	"application-template":       {"applicationTemplates", []string{"Values"}}, // replaced by the opened list
+	"application-template-count": {"", nil},                                    // a number that caps the templates
 }
 
 // Elsewhere are the kinds kept outside a person's partition, and why they
@@ -184,6 +186,18 @@ func (s *Service) Build(ctx context.Context, sub string) (Export, error) {
 			cursor = next
 		}
 		sections["applications"] = apps
+		templates, err := s.Applications.OpenTemplates(ctx, sub)
+		if err != nil {
+			return Export{}, err
+		}
+		opened := make([]map[string]any, 0, len(templates))
+		for _, t := range templates {
+			b, _ := json.Marshal(t)
+			var m map[string]any
+			_ = json.Unmarshal(b, &m)
+			opened = append(opened, m)
+		}
+		sections["applicationTemplates"] = opened
 	}
 	for _, later := range []string{"applications", "payments", "consents"} {
 		if sections[later] == nil {

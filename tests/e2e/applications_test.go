@@ -284,3 +284,72 @@ func TestRejectedApplicationIsResubmittedOnce(t *testing.T) {
 		t.Errorf("resubmitting a draft = %d, want 409", r.Status)
 	}
 }
+
+func TestTemplateStartsANewDraft(t *testing.T) {
+	citizen, _, _, _ := newCitizen(t)
+	a := draft(t, citizen.AccessToken, "egrul-extract")
+	if r := post(t, "/applications/"+a.ID+"/template", citizen.AccessToken, map[string]any{"name": " "}); r.Status != 422 {
+		t.Errorf("a template without a name = %d, want 422", r.Status)
+	}
+	r := post(t, "/applications/"+a.ID+"/template", citizen.AccessToken, map[string]any{"name": "Выписка для банка"})
+	var tpl struct{ ID, Name, Service string }
+	r.JSON(t, &tpl)
+	if r.Status != 201 || tpl.Service != "egrul-extract" || tpl.Name != "Выписка для банка" {
+		t.Fatalf("save template = %d %s", r.Status, r.Body)
+	}
+	other, _, _, _ := newCitizen(t)
+	if r := post(t, "/applications", other.AccessToken, map[string]any{"template": tpl.ID}); r.Status != 404 {
+		t.Errorf("another user's template = %d, want 404", r.Status)
+	}
+	if r := call(t, "DELETE", "/templates/"+tpl.ID, other.AccessToken, nil, nil); r.Status != 404 {
+		t.Errorf("deleting another user's template = %d, want 404", r.Status)
+	}
+	r = post(t, "/applications", citizen.AccessToken, map[string]any{"template": tpl.ID})
+	var d struct {
+		ID, Service, Status string
+		Values              map[string]any
+	}
+	r.JSON(t, &d)
+	if r.Status != 201 || d.Service != "egrul-extract" || d.Status != "draft" || d.ID == a.ID {
+		t.Fatalf("draft from template = %d %s", r.Status, r.Body)
+	}
+	for k, v := range fillForm(t, "egrul-extract") {
+		if fmt.Sprint(d.Values[k]) != fmt.Sprint(v) {
+			t.Errorf("from the template %s = %v, want %v", k, d.Values[k], v)
+		}
+	}
+	var list struct{ Items []struct{ ID string } }
+	call(t, "GET", "/templates", citizen.AccessToken, nil, nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != tpl.ID {
+		t.Errorf("templates = %+v, want the one saved", list.Items)
+	}
+	// The cap holds under concurrency: 25 saves at once keep exactly 20.
+	var wg sync.WaitGroup
+	codes := make([]int, 25)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = post(t, "/applications/"+a.ID+"/template", citizen.AccessToken, map[string]any{"name": fmt.Sprintf("Шаблон %d", i)}).Status
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, c := range codes {
+		if c == 201 {
+			created++
+		} else if c != 409 {
+			t.Errorf("a save answered %d", c)
+		}
+	}
+	call(t, "GET", "/templates", citizen.AccessToken, nil, nil).JSON(t, &list)
+	if created != 19 || len(list.Items) != 20 {
+		t.Errorf("%d more saved, %d kept; want 19 and 20", created, len(list.Items))
+	}
+	if r := call(t, "DELETE", "/templates/"+tpl.ID, citizen.AccessToken, nil, nil); r.Status != 204 {
+		t.Fatalf("delete = %d %s", r.Status, r.Body)
+	}
+	if r := post(t, "/applications/"+a.ID+"/template", citizen.AccessToken, map[string]any{"name": "Снова есть место"}); r.Status != 201 {
+		t.Errorf("a save after a delete = %d %s, want 201", r.Status, r.Body)
+	}
+}
