@@ -134,13 +134,21 @@ func valuesContext(sub, id string) map[string]string {
 	return map[string]string{"user": sub, "field": "application-" + id}
 }
 
+// view is the application with its answers opened (the card).
 func (s *Service) view(ctx context.Context, it appItem, role string) (App, error) {
 	raw, err := s.Sealer.Open(ctx, it.Values, valuesContext(it.Sub, it.ID))
 	if err != nil {
 		return App{}, err
 	}
+	a := s.summary(it, role)
+	_ = json.Unmarshal(raw, &a.Values)
+	return a, nil
+}
+
+// summary is the application without its answers (lists and queues: no
+// decryption per row, less personal data on a screen of many).
+func (s *Service) summary(it appItem, role string) App {
 	var values map[string]any
-	_ = json.Unmarshal(raw, &values)
 	svc, _ := catalog.Get(it.Service)
 	now := s.Clock.Now()
 	a := App{ID: it.ID, Number: it.Number, Service: it.Service, Title: svc.Title, Department: it.Department, Status: it.Status,
@@ -158,7 +166,7 @@ func (s *Service) view(ctx context.Context, it appItem, role string) (App, error
 	if role == RoleOfficer {
 		a.Owner = it.Sub
 	}
-	return a, nil
+	return a
 }
 
 func newID(now time.Time) string {
@@ -580,12 +588,7 @@ func (s *Service) List(ctx context.Context, sub string, f Filter, cursor string,
 	}
 	out := make([]App, 0, len(items))
 	for _, it := range items {
-		a, err := s.view(ctx, it, RoleCitizen)
-		if err != nil {
-			return nil, "", err
-		}
-		a.Values = nil
-		out = append(out, a)
+		out = append(out, s.summary(it, RoleCitizen))
 	}
 	return out, next, nil
 }
@@ -640,12 +643,7 @@ func (s *Service) Queue(ctx context.Context, department, status, cursor string, 
 	}
 	out := make([]App, 0, len(items))
 	for _, it := range items {
-		a, err := s.view(ctx, it, RoleOfficer)
-		if err != nil {
-			return nil, "", err
-		}
-		a.Values = nil
-		out = append(out, a)
+		out = append(out, s.summary(it, RoleOfficer))
 	}
 	return out, next, nil
 }

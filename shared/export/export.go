@@ -175,6 +175,10 @@ func (s *Service) Build(ctx context.Context, sub string) (Export, error) {
 				return Export{}, err
 			}
 			for _, a := range page {
+				// The card: the answers opened, with the history.
+				if a, err = s.Applications.Card(ctx, sub, a.ID, applications.RoleCitizen); err != nil {
+					return Export{}, err
+				}
 				b, _ := json.Marshal(a)
 				var m map[string]any
 				_ = json.Unmarshal(b, &m)

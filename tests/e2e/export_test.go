@@ -16,6 +16,10 @@ func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
 	s, _, _, _ := newCitizen(t)
 	scan := uploadScan(t, s.AccessToken)
 	post(t, "/profile/change-requests", s.AccessToken, map[string]any{"field": "surname", "value": "Петрова", "documentId": scan})
+	app := draft(t, s.AccessToken, "egrul-extract")
+	if r := post(t, "/applications/"+app.ID+"/template", s.AccessToken, map[string]any{"name": "Шаблон для выгрузки"}); r.Status != 201 {
+		t.Fatalf("save template = %d %s", r.Status, r.Body)
+	}
 	if r := post(t, "/profile/export", s.AccessToken, map[string]string{"password": "Неверный-Пароль-1"}); r.Status != 403 {
 		t.Errorf("export with a wrong password = %d, want 403", r.Status)
 	}
@@ -65,6 +69,19 @@ func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
 		if strings.Contains(text, secret) {
 			t.Errorf("the export contains %s", secret)
 		}
+	}
+	// The applications' and templates' answers leave opened.
+	answers := 0
+	for _, v := range fillForm(t, "egrul-extract") {
+		if str, ok := v.(string); ok {
+			answers++
+			if n := strings.Count(text, str); n < 2 {
+				t.Errorf("the answer %q is in the export %d times, want the application's and the template's", str, n)
+			}
+		}
+	}
+	if answers == 0 || !strings.Contains(text, "Шаблон для выгрузки") {
+		t.Error("the export misses the applications or the templates")
 	}
 	if !strings.Contains(text, "Иванова") || !strings.HasPrefix(string(files["activity.csv"]), "\ufeff") {
 		t.Error("the export misses the profile or the journal's CSV")
