@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -351,5 +352,116 @@ func TestTemplateStartsANewDraft(t *testing.T) {
 	}
 	if r := post(t, "/applications/"+a.ID+"/template", citizen.AccessToken, map[string]any{"name": "Снова есть место"}); r.Status != 201 {
 		t.Errorf("a save after a delete = %d %s, want 201", r.Status, r.Body)
+	}
+}
+
+// Every application route, tried by everyone but the owner: another
+// citizen, officers of the right and of another department, and support.
+func TestAuthorizationMatrixForApplications(t *testing.T) {
+	owner, _, _, _ := newCitizen(t)
+	x := draft(t, owner.AccessToken, "egrul-extract") // the tax service's (fns)
+	if r := submit(t, owner.AccessToken, x, nil); r.Status != 200 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &x)
+	}
+	d := draft(t, owner.AccessToken, "egrul-extract")
+	r := post(t, "/applications/"+x.ID+"/template", owner.AccessToken, map[string]any{"name": "Мой шаблон"})
+	var tpl struct{ ID string }
+	r.JSON(t, &tpl)
+	if r.Status != 201 {
+		t.Fatalf("template = %d %s", r.Status, r.Body)
+	}
+	other, _, _, _ := newCitizen(t)
+	mvd, fns, support := login(t, "officer"), login(t, "officer-fns"), login(t, "support")
+	json := map[string]string{"Content-Type": "application/json"}
+	ifMatch := map[string]string{"Content-Type": "application/json", "If-Match": fmt.Sprintf(`"%d"`, d.Version)}
+	citizenRoutes := []struct {
+		method, path, body string
+		header             map[string]string
+	}{
+		{"GET", "/applications/" + x.ID, "", nil},
+		{"GET", "/applications/" + d.ID, "", nil},
+		{"PUT", "/applications/" + d.ID, `{"values":{}}`, ifMatch},
+		{"DELETE", "/applications/" + d.ID, "", nil},
+		{"POST", "/applications/" + d.ID + "/submit", `{}`, ifMatch},
+		{"POST", "/applications/" + x.ID + "/cancel", `{}`, json},
+		{"POST", "/applications/" + x.ID + "/documents", `{"documents":["x"]}`, json},
+		{"POST", "/applications/" + x.ID + "/resubmit", "", nil},
+		{"POST", "/applications/" + x.ID + "/template", `{"name":"Чужой"}`, json},
+		{"POST", "/applications", `{"template":"` + tpl.ID + `"}`, json},
+		{"DELETE", "/templates/" + tpl.ID, "", nil},
+	}
+	for name, s := range map[string]session{"another citizen": other, "officer mvd": mvd, "officer fns": fns, "support": support} {
+		for _, c := range citizenRoutes {
+			if r := call(t, c.method, c.path, s.AccessToken, []byte(c.body), c.header); r.Status != 404 {
+				t.Errorf("%s: %s %s = %d, want 404", name, c.method, c.path, r.Status)
+			}
+		}
+		var list struct{ Items []struct{ ID string } }
+		call(t, "GET", "/applications?limit=100", s.AccessToken, nil, nil).JSON(t, &list)
+		for _, it := range list.Items {
+			if it.ID == x.ID || it.ID == d.ID {
+				t.Errorf("%s lists the owner's application", name)
+			}
+		}
+	}
+	for name, s := range map[string]session{"another citizen": other, "support": support, "the owner": owner} {
+		for _, c := range []struct{ method, path string }{{"GET", "/officer/applications"}, {"GET", "/officer/applications/" + x.ID}, {"POST", "/officer/applications/" + x.ID + "/transition"}} {
+			if r := call(t, c.method, c.path, s.AccessToken, []byte(`{"to":"registered"}`), json); r.Status != 403 {
+				t.Errorf("%s: %s %s = %d, want 403", name, c.method, c.path, r.Status)
+			}
+		}
+	}
+	inQueue := func(s session) bool {
+		for cursor := ""; ; {
+			var q struct {
+				Items      []struct{ ID string }
+				NextCursor string
+			}
+			call(t, "GET", "/officer/applications?limit=100&cursor="+url.QueryEscape(cursor), s.AccessToken, nil, nil).JSON(t, &q)
+			for _, it := range q.Items {
+				if it.ID == x.ID {
+					return true
+				}
+			}
+			if q.NextCursor == "" {
+				return false
+			}
+			cursor = q.NextCursor
+		}
+	}
+	if inQueue(mvd) {
+		t.Error("the mvd officer's queue holds a tax application")
+	}
+	if r := call(t, "GET", "/officer/applications/"+x.ID, mvd.AccessToken, nil, nil); r.Status != 404 {
+		t.Errorf("officer mvd opening it = %d, want 404", r.Status)
+	}
+	if r := move(t, mvd.AccessToken, x.ID, "registered", nil); r.Status != 404 {
+		t.Errorf("officer mvd moving it = %d, want 404", r.Status)
+	}
+	if !inQueue(fns) {
+		t.Error("the fns officer's queue lacks the tax application")
+	}
+	if r := call(t, "GET", "/officer/applications/"+x.ID, fns.AccessToken, nil, nil); r.Status != 200 {
+		t.Errorf("officer fns opening it = %d, want 200", r.Status)
+	}
+	if r := move(t, fns.AccessToken, x.ID, "registered", nil); r.Status != 200 {
+		t.Errorf("officer fns moving it = %d %s, want 200", r.Status, r.Body)
+	}
+	// Nothing the others tried changed anything.
+	var got appDoc
+	call(t, "GET", "/applications/"+d.ID, owner.AccessToken, nil, nil).JSON(t, &got)
+	if got.Status != "draft" || got.Version != d.Version {
+		t.Errorf("the owner's draft after the others = %+v, want version %d", got, d.Version)
+	}
+	call(t, "GET", "/applications/"+x.ID, owner.AccessToken, nil, nil).JSON(t, &got)
+	if got.Status != "registered" || len(got.Journal) != 2 {
+		t.Errorf("the owner's application = %s with %d changes, want registered by the fns officer only", got.Status, len(got.Journal))
+	}
+	var list struct{ Items []struct{ ID string } }
+	call(t, "GET", "/templates", owner.AccessToken, nil, nil).JSON(t, &list)
+	if len(list.Items) != 1 {
+		t.Errorf("the owner's templates = %d, want 1", len(list.Items))
 	}
 }

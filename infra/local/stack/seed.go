@@ -55,6 +55,8 @@ func DemoAccounts() []DemoAccount {
 			SNILS: "234-567-891 00", Level: accounts.LevelStandard, TOTPSecret: DemoTOTPSecret, Note: "TOTP MFA"},
 		{Role: "officer", Username: "officer", Password: "Сотрудник-Мвд-3", Phone: "+79160000003", Email: "officer@kabinet.local",
 			SNILS: "345-678-912 26", Group: "officers", Department: "mvd", Level: accounts.LevelConfirmed, Note: "officers, department mvd"},
+		{Role: "officer", Username: "officer-fns", Password: "Налоговый-Инспектор-4", Phone: "+79160000005", Email: "officer-fns@kabinet.local",
+			SNILS: "567-891-234 53", Group: "officers", Department: "fns", Level: accounts.LevelConfirmed, Note: "officers, department fns"},
 		{Role: "support", Username: "support", Password: "Поддержка-Смена-9", Phone: "+79160000004", Email: "support@kabinet.local",
 			SNILS: "456-789-123 44", Group: "support", Level: accounts.LevelConfirmed, Note: "support"},
 	}
@@ -64,6 +66,7 @@ var demoPeople = map[string]accounts.Registration{
 	"citizen":      {Surname: "Петров", Name: "Пётр", Patronymic: "Петрович", BirthDate: "1985-03-14", Sex: "male", INN: "770123456703"},
 	"citizen-totp": {Surname: "Смирнова", Name: "Ольга", Patronymic: "Игоревна", BirthDate: "1992-11-02", Sex: "female"},
 	"officer":      {Surname: "Кузнецов", Name: "Иван", Patronymic: "Андреевич", BirthDate: "1979-07-21", Sex: "male"},
+	"officer-fns":  {Surname: "Орлова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1983-04-09", Sex: "female"},
 	"support":      {Surname: "Соколова", Name: "Мария", BirthDate: "1995-01-30", Sex: "female"},
 }
 
