@@ -35,7 +35,6 @@ func main() {
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	acc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
 	app.Must(base.Log, err)
-	svc := &applications.Service{DB: db, Sealer: acc.Sealer, Profiles: acc, Inbox: acc.Inbox, Journal: acc.Journal, Clock: base.Clock}
-	h := &handler{svc: svc}
+	h := &handler{svc: applications.ForAccounts(db, acc, base.Clock)}
 	lambda.Start(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db)).Serve)
 }

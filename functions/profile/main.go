@@ -40,7 +40,7 @@ func main() {
 	svc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
 	app.Must(base.Log, err)
 	h := &handler{svc: svc, exports: &export.Service{DB: db, Accounts: svc,
-		Applications: &applications.Service{DB: db, Sealer: svc.Sealer, Profiles: svc, Inbox: svc.Inbox, Journal: svc.Journal, Clock: base.Clock},
+		Applications: applications.ForAccounts(db, svc, base.Clock),
 		Objects:      blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock}}
 	r := h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db))
 	lambda.Start(r.Serve)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
+	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/documents"
@@ -40,6 +41,12 @@ type Service struct {
 	Inbox    *inbox.Store
 	Journal  *journal.Journal
 	Clock    clock.Clock
+}
+
+// ForAccounts is the service over the identity service's sealer, profiles,
+// inbox and journal, as the functions wire it.
+func ForAccounts(db *dynamo.Store, acc *accounts.Service, c clock.Clock) *Service {
+	return &Service{DB: db, Sealer: acc.Sealer, Profiles: acc, Inbox: acc.Inbox, Journal: acc.Journal, Clock: c}
 }
 
 // App is an application as its owner (or an officer) sees it.
@@ -148,17 +155,17 @@ func (s *Service) view(ctx context.Context, it appItem, role string) (App, error
 // summary is the application without its answers (lists and queues: no
 // decryption per row, less personal data on a screen of many).
 func (s *Service) summary(it appItem, role string) App {
-	var values map[string]any
 	svc, _ := catalog.Get(it.Service)
 	now := s.Clock.Now()
 	a := App{ID: it.ID, Number: it.Number, Service: it.Service, Title: svc.Title, Department: it.Department, Status: it.Status,
-		StatusName: StatusNames[it.Status], Values: values, Attachments: it.Attachments, CreatedAt: parse(it.CreatedAt),
+		StatusName: StatusNames[it.Status], Attachments: it.Attachments, CreatedAt: parse(it.CreatedAt),
 		SubmittedAt: parse(it.SubmittedAt), DueDate: it.DueDate, Version: it.V, Actions: Next(it.Status, role),
 		Previous: it.Previous, ResubmittedAs: it.ResubmittedAs}
 	if a.Attachments == nil {
 		a.Attachments = []string{}
 	}
-	open := it.Status != Draft && it.Status != Rejected && it.Status != Completed && it.Status != Cancelled && it.Status != Approved
+	// Open: with the department, not yet decided.
+	open := it.Status != Draft && it.Status != Approved && !Final(it.Status)
 	if due, err := time.Parse("2006-01-02", it.DueDate); err == nil && open && now.After(due.Add(24*time.Hour)) {
 		a.Overdue = true
 	}
@@ -198,21 +205,30 @@ func (s *Service) createDraft(ctx context.Context, sub, code string, base map[st
 			values[f.Name] = v
 		}
 	}
-	now := s.Clock.Now()
-	id := newID(now)
 	raw, _ := json.Marshal(values)
-	sealed, err := s.Sealer.Seal(ctx, raw, valuesContext(sub, id))
+	it, err := s.newDraft(ctx, sub, code, svc.Department, raw)
 	if err != nil {
 		return App{}, err
 	}
-	k := dynamo.ApplicationKey(sub, id)
-	it := appItem{PK: k.PK, SK: k.SK, Kind: "application", ID: id, Sub: sub, Service: code, Department: svc.Department, Status: Draft,
-		Values: sealed, CreatedAt: stamp(now), UpdatedAt: stamp(now), V: 1,
-		GSI1PK: dynamo.DraftsPK(now.UTC().Format("2006-01-02")), GSI1SK: sub + "#" + id}
 	if err := s.DB.Create(ctx, it); err != nil {
 		return App{}, err
 	}
 	return s.view(ctx, it, RoleCitizen)
+}
+
+// newDraft builds a draft item with its answers (JSON) sealed. It carries
+// its GSI1 keys from the start: see dynamo.DraftsPK.
+func (s *Service) newDraft(ctx context.Context, sub, code, department string, answers []byte) (appItem, error) {
+	now := s.Clock.Now()
+	id := newID(now)
+	sealed, err := s.Sealer.Seal(ctx, answers, valuesContext(sub, id))
+	if err != nil {
+		return appItem{}, err
+	}
+	k := dynamo.ApplicationKey(sub, id)
+	return appItem{PK: k.PK, SK: k.SK, Kind: "application", ID: id, Sub: sub, Service: code, Department: department, Status: Draft,
+		Values: sealed, CreatedAt: stamp(now), UpdatedAt: stamp(now), V: 1,
+		GSI1PK: dynamo.DraftsPK(now.UTC().Format("2006-01-02")), GSI1SK: sub + "#" + id}, nil
 }
 
 // Resubmit starts a new draft from a rejected application, with its answers
@@ -223,46 +239,44 @@ func (s *Service) Resubmit(ctx context.Context, sub, id string) (a App, created 
 	if err != nil {
 		return App{}, false, err
 	}
-	if old.ResubmittedAs != "" {
-		a, err := s.Card(ctx, sub, old.ResubmittedAs, RoleCitizen)
+	if old.ResubmittedAs != "" || old.Status != Rejected {
+		a, err := s.resubmitted(ctx, sub, old)
 		return a, false, err
-	}
-	if old.Status != Rejected {
-		return App{}, false, problem.Conflict("not_rejected", "Подать повторно можно только отклонённое заявление")
 	}
 	raw, err := s.Sealer.Open(ctx, old.Values, valuesContext(sub, id))
 	if err != nil {
 		return App{}, false, err
 	}
-	now := s.Clock.Now()
-	nid := newID(now)
-	sealed, err := s.Sealer.Seal(ctx, raw, valuesContext(sub, nid))
+	it, err := s.newDraft(ctx, sub, old.Service, old.Department, raw)
 	if err != nil {
 		return App{}, false, err
 	}
-	k := dynamo.ApplicationKey(sub, nid)
-	it := appItem{PK: k.PK, SK: k.SK, Kind: "application", ID: nid, Sub: sub, Service: old.Service, Department: old.Department, Status: Draft,
-		Values: sealed, CreatedAt: stamp(now), UpdatedAt: stamp(now), V: 1, Previous: id,
-		GSI1PK: dynamo.DraftsPK(now.UTC().Format("2006-01-02")), GSI1SK: sub + "#" + nid}
+	it.Previous = id
 	cond := expression.Name("Status").Equal(expression.Value(Rejected)).And(expression.AttributeNotExists(expression.Name("ResubmittedAs")))
 	tx := (&dynamo.Tx{}).Create(it).
-		Update(dynamo.ApplicationKey(sub, id), expression.Set(expression.Name("ResubmittedAs"), expression.Value(nid)), &cond)
+		Update(dynamo.ApplicationKey(sub, id), expression.Set(expression.Name("ResubmittedAs"), expression.Value(it.ID)), &cond)
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
 		if !problem.Is(err, problem.KindConflict) {
 			return App{}, false, err
 		}
-		// Another request resubmitted it first: answer with its draft.
+		// Another request got there first: answer from what it left.
 		if old, err = s.own(ctx, sub, id); err != nil {
 			return App{}, false, err
 		}
-		if old.ResubmittedAs == "" {
-			return App{}, false, problem.Conflict("not_rejected", "Подать повторно можно только отклонённое заявление")
-		}
-		a, err := s.Card(ctx, sub, old.ResubmittedAs, RoleCitizen)
+		a, err := s.resubmitted(ctx, sub, old)
 		return a, false, err
 	}
 	a, err = s.view(ctx, it, RoleCitizen)
 	return a, true, err
+}
+
+// resubmitted is the answer to a resubmission that creates nothing: the
+// draft made earlier, or a conflict when old was never rejected.
+func (s *Service) resubmitted(ctx context.Context, sub string, old appItem) (App, error) {
+	if old.ResubmittedAs == "" {
+		return App{}, problem.Conflict("not_rejected", "Подать повторно можно только отклонённое заявление")
+	}
+	return s.Card(ctx, sub, old.ResubmittedAs, RoleCitizen)
 }
 
 func (s *Service) own(ctx context.Context, sub, id string) (appItem, error) {
@@ -513,7 +527,7 @@ func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) 
 	cond := expression.Name("Status").Equal(expression.Value(it.Status))
 	upd := expression.Set(expression.Name("Status"), expression.Value(m.To)).Set(expression.Name("UpdatedAt"), expression.Value(stamp(now))).
 		Set(expression.Name("V"), expression.Value(it.V+1))
-	final := m.To == Rejected || m.To == Completed || m.To == Cancelled
+	final := Final(m.To)
 	if final || it.Status == Draft {
 		upd = upd.Remove(expression.Name(dynamo.AttrGSI1PK)).Remove(expression.Name(dynamo.AttrGSI1SK))
 	} else {

@@ -47,6 +47,10 @@ func Allowed(from, to, role string) bool {
 	return false
 }
 
+// Final reports whether nothing can follow status (rejected, completed,
+// cancelled).
+func Final(status string) bool { return len(transitions[status]) == 0 }
+
 // Next lists the statuses role may move an application to from status.
 func Next(status, role string) []string {
 	out := append([]string(nil), transitions[status][role]...)

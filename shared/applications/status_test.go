@@ -34,3 +34,12 @@ func TestStatusMachine(t *testing.T) {
 		}
 	}
 }
+
+func TestFinalStatusesAreRejectedCompletedCancelled(t *testing.T) {
+	for status := range StatusNames {
+		want := status == Rejected || status == Completed || status == Cancelled
+		if Final(status) != want {
+			t.Errorf("Final(%s) = %v, want %v", status, Final(status), want)
+		}
+	}
+}

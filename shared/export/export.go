@@ -158,16 +158,9 @@ func (s *Service) Build(ctx context.Context, sub string) (Export, error) {
 	if err != nil {
 		return Export{}, err
 	}
-	opened := make([]map[string]any, 0, len(docs))
-	for _, d := range docs {
-		b, _ := json.Marshal(d)
-		var m map[string]any
-		_ = json.Unmarshal(b, &m)
-		opened = append(opened, m)
-	}
-	sections["identityDocuments"] = opened
+	sections["identityDocuments"] = asMaps(docs)
 	if s.Applications != nil {
-		apps := []map[string]any{}
+		var apps []applications.App
 		cursor := ""
 		for {
 			page, next, err := s.Applications.List(ctx, sub, applications.Filter{}, cursor, 100)
@@ -179,29 +172,19 @@ func (s *Service) Build(ctx context.Context, sub string) (Export, error) {
 				if a, err = s.Applications.Card(ctx, sub, a.ID, applications.RoleCitizen); err != nil {
 					return Export{}, err
 				}
-				b, _ := json.Marshal(a)
-				var m map[string]any
-				_ = json.Unmarshal(b, &m)
-				apps = append(apps, m)
+				apps = append(apps, a)
 			}
 			if next == "" {
 				break
 			}
 			cursor = next
 		}
-		sections["applications"] = apps
+		sections["applications"] = asMaps(apps)
 		templates, err := s.Applications.OpenTemplates(ctx, sub)
 		if err != nil {
 			return Export{}, err
 		}
-		opened := make([]map[string]any, 0, len(templates))
-		for _, t := range templates {
-			b, _ := json.Marshal(t)
-			var m map[string]any
-			_ = json.Unmarshal(b, &m)
-			opened = append(opened, m)
-		}
-		sections["applicationTemplates"] = opened
+		sections["applicationTemplates"] = asMaps(templates)
 	}
 	for _, later := range []string{"applications", "payments", "consents"} {
 		if sections[later] == nil {
@@ -280,4 +263,16 @@ func (s *Service) Get(ctx context.Context, sub, id string) (Download, error) {
 		return Download{}, err
 	}
 	return Download{Export: Export{ID: it.ID, CreatedAt: created, ExpiresAt: created.Add(Lifetime), Size: it.Size}, Download: dl}, nil
+}
+
+// asMaps turns records into the export's JSON objects, by their JSON tags.
+func asMaps[T any](records []T) []map[string]any {
+	out := make([]map[string]any, 0, len(records))
+	for _, r := range records {
+		b, _ := json.Marshal(r)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		out = append(out, m)
+	}
+	return out
 }

@@ -289,8 +289,10 @@ func TestRejectedApplicationIsResubmittedOnce(t *testing.T) {
 func TestTemplateStartsANewDraft(t *testing.T) {
 	citizen, _, _, _ := newCitizen(t)
 	a := draft(t, citizen.AccessToken, "egrul-extract")
-	if r := post(t, "/applications/"+a.ID+"/template", citizen.AccessToken, map[string]any{"name": " "}); r.Status != 422 {
-		t.Errorf("a template without a name = %d, want 422", r.Status)
+	for _, bad := range []string{" ", strings.Repeat("я", 101), "Две\nстроки"} {
+		if r := post(t, "/applications/"+a.ID+"/template", citizen.AccessToken, map[string]any{"name": bad}); r.Status != 422 || !strings.Contains(string(r.Body), "name.invalid") {
+			t.Errorf("a template named %q = %d %s, want 422 name.invalid", bad, r.Status, r.Body)
+		}
 	}
 	r := post(t, "/applications/"+a.ID+"/template", citizen.AccessToken, map[string]any{"name": "Выписка для банка"})
 	var tpl struct{ ID, Name, Service string }
@@ -304,6 +306,9 @@ func TestTemplateStartsANewDraft(t *testing.T) {
 	}
 	if r := call(t, "DELETE", "/templates/"+tpl.ID, other.AccessToken, nil, nil); r.Status != 404 {
 		t.Errorf("deleting another user's template = %d, want 404", r.Status)
+	}
+	if r := post(t, "/applications", citizen.AccessToken, map[string]any{"template": tpl.ID, "service": "egrul-extract"}); r.Status != 422 || !strings.Contains(string(r.Body), "template.conflict") {
+		t.Errorf("a draft from a service and a template at once = %d %s, want 422", r.Status, r.Body)
 	}
 	r = post(t, "/applications", citizen.AccessToken, map[string]any{"template": tpl.ID})
 	var d struct {
@@ -374,7 +379,7 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 	}
 	other, _, _, _ := newCitizen(t)
 	mvd, fns, support := login(t, "officer"), login(t, "officer-fns"), login(t, "support")
-	json := map[string]string{"Content-Type": "application/json"}
+	jsonBody := map[string]string{"Content-Type": "application/json"}
 	ifMatch := map[string]string{"Content-Type": "application/json", "If-Match": fmt.Sprintf(`"%d"`, d.Version)}
 	citizenRoutes := []struct {
 		method, path, body string
@@ -385,11 +390,11 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 		{"PUT", "/applications/" + d.ID, `{"values":{}}`, ifMatch},
 		{"DELETE", "/applications/" + d.ID, "", nil},
 		{"POST", "/applications/" + d.ID + "/submit", `{}`, ifMatch},
-		{"POST", "/applications/" + x.ID + "/cancel", `{}`, json},
-		{"POST", "/applications/" + x.ID + "/documents", `{"documents":["x"]}`, json},
+		{"POST", "/applications/" + x.ID + "/cancel", `{}`, jsonBody},
+		{"POST", "/applications/" + x.ID + "/documents", `{"documents":["x"]}`, jsonBody},
 		{"POST", "/applications/" + x.ID + "/resubmit", "", nil},
-		{"POST", "/applications/" + x.ID + "/template", `{"name":"Чужой"}`, json},
-		{"POST", "/applications", `{"template":"` + tpl.ID + `"}`, json},
+		{"POST", "/applications/" + x.ID + "/template", `{"name":"Чужой"}`, jsonBody},
+		{"POST", "/applications", `{"template":"` + tpl.ID + `"}`, jsonBody},
 		{"DELETE", "/templates/" + tpl.ID, "", nil},
 	}
 	for name, s := range map[string]session{"another citizen": other, "officer mvd": mvd, "officer fns": fns, "support": support} {
@@ -408,7 +413,7 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 	}
 	for name, s := range map[string]session{"another citizen": other, "support": support, "the owner": owner} {
 		for _, c := range []struct{ method, path string }{{"GET", "/officer/applications"}, {"GET", "/officer/applications/" + x.ID}, {"POST", "/officer/applications/" + x.ID + "/transition"}} {
-			if r := call(t, c.method, c.path, s.AccessToken, []byte(`{"to":"registered"}`), json); r.Status != 403 {
+			if r := call(t, c.method, c.path, s.AccessToken, []byte(`{"to":"registered"}`), jsonBody); r.Status != 403 {
 				t.Errorf("%s: %s %s = %d, want 403", name, c.method, c.path, r.Status)
 			}
 		}
