@@ -12,7 +12,7 @@ FN           ?= health
 EVENT        ?= events/health-get.json
 LOCALSTACK   ?= http://127.0.0.1:4566
 
-.PHONY: help deps run run-localstack localstack-up localstack-down test test-unit test-e2e bench fuzz lint build deploy invoke clean
+.PHONY: help deps tools run run-localstack localstack-up localstack-down test test-unit test-e2e bench fuzz lint build deploy invoke clean
 
 help:
 	@echo "make run        - the whole API on the local stack with demo data (Ctrl-C stops it)"
@@ -30,7 +30,19 @@ $(NODE_STAMP): infra/package.json infra/package-lock.json
 	cd infra && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-deps: $(NODE_STAMP)
+# Independent checkers the tests use (pdftotext, qpdf, oathtool) from Debian
+# packages, when they are missing and apt-get can run (root or sudo -n).
+TEST_TOOLS := pdftotext qpdf oathtool
+tools:
+	@missing=$$(for t in $(TEST_TOOLS); do command -v $$t >/dev/null || echo $$t; done); \
+	  if [ -n "$$missing" ]; then \
+	    sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+	    echo "installing poppler-utils qpdf oathtool (missing: $$missing)"; \
+	    $$sudo apt-get install -y -q poppler-utils qpdf oathtool >/dev/null 2>&1 || \
+	    { $$sudo apt-get update -q >/dev/null 2>&1 && $$sudo apt-get install -y -q poppler-utils qpdf oathtool >/dev/null 2>&1; } || \
+	    echo "warning: could not install $$missing; tests that need them will fail or skip"; fi
+
+deps: $(NODE_STAMP) tools
 	$(GO) mod download
 
 run: deps

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/shared/applications"
+	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/catalog"
+	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/problem"
 )
@@ -32,7 +34,64 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /officer/applications", h.queue)
 	r.HandleAuthed("GET /officer/applications/{id}", h.officerCard)
 	r.HandleAuthed("POST /officer/applications/{id}/transition", h.officerMove)
+	r.HandleAuthed("GET /applications/{id}/journal.pdf", h.journalPDF)
+	r.Handle("GET /verify/{code}", h.verify)
+	r.Handle("POST /verify/{code}", h.verify)
 	return r
+}
+
+func (h *handler) journalPDF(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	name, pdf, err := h.svc.JournalPDF(ctx, id.Subject, aid)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.File(blob.TypePDF, name, pdf), nil
+}
+
+// verify is public: anyone holding a document (a bank, an employer) checks
+// it by the code printed on it; with the file as the body (POST), it also
+// learns whether the file is the one issued.
+func (h *handler) verify(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	code, err := httpapi.PathParam(req, "code")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var file []byte
+	if req.RequestContext.HTTP.Method == http.MethodPost {
+		if file, err = presented(req); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	v, err := h.svc.Issuer.Verify(ctx, code, file)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, v)
+}
+
+// presented reads the file a verifier sends: a PDF body of at most the size
+// of a scan.
+func presented(req *httpapi.Request) ([]byte, error) {
+	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(httpapi.Header(req, "Content-Type"), ";", 2)[0]))
+	if ct != blob.TypePDF && ct != "application/octet-stream" {
+		return nil, problem.New(problem.KindUnsupportedMediaType, "unsupported_media_type",
+			"Отправьте файл документа как application/pdf")
+	}
+	body, err := httpapi.Body(req)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > documents.MaxSize {
+		return nil, problem.New(problem.KindTooLarge, "body_too_large", "Файл больше 5 МБ — выданные документы меньше")
+	}
+	if len(body) == 0 {
+		return nil, problem.Invalid(problem.Field{Field: "file", Code: "file.required", Message: "Отправьте файл документа в теле запроса"})
+	}
+	return body, nil
 }
 
 func (h *handler) services(_ context.Context, req *httpapi.Request) (httpapi.Response, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/messages"
@@ -41,6 +42,9 @@ type Service struct {
 	Inbox    *inbox.Store
 	Journal  *journal.Journal
 	Clock    clock.Clock
+	// Issuer makes the result document when an officer completes an
+	// application (nil: completing is refused).
+	Issuer *issued.Service
 }
 
 // ForAccounts is the service over the identity service's sealer, profiles,
@@ -74,6 +78,17 @@ type App struct {
 	// ResubmittedAs links the rejected one to its resubmission.
 	Previous      string `json:"previous,omitempty"`
 	ResubmittedAs string `json:"resubmittedAs,omitempty"`
+	// Result is the document issued on completion.
+	Result *Result `json:"result,omitempty"`
+}
+
+// Result points at the document a department issued for an application:
+// it is among the citizen's documents (GET /documents/{documentId}) and is
+// checked at /verify/{verificationCode}.
+type Result struct {
+	DocumentID       string `json:"documentId"`
+	Number           string `json:"number"`
+	VerificationCode string `json:"verificationCode"`
 }
 
 // LogEntry is one change in an application's journal.
@@ -107,6 +122,9 @@ type appItem struct {
 	GSI1SK        string   `dynamodbav:"GSI1SK,omitempty"`
 	Previous      string   `dynamodbav:"Previous,omitempty"`
 	ResubmittedAs string   `dynamodbav:"ResubmittedAs,omitempty"`
+	ResultDoc     string   `dynamodbav:"ResultDoc,omitempty"`
+	ResultNumber  string   `dynamodbav:"ResultNumber,omitempty"`
+	ResultCode    string   `dynamodbav:"ResultCode,omitempty"`
 }
 
 type pointerItem struct {
@@ -163,6 +181,9 @@ func (s *Service) summary(it appItem, role string) App {
 		Previous: it.Previous, ResubmittedAs: it.ResubmittedAs}
 	if a.Attachments == nil {
 		a.Attachments = []string{}
+	}
+	if it.ResultDoc != "" {
+		a.Result = &Result{DocumentID: it.ResultDoc, Number: it.ResultNumber, VerificationCode: it.ResultCode}
 	}
 	// Open: with the department, not yet decided.
 	open := it.Status != Draft && it.Status != Approved && !Final(it.Status)
@@ -552,6 +573,16 @@ func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) 
 	} else if role == RoleOfficer && m.To == AwaitingDocuments {
 		requested = m.Documents
 	}
+	var result *issued.Result
+	if m.To == Completed {
+		if result, err = s.issue(ctx, it, comment, now); err != nil {
+			return App{}, err
+		}
+		result.Record(tx, sub)
+		upd = upd.Set(expression.Name("ResultDoc"), expression.Value(result.DocumentID)).
+			Set(expression.Name("ResultNumber"), expression.Value(result.Number)).
+			Set(expression.Name("ResultCode"), expression.Value(result.Code))
+	}
 	tx.Update(dynamo.ApplicationKey(sub, id), upd, &cond)
 	if final {
 		for _, d := range it.Attachments {
@@ -570,6 +601,12 @@ func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) 
 		}
 	}
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		if result != nil {
+			// The file of a document that was never recorded must not stay.
+			if derr := s.Issuer.Discard(ctx, result); derr != nil {
+				logging.From(ctx).Error("unrecorded result file not deleted", "application", id, "err", derr)
+			}
+		}
 		if problem.Is(err, problem.KindConflict) {
 			return App{}, problem.Conflict("concurrent_change", "Статус заявления уже изменился. Обновите страницу")
 		}
@@ -580,6 +617,26 @@ func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) 
 		return App{}, err
 	}
 	return s.view(ctx, it, role)
+}
+
+// issue makes the result document of an application being completed.
+func (s *Service) issue(ctx context.Context, it appItem, comment string, now time.Time) (*issued.Result, error) {
+	if s.Issuer == nil {
+		return nil, problem.Internal(fmt.Errorf("applications: no issuer configured"))
+	}
+	p, err := s.Profiles.Autofill(ctx, it.Sub)
+	if err != nil {
+		return nil, err
+	}
+	field := func(name string) string { v, _ := p[name].(string); return v }
+	svc, _ := catalog.Get(it.Service)
+	return s.Issuer.Issue(ctx, issued.Request{
+		Sub: it.Sub, ApplicationID: it.ID, ApplicationNumber: it.Number, SubmittedAt: parse(it.SubmittedAt),
+		Service: it.Service, ServiceTitle: svc.Title, DepartmentTitle: svc.DepartmentTitle,
+		Applicant: issued.Applicant{Surname: field("surname"), Name: field("name"), Patronymic: field("patronymic"),
+			BirthDate: field("birthDate"), SNILS: field("snils")},
+		Decision: comment, IssuedAt: now,
+	})
 }
 
 // Filter narrows a citizen's list.

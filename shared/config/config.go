@@ -44,6 +44,12 @@ const (
 	// push devices register with (empty: that platform is not offered).
 	FCMPlatformARN  Var = "FCM_PLATFORM_ARN"
 	APNSPlatformARN Var = "APNS_PLATFORM_ARN"
+	// SigningKeyID is the KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs
+	// the documents departments issue.
+	SigningKeyID Var = "SIGNING_KEY_ID"
+	// PortalURL is the public origin of the web client; the QR code on an
+	// issued document points to <PortalURL>/verify/<code>.
+	PortalURL Var = "PORTAL_URL"
 	// PasswordProfile picks the password policy: seeds (default) or nist.
 	PasswordProfile Var = "PASSWORD_PROFILE"
 	// ClockOffset shifts the process clock (a Go duration such as "26h"). Only

@@ -63,6 +63,37 @@ type Document struct {
 	// InUse tells that an application or a change request in progress
 	// attaches this scan, so it cannot be deleted.
 	InUse bool `json:"inUse"`
+	// Issued describes a document a department issued (type "result").
+	Issued *Issued `json:"issued,omitempty"`
+}
+
+// ResultType is the type of documents departments issue as the result of
+// an application. Citizens cannot upload documents of this type.
+const ResultType = "result"
+
+// Issued is what a department's document carries beyond a scan's data.
+type Issued struct {
+	Number           string    `json:"number"`
+	Title            string    `json:"title"`
+	Application      string    `json:"application"`
+	VerificationCode string    `json:"verificationCode"`
+	IssuedAt         time.Time `json:"issuedAt"`
+}
+
+// IssuedDocument is a department's result to list among the citizen's
+// documents; its file is already stored under the user's documents.
+type IssuedDocument struct {
+	ID, FileName, Number, Code, Application, Title string
+	Size                                           int64
+	IssuedAt                                       time.Time
+}
+
+// PutIssued lists an issued document among the user's documents, in tx.
+func PutIssued(tx *dynamo.Tx, sub string, d IssuedDocument) {
+	k := dynamo.DocumentKey(sub, d.ID)
+	tx.Create(item{PK: k.PK, SK: k.SK, Kind: "document", ID: d.ID, Type: ResultType, FileName: d.FileName,
+		ContentType: blob.TypePDF, Size: d.Size, State: StateReady, CreatedAt: d.IssuedAt.UTC().Format(time.RFC3339),
+		Number: d.Number, Code: d.Code, Application: d.Application, Title: d.Title})
 }
 
 type item struct {
@@ -79,12 +110,21 @@ type item struct {
 	// Uses counts what in progress attaches the scan.
 	Uses int   `dynamodbav:"Uses"`
 	TTL  int64 `dynamodbav:"TTL,omitempty"`
+	// An issued document's number, verification code, application and title.
+	Number      string `dynamodbav:"Number,omitempty"`
+	Code        string `dynamodbav:"Code,omitempty"`
+	Application string `dynamodbav:"Application,omitempty"`
+	Title       string `dynamodbav:"Title,omitempty"`
 }
 
 func (it item) doc() Document {
 	t, _ := time.Parse(time.RFC3339, it.CreatedAt)
-	return Document{ID: it.ID, Type: it.Type, FileName: it.FileName, ContentType: it.ContentType, Size: it.Size,
+	d := Document{ID: it.ID, Type: it.Type, FileName: it.FileName, ContentType: it.ContentType, Size: it.Size,
 		State: it.State, CreatedAt: t, InUse: it.Uses > 0}
+	if it.Type == ResultType {
+		d.Issued = &Issued{Number: it.Number, Title: it.Title, Application: it.Application, VerificationCode: it.Code, IssuedAt: t}
+	}
+	return d
 }
 
 // Objects is what the service needs of the bucket.
@@ -236,7 +276,7 @@ func (s *Service) Complete(ctx context.Context, sub, id string) (Document, error
 
 // List returns a page of the user's ready scans, newest first, optionally of one type.
 func (s *Service) List(ctx context.Context, sub, typ, cursor string, limit int32) ([]Document, string, error) {
-	if typ != "" {
+	if typ != "" && typ != ResultType {
 		if _, ok := Types[typ]; !ok {
 			return nil, "", problem.Invalid(problem.Field{Field: "type", Code: "document.type", Message: "Неизвестный тип документа"})
 		}
@@ -286,10 +326,13 @@ func (s *Service) Delete(ctx context.Context, sub, id string) error {
 	if err := s.DB.Get(ctx, dynamo.DocumentKey(sub, id), "документ", &it); err != nil {
 		return err
 	}
+	if it.Type == ResultType {
+		return problem.Conflict("document_issued", "Документ выдан ведомством как результат услуги и хранится в кабинете; удалить его нельзя")
+	}
 	if it.Uses > 0 {
 		return problem.Conflict("document_in_use", fmt.Sprintf("Документ приложен к заявлению или заявке в работе (%d) и не может быть удалён", it.Uses))
 	}
-	cond := expression.Name("Uses").Equal(expression.Value(0))
+	cond := expression.Name("Uses").Equal(expression.Value(0)).And(expression.Name("Type").NotEqual(expression.Value(ResultType)))
 	if err := s.DB.Transact(ctx, "", (&dynamo.Tx{}).DeleteIf(dynamo.DocumentKey(sub, id), cond)); err != nil {
 		if problem.Is(err, problem.KindConflict) {
 			return problem.Conflict("document_in_use", "Документ приложен к заявлению в работе и не может быть удалён")

@@ -278,3 +278,7 @@ func TemplateKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: TemplateP
 
 // TemplateCountKey counts a user's templates, to hold them to a cap.
 func TemplateCountKey(sub string) Key { return Key{PK: UserPK(sub), SK: "APPTPLCOUNT"} }
+
+// VerificationKey is the public record of an issued document, found by the
+// verification code printed on it.
+func VerificationKey(code string) Key { return Key{PK: join("VERIFY", code), SK: "VERIFY"} }

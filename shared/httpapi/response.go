@@ -4,9 +4,12 @@
 package httpapi
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -34,6 +37,21 @@ func JSON(status int, v any) (Response, error) {
 		return Response{}, problem.Internal(err)
 	}
 	return Response{StatusCode: status, Headers: baseHeaders("application/json; charset=utf-8"), Body: string(b)}, nil
+}
+
+// File answers 200 with a binary file to download, base64-encoded as API
+// Gateway expects. fileName may be Cyrillic: it goes in both the ASCII
+// fallback and the RFC 5987 filename* parameter.
+func File(contentType, fileName string, body []byte) Response {
+	h := baseHeaders(contentType)
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, fileName)
+	h["Content-Disposition"] = `attachment; filename="` + ascii + `"; filename*=UTF-8''` + url.PathEscape(fileName)
+	return Response{StatusCode: http.StatusOK, Headers: h, Body: base64.StdEncoding.EncodeToString(body), IsBase64Encoded: true}
 }
 
 // NoContent answers 204.

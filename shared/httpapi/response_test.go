@@ -187,3 +187,14 @@ func TestJSONAndNoContent(t *testing.T) {
 		t.Errorf("NoContent() = %+v", nc)
 	}
 }
+
+func TestFileNamesCyrillicSafely(t *testing.T) {
+	res := File("application/pdf", `Журнал "2026".pdf`, []byte("%PDF-1.7"))
+	if !res.IsBase64Encoded || res.Body != "JVBERi0xLjc=" || res.StatusCode != 200 || res.Headers["Content-Type"] != "application/pdf" {
+		t.Errorf("response = %+v", res)
+	}
+	want := `attachment; filename="______ _2026_.pdf"; filename*=UTF-8''%D0%96%D1%83%D1%80%D0%BD%D0%B0%D0%BB%20%222026%22.pdf`
+	if got := res.Headers["Content-Disposition"]; got != want {
+		t.Errorf("Content-Disposition = %s\nwant %s", got, want)
+	}
+}

@@ -387,6 +387,7 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 	}{
 		{"GET", "/applications/" + x.ID, "", nil},
 		{"GET", "/applications/" + d.ID, "", nil},
+		{"GET", "/applications/" + x.ID + "/journal.pdf", "", nil},
 		{"PUT", "/applications/" + d.ID, `{"values":{}}`, ifMatch},
 		{"DELETE", "/applications/" + d.ID, "", nil},
 		{"POST", "/applications/" + d.ID + "/submit", `{}`, ifMatch},

@@ -102,6 +102,7 @@ func loadSpec(root string) (*openapi3.T, routers.Router, error) {
 	doc.Servers = openapi3.Servers{{URL: st.APIURL}}
 	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.FileBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 	r, err := gorillamux.NewRouter(doc)
 	return doc, r, err
 }

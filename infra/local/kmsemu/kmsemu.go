@@ -5,9 +5,10 @@
 //
 // It speaks the KMS JSON 1.1 protocol (POST /, X-Amz-Target:
 // TrentService.<Operation>) for the calls envelope encryption needs —
-// GenerateDataKey, GenerateDataKeyWithoutPlaintext, Encrypt, Decrypt — plus
-// CreateKey, DescribeKey, EnableKey, DisableKey, CreateAlias and ListAliases
-// to provision and inspect keys.
+// GenerateDataKey, GenerateDataKeyWithoutPlaintext, Encrypt, Decrypt — and
+// those signing issued documents needs — Sign, Verify, GetPublicKey on
+// ECC_NIST_P256 keys — plus CreateKey, DescribeKey, EnableKey, DisableKey,
+// CreateAlias and ListAliases to provision and inspect keys.
 //
 // Master keys are random AES-256 keys that live only in memory, so data
 // encrypted by one run of the stack cannot be read by the next. A ciphertext
@@ -27,7 +28,11 @@ package kmsemu
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -55,6 +60,15 @@ const (
 	maxDataKeyBytes = 1024
 	// algorithm is the only encryption algorithm a symmetric key offers.
 	algorithm = "SYMMETRIC_DEFAULT"
+	// signingSpec and signingAlgorithm are the one asymmetric key the
+	// emulator offers: ECDSA over P-256 with SHA-256, as issued documents
+	// are signed.
+	signingSpec      = "ECC_NIST_P256"
+	signingAlgorithm = "ECDSA_SHA_256"
+	usageEncrypt     = "ENCRYPT_DECRYPT"
+	usageSign        = "SIGN_VERIFY"
+	// maxMessage is KMS's limit on a RAW message to Sign or Verify.
+	maxMessage = 4096
 )
 
 type key struct {
@@ -62,7 +76,8 @@ type key struct {
 	description string
 	created     time.Time
 	enabled     bool
-	aead        cipher.AEAD
+	aead        cipher.AEAD       // a symmetric key
+	signer      *ecdsa.PrivateKey // a signing key (ECC_NIST_P256)
 }
 
 type alias struct {
@@ -101,6 +116,21 @@ func New() *Server {
 // provision the key the functions are configured with.
 func (s *Server) CreateKey(description string) string {
 	return s.createKey(description).id
+}
+
+// CreateSigningKey creates an enabled ECC_NIST_P256 SIGN_VERIFY key with a
+// fresh private key and returns its key id.
+func (s *Server) CreateSigningKey(description string) string {
+	return s.createSigningKey(description).id
+}
+
+func (s *Server) createSigningKey(description string) *key {
+	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader) // crypto/rand never fails
+	k := &key{id: newID(), description: description, created: time.Now().UTC(), enabled: true, signer: priv}
+	s.mu.Lock()
+	s.keys[k.id] = k
+	s.mu.Unlock()
+	return k
 }
 
 // CreateAlias points aliasName ("alias/...") at the key targetKeyID, so the
@@ -224,6 +254,9 @@ func (s *Server) ops() map[string]handler {
 		"GenerateDataKeyWithoutPlaintext": func(d *json.Decoder) (any, *apiError) { return s.opGenerateDataKey(d, false) },
 		"Encrypt":                         s.opEncrypt,
 		"Decrypt":                         s.opDecrypt,
+		"Sign":                            s.opSign,
+		"Verify":                          s.opVerify,
+		"GetPublicKey":                    s.opGetPublicKey,
 		"CreateAlias":                     s.opCreateAlias,
 		"ListAliases":                     s.opListAliases,
 	}
@@ -244,7 +277,8 @@ type keyMetadata struct {
 	CustomerMasterKeySpec string
 	Description           string
 	Enabled               bool
-	EncryptionAlgorithms  []string
+	EncryptionAlgorithms  []string `json:",omitempty"`
+	SigningAlgorithms     []string `json:",omitempty"`
 	KeyId                 string
 	KeyManager            string
 	KeySpec               string
@@ -262,12 +296,17 @@ func (s *Server) metadata(k *key) keyMetadata {
 	if !enabled {
 		state = "Disabled"
 	}
-	return keyMetadata{
+	m := keyMetadata{
 		AWSAccountId: s.Account, Arn: s.arn("key", k.id), CreationDate: epoch(k.created),
 		CustomerMasterKeySpec: algorithm, Description: k.description, Enabled: enabled,
 		EncryptionAlgorithms: []string{algorithm}, KeyId: k.id, KeyManager: "CUSTOMER",
-		KeySpec: algorithm, KeyState: state, KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS",
+		KeySpec: algorithm, KeyState: state, KeyUsage: usageEncrypt, Origin: "AWS_KMS",
 	}
+	if k.signer != nil {
+		m.CustomerMasterKeySpec, m.KeySpec, m.KeyUsage = signingSpec, signingSpec, usageSign
+		m.EncryptionAlgorithms, m.SigningAlgorithms = nil, []string{signingAlgorithm}
+	}
+	return m
 }
 
 func (s *Server) opCreateKey(d *json.Decoder) (any, *apiError) {
@@ -275,28 +314,46 @@ func (s *Server) opCreateKey(d *json.Decoder) (any, *apiError) {
 	if e := decode(d, &in); e != nil {
 		return nil, e
 	}
-	// Only what envelope encryption uses is emulated; saying so beats
-	// silently creating a key that behaves differently from the one asked for.
-	for _, spec := range []string{in.KeySpec, in.CustomerMasterKeySpec} {
-		if spec != "" && spec != algorithm {
-			return nil, &apiError{http.StatusBadRequest, "UnsupportedOperationException", "kmsemu supports only SYMMETRIC_DEFAULT keys"}
-		}
+	// Only what envelope encryption and document signing use is emulated;
+	// saying so beats silently creating a key that behaves differently from
+	// the one asked for.
+	spec := in.KeySpec
+	if spec == "" {
+		spec = in.CustomerMasterKeySpec
 	}
-	if in.KeyUsage != "" && in.KeyUsage != "ENCRYPT_DECRYPT" {
-		return nil, &apiError{http.StatusBadRequest, "UnsupportedOperationException", "kmsemu supports only ENCRYPT_DECRYPT keys"}
+	if spec == "" {
+		spec = algorithm
+	}
+	usage := in.KeyUsage
+	if usage == "" {
+		usage = usageEncrypt
 	}
 	if in.Origin != "" && in.Origin != "AWS_KMS" {
 		return nil, &apiError{http.StatusBadRequest, "UnsupportedOperationException", "kmsemu supports only AWS_KMS key material"}
 	}
-	return map[string]any{"KeyMetadata": s.metadata(s.createKey(in.Description))}, nil
+	switch {
+	case spec == algorithm && usage == usageEncrypt:
+		return map[string]any{"KeyMetadata": s.metadata(s.createKey(in.Description))}, nil
+	case spec == signingSpec && usage == usageSign:
+		return map[string]any{"KeyMetadata": s.metadata(s.createSigningKey(in.Description))}, nil
+	case spec == algorithm || spec == signingSpec:
+		return nil, validation("KeyUsage " + usage + " is not valid for KeySpec " + spec)
+	}
+	return nil, &apiError{http.StatusBadRequest, "UnsupportedOperationException",
+		"kmsemu supports only SYMMETRIC_DEFAULT (ENCRYPT_DECRYPT) and ECC_NIST_P256 (SIGN_VERIFY) keys"}
 }
 
-func (s *Server) opDescribeKey(d *json.Decoder) (any, *apiError) {
+// keyOf resolves the key a request of just a KeyId names.
+func (s *Server) keyOf(d *json.Decoder) (*key, *apiError) {
 	var in struct{ KeyId string }
 	if e := decode(d, &in); e != nil {
 		return nil, e
 	}
-	k, e := s.resolve(in.KeyId)
+	return s.resolve(in.KeyId)
+}
+
+func (s *Server) opDescribeKey(d *json.Decoder) (any, *apiError) {
+	k, e := s.keyOf(d)
 	if e != nil {
 		return nil, e
 	}
@@ -304,11 +361,7 @@ func (s *Server) opDescribeKey(d *json.Decoder) (any, *apiError) {
 }
 
 func (s *Server) opSetEnabled(d *json.Decoder, enabled bool) (any, *apiError) {
-	var in struct{ KeyId string }
-	if e := decode(d, &in); e != nil {
-		return nil, e
-	}
-	k, e := s.resolve(in.KeyId)
+	k, e := s.keyOf(d)
 	if e != nil {
 		return nil, e
 	}
@@ -318,12 +371,21 @@ func (s *Server) opSetEnabled(d *json.Decoder, enabled bool) (any, *apiError) {
 	return struct{}{}, nil
 }
 
-// usable resolves a key for a cryptographic operation, which a disabled key
-// refuses.
+// usable resolves a symmetric key for an encryption operation, which a
+// disabled key or a signing key refuses.
 func (s *Server) usable(keyID string) (*key, *apiError) {
+	return s.usableFor(keyID, usageEncrypt)
+}
+
+// usableFor resolves a key for an operation of the given key usage.
+func (s *Server) usableFor(keyID, usage string) (*key, *apiError) {
 	k, e := s.resolve(keyID)
 	if e != nil {
 		return nil, e
+	}
+	if (k.signer != nil) != (usage == usageSign) {
+		return nil, &apiError{http.StatusBadRequest, "InvalidKeyUsageException",
+			"You cannot perform this operation on a KMS key whose KeyUsage is not " + usage + "."}
 	}
 	s.mu.RLock()
 	enabled := k.enabled
@@ -445,6 +507,96 @@ func (s *Server) opDecrypt(d *json.Decoder) (any, *apiError) {
 		return nil, invalidCiphertext()
 	}
 	return map[string]any{"Plaintext": plain, "KeyId": s.arn("key", k.id), "EncryptionAlgorithm": algorithm}, nil
+}
+
+type signInput struct {
+	KeyId            string
+	Message          []byte
+	MessageType      string
+	SigningAlgorithm string
+}
+
+// digest checks a Sign or Verify request and returns the SHA-256 digest
+// to sign: the message itself when MessageType is DIGEST.
+func (in signInput) digest() ([]byte, *apiError) {
+	if in.SigningAlgorithm != signingAlgorithm {
+		return nil, &apiError{http.StatusBadRequest, "InvalidKeyUsageException", "an ECC_NIST_P256 key signs only with ECDSA_SHA_256"}
+	}
+	switch in.MessageType {
+	case "", "RAW":
+		if len(in.Message) < 1 || len(in.Message) > maxMessage {
+			return nil, validation("Message must be between 1 and 4096 bytes")
+		}
+		d := sha256.Sum256(in.Message)
+		return d[:], nil
+	case "DIGEST":
+		if len(in.Message) != sha256.Size {
+			return nil, validation("a DIGEST message for ECDSA_SHA_256 must be 32 bytes")
+		}
+		return in.Message, nil
+	}
+	return nil, validation("MessageType must be RAW or DIGEST")
+}
+
+// signingRequest resolves a Sign or Verify request's key and digest.
+func (s *Server) signingRequest(in signInput) (*key, []byte, *apiError) {
+	digest, e := in.digest()
+	if e != nil {
+		return nil, nil, e
+	}
+	k, e := s.usableFor(in.KeyId, usageSign)
+	return k, digest, e
+}
+
+func (s *Server) opSign(d *json.Decoder) (any, *apiError) {
+	var in signInput
+	if e := decode(d, &in); e != nil {
+		return nil, e
+	}
+	k, digest, e := s.signingRequest(in)
+	if e != nil {
+		return nil, e
+	}
+	sig, err := ecdsa.SignASN1(rand.Reader, k.signer, digest)
+	if err != nil {
+		return nil, &apiError{http.StatusInternalServerError, "KMSInternalException", err.Error()}
+	}
+	return map[string]any{"KeyId": s.arn("key", k.id), "Signature": sig, "SigningAlgorithm": signingAlgorithm}, nil
+}
+
+func (s *Server) opVerify(d *json.Decoder) (any, *apiError) {
+	var in struct {
+		signInput
+		Signature []byte
+	}
+	if e := decode(d, &in); e != nil {
+		return nil, e
+	}
+	k, digest, e := s.signingRequest(in.signInput)
+	if e != nil {
+		return nil, e
+	}
+	if !ecdsa.VerifyASN1(&k.signer.PublicKey, digest, in.Signature) {
+		// As on AWS, a signature that does not verify is an error, not false.
+		return nil, &apiError{http.StatusBadRequest, "KMSInvalidSignatureException", "The signature is not valid."}
+	}
+	return map[string]any{"KeyId": s.arn("key", k.id), "SignatureValid": true, "SigningAlgorithm": signingAlgorithm}, nil
+}
+
+func (s *Server) opGetPublicKey(d *json.Decoder) (any, *apiError) {
+	k, e := s.keyOf(d)
+	if e != nil {
+		return nil, e
+	}
+	if k.signer == nil {
+		return nil, &apiError{http.StatusBadRequest, "UnsupportedOperationException", "a symmetric key has no public key"}
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.signer.PublicKey)
+	if err != nil {
+		return nil, &apiError{http.StatusInternalServerError, "KMSInternalException", err.Error()}
+	}
+	return map[string]any{"KeyId": s.arn("key", k.id), "PublicKey": der, "KeySpec": signingSpec,
+		"CustomerMasterKeySpec": signingSpec, "KeyUsage": usageSign, "SigningAlgorithms": []string{signingAlgorithm}}, nil
 }
 
 func (s *Server) opCreateAlias(d *json.Decoder) (any, *apiError) {

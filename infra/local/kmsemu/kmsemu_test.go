@@ -3,6 +3,9 @@ package kmsemu
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net/http"
@@ -351,7 +354,7 @@ func TestProtocolErrors(t *testing.T) {
 		{"GET", http.MethodGet, "TrentService.Decrypt", "", 405, "UnknownOperationException"},
 		{"no target", http.MethodPost, "", "{}", 400, "UnknownOperationException"},
 		{"other service", http.MethodPost, "secretsmanager.GetSecretValue", "{}", 400, "UnknownOperationException"},
-		{"unknown op", http.MethodPost, "TrentService.Sign", "{}", 400, "UnknownOperationException"},
+		{"unknown op", http.MethodPost, "TrentService.ReEncrypt", "{}", 400, "UnknownOperationException"},
 		{"bad JSON", http.MethodPost, "TrentService.Decrypt", "{", 400, "SerializationException"},
 		{"wrong types", http.MethodPost, "TrentService.Decrypt", `{"CiphertextBlob":5}`, 400, "SerializationException"},
 		{"not base64", http.MethodPost, "TrentService.Decrypt", `{"CiphertextBlob":"%%%"}`, 400, "SerializationException"},
@@ -403,4 +406,83 @@ func TestStandardEndpointSettings(t *testing.T) {
 	if aws.ToString(out.KeyMetadata.KeyId) != id {
 		t.Errorf("DescribeKey = %s, want %s", aws.ToString(out.KeyMetadata.KeyId), id)
 	}
+}
+
+// TestSigning checks Sign, Verify and GetPublicKey as issued documents use
+// them, including that the public key verifies independently of KMS.
+func TestSigning(t *testing.T) {
+	ctx := context.Background()
+	emu, _, client := newClient(t)
+	created, err := client.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP256, KeyUsage: types.KeyUsageTypeSignVerify})
+	if err != nil {
+		t.Fatalf("CreateKey(ECC_NIST_P256): %v", err)
+	}
+	md := created.KeyMetadata
+	if md.KeyUsage != types.KeyUsageTypeSignVerify || md.KeySpec != types.KeySpecEccNistP256 ||
+		len(md.SigningAlgorithms) != 1 || md.SigningAlgorithms[0] != types.SigningAlgorithmSpecEcdsaSha256 {
+		t.Errorf("metadata = %+v", md)
+	}
+	id := aws.ToString(md.KeyId)
+	digest := sha256.Sum256([]byte("document"))
+
+	signed, err := client.Sign(ctx, &kms.SignInput{KeyId: aws.String(id), Message: digest[:],
+		MessageType: types.MessageTypeDigest, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
+	if err != nil {
+		t.Fatalf("Sign: %v", err)
+	}
+	// RAW hashes the message itself, so both forms verify the same signature.
+	for _, in := range []*kms.VerifyInput{
+		{Message: digest[:], MessageType: types.MessageTypeDigest},
+		{Message: []byte("document"), MessageType: types.MessageTypeRaw},
+	} {
+		in.KeyId, in.Signature, in.SigningAlgorithm = aws.String(id), signed.Signature, types.SigningAlgorithmSpecEcdsaSha256
+		out, err := client.Verify(ctx, in)
+		if err != nil || !out.SignatureValid {
+			t.Errorf("Verify(%s) = %+v, %v", in.MessageType, out, err)
+		}
+	}
+	other := sha256.Sum256([]byte("documenT"))
+	_, err = client.Verify(ctx, &kms.VerifyInput{KeyId: aws.String(id), Message: other[:], MessageType: types.MessageTypeDigest,
+		Signature: signed.Signature, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
+	wantCode(t, err, "KMSInvalidSignatureException")
+
+	pub, err := client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(id)})
+	if err != nil {
+		t.Fatalf("GetPublicKey: %v", err)
+	}
+	parsed, err := x509.ParsePKIXPublicKey(pub.PublicKey)
+	if err != nil {
+		t.Fatalf("public key is not DER SubjectPublicKeyInfo: %v", err)
+	}
+	ec, ok := parsed.(*ecdsa.PublicKey)
+	if !ok || !ecdsa.VerifyASN1(ec, digest[:], signed.Signature) || ecdsa.VerifyASN1(ec, other[:], signed.Signature) {
+		t.Error("the public key does not verify the signature independently")
+	}
+
+	// Keys are used only as their usage says.
+	sym := emu.CreateKey("fields")
+	_, err = client.Sign(ctx, &kms.SignInput{KeyId: aws.String(sym), Message: digest[:], MessageType: types.MessageTypeDigest,
+		SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
+	wantCode(t, err, "InvalidKeyUsageException")
+	_, err = client.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(id), Plaintext: []byte("x")})
+	wantCode(t, err, "InvalidKeyUsageException")
+	_, err = client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(sym)})
+	wantCode(t, err, "UnsupportedOperationException")
+
+	// Bad requests name what is wrong.
+	_, err = client.Sign(ctx, &kms.SignInput{KeyId: aws.String(id), Message: []byte("short"), MessageType: types.MessageTypeDigest,
+		SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
+	wantCode(t, err, "ValidationException")
+	_, err = client.Sign(ctx, &kms.SignInput{KeyId: aws.String(id), Message: digest[:], SigningAlgorithm: types.SigningAlgorithmSpecRsassaPssSha256})
+	wantCode(t, err, "InvalidKeyUsageException")
+	_, err = client.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP256, KeyUsage: types.KeyUsageTypeEncryptDecrypt})
+	wantCode(t, err, "ValidationException")
+
+	// A disabled key does not sign.
+	if _, err := client.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Sign(ctx, &kms.SignInput{KeyId: aws.String(id), Message: digest[:], MessageType: types.MessageTypeDigest,
+		SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
+	wantCode(t, err, "DisabledException")
 }

@@ -13,6 +13,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -110,15 +111,25 @@ func (s *Stack) provision(ctx context.Context) error {
 		s.Resources[id] = "kabinet-local-" + strings.ToLower(id)
 	}
 	for _, id := range t.OfType("AWS::KMS::Key") {
+		props := t.Resources[id].Properties
+		spec, usage := template.Str(props, "KeySpec"), template.Str(props, "KeyUsage")
 		if s.KMS == nil {
-			out, err := s.KMSClient().CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("kabinet-local " + id)})
+			out, err := s.KMSClient().CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("kabinet-local " + id),
+				KeySpec: kmstypes.KeySpec(spec), KeyUsage: kmstypes.KeyUsageType(usage)})
 			if err != nil {
 				return fmt.Errorf("kms key %s: %w", id, err)
 			}
 			s.Resources[id] = aws.ToString(out.KeyMetadata.KeyId)
 			continue
 		}
-		s.Resources[id] = s.KMS.CreateKey("kabinet-local " + id)
+		switch {
+		case spec == "ECC_NIST_P256" && usage == "SIGN_VERIFY":
+			s.Resources[id] = s.KMS.CreateSigningKey("kabinet-local " + id)
+		case spec == "" && (usage == "" || usage == "ENCRYPT_DECRYPT"):
+			s.Resources[id] = s.KMS.CreateKey("kabinet-local " + id)
+		default:
+			return fmt.Errorf("kms key %s: the local stack emulates symmetric and ECC_NIST_P256 signing keys, not %s/%s", id, spec, usage)
+		}
 	}
 	for _, id := range t.OfType("AWS::SecretsManager::Secret") {
 		// A fresh random key each start, as GenerateSecretString makes on AWS.

@@ -1,0 +1,376 @@
+// Package issued makes the results a department issues (certificates,
+// extracts): a PDF in Russian with the applicant's data, a unique document
+// number and a verification code with its QR, stored beside the citizen's
+// scans and signed by the service's key.
+//
+// What is signed is a statement binding the document number, the
+// verification code, the time of issue and the SHA-256 of the file, so a
+// changed file or a changed record both fail verification. The signature is
+// detached: it lives in the public verification record (VERIFY#<code>), not
+// inside the PDF.
+package issued
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/documents"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/pdfdoc"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// Algorithm is how documents are signed.
+const Algorithm = "ECDSA_SHA_256"
+
+// Signer signs SHA-256 digests with the service's key.
+type Signer interface {
+	Sign(ctx context.Context, digest []byte) (signature []byte, keyID string, err error)
+	PublicKey(ctx context.Context) (*ecdsa.PublicKey, error)
+}
+
+// KMSSigner signs with an ECC_NIST_P256 key in KMS. The public key is
+// fetched once and kept, so verification costs no KMS call.
+type KMSSigner struct {
+	Client *kms.Client
+	KeyID  string
+
+	mu  sync.Mutex
+	pub *ecdsa.PublicKey
+}
+
+// Sign signs a digest.
+func (k *KMSSigner) Sign(ctx context.Context, digest []byte) ([]byte, string, error) {
+	out, err := k.Client.Sign(ctx, &kms.SignInput{KeyId: aws.String(k.KeyID), Message: digest,
+		MessageType: kmstypes.MessageTypeDigest, SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256})
+	if err != nil {
+		return nil, "", problem.Wrap(err, problem.KindUnavailable, "signing_unavailable", "Подпись документа сейчас недоступна, попробуйте позже")
+	}
+	return out.Signature, aws.ToString(out.KeyId), nil
+}
+
+// PublicKey returns the signing key's public half.
+func (k *KMSSigner) PublicKey(ctx context.Context) (*ecdsa.PublicKey, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.pub != nil {
+		return k.pub, nil
+	}
+	out, err := k.Client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(k.KeyID)})
+	if err != nil {
+		return nil, problem.Wrap(err, problem.KindUnavailable, "signing_unavailable", "Проверка подписи сейчас недоступна, попробуйте позже")
+	}
+	parsed, err := x509.ParsePKIXPublicKey(out.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("issued: public key: %w", err)
+	}
+	pub, ok := parsed.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, errors.New("issued: the signing key is not an ECDSA key")
+	}
+	k.pub = pub
+	return pub, nil
+}
+
+// Objects is what issuing needs of the bucket.
+type Objects interface {
+	Put(ctx context.Context, key, contentType string, body []byte) error
+	Delete(ctx context.Context, key string) error
+}
+
+// Service issues and verifies documents.
+type Service struct {
+	DB      *dynamo.Store
+	Objects Objects
+	Signer  Signer
+	// PortalURL is the public origin the QR code points to
+	// (<PortalURL>/verify/<code>).
+	PortalURL string
+}
+
+// Applicant is who the document is issued to.
+type Applicant struct {
+	Surname, Name, Patronymic string
+	BirthDate                 string // YYYY-MM-DD
+	SNILS                     string
+}
+
+// FullName is "Surname Name Patronymic".
+func (a Applicant) FullName() string {
+	return strings.Join(strings.Fields(a.Surname+" "+a.Name+" "+a.Patronymic), " ")
+}
+
+// Short is "Surname N. P.", what the public verification page shows.
+func (a Applicant) Short() string {
+	out := a.Surname
+	for _, part := range []string{a.Name, a.Patronymic} {
+		if r, _ := utf8.DecodeRuneInString(part); r != utf8.RuneError {
+			out += " " + string(r) + "."
+		}
+	}
+	return strings.TrimSpace(out)
+}
+
+// Request is what a department issues: the result of one application.
+type Request struct {
+	Sub               string
+	ApplicationID     string
+	ApplicationNumber string
+	SubmittedAt       time.Time
+	Service           string // code
+	ServiceTitle      string
+	DepartmentTitle   string
+	Applicant         Applicant
+	// Decision is the officer's comment on approval, if any.
+	Decision string
+	IssuedAt time.Time
+}
+
+// Result is a document issued and stored, waiting for the transaction that
+// records it (Record) or for Discard when that transaction fails.
+type Result struct {
+	DocumentID string `json:"documentId"`
+	Number     string `json:"number"`
+	Code       string `json:"verificationCode"`
+	key        string
+	record     record
+	doc        documents.IssuedDocument
+}
+
+type record struct {
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Kind        string `dynamodbav:"Kind"`
+	Code        string `dynamodbav:"Code"`
+	Number      string `dynamodbav:"Number"`
+	Title       string `dynamodbav:"Title"`
+	Service     string `dynamodbav:"Service"`
+	Department  string `dynamodbav:"Department"`
+	Applicant   string `dynamodbav:"Applicant"`
+	IssuedAt    string `dynamodbav:"IssuedAt"`
+	SHA256      string `dynamodbav:"SHA256"`
+	Size        int64  `dynamodbav:"Size"`
+	Signature   string `dynamodbav:"Signature"`
+	KeyID       string `dynamodbav:"KeyID"`
+	Algorithm   string `dynamodbav:"Algorithm"`
+	Application string `dynamodbav:"Application"`
+}
+
+// codeAlphabet leaves out look-alikes (0/O, 1/I/L, U), so a code read off
+// paper is typed right.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+var codePattern = regexp.MustCompile(`^[` + codeAlphabet + `]{4}(-[` + codeAlphabet + `]{4}){3}$`)
+
+// newCode returns 16 random characters (about 78 bits) in groups of four.
+func newCode() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	var sb strings.Builder
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			sb.WriteByte('-')
+		}
+		// 256 is not a multiple of 30; the bias (under 1 %) costs a
+		// fraction of a bit of the code's 78.
+		sb.WriteByte(codeAlphabet[int(c)%len(codeAlphabet)])
+	}
+	return sb.String()
+}
+
+// NormalizeCode upper-cases a code as typed and checks its shape.
+func NormalizeCode(code string) (string, bool) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	return code, codePattern.MatchString(code)
+}
+
+// Number is the document number of an application's result: one result per
+// application, so it is unique because the application number is.
+func Number(applicationNumber string) string { return "ВД-" + applicationNumber }
+
+// statement is what the signature covers.
+func statement(number, code, issuedAt, sha string) []byte {
+	d := sha256.Sum256([]byte("kabinet-issued-document/v1\n" + number + "\n" + code + "\n" + issuedAt + "\n" + sha + "\n"))
+	return d[:]
+}
+
+const stampLayout = time.RFC3339
+
+var moscow = time.FixedZone("MSK", 3*60*60)
+
+// Issue renders the document, stores it under the applicant's documents and
+// signs it. Nothing is recorded yet: the caller adds Record to the
+// transaction that completes the application and calls Discard if that
+// transaction fails.
+func (s *Service) Issue(ctx context.Context, r Request) (*Result, error) {
+	code := newCode()
+	number := Number(r.ApplicationNumber)
+	docID := r.IssuedAt.UTC().Format("20060102150405") + "-r" + strings.ToLower(strings.ReplaceAll(code[:9], "-", ""))
+	pdf, err := s.render(r, number, code)
+	if err != nil {
+		return nil, err
+	}
+	key, err := blob.UserKey(r.Sub, "documents", docID)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(pdf)
+	sha := hex.EncodeToString(sum[:])
+	issuedAt := r.IssuedAt.UTC().Format(stampLayout)
+	sig, keyID, err := s.Signer.Sign(ctx, statement(number, code, issuedAt, sha))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Objects.Put(ctx, key, blob.TypePDF, pdf); err != nil {
+		return nil, err
+	}
+	k := dynamo.VerificationKey(code)
+	res := &Result{DocumentID: docID, Number: number, Code: code, key: key,
+		record: record{PK: k.PK, SK: k.SK, Kind: "verification", Code: code, Number: number, Title: r.ServiceTitle,
+			Service: r.Service, Department: r.DepartmentTitle, Applicant: r.Applicant.Short(), IssuedAt: issuedAt,
+			SHA256: sha, Size: int64(len(pdf)), Signature: base64.StdEncoding.EncodeToString(sig), KeyID: keyID,
+			Algorithm: Algorithm, Application: r.ApplicationID},
+		doc: documents.IssuedDocument{ID: docID, FileName: fileName(number), Size: int64(len(pdf)), Number: number,
+			Code: code, Application: r.ApplicationID, Title: r.ServiceTitle, IssuedAt: r.IssuedAt}}
+	return res, nil
+}
+
+func fileName(number string) string { return "Результат " + number + ".pdf" }
+
+// Record adds the document to the applicant's documents and publishes its
+// verification record, in tx.
+func (r *Result) Record(tx *dynamo.Tx, sub string) {
+	documents.PutIssued(tx, sub, r.doc)
+	tx.Create(r.record)
+}
+
+// Discard deletes the stored file of a document whose transaction failed.
+func (s *Service) Discard(ctx context.Context, r *Result) error {
+	return s.Objects.Delete(ctx, r.key)
+}
+
+// VerifyURL is where the QR code on a document leads.
+func (s *Service) VerifyURL(code string) string {
+	return strings.TrimRight(s.PortalURL, "/") + "/verify/" + code
+}
+
+func (s *Service) render(r Request, number, code string) ([]byte, error) {
+	issued := r.IssuedAt.In(moscow)
+	d := pdfdoc.New(r.ServiceTitle+" — "+number, r.DepartmentTitle,
+		"Электронный документ, выдан через личный кабинет. Код проверки: "+code, r.IssuedAt)
+	d.Text(r.DepartmentTitle)
+	d.Gap(4)
+	d.Heading("Результат предоставления государственной услуги", 15)
+	d.Heading("«"+r.ServiceTitle+"»", 12)
+	d.Gap(2)
+	d.Field("Номер документа", number)
+	d.Field("Дата выдачи", issued.Format("02.01.2006 15:04")+" (МСК)")
+	d.Field("Заявление", "№ "+r.ApplicationNumber+" от "+r.SubmittedAt.In(moscow).Format("02.01.2006"))
+	d.Gap(3)
+	d.Heading("Заявитель", 12)
+	d.Field("Фамилия, имя, отчество", r.Applicant.FullName())
+	if t, err := time.Parse("2006-01-02", r.Applicant.BirthDate); err == nil {
+		d.Field("Дата рождения", t.Format("02.01.2006"))
+	}
+	if r.Applicant.SNILS != "" {
+		d.Field("СНИЛС", r.Applicant.SNILS)
+	}
+	d.Gap(3)
+	d.Heading("Решение", 12)
+	text := "Услуга оказана. Заявление рассмотрено, решение принято в пользу заявителя."
+	if c := strings.TrimSpace(r.Decision); c != "" {
+		text += "\n" + c
+	}
+	d.Text(text)
+	d.Gap(6)
+	if err := d.QR(s.VerifyURL(code), 32,
+		"Проверить подлинность документа:",
+		s.VerifyURL(code),
+		"Код проверки: "+code,
+		"Документ подписан электронной подписью "+r.DepartmentTitle+".",
+	); err != nil {
+		return nil, err
+	}
+	return d.Bytes()
+}
+
+// Verification is what the public learns of a document by its code.
+type Verification struct {
+	Genuine bool `json:"genuine"`
+	// Unaltered answers for a file presented with the question: true when
+	// it is byte for byte the document issued; absent when no file was
+	// presented.
+	Unaltered   *bool     `json:"unaltered,omitempty"`
+	Number      string    `json:"number"`
+	Title       string    `json:"title"`
+	Department  string    `json:"department"`
+	Applicant   string    `json:"applicant"`
+	IssuedAt    time.Time `json:"issuedAt"`
+	SHA256      string    `json:"sha256"`
+	Size        int64     `json:"size"`
+	Algorithm   string    `json:"signatureAlgorithm"`
+	Signature   string    `json:"signature"`
+	KeyID       string    `json:"keyId"`
+	Explanation string    `json:"explanation"`
+}
+
+// Verify looks a document up by its code and checks its signature; with a
+// file, it also checks that the file is the document issued. An unknown
+// code is NotFound; a malformed one is Invalid.
+func (s *Service) Verify(ctx context.Context, code string, file []byte) (Verification, error) {
+	code, ok := NormalizeCode(code)
+	if !ok {
+		return Verification{}, problem.Invalid(problem.Field{Field: "code", Code: "verification.code",
+			Message: "Код проверки — 16 символов в четырёх группах через дефис, например ABCD-EFGH-JKMN-PQRS"})
+	}
+	var rec record
+	if err := s.DB.Get(ctx, dynamo.VerificationKey(code), "документ с таким кодом проверки", &rec); err != nil {
+		return Verification{}, err
+	}
+	at, _ := time.Parse(stampLayout, rec.IssuedAt)
+	v := Verification{Number: rec.Number, Title: rec.Title, Department: rec.Department, Applicant: rec.Applicant,
+		IssuedAt: at, SHA256: rec.SHA256, Size: rec.Size, Algorithm: rec.Algorithm, Signature: rec.Signature, KeyID: rec.KeyID}
+	pub, err := s.Signer.PublicKey(ctx)
+	if err != nil {
+		return Verification{}, err
+	}
+	sig, err := base64.StdEncoding.DecodeString(rec.Signature)
+	v.Genuine = err == nil && ecdsa.VerifyASN1(pub, statement(rec.Number, rec.Code, rec.IssuedAt, rec.SHA256), sig)
+	switch {
+	case !v.Genuine:
+		v.Explanation = "Подпись записи о документе не прошла проверку: документ не может считаться подлинным"
+	case file == nil:
+		v.Explanation = "Документ выдан " + rec.Department + " " + at.In(moscow).Format("02.01.2006 в 15:04") +
+			" (МСК) и подписан электронной подписью. Чтобы убедиться, что файл не изменён, отправьте его на проверку"
+	default:
+		sum := sha256.Sum256(file)
+		want, _ := hex.DecodeString(rec.SHA256)
+		same := subtle.ConstantTimeCompare(sum[:], want) == 1
+		v.Unaltered = &same
+		if same {
+			v.Explanation = "Файл совпадает с выданным документом байт в байт; подпись верна"
+		} else {
+			v.Genuine = false
+			v.Explanation = "Файл отличается от выданного документа: он был изменён или это другой документ"
+		}
+	}
+	return v, nil
+}

@@ -1,0 +1,186 @@
+package issued
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
+	"github.com/kabinet/kabinet/shared/pdfdoc/pdfdoctest"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// keySigner signs with an in-memory key, as KMS would.
+type keySigner struct{ key *ecdsa.PrivateKey }
+
+func (k keySigner) Sign(_ context.Context, digest []byte) ([]byte, string, error) {
+	sig, err := ecdsa.SignASN1(rand.Reader, k.key, digest)
+	return sig, "test-key", err
+}
+
+func (k keySigner) PublicKey(context.Context) (*ecdsa.PublicKey, error) { return &k.key.PublicKey, nil }
+
+type objects struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+func (o *objects) Put(_ context.Context, key, _ string, body []byte) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.files[key] = body
+	return nil
+}
+
+func (o *objects) Delete(_ context.Context, key string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.files, key)
+	return nil
+}
+
+func newService(t *testing.T) (*Service, *objects) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := &objects{files: map[string][]byte{}}
+	return &Service{DB: dynamotest.NewStore(t), Objects: objs, Signer: keySigner{key}, PortalURL: "https://kabinet.example.ru/"}, objs
+}
+
+var request = Request{
+	Sub: "user-1", ApplicationID: "app-1", ApplicationNumber: "2026-1123-000042", Service: "criminal-record",
+	SubmittedAt: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), ServiceTitle: "Справка о наличии (отсутствии) судимости",
+	DepartmentTitle: "МВД России", Applicant: Applicant{Surname: "Ёлкина", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1990-04-01", SNILS: "112-233-445 95"},
+	Decision: "Сведений о судимости нет", IssuedAt: time.Date(2026, 11, 23, 12, 30, 0, 0, time.UTC),
+}
+
+func issue(t *testing.T, s *Service, objs *objects) (*Result, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := s.Issue(ctx, request)
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
+	tx := &dynamo.Tx{}
+	res.Record(tx, request.Sub)
+	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	return res, objs.files[res.key]
+}
+
+func TestIssueAndVerify(t *testing.T) {
+	ctx := context.Background()
+	s, objs := newService(t)
+	res, pdf := issue(t, s, objs)
+	if !strings.HasPrefix(res.Number, "ВД-2026-1123-000042") || !codePattern.MatchString(res.Code) {
+		t.Fatalf("number %q, code %q", res.Number, res.Code)
+	}
+	if !strings.HasPrefix(res.key, "users/user-1/documents/") || len(pdf) == 0 {
+		t.Fatalf("file stored at %q (%d bytes)", res.key, len(pdf))
+	}
+
+	v, err := s.Verify(ctx, strings.ToLower(res.Code), nil)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if !v.Genuine || v.Unaltered != nil || v.Number != res.Number || v.Applicant != "Ёлкина А. С." || v.Department != "МВД России" ||
+		!v.IssuedAt.Equal(request.IssuedAt) || v.Size != int64(len(pdf)) {
+		t.Errorf("Verify(code) = %+v", v)
+	}
+	v, err = s.Verify(ctx, res.Code, pdf)
+	if err != nil || !v.Genuine || v.Unaltered == nil || !*v.Unaltered {
+		t.Errorf("Verify(the file) = %+v, %v; want genuine and unaltered", v, err)
+	}
+	// One byte changed anywhere fails.
+	for _, at := range []int{0, len(pdf) / 2, len(pdf) - 1} {
+		changed := append([]byte(nil), pdf...)
+		changed[at] ^= 0x01
+		v, err = s.Verify(ctx, res.Code, changed)
+		if err != nil || v.Genuine || v.Unaltered == nil || *v.Unaltered {
+			t.Errorf("Verify(byte %d changed) = %+v, %v; want not genuine", at, v, err)
+		}
+	}
+}
+
+func TestAlteredRecordIsNotGenuine(t *testing.T) {
+	ctx := context.Background()
+	s, objs := newService(t)
+	res, _ := issue(t, s, objs)
+	// Someone with write access to the table moves the date of issue.
+	upd := expression.Set(expression.Name("IssuedAt"), expression.Value("2025-01-01T00:00:00Z"))
+	if err := s.DB.Update(ctx, dynamo.VerificationKey(res.Code), upd, nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Verify(ctx, res.Code, nil); err != nil || v.Genuine {
+		t.Errorf("Verify after the record changed = %+v, %v; want not genuine", v, err)
+	}
+}
+
+func TestVerifyRefusesBadCodes(t *testing.T) {
+	s, _ := newService(t)
+	if _, err := s.Verify(context.Background(), "ABCD-EFGH-JKMN-PQRS", nil); !problem.Is(err, problem.KindNotFound) {
+		t.Errorf("unknown code: %v, want NotFound", err)
+	}
+	for _, code := range []string{"", "ABCD", "ABCD-EFGH-JKMN-PQR0", "ABCD-EFGH-JKMN-PQRS-TVWX", "../../etc", "ABCDEFGHJKMNPQRS"} {
+		if _, err := s.Verify(context.Background(), code, nil); !problem.Is(err, problem.KindInvalid) {
+			t.Errorf("code %q: %v, want Invalid", code, err)
+		}
+	}
+}
+
+func TestCodesAreDistinct(t *testing.T) {
+	seen := map[string]bool{}
+	for range 10000 {
+		c := newCode()
+		if !codePattern.MatchString(c) || seen[c] {
+			t.Fatalf("code %q malformed or repeated", c)
+		}
+		seen[c] = true
+	}
+}
+
+func TestDiscardDeletesTheFile(t *testing.T) {
+	s, objs := newService(t)
+	res, err := s.Issue(context.Background(), request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Discard(context.Background(), res); err != nil || len(objs.files) != 0 {
+		t.Errorf("Discard: %v, files left %d", err, len(objs.files))
+	}
+}
+
+func TestThePDFSaysWhoAndWhat(t *testing.T) {
+	s, objs := newService(t)
+	res, pdf := issue(t, s, objs)
+	text := pdfdoctest.Text(t, pdf, false)
+	for _, want := range []string{"Ёлкина Анна Сергеевна", res.Number, res.Code, "01.04.1990", "112-233-445 95", "МВД России",
+		"Справка о наличии (отсутствии) судимости", "https://kabinet.example.ru/verify/" + res.Code, "23.11.2026 15:30"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF text lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// BenchmarkIssue measures rendering, hashing and signing one result (the
+// local key stands in for KMS; the S3 put is in memory).
+func BenchmarkIssue(b *testing.B) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	s := &Service{Objects: &objects{files: map[string][]byte{}}, Signer: keySigner{key}, PortalURL: "https://kabinet.example.ru"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Issue(context.Background(), request); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
