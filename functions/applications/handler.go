@@ -28,6 +28,7 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /applications/{id}", h.card)
 	r.HandleAuthed("PUT /applications/{id}", h.save)
 	r.HandleAuthed("DELETE /applications/{id}", h.delete)
+	r.HandleAuthed("POST /applications/{id}/signature", h.startSigning)
 	r.HandleAuthed("POST /applications/{id}/submit", h.submit)
 	r.HandleAuthed("POST /applications/{id}/cancel", h.cancel)
 	r.HandleAuthed("POST /applications/{id}/documents", h.addDocuments)
@@ -38,6 +39,18 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.Handle("GET /verify/{code}", h.verify)
 	r.Handle("POST /verify/{code}", h.verify)
 	return r
+}
+
+func (h *handler) startSigning(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	sig, err := h.svc.StartSigning(ctx, id.Subject, aid)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, sig)
 }
 
 func (h *handler) journalPDF(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -220,7 +233,8 @@ func (h *handler) submit(ctx context.Context, req *httpapi.Request, id httpapi.I
 		return httpapi.Response{}, err
 	}
 	var in struct {
-		Attachments []string `json:"attachments"`
+		Attachments   []string `json:"attachments"`
+		SignatureCode string   `json:"signatureCode"`
 	}
 	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
 		return httpapi.Response{}, err
@@ -232,7 +246,7 @@ func (h *handler) submit(ctx context.Context, req *httpapi.Request, id httpapi.I
 	if in.Attachments == nil {
 		in.Attachments = []string{}
 	}
-	a, err := h.svc.Submit(ctx, id.Subject, id.Level, aid, in.Attachments, version)
+	a, err := h.svc.Submit(ctx, id.Subject, id.Level, aid, in.Attachments, in.SignatureCode, version)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -29,6 +29,13 @@ type Sealer interface {
 	Open(ctx context.Context, sealed string, context map[string]string) ([]byte, error)
 }
 
+// Signatures confirm a submission by a one-time code (SMS or authenticator)
+// where the service asks for a signature.
+type Signatures interface {
+	StartSignature(ctx context.Context, sub, docID string, version int64) (accounts.SignaturePending, error)
+	CheckSignature(ctx context.Context, sub, docID string, version int64, code string) (func(*dynamo.Tx), error)
+}
+
 // Profiles gives the values a form autofills from.
 type Profiles interface {
 	Autofill(ctx context.Context, sub string) (map[string]any, error)
@@ -39,7 +46,9 @@ type Service struct {
 	DB       *dynamo.Store
 	Sealer   Sealer
 	Profiles Profiles
-	Inbox    *inbox.Store
+	// Signatures sign submissions of services that need it.
+	Signatures Signatures
+	Inbox      *inbox.Store
 	Journal  *journal.Journal
 	Clock    clock.Clock
 	// Issuer makes the result document when an officer completes an
@@ -50,7 +59,7 @@ type Service struct {
 // ForAccounts is the service over the identity service's sealer, profiles,
 // inbox and journal, as the functions wire it.
 func ForAccounts(db *dynamo.Store, acc *accounts.Service, c clock.Clock) *Service {
-	return &Service{DB: db, Sealer: acc.Sealer, Profiles: acc, Inbox: acc.Inbox, Journal: acc.Journal, Clock: c}
+	return &Service{DB: db, Sealer: acc.Sealer, Profiles: acc, Signatures: acc, Inbox: acc.Inbox, Journal: acc.Journal, Clock: c}
 }
 
 // App is an application as its owner (or an officer) sees it.
@@ -389,15 +398,47 @@ func addWorkingDays(t time.Time, days int) time.Time {
 	return t
 }
 
-// Submit checks the form, the account level and the required documents,
-// gives the application its unique number and sends it to the department.
-func (s *Service) Submit(ctx context.Context, sub, level, id string, attachments []string, ifVersion int64) (App, error) {
+// Signing is how to sign a draft before submitting it.
+type Signing struct {
+	accounts.SignaturePending
+	// Version is the draft's version the code signs; the submission must be
+	// of this version (If-Match).
+	Version int64 `json:"version"`
+}
+
+// StartSigning prepares the signature of a draft whose service needs one:
+// a code by SMS, or the authenticator for those who use one.
+func (s *Service) StartSigning(ctx context.Context, sub, id string) (Signing, error) {
+	it, err := s.own(ctx, sub, id)
+	if err != nil {
+		return Signing{}, err
+	}
+	if it.Status != Draft {
+		return Signing{}, problem.Conflict("illegal_transition", "Заявление уже подано")
+	}
+	if svc, _ := catalog.Get(it.Service); !svc.Signature {
+		return Signing{}, problem.Conflict("signature_not_needed", "Эта услуга не требует подписи: заявление подаётся без кода")
+	}
+	p, err := s.Signatures.StartSignature(ctx, sub, id, it.V)
+	if err != nil {
+		return Signing{}, err
+	}
+	return Signing{SignaturePending: p, Version: it.V}, nil
+}
+
+// Submit checks the form, the account level, the required documents and,
+// where the service asks for it, the signature code; it gives the
+// application its unique number and sends it to the department.
+func (s *Service) Submit(ctx context.Context, sub, level, id string, attachments []string, signature string, ifVersion int64) (App, error) {
 	it, err := s.own(ctx, sub, id)
 	if err != nil {
 		return App{}, err
 	}
 	if it.Status != Draft {
 		return App{}, problem.Conflict("illegal_transition", "Заявление уже подано")
+	}
+	if it.V != ifVersion {
+		return App{}, problem.Conflict("stale_version", "Черновик изменился или уже подан. Обновите страницу")
 	}
 	svc, _ := catalog.Get(it.Service)
 	if levelRank[level] < levelRank[svc.Level] {
@@ -425,6 +466,19 @@ func (s *Service) Submit(ctx context.Context, sub, level, id string, attachments
 	if len(fields) > 0 {
 		return App{}, problem.Invalid(fields...)
 	}
+	// The signature is checked last, so a form sent back for a fix does
+	// not use up the code; the code is used up by the submit transaction.
+	useSignature := func(*dynamo.Tx) {}
+	if svc.Signature {
+		if useSignature, err = s.Signatures.CheckSignature(ctx, sub, id, it.V, strings.TrimSpace(signature)); err != nil {
+			// A concurrent submission may have used the code up: then the
+			// draft is gone, and that is the answer.
+			if now, rerr := s.own(ctx, sub, id); problem.Is(err, problem.KindInvalid) && rerr == nil && (now.Status != Draft || now.V != it.V) {
+				return App{}, problem.Conflict("stale_version", "Черновик изменился или уже подан. Обновите страницу")
+			}
+			return App{}, err
+		}
+	}
 	now := s.Clock.Now()
 	n, err := s.DB.Next(ctx, "application-number-"+now.UTC().Format("2006"))
 	if err != nil {
@@ -449,7 +503,12 @@ func (s *Service) Submit(ctx context.Context, sub, level, id string, attachments
 	for _, d := range attachments {
 		documents.Attach(tx, sub, d)
 	}
-	s.logChange(tx, sub, id, Draft, Submitted, RoleCitizen, "", nil, now)
+	useSignature(tx)
+	comment := ""
+	if svc.Signature {
+		comment = "Подписано простой электронной подписью"
+	}
+	s.logChange(tx, sub, id, Draft, Submitted, RoleCitizen, comment, nil, now)
 	if err := s.note(tx, sub, number, svc.Title, Submitted, "", id, now); err != nil {
 		return App{}, err
 	}

@@ -282,3 +282,9 @@ func TemplateCountKey(sub string) Key { return Key{PK: UserPK(sub), SK: "APPTPLC
 // VerificationKey is the public record of an issued document, found by the
 // verification code printed on it.
 func VerificationKey(code string) Key { return Key{PK: join("VERIFY", code), SK: "VERIFY"} }
+
+// SignatureCodeKey is a pending one-time code that signs one document of a
+// user (an application at one version).
+func SignatureCodeKey(sub, docID string) Key {
+	return Key{PK: UserPK(sub), SK: join("SIGNCODE", docID)}
+}

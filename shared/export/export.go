@@ -71,6 +71,7 @@ var Elsewhere = map[string]string{
 	"noteref":             "a producer's claim that a notification was made once",
 	"reminder-cursor":     "the reminder run's progress; not about a person",
 	"application-pointer": "maps an application id to its owner for officers; no personal data",
+	"signature-code":      "a pending code signing an application (a keyed hash, five minutes)",
 	"verification":        "the public record of an issued document (surname and initials, number, hash, signature); the document itself is exported with the documents",
 }
 

@@ -102,6 +102,7 @@ var All = []Route{
 	{Function: "applications", Method: "GET", Path: "/applications/{id}"},
 	{Function: "applications", Method: "PUT", Path: "/applications/{id}"},
 	{Function: "applications", Method: "DELETE", Path: "/applications/{id}"},
+	{Function: "applications", Method: "POST", Path: "/applications/{id}/signature"},
 	{Function: "applications", Method: "POST", Path: "/applications/{id}/submit"},
 	{Function: "applications", Method: "POST", Path: "/applications/{id}/cancel"},
 	{Function: "applications", Method: "POST", Path: "/applications/{id}/resubmit"},

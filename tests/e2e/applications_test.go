@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kabinet/kabinet/shared/catalog"
 )
@@ -70,6 +71,18 @@ func submit(t *testing.T, token string, a appDoc, attachments []string) response
 	return call(t, "POST", "/applications/"+a.ID+"/submit", token, b, map[string]string{"Content-Type": "application/json", "If-Match": fmt.Sprintf(`"%d"`, a.Version)})
 }
 
+// submitSigned submits a draft of a service that needs a signature: it asks
+// for the code and reads it from the SMS to phone.
+func submitSigned(t *testing.T, token, phone string, a appDoc, attachments []string) response {
+	t.Helper()
+	start := time.Now()
+	if r := post(t, "/applications/"+a.ID+"/signature", token, nil); r.Status != 200 {
+		t.Fatalf("signature = %d %s", r.Status, r.Body)
+	}
+	b, _ := json.Marshal(map[string]any{"attachments": attachments, "signatureCode": smsCode(t, phone, start)})
+	return call(t, "POST", "/applications/"+a.ID+"/submit", token, b, map[string]string{"Content-Type": "application/json", "If-Match": fmt.Sprintf(`"%d"`, a.Version)})
+}
+
 func move(t *testing.T, token, id, to string, extra map[string]any) response {
 	t.Helper()
 	body := map[string]any{"to": to}
@@ -88,7 +101,7 @@ func TestApplicationLifecycleWithAnOfficer(t *testing.T) {
 	if r := submit(t, citizen.AccessToken, a, nil); r.Status != 422 || !strings.Contains(string(r.Body), "document.missing") {
 		t.Errorf("submit without the document = %d %s, want 422 document.missing", r.Status, r.Body)
 	}
-	r := submit(t, citizen.AccessToken, a, []string{scan})
+	r := submitSigned(t, citizen.AccessToken, demo(t, "citizen").Phone, a, []string{scan})
 	if r.Status != 200 {
 		t.Fatalf("submit = %d %s", r.Status, r.Body)
 	}
@@ -228,7 +241,7 @@ func TestRejectedApplicationIsResubmittedOnce(t *testing.T) {
 	citizen := login(t, "citizen")
 	scan := uploadScanOfType(t, citizen.AccessToken, "passport")
 	a := draft(t, citizen.AccessToken, "no-criminal-record")
-	r := submit(t, citizen.AccessToken, a, []string{scan})
+	r := submitSigned(t, citizen.AccessToken, demo(t, "citizen").Phone, a, []string{scan})
 	if r.Status != 200 {
 		t.Fatalf("submit = %d %s", r.Status, r.Body)
 	}

@@ -40,7 +40,7 @@ func verify(t *testing.T, code string, file []byte, contentType string) (respons
 // and completes; the citizen downloads the result, whose text names them and
 // its number, and /verify confirms it until a byte is changed.
 func TestIssuedResultIsVerifiable(t *testing.T) {
-	fresh, sub, _, _ := newCitizen(t)
+	fresh, sub, phone, _ := newCitizen(t)
 	// The service needs a confirmed identity: an officer records an
 	// in-person check, and the session learns it at its refresh.
 	officer := login(t, "officer")
@@ -51,7 +51,7 @@ func TestIssuedResultIsVerifiable(t *testing.T) {
 	post(t, "/auth/refresh", "", map[string]string{"sessionId": fresh.SessionID, "refreshToken": fresh.RefreshToken}).JSON(t, &citizen)
 	scan := uploadScanOfType(t, citizen.AccessToken, "passport")
 	a := draft(t, citizen.AccessToken, "no-criminal-record")
-	if r := submit(t, citizen.AccessToken, a, []string{scan}); r.Status != 200 {
+	if r := submitSigned(t, citizen.AccessToken, phone, a, []string{scan}); r.Status != 200 {
 		t.Fatalf("submit = %d %s", r.Status, r.Body)
 	} else {
 		r.JSON(t, &a)

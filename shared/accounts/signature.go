@@ -1,0 +1,162 @@
+package accounts
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/validate"
+)
+
+// SignatureTTL is how long a signing code works.
+const SignatureTTL = 5 * time.Minute
+
+// Signing methods.
+const (
+	SignBySMS  = "sms"
+	SignByTOTP = "totp"
+)
+
+// SignaturePending says how to sign: with the authenticator (TOTP), or
+// with the code just sent by SMS.
+type SignaturePending struct {
+	Method    string    `json:"method"`
+	SentTo    string    `json:"sentTo,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt,omitzero"`
+}
+
+type signatureItem struct {
+	PK      string `dynamodbav:"PK"`
+	SK      string `dynamodbav:"SK"`
+	Kind    string `dynamodbav:"Kind"`
+	Version int64  `dynamodbav:"Version"`
+	Code    string `dynamodbav:"Code"`
+	SentAt  string `dynamodbav:"SentAt"`
+	Expires string `dynamodbav:"Expires"`
+	TTL     int64  `dynamodbav:"TTL"`
+}
+
+// signatureID binds a code to a document and the version of it the person
+// saw, so a code cannot sign a document changed after it was sent.
+func signatureID(docID string, version int64) string {
+	return docID + "#" + strconv.FormatInt(version, 10)
+}
+
+// StartSignature prepares the signing of a document (an application at a
+// version) by a simple electronic signature: a person with an authenticator
+// signs with its code and nothing is sent; anyone else gets a 6-digit code
+// by SMS to the primary phone, at most once a minute.
+func (s *Service) StartSignature(ctx context.Context, sub, docID string, version int64) (SignaturePending, error) {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return SignaturePending{}, err
+	}
+	if acc.MFA == MFATOTP && acc.TOTPSecret != "" {
+		return SignaturePending{Method: SignByTOTP}, nil
+	}
+	now := s.now()
+	k := dynamo.SignatureCodeKey(sub, docID)
+	var prev signatureItem
+	switch err := s.DB.Get(ctx, k, "код подписи", &prev); {
+	case err == nil:
+		if next := parseStamp(prev.SentAt).Add(ResendCooldown); now.Before(next) {
+			e := problem.New(problem.KindTooManyRequests, "resend_too_soon", "Новый код можно запросить через минуту")
+			e.RetryAfter = next.Sub(now)
+			return SignaturePending{}, e.With("retryAt", next)
+		}
+	case !problem.Is(err, problem.KindNotFound):
+		return SignaturePending{}, err
+	}
+	code, err := newCode()
+	if err != nil {
+		return SignaturePending{}, err
+	}
+	expires := now.Add(SignatureTTL)
+	if err := s.DB.Put(ctx, signatureItem{PK: k.PK, SK: k.SK, Kind: "signature-code", Version: version,
+		Code: s.codeHash("signature", signatureID(docID, version), code), SentAt: stamp(now), Expires: stamp(expires), TTL: expires.Unix()}); err != nil {
+		return SignaturePending{}, err
+	}
+	// The SMS names no document and carries no link: only the code and
+	// what it does.
+	if _, err := s.SMS.SMS(ctx, acc.Phone, "Код для подписания заявления в Кабинете: "+code+". Никому его не сообщайте."); err != nil {
+		return SignaturePending{}, problem.Wrap(err, problem.KindUnavailable, "sms_unavailable", "Не удалось отправить SMS с кодом. Попробуйте позже")
+	}
+	return SignaturePending{Method: SignBySMS, SentTo: validate.MaskPhone(acc.Phone), ExpiresAt: expires}, nil
+}
+
+// signatureRequired is the answer when no code came with the document.
+func signatureRequired() error {
+	return problem.Invalid(problem.Field{Field: "signatureCode", Code: "signature.required",
+		Message: "Подпишите заявление: запросите код и введите его"})
+}
+
+// CheckSignature accepts the code that signs a document at a version and
+// returns what uses it up, to be added to the transaction that acts on the
+// signed document: if that transaction fails, the code still works. Wrong
+// codes count against the same hourly limit as other codes. A code sent for
+// another version of the document is refused with 409 (the document changed
+// after the code was sent). An authenticator code is used up at once, as at
+// sign-in.
+func (s *Service) CheckSignature(ctx context.Context, sub, docID string, version int64, code string) (func(*dynamo.Tx), error) {
+	if code == "" {
+		return nil, signatureRequired()
+	}
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	if acc.MFA == MFATOTP && acc.TOTPSecret != "" {
+		if err := s.useTOTP(ctx, acc, code, "signature"); err != nil {
+			return nil, fieldIsSignature(err)
+		}
+		return func(*dynamo.Tx) {}, nil
+	}
+	now := s.now()
+	k := dynamo.SignatureCodeKey(sub, docID)
+	var pending signatureItem
+	if err := s.DB.Get(ctx, k, "код подписи", &pending); problem.Is(err, problem.KindNotFound) {
+		return nil, signatureRequired()
+	} else if err != nil {
+		return nil, err
+	}
+	left, until, err := s.attemptsLeft(ctx, "signature", sub)
+	if err != nil {
+		return nil, err
+	}
+	if left <= 0 {
+		return nil, tooManyAttempts(until, now)
+	}
+	if pending.Version != version {
+		return nil, problem.Conflict("signature_stale", "Заявление изменилось после запроса кода. Запросите новый код")
+	}
+	if !s.codeMatches("signature", signatureID(docID, version), code, pending.Code) {
+		left, err := s.failAttempt(ctx, "signature", sub)
+		if err != nil {
+			return nil, err
+		}
+		return nil, fieldIsSignature(wrongCode(left))
+	}
+	if now.After(parseStamp(pending.Expires)) {
+		return nil, problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
+	}
+	// Used once: of two transactions carrying one code, one deletes it.
+	cond := expression.Name("Code").Equal(expression.Value(pending.Code))
+	return func(tx *dynamo.Tx) { tx.DeleteIf(k, cond) }, nil
+}
+
+// fieldIsSignature renames the "code" field of a wrong-code problem to the
+// submission's "signatureCode".
+func fieldIsSignature(err error) error {
+	if pe, ok := problem.As(err); ok {
+		for i := range pe.Fields {
+			if pe.Fields[i].Field == "code" {
+				pe.Fields[i].Field = "signatureCode"
+			}
+		}
+	}
+	return err
+}

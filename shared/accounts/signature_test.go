@@ -1,0 +1,111 @@
+package accounts
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/totp"
+)
+
+// signNow runs a checked signature's use in its own transaction, as the
+// submission does in its own.
+func signNow(t *testing.T, f *fixture, use func(*dynamo.Tx)) error {
+	t.Helper()
+	tx := &dynamo.Tx{}
+	use(tx)
+	return f.db.Transact(context.Background(), "", tx)
+}
+
+func TestSignatureBySMS(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	sub := f.provision(t, "signer", "+79161112233", "112-233-445 95")
+
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, "123456"); !problem.Is(err, problem.KindInvalid) {
+		t.Errorf("a code never requested: %v, want Invalid (signature.required)", err)
+	}
+	p, err := f.svc.StartSignature(ctx, sub, "app-1", 3)
+	if err != nil || p.Method != SignBySMS || p.SentTo == "" || strings.Contains(p.SentTo, "1112233") {
+		t.Fatalf("StartSignature = %+v, %v", p, err)
+	}
+	code := f.out.lastCode(t, "+79161112233")
+	if sms := f.out.sms[len(f.out.sms)-1]; strings.Contains(sms, "app-1") || strings.Contains(sms, "http") {
+		t.Errorf("the SMS names the document or carries a link: %s", sms)
+	}
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 3); !problem.Is(err, problem.KindTooManyRequests) {
+		t.Errorf("a second code within a minute: %v, want 429", err)
+	}
+
+	// A wrong code is a field error on signatureCode; another version is stale.
+	_, err = f.svc.CheckSignature(ctx, sub, "app-1", 3, "000000")
+	if pe, ok := problem.As(err); !ok || pe.Kind != problem.KindInvalid || pe.Fields[0].Field != "signatureCode" {
+		t.Errorf("wrong code: %v, want Invalid on signatureCode", err)
+	}
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 4, code); !problem.Is(err, problem.KindConflict) {
+		t.Errorf("a code for version 3 at version 4: %v, want Conflict", err)
+	}
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-2", 3, code); !problem.Is(err, problem.KindInvalid) {
+		t.Errorf("the code on another document: %v, want Invalid", err)
+	}
+
+	// Checking does not use the code up; the transaction that carries it does, once.
+	use, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, code)
+	if err != nil {
+		t.Fatalf("right code: %v", err)
+	}
+	again, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, code)
+	if err != nil {
+		t.Fatalf("right code checked twice before use: %v", err)
+	}
+	if err := signNow(t, f, use); err != nil {
+		t.Fatalf("using the code: %v", err)
+	}
+	if err := signNow(t, f, again); !problem.Is(err, problem.KindConflict) {
+		t.Errorf("using the code a second time: %v, want Conflict", err)
+	}
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, code); !problem.Is(err, problem.KindInvalid) {
+		t.Errorf("a used code: %v, want Invalid (no code pending)", err)
+	}
+
+	// Codes expire.
+	f.clock.Advance(2 * time.Minute)
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 5); err != nil {
+		t.Fatal(err)
+	}
+	code = f.out.lastCode(t, "+79161112233")
+	f.clock.Advance(SignatureTTL + time.Second)
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 5, code); !problem.Is(err, problem.KindGone) {
+		t.Errorf("an expired code: %v, want Gone", err)
+	}
+}
+
+func TestSignatureByAuthenticator(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	sub := f.provision(t, "signer-totp", "+79161112244", "112-233-445 95")
+	const secret = "KABINETTESTSECRETKEYAAAAAAAAAAAA"
+	if err := f.svc.EnableTOTPWithSecret(ctx, sub, secret); err != nil {
+		t.Fatal(err)
+	}
+	sent := len(f.out.sms)
+	p, err := f.svc.StartSignature(ctx, sub, "app-1", 1)
+	if err != nil || p.Method != SignByTOTP || len(f.out.sms) != sent {
+		t.Fatalf("StartSignature = %+v, %v (SMS sent: %d)", p, err, len(f.out.sms)-sent)
+	}
+	code, err := totp.Code(secret, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The authenticator code is used up when checked, as at sign-in.
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 1, code); err != nil {
+		t.Fatalf("authenticator code: %v", err)
+	}
+	// The same step cannot sign twice.
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-2", 1, code); !problem.Is(err, problem.KindInvalid) {
+		t.Errorf("the authenticator code replayed: %v, want Invalid", err)
+	}
+}
