@@ -49,8 +49,8 @@ type Service struct {
 	// Signatures sign submissions of services that need it.
 	Signatures Signatures
 	Inbox      *inbox.Store
-	Journal  *journal.Journal
-	Clock    clock.Clock
+	Journal    *journal.Journal
+	Clock      clock.Clock
 	// Issuer makes the result document when an officer completes an
 	// application (nil: completing is refused).
 	Issuer *issued.Service
