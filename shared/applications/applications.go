@@ -725,13 +725,21 @@ func (s *Service) List(ctx context.Context, sub string, f Filter, cursor string,
 
 // Card returns an application with its journal; another user's is NotFound.
 func (s *Service) Card(ctx context.Context, sub, id, role string) (App, error) {
+	return s.card(ctx, sub, id, role, true)
+}
+
+// card is the application with its journal, and with its answers opened
+// when withValues (the journal PDF needs none).
+func (s *Service) card(ctx context.Context, sub, id, role string, withValues bool) (App, error) {
 	it, err := s.own(ctx, sub, id)
 	if err != nil {
 		return App{}, err
 	}
-	a, err := s.view(ctx, it, role)
-	if err != nil {
-		return App{}, err
+	a := s.summary(it, role)
+	if withValues {
+		if a, err = s.view(ctx, it, role); err != nil {
+			return App{}, err
+		}
 	}
 	logs, _, err := dynamo.Collect(ctx, s.DB, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.ApplicationLogPrefix(id), Forward: true}, dynamo.MaxPageSize,
 		func(logItem) bool { return true })

@@ -17,7 +17,7 @@ var roleNames = map[string]string{RoleCitizen: "Заявитель", RoleOfficer
 // JournalPDF renders an application's status journal as a PDF in Russian,
 // times in Moscow time. Another user's application is NotFound.
 func (s *Service) JournalPDF(ctx context.Context, sub, id string) (name string, pdf []byte, err error) {
-	a, err := s.Card(ctx, sub, id, RoleCitizen)
+	a, err := s.card(ctx, sub, id, RoleCitizen, false)
 	if err != nil {
 		return "", nil, err
 	}

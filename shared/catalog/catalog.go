@@ -44,6 +44,9 @@ type Field struct {
 	// Autofill names the profile field that prefills the input, e.g.
 	// "surname" or "passport.series"; empty when nothing does.
 	Autofill string `json:"autofill,omitempty"`
+	// Example is a value the field accepts, shown as a placeholder; fields
+	// with a pattern or an identifier's format carry one.
+	Example string `json:"example,omitempty"`
 }
 
 // RequiredDocument is a document the applicant presents or attaches.

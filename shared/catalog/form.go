@@ -213,3 +213,30 @@ func pattern(p string) *regexp.Regexp {
 
 // matchNothing is an expression no string matches.
 var matchNothing = regexp.MustCompile(`[^\x00-\x{10FFFF}]`)
+
+// sampleByType are values each field type accepts.
+var sampleByType = map[string]any{
+	typeDate: "2026-01-15", typeNumber: 1, typeCheckbox: true, typePhone: "+79161234567", typeEmail: "anna@example.ru",
+	typeSNILS: "112-233-445 95", typeINN: "500100732259", typePassportSeries: "4510", typePassportNumber: "123456",
+	typeAddress: "г. Москва, ул. Тверская, д. 1",
+}
+
+// Sample gives every required field a value the form accepts (the field's
+// example, else one of its type): demo data and tests fill forms with it.
+func (s Service) Sample() map[string]any {
+	values := map[string]any{}
+	for _, f := range s.Form {
+		switch v, typed := sampleByType[f.Type]; {
+		case !f.Required:
+		case f.Example != "":
+			values[f.Name] = f.Example
+		case f.Type == typeSelect:
+			values[f.Name] = f.Options[0]
+		case typed:
+			values[f.Name] = v
+		default:
+			values[f.Name] = "Текст для проверки"
+		}
+	}
+	return values
+}

@@ -250,3 +250,11 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestSampleFillsEveryFormValidly(t *testing.T) {
+	for _, svc := range All() {
+		if errs := svc.Validate(svc.Sample()); len(errs) > 0 {
+			t.Errorf("%s: the sample is refused: %+v", svc.Code, errs)
+		}
+	}
+}

@@ -20,32 +20,15 @@ type appDoc struct {
 	Journal            []struct{ From, To, Role, Comment string }
 }
 
-// fillForm gives every required field without an autofill a valid value.
+// fillForm gives every required field a valid value (the profile's
+// autofill gives the rest).
 func fillForm(t *testing.T, code string) map[string]any {
 	t.Helper()
 	svc, ok := catalog.Get(code)
 	if !ok {
 		t.Fatalf("no service %s", code)
 	}
-	values := map[string]any{}
-	for _, f := range svc.Form {
-		if !f.Required {
-			continue
-		}
-		switch f.Type {
-		case "select":
-			values[f.Name] = f.Options[0]
-		case "date":
-			values[f.Name] = "2026-01-15"
-		case "number":
-			values[f.Name] = 1
-		case "checkbox":
-			values[f.Name] = true
-		default:
-			values[f.Name] = "Текст для проверки"
-		}
-	}
-	return values
+	return svc.Sample()
 }
 
 func draft(t *testing.T, token, code string) appDoc {

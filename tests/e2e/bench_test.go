@@ -65,6 +65,11 @@ func BenchmarkColdStartHealth(b *testing.B) {
 // instances) and reports DynamoDB round trips per request.
 func BenchmarkEndpoints(b *testing.B) {
 	token := accessToken(b, "citizen")
+	var apps struct{ Items []struct{ ID, Status string } }
+	call(b, "GET", "/applications?status=completed&limit=1", token, nil, nil).JSON(b, &apps)
+	if len(apps.Items) == 0 || st.DemoResult == "" {
+		b.Fatal("the demo citizen has no completed application")
+	}
 	cases := []struct {
 		name, method, path string
 		body               string
@@ -84,13 +89,15 @@ func BenchmarkEndpoints(b *testing.B) {
 		{"POST /applications (a draft)", "POST", "/applications", `{"service":"egrul-extract"}`, map[string]string{"Content-Type": "application/json"}},
 		{"GET /applications (a page)", "GET", "/applications?limit=20", "", nil},
 		{"GET /templates", "GET", "/templates", "", nil},
+		{"GET /applications/{id}/journal.pdf", "GET", "/applications/" + apps.Items[0].ID + "/journal.pdf", "", nil},
+		{"GET /verify/{code}", "GET", "/verify/" + st.DemoResult, "", nil},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			st.Dynamo.ResetCounts()
 			for i := 0; i < b.N; i++ {
 				req, _ := http.NewRequest(c.method, st.APIURL+c.path, strings.NewReader(c.body))
-				if c.path != "/health" && !strings.HasPrefix(c.path, "/services") {
+				if c.path != "/health" && !strings.HasPrefix(c.path, "/services") && !strings.HasPrefix(c.path, "/verify") {
 					req.Header.Set("Authorization", "Bearer "+token)
 				}
 				for k, v := range c.header {

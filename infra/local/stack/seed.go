@@ -13,10 +13,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/applications"
+	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -130,6 +134,53 @@ func (s *Stack) seed(ctx context.Context) error {
 			return err
 		}
 		s.Demo = append(s.Demo, d)
+	}
+	return s.seedApplications(ctx, svc)
+}
+
+// seedApplications gives the demo citizen applications to look at: a
+// draft, one waiting for the tax service, and one completed with its
+// signed result among the citizen's documents (its verification code is in
+// DemoResult).
+func (s *Stack) seedApplications(ctx context.Context, acc *accounts.Service) error {
+	var citizen, officer DemoAccount
+	for _, d := range s.Demo {
+		switch d.Username {
+		case "citizen":
+			citizen = d
+		case "officer-fns":
+			officer = d
+		}
+	}
+	if citizen.Sub == "" || officer.Sub == "" {
+		return nil
+	}
+	apps := applications.ForAccounts(acc.DB, acc, clock.System{})
+	apps.Issuer = &issued.Service{DB: acc.DB, Objects: blob.New(s.S3(), s.Resources["Bucket"]),
+		Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")}
+	const code = "egrul-extract" // no scans and no signature needed
+	svc, _ := catalog.Get(code)
+	var last applications.App
+	for i, steps := range [][]string{nil, {}, {applications.Registered, applications.InProgress, applications.Approved, applications.Completed}} {
+		a, err := apps.CreateDraft(ctx, citizen.Sub, code)
+		if err == nil {
+			a, err = apps.SaveDraft(ctx, citizen.Sub, a.ID, svc.Sample(), a.Version)
+		}
+		if err == nil && steps != nil {
+			a, err = apps.Submit(ctx, citizen.Sub, string(citizen.Level), a.ID, []string{}, "", a.Version)
+		}
+		for _, to := range steps {
+			if err == nil {
+				a, err = apps.Transition(ctx, applications.RoleOfficer, citizen.Sub, a.ID, applications.Move{To: to, Comment: "Демонстрационные данные"})
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("demo application %d: %w", i+1, err)
+		}
+		last = a
+	}
+	if last.Result != nil {
+		s.DemoResult = last.Result.VerificationCode
 	}
 	return nil
 }

@@ -83,6 +83,9 @@ type Stack struct {
 	Issuer string
 	// Demo holds the seeded demo accounts.
 	Demo []DemoAccount
+	// DemoResult is the verification code of the demo citizen's issued
+	// document (GET /verify/{code}).
+	DemoResult string
 
 	cfg       aws.Config
 	sesAPIURL string
@@ -430,6 +433,10 @@ func (s *Stack) Summary() string {
 		for _, d := range s.Demo {
 			fmt.Fprintf(&b, "    %-8s %-13s %-22s SNILS %s  password %-18s %s\n", d.Role, d.Phone, d.Email, d.SNILS, d.Password, d.Note)
 		}
+	}
+	if s.DemoResult != "" {
+		fmt.Fprintf(&b, "\n  The demo citizen has a draft, a submitted and a completed application; check the issued result:\n")
+		fmt.Fprintf(&b, "    %s/verify/%s\n", s.APIURL, s.DemoResult)
 	}
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop everything.\n")
 	return b.String()
