@@ -386,6 +386,7 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 		{"GET", "/applications/" + x.ID + "/journal.pdf", "", nil},
 		{"PUT", "/applications/" + d.ID, `{"values":{}}`, ifMatch},
 		{"DELETE", "/applications/" + d.ID, "", nil},
+		{"POST", "/applications/" + d.ID + "/signature", "", nil},
 		{"POST", "/applications/" + d.ID + "/submit", `{}`, ifMatch},
 		{"POST", "/applications/" + x.ID + "/cancel", `{}`, jsonBody},
 		{"POST", "/applications/" + x.ID + "/documents", `{"documents":["x"]}`, jsonBody},
