@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
 	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/calendar"
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/documents"
@@ -21,6 +22,8 @@ import (
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/reminders"
+	"github.com/kabinet/kabinet/shared/workdays"
 )
 
 // Sealer seals form values at rest.
@@ -89,6 +92,9 @@ type App struct {
 	ResubmittedAs string `json:"resubmittedAs,omitempty"`
 	// Result is the document issued on completion.
 	Result *Result `json:"result,omitempty"`
+	// DocumentsDue is the last day for requested documents
+	// (awaiting_documents only).
+	DocumentsDue string `json:"documentsDue,omitempty"`
 }
 
 // Result points at the document a department issued for an application:
@@ -134,6 +140,7 @@ type appItem struct {
 	ResultDoc     string   `dynamodbav:"ResultDoc,omitempty"`
 	ResultNumber  string   `dynamodbav:"ResultNumber,omitempty"`
 	ResultCode    string   `dynamodbav:"ResultCode,omitempty"`
+	DocumentsDue  string   `dynamodbav:"DocumentsDue,omitempty"`
 }
 
 type pointerItem struct {
@@ -187,7 +194,7 @@ func (s *Service) summary(it appItem, role string) App {
 	a := App{ID: it.ID, Number: it.Number, Service: it.Service, Title: svc.Title, Department: it.Department, Status: it.Status,
 		StatusName: StatusNames[it.Status], Attachments: it.Attachments, CreatedAt: parse(it.CreatedAt),
 		SubmittedAt: parse(it.SubmittedAt), DueDate: it.DueDate, Version: it.V, Actions: Next(it.Status, role),
-		Previous: it.Previous, ResubmittedAs: it.ResubmittedAs}
+		Previous: it.Previous, ResubmittedAs: it.ResubmittedAs, DocumentsDue: it.DocumentsDue}
 	if a.Attachments == nil {
 		a.Attachments = []string{}
 	}
@@ -196,7 +203,8 @@ func (s *Service) summary(it appItem, role string) App {
 	}
 	// Open: with the department, not yet decided.
 	open := it.Status != Draft && it.Status != Approved && !Final(it.Status)
-	if due, err := time.Parse("2006-01-02", it.DueDate); err == nil && open && now.After(due.Add(24*time.Hour)) {
+	// Due at the end of the due date, Moscow time.
+	if due, err := time.ParseInLocation("2006-01-02", it.DueDate, workdays.Moscow); err == nil && open && now.After(due.Add(24*time.Hour)) {
 		a.Overdue = true
 	}
 	a.Stale = open && now.Sub(parse(it.UpdatedAt)) > 48*time.Hour
@@ -387,17 +395,6 @@ func (s *Service) DeleteDraft(ctx context.Context, sub, id string) error {
 
 var levelRank = map[string]int{"simplified": 1, "standard": 2, "confirmed": 3}
 
-// addWorkingDays counts working days (Monday to Friday) after t.
-func addWorkingDays(t time.Time, days int) time.Time {
-	for days > 0 {
-		t = t.AddDate(0, 0, 1)
-		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			days--
-		}
-	}
-	return t
-}
-
 // Signing is how to sign a draft before submitting it.
 type Signing struct {
 	accounts.SignaturePending
@@ -485,7 +482,7 @@ func (s *Service) Submit(ctx context.Context, sub, level, id string, attachments
 		return App{}, err
 	}
 	number := fmt.Sprintf("%s-%s-%06d", now.UTC().Format("2006"), now.UTC().Format("0102"), n)
-	due := addWorkingDays(now, svc.WorkingDays).Format("2006-01-02")
+	due := workdays.Add(now, svc.WorkingDays).Format("2006-01-02")
 	cond := expression.Name("Status").Equal(expression.Value(Draft)).And(expression.Name("V").Equal(expression.Value(ifVersion)))
 	upd := expression.Set(expression.Name("Status"), expression.Value(Submitted)).Set(expression.Name("Number"), expression.Value(number)).
 		Set(expression.Name("SubmittedAt"), expression.Value(stamp(now))).Set(expression.Name("DueDate"), expression.Value(due)).
@@ -582,6 +579,37 @@ type Move struct {
 	// Documents names what an officer requests (to awaiting_documents), or
 	// the scans a citizen adds (back to in_progress).
 	Documents []string `json:"documents,omitempty"`
+	// Deadline (YYYY-MM-DD) is the last day for the requested documents;
+	// DocumentsDays working days when not given.
+	Deadline string `json:"deadline,omitempty"`
+}
+
+// DocumentsDays is how many working days a citizen has by default to bring
+// requested documents; MaxDocumentsDays bounds an officer's deadline.
+const (
+	DocumentsDays    = 10
+	MaxDocumentsDays = 90
+)
+
+// documentsDeadline is the last day (midnight, Moscow) for requested
+// documents.
+func documentsDeadline(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return workdays.Add(now, DocumentsDays), nil
+	}
+	d, err := time.ParseInLocation("2006-01-02", s, workdays.Moscow)
+	today := workdays.Add(now, 0)
+	if err != nil || !d.After(today) || d.After(today.AddDate(0, 0, MaxDocumentsDays)) {
+		return time.Time{}, problem.Invalid(problem.Field{Field: "deadline", Code: "deadline.range",
+			Message: fmt.Sprintf("Срок — дата в формате ГГГГ-ММ-ДД, не раньше завтрашнего дня и не позже чем через %d дней", MaxDocumentsDays)})
+	}
+	return d, nil
+}
+
+// documentsEntry is the calendar entry of a documents deadline.
+func documentsEntry(id, number string, deadline time.Time) calendar.Entry {
+	return calendar.Entry{ID: "application-documents-" + id, Kind: calendar.KindDeadline, AllDay: true, Start: deadline,
+		Title: "Представить документы по заявлению № " + number, Link: "/applications/" + id}
 }
 
 // Transition moves an application by the status machine, once: the write is
@@ -604,6 +632,13 @@ func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) 
 		return App{}, problem.Invalid(problem.Field{Field: "documents", Code: "documents.required", Message: "Перечислите, какие документы нужны"})
 	}
 	now := s.Clock.Now()
+	var deadline time.Time
+	if role == RoleOfficer && m.To == AwaitingDocuments {
+		if deadline, err = documentsDeadline(strings.TrimSpace(m.Deadline), now); err != nil {
+			return App{}, err
+		}
+	}
+	svc, _ := catalog.Get(it.Service)
 	cond := expression.Name("Status").Equal(expression.Value(it.Status))
 	upd := expression.Set(expression.Name("Status"), expression.Value(m.To)).Set(expression.Name("UpdatedAt"), expression.Value(stamp(now))).
 		Set(expression.Name("V"), expression.Value(it.V+1))
@@ -631,6 +666,21 @@ func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) 
 		}
 	} else if role == RoleOfficer && m.To == AwaitingDocuments {
 		requested = m.Documents
+		// The deadline is reminded of and put in the citizen's calendar.
+		day := deadline.Format("2006-01-02")
+		upd = upd.Set(expression.Name("DocumentsDue"), expression.Value(day))
+		if err := reminders.ApplicationDue(tx, sub, id, it.Number, svc.Title, deadline.Add(10*time.Hour), now); err != nil {
+			return App{}, err
+		}
+		calendar.Add(tx, sub, documentsEntry(id, it.Number, deadline))
+	}
+	if it.Status == AwaitingDocuments {
+		// Whatever follows, the documents deadline no longer holds.
+		reminders.Cancel(tx, sub, reminders.ApplicationReminderID(id))
+		if due, err := time.ParseInLocation("2006-01-02", it.DocumentsDue, workdays.Moscow); err == nil {
+			tx.Delete(calendar.Key(sub, documentsEntry(id, it.Number, due)), false)
+		}
+		upd = upd.Remove(expression.Name("DocumentsDue"))
 	}
 	var result *issued.Result
 	if m.To == Completed {
@@ -649,10 +699,10 @@ func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) 
 		}
 	}
 	s.logChange(tx, sub, id, it.Status, m.To, role, comment, requested, now)
-	svc, _ := catalog.Get(it.Service)
 	noteComment := comment
 	if len(requested) > 0 {
-		noteComment = strings.TrimSpace(comment + "\nНужны документы: " + strings.Join(requested, ", "))
+		noteComment = strings.TrimSpace(comment + "\nНужны документы: " + strings.Join(requested, ", ") +
+			"\nСрок: до " + deadline.Format("02.01.2006") + " включительно")
 	}
 	if it.Status != Draft {
 		if err := s.note(tx, sub, it.Number, svc.Title, m.To, noteComment, id, now); err != nil {

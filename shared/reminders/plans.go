@@ -68,8 +68,17 @@ func ConsentExpiry(tx *dynamo.Tx, sub, consentID, recipient string, expires time
 }
 
 // ApplicationDue reminds 3 days before an application's deadline (a
-// requested document, a payment, a visit).
-func ApplicationDue(tx *dynamo.Tx, sub, applicationID, number, service string, due time.Time) error {
-	return Schedule(tx, Reminder{Sub: sub, ID: "application-" + applicationID, At: due.AddDate(0, 0, -3),
+// requested document, a payment, a visit). A deadline nearer than that
+// gets no reminder: the note that set it is fresh.
+func ApplicationDue(tx *dynamo.Tx, sub, applicationID, number, service string, due, now time.Time) error {
+	at := due.AddDate(0, 0, -3)
+	if !at.After(now) {
+		return nil
+	}
+	return Schedule(tx, Reminder{Sub: sub, ID: ApplicationReminderID(applicationID), At: at,
 		Type: messages.ApplicationDue, Vars: messages.Vars{"Number": number, "Service": service, "DueDate": due}})
 }
+
+// ApplicationReminderID is the id of an application's deadline reminder,
+// to Cancel it when the deadline no longer holds.
+func ApplicationReminderID(applicationID string) string { return "application-" + applicationID }

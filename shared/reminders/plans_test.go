@@ -33,7 +33,8 @@ func TestPlans(t *testing.T) {
 		DocumentExpiry(tx, "u", "d1", "водительское удостоверение", due),
 		PassportReplacement(tx, "u", birth, now),
 		ConsentExpiry(tx, "u", "k1", "Банк", due),
-		ApplicationDue(tx, "u", "ap1", "123", "Замена паспорта", due),
+		ApplicationDue(tx, "u", "ap1", "123", "Замена паспорта", due, now),
+		ApplicationDue(tx, "u", "ap2", "124", "Замена паспорта", now.AddDate(0, 0, 2), now), // too near: none
 	}
 	for i, err := range steps {
 		if err != nil {
@@ -57,6 +58,10 @@ func TestPlans(t *testing.T) {
 		if got := scheduledAt(t, db, "u", id); !got.Equal(want) {
 			t.Errorf("%s at %v, want %v", id, got, want)
 		}
+	}
+	var none item
+	if err := db.Get(ctx, dynamo.ReminderKey("u", "application-ap2"), "reminder", &none); err == nil {
+		t.Error("a deadline two days away got a reminder three days before it")
 	}
 	tx = &dynamo.Tx{}
 	CancelChargeDue(tx, "u", "c1")

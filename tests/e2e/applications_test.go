@@ -66,6 +66,28 @@ func submitSigned(t *testing.T, token, phone string, a appDoc, attachments []str
 	return call(t, "POST", "/applications/"+a.ID+"/submit", token, b, map[string]string{"Content-Type": "application/json", "If-Match": fmt.Sprintf(`"%d"`, a.Version)})
 }
 
+// inQueue pages through an officer's whole queue (every status) for an
+// application.
+func inQueue(t *testing.T, s session, id string) bool {
+	t.Helper()
+	for cursor := ""; ; {
+		var q struct {
+			Items      []struct{ ID string }
+			NextCursor string
+		}
+		call(t, "GET", "/officer/applications?limit=100&cursor="+url.QueryEscape(cursor), s.AccessToken, nil, nil).JSON(t, &q)
+		for _, it := range q.Items {
+			if it.ID == id {
+				return true
+			}
+		}
+		if q.NextCursor == "" {
+			return false
+		}
+		cursor = q.NextCursor
+	}
+}
+
 func move(t *testing.T, token, id, to string, extra map[string]any) response {
 	t.Helper()
 	body := map[string]any{"to": to}
@@ -110,12 +132,42 @@ func TestApplicationLifecycleWithAnOfficer(t *testing.T) {
 			t.Fatalf("-> %s = %d %s", to, r.Status, r.Body)
 		}
 	}
-	if r := move(t, officer.AccessToken, a.ID, "awaiting_documents", map[string]any{"documents": []string{"Справка с места работы"}}); r.Status != 200 {
+	for _, bad := range []string{"2020-01-01", "завтра", time.Now().AddDate(0, 0, 200).Format("2006-01-02")} {
+		r := move(t, officer.AccessToken, a.ID, "awaiting_documents", map[string]any{"documents": []string{"Справка"}, "deadline": bad})
+		if r.Status != 422 || !strings.Contains(string(r.Body), `"field":"deadline"`) {
+			t.Errorf("deadline %q = %d %s, want 422 on deadline", bad, r.Status, r.Body)
+		}
+	}
+	deadline := time.Now().AddDate(0, 0, 14).Format("2006-01-02")
+	if r := move(t, officer.AccessToken, a.ID, "awaiting_documents", map[string]any{"documents": []string{"Справка с места работы"}, "deadline": deadline}); r.Status != 200 {
 		t.Fatalf("-> awaiting_documents = %d %s", r.Status, r.Body)
+	}
+	// The deadline is on the card and in the citizen's calendar.
+	calendarHas := func() bool {
+		var cal struct {
+			Items []struct{ Title, Link string }
+		}
+		call(t, "GET", "/calendar?from="+time.Now().Format("2006-01-02")+"&to="+time.Now().AddDate(0, 0, 30).Format("2006-01-02"), citizen.AccessToken, nil, nil).JSON(t, &cal)
+		for _, e := range cal.Items {
+			if e.Link == "/applications/"+a.ID && strings.Contains(e.Title, a.Number) {
+				return true
+			}
+		}
+		return false
+	}
+	var waiting struct{ DocumentsDue string }
+	call(t, "GET", "/applications/"+a.ID, citizen.AccessToken, nil, nil).JSON(t, &waiting)
+	if waiting.DocumentsDue != deadline || !calendarHas() {
+		t.Errorf("documents due %q (want %s), in the calendar: %v", waiting.DocumentsDue, deadline, calendarHas())
 	}
 	more := uploadScanOfType(t, citizen.AccessToken, "other")
 	if r := post(t, "/applications/"+a.ID+"/documents", citizen.AccessToken, map[string]any{"documents": []string{more}}); r.Status != 200 {
 		t.Fatalf("citizen adds documents = %d %s", r.Status, r.Body)
+	}
+	var back struct{ DocumentsDue string }
+	call(t, "GET", "/applications/"+a.ID, citizen.AccessToken, nil, nil).JSON(t, &back)
+	if back.DocumentsDue != "" || calendarHas() {
+		t.Errorf("after the documents came: due %q, in the calendar: %v; want neither", back.DocumentsDue, calendarHas())
 	}
 	// Two officers act at once: one wins.
 	var wg sync.WaitGroup
@@ -416,24 +468,7 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 			}
 		}
 	}
-	inQueue := func(s session) bool {
-		for cursor := ""; ; {
-			var q struct {
-				Items      []struct{ ID string }
-				NextCursor string
-			}
-			call(t, "GET", "/officer/applications?limit=100&cursor="+url.QueryEscape(cursor), s.AccessToken, nil, nil).JSON(t, &q)
-			for _, it := range q.Items {
-				if it.ID == x.ID {
-					return true
-				}
-			}
-			if q.NextCursor == "" {
-				return false
-			}
-			cursor = q.NextCursor
-		}
-	}
+	inQueue := func(s session) bool { return inQueue(t, s, x.ID) }
 	if inQueue(mvd) {
 		t.Error("the mvd officer's queue holds a tax application")
 	}

@@ -97,6 +97,10 @@ func TestIssuedResultIsVerifiable(t *testing.T) {
 		t.Errorf("the bucket holds %d files after completion, want %d (one result, nothing from the losing officer)", got, objectsBefore+1)
 	}
 
+	// A decided application leaves the department's queue.
+	if inQueue(t, officer, a.ID) {
+		t.Error("the completed application is still in the officer's queue")
+	}
 	var card struct {
 		Number string
 		Status string

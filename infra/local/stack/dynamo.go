@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/kabinet/kabinet/infra/local/dynamofix"
 )
 
 // DynamoGuard fronts the DynamoDB emulator: it refuses Scan, as no Kabinet
@@ -14,13 +16,16 @@ import (
 type DynamoGuard struct {
 	// Server is the emulator; tests use it to inject failures.
 	Server *miniserver.Server
+	// fix makes minidyn's REMOVE work (see dynamofix).
+	fix *dynamofix.Handler
 
 	mu     sync.Mutex
 	counts map[string]int
 }
 
 func newDynamoGuard() *DynamoGuard {
-	return &DynamoGuard{Server: miniserver.NewServer(), counts: map[string]int{}}
+	srv := miniserver.NewServer()
+	return &DynamoGuard{Server: srv, fix: &dynamofix.Handler{Inner: srv}, counts: map[string]int{}}
 }
 
 // ServeHTTP counts and forwards the call; Scan is refused.
@@ -38,7 +43,7 @@ func (g *DynamoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","message":"Scan is forbidden in Kabinet: query by key or index"}`))
 		return
 	}
-	g.Server.ServeHTTP(w, r)
+	g.fix.ServeHTTP(w, r)
 }
 
 // Counts returns the number of calls per operation since the last reset.

@@ -1,5 +1,6 @@
 // Package dynamotest gives tests a real table: the minidyn emulator in
-// process, with the single table created from template.yaml's definition.
+// process (fronted by dynamofix, so REMOVE works as on AWS), with the single
+// table created from template.yaml's definition.
 package dynamotest
 
 import (
@@ -15,6 +16,7 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 	"gopkg.in/yaml.v3"
 
+	"github.com/kabinet/kabinet/infra/local/dynamofix"
 	"github.com/kabinet/kabinet/infra/local/template"
 	"github.com/kabinet/kabinet/shared/dynamo"
 )
@@ -23,7 +25,7 @@ import (
 // away with the test.
 func NewStore(t testing.TB) *dynamo.Store {
 	t.Helper()
-	srv := httptest.NewServer(miniserver.NewServer())
+	srv := httptest.NewServer(&dynamofix.Handler{Inner: miniserver.NewServer()})
 	t.Cleanup(srv.Close)
 	// Three attempts, as the SDK's default: under load a kept-alive
 	// connection to the test server is sometimes closed under a request,
