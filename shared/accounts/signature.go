@@ -12,8 +12,12 @@ import (
 	"github.com/kabinet/kabinet/shared/validate"
 )
 
-// SignatureTTL is how long a signing code works.
-const SignatureTTL = 5 * time.Minute
+// SignatureTTL is how long a signing code works; MaxSignatureSMS bounds
+// the signing codes sent to one person in an hour.
+const (
+	SignatureTTL    = 5 * time.Minute
+	MaxSignatureSMS = 10
+)
 
 // Signing methods.
 const (
@@ -70,6 +74,17 @@ func (s *Service) StartSignature(ctx context.Context, sub, docID string, version
 		}
 	case !problem.Is(err, problem.KindNotFound):
 		return SignaturePending{}, err
+	}
+	// At most MaxSignatureSMS codes an hour per person, whatever the drafts.
+	window := now.Truncate(CodeAttemptWindow)
+	sent, err := s.DB.Increment(ctx, dynamo.RateKey("signature-sms", sub, stamp(window)), "N", 1, window.Add(2*CodeAttemptWindow))
+	if err != nil {
+		return SignaturePending{}, err
+	}
+	if sent > MaxSignatureSMS {
+		e := problem.New(problem.KindTooManyRequests, "too_many_codes", "Слишком много кодов за час. Повторите позже")
+		e.RetryAfter = window.Add(CodeAttemptWindow).Sub(now)
+		return SignaturePending{}, e.With("retryAt", window.Add(CodeAttemptWindow))
 	}
 	code, err := newCode()
 	if err != nil {

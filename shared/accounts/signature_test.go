@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,24 @@ func TestSignatureBySMS(t *testing.T) {
 	f.clock.Advance(SignatureTTL + time.Second)
 	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 5, code); !problem.Is(err, problem.KindGone) {
 		t.Errorf("an expired code: %v, want Gone", err)
+	}
+}
+
+func TestSignatureSMSAreCappedPerHour(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	sub := f.provision(t, "signer", "+79161112233", "112-233-445 95")
+	for i := range MaxSignatureSMS {
+		if _, err := f.svc.StartSignature(ctx, sub, fmt.Sprintf("app-%d", i), 1); err != nil {
+			t.Fatalf("code %d: %v", i+1, err)
+		}
+	}
+	if _, err := f.svc.StartSignature(ctx, sub, "app-x", 1); !problem.Is(err, problem.KindTooManyRequests) {
+		t.Errorf("code %d within the hour: %v, want 429", MaxSignatureSMS+1, err)
+	}
+	f.clock.Advance(time.Hour)
+	if _, err := f.svc.StartSignature(ctx, sub, "app-x", 1); err != nil {
+		t.Errorf("the next hour: %v", err)
 	}
 }
 
