@@ -196,6 +196,13 @@ func newCode() string {
 	return sb.String()
 }
 
+// randomID is 8 random URL-safe characters.
+func randomID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 // NormalizeCode upper-cases a code as typed and checks its shape.
 func NormalizeCode(code string) (string, bool) {
 	code = strings.ToUpper(strings.TrimSpace(code))
@@ -223,7 +230,9 @@ var moscow = time.FixedZone("MSK", 3*60*60)
 func (s *Service) Issue(ctx context.Context, r Request) (*Result, error) {
 	code := newCode()
 	number := Number(r.ApplicationNumber)
-	docID := r.IssuedAt.UTC().Format("20060102150405") + "-r" + strings.ToLower(strings.ReplaceAll(code[:9], "-", ""))
+	// The document's id shows in the owner's URLs and logs; it shares
+	// nothing with the verification code.
+	docID := r.IssuedAt.UTC().Format("20060102150405") + "-" + randomID()
 	pdf, err := s.render(r, number, code)
 	if err != nil {
 		return nil, err

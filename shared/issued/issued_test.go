@@ -88,6 +88,11 @@ func TestIssueAndVerify(t *testing.T) {
 	if !strings.HasPrefix(res.key, "users/user-1/documents/") || len(pdf) == 0 {
 		t.Fatalf("file stored at %q (%d bytes)", res.key, len(pdf))
 	}
+	for _, group := range strings.Split(res.Code, "-") {
+		if strings.Contains(strings.ToUpper(res.DocumentID), group) {
+			t.Errorf("the document id %s gives away part of the verification code %s", res.DocumentID, res.Code)
+		}
+	}
 
 	v, err := s.Verify(ctx, strings.ToLower(res.Code), nil)
 	if err != nil {
