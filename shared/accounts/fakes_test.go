@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -118,12 +119,17 @@ type outbox struct {
 	mu   sync.Mutex
 	sms  []string
 	mail []notify.Email
+	// smsDown makes SMS fail, as an SNS outage would.
+	smsDown bool
 }
 
 func (o *outbox) SMS(_ context.Context, phone, text string) (string, error) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.smsDown {
+		return "", errors.New("sns: service unavailable")
+	}
 	o.sms = append(o.sms, phone+": "+text)
-	o.mu.Unlock()
 	return "id", nil
 }
 

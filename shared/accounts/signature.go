@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/validate"
 )
@@ -98,6 +99,10 @@ func (s *Service) StartSignature(ctx context.Context, sub, docID string, version
 	// The SMS names no document and carries no link: only the code and
 	// what it does.
 	if _, err := s.SMS.SMS(ctx, acc.Phone, "Код для подписания заявления в Кабинете: "+code+". Никому его не сообщайте."); err != nil {
+		// A code that never left is no code: the person may ask again at once.
+		if derr := s.DB.Delete(ctx, k); derr != nil {
+			logging.From(ctx).Error("unsent signing code not deleted", "err", derr)
+		}
 		return SignaturePending{}, problem.Wrap(err, problem.KindUnavailable, "sms_unavailable", "Не удалось отправить SMS с кодом. Попробуйте позже")
 	}
 	return SignaturePending{Method: SignBySMS, SentTo: validate.MaskPhone(acc.Phone), ExpiresAt: expires}, nil

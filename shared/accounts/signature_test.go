@@ -102,6 +102,20 @@ func TestSignatureSMSAreCappedPerHour(t *testing.T) {
 	}
 }
 
+func TestSignatureSMSOutageLetsThePersonRetry(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	sub := f.provision(t, "signer", "+79161112233", "112-233-445 95")
+	f.out.smsDown = true
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1); !problem.Is(err, problem.KindUnavailable) {
+		t.Fatalf("SMS down: %v, want 503", err)
+	}
+	f.out.smsDown = false
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1); err != nil {
+		t.Errorf("asking again at once after the outage: %v, want a code", err)
+	}
+}
+
 func TestSignatureByAuthenticator(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
