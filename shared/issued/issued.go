@@ -19,6 +19,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"regexp"
@@ -41,20 +42,22 @@ import (
 // Algorithm is how documents are signed.
 const Algorithm = "ECDSA_SHA_256"
 
-// Signer signs SHA-256 digests with the service's key.
+// Signer signs SHA-256 digests with the service's key, and gives the
+// public half of the key that signed (by the id Sign returned), so that a
+// document signed before a key change still verifies.
 type Signer interface {
 	Sign(ctx context.Context, digest []byte) (signature []byte, keyID string, err error)
-	PublicKey(ctx context.Context) (*ecdsa.PublicKey, error)
+	PublicKey(ctx context.Context, keyID string) (*ecdsa.PublicKey, error)
 }
 
-// KMSSigner signs with an ECC_NIST_P256 key in KMS. The public key is
-// fetched once and kept, so verification costs no KMS call.
+// KMSSigner signs with an ECC_NIST_P256 key in KMS. Public keys are fetched
+// once per key and kept, so verification costs no KMS call.
 type KMSSigner struct {
 	Client *kms.Client
 	KeyID  string
 
-	mu  sync.Mutex
-	pub *ecdsa.PublicKey
+	mu   sync.Mutex
+	pubs map[string]*ecdsa.PublicKey
 }
 
 // Sign signs a digest.
@@ -67,14 +70,14 @@ func (k *KMSSigner) Sign(ctx context.Context, digest []byte) ([]byte, string, er
 	return out.Signature, aws.ToString(out.KeyId), nil
 }
 
-// PublicKey returns the signing key's public half.
-func (k *KMSSigner) PublicKey(ctx context.Context) (*ecdsa.PublicKey, error) {
+// PublicKey returns the public half of a signing key.
+func (k *KMSSigner) PublicKey(ctx context.Context, keyID string) (*ecdsa.PublicKey, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.pub != nil {
-		return k.pub, nil
+	if pub, ok := k.pubs[keyID]; ok {
+		return pub, nil
 	}
-	out, err := k.Client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(k.KeyID)})
+	out, err := k.Client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(keyID)})
 	if err != nil {
 		return nil, problem.Wrap(err, problem.KindUnavailable, "signing_unavailable", "Проверка подписи сейчас недоступна, попробуйте позже")
 	}
@@ -86,7 +89,10 @@ func (k *KMSSigner) PublicKey(ctx context.Context) (*ecdsa.PublicKey, error) {
 	if !ok {
 		return nil, errors.New("issued: the signing key is not an ECDSA key")
 	}
-	k.pub = pub
+	if k.pubs == nil {
+		k.pubs = map[string]*ecdsa.PublicKey{}
+	}
+	k.pubs[keyID] = pub
 	return pub, nil
 }
 
@@ -327,18 +333,21 @@ type Verification struct {
 	// Unaltered answers for a file presented with the question: true when
 	// it is byte for byte the document issued; absent when no file was
 	// presented.
-	Unaltered   *bool     `json:"unaltered,omitempty"`
-	Number      string    `json:"number"`
-	Title       string    `json:"title"`
-	Department  string    `json:"department"`
-	Applicant   string    `json:"applicant"`
-	IssuedAt    time.Time `json:"issuedAt"`
-	SHA256      string    `json:"sha256"`
-	Size        int64     `json:"size"`
-	Algorithm   string    `json:"signatureAlgorithm"`
-	Signature   string    `json:"signature"`
-	KeyID       string    `json:"keyId"`
-	Explanation string    `json:"explanation"`
+	Unaltered  *bool     `json:"unaltered,omitempty"`
+	Number     string    `json:"number"`
+	Title      string    `json:"title"`
+	Department string    `json:"department"`
+	Applicant  string    `json:"applicant"`
+	IssuedAt   time.Time `json:"issuedAt"`
+	SHA256     string    `json:"sha256"`
+	Size       int64     `json:"size"`
+	Algorithm  string    `json:"signatureAlgorithm"`
+	Signature  string    `json:"signature"`
+	// PublicKey (PEM) lets anyone check the signature without Kabinet;
+	// KeyFingerprint is the SHA-256 of its DER form.
+	PublicKey      string `json:"publicKey"`
+	KeyFingerprint string `json:"keyFingerprint"`
+	Explanation    string `json:"explanation"`
 }
 
 // Verify looks a document up by its code and checks its signature; with a
@@ -356,10 +365,15 @@ func (s *Service) Verify(ctx context.Context, code string, file []byte) (Verific
 	}
 	at, _ := time.Parse(stampLayout, rec.IssuedAt)
 	v := Verification{Number: rec.Number, Title: rec.Title, Department: rec.Department, Applicant: rec.Applicant,
-		IssuedAt: at, SHA256: rec.SHA256, Size: rec.Size, Algorithm: rec.Algorithm, Signature: rec.Signature, KeyID: rec.KeyID}
-	pub, err := s.Signer.PublicKey(ctx)
+		IssuedAt: at, SHA256: rec.SHA256, Size: rec.Size, Algorithm: rec.Algorithm, Signature: rec.Signature}
+	pub, err := s.Signer.PublicKey(ctx, rec.KeyID)
 	if err != nil {
 		return Verification{}, err
+	}
+	if der, err := x509.MarshalPKIXPublicKey(pub); err == nil {
+		sum := sha256.Sum256(der)
+		v.KeyFingerprint = hex.EncodeToString(sum[:])
+		v.PublicKey = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	}
 	sig, err := base64.StdEncoding.DecodeString(rec.Signature)
 	v.Genuine = err == nil && ecdsa.VerifyASN1(pub, statement(rec.Number, rec.Code, rec.IssuedAt, rec.SHA256), sig)

@@ -5,6 +5,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +32,12 @@ func (k keySigner) Sign(_ context.Context, digest []byte) ([]byte, string, error
 	return sig, "test-key", err
 }
 
-func (k keySigner) PublicKey(context.Context) (*ecdsa.PublicKey, error) { return &k.key.PublicKey, nil }
+func (k keySigner) PublicKey(_ context.Context, keyID string) (*ecdsa.PublicKey, error) {
+	if keyID != "test-key" {
+		return nil, fmt.Errorf("no key %s", keyID)
+	}
+	return &k.key.PublicKey, nil
+}
 
 type objects struct {
 	mu    sync.Mutex
@@ -105,6 +116,22 @@ func TestIssueAndVerify(t *testing.T) {
 	v, err = s.Verify(ctx, res.Code, pdf)
 	if err != nil || !v.Genuine || v.Unaltered == nil || !*v.Unaltered {
 		t.Errorf("Verify(the file) = %+v, %v; want genuine and unaltered", v, err)
+	}
+	// Anyone can check it offline with the published key and statement.
+	block, _ := pem.Decode([]byte(v.PublicKey))
+	if block == nil {
+		t.Fatalf("publicKey is not PEM: %q", v.PublicKey)
+	}
+	parsed, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := sha256.Sum256(block.Bytes)
+	sig, _ := base64.StdEncoding.DecodeString(v.Signature)
+	fileSum := sha256.Sum256(pdf)
+	stmt := sha256.Sum256([]byte("kabinet-issued-document/v1\n" + v.Number + "\n" + res.Code + "\n" + v.IssuedAt.UTC().Format(time.RFC3339) + "\n" + hex.EncodeToString(fileSum[:]) + "\n"))
+	if !ecdsa.VerifyASN1(parsed.(*ecdsa.PublicKey), stmt[:], sig) || v.KeyFingerprint != hex.EncodeToString(fp[:]) {
+		t.Error("the published key and statement do not verify the signature independently")
 	}
 	// One byte changed anywhere fails.
 	for _, at := range []int{0, len(pdf) / 2, len(pdf) - 1} {
