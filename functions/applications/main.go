@@ -31,12 +31,7 @@ func main() {
 	app.Must(nil, err)
 	env := base.Env
 	table := env.String(config.TableName)
-	settings := accounts.Settings{
-		UserPoolID: env.String(config.UserPoolID), ClientID: env.String(config.UserPoolClientID),
-		FieldKeyID: env.String(config.FieldKeyID), IndexSecretID: env.String(config.IndexKeySecret),
-		EmailFrom: env.String(config.EmailFrom), ConfigSet: env.Optional(config.SESConfigSet, ""),
-		SMSSenderID: env.Optional(config.SMSSenderID, ""), PasswordProfile: env.Optional(config.PasswordProfile, "seeds"),
-	}
+	settings := accounts.SettingsFrom(env)
 	bucket, signingKey, portal := env.String(config.BucketName), env.String(config.SigningKeyID), env.String(config.PortalURL)
 	app.Must(base.Log, env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)

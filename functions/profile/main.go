@@ -29,12 +29,7 @@ func main() {
 	app.Must(nil, err)
 	env := base.Env
 	table, bucket := env.String(config.TableName), env.String(config.BucketName)
-	settings := accounts.Settings{
-		UserPoolID: env.String(config.UserPoolID), ClientID: env.String(config.UserPoolClientID),
-		FieldKeyID: env.String(config.FieldKeyID), IndexSecretID: env.String(config.IndexKeySecret),
-		EmailFrom: env.String(config.EmailFrom), ConfigSet: env.Optional(config.SESConfigSet, ""),
-		SMSSenderID: env.Optional(config.SMSSenderID, ""), PasswordProfile: env.Optional(config.PasswordProfile, "seeds"),
-	}
+	settings := accounts.SettingsFrom(env)
 	app.Must(base.Log, env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	svc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/cognito"
+	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
@@ -31,6 +32,17 @@ type Settings struct {
 	EmailFrom, ConfigSet      string
 	SMSSenderID               string
 	PasswordProfile           string
+}
+
+// SettingsFrom reads the settings from a function's environment; what is
+// missing is collected in env (see env.Err).
+func SettingsFrom(env *config.Env) Settings {
+	return Settings{
+		UserPoolID: env.String(config.UserPoolID), ClientID: env.String(config.UserPoolClientID),
+		FieldKeyID: env.String(config.FieldKeyID), IndexSecretID: env.String(config.IndexKeySecret),
+		EmailFrom: env.String(config.EmailFrom), ConfigSet: env.Optional(config.SESConfigSet, ""),
+		SMSSenderID: env.Optional(config.SMSSenderID, ""), PasswordProfile: env.Optional(config.PasswordProfile, "seeds"),
+	}
 }
 
 // New builds the service on AWS clients made from cfg, once per cold start.

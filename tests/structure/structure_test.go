@@ -285,9 +285,64 @@ func configVars(t *testing.T) map[string]string {
 	return vars
 }
 
-// varsUsed lists the config.Var constants referenced by the Go files of a folder.
+// helperVars finds the shared functions that read the environment for
+// their callers (such as accounts.SettingsFrom): "package.Func" -> the
+// variables its body reads. A function folder calling one reads them too.
+func helperVars(t *testing.T, vars map[string]string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	dirs, err := filepath.Glob(filepath.Join(root(t), "shared", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dirs {
+		if filepath.Base(dir) == "config" {
+			continue // ReadCommon is counted for every function
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, p := range files {
+			if strings.HasSuffix(p, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), p, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Recv != nil || !fd.Name.IsExported() || fd.Body == nil {
+					continue
+				}
+				if used := configRefs(fd.Body, vars); len(used) > 0 {
+					out[f.Name.Name+"."+fd.Name.Name] = used
+				}
+			}
+		}
+	}
+	return out
+}
+
+// configRefs lists the variables of the config.X selectors under n.
+func configRefs(n ast.Node, vars map[string]string) []string {
+	seen := map[string]bool{}
+	ast.Inspect(n, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if x, ok := sel.X.(*ast.Ident); ok && x.Name == "config" {
+				if v, ok := vars[sel.Sel.Name]; ok {
+					seen[v] = true
+				}
+			}
+		}
+		return true
+	})
+	return sortedKeys(seen)
+}
+
+// varsUsed lists the config.Var constants referenced by the Go files of a
+// folder, directly or through a shared helper that reads them.
 func varsUsed(t *testing.T, dir string, vars map[string]string) []string {
 	t.Helper()
+	helpers := helperVars(t, vars)
 	fset := token.NewFileSet()
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
@@ -302,10 +357,13 @@ func varsUsed(t *testing.T, dir string, vars map[string]string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, v := range configRefs(f, vars) {
+			seen[v] = true
+		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			if sel, ok := n.(*ast.SelectorExpr); ok {
-				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "config" {
-					if v, ok := vars[sel.Sel.Name]; ok {
+				if x, ok := sel.X.(*ast.Ident); ok {
+					for _, v := range helpers[x.Name+"."+sel.Sel.Name] {
 						seen[v] = true
 					}
 				}
