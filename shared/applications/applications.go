@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/calendar"
@@ -800,6 +802,46 @@ func (s *Service) card(ctx context.Context, sub, id, role string, withValues boo
 		a.Journal = append(a.Journal, LogEntry{At: parse(l.At), From: l.From, To: l.To, Role: l.Role, Comment: l.Comment, Documents: l.Documents})
 	}
 	return a, nil
+}
+
+// Cards builds every card of a user (answers opened, journal) from the
+// items of their partition read at once, as the export reads them: no read
+// per application.
+func (s *Service) Cards(ctx context.Context, raw []map[string]types.AttributeValue) ([]App, error) {
+	var apps []appItem
+	logs := map[string][]LogEntry{}
+	for _, av := range raw {
+		kind, _ := av["Kind"].(*types.AttributeValueMemberS)
+		switch {
+		case kind == nil:
+		case kind.Value == "application":
+			var it appItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return nil, err
+			}
+			apps = append(apps, it)
+		case kind.Value == "application-log":
+			var l logItem
+			if err := attributevalue.UnmarshalMap(av, &l); err != nil {
+				return nil, err
+			}
+			id := dynamo.ApplicationOfLog(l.SK)
+			logs[id] = append(logs[id], LogEntry{At: parse(l.At), From: l.From, To: l.To, Role: l.Role, Comment: l.Comment, Documents: l.Documents})
+		}
+	}
+	out := make([]App, 0, len(apps))
+	for _, it := range apps {
+		a, err := s.view(ctx, it, RoleCitizen)
+		if err != nil {
+			return nil, err
+		}
+		a.Journal = logs[it.ID]
+		sort.Slice(a.Journal, func(i, j int) bool { return a.Journal[i].At.Before(a.Journal[j].At) })
+		out = append(out, a)
+	}
+	// Newest first, as the list shows them.
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out, nil
 }
 
 // Owner finds an application's owner for an officer of a department; one

@@ -253,6 +253,12 @@ func ApplicationKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: Applic
 // ApplicationLogPrefix is the sort-key prefix of one application's journal.
 func ApplicationLogPrefix(id string) string { return "APPLOG#" + id + "#" }
 
+// ApplicationOfLog is the application id in a log item's sort key.
+func ApplicationOfLog(sk string) string {
+	id, _, _ := strings.Cut(strings.TrimPrefix(sk, "APPLOG#"), "#")
+	return id
+}
+
 // ApplicationLogKey is one status change of an application.
 func ApplicationLogKey(sub, id, at string) Key {
 	return Key{PK: UserPK(sub), SK: ApplicationLogPrefix(id) + at}

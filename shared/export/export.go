@@ -162,24 +162,11 @@ func (s *Service) Build(ctx context.Context, sub string) (Export, error) {
 	}
 	sections["identityDocuments"] = asMaps(docs)
 	if s.Applications != nil {
-		var apps []applications.App
-		cursor := ""
-		for {
-			page, next, err := s.Applications.List(ctx, sub, applications.Filter{}, cursor, 100)
-			if err != nil {
-				return Export{}, err
-			}
-			for _, a := range page {
-				// The card: the answers opened, with the history.
-				if a, err = s.Applications.Card(ctx, sub, a.ID, applications.RoleCitizen); err != nil {
-					return Export{}, err
-				}
-				apps = append(apps, a)
-			}
-			if next == "" {
-				break
-			}
-			cursor = next
+		// The cards, answers opened and with their history, from the items
+		// already read.
+		apps, err := s.Applications.Cards(ctx, raw)
+		if err != nil {
+			return Export{}, err
 		}
 		sections["applications"] = asMaps(apps)
 		templates, err := s.Applications.OpenTemplates(ctx, sub)
