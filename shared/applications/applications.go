@@ -164,6 +164,10 @@ type logItem struct {
 	Documents []string `dynamodbav:"Documents,omitempty"`
 }
 
+func (l logItem) entry() LogEntry {
+	return LogEntry{At: parse(l.At), From: l.From, To: l.To, Role: l.Role, Comment: l.Comment, Documents: l.Documents}
+}
+
 const stampLayout = "2006-01-02T15:04:05.000000000Z"
 
 func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
@@ -799,7 +803,7 @@ func (s *Service) card(ctx context.Context, sub, id, role string, withValues boo
 		return App{}, err
 	}
 	for _, l := range logs {
-		a.Journal = append(a.Journal, LogEntry{At: parse(l.At), From: l.From, To: l.To, Role: l.Role, Comment: l.Comment, Documents: l.Documents})
+		a.Journal = append(a.Journal, l.entry())
 	}
 	return a, nil
 }
@@ -826,7 +830,7 @@ func (s *Service) Cards(ctx context.Context, raw []map[string]types.AttributeVal
 				return nil, err
 			}
 			id := dynamo.ApplicationOfLog(l.SK)
-			logs[id] = append(logs[id], LogEntry{At: parse(l.At), From: l.From, To: l.To, Role: l.Role, Comment: l.Comment, Documents: l.Documents})
+			logs[id] = append(logs[id], l.entry())
 		}
 	}
 	out := make([]App, 0, len(apps))
