@@ -34,12 +34,13 @@ func main() {
 	table := env.String(config.TableName)
 	from, configSet := env.String(config.EmailFrom), env.Optional(config.SESConfigSet, "")
 	senderID := env.Optional(config.SMSSenderID, "")
+	portal := env.Optional(config.PortalURL, "")
 	app.Must(base.Log, env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	messenger := notify.NewMessenger(sns.NewFromConfig(base.AWS), senderID)
 	d := &inbox.Deliverer{Store: &inbox.Store{DB: db}, Contacts: accounts.ContactBook{DB: db}, Zones: settings.NewStore(db),
 		Senders: inbox.Senders{Mail: notify.NewMailer(sesv2.NewFromConfig(base.AWS), from, configSet), SMS: messenger, Push: messenger},
-		Clock:   base.Clock}
+		Clock:   base.Clock, PortalURL: portal}
 	h := &handler{d: d, base: base}
 	lambda.Start(h.handle)
 }

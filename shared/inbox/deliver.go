@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -54,6 +55,9 @@ type Deliverer struct {
 	Zones    Zones
 	Senders  Senders
 	Clock    clock.Clock
+	// PortalURL is the web client's origin: an email turns a note's portal
+	// path into a link a mail client can open (empty: no link in email).
+	PortalURL string
 }
 
 // Backoff is the wait before each retry; after the last one the delivery fails.
@@ -185,6 +189,9 @@ func (d *Deliverer) attempt(ctx context.Context, it deliveryItem, now time.Time)
 	var vars messages.Vars
 	if err := json.Unmarshal([]byte(note.Vars), &vars); err != nil {
 		return Stats{Failed: 1}, d.finish(ctx, it, StateFailed, "Не удалось подготовить сообщение", now)
+	}
+	if link, ok := vars["Link"].(string); ok && it.Channel == Email && d.PortalURL != "" && strings.HasPrefix(link, "/") && !strings.HasPrefix(link, "//") {
+		vars["Link"] = strings.TrimRight(d.PortalURL, "/") + link
 	}
 	msg, err := messages.Render(note.Type, vars, loc)
 	if err != nil {

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -116,4 +117,55 @@ func BenchmarkDeliver(b *testing.B) {
 		b.Fatalf("sent %d, want %d", st.Sent, 2*b.N)
 	}
 	b.ReportMetric(float64(calls.Calls())/float64(b.N), "ddb-calls/notification")
+}
+
+// capturingSender keeps what was sent.
+type capturingSender struct {
+	countingSender
+	mu    sync.Mutex
+	mails []notify.Email
+	texts []string
+}
+
+func (c *capturingSender) Send(_ context.Context, e notify.Email) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mails = append(c.mails, e)
+	return "m", nil
+}
+
+func (c *capturingSender) SMS(_ context.Context, _, text string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.texts = append(c.texts, text)
+	return "s", nil
+}
+
+// An email carries the note's portal path as a full link to the web
+// client; the SMS carries none.
+func TestEmailLinksPointToThePortal(t *testing.T) {
+	for _, portal := range []string{"https://kabinet.example.ru/", ""} {
+		db := dynamotest.NewStore(t)
+		c := clock.NewManual(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+		if _, err := (&Store{DB: db}).Notify(context.Background(), note("user-1", "2026-1123-000042"), c.Now()); err != nil {
+			t.Fatal(err)
+		}
+		s := &capturingSender{}
+		d := &Deliverer{Store: &Store{DB: db}, Contacts: fixedContacts{}, Zones: moscowZones{},
+			Senders: Senders{Mail: s, SMS: s, Push: s}, Clock: c, PortalURL: portal}
+		if _, err := d.Sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.mails) != 1 || len(s.texts) != 1 {
+			t.Fatalf("sent %d emails and %d SMS", len(s.mails), len(s.texts))
+		}
+		link := "https://kabinet.example.ru/applications/2026-1123-000042"
+		m := s.mails[0]
+		if has := strings.Contains(m.Text, link) && strings.Contains(m.HTML, link); has != (portal != "") {
+			t.Errorf("portal %q: email has the link = %v\ntext: %s", portal, has, m.Text)
+		}
+		if strings.Contains(s.texts[0], "http") || strings.Contains(s.texts[0], "/applications") {
+			t.Errorf("the SMS carries a link: %s", s.texts[0])
+		}
+	}
 }
