@@ -24,6 +24,29 @@ const (
 	width  = 210.0 - 2*margin
 )
 
+// clean makes text safe to write: valid UTF-8, no control characters but
+// line breaks (a tab is a space), no bidi overrides that would reorder what
+// the reader sees, and nothing beyond the Basic Multilingual Plane (fpdf's
+// text measuring indexes a 64K table; emoji become U+FFFD).
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return -1
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return -1
+		case r > 0xffff:
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
+
 // Doc is one A4 document being written. It is not safe for concurrent use.
 type Doc struct {
 	f *fpdf.Fpdf
@@ -36,6 +59,7 @@ func New(title, author, footer string, at time.Time) *Doc {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.AddUTF8FontFromBytes(family, "", goregular.TTF)
 	f.AddUTF8FontFromBytes(family, "B", gobold.TTF)
+	title, author, footer = clean(title), clean(author), clean(footer)
 	f.SetTitle(title, true)
 	f.SetAuthor(author, true)
 	f.SetCreator("Kabinet", true)
@@ -59,6 +83,7 @@ func New(title, author, footer string, at time.Time) *Doc {
 
 // Heading writes a bold line.
 func (d *Doc) Heading(s string, size float64) {
+	s = clean(s)
 	d.f.SetFont(family, "B", size)
 	d.f.MultiCell(width, size*0.5, s, "", "L", false)
 	d.f.Ln(2)
@@ -66,6 +91,7 @@ func (d *Doc) Heading(s string, size float64) {
 
 // Text writes a paragraph.
 func (d *Doc) Text(s string) {
+	s = clean(s)
 	d.f.SetFont(family, "", 10.5)
 	d.f.MultiCell(width, 5.5, s, "", "L", false)
 	d.f.Ln(1)
@@ -77,6 +103,7 @@ func (d *Doc) Gap(mm float64) { d.f.Ln(mm) }
 // Field writes "label: value" as two columns; a long value wraps.
 func (d *Doc) Field(label, value string) {
 	const labelWidth = 58.0
+	label, value = clean(label), clean(value)
 	d.f.SetFont(family, "", 10.5)
 	d.f.SetTextColor(90, 90, 90)
 	x, y := d.f.GetXY()
@@ -102,6 +129,9 @@ func (d *Doc) Table(header []string, widths []float64, rows [][]string) {
 	}
 	row := func(cells []string, style string) {
 		d.f.SetFont(family, style, 9)
+		for i := range cells {
+			cells[i] = clean(cells[i])
+		}
 		height := 0.0
 		for i, c := range cells {
 			if h := float64(len(d.f.SplitText(c, cols[i]-2))) * line; h > height {
@@ -156,7 +186,7 @@ func (d *Doc) QR(content string, side float64, caption ...string) error {
 	}
 	d.f.SetXY(x+side+5, y+2)
 	d.f.SetFont(family, "", 9.5)
-	d.f.MultiCell(width-side-5, 5, strings.Join(caption, "\n"), "", "L", false)
+	d.f.MultiCell(width-side-5, 5, clean(strings.Join(caption, "\n")), "", "L", false)
 	d.f.SetXY(x, y+side+3)
 	return nil
 }

@@ -66,3 +66,24 @@ func TestQRRefusesOversizedContent(t *testing.T) {
 		t.Error("content beyond a QR code's capacity should fail")
 	}
 }
+
+// FuzzRender: no text a person or an agency typed breaks a document.
+func FuzzRender(f *testing.F) {
+	for _, s := range []string{"\x00\xff\xfe", "😀 эмодзи 中文", "\u202eевокт", "a\tb\r\nc", strings.Repeat("длинное слово", 300), "Ёлкина"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d := New(s, s, s, time.Time{})
+		d.Heading(s, 12)
+		d.Field(s, s)
+		d.Text(s)
+		d.Table([]string{s, "x"}, []float64{0.5, 0.5}, [][]string{{s, s}})
+		if err := d.QR("https://kabinet.example.ru/verify/"+s[:min(len(s), 100)], 30, s); err != nil {
+			t.Skip() // longer than a QR code holds
+		}
+		b, err := d.Bytes()
+		if err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+			t.Fatalf("render %q: %v", s, err)
+		}
+	})
+}
