@@ -86,7 +86,7 @@ func TestIssuedResultIsVerifiable(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = move(t, s.AccessToken, a.ID, "completed", map[string]any{"comment": "Справка выдана"})
+			results[i] = move(t, s.AccessToken, a.ID, "completed", map[string]any{"comment": "Справка выдана 👍"})
 		}()
 	}
 	wg.Wait()
