@@ -71,6 +71,8 @@ func (h *handler) handle(ctx context.Context, raw json.RawMessage) (inbox.Stats,
 // stream delivers the deliveries a batch inserted; anything it cannot do
 // now stays pending for the sweep.
 func (h *handler) stream(ctx context.Context, ev events.DynamoDBEvent) (inbox.Stats, error) {
+	// A note's channels usually come in one batch: they share their reads.
+	ctx = inbox.WithReadCache(ctx)
 	var total inbox.Stats
 	for _, r := range ev.Records {
 		if r.EventName != "INSERT" {

@@ -85,6 +85,7 @@ func (s *Stats) add(o Stats) {
 // Sweep delivers everything due now: the schedule's path (and the local
 // stack's only path); on AWS the table's stream delivers most at once.
 func (d *Deliverer) Sweep(ctx context.Context) (Stats, error) {
+	ctx = WithReadCache(ctx)
 	now := d.Clock.Now().UTC()
 	var total Stats
 	for shard := 0; shard < DueShards; shard++ {
@@ -149,20 +150,27 @@ func (d *Deliverer) process(ctx context.Context, it deliveryItem) (Stats, error)
 }
 
 func (d *Deliverer) attempt(ctx context.Context, it deliveryItem, now time.Time) (Stats, error) {
-	var note noteItem
-	if err := d.Store.DB.Get(ctx, dynamo.NoteKey(it.Sub, it.NoteID), "уведомление", &note); err != nil {
+	note, err := cached(ctx, func(c *readCache) map[string]noteItem { return c.notes }, it.Sub+"#"+it.NoteID, func() (noteItem, error) {
+		var n noteItem
+		return n, d.Store.DB.Get(ctx, dynamo.NoteKey(it.Sub, it.NoteID), "уведомление", &n)
+	})
+	if err != nil {
 		return Stats{}, err
 	}
 	category, _ := messages.Category(note.Type)
 	urgent := category == Security || messages.Urgent(note.Type)
-	prefs, err := d.Store.Preferences(ctx, it.Sub)
+	prefs, err := cached(ctx, func(c *readCache) map[string]Preferences { return c.prefs }, it.Sub, func() (Preferences, error) {
+		return d.Store.Preferences(ctx, it.Sub)
+	})
 	if err != nil {
 		return Stats{}, err
 	}
 	if !urgent && !prefs.Enabled(category, it.Channel) {
 		return Stats{Skipped: 1}, d.finish(ctx, it, StateSkipped, "Канал отключён в настройках", now)
 	}
-	loc, err := d.Zones.Zone(ctx, it.Sub)
+	loc, err := cached(ctx, func(c *readCache) map[string]*time.Location { return c.zones }, it.Sub, func() (*time.Location, error) {
+		return d.Zones.Zone(ctx, it.Sub)
+	})
 	if err != nil {
 		return Stats{}, err
 	}
@@ -172,10 +180,14 @@ func (d *Deliverer) attempt(ctx context.Context, it deliveryItem, now time.Time)
 	var contacts Contacts
 	var devices []Device
 	if it.Channel == Push {
-		if devices, err = d.Store.devices(ctx, it.Sub); err != nil {
+		if devices, err = cached(ctx, func(c *readCache) map[string][]Device { return c.devices }, it.Sub, func() ([]Device, error) {
+			return d.Store.devices(ctx, it.Sub)
+		}); err != nil {
 			return Stats{}, err
 		}
-	} else if contacts, err = d.Contacts.Contacts(ctx, it.Sub); err != nil {
+	} else if contacts, err = cached(ctx, func(c *readCache) map[string]Contacts { return c.contacts }, it.Sub, func() (Contacts, error) {
+		return d.Contacts.Contacts(ctx, it.Sub)
+	}); err != nil {
 		return Stats{}, err
 	}
 	switch {
