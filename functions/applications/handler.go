@@ -9,7 +9,6 @@ import (
 	"github.com/kabinet/kabinet/shared/applications"
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/catalog"
-	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/problem"
 )
@@ -86,8 +85,13 @@ func (h *handler) verify(ctx context.Context, req *httpapi.Request) (httpapi.Res
 	return httpapi.JSON(http.StatusOK, v)
 }
 
-// presented reads the file a verifier sends: a PDF body of at most the size
-// of a scan.
+// maxPresented bounds a file sent for verification. Issued documents are
+// tens of kilobytes; Lambda's 6 MB payload limit (the body arrives base64)
+// would refuse much more anyway.
+const maxPresented = 1 << 20
+
+// presented reads the file a verifier sends: a PDF body of at most
+// maxPresented bytes.
 func presented(req *httpapi.Request) ([]byte, error) {
 	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(httpapi.Header(req, "Content-Type"), ";", 2)[0]))
 	if ct != blob.TypePDF && ct != "application/octet-stream" {
@@ -98,8 +102,8 @@ func presented(req *httpapi.Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > documents.MaxSize {
-		return nil, problem.New(problem.KindTooLarge, "body_too_large", "Файл больше 5 МБ — выданные документы меньше")
+	if len(body) > maxPresented {
+		return nil, problem.New(problem.KindTooLarge, "body_too_large", "Файл больше 1 МБ — выданные документы меньше")
 	}
 	if len(body) == 0 {
 		return nil, problem.Invalid(problem.Field{Field: "file", Code: "file.required", Message: "Отправьте файл документа в теле запроса"})

@@ -163,6 +163,7 @@ func TestIssuedResultIsVerifiable(t *testing.T) {
 		{"ABCD-EFGH-JKMN-PQRS", "", nil, 404},
 		{code, "text/plain", []byte("hello"), 415},
 		{code, "application/pdf", []byte{}, 422},
+		{code, "application/pdf", make([]byte, 1<<20+1), 413},
 	} {
 		r := call(t, map[bool]string{true: "GET", false: "POST"}[c.body == nil], "/verify/"+c.code, "", c.body, map[string]string{"Content-Type": c.contentType})
 		if r.Status != c.status || !strings.Contains(r.Header.Get("Content-Type"), "problem+json") {
