@@ -187,17 +187,23 @@ const codeAlphabet = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 var codePattern = regexp.MustCompile(`^[` + codeAlphabet + `]{4}(-[` + codeAlphabet + `]{4}){3}$`)
 
 // newCode returns 16 random characters (about 78 bits) in groups of four.
+// Bytes of 240 and above are drawn again, so every character is equally
+// likely (240 is the largest multiple of 30 a byte holds).
 func newCode() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
 	var sb strings.Builder
-	for i, c := range b {
-		if i > 0 && i%4 == 0 {
-			sb.WriteByte('-')
+	buf := make([]byte, 32)
+	for n := 0; n < 16; {
+		_, _ = rand.Read(buf)
+		for _, c := range buf {
+			if c >= 240 || n == 16 {
+				continue
+			}
+			if n > 0 && n%4 == 0 {
+				sb.WriteByte('-')
+			}
+			sb.WriteByte(codeAlphabet[int(c)%len(codeAlphabet)])
+			n++
 		}
-		// 256 is not a multiple of 30; the bias (under 1 %) costs a
-		// fraction of a bit of the code's 78.
-		sb.WriteByte(codeAlphabet[int(c)%len(codeAlphabet)])
 	}
 	return sb.String()
 }

@@ -216,3 +216,21 @@ func BenchmarkIssue(b *testing.B) {
 		}
 	}
 }
+
+// Every character of a code is equally likely (a modulo bias would make
+// the first 16 letters of the alphabet about 6 % more frequent).
+func TestCodeCharactersAreUniform(t *testing.T) {
+	const codes = 40000
+	counts := map[rune]int{}
+	for range codes {
+		for _, r := range strings.ReplaceAll(newCode(), "-", "") {
+			counts[r]++
+		}
+	}
+	want := float64(codes*16) / float64(len(codeAlphabet))
+	for _, r := range codeAlphabet {
+		if dev := (float64(counts[r]) - want) / want; dev > 0.03 || dev < -0.03 {
+			t.Errorf("%c appears %d times, %.1f%% off the %0.f expected", r, counts[r], dev*100, want)
+		}
+	}
+}
