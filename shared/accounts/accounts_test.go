@@ -63,6 +63,27 @@ func TestUnknownLoginsLockLikeKnownOnes(t *testing.T) {
 	}
 }
 
+// An unknown login costs the same kinds of calls as a wrong password for a
+// real one, so timing does not tell who has an account: the password check
+// goes to Cognito, for a user that does not exist and reveals nothing.
+func TestUnknownLoginsCostWhatKnownOnesCost(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "anna", "+79161110001", "112-233-445 95")
+	for _, login := range []string{"+79161110001", "+79169999999"} {
+		f.users.signIns = nil
+		if _, err := f.svc.Login(ctx, login, "Неверный-Пароль-1", meta); kindOf(err) != problem.KindUnauthenticated {
+			t.Fatalf("%s: %v, want 401", login, err)
+		}
+		if len(f.users.signIns) != 1 {
+			t.Errorf("%s: %d password checks, want 1", login, len(f.users.signIns))
+		}
+	}
+	if got := f.users.signIns[0]; !strings.HasPrefix(got, "absent-") || strings.Contains(got, "9999999") {
+		t.Errorf("the unknown login was checked as %q: want an absent user named without the login", got)
+	}
+}
+
 func TestOneAddressCannotSprayAccounts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

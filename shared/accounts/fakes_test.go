@@ -36,6 +36,8 @@ type fakeUsers struct {
 	users   map[string]*fakeUser
 	revoked map[string]bool
 	seq     int
+	// signIns are the usernames password checks were asked for.
+	signIns []string
 }
 
 type fakeUser struct {
@@ -75,6 +77,7 @@ func (f *fakeUsers) DeleteUser(_ context.Context, username string) error {
 func (f *fakeUsers) SignIn(_ context.Context, username, pw string) (cognito.SignInResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.signIns = append(f.signIns, username)
 	u, ok := f.users[username]
 	if !ok || u.password != pw {
 		return cognito.SignInResult{}, problem.Unauthenticated("")

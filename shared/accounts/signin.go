@@ -183,6 +183,12 @@ func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (Resul
 		if err := s.unknownLocked(ctx, sub); err != nil {
 			return Result{}, err
 		}
+		// Spend what a wrong password spends — an account read and a
+		// password check at Cognito, for a user that does not exist — so
+		// the answer's timing does not tell who has an account.
+		var none accountItem
+		_ = s.DB.Get(ctx, dynamo.AccountKey(sub), "учётная запись", &none)
+		_, _ = s.Users.SignIn(ctx, "absent-"+sub, pw)
 		return Result{}, s.failLogin(ctx, sub, false, meta.IP)
 	}
 	var acc accountItem
