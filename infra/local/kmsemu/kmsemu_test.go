@@ -16,34 +16,19 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/smithy-go"
+
+	"github.com/kabinet/kabinet/infra/local/emutest"
 )
 
 func newClient(t *testing.T) (*Server, *httptest.Server, *kms.Client) {
 	t.Helper()
 	emu := New()
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
-	client := kms.New(kms.Options{
-		BaseEndpoint: aws.String(srv.URL), Region: "eu-central-1", RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})
+	srv := emutest.Serve(t, emu)
+	endpoint, creds := emutest.Endpoint(srv)
+	client := kms.New(kms.Options{BaseEndpoint: endpoint, Region: emutest.Region, RetryMaxAttempts: 1, Credentials: creds})
 	return emu, srv, client
-}
-
-// wantCode fails unless err is an API error with the given code.
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("error = %v, want API error %s", err, code)
-	}
-	if apiErr.ErrorCode() != code {
-		t.Fatalf("error code = %s (%v), want %s", apiErr.ErrorCode(), err, code)
-	}
 }
 
 func TestEncryptDecrypt(t *testing.T) {
@@ -132,7 +117,7 @@ func TestDecryptRejects(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Decrypt succeeded with %q, want %s", out.Plaintext, tc.code)
 			}
-			wantCode(t, err, tc.code)
+			emutest.WantCode(t, err, tc.code)
 			if tc.typed != nil && !errors.As(err, tc.typed) {
 				t.Errorf("error %T does not match the SDK's typed %T", err, tc.typed)
 			}
@@ -164,7 +149,7 @@ func TestGenerateDataKey(t *testing.T) {
 			tc.in.KeyId, tc.in.EncryptionContext = aws.String(id), ec
 			out, err := client.GenerateDataKey(ctx, &tc.in)
 			if tc.error != "" {
-				wantCode(t, err, tc.error)
+				emutest.WantCode(t, err, tc.error)
 				return
 			}
 			if err != nil {
@@ -220,7 +205,7 @@ func TestKeys(t *testing.T) {
 	if _, err := client.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048}); err == nil {
 		t.Errorf("CreateKey(RSA_2048) succeeded, want UnsupportedOperationException")
 	} else {
-		wantCode(t, err, "UnsupportedOperationException")
+		emutest.WantCode(t, err, "UnsupportedOperationException")
 	}
 
 	for _, ref := range []string{id, "arn:aws:kms:eu-central-1:000000000000:key/" + id} {
@@ -288,7 +273,7 @@ func TestAliases(t *testing.T) {
 				t.Errorf("%s: CreateAlias succeeded, want %s", tc.name, tc.code)
 				continue
 			}
-			wantCode(t, err, tc.code)
+			emutest.WantCode(t, err, tc.code)
 		}
 	})
 
@@ -444,7 +429,7 @@ func TestSigning(t *testing.T) {
 	other := sha256.Sum256([]byte("documenT"))
 	_, err = client.Verify(ctx, &kms.VerifyInput{KeyId: aws.String(id), Message: other[:], MessageType: types.MessageTypeDigest,
 		Signature: signed.Signature, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
-	wantCode(t, err, "KMSInvalidSignatureException")
+	emutest.WantCode(t, err, "KMSInvalidSignatureException")
 
 	pub, err := client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(id)})
 	if err != nil {
@@ -463,20 +448,20 @@ func TestSigning(t *testing.T) {
 	sym := emu.CreateKey("fields")
 	_, err = client.Sign(ctx, &kms.SignInput{KeyId: aws.String(sym), Message: digest[:], MessageType: types.MessageTypeDigest,
 		SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
-	wantCode(t, err, "InvalidKeyUsageException")
+	emutest.WantCode(t, err, "InvalidKeyUsageException")
 	_, err = client.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(id), Plaintext: []byte("x")})
-	wantCode(t, err, "InvalidKeyUsageException")
+	emutest.WantCode(t, err, "InvalidKeyUsageException")
 	_, err = client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(sym)})
-	wantCode(t, err, "UnsupportedOperationException")
+	emutest.WantCode(t, err, "UnsupportedOperationException")
 
 	// Bad requests name what is wrong.
 	_, err = client.Sign(ctx, &kms.SignInput{KeyId: aws.String(id), Message: []byte("short"), MessageType: types.MessageTypeDigest,
 		SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
-	wantCode(t, err, "ValidationException")
+	emutest.WantCode(t, err, "ValidationException")
 	_, err = client.Sign(ctx, &kms.SignInput{KeyId: aws.String(id), Message: digest[:], SigningAlgorithm: types.SigningAlgorithmSpecRsassaPssSha256})
-	wantCode(t, err, "InvalidKeyUsageException")
+	emutest.WantCode(t, err, "InvalidKeyUsageException")
 	_, err = client.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP256, KeyUsage: types.KeyUsageTypeEncryptDecrypt})
-	wantCode(t, err, "ValidationException")
+	emutest.WantCode(t, err, "ValidationException")
 
 	// A disabled key does not sign.
 	if _, err := client.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(id)}); err != nil {
@@ -484,5 +469,5 @@ func TestSigning(t *testing.T) {
 	}
 	_, err = client.Sign(ctx, &kms.SignInput{KeyId: aws.String(id), Message: digest[:], MessageType: types.MessageTypeDigest,
 		SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
-	wantCode(t, err, "DisabledException")
+	emutest.WantCode(t, err, "DisabledException")
 }

@@ -12,30 +12,19 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/smithy-go"
+
+	"github.com/kabinet/kabinet/infra/local/emutest"
 )
 
 func newClient(t *testing.T) (*Server, *httptest.Server, *secretsmanager.Client) {
 	t.Helper()
 	emu := New()
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
-	client := secretsmanager.New(secretsmanager.Options{
-		BaseEndpoint: aws.String(srv.URL), Region: "eu-central-1", RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})
+	srv := emutest.Serve(t, emu)
+	endpoint, creds := emutest.Endpoint(srv)
+	client := secretsmanager.New(secretsmanager.Options{BaseEndpoint: endpoint, Region: emutest.Region, RetryMaxAttempts: 1, Credentials: creds})
 	return emu, srv, client
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != code {
-		t.Fatalf("error = %v, want %s", err, code)
-	}
 }
 
 func TestPutAndGet(t *testing.T) {
@@ -104,7 +93,7 @@ func TestNotFound(t *testing.T) {
 		})
 	}
 	_, err = client.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("absent")})
-	wantCode(t, err, "ResourceNotFoundException")
+	emutest.WantCode(t, err, "ResourceNotFoundException")
 }
 
 func TestCreateAndDescribe(t *testing.T) {
@@ -127,7 +116,7 @@ func TestCreateAndDescribe(t *testing.T) {
 		t.Errorf("second CreateSecret error = %v, want ResourceExistsException", err)
 	}
 	_, err = client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("both"), SecretString: aws.String("a"), SecretBinary: []byte("b")})
-	wantCode(t, err, "InvalidParameterException")
+	emutest.WantCode(t, err, "InvalidParameterException")
 
 	put, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: created.ARN, SecretBinary: []byte{0, 1, 2}})
 	if err != nil {
@@ -172,7 +161,7 @@ func TestPutIsIdempotentPerToken(t *testing.T) {
 		t.Errorf("AWSPREVIOUS = %+v, %v; want first", prev, err)
 	}
 	_, err = client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("s"), SecretString: aws.String("other"), ClientRequestToken: token})
-	wantCode(t, err, "ResourceExistsException")
+	emutest.WantCode(t, err, "ResourceExistsException")
 }
 
 func TestProtocolErrors(t *testing.T) {
