@@ -222,20 +222,7 @@ func TestListPaging(t *testing.T) {
 		{"no limit", Filter{}, 0, [][]int64{{5, 4, 3, 2, 1}}},
 	}
 	for _, c := range cases {
-		var got [][]int64
-		cursor := ""
-		for range 10 {
-			page, next, err := j.List(ctx, "alice", c.f, cursor, c.limit)
-			if err != nil {
-				t.Fatalf("%s: List: %v", c.name, err)
-			}
-			got = append(got, seqs(page))
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
-		if !slices.EqualFunc(got, c.want, slices.Equal) {
+		if got := pages(t, j, c.f, c.limit); !slices.EqualFunc(got, c.want, slices.Equal) {
 			t.Errorf("%s: pages = %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -254,6 +241,26 @@ func TestListPaging(t *testing.T) {
 			t.Errorf("cursor %q = %v, want BadRequest", bad, err)
 		}
 	}
+}
+
+// pages lists alice's journal page by page (at most 10 pages) and returns
+// the sequence numbers of each page.
+func pages(t *testing.T, j *Journal, f Filter, limit int32) [][]int64 {
+	t.Helper()
+	var got [][]int64
+	cursor := ""
+	for range 10 {
+		page, next, err := j.List(context.Background(), "alice", f, cursor, limit)
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		got = append(got, seqs(page))
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	return got
 }
 
 // TestListLong pages through a journal longer than one read, with a filter
@@ -283,20 +290,7 @@ func TestListLong(t *testing.T) {
 		{"a period far back", Filter{From: t0.Add(5 * time.Minute), To: t0.Add(8 * time.Minute)}, 2, [][]int64{{}, {8, 7}, {6}}},
 	}
 	for _, c := range cases {
-		var got [][]int64
-		cursor := ""
-		for range 10 {
-			page, next, err := j.List(ctx, "alice", c.f, cursor, c.limit)
-			if err != nil {
-				t.Fatalf("%s: List: %v", c.name, err)
-			}
-			got = append(got, seqs(page))
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
-		if !slices.EqualFunc(got, c.want, slices.Equal) {
+		if got := pages(t, j, c.f, c.limit); !slices.EqualFunc(got, c.want, slices.Equal) {
 			t.Errorf("%s: pages = %v, want %v", c.name, got, c.want)
 		}
 	}
