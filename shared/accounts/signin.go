@@ -423,10 +423,10 @@ func (s *Service) startSession(ctx context.Context, acc accountItem, t cognito.T
 		return Tokens{}, err
 	}
 	if err := s.Sessions.Begin(ctx, sessions.Start{Sub: acc.Sub, ID: id, UserAgent: truncate(meta.UserAgent, 256), IP: meta.IP,
-		Method: method, Level: acc.Level, Department: acc.Department, At: now, AccessJTI: jti, AccessExpires: exp, SealedRefresh: sealed, RefreshExpires: now.Add(RefreshLifetime)}); err != nil {
+		Method: method, Level: acc.Level, Department: acc.Department, At: now, AccessJTI: jti, AccessExpires: exp, SealedRefresh: sealed, RefreshExpires: now.Add(RefreshLifetime),
+		With: []any{attempt(acc.Sub, now, meta, method, "success", "")}}); err != nil {
 		return Tokens{}, err
 	}
-	s.record(ctx, acc.Sub, now, meta, method, "success", "")
 	s.journal(ctx, acc.Sub, journal.TypeLogin, "Вход в личный кабинет ("+methodName(method)+")", meta.IP, journal.ActorCitizen)
 	s.alertNewDevice(ctx, acc, meta, now)
 	expiresIn := t.ExpiresIn
@@ -546,11 +546,15 @@ type Attempt struct {
 	Reason    string    `json:"reason,omitempty"`
 }
 
-func (s *Service) record(ctx context.Context, sub string, at time.Time, meta Meta, method, result, reason string) {
+// attempt is a sign-in history entry.
+func attempt(sub string, at time.Time, meta Meta, method, result, reason string) loginItem {
 	k := dynamo.LoginKey(sub, at.UTC().Format("2006-01-02T15:04:05.000000000Z"), newID()[:8])
-	it := loginItem{PK: k.PK, SK: k.SK, Kind: "login", At: stamp(at), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 256),
+	return loginItem{PK: k.PK, SK: k.SK, Kind: "login", At: stamp(at), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 256),
 		Method: method, Result: result, Reason: reason, TTL: at.Add(HistoryTTL).Unix()}
-	if err := s.DB.Put(ctx, it); err != nil {
+}
+
+func (s *Service) record(ctx context.Context, sub string, at time.Time, meta Meta, method, result, reason string) {
+	if err := s.DB.Put(ctx, attempt(sub, at, meta, method, result, reason)); err != nil {
 		logging.From(ctx).Error("sign-in history not recorded", "err", err)
 	}
 }

@@ -91,6 +91,9 @@ type Start struct {
 	// SealedRefresh is the refresh token, sealed by the caller.
 	SealedRefresh  string
 	RefreshExpires time.Time
+	// With are items to put in the same transaction (the sign-in's history
+	// entry), so the session and its record exist together or not at all.
+	With []any
 }
 
 const ts = time.RFC3339
@@ -105,6 +108,9 @@ func (st *Store) Begin(ctx context.Context, s Start) error {
 			Refresh: s.SealedRefresh, TTL: s.RefreshExpires.Unix()}).
 		Create(accessItem{PK: dynamo.AccessKey(s.AccessJTI).PK, SK: dynamo.AccessKey(s.AccessJTI).SK, Kind: "access",
 			Sub: s.Sub, SessionID: s.ID, Level: s.Level, Dept: s.Department, TTL: s.AccessExpires.Unix()})
+	for _, it := range s.With {
+		tx.Put(it)
+	}
 	if err := st.db.Transact(ctx, "", tx); err != nil {
 		return fmt.Errorf("begin session: %w", err)
 	}
