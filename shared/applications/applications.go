@@ -99,6 +99,10 @@ type App struct {
 	DocumentsDue string `json:"documentsDue,omitempty"`
 }
 
+// ActionResubmit is the action, beyond the statuses, of a rejected
+// application its owner may repeat (POST /applications/{id}/resubmit).
+const ActionResubmit = "resubmit"
+
 // Result points at the document a department issued for an application:
 // it is among the citizen's documents (GET /documents/{documentId}) and is
 // checked at /verify/{verificationCode}.
@@ -206,6 +210,10 @@ func (s *Service) summary(it appItem, role string) App {
 	}
 	if it.ResultDoc != "" {
 		a.Result = &Result{DocumentID: it.ResultDoc, Number: it.ResultNumber, VerificationCode: it.ResultCode}
+	}
+	// A rejected application can be repeated once, by its owner.
+	if role == RoleCitizen && it.Status == Rejected && it.ResubmittedAs == "" {
+		a.Actions = append(a.Actions, ActionResubmit)
 	}
 	// Open: with the department, not yet decided.
 	open := it.Status != Draft && it.Status != Approved && !Final(it.Status)

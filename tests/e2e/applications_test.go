@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -290,6 +291,11 @@ func TestRejectedApplicationIsResubmittedOnce(t *testing.T) {
 			t.Fatalf("-> %s = %d %s", to, r.Status, r.Body)
 		}
 	}
+	var rejected struct{ Actions []string }
+	call(t, "GET", "/applications/"+a.ID, citizen.AccessToken, nil, nil).JSON(t, &rejected)
+	if !slices.Equal(rejected.Actions, []string{"resubmit"}) {
+		t.Errorf("a rejected card's actions = %v, want [resubmit]", rejected.Actions)
+	}
 	other, _, _, _ := newCitizen(t)
 	if r := post(t, "/applications/"+a.ID+"/resubmit", other.AccessToken, nil); r.Status != 404 {
 		t.Errorf("another user resubmitting = %d, want 404", r.Status)
@@ -324,10 +330,13 @@ func TestRejectedApplicationIsResubmittedOnce(t *testing.T) {
 			t.Errorf("resubmitted %s = %v, want the rejected answer %v", k, d.Values[k], v)
 		}
 	}
-	var old linked
+	var old struct {
+		linked
+		Actions []string
+	}
 	call(t, "GET", "/applications/"+a.ID, citizen.AccessToken, nil, nil).JSON(t, &old)
-	if old.Status != "rejected" || old.ResubmittedAs != d.ID {
-		t.Errorf("rejected card = %+v, want a link to %s", old, d.ID)
+	if old.Status != "rejected" || old.ResubmittedAs != d.ID || len(old.Actions) != 0 {
+		t.Errorf("rejected card = %+v, want a link to %s and no action left", old, d.ID)
 	}
 	if r := post(t, "/applications/"+d.ID+"/resubmit", citizen.AccessToken, nil); r.Status != 409 {
 		t.Errorf("resubmitting a draft = %d, want 409", r.Status)
