@@ -57,6 +57,7 @@ var Sections = map[string]struct {
 	"application-log":            {"applicationHistory", nil},
 	"application-template":       {"applicationTemplates", []string{"Values"}}, // replaced by the opened list
 	"application-template-count": {"", nil},                                    // a number that caps the templates
+	"signature-code":             {"pendingSignatures", []string{"Code"}},      // a code asked for to sign an application
 }
 
 // Elsewhere are the kinds kept outside a person's partition, and why they
@@ -71,7 +72,6 @@ var Elsewhere = map[string]string{
 	"noteref":             "a producer's claim that a notification was made once",
 	"reminder-cursor":     "the reminder run's progress; not about a person",
 	"application-pointer": "maps an application id to its owner for officers; no personal data",
-	"signature-code":      "a pending code signing an application (a keyed hash, five minutes)",
 	"verification":        "the public record of an issued document (surname and initials, number, hash, signature); the document itself is exported with the documents",
 }
 

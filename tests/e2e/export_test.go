@@ -13,7 +13,16 @@ import (
 )
 
 func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
-	s, _, _, _ := newCitizen(t)
+	s, sub, _, _ := newCitizen(t)
+	// A signing code is pending when the export is made.
+	if r := post(t, "/officer/accounts/"+sub+"/level", login(t, "officer").AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 204 {
+		t.Fatalf("level = %d %s", r.Status, r.Body)
+	}
+	post(t, "/auth/refresh", "", map[string]string{"sessionId": s.SessionID, "refreshToken": s.RefreshToken}).JSON(t, &s)
+	signed := draft(t, s.AccessToken, "no-criminal-record")
+	if r := post(t, "/applications/"+signed.ID+"/signature", s.AccessToken, nil); r.Status != 200 {
+		t.Fatalf("signature = %d %s", r.Status, r.Body)
+	}
 	scan := uploadScan(t, s.AccessToken)
 	post(t, "/profile/change-requests", s.AccessToken, map[string]any{"field": "surname", "value": "Петрова", "documentId": scan})
 	app := draft(t, s.AccessToken, "egrul-extract")
