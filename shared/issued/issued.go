@@ -4,7 +4,8 @@
 // scans and signed by the service's key.
 //
 // What is signed is a statement binding the document number, the
-// verification code, the time of issue and the SHA-256 of the file, so a
+// verification code, the time of issue, the SHA-256 of the file and what
+// the public verification shows (title, department, applicant), so a
 // changed file or a changed record both fail verification. The signature is
 // detached: it lives in the public verification record (VERIFY#<code>), not
 // inside the PDF.
@@ -225,9 +226,16 @@ func NormalizeCode(code string) (string, bool) {
 // application, so it is unique because the application number is.
 func Number(applicationNumber string) string { return "ВД-" + applicationNumber }
 
-// statement is what the signature covers.
-func statement(number, code, issuedAt, sha string) []byte {
-	d := sha256.Sum256([]byte("kabinet-issued-document/v1\n" + number + "\n" + code + "\n" + issuedAt + "\n" + sha + "\n"))
+// statement is what the signature covers: every field the public
+// verification shows, and the file's SHA-256. A field never holds a line
+// break (they are single-line titles, names and stamps), so the lines
+// cannot be shifted into one another.
+func statement(r record) []byte {
+	fields := []string{"kabinet-issued-document/v1", r.Number, r.Code, r.IssuedAt, r.SHA256, r.Title, r.Department, r.Applicant}
+	for i, f := range fields {
+		fields[i] = strings.ReplaceAll(f, "\n", " ")
+	}
+	d := sha256.Sum256([]byte(strings.Join(fields, "\n") + "\n"))
 	return d[:]
 }
 
@@ -256,22 +264,21 @@ func (s *Service) Issue(ctx context.Context, r Request) (*Result, error) {
 	sum := sha256.Sum256(pdf)
 	sha := hex.EncodeToString(sum[:])
 	issuedAt := r.IssuedAt.UTC().Format(stampLayout)
-	sig, keyID, err := s.Signer.Sign(ctx, statement(number, code, issuedAt, sha))
+	k := dynamo.VerificationKey(code)
+	rec := record{PK: k.PK, SK: k.SK, Kind: "verification", Code: code, Number: number, Title: r.ServiceTitle,
+		Service: r.Service, Department: r.DepartmentTitle, Applicant: r.Applicant.Short(), IssuedAt: issuedAt,
+		SHA256: sha, Size: int64(len(pdf)), Algorithm: Algorithm, Application: r.ApplicationID}
+	sig, keyID, err := s.Signer.Sign(ctx, statement(rec))
 	if err != nil {
 		return nil, err
 	}
+	rec.Signature, rec.KeyID = base64.StdEncoding.EncodeToString(sig), keyID
 	if err := s.Objects.Put(ctx, key, blob.TypePDF, pdf); err != nil {
 		return nil, err
 	}
-	k := dynamo.VerificationKey(code)
-	res := &Result{DocumentID: docID, Number: number, Code: code, key: key,
-		record: record{PK: k.PK, SK: k.SK, Kind: "verification", Code: code, Number: number, Title: r.ServiceTitle,
-			Service: r.Service, Department: r.DepartmentTitle, Applicant: r.Applicant.Short(), IssuedAt: issuedAt,
-			SHA256: sha, Size: int64(len(pdf)), Signature: base64.StdEncoding.EncodeToString(sig), KeyID: keyID,
-			Algorithm: Algorithm, Application: r.ApplicationID},
+	return &Result{DocumentID: docID, Number: number, Code: code, key: key, record: rec,
 		doc: documents.IssuedDocument{ID: docID, FileName: fileName(number), Size: int64(len(pdf)), Number: number,
-			Code: code, Application: r.ApplicationID, Title: r.ServiceTitle, IssuedAt: r.IssuedAt}}
-	return res, nil
+			Code: code, Application: r.ApplicationID, Title: r.ServiceTitle, IssuedAt: r.IssuedAt}}, nil
 }
 
 func fileName(number string) string { return "Результат " + number + ".pdf" }
@@ -382,7 +389,7 @@ func (s *Service) Verify(ctx context.Context, code string, file []byte) (Verific
 		v.PublicKey = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	}
 	sig, err := base64.StdEncoding.DecodeString(rec.Signature)
-	v.Genuine = err == nil && ecdsa.VerifyASN1(pub, statement(rec.Number, rec.Code, rec.IssuedAt, rec.SHA256), sig)
+	v.Genuine = err == nil && ecdsa.VerifyASN1(pub, statement(rec), sig)
 	switch {
 	case !v.Genuine:
 		v.Explanation = "Подпись записи о документе не прошла проверку: документ не может считаться подлинным"

@@ -129,7 +129,8 @@ func TestIssueAndVerify(t *testing.T) {
 	fp := sha256.Sum256(block.Bytes)
 	sig, _ := base64.StdEncoding.DecodeString(v.Signature)
 	fileSum := sha256.Sum256(pdf)
-	stmt := sha256.Sum256([]byte("kabinet-issued-document/v1\n" + v.Number + "\n" + res.Code + "\n" + v.IssuedAt.UTC().Format(time.RFC3339) + "\n" + hex.EncodeToString(fileSum[:]) + "\n"))
+	stmt := sha256.Sum256([]byte("kabinet-issued-document/v1\n" + v.Number + "\n" + res.Code + "\n" + v.IssuedAt.UTC().Format(time.RFC3339) + "\n" +
+		hex.EncodeToString(fileSum[:]) + "\n" + v.Title + "\n" + v.Department + "\n" + v.Applicant + "\n"))
 	if !ecdsa.VerifyASN1(parsed.(*ecdsa.PublicKey), stmt[:], sig) || v.KeyFingerprint != hex.EncodeToString(fp[:]) {
 		t.Error("the published key and statement do not verify the signature independently")
 	}
@@ -155,6 +156,15 @@ func TestAlteredRecordIsNotGenuine(t *testing.T) {
 	}
 	if v, err := s.Verify(ctx, res.Code, nil); err != nil || v.Genuine {
 		t.Errorf("Verify after the record changed = %+v, %v; want not genuine", v, err)
+	}
+	// So does any field the page shows: here, whose document it is.
+	res2, _ := issue(t, s, objs)
+	upd = expression.Set(expression.Name("Applicant"), expression.Value("Петров П. П."))
+	if err := s.DB.Update(ctx, dynamo.VerificationKey(res2.Code), upd, nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Verify(ctx, res2.Code, nil); err != nil || v.Genuine {
+		t.Errorf("Verify after the applicant changed = %+v, %v; want not genuine", v, err)
 	}
 }
 
