@@ -620,9 +620,12 @@ func documentsDeadline(s string, now time.Time) (time.Time, error) {
 	return d, nil
 }
 
-// documentsEntry is the calendar entry of a documents deadline.
+// documentsEntry is the calendar entry of a documents deadline: all day,
+// so it starts at midnight UTC of the date, as the calendar keeps all-day
+// entries.
 func documentsEntry(id, number string, deadline time.Time) calendar.Entry {
-	return calendar.Entry{ID: "application-documents-" + id, Kind: calendar.KindDeadline, AllDay: true, Start: deadline,
+	day := time.Date(deadline.Year(), deadline.Month(), deadline.Day(), 0, 0, 0, 0, time.UTC)
+	return calendar.Entry{ID: "application-documents-" + id, Kind: calendar.KindDeadline, AllDay: true, Start: day,
 		Title: "Представить документы по заявлению № " + number, Link: "/applications/" + id}
 }
 

@@ -146,11 +146,14 @@ func TestApplicationLifecycleWithAnOfficer(t *testing.T) {
 	// The deadline is on the card and in the citizen's calendar.
 	calendarHas := func() bool {
 		var cal struct {
-			Items []struct{ Title, Link string }
+			Items []struct{ Title, Link, Start string }
 		}
 		call(t, "GET", "/calendar?from="+time.Now().Format("2006-01-02")+"&to="+time.Now().AddDate(0, 0, 30).Format("2006-01-02"), citizen.AccessToken, nil, nil).JSON(t, &cal)
 		for _, e := range cal.Items {
 			if e.Link == "/applications/"+a.ID && strings.Contains(e.Title, a.Number) {
+				if !strings.HasPrefix(e.Start, deadline) {
+					t.Errorf("the deadline is in the calendar on %s, want %s", e.Start, deadline)
+				}
 				return true
 			}
 		}
