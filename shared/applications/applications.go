@@ -700,6 +700,12 @@ func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) 
 		upd = upd.Remove(expression.Name("DocumentsDue"))
 	}
 	var result *issued.Result
+	committed := false
+	defer func() {
+		if result != nil && !committed {
+			s.discard(context.WithoutCancel(ctx), sub, id, result)
+		}
+	}()
 	if m.To == Completed {
 		if result, err = s.issue(ctx, it, comment, now); err != nil {
 			return App{}, err
@@ -727,22 +733,36 @@ func (s *Service) Transition(ctx context.Context, role, sub, id string, m Move) 
 		}
 	}
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
-		if result != nil {
-			// The file of a document that was never recorded must not stay.
-			if derr := s.Issuer.Discard(ctx, result); derr != nil {
-				logging.From(ctx).Error("unrecorded result file not deleted", "application", id, "err", derr)
-			}
-		}
 		if problem.Is(err, problem.KindConflict) {
 			return App{}, problem.Conflict("concurrent_change", "Статус заявления уже изменился. Обновите страницу")
 		}
 		return App{}, err
 	}
+	committed = true
 	it, err = s.own(ctx, sub, id)
 	if err != nil {
 		return App{}, err
 	}
 	return s.view(ctx, it, role)
+}
+
+// discard deletes the file of a result whose completion did not commit. An
+// error from the transaction does not prove that: a timeout may come after
+// DynamoDB committed, so a file the application now points to stays.
+func (s *Service) discard(ctx context.Context, sub, id string, r *issued.Result) {
+	it, err := s.own(ctx, sub, id)
+	if err != nil {
+		// Unknown: an unlisted file is harmless, a listed one without its
+		// file is not. Keep it.
+		logging.From(ctx).Error("result file kept: cannot tell whether it was recorded", "application", id, "err", err)
+		return
+	}
+	if it.ResultDoc == r.DocumentID {
+		return
+	}
+	if err := s.Issuer.Discard(ctx, r); err != nil {
+		logging.From(ctx).Error("unrecorded result file not deleted", "application", id, "err", err)
+	}
 }
 
 // issue makes the result document of an application being completed.
