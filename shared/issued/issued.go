@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/documents"
@@ -66,7 +67,7 @@ func (k *KMSSigner) Sign(ctx context.Context, digest []byte) ([]byte, string, er
 	out, err := k.Client.Sign(ctx, &kms.SignInput{KeyId: aws.String(k.KeyID), Message: digest,
 		MessageType: kmstypes.MessageTypeDigest, SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256})
 	if err != nil {
-		return nil, "", problem.Wrap(err, problem.KindUnavailable, "signing_unavailable", "Подпись документа сейчас недоступна, попробуйте позже")
+		return nil, "", kmsProblem(err, "Подпись документа сейчас недоступна, попробуйте позже")
 	}
 	return out.Signature, aws.ToString(out.KeyId), nil
 }
@@ -80,7 +81,7 @@ func (k *KMSSigner) PublicKey(ctx context.Context, keyID string) (*ecdsa.PublicK
 	}
 	out, err := k.Client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(keyID)})
 	if err != nil {
-		return nil, problem.Wrap(err, problem.KindUnavailable, "signing_unavailable", "Проверка подписи сейчас недоступна, попробуйте позже")
+		return nil, kmsProblem(err, "Проверка подписи сейчас недоступна, попробуйте позже")
 	}
 	parsed, err := x509.ParsePKIXPublicKey(out.PublicKey)
 	if err != nil {
@@ -95,6 +96,20 @@ func (k *KMSSigner) PublicKey(ctx context.Context, keyID string) (*ecdsa.PublicK
 	}
 	k.pubs[keyID] = pub
 	return pub, nil
+}
+
+// kmsProblem tells a passing KMS failure (throttling, an outage: 503, try
+// later) from one that waiting does not mend (a key missing, disabled or not
+// allowed: 500, an operator's matter).
+func kmsProblem(err error, detail string) error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "NotFoundException", "AccessDeniedException", "DisabledException", "KMSInvalidStateException", "InvalidKeyUsageException":
+			return problem.Internal(fmt.Errorf("issued: kms: %w", err))
+		}
+	}
+	return problem.Wrap(err, problem.KindUnavailable, "signing_unavailable", detail)
 }
 
 // Objects is what issuing needs of the bucket.

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/smithy-go"
 
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
@@ -241,6 +243,25 @@ func TestCodeCharactersAreUniform(t *testing.T) {
 	for _, r := range codeAlphabet {
 		if dev := (float64(counts[r]) - want) / want; dev > 0.03 || dev < -0.03 {
 			t.Errorf("%c appears %d times, %.1f%% off the %0.f expected", r, counts[r], dev*100, want)
+		}
+	}
+}
+
+func TestKMSFailuresAreTold(t *testing.T) {
+	cases := []struct {
+		err  error
+		kind problem.Kind
+	}{
+		{&smithy.GenericAPIError{Code: "ThrottlingException"}, problem.KindUnavailable},
+		{&smithy.GenericAPIError{Code: "KMSInternalException"}, problem.KindUnavailable},
+		{errors.New("dial tcp: timeout"), problem.KindUnavailable},
+		{&smithy.GenericAPIError{Code: "NotFoundException"}, problem.KindInternal},
+		{&smithy.GenericAPIError{Code: "DisabledException"}, problem.KindInternal},
+		{&smithy.GenericAPIError{Code: "AccessDeniedException"}, problem.KindInternal},
+	}
+	for _, c := range cases {
+		if got := problem.KindOf(kmsProblem(c.err, "x")); got != c.kind {
+			t.Errorf("%v: kind %v, want %v", c.err, got, c.kind)
 		}
 	}
 }
