@@ -117,24 +117,18 @@ func (s *Service) ConfirmTOTP(ctx context.Context, sub, code string) error {
 	if err != nil {
 		return err
 	}
-	left, until, err := s.attemptsLeft(ctx, "totp-setup", sub)
+	left, refund, err := s.tryAttempt(ctx, "totp-setup", sub)
 	if err != nil {
 		return err
-	}
-	if left <= 0 {
-		return tooManyAttempts(until, s.now())
 	}
 	step, ok, err := s.checkTOTP(ctx, acc.accountItem, code, s.now())
 	if err != nil {
 		return err
 	}
 	if !ok {
-		left, err := s.failAttempt(ctx, "totp-setup", sub)
-		if err != nil {
-			return err
-		}
 		return wrongCode(left)
 	}
+	refund()
 	upd := expression.Set(expression.Name("TOTPSecret"), expression.Value(acc.TOTPSecret)).
 		Set(expression.Name("MFA"), expression.Value(MFATOTP)).
 		Set(expression.Name("LastTOTPStep"), expression.Value(step)).
@@ -175,12 +169,9 @@ func (s *Service) SetMFA(ctx context.Context, sub, method, code string) error {
 // replayed at sign-in or here).
 func (s *Service) useTOTP(ctx context.Context, acc accountItem, code, scope string) error {
 	now := s.now()
-	left, until, err := s.attemptsLeft(ctx, scope, acc.Sub)
+	left, refund, err := s.tryAttempt(ctx, scope, acc.Sub)
 	if err != nil {
 		return err
-	}
-	if left <= 0 {
-		return tooManyAttempts(until, now)
 	}
 	step, ok, err := s.checkTOTP(ctx, acc, code, now)
 	if err != nil {
@@ -190,15 +181,12 @@ func (s *Service) useTOTP(ctx context.Context, acc accountItem, code, scope stri
 		cond := expression.Name("LastTOTPStep").LessThan(expression.Value(step))
 		err := s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), expression.Set(expression.Name("LastTOTPStep"), expression.Value(step)), &cond)
 		if err == nil {
+			refund()
 			return nil
 		}
 		if !problem.Is(err, problem.KindConflict) {
 			return err
 		}
-	}
-	left, err = s.failAttempt(ctx, scope, acc.Sub)
-	if err != nil {
-		return err
 	}
 	return wrongCode(left)
 }
@@ -421,20 +409,14 @@ func (s *Service) Reset(ctx context.Context, id, code, next string) error {
 	if err := s.DB.Get(ctx, dynamo.ResetKey(id), "восстановление пароля", &it); err != nil {
 		return err
 	}
-	left, until, err := s.attemptsLeft(ctx, "reset", id)
+	left, refund, err := s.tryAttempt(ctx, "reset", id)
 	if err != nil {
 		return err
 	}
-	if left <= 0 {
-		return tooManyAttempts(until, now)
-	}
 	if it.Sub == "" || !s.codeMatches("reset", id, code, it.Code) {
-		left, err := s.failAttempt(ctx, "reset", id)
-		if err != nil {
-			return err
-		}
 		return wrongCode(left)
 	}
+	refund()
 	if now.After(parseStamp(it.Expires)) {
 		return problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
 	}

@@ -339,20 +339,14 @@ func (s *Service) ConfirmContactChange(ctx context.Context, sub, kind, code stri
 	if err := s.DB.Get(ctx, dynamo.ContactChangeKey(sub, kind), "смена контакта", &pending); err != nil {
 		return err
 	}
-	left, until, err := s.attemptsLeft(ctx, "contact-"+kind, sub)
+	left, refund, err := s.tryAttempt(ctx, "contact-"+kind, sub)
 	if err != nil {
 		return err
 	}
-	if left <= 0 {
-		return tooManyAttempts(until, now)
-	}
 	if !s.codeMatches("contact-"+kind, sub, code, pending.Code) {
-		left, err := s.failAttempt(ctx, "contact-"+kind, sub)
-		if err != nil {
-			return err
-		}
 		return wrongCode(left)
 	}
+	refund()
 	if now.After(parseStamp(pending.Expires)) {
 		return problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
 	}

@@ -261,30 +261,29 @@ func (s *Service) Resend(ctx context.Context, id string) (Pending, error) {
 	return Pending{RegistrationID: id, SentTo: validate.MaskPhone(it.Phone), CodeExpiresAt: now.Add(CodeTTL), ResendAfter: now.Add(ResendCooldown)}, nil
 }
 
-// checkAttempts enforces CodeAttempts wrong codes per CodeAttemptWindow for
-// one target (a registration, a challenge, a reset) and records a failure.
-func (s *Service) failAttempt(ctx context.Context, scope, id string) (left int, err error) {
+// tryAttempt reserves one code attempt for a target (a registration, a
+// reset, a person's scope) in the current CodeAttemptWindow, before the code
+// is checked: parallel guesses each take their own attempt, so no more than
+// CodeAttempts of them are ever checked. Over the limit it answers 429. The
+// caller calls refund when the code was right, so only wrong codes count;
+// left is what remains after this attempt fails.
+func (s *Service) tryAttempt(ctx context.Context, scope, id string) (left int, refund func(), err error) {
 	now := s.now()
 	window := now.Truncate(CodeAttemptWindow)
-	n, err := s.DB.Increment(ctx, dynamo.RateKey(scope, id, stamp(window)), "N", 1, window.Add(2*CodeAttemptWindow))
+	k := dynamo.RateKey(scope, id, stamp(window))
+	n, err := s.DB.Increment(ctx, k, "N", 1, window.Add(2*CodeAttemptWindow))
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return CodeAttempts - int(n), nil
-}
-
-func (s *Service) attemptsLeft(ctx context.Context, scope, id string) (int, time.Time, error) {
-	now := s.now()
-	window := now.Truncate(CodeAttemptWindow)
-	var c struct{ N int }
-	err := s.DB.Get(ctx, dynamo.RateKey(scope, id, stamp(window)), "попытки", &c)
-	if problem.Is(err, problem.KindNotFound) {
-		return CodeAttempts, time.Time{}, nil
+	if int(n) > CodeAttempts {
+		return 0, nil, tooManyAttempts(window.Add(CodeAttemptWindow), now)
 	}
-	if err != nil {
-		return 0, time.Time{}, err
+	refund = func() {
+		if _, err := s.DB.Increment(ctx, k, "N", -1, window.Add(2*CodeAttemptWindow)); err != nil {
+			logging.From(ctx).Error("code attempt not refunded", "scope", scope, "err", err)
+		}
 	}
-	return CodeAttempts - c.N, window.Add(CodeAttemptWindow), nil
+	return CodeAttempts - int(n), refund, nil
 }
 
 func tooManyAttempts(until time.Time, now time.Time) error {
@@ -316,18 +315,11 @@ func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) 
 	if err := s.DB.Get(ctx, dynamo.RegistrationKey(id), "регистрация", &it); err != nil {
 		return Confirmed{}, err
 	}
-	left, until, err := s.attemptsLeft(ctx, "reg", id)
+	left, refund, err := s.tryAttempt(ctx, "reg", id)
 	if err != nil {
 		return Confirmed{}, err
 	}
-	if left <= 0 {
-		return Confirmed{}, tooManyAttempts(until, now)
-	}
 	if !s.codeMatches("reg-phone", id, phoneCode, it.PhoneCode) {
-		left, err := s.failAttempt(ctx, "reg", id)
-		if err != nil {
-			return Confirmed{}, err
-		}
 		return Confirmed{}, wrongCode(left)
 	}
 	if now.After(parseStamp(it.CodeExpires)) {
@@ -335,12 +327,9 @@ func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) 
 	}
 	emailOK := emailCode != "" && s.codeMatches("reg-email", id, emailCode, it.EmailCode)
 	if emailCode != "" && !emailOK {
-		left, err := s.failAttempt(ctx, "reg", id)
-		if err != nil {
-			return Confirmed{}, err
-		}
 		return Confirmed{}, problem.Invalid(problem.Field{Field: "emailCode", Code: "code.invalid", Message: "Неверный код из письма"}).With("attemptsLeft", max(left, 0))
 	}
+	refund()
 	raw, err := s.Sealer.Open(ctx, it.Data, regContext(id))
 	if err != nil {
 		return Confirmed{}, fmt.Errorf("open registration: %w", err)

@@ -143,23 +143,17 @@ func (s *Service) CheckSignature(ctx context.Context, sub, docID string, version
 	} else if err != nil {
 		return nil, err
 	}
-	left, until, err := s.attemptsLeft(ctx, "signature", sub)
-	if err != nil {
-		return nil, err
-	}
-	if left <= 0 {
-		return nil, tooManyAttempts(until, now)
-	}
 	if pending.Version != version {
 		return nil, problem.Conflict("signature_stale", "Заявление изменилось после запроса кода. Запросите новый код")
 	}
+	left, refund, err := s.tryAttempt(ctx, "signature", sub)
+	if err != nil {
+		return nil, err
+	}
 	if !s.codeMatches("signature", signatureID(docID, version), code, pending.Code) {
-		left, err := s.failAttempt(ctx, "signature", sub)
-		if err != nil {
-			return nil, err
-		}
 		return nil, fieldIsSignature(wrongCode(left))
 	}
+	refund()
 	if now.After(parseStamp(pending.Expires)) {
 		return nil, problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,5 +141,58 @@ func TestSignatureByAuthenticator(t *testing.T) {
 	// The same step cannot sign twice.
 	if _, err := f.svc.CheckSignature(ctx, sub, "app-2", 1, code); !problem.Is(err, problem.KindInvalid) {
 		t.Errorf("the authenticator code replayed: %v, want Invalid", err)
+	}
+}
+
+// Parallel guesses each take an attempt before they are checked: no more
+// than CodeAttempts of them are ever compared with the code.
+func TestParallelGuessesAreBounded(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	sub := f.provision(t, "signer", "+79161112233", "112-233-445 95")
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1); err != nil {
+		t.Fatal(err)
+	}
+	code := f.out.lastCode(t, "+79161112233")
+	var mu sync.Mutex
+	kinds := map[problem.Kind]int{}
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			guess := fmt.Sprintf("%06d", i)
+			if guess == code {
+				guess = "999999"
+			}
+			_, err := f.svc.CheckSignature(ctx, sub, "app-1", 1, guess)
+			mu.Lock()
+			kinds[problem.KindOf(err)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if kinds[problem.KindInvalid] > CodeAttempts || kinds[problem.KindInvalid]+kinds[problem.KindTooManyRequests] != 12 {
+		t.Errorf("12 parallel guesses: %v; want at most %d checked (422), the rest 429", kinds, CodeAttempts)
+	}
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 1, code); !problem.Is(err, problem.KindTooManyRequests) {
+		t.Errorf("the right code after the attempts ran out: %v, want 429", err)
+	}
+}
+
+// A right code gives its attempt back: only wrong codes count.
+func TestRightCodesDoNotUseAttempts(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	sub := f.provision(t, "signer", "+79161112233", "112-233-445 95")
+	for i := range CodeAttempts + 2 {
+		f.clock.Advance(2 * time.Minute) // past the resend cooldown
+		doc := fmt.Sprintf("app-%d", i)
+		if _, err := f.svc.StartSignature(ctx, sub, doc, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CheckSignature(ctx, sub, doc, 1, f.out.lastCode(t, "+79161112233")); err != nil {
+			t.Fatalf("right code %d: %v", i+1, err)
+		}
 	}
 }

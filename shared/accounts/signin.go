@@ -307,6 +307,12 @@ func (s *Service) AnswerChallenge(ctx context.Context, id, code string, meta Met
 	if until := parseStamp(acc.LockedUntil); until.After(now) {
 		return Result{}, locked(until, now)
 	}
+	// Each guess takes one of the challenge's few attempts before it is
+	// checked, so parallel guesses cannot all slip past the lockout check
+	// above; a challenge out of attempts needs the password again.
+	if _, _, err := s.tryAttempt(ctx, "mfa", id); err != nil {
+		return Result{}, err
+	}
 	ok := false
 	switch ch.Type {
 	case MFASMS:
