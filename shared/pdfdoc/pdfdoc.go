@@ -47,6 +47,20 @@ func clean(s string) string {
 	}, s)
 }
 
+// MaxCell is the most characters a table cell shows: in a column a third of
+// the text width wide (the journal's comments) that is about 30 lines,
+// well under a page. Narrower columns must hold short values.
+const MaxCell = 1000
+
+// cut shortens s to n characters, marking the cut.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 // Doc is one A4 document being written. It is not safe for concurrent use.
 type Doc struct {
 	f *fpdf.Fpdf
@@ -120,7 +134,9 @@ func (d *Doc) Field(label, value string) {
 }
 
 // Table writes rows under a bold header; widths are fractions of the text
-// width and must match the columns. Rows break across pages as they must.
+// width and must match the columns. A row that does not fit the rest of a
+// page starts the next one; a cell is cut at MaxCell characters (with "…")
+// so that every row fits a page.
 func (d *Doc) Table(header []string, widths []float64, rows [][]string) {
 	const line = 5.0
 	cols := make([]float64, len(widths))
@@ -130,7 +146,7 @@ func (d *Doc) Table(header []string, widths []float64, rows [][]string) {
 	row := func(cells []string, style string) {
 		d.f.SetFont(family, style, 9)
 		for i := range cells {
-			cells[i] = clean(cells[i])
+			cells[i] = cut(clean(cells[i]), MaxCell)
 		}
 		height := 0.0
 		for i, c := range cells {

@@ -87,3 +87,19 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// A cell longer than a page is cut, so its row stays whole on one page with
+// its borders.
+func TestLongCellsAreCut(t *testing.T) {
+	d := New("t", "a", "f", time.Time{})
+	long := strings.Repeat("очень длинный комментарий ", 200)
+	d.Table([]string{"Когда", "Комментарий"}, []float64{0.2, 0.36}, [][]string{{"1", long}, {"2", "короткий"}})
+	b, err := d.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := text(t, b)
+	if !strings.Contains(got, "…") || !strings.Contains(got, "короткий") || strings.Contains(got, "стр. 3") {
+		t.Errorf("the long cell was not cut to fit:\n%s", got)
+	}
+}
