@@ -266,6 +266,8 @@ func (d *Deliverer) push(ctx context.Context, sub string, devices []Device, msg 
 			if derr := d.Store.DB.Delete(ctx, dynamo.PushKey(sub, dev.ID)); derr != nil {
 				return derr
 			}
+			// The next note of this sweep reads the devices again.
+			forget(ctx, func(c *readCache) map[string][]Device { return c.devices }, sub)
 			last = err
 		default:
 			last = err

@@ -54,3 +54,13 @@ func cached[T any](ctx context.Context, pick func(*readCache) map[string]T, key 
 	c.mu.Unlock()
 	return v, nil
 }
+
+// forget drops a cached value, after the caller changed what it was read
+// from.
+func forget[T any](ctx context.Context, pick func(*readCache) map[string]T, key string) {
+	if c, ok := ctx.Value(readCacheKey{}).(*readCache); ok {
+		c.mu.Lock()
+		delete(pick(c), key)
+		c.mu.Unlock()
+	}
+}

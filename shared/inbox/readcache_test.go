@@ -37,6 +37,13 @@ func TestReadCacheSharesReadsWithinOneSweepOnly(t *testing.T) {
 	if loads != 3 {
 		t.Errorf("reads = %d, want 3 (u and v once, u again in a new cache)", loads)
 	}
+	// A forgotten value is read again.
+	loads = 0
+	forget(ctx, pick, "u")
+	forget(context.Background(), pick, "u") // no cache: nothing to do
+	if _, err := cached(ctx, pick, "u", load); err != nil || loads != 1 {
+		t.Errorf("after forget: %d reads, %v; want 1", loads, err)
+	}
 	// Failures are not kept.
 	fail := func() (Contacts, error) { loads++; return Contacts{}, errors.New("throttled") }
 	loads = 0
