@@ -92,15 +92,18 @@ func (s *Service) StartSignature(ctx context.Context, sub, docID string, version
 		return SignaturePending{}, err
 	}
 	expires := now.Add(SignatureTTL)
+	hash := s.codeHash("signature", signatureID(docID, version), code)
 	if err := s.DB.Put(ctx, signatureItem{PK: k.PK, SK: k.SK, Kind: "signature-code", Version: version,
-		Code: s.codeHash("signature", signatureID(docID, version), code), SentAt: stamp(now), Expires: stamp(expires), TTL: expires.Unix()}); err != nil {
+		Code: hash, SentAt: stamp(now), Expires: stamp(expires), TTL: expires.Unix()}); err != nil {
 		return SignaturePending{}, err
 	}
 	// The SMS names no document and carries no link: only the code and
 	// what it does.
 	if _, err := s.SMS.SMS(ctx, acc.Phone, "Код для подписания заявления в Кабинете: "+code+". Никому его не сообщайте."); err != nil {
-		// A code that never left is no code: the person may ask again at once.
-		if derr := s.DB.Delete(ctx, k); derr != nil {
+		// A code that never left is no code: the person may ask again at
+		// once. Only this code goes: one a racing request sent stays.
+		unsent := expression.Name("Code").Equal(expression.Value(hash))
+		if derr := s.DB.Transact(ctx, "", (&dynamo.Tx{}).DeleteIf(k, unsent)); derr != nil && !problem.Is(derr, problem.KindConflict) {
 			logging.From(ctx).Error("unsent signing code not deleted", "err", derr)
 		}
 		return SignaturePending{}, problem.Wrap(err, problem.KindUnavailable, "sms_unavailable", "Не удалось отправить SMS с кодом. Попробуйте позже")

@@ -591,6 +591,9 @@ func (s *Server) opGetPublicKey(d *json.Decoder) (any, *apiError) {
 	if k.signer == nil {
 		return nil, &apiError{http.StatusBadRequest, "UnsupportedOperationException", "a symmetric key has no public key"}
 	}
+	if _, e := s.usableFor(k.id, usageSign); e != nil {
+		return nil, e // disabled
+	}
 	der, err := x509.MarshalPKIXPublicKey(&k.signer.PublicKey)
 	if err != nil {
 		return nil, &apiError{http.StatusInternalServerError, "KMSInternalException", err.Error()}

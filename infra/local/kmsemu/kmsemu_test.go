@@ -470,4 +470,6 @@ func TestSigning(t *testing.T) {
 	_, err = client.Sign(ctx, &kms.SignInput{KeyId: aws.String(id), Message: digest[:], MessageType: types.MessageTypeDigest,
 		SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
 	emutest.WantCode(t, err, "DisabledException")
+	_, err = client.GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(id)})
+	emutest.WantCode(t, err, "DisabledException")
 }
