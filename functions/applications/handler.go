@@ -45,7 +45,19 @@ func (h *handler) startSigning(ctx context.Context, req *httpapi.Request, id htt
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	sig, err := h.svc.StartSigning(ctx, id.Subject, aid)
+	// The attachments the draft will be submitted with are signed too; a
+	// request without a body signs none.
+	var in struct {
+		Attachments []string `json:"attachments"`
+	}
+	if raw, err := httpapi.Body(req); err != nil {
+		return httpapi.Response{}, err
+	} else if b := strings.TrimSpace(string(raw)); b != "" && b != "null" {
+		if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	sig, err := h.svc.StartSigning(ctx, id.Subject, aid, in.Attachments)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

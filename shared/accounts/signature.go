@@ -39,23 +39,26 @@ type signatureItem struct {
 	SK      string `dynamodbav:"SK"`
 	Kind    string `dynamodbav:"Kind"`
 	Version int64  `dynamodbav:"Version"`
+	Content string `dynamodbav:"Content"`
 	Code    string `dynamodbav:"Code"`
 	SentAt  string `dynamodbav:"SentAt"`
 	Expires string `dynamodbav:"Expires"`
 	TTL     int64  `dynamodbav:"TTL"`
 }
 
-// signatureID binds a code to a document and the version of it the person
-// saw, so a code cannot sign a document changed after it was sent.
-func signatureID(docID string, version int64) string {
-	return docID + "#" + strconv.FormatInt(version, 10)
+// signatureID binds a code to a document, the version of it the person saw
+// and a digest of what else is signed with it (an application's
+// attachments), so a code cannot sign anything changed after it was sent.
+func signatureID(docID string, version int64, content string) string {
+	return docID + "#" + strconv.FormatInt(version, 10) + "#" + content
 }
 
 // StartSignature prepares the signing of a document (an application at a
-// version) by a simple electronic signature: a person with an authenticator
+// version, with content a digest of what else goes with it) by a simple
+// electronic signature: a person with an authenticator
 // signs with its code and nothing is sent; anyone else gets a 6-digit code
 // by SMS to the primary phone, at most once a minute.
-func (s *Service) StartSignature(ctx context.Context, sub, docID string, version int64) (SignaturePending, error) {
+func (s *Service) StartSignature(ctx context.Context, sub, docID string, version int64, content string) (SignaturePending, error) {
 	acc, err := s.account(ctx, sub)
 	if err != nil {
 		return SignaturePending{}, err
@@ -92,8 +95,8 @@ func (s *Service) StartSignature(ctx context.Context, sub, docID string, version
 		return SignaturePending{}, err
 	}
 	expires := now.Add(SignatureTTL)
-	hash := s.codeHash("signature", signatureID(docID, version), code)
-	if err := s.DB.Put(ctx, signatureItem{PK: k.PK, SK: k.SK, Kind: "signature-code", Version: version,
+	hash := s.codeHash("signature", signatureID(docID, version, content), code)
+	if err := s.DB.Put(ctx, signatureItem{PK: k.PK, SK: k.SK, Kind: "signature-code", Version: version, Content: content,
 		Code: hash, SentAt: stamp(now), Expires: stamp(expires), TTL: expires.Unix()}); err != nil {
 		return SignaturePending{}, err
 	}
@@ -124,7 +127,7 @@ func signatureRequired() error {
 // another version of the document is refused with 409 (the document changed
 // after the code was sent). An authenticator code is used up at once, as at
 // sign-in.
-func (s *Service) CheckSignature(ctx context.Context, sub, docID string, version int64, code string) (func(*dynamo.Tx), error) {
+func (s *Service) CheckSignature(ctx context.Context, sub, docID string, version int64, content, code string) (func(*dynamo.Tx), error) {
 	if code == "" {
 		return nil, signatureRequired()
 	}
@@ -146,14 +149,14 @@ func (s *Service) CheckSignature(ctx context.Context, sub, docID string, version
 	} else if err != nil {
 		return nil, err
 	}
-	if pending.Version != version {
-		return nil, problem.Conflict("signature_stale", "Заявление изменилось после запроса кода. Запросите новый код")
+	if pending.Version != version || pending.Content != content {
+		return nil, problem.Conflict("signature_stale", "Заявление или вложения изменились после запроса кода. Запросите новый код")
 	}
 	left, refund, err := s.tryAttempt(ctx, "signature", sub)
 	if err != nil {
 		return nil, err
 	}
-	if !s.codeMatches("signature", signatureID(docID, version), code, pending.Code) {
+	if !s.codeMatches("signature", signatureID(docID, version, content), code, pending.Code) {
 		return nil, fieldIsSignature(wrongCode(left))
 	}
 	refund()

@@ -27,10 +27,10 @@ func TestSignatureBySMS(t *testing.T) {
 	f := newFixture(t)
 	sub := f.provision(t, "signer", "+79161112233", "112-233-445 95")
 
-	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, "123456"); !problem.Is(err, problem.KindInvalid) {
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, "", "123456"); !problem.Is(err, problem.KindInvalid) {
 		t.Errorf("a code never requested: %v, want Invalid (signature.required)", err)
 	}
-	p, err := f.svc.StartSignature(ctx, sub, "app-1", 3)
+	p, err := f.svc.StartSignature(ctx, sub, "app-1", 3, "")
 	if err != nil || p.Method != SignBySMS || p.SentTo == "" || strings.Contains(p.SentTo, "1112233") {
 		t.Fatalf("StartSignature = %+v, %v", p, err)
 	}
@@ -38,28 +38,31 @@ func TestSignatureBySMS(t *testing.T) {
 	if sms := f.out.sms[len(f.out.sms)-1]; strings.Contains(sms, "app-1") || strings.Contains(sms, "http") {
 		t.Errorf("the SMS names the document or carries a link: %s", sms)
 	}
-	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 3); !problem.Is(err, problem.KindTooManyRequests) {
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 3, ""); !problem.Is(err, problem.KindTooManyRequests) {
 		t.Errorf("a second code within a minute: %v, want 429", err)
 	}
 
 	// A wrong code is a field error on signatureCode; another version is stale.
-	_, err = f.svc.CheckSignature(ctx, sub, "app-1", 3, "000000")
+	_, err = f.svc.CheckSignature(ctx, sub, "app-1", 3, "", "000000")
 	if pe, ok := problem.As(err); !ok || pe.Kind != problem.KindInvalid || pe.Fields[0].Field != "signatureCode" {
 		t.Errorf("wrong code: %v, want Invalid on signatureCode", err)
 	}
-	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 4, code); !problem.Is(err, problem.KindConflict) {
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 4, "", code); !problem.Is(err, problem.KindConflict) {
 		t.Errorf("a code for version 3 at version 4: %v, want Conflict", err)
 	}
-	if _, err := f.svc.CheckSignature(ctx, sub, "app-2", 3, code); !problem.Is(err, problem.KindInvalid) {
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, "other attachments", code); !problem.Is(err, problem.KindConflict) {
+		t.Errorf("a code for no attachments used with some: %v, want Conflict", err)
+	}
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-2", 3, "", code); !problem.Is(err, problem.KindInvalid) {
 		t.Errorf("the code on another document: %v, want Invalid", err)
 	}
 
 	// Checking does not use the code up; the transaction that carries it does, once.
-	use, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, code)
+	use, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, "", code)
 	if err != nil {
 		t.Fatalf("right code: %v", err)
 	}
-	again, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, code)
+	again, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, "", code)
 	if err != nil {
 		t.Fatalf("right code checked twice before use: %v", err)
 	}
@@ -69,18 +72,18 @@ func TestSignatureBySMS(t *testing.T) {
 	if err := signNow(t, f, again); !problem.Is(err, problem.KindConflict) {
 		t.Errorf("using the code a second time: %v, want Conflict", err)
 	}
-	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, code); !problem.Is(err, problem.KindInvalid) {
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 3, "", code); !problem.Is(err, problem.KindInvalid) {
 		t.Errorf("a used code: %v, want Invalid (no code pending)", err)
 	}
 
 	// Codes expire.
 	f.clock.Advance(2 * time.Minute)
-	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 5); err != nil {
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 5, ""); err != nil {
 		t.Fatal(err)
 	}
 	code = f.out.lastCode(t, "+79161112233")
 	f.clock.Advance(SignatureTTL + time.Second)
-	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 5, code); !problem.Is(err, problem.KindGone) {
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 5, "", code); !problem.Is(err, problem.KindGone) {
 		t.Errorf("an expired code: %v, want Gone", err)
 	}
 }
@@ -90,15 +93,15 @@ func TestSignatureSMSAreCappedPerHour(t *testing.T) {
 	f := newFixture(t)
 	sub := f.provision(t, "signer", "+79161112233", "112-233-445 95")
 	for i := range MaxSignatureSMS {
-		if _, err := f.svc.StartSignature(ctx, sub, fmt.Sprintf("app-%d", i), 1); err != nil {
+		if _, err := f.svc.StartSignature(ctx, sub, fmt.Sprintf("app-%d", i), 1, ""); err != nil {
 			t.Fatalf("code %d: %v", i+1, err)
 		}
 	}
-	if _, err := f.svc.StartSignature(ctx, sub, "app-x", 1); !problem.Is(err, problem.KindTooManyRequests) {
+	if _, err := f.svc.StartSignature(ctx, sub, "app-x", 1, ""); !problem.Is(err, problem.KindTooManyRequests) {
 		t.Errorf("code %d within the hour: %v, want 429", MaxSignatureSMS+1, err)
 	}
 	f.clock.Advance(time.Hour)
-	if _, err := f.svc.StartSignature(ctx, sub, "app-x", 1); err != nil {
+	if _, err := f.svc.StartSignature(ctx, sub, "app-x", 1, ""); err != nil {
 		t.Errorf("the next hour: %v", err)
 	}
 }
@@ -108,11 +111,11 @@ func TestSignatureSMSOutageLetsThePersonRetry(t *testing.T) {
 	f := newFixture(t)
 	sub := f.provision(t, "signer", "+79161112233", "112-233-445 95")
 	f.out.smsDown = true
-	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1); !problem.Is(err, problem.KindUnavailable) {
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1, ""); !problem.Is(err, problem.KindUnavailable) {
 		t.Fatalf("SMS down: %v, want 503", err)
 	}
 	f.out.smsDown = false
-	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1); err != nil {
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1, ""); err != nil {
 		t.Errorf("asking again at once after the outage: %v, want a code", err)
 	}
 }
@@ -126,7 +129,7 @@ func TestSignatureByAuthenticator(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := len(f.out.sms)
-	p, err := f.svc.StartSignature(ctx, sub, "app-1", 1)
+	p, err := f.svc.StartSignature(ctx, sub, "app-1", 1, "")
 	if err != nil || p.Method != SignByTOTP || len(f.out.sms) != sent {
 		t.Fatalf("StartSignature = %+v, %v (SMS sent: %d)", p, err, len(f.out.sms)-sent)
 	}
@@ -135,11 +138,11 @@ func TestSignatureByAuthenticator(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The authenticator code is used up when checked, as at sign-in.
-	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 1, code); err != nil {
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 1, "", code); err != nil {
 		t.Fatalf("authenticator code: %v", err)
 	}
 	// The same step cannot sign twice.
-	if _, err := f.svc.CheckSignature(ctx, sub, "app-2", 1, code); !problem.Is(err, problem.KindInvalid) {
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-2", 1, "", code); !problem.Is(err, problem.KindInvalid) {
 		t.Errorf("the authenticator code replayed: %v, want Invalid", err)
 	}
 }
@@ -150,7 +153,7 @@ func TestParallelGuessesAreBounded(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	sub := f.provision(t, "signer", "+79161112233", "112-233-445 95")
-	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1); err != nil {
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1, ""); err != nil {
 		t.Fatal(err)
 	}
 	code := f.out.lastCode(t, "+79161112233")
@@ -165,7 +168,7 @@ func TestParallelGuessesAreBounded(t *testing.T) {
 			if guess == code {
 				guess = "999999"
 			}
-			_, err := f.svc.CheckSignature(ctx, sub, "app-1", 1, guess)
+			_, err := f.svc.CheckSignature(ctx, sub, "app-1", 1, "", guess)
 			mu.Lock()
 			kinds[problem.KindOf(err)]++
 			mu.Unlock()
@@ -175,7 +178,7 @@ func TestParallelGuessesAreBounded(t *testing.T) {
 	if kinds[problem.KindInvalid] > CodeAttempts || kinds[problem.KindInvalid]+kinds[problem.KindTooManyRequests] != 12 {
 		t.Errorf("12 parallel guesses: %v; want at most %d checked (422), the rest 429", kinds, CodeAttempts)
 	}
-	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 1, code); !problem.Is(err, problem.KindTooManyRequests) {
+	if _, err := f.svc.CheckSignature(ctx, sub, "app-1", 1, "", code); !problem.Is(err, problem.KindTooManyRequests) {
 		t.Errorf("the right code after the attempts ran out: %v, want 429", err)
 	}
 }
@@ -188,10 +191,10 @@ func TestRightCodesDoNotUseAttempts(t *testing.T) {
 	for i := range CodeAttempts + 2 {
 		f.clock.Advance(2 * time.Minute) // past the resend cooldown
 		doc := fmt.Sprintf("app-%d", i)
-		if _, err := f.svc.StartSignature(ctx, sub, doc, 1); err != nil {
+		if _, err := f.svc.StartSignature(ctx, sub, doc, 1, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.CheckSignature(ctx, sub, doc, 1, f.out.lastCode(t, "+79161112233")); err != nil {
+		if _, err := f.svc.CheckSignature(ctx, sub, doc, 1, "", f.out.lastCode(t, "+79161112233")); err != nil {
 			t.Fatalf("right code %d: %v", i+1, err)
 		}
 	}

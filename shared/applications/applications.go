@@ -2,8 +2,11 @@ package applications
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -37,8 +40,8 @@ type Sealer interface {
 // Signatures confirm a submission by a one-time code (SMS or authenticator)
 // where the service asks for a signature.
 type Signatures interface {
-	StartSignature(ctx context.Context, sub, docID string, version int64) (accounts.SignaturePending, error)
-	CheckSignature(ctx context.Context, sub, docID string, version int64, code string) (func(*dynamo.Tx), error)
+	StartSignature(ctx context.Context, sub, docID string, version int64, content string) (accounts.SignaturePending, error)
+	CheckSignature(ctx context.Context, sub, docID string, version int64, content, code string) (func(*dynamo.Tx), error)
 }
 
 // Profiles gives the values a form autofills from.
@@ -417,9 +420,18 @@ type Signing struct {
 	Version int64 `json:"version"`
 }
 
-// StartSigning prepares the signature of a draft whose service needs one:
-// a code by SMS, or the authenticator for those who use one.
-func (s *Service) StartSigning(ctx context.Context, sub, id string) (Signing, error) {
+// attachmentsDigest names a set of attachments whatever their order.
+func attachmentsDigest(ids []string) string {
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	sum := sha256.Sum256([]byte(strings.Join(slices.Compact(sorted), "\n")))
+	return hex.EncodeToString(sum[:])
+}
+
+// StartSigning prepares the signature of a draft whose service needs one,
+// with the attachments it will be submitted with: a code by SMS, or the
+// authenticator for those who use one.
+func (s *Service) StartSigning(ctx context.Context, sub, id string, attachments []string) (Signing, error) {
 	it, err := s.own(ctx, sub, id)
 	if err != nil {
 		return Signing{}, err
@@ -430,7 +442,7 @@ func (s *Service) StartSigning(ctx context.Context, sub, id string) (Signing, er
 	if svc, _ := catalog.Get(it.Service); !svc.Signature {
 		return Signing{}, problem.Conflict("signature_not_needed", "Эта услуга не требует подписи: заявление подаётся без кода")
 	}
-	p, err := s.Signatures.StartSignature(ctx, sub, id, it.V)
+	p, err := s.Signatures.StartSignature(ctx, sub, id, it.V, attachmentsDigest(attachments))
 	if err != nil {
 		return Signing{}, err
 	}
@@ -481,7 +493,7 @@ func (s *Service) Submit(ctx context.Context, sub, level, id string, attachments
 	// not use up the code; the code is used up by the submit transaction.
 	useSignature := func(*dynamo.Tx) {}
 	if svc.Signature {
-		if useSignature, err = s.Signatures.CheckSignature(ctx, sub, id, it.V, strings.TrimSpace(signature)); err != nil {
+		if useSignature, err = s.Signatures.CheckSignature(ctx, sub, id, it.V, attachmentsDigest(attachments), strings.TrimSpace(signature)); err != nil {
 			// A concurrent submission may have used the code up: then the
 			// draft is gone, and that is the answer.
 			if now, rerr := s.own(ctx, sub, id); problem.Is(err, problem.KindInvalid) && rerr == nil && (now.Status != Draft || now.V != it.V) {

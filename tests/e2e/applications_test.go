@@ -60,7 +60,7 @@ func submit(t *testing.T, token string, a appDoc, attachments []string) response
 func submitSigned(t *testing.T, token, phone string, a appDoc, attachments []string) response {
 	t.Helper()
 	start := time.Now()
-	if r := post(t, "/applications/"+a.ID+"/signature", token, nil); r.Status != 200 {
+	if r := post(t, "/applications/"+a.ID+"/signature", token, map[string]any{"attachments": attachments}); r.Status != 200 {
 		t.Fatalf("signature = %d %s", r.Status, r.Body)
 	}
 	b, _ := json.Marshal(map[string]any{"attachments": attachments, "signatureCode": smsCode(t, phone, start)})

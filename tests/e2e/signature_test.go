@@ -26,7 +26,7 @@ func TestSubmissionIsSignedByCode(t *testing.T) {
 		t.Errorf("submit unsigned = %d %s, want 422 signature.required on signatureCode", r.Status, r.Body)
 	}
 	start := time.Now()
-	r := post(t, "/applications/"+a.ID+"/signature", citizen.AccessToken, nil)
+	r := post(t, "/applications/"+a.ID+"/signature", citizen.AccessToken, map[string]any{"attachments": []string{scan}})
 	var sig struct {
 		Method, SentTo string
 		Version        int64
@@ -43,6 +43,13 @@ func TestSubmissionIsSignedByCode(t *testing.T) {
 	}
 	if r := post(t, "/applications/"+a.ID+"/signature", citizen.AccessToken, nil); r.Status != 429 {
 		t.Errorf("a second code within a minute = %d, want 429", r.Status)
+	}
+	// The code signs the draft with its scan; with another scan added it is stale.
+	extra := uploadScanOfType(t, citizen.AccessToken, "other")
+	b, _ := json.Marshal(map[string]any{"attachments": []string{scan, extra}, "signatureCode": code})
+	if r := call(t, "POST", "/applications/"+a.ID+"/submit", citizen.AccessToken, b,
+		map[string]string{"Content-Type": "application/json", "If-Match": fmt.Sprintf(`"%d"`, a.Version)}); r.Status != 409 || !strings.Contains(string(r.Body), "signature_stale") {
+		t.Errorf("submit with a scan the code did not sign = %d %s, want 409 signature_stale", r.Status, r.Body)
 	}
 	wrong := "000000"
 	if code == wrong {
