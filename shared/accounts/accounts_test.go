@@ -138,6 +138,48 @@ func TestRegistrationCodeExpires(t *testing.T) {
 	if _, err := f.svc.Confirm(ctx, p.RegistrationID, code, ""); kindOf(err) != problem.KindGone {
 		t.Errorf("an expired code: %v, want 410", err)
 	}
+	// A right code, even expired, is not a wrong guess: it never uses up
+	// the attempts.
+	for i := range CodeAttempts + 1 {
+		if _, err := f.svc.Confirm(ctx, p.RegistrationID, code, ""); kindOf(err) != problem.KindGone {
+			t.Fatalf("expired code, try %d: %v, want 410 (not 429)", i+2, err)
+		}
+	}
+}
+
+// Wrong second-factor codes count towards the account's lock across
+// sign-ins: a right password does not forgive them, and a challenge takes
+// only CodeAttempts guesses before the password is needed again.
+func TestWrongCodesLockAcrossSignIns(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sub := f.provision(t, "mfa", "+79161110005", "112-233-445 95")
+	if err := f.svc.EnableTOTPWithSecret(ctx, sub, "KABINETTESTSECRETKEYAAAAAAAAAAAA"); err != nil {
+		t.Fatal(err)
+	}
+	guesses := 0
+	for round := 0; round < 3; round++ {
+		res, err := f.svc.Login(ctx, "+79161110005", "Зелёный-Чай-42", meta)
+		if kindOf(err) == problem.KindLocked {
+			break
+		}
+		if err != nil || res.ChallengeID == "" {
+			t.Fatalf("round %d: %+v, %v", round, res, err)
+		}
+		for i := 0; i <= CodeAttempts; i++ {
+			_, err := f.svc.AnswerChallenge(ctx, res.ChallengeID, "000000", meta)
+			if kindOf(err) == problem.KindGone || kindOf(err) == problem.KindLocked {
+				break
+			}
+			guesses++
+		}
+	}
+	if guesses > LockAfter {
+		t.Errorf("%d wrong codes checked before the lock, want at most %d", guesses, LockAfter)
+	}
+	if _, err := f.svc.Login(ctx, "+79161110005", "Зелёный-Чай-42", meta); kindOf(err) != problem.KindLocked {
+		t.Errorf("after %d wrong codes: %v, want the account locked", guesses, err)
+	}
 }
 
 func TestIdentityDataIsSealedAtRest(t *testing.T) {

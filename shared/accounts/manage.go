@@ -117,18 +117,18 @@ func (s *Service) ConfirmTOTP(ctx context.Context, sub, code string) error {
 	if err != nil {
 		return err
 	}
-	left, refund, err := s.tryAttempt(ctx, "totp-setup", sub)
+	att, err := s.tryAttempt(ctx, "totp-setup", sub)
 	if err != nil {
 		return err
 	}
+	defer att.Close()
 	step, ok, err := s.checkTOTP(ctx, acc.accountItem, code, s.now())
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return wrongCode(left)
+		return wrongCode(att.Wrong())
 	}
-	refund()
 	upd := expression.Set(expression.Name("TOTPSecret"), expression.Value(acc.TOTPSecret)).
 		Set(expression.Name("MFA"), expression.Value(MFATOTP)).
 		Set(expression.Name("LastTOTPStep"), expression.Value(step)).
@@ -169,10 +169,11 @@ func (s *Service) SetMFA(ctx context.Context, sub, method, code string) error {
 // replayed at sign-in or here).
 func (s *Service) useTOTP(ctx context.Context, acc accountItem, code, scope string) error {
 	now := s.now()
-	left, refund, err := s.tryAttempt(ctx, scope, acc.Sub)
+	att, err := s.tryAttempt(ctx, scope, acc.Sub)
 	if err != nil {
 		return err
 	}
+	defer att.Close()
 	step, ok, err := s.checkTOTP(ctx, acc, code, now)
 	if err != nil {
 		return err
@@ -181,14 +182,14 @@ func (s *Service) useTOTP(ctx context.Context, acc accountItem, code, scope stri
 		cond := expression.Name("LastTOTPStep").LessThan(expression.Value(step))
 		err := s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), expression.Set(expression.Name("LastTOTPStep"), expression.Value(step)), &cond)
 		if err == nil {
-			refund()
 			return nil
 		}
 		if !problem.Is(err, problem.KindConflict) {
 			return err
 		}
 	}
-	return wrongCode(left)
+	// A wrong code, or a right one already used (a replayed step).
+	return wrongCode(att.Wrong())
 }
 
 func (s *Service) checkNewPassword(acc accountItem, pw string) error {
@@ -409,14 +410,14 @@ func (s *Service) Reset(ctx context.Context, id, code, next string) error {
 	if err := s.DB.Get(ctx, dynamo.ResetKey(id), "восстановление пароля", &it); err != nil {
 		return err
 	}
-	left, refund, err := s.tryAttempt(ctx, "reset", id)
+	att, err := s.tryAttempt(ctx, "reset", id)
 	if err != nil {
 		return err
 	}
+	defer att.Close()
 	if it.Sub == "" || !s.codeMatches("reset", id, code, it.Code) {
-		return wrongCode(left)
+		return wrongCode(att.Wrong())
 	}
-	refund()
 	if now.After(parseStamp(it.Expires)) {
 		return problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
 	}

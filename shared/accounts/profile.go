@@ -339,14 +339,14 @@ func (s *Service) ConfirmContactChange(ctx context.Context, sub, kind, code stri
 	if err := s.DB.Get(ctx, dynamo.ContactChangeKey(sub, kind), "смена контакта", &pending); err != nil {
 		return err
 	}
-	left, refund, err := s.tryAttempt(ctx, "contact-"+kind, sub)
+	att, err := s.tryAttempt(ctx, "contact-"+kind, sub)
 	if err != nil {
 		return err
 	}
+	defer att.Close()
 	if !s.codeMatches("contact-"+kind, sub, code, pending.Code) {
-		return wrongCode(left)
+		return wrongCode(att.Wrong())
 	}
-	refund()
 	if now.After(parseStamp(pending.Expires)) {
 		return problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
 	}

@@ -261,29 +261,49 @@ func (s *Service) Resend(ctx context.Context, id string) (Pending, error) {
 	return Pending{RegistrationID: id, SentTo: validate.MaskPhone(it.Phone), CodeExpiresAt: now.Add(CodeTTL), ResendAfter: now.Add(ResendCooldown)}, nil
 }
 
+// codeAttempt is one reserved try at a code.
+type codeAttempt struct {
+	left   int
+	refund func()
+	wrong  bool
+}
+
+// Wrong records that the code was wrong (the attempt stays counted) and
+// returns how many attempts remain.
+func (a *codeAttempt) Wrong() int {
+	a.wrong = true
+	return a.left
+}
+
+// Close gives the attempt back unless it was wrong: a right code, an
+// expired one or a server failure do not use up the person's attempts.
+// Callers defer it.
+func (a *codeAttempt) Close() {
+	if !a.wrong {
+		a.refund()
+	}
+}
+
 // tryAttempt reserves one code attempt for a target (a registration, a
 // reset, a person's scope) in the current CodeAttemptWindow, before the code
 // is checked: parallel guesses each take their own attempt, so no more than
-// CodeAttempts of them are ever checked. Over the limit it answers 429. The
-// caller calls refund when the code was right, so only wrong codes count;
-// left is what remains after this attempt fails.
-func (s *Service) tryAttempt(ctx context.Context, scope, id string) (left int, refund func(), err error) {
+// CodeAttempts of them are ever checked. Over the limit it answers 429.
+func (s *Service) tryAttempt(ctx context.Context, scope, id string) (*codeAttempt, error) {
 	now := s.now()
 	window := now.Truncate(CodeAttemptWindow)
 	k := dynamo.RateKey(scope, id, stamp(window))
 	n, err := s.DB.Increment(ctx, k, "N", 1, window.Add(2*CodeAttemptWindow))
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if int(n) > CodeAttempts {
-		return 0, nil, tooManyAttempts(window.Add(CodeAttemptWindow), now)
+		return nil, tooManyAttempts(window.Add(CodeAttemptWindow), now)
 	}
-	refund = func() {
+	return &codeAttempt{left: CodeAttempts - int(n), refund: func() {
 		if _, err := s.DB.Increment(ctx, k, "N", -1, window.Add(2*CodeAttemptWindow)); err != nil {
-			logging.From(ctx).Error("code attempt not refunded", "scope", scope, "err", err)
+			logging.From(ctx).Error("code attempt not given back", "scope", scope, "err", err)
 		}
-	}
-	return CodeAttempts - int(n), refund, nil
+	}}, nil
 }
 
 func tooManyAttempts(until time.Time, now time.Time) error {
@@ -315,21 +335,21 @@ func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) 
 	if err := s.DB.Get(ctx, dynamo.RegistrationKey(id), "регистрация", &it); err != nil {
 		return Confirmed{}, err
 	}
-	left, refund, err := s.tryAttempt(ctx, "reg", id)
+	att, err := s.tryAttempt(ctx, "reg", id)
 	if err != nil {
 		return Confirmed{}, err
 	}
+	defer att.Close()
 	if !s.codeMatches("reg-phone", id, phoneCode, it.PhoneCode) {
-		return Confirmed{}, wrongCode(left)
+		return Confirmed{}, wrongCode(att.Wrong())
 	}
 	if now.After(parseStamp(it.CodeExpires)) {
 		return Confirmed{}, problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
 	}
 	emailOK := emailCode != "" && s.codeMatches("reg-email", id, emailCode, it.EmailCode)
 	if emailCode != "" && !emailOK {
-		return Confirmed{}, problem.Invalid(problem.Field{Field: "emailCode", Code: "code.invalid", Message: "Неверный код из письма"}).With("attemptsLeft", max(left, 0))
+		return Confirmed{}, problem.Invalid(problem.Field{Field: "emailCode", Code: "code.invalid", Message: "Неверный код из письма"}).With("attemptsLeft", max(att.Wrong(), 0))
 	}
-	refund()
 	raw, err := s.Sealer.Open(ctx, it.Data, regContext(id))
 	if err != nil {
 		return Confirmed{}, fmt.Errorf("open registration: %w", err)

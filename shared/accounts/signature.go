@@ -152,14 +152,14 @@ func (s *Service) CheckSignature(ctx context.Context, sub, docID string, version
 	if pending.Version != version || pending.Content != content {
 		return nil, problem.Conflict("signature_stale", "Заявление или вложения изменились после запроса кода. Запросите новый код")
 	}
-	left, refund, err := s.tryAttempt(ctx, "signature", sub)
+	att, err := s.tryAttempt(ctx, "signature", sub)
 	if err != nil {
 		return nil, err
 	}
+	defer att.Close()
 	if !s.codeMatches("signature", signatureID(docID, version, content), code, pending.Code) {
-		return nil, fieldIsSignature(wrongCode(left))
+		return nil, fieldIsSignature(wrongCode(att.Wrong()))
 	}
-	refund()
 	if now.After(parseStamp(pending.Expires)) {
 		return nil, problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
 	}

@@ -210,11 +210,9 @@ func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (Resul
 	if res.Tokens == nil {
 		return Result{}, fmt.Errorf("sign in: unexpected Cognito challenge %q", res.Challenge.Name)
 	}
-	if acc.FailedLogins > 0 {
-		if err := s.DB.Update(ctx, dynamo.AccountKey(sub), expression.Set(expression.Name("FailedLogins"), expression.Value(0)), nil); err != nil {
-			return Result{}, err
-		}
-	}
+	// Failures are forgiven only when the sign-in completes (startSession):
+	// a right password followed by wrong codes keeps counting towards the
+	// lock.
 	method := "password"
 	if s.Policy.Expired(parseStamp(acc.PasswordChangedAt), now) {
 		return s.challenge(ctx, acc, *res.Tokens, "new_password", method, meta)
@@ -309,9 +307,14 @@ func (s *Service) AnswerChallenge(ctx context.Context, id, code string, meta Met
 	}
 	// Each guess takes one of the challenge's few attempts before it is
 	// checked, so parallel guesses cannot all slip past the lockout check
-	// above; a challenge out of attempts needs the password again.
-	if _, _, err := s.tryAttempt(ctx, "mfa", id); err != nil {
+	// above. A challenge out of attempts is gone: the password again.
+	n, err := s.DB.Increment(ctx, dynamo.RateKey("mfa", id, "challenge"), "N", 1, parseStamp(ch.Expires).Add(time.Hour))
+	if err != nil {
 		return Result{}, err
+	}
+	if int(n) > CodeAttempts {
+		_ = s.DB.Delete(ctx, dynamo.ChallengeKey(id))
+		return Result{}, problem.New(problem.KindGone, "challenge_exhausted", "Слишком много неверных кодов. Войдите снова")
 	}
 	ok := false
 	switch ch.Type {
@@ -355,9 +358,6 @@ func (s *Service) AnswerChallenge(ctx context.Context, id, code string, meta Met
 	var tokens cognito.Tokens
 	if err := json.Unmarshal(raw, &tokens); err != nil {
 		return Result{}, err
-	}
-	if acc.FailedLogins > 0 {
-		_ = s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), expression.Set(expression.Name("FailedLogins"), expression.Value(0)), nil)
 	}
 	t, err := s.startSession(ctx, acc, tokens, ch.Method+"+"+ch.Type, meta)
 	if err != nil {
@@ -432,6 +432,12 @@ func (s *Service) startSession(ctx context.Context, acc accountItem, t cognito.T
 		Method: method, Level: acc.Level, Department: acc.Department, At: now, AccessJTI: jti, AccessExpires: exp, SealedRefresh: sealed, RefreshExpires: now.Add(RefreshLifetime),
 		With: []any{attempt(acc.Sub, now, meta, method, "success", "")}}); err != nil {
 		return Tokens{}, err
+	}
+	if acc.FailedLogins > 0 {
+		// A completed sign-in forgives the failures before it.
+		if err := s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), expression.Set(expression.Name("FailedLogins"), expression.Value(0)), nil); err != nil {
+			logging.From(ctx).Error("failed sign-ins not reset", "err", err)
+		}
 	}
 	s.journal(ctx, acc.Sub, journal.TypeLogin, "Вход в личный кабинет ("+methodName(method)+")", meta.IP, journal.ActorCitizen)
 	s.alertNewDevice(ctx, acc, meta, now)
