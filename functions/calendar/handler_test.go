@@ -8,18 +8,13 @@ import (
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/httpapi/httpapitest"
 	"github.com/kabinet/kabinet/shared/logging"
 )
 
-type admitAll struct{}
-
-func (admitAll) Admit(_ context.Context, id httpapi.Identity) (httpapi.Identity, error) {
-	return id, nil
-}
-
 func testRouter() *httpapi.Router {
 	h := &handler{base: &app.Base{Clock: clock.System{}}}
-	return h.router(httpapi.NewRouter("calendar", logging.New(io.Discard, "error"))).Guard(admitAll{})
+	return h.router(httpapi.NewRouter("calendar", logging.New(io.Discard, "error"))).Guard(httpapitest.AdmitAll{})
 }
 
 func TestRoutesMatchTheTable(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/httpapi/httpapitest"
 	"github.com/kabinet/kabinet/shared/settings"
 )
 
@@ -17,7 +18,7 @@ func BenchmarkServe(b *testing.B) {
 			return s, nil
 		},
 	}
-	r := newHandler(f).router().Guard(admitAll{})
+	r := newHandler(f).router().Guard(httpapitest.AdmitAll{})
 	for _, name := range []string{"me-get.json", "me-settings-get.json", "me-settings-put.json"} {
 		req := event(b, name)
 		b.Run(name, func(b *testing.B) {

@@ -10,6 +10,7 @@ import (
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/httpapi/httpapitest"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/settings"
@@ -26,13 +27,6 @@ func (f fakeSettings) Get(ctx context.Context, sub string) (settings.Settings, e
 }
 func (f fakeSettings) Put(ctx context.Context, sub string, s settings.Settings, v int64, now time.Time) (settings.Settings, error) {
 	return f.put(ctx, sub, s, v, now)
-}
-
-// admitAll is a session guard that admits every token.
-type admitAll struct{}
-
-func (admitAll) Admit(_ context.Context, id httpapi.Identity) (httpapi.Identity, error) {
-	return id, nil
 }
 
 func newHandler(f fakeSettings) *handler {
@@ -55,7 +49,7 @@ func TestRoutesMatchTheTable(t *testing.T) {
 }
 
 func TestMeReadsTheClaims(t *testing.T) {
-	res, _ := newHandler(fakeSettings{}).router().Guard(admitAll{}).Serve(context.Background(), event(t, "me-get.json"))
+	res, _ := newHandler(fakeSettings{}).router().Guard(httpapitest.AdmitAll{}).Serve(context.Background(), event(t, "me-get.json"))
 	var me Me
 	if err := json.Unmarshal([]byte(res.Body), &me); err != nil {
 		t.Fatal(err)
@@ -68,7 +62,7 @@ func TestMeReadsTheClaims(t *testing.T) {
 func TestMeWithoutClaimsIs401(t *testing.T) {
 	req := event(t, "me-get.json")
 	req.RequestContext.Authorizer = nil
-	res, _ := newHandler(fakeSettings{}).router().Guard(admitAll{}).Serve(context.Background(), req)
+	res, _ := newHandler(fakeSettings{}).router().Guard(httpapitest.AdmitAll{}).Serve(context.Background(), req)
 	if res.StatusCode != 401 {
 		t.Errorf("status = %d, want 401", res.StatusCode)
 	}
@@ -104,7 +98,7 @@ func TestPutSettings(t *testing.T) {
 			if c.ifMatch != "" {
 				req.Headers["if-match"] = c.ifMatch
 			}
-			res, _ := newHandler(f).router().Guard(admitAll{}).Serve(context.Background(), req)
+			res, _ := newHandler(f).router().Guard(httpapitest.AdmitAll{}).Serve(context.Background(), req)
 			if res.StatusCode != c.status || res.Headers["ETag"] != c.wantETag {
 				t.Errorf("PUT = %d ETag %q (%s), want %d ETag %q", res.StatusCode, res.Headers["ETag"], res.Body, c.status, c.wantETag)
 			}
