@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -66,22 +67,8 @@ func TestPreferencesValidate(t *testing.T) {
 	for _, c := range cases {
 		p := DefaultPreferences()
 		c.mutate(&p)
-		err := p.Validate()
-		pe, _ := problem.As(err)
-		var got []string
-		if pe != nil {
-			for _, f := range pe.Fields {
-				got = append(got, f.Field)
-			}
-		}
-		if len(got) != len(c.fields) {
+		if got := problem.FieldNames(p.Validate()); !slices.Equal(got, c.fields) {
 			t.Errorf("%s: fields %v, want %v", c.name, got, c.fields)
-			continue
-		}
-		for i := range got {
-			if got[i] != c.fields[i] {
-				t.Errorf("%s: field %d = %s, want %s", c.name, i, got[i], c.fields[i])
-			}
 		}
 	}
 }

@@ -112,6 +112,20 @@ func Invalid(fields ...Field) *Error {
 	return &Error{Kind: KindInvalid, Code: "validation_failed", Detail: "Проверьте правильность заполнения полей", Fields: fields}
 }
 
+// FieldNames lists the fields an Invalid error names, in order (nil for
+// any other error or none).
+func FieldNames(err error) []string {
+	e, ok := As(err)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, f := range e.Fields {
+		out = append(out, f.Field)
+	}
+	return out
+}
+
 // Unauthenticated means no valid identity (HTTP 401).
 func Unauthenticated(detail string) *Error {
 	if detail == "" {

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/kabinet/kabinet/shared/problem"
@@ -23,22 +24,10 @@ func TestValidate(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.in.Validate()
-			pe, _ := problem.As(err)
-			var got []string
-			if pe != nil {
-				for _, f := range pe.Fields {
-					got = append(got, f.Field)
-				}
-			}
-			if len(got) != len(c.wantFields) {
+			if got := problem.FieldNames(err); !slices.Equal(got, c.wantFields) {
 				t.Fatalf("Validate() fields = %v, want %v", got, c.wantFields)
 			}
-			for i := range got {
-				if got[i] != c.wantFields[i] {
-					t.Errorf("field %d = %s, want %s", i, got[i], c.wantFields[i])
-				}
-			}
-			if pe != nil && pe.Kind != problem.KindInvalid {
+			if pe, _ := problem.As(err); pe != nil && pe.Kind != problem.KindInvalid {
 				t.Errorf("kind = %v, want Invalid", pe.Kind)
 			}
 		})
