@@ -83,6 +83,17 @@ func TestSubmissionIsSignedByCode(t *testing.T) {
 		t.Errorf("card = %+v, want submitted with the signature journaled", card)
 	}
 
+	// A malformed request for a code is refused and sends nothing.
+	sent := len(st.SNS.Messages())
+	for _, body := range []string{`{"attachments":5}`, `{"attachments":["x"],"extra":1}`, `[`} {
+		r := call(t, "POST", "/applications/"+a.ID+"/signature", citizen.AccessToken, []byte(body), map[string]string{"Content-Type": "application/json"})
+		if r.Status != 400 || !strings.Contains(r.Header.Get("Content-Type"), "problem+json") {
+			t.Errorf("signature with %s = %d %s, want 400 problem", body, r.Status, r.Body)
+		}
+	}
+	if len(st.SNS.Messages()) != sent {
+		t.Error("a malformed request for a code sent an SMS")
+	}
 	// A service without a signature.
 	plain := draft(t, citizen.AccessToken, "egrul-extract")
 	if r := post(t, "/applications/"+plain.ID+"/signature", citizen.AccessToken, nil); r.Status != 409 || !strings.Contains(string(r.Body), "signature_not_needed") {
