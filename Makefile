@@ -48,9 +48,13 @@ deps: $(NODE_STAMP) tools
 run: deps
 	$(GO) run ./infra/local
 
+# Every package with the race detector. The summary counts packages: a
+# package's result line is "ok <pkg>" or "FAIL <pkg> ..." (a bare FAIL line
+# closes a failing package's output and is not counted again).
 test: deps
-	$(GO) test -count=1 -timeout 25m ./... 2>&1 | tee .test-output.txt; status=$${PIPESTATUS[0]}; \
-	  passed=$$(grep -c '^ok ' .test-output.txt); failed=$$(grep -c '^FAIL' .test-output.txt); \
+	$(GO) test -race -count=1 -timeout 25m ./... 2>&1 | tee .test-output.txt; status=$${PIPESTATUS[0]}; \
+	  passed=$$(grep -cE '^ok[[:space:]]+[^[:space:]]' .test-output.txt); \
+	  failed=$$(grep -cE '^FAIL[[:space:]]+[^[:space:]]' .test-output.txt); \
 	  echo "packages: $$passed passed, $$failed failed"; rm -f .test-output.txt; exit $$status
 
 test-unit:
