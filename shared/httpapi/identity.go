@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -98,4 +99,14 @@ func unixClaim(s string) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(int64(f), 0).UTC()
+}
+
+// Actor is the identity as services take it, with where the request came
+// from.
+func (id Identity) Actor(req *Request) actor.Actor {
+	a := actor.Actor{Sub: id.Subject, Groups: id.Groups, Department: id.Department, AuthTime: id.AuthTime, SessionID: id.SessionID}
+	if req != nil {
+		a.IP, a.UserAgent = req.RequestContext.HTTP.SourceIP, req.RequestContext.HTTP.UserAgent
+	}
+	return a
 }

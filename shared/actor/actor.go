@@ -1,0 +1,163 @@
+// Package actor is who acts on a service call: a citizen, an officer of a
+// department, a registrar who checks identities, a support operator, or the
+// portal itself (a schedule, a stream). Services take an Actor and enforce
+// their own rules with it — who may call at all, on whose records, and how
+// recently they must have signed in — so that a rule holds whichever handler,
+// schedule or test calls the service. Handlers only build the Actor from the
+// claims the JWT authorizer verified (httpapi.Identity.Actor).
+package actor
+
+import (
+	"slices"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// Cognito groups of the user pool (template.yaml declares each).
+const (
+	// GroupOfficers: officers of a department (custom:department), who
+	// process that department's applications and decide change requests of
+	// the fields it owns.
+	GroupOfficers = "officers"
+	// GroupRegistrars: staff of service centres, banks and post offices who
+	// check a person's identity in person and raise the account's level;
+	// they may also decide any change request of personal data.
+	GroupRegistrars = "registrars"
+	// GroupSupport: support operators.
+	GroupSupport = "support"
+)
+
+// Role is how a record names the kind of actor who did something.
+type Role string
+
+// The roles, as the activity journal, application logs and change requests
+// record them.
+const (
+	RoleCitizen   Role = "citizen"
+	RoleOfficer   Role = "officer"
+	RoleRegistrar Role = "registrar"
+	RoleSupport   Role = "support"
+	RoleSystem    Role = "system"
+)
+
+// StepUpAge is how recent a sign-in must be for sensitive changes (password,
+// MFA, contacts, ending the other sessions).
+const StepUpAge = 15 * time.Minute
+
+// Actor is one acting identity.
+type Actor struct {
+	// Sub is the acting person's subject (empty for the system).
+	Sub string
+	// Groups are the person's Cognito groups.
+	Groups []string
+	// Department is an officer's department.
+	Department string
+	// AuthTime is when the person last entered their password.
+	AuthTime time.Time
+	// SessionID is the session the call came in (empty for the system).
+	SessionID string
+	// IP and UserAgent describe where the call came from, when it came
+	// from a client.
+	IP, UserAgent string
+	system        bool
+}
+
+// System is the portal itself acting: a schedule, a stream, the seeding.
+func System() Actor { return Actor{system: true} }
+
+// Citizen is a person acting on their own account (tests and seeding; a
+// request builds its Actor from the verified claims).
+func Citizen(sub string) Actor { return Actor{Sub: sub} }
+
+// IsSystem reports whether the portal itself acts.
+func (a Actor) IsSystem() bool { return a.system }
+
+// In reports whether the actor belongs to a Cognito group.
+func (a Actor) In(group string) bool { return slices.Contains(a.Groups, group) }
+
+// IsOfficer reports whether the actor is an officer with a department.
+func (a Actor) IsOfficer() bool { return a.In(GroupOfficers) && a.Department != "" }
+
+// IsRegistrar reports whether the actor checks identities.
+func (a Actor) IsRegistrar() bool { return a.In(GroupRegistrars) }
+
+// Role is the role a record names for this actor: the staff role the call
+// was made in when there is one, citizen otherwise.
+func (a Actor) Role() Role {
+	switch {
+	case a.system:
+		return RoleSystem
+	case a.IsRegistrar():
+		return RoleRegistrar
+	case a.In(GroupOfficers):
+		return RoleOfficer
+	case a.In(GroupSupport):
+		return RoleSupport
+	}
+	return RoleCitizen
+}
+
+// RequireOfficer refuses anyone but an officer of a department.
+func (a Actor) RequireOfficer() error {
+	if !a.In(GroupOfficers) {
+		return problem.New(problem.KindForbidden, "not_an_officer", "Раздел доступен только сотрудникам ведомств")
+	}
+	if a.Department == "" {
+		return problem.New(problem.KindForbidden, "no_department", "Сотруднику не назначено ведомство")
+	}
+	return nil
+}
+
+// RequireRegistrar refuses anyone but a registrar.
+func (a Actor) RequireRegistrar() error {
+	if !a.IsRegistrar() {
+		return problem.New(problem.KindForbidden, "not_a_registrar",
+			"Подтверждать личность могут только сотрудники центров обслуживания (регистраторы)")
+	}
+	return nil
+}
+
+// RequireOfficerOrRegistrar refuses anyone but an officer of a department or
+// a registrar.
+func (a Actor) RequireOfficerOrRegistrar() error {
+	if a.IsRegistrar() {
+		return nil
+	}
+	if err := a.RequireOfficer(); err != nil {
+		return problem.New(problem.KindForbidden, "not_staff", "Раздел доступен только сотрудникам ведомств и центров обслуживания")
+	}
+	return nil
+}
+
+// NotSelf refuses staff acting on their own account or their own request:
+// nobody confirms, approves or processes for themselves.
+func (a Actor) NotSelf(sub string) error {
+	if a.Sub != "" && a.Sub == sub {
+		return problem.New(problem.KindForbidden, "self_action",
+			"Нельзя рассматривать собственные заявления и подтверждать собственные данные: это делает другой сотрудник")
+	}
+	return nil
+}
+
+// RequireOwner refuses a call on another person's account. Services use it
+// where the caller names the account (a person acts on their own only).
+func (a Actor) RequireOwner(sub string) error {
+	if a.system || (a.Sub != "" && a.Sub == sub) {
+		return nil
+	}
+	return problem.NotFound("учётная запись")
+}
+
+// RequireRecentSignIn refuses a sensitive change unless the person entered
+// their password within StepUpAge of now (step-up).
+func (a Actor) RequireRecentSignIn(now time.Time) error {
+	if a.system {
+		return nil
+	}
+	if a.AuthTime.IsZero() || now.Sub(a.AuthTime) > StepUpAge {
+		return problem.New(problem.KindForbidden, "reauthentication_required",
+			"Для этого действия войдите заново: последний вход был более 15 минут назад").With("maxAgeSeconds", int(StepUpAge.Seconds()))
+	}
+	return nil
+}
