@@ -34,7 +34,7 @@ func main() {
 	indexKey, err := vault.LoadIndexKey(ctx, secretsmanager.NewFromConfig(base.AWS), indexSecret)
 	app.Must(base.Log, err)
 	svc := &documents.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock,
-		Journal: &journal.Journal{DB: db, Key: accounts.DeriveKey(indexKey, "kabinet activity journal"), Clock: base.Clock}}
+		Journal: &journal.Journal{DB: db, Key: journal.StaticKey(accounts.DeriveKey(indexKey, "kabinet activity journal")), Clock: base.Clock}}
 	h := &handler{svc: svc}
 	lambda.Start(h.router(httpapi.NewRouter("documents", base.Log)).Guard(sessions.NewGuard(db)).Serve)
 }

@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg aws.Config, db *dynamo.Store, st Settings, c c
 		SMS:      notify.NewMessenger(sns.NewFromConfig(cfg), st.SMSSenderID),
 		Mail:     notify.NewMailer(sesv2.NewFromConfig(cfg), st.EmailFrom, st.ConfigSet),
 		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c, CodeKey: DeriveKey(indexKey, "kabinet one-time codes"),
-		Journal: &journal.Journal{DB: db, Key: DeriveKey(indexKey, "kabinet activity journal"), Clock: c},
+		Journal: &journal.Journal{DB: db, Key: journal.StaticKey(DeriveKey(indexKey, "kabinet activity journal")), Clock: c},
 	}, nil
 }
 

@@ -13,7 +13,7 @@ func BenchmarkAppend(b *testing.B) {
 	ctx := context.Background()
 	db, calls := dynamotest.NewInProcess(b)
 	c := clock.NewManual(t0)
-	j := &Journal{DB: db, Key: testKey, Clock: c}
+	j := &Journal{DB: db, Key: StaticKey(testKey), Clock: c}
 	e := login("Вход по паролю")
 	calls.Reset()
 	b.ReportAllocs()
@@ -30,7 +30,7 @@ func BenchmarkListPage(b *testing.B) {
 	ctx := context.Background()
 	db, calls := dynamotest.NewInProcess(b)
 	c := clock.NewManual(t0)
-	j := &Journal{DB: db, Key: testKey, Clock: c}
+	j := &Journal{DB: db, Key: StaticKey(testKey), Clock: c}
 	for range 200 {
 		c.Advance(time.Second)
 		if _, err := j.Append(ctx, "alice", login("Вход по паролю")); err != nil {

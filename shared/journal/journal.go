@@ -71,6 +71,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -87,12 +88,24 @@ const (
 	TypeConsent           = "consent"
 )
 
-// Actors: who did what an entry records.
+// Actors: who did what an entry records (the roles of shared/actor).
 const (
-	ActorCitizen = "citizen"
-	ActorOfficer = "officer"
-	ActorSystem  = "system"
+	ActorCitizen   = string(actor.RoleCitizen)
+	ActorOfficer   = string(actor.RoleOfficer)
+	ActorRegistrar = string(actor.RoleRegistrar)
+	ActorSupport   = string(actor.RoleSupport)
+	ActorSystem    = string(actor.RoleSystem)
 )
+
+// By is an entry's Actor and ActorID for an action taken by a: the role,
+// and the person when staff acted on someone else's account.
+func By(a actor.Actor, owner string) (role, id string) {
+	role = string(a.Role())
+	if a.Sub != "" && a.Sub != owner {
+		id = a.Sub
+	}
+	return role, id
+}
 
 // MaxSummary is the longest Summary, in characters.
 const MaxSummary = 1000
@@ -117,8 +130,13 @@ type Entry struct {
 	Summary string `json:"summary"`
 	// IP is the address the action came from, when there was one.
 	IP string `json:"ip,omitempty"`
-	// Actor is ActorCitizen, ActorOfficer or ActorSystem.
+	// Actor is the role the action was taken in (ActorCitizen,
+	// ActorOfficer, ActorRegistrar, ActorSupport or ActorSystem).
 	Actor string `json:"actor"`
+	// ActorID is the staff person who acted on the account (an officer, a
+	// registrar, an operator): who, not only which role. Empty when the
+	// person acted themselves or the portal did.
+	ActorID string `json:"actorId,omitempty"`
 	// Hash is the entry's link in the chain; Append sets it.
 	Hash string `json:"hash"`
 }
@@ -145,14 +163,26 @@ type Head struct {
 type Journal struct {
 	// DB is the single table.
 	DB *dynamo.Store
-	// Key is the HMAC key of the chain (at least 32 bytes), kept apart from
-	// the table, so that a writer with table access but without the key
-	// cannot rebuild the chain. Every entry ever written is checked with
+	// Key gives the HMAC key of the chain (at least 32 bytes), kept apart
+	// from the table, so that a writer with table access but without the
+	// key cannot rebuild the chain. Every entry ever written is checked with
 	// it: a new key makes existing journals fail Verify at entry 1.
-	Key []byte
+	Key KeySource
 	// Clock gives entry times; nil means the system clock.
 	Clock clock.Clock
 }
+
+// KeySource gives the chain's key: vault.Keyring derives it from the index
+// secret, read on first use; StaticKey is a fixed one.
+type KeySource interface {
+	JournalKey(ctx context.Context) ([]byte, error)
+}
+
+// StaticKey is a key held in memory (tests, tools that already hold it).
+type StaticKey []byte
+
+// JournalKey implements KeySource.
+func (k StaticKey) JournalKey(context.Context) ([]byte, error) { return k, nil }
 
 // MinKeySize is the shortest accepted Key.
 const MinKeySize = 32
@@ -186,12 +216,13 @@ type entryItem struct {
 	Summary string `dynamodbav:"Summary"`
 	IP      string `dynamodbav:"IP,omitempty"`
 	Actor   string `dynamodbav:"Actor"`
+	ActorID string `dynamodbav:"ActorID,omitempty"`
 	Prev    string `dynamodbav:"Prev"`
 	Hash    string `dynamodbav:"Hash"`
 }
 
 func (it entryItem) entry() Entry {
-	return Entry{Seq: it.Seq, At: parseStamp(it.At), Type: it.Type, Summary: it.Summary, IP: it.IP, Actor: it.Actor, Hash: it.Hash}
+	return Entry{Seq: it.Seq, At: parseStamp(it.At), Type: it.Type, Summary: it.Summary, IP: it.IP, Actor: it.Actor, ActorID: it.ActorID, Hash: it.Hash}
 }
 
 type headItem struct {
@@ -206,14 +237,22 @@ type headItem struct {
 	Seal string `dynamodbav:"Seal"`
 }
 
-func (j *Journal) ready() error {
+// ready checks the journal's set-up and returns the chain's key.
+func (j *Journal) ready(ctx context.Context) ([]byte, error) {
 	if j.DB == nil {
-		return errors.New("journal: no store")
+		return nil, errors.New("journal: no store")
 	}
-	if len(j.Key) < MinKeySize {
-		return fmt.Errorf("journal: the HMAC key has %d bytes, want at least %d", len(j.Key), MinKeySize)
+	if j.Key == nil {
+		return nil, errors.New("journal: no key")
 	}
-	return nil
+	key, err := j.Key.JournalKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("journal key: %w", err)
+	}
+	if len(key) < MinKeySize {
+		return nil, fmt.Errorf("journal: the HMAC key has %d bytes, want at least %d", len(key), MinKeySize)
+	}
+	return key, nil
 }
 
 func (j *Journal) now() time.Time {
@@ -245,9 +284,12 @@ func normalize(e Entry) (Entry, error) {
 		return Entry{}, invalid("summary", "control_characters", "Описание не должно содержать управляющих символов")
 	}
 	switch e.Actor {
-	case ActorCitizen, ActorOfficer, ActorSystem:
+	case ActorCitizen, ActorOfficer, ActorRegistrar, ActorSupport, ActorSystem:
 	default:
-		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer или system")
+		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer, registrar, support или system")
+	}
+	if len(e.ActorID) > 128 || strings.ContainsFunc(e.ActorID, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return Entry{}, invalid("actorId", "invalid_actor_id", "Некорректный идентификатор сотрудника")
 	}
 	if e.IP != "" {
 		addr, err := netip.ParseAddr(e.IP)
@@ -289,12 +331,12 @@ func (j *Journal) readHead(ctx context.Context, sub string) (headItem, bool, err
 // the entry as it will be stored once tx commits. Use it to journal a change
 // in the same transaction as the change; if the transaction fails with
 // Conflict, another append moved the head: read Head again and retry.
-func (j *Journal) AppendTx(tx *dynamo.Tx, head Head, sub string, e Entry) (Entry, error) {
-	if err := j.ready(); err != nil {
+func (j *Journal) AppendTx(ctx context.Context, tx *dynamo.Tx, head Head, sub string, e Entry) (Entry, error) {
+	key, err := j.ready(ctx)
+	if err != nil {
 		return Entry{}, err
 	}
-	e, err := normalize(e)
-	if err != nil {
+	if e, err = normalize(e); err != nil {
 		return Entry{}, err
 	}
 	if head.Seq == 0 {
@@ -306,8 +348,8 @@ func (j *Journal) AppendTx(tx *dynamo.Tx, head Head, sub string, e Entry) (Entry
 	}
 	k := dynamo.JournalKey(sub, head.Seq+1)
 	it := entryItem{PK: k.PK, SK: k.SK, Kind: kindEntry, Seq: head.Seq + 1, At: stamp(at), Type: e.Type,
-		Summary: e.Summary, IP: e.IP, Actor: e.Actor, Prev: head.Hash}
-	it.Hash = j.entryHash(sub, it)
+		Summary: e.Summary, IP: e.IP, Actor: e.Actor, ActorID: e.ActorID, Prev: head.Hash}
+	it.Hash = entryHash(key, sub, it)
 
 	cond := expression.AttributeNotExists(expression.Name(dynamo.AttrPK))
 	if head.Seq > 0 {
@@ -317,7 +359,7 @@ func (j *Journal) AppendTx(tx *dynamo.Tx, head Head, sub string, e Entry) (Entry
 		Set(expression.Name("Seq"), expression.Value(it.Seq)).
 		Set(expression.Name("Hash"), expression.Value(it.Hash)).
 		Set(expression.Name("At"), expression.Value(it.At)).
-		Set(expression.Name("Seal"), expression.Value(j.headSeal(sub, it.Seq, it.Hash, it.At)))
+		Set(expression.Name("Seal"), expression.Value(headSeal(key, sub, it.Seq, it.Hash, it.At)))
 	tx.Create(it).Update(dynamo.JournalHeadKey(sub), upd, &cond)
 	return it.entry(), nil
 }
@@ -331,7 +373,7 @@ const maxAttempts = 12
 // the loser of a race re-reads the head and tries again. Errors: Invalid for
 // a malformed entry; Unavailable when the journal stays contended.
 func (j *Journal) Append(ctx context.Context, sub string, e Entry) (Entry, error) {
-	if err := j.ready(); err != nil {
+	if _, err := j.ready(ctx); err != nil {
 		return Entry{}, err
 	}
 	if _, err := normalize(e); err != nil {
@@ -349,7 +391,7 @@ func (j *Journal) Append(ctx context.Context, sub string, e Entry) (Entry, error
 			return Entry{}, fmt.Errorf("journal append: %w", err)
 		}
 		tx := &dynamo.Tx{}
-		out, err := j.AppendTx(tx, head, sub, e)
+		out, err := j.AppendTx(ctx, tx, head, sub, e)
 		if err != nil {
 			return Entry{}, err
 		}

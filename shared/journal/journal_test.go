@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
@@ -24,7 +27,7 @@ var (
 func newJournal(t testing.TB) (*Journal, *clock.Manual) {
 	t.Helper()
 	c := clock.NewManual(t0)
-	return &Journal{DB: dynamotest.NewStore(t), Key: testKey, Clock: c}, c
+	return &Journal{DB: dynamotest.NewStore(t), Key: StaticKey(testKey), Clock: c}, c
 }
 
 func login(summary string) Entry {
@@ -127,8 +130,8 @@ func TestJournalMisconfigured(t *testing.T) {
 		j    *Journal
 	}{
 		{"no key", &Journal{DB: db}},
-		{"short key", &Journal{DB: db, Key: []byte("short")}},
-		{"no store", &Journal{Key: testKey}},
+		{"short key", &Journal{DB: db, Key: StaticKey("short")}},
+		{"no store", &Journal{Key: StaticKey(testKey)}},
 	}
 	for _, c := range cases {
 		if _, err := c.j.Append(context.Background(), "alice", login("Вход")); err == nil {
@@ -306,7 +309,7 @@ func TestPeriodStopsReading(t *testing.T) {
 	ctx := context.Background()
 	db, calls := dynamotest.NewInProcess(t)
 	c := clock.NewManual(t0)
-	j := &Journal{DB: db, Key: testKey, Clock: c}
+	j := &Journal{DB: db, Key: StaticKey(testKey), Clock: c}
 	types := make([]string, 250)
 	for i := range types {
 		types[i] = TypeLogin
@@ -399,7 +402,7 @@ func TestAppendTx(t *testing.T) {
 		t.Fatalf("Head of an empty journal = %+v, %v", head, err)
 	}
 	tx := &dynamo.Tx{}
-	e, err := j.AppendTx(tx, head, "alice", Entry{Type: TypeProfileChange, Summary: "Изменён телефон", Actor: ActorCitizen})
+	e, err := j.AppendTx(ctx, tx, head, "alice", Entry{Type: TypeProfileChange, Summary: "Изменён телефон", Actor: ActorCitizen})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +422,7 @@ func TestAppendTx(t *testing.T) {
 	// whole: neither the change nor a second entry 1.
 	c.Advance(time.Minute)
 	tx = &dynamo.Tx{}
-	if _, err := j.AppendTx(tx, head, "alice", Entry{Type: TypeProfileChange, Summary: "Изменена почта", Actor: ActorCitizen}); err != nil {
+	if _, err := j.AppendTx(ctx, tx, head, "alice", Entry{Type: TypeProfileChange, Summary: "Изменена почта", Actor: ActorCitizen}); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.DB.Transact(ctx, "", tx); !problem.Is(err, problem.KindConflict) {
@@ -429,7 +432,7 @@ func TestAppendTx(t *testing.T) {
 		t.Fatalf("Head = %+v, %v; want entry 1", head, err)
 	}
 	tx = &dynamo.Tx{}
-	if _, err := j.AppendTx(tx, head, "alice", Entry{Type: TypeProfileChange, Summary: "Изменена почта", Actor: ActorCitizen}); err != nil {
+	if _, err := j.AppendTx(ctx, tx, head, "alice", Entry{Type: TypeProfileChange, Summary: "Изменена почта", Actor: ActorCitizen}); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.DB.Transact(ctx, "", tx); err != nil {
@@ -438,7 +441,38 @@ func TestAppendTx(t *testing.T) {
 	if r, err := j.Verify(ctx, "alice"); err != nil || !r.OK || r.Entries != 2 {
 		t.Errorf("Verify = %+v, %v; want OK with 2 entries", r, err)
 	}
-	if _, err := j.AppendTx(&dynamo.Tx{}, head, "alice", Entry{Type: "", Summary: "x", Actor: ActorCitizen}); !problem.Is(err, problem.KindInvalid) {
+	if _, err := j.AppendTx(ctx, &dynamo.Tx{}, head, "alice", Entry{Type: "", Summary: "x", Actor: ActorCitizen}); !problem.Is(err, problem.KindInvalid) {
 		t.Errorf("AppendTx of an invalid entry = %v, want Invalid", err)
+	}
+}
+
+// The acting officer is part of the entry: kept, hashed, and its removal
+// breaks the chain.
+func TestAppendRecordsTheActingPerson(t *testing.T) {
+	ctx := context.Background()
+	j, _ := newJournal(t)
+	role, id := By(actor.Actor{Sub: "officer-7", Groups: []string{actor.GroupOfficers}, Department: "mvd"}, "alice")
+	if role != ActorOfficer || id != "officer-7" {
+		t.Fatalf("By(officer) = %q, %q", role, id)
+	}
+	if role, id := By(actor.Citizen("alice"), "alice"); role != ActorCitizen || id != "" {
+		t.Errorf("By(the owner) = %q, %q; want citizen and no id", role, id)
+	}
+	e, err := j.Append(ctx, "alice", Entry{Type: TypeProfileChange, Summary: "Уровень подтверждён", Actor: role, ActorID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := j.List(ctx, "alice", Filter{}, "", 10)
+	if err != nil || len(got) != 1 || got[0].ActorID != "officer-7" || got[0].Hash != e.Hash {
+		t.Fatalf("List = %+v, %v; want the entry with its officer", got, err)
+	}
+	if _, err := j.Append(ctx, "alice", Entry{Type: TypeProfileChange, Summary: "x", Actor: ActorOfficer, ActorID: "bad id"}); !problem.Is(err, problem.KindInvalid) {
+		t.Errorf("an actor id with a space: %v, want Invalid", err)
+	}
+	if err := j.DB.Update(ctx, dynamo.JournalKey("alice", 1), expression.Remove(expression.Name("ActorID")), nil); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := j.Verify(ctx, "alice"); err != nil || r.OK {
+		t.Errorf("Verify after the officer was removed = %+v, %v; want broken", r, err)
 	}
 }

@@ -61,6 +61,7 @@ func broken(checked, at int64, code string) Result {
 // verifier walks a chain from entry 1.
 type verifier struct {
 	j        *Journal
+	key      []byte
 	sub      string
 	next     int64  // the entry expected next
 	prev     string // the hash the next entry must point to
@@ -77,7 +78,8 @@ type verifier struct {
 // raise a false alarm. Entries appended while it runs are checked too.
 // Cost: one read for the head and one query per 100 entries.
 func (j *Journal) Verify(ctx context.Context, sub string) (Result, error) {
-	if err := j.ready(); err != nil {
+	key, err := j.ready(ctx)
+	if err != nil {
 		return Result{}, err
 	}
 	// The head first: anything appended after this read is beyond it, so a
@@ -86,7 +88,7 @@ func (j *Journal) Verify(ctx context.Context, sub string) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("verify journal: %w", err)
 	}
-	v := &verifier{j: j, sub: sub, next: 1, prev: genesis, headSeq: head.Seq}
+	v := &verifier{j: j, key: key, sub: sub, next: 1, prev: genesis, headSeq: head.Seq}
 	cursor := ""
 	for {
 		var items []entryItem
@@ -122,7 +124,7 @@ func (j *Journal) Verify(ctx context.Context, sub string) (Result, error) {
 	if !found {
 		return Result{OK: true}, nil
 	}
-	if !equal(j.headSeal(sub, head.Seq, head.Hash, head.At), head.Seal) {
+	if !equal(headSeal(key, sub, head.Seq, head.Hash, head.At), head.Seal) {
 		return broken(v.next-1, v.next, CodeHeadModified), nil
 	}
 	// The head promises entries the walk did not meet: the newest ones were
@@ -190,7 +192,7 @@ func (v *verifier) feed(ctx context.Context, it entryItem) (*Result, error) {
 func (v *verifier) check(seq int64, it entryItem) *Result {
 	var r Result
 	switch {
-	case !equal(v.j.entryHash(v.sub, it), it.Hash):
+	case !equal(entryHash(v.key, v.sub, it), it.Hash):
 		r = broken(v.next-1, seq, CodeModified)
 	case it.Seq != seq:
 		r = broken(v.next-1, seq, CodeReordered)

@@ -81,10 +81,15 @@ func TestVerify(t *testing.T) {
 			it.IP = ""
 			put(t, j.DB, it)
 		}, Result{BrokenAt: 1, Code: CodeModified, Reason: "запись изменена"}},
+		{"acting officer added", 5, func(t *testing.T, j *Journal) {
+			it := raw(t, j.DB, "alice", 2)
+			it.ActorID = "officer-1"
+			put(t, j.DB, it)
+		}, Result{Entries: 1, BrokenAt: 2, Code: CodeModified, Reason: "запись изменена"}},
 		{"hash replaced by the hash of the new content without the key", 5, func(t *testing.T, j *Journal) {
 			it := raw(t, j.DB, "alice", 5)
 			it.Actor = ActorOfficer
-			it.Hash = (&Journal{Key: otherKey}).entryHash("alice", it)
+			it.Hash = entryHash(otherKey, "alice", it)
 			put(t, j.DB, it)
 		}, Result{Entries: 4, BrokenAt: 5, Code: CodeModified, Reason: "запись изменена"}},
 		{"middle entry deleted", 5, func(t *testing.T, j *Journal) {
@@ -150,7 +155,7 @@ func TestVerify(t *testing.T) {
 				del(t, j.DB, dynamo.JournalKey("alice", seq))
 			}
 			del(t, j.DB, dynamo.JournalHeadKey("alice"))
-			forger := &Journal{DB: j.DB, Key: otherKey, Clock: j.Clock}
+			forger := &Journal{DB: j.DB, Key: StaticKey(otherKey), Clock: j.Clock}
 			for range 5 {
 				if _, err := forger.Append(ctx, "alice", login("Поддельный вход")); err != nil {
 					t.Fatal(err)
