@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
@@ -21,25 +23,37 @@ import (
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/sessions"
+	"github.com/kabinet/kabinet/shared/vault"
 )
 
 func main() {
-	ctx := context.Background()
-	base, err := app.Load(ctx)
+	base, err := app.Load(context.Background())
 	app.Must(nil, err)
-	env := base.Env
-	table := env.String(config.TableName)
-	settings := accounts.SettingsFrom(env)
-	bucket, signingKey, portal := env.String(config.BucketName), env.String(config.SigningKeyID), env.String(config.PortalURL)
+	env, cfg := base.Env, base.AWS
+	table, bucket := env.String(config.TableName), env.String(config.BucketName)
+	fieldKey, indexSecret, signingKey := env.String(config.FieldKeyID), env.String(config.IndexKeySecret), env.String(config.SigningKeyID)
+	sender, portal := env.Optional(config.SMSSenderID, ""), env.String(config.PortalURL)
 	app.Must(base.Log, env.Err())
-	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
-	acc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
+
+	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
+	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
+	kmsClient := kms.NewFromConfig(cfg)
+	sealer := vault.NewSealer(kmsClient, fieldKey)
+	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
+	d := accounts.Deps{DB: db, Sealer: sealer, Keys: keys, SMS: notify.NewMessenger(sns.NewFromConfig(cfg), sender),
+		Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
+	profiles, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)
-	svc := applications.ForAccounts(db, acc, base.Clock)
-	svc.Issuer = &issued.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket),
-		Signer: &issued.KMSSigner{Client: kms.NewFromConfig(base.AWS), KeyID: signingKey}, PortalURL: portal}
+	signatures, err := accounts.NewSignatures(d)
+	app.Must(base.Log, err)
+	svc := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox, Journal: activity,
+		Clock: base.Clock, Issuer: &issued.Service{DB: db, Objects: blob.New(s3.NewFromConfig(cfg), bucket),
+			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal}}
 	h := &handler{svc: svc}
-	lambda.Start(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db)).Serve)
 }

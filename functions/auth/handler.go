@@ -6,14 +6,60 @@ import (
 	"sort"
 
 	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/sessions"
 )
 
+// registrations is what the handler needs of accounts.Registrations.
+type registrations interface {
+	Register(ctx context.Context, r accounts.Registration, meta accounts.Meta) (accounts.Pending, error)
+	Resend(ctx context.Context, id string, meta accounts.Meta) (accounts.Pending, error)
+	Confirm(ctx context.Context, id, phoneCode, emailCode string) (accounts.Confirmed, error)
+}
+
+// signIn is what the handler needs of accounts.SignIn.
+type signIn interface {
+	Login(ctx context.Context, login, pw string, meta accounts.Meta) (accounts.Result, error)
+	AnswerChallenge(ctx context.Context, id, code string, meta accounts.Meta) (accounts.Result, error)
+	CompleteNewPassword(ctx context.Context, id, next string, meta accounts.Meta) (accounts.Result, error)
+	Refresh(ctx context.Context, handle, refreshToken string) (accounts.Tokens, error)
+	Logout(ctx context.Context, a actor.Actor) error
+	EndSession(ctx context.Context, a actor.Actor, id string) error
+	EndOthers(ctx context.Context, a actor.Actor) (int, error)
+	ListSessions(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]sessions.Session, string, error)
+	History(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]accounts.Attempt, string, error)
+}
+
+// credentials is what the handler needs of accounts.Credentials.
+type credentials interface {
+	Account(ctx context.Context, a actor.Actor) (accounts.Account, error)
+	ChangePassword(ctx context.Context, a actor.Actor, current, next string) error
+	SetupTOTP(ctx context.Context, a actor.Actor) (accounts.TOTPSetup, error)
+	ConfirmTOTP(ctx context.Context, a actor.Actor, code string) error
+	SetMFA(ctx context.Context, a actor.Actor, method, code string) error
+	Forgot(ctx context.Context, login string, meta accounts.Meta) (accounts.ResetStarted, error)
+	Reset(ctx context.Context, id, code, next string, meta accounts.Meta) error
+}
+
+// levels is what the handler needs of accounts.Levels.
+type levels interface {
+	SetLevel(ctx context.Context, a actor.Actor, sub string, c accounts.LevelChange) error
+}
+
+var (
+	_ registrations = (*accounts.Registrations)(nil)
+	_ signIn        = (*accounts.SignIn)(nil)
+	_ credentials   = (*accounts.Credentials)(nil)
+	_ levels        = (*accounts.Levels)(nil)
+)
+
 type handler struct {
-	svc      *accounts.Service
-	sessions *sessions.Store
+	reg    registrations
+	signIn signIn
+	creds  credentials
+	levels levels
 }
 
 func (h *handler) router(r *httpapi.Router) *httpapi.Router {
@@ -36,7 +82,7 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("POST /auth/mfa/totp", h.setupTOTP)
 	r.HandleAuthed("POST /auth/mfa/totp/confirm", h.confirmTOTP)
 	r.HandleAuthed("PUT /auth/mfa", h.setMFA)
-	r.HandleAuthed("POST /officer/accounts/{sub}/level", h.setLevel)
+	r.HandleAuthed("POST /registrar/accounts/{sub}/level", h.setLevel)
 	return r
 }
 
@@ -51,7 +97,7 @@ func (h *handler) register(ctx context.Context, req *httpapi.Request) (httpapi.R
 	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	p, err := h.svc.Register(ctx, in)
+	p, err := h.reg.Register(ctx, in, meta(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -72,7 +118,7 @@ func (h *handler) confirm(ctx context.Context, req *httpapi.Request) (httpapi.Re
 	if err := required(map[string]string{"registrationId": in.RegistrationID, "code": in.Code}); err != nil {
 		return httpapi.Response{}, err
 	}
-	c, err := h.svc.Confirm(ctx, in.RegistrationID, in.Code, in.EmailCode)
+	c, err := h.reg.Confirm(ctx, in.RegistrationID, in.Code, in.EmailCode)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -91,7 +137,7 @@ func (h *handler) resend(ctx context.Context, req *httpapi.Request) (httpapi.Res
 	if err := required(map[string]string{"registrationId": in.RegistrationID}); err != nil {
 		return httpapi.Response{}, err
 	}
-	p, err := h.svc.Resend(ctx, in.RegistrationID)
+	p, err := h.reg.Resend(ctx, in.RegistrationID, meta(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -111,7 +157,7 @@ func (h *handler) login(ctx context.Context, req *httpapi.Request) (httpapi.Resp
 	if err := required(map[string]string{"login": in.Login, "password": in.Password}); err != nil {
 		return httpapi.Response{}, err
 	}
-	res, err := h.svc.Login(ctx, in.Login, in.Password, meta(req))
+	res, err := h.signIn.Login(ctx, in.Login, in.Password, meta(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -131,7 +177,7 @@ func (h *handler) loginMFA(ctx context.Context, req *httpapi.Request) (httpapi.R
 	if err := required(map[string]string{"challengeId": in.ChallengeID, "code": in.Code}); err != nil {
 		return httpapi.Response{}, err
 	}
-	res, err := h.svc.AnswerChallenge(ctx, in.ChallengeID, in.Code, meta(req))
+	res, err := h.signIn.AnswerChallenge(ctx, in.ChallengeID, in.Code, meta(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -151,7 +197,7 @@ func (h *handler) loginNewPassword(ctx context.Context, req *httpapi.Request) (h
 	if err := required(map[string]string{"challengeId": in.ChallengeID, "newPassword": in.NewPassword}); err != nil {
 		return httpapi.Response{}, err
 	}
-	res, err := h.svc.CompleteNewPassword(ctx, in.ChallengeID, in.NewPassword, meta(req))
+	res, err := h.signIn.CompleteNewPassword(ctx, in.ChallengeID, in.NewPassword, meta(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -171,7 +217,7 @@ func (h *handler) refresh(ctx context.Context, req *httpapi.Request) (httpapi.Re
 	if err := required(map[string]string{"sessionId": in.SessionID, "refreshToken": in.RefreshToken}); err != nil {
 		return httpapi.Response{}, err
 	}
-	t, err := h.svc.Refresh(ctx, in.SessionID, in.RefreshToken)
+	t, err := h.signIn.Refresh(ctx, in.SessionID, in.RefreshToken)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -190,7 +236,7 @@ func (h *handler) forgot(ctx context.Context, req *httpapi.Request) (httpapi.Res
 	if err := required(map[string]string{"login": in.Login}); err != nil {
 		return httpapi.Response{}, err
 	}
-	r, err := h.svc.Forgot(ctx, in.Login, meta(req))
+	r, err := h.creds.Forgot(ctx, in.Login, meta(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -211,21 +257,21 @@ func (h *handler) reset(ctx context.Context, req *httpapi.Request) (httpapi.Resp
 	if err := required(map[string]string{"resetId": in.ResetID, "code": in.Code, "newPassword": in.NewPassword}); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.svc.Reset(ctx, in.ResetID, in.Code, in.NewPassword); err != nil {
+	if err := h.creds.Reset(ctx, in.ResetID, in.Code, in.NewPassword, meta(req)); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
 }
 
-func (h *handler) logout(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	if err := h.svc.EndSession(ctx, id.Subject, id.SessionID); err != nil {
+func (h *handler) logout(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	if err := h.signIn.Logout(ctx, id.Actor(req)); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
 }
 
-func (h *handler) account(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	a, err := h.svc.Get(ctx, id.Subject)
+func (h *handler) account(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	a, err := h.creds.Account(ctx, id.Actor(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -242,12 +288,9 @@ func (h *handler) listSessions(ctx context.Context, req *httpapi.Request, id htt
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	list, next, err := h.sessions.List(ctx, id.Subject, cursor, limit)
+	list, next, err := h.signIn.ListSessions(ctx, id.Actor(req), cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
-	}
-	for i := range list {
-		list[i].Current = list[i].ID == id.SessionID
 	}
 	return httpapi.JSON(http.StatusOK, page[sessions.Session]{Items: list, NextCursor: next})
 }
@@ -257,17 +300,14 @@ func (h *handler) endSession(ctx context.Context, req *httpapi.Request, id httpa
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.svc.EndSession(ctx, id.Subject, sid); err != nil {
+	if err := h.signIn.EndSession(ctx, id.Actor(req), sid); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
 }
 
-func (h *handler) endOthers(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	if err := h.svc.StepUp(id.AuthTime); err != nil {
-		return httpapi.Response{}, err
-	}
-	n, err := h.svc.EndAll(ctx, id.Subject, id.SessionID)
+func (h *handler) endOthers(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	n, err := h.signIn.EndOthers(ctx, id.Actor(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -279,7 +319,7 @@ func (h *handler) history(ctx context.Context, req *httpapi.Request, id httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	list, next, err := h.svc.History(ctx, id.Subject, cursor, limit)
+	list, next, err := h.signIn.History(ctx, id.Actor(req), cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -299,20 +339,14 @@ func (h *handler) changePassword(ctx context.Context, req *httpapi.Request, id h
 	if err := required(map[string]string{"currentPassword": in.CurrentPassword, "newPassword": in.NewPassword}); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.svc.StepUp(id.AuthTime); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := h.svc.ChangePassword(ctx, id.Subject, in.CurrentPassword, in.NewPassword, meta(req)); err != nil {
+	if err := h.creds.ChangePassword(ctx, id.Actor(req), in.CurrentPassword, in.NewPassword); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
 }
 
-func (h *handler) setupTOTP(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	if err := h.svc.StepUp(id.AuthTime); err != nil {
-		return httpapi.Response{}, err
-	}
-	t, err := h.svc.SetupTOTP(ctx, id.Subject)
+func (h *handler) setupTOTP(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	t, err := h.creds.SetupTOTP(ctx, id.Actor(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -331,7 +365,7 @@ func (h *handler) confirmTOTP(ctx context.Context, req *httpapi.Request, id http
 	if err := required(map[string]string{"code": in.Code}); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.svc.ConfirmTOTP(ctx, id.Subject, in.Code); err != nil {
+	if err := h.creds.ConfirmTOTP(ctx, id.Actor(req), in.Code); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
@@ -347,19 +381,13 @@ func (h *handler) setMFA(ctx context.Context, req *httpapi.Request, id httpapi.I
 	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.svc.StepUp(id.AuthTime); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := h.svc.SetMFA(ctx, id.Subject, in.Method, in.Code); err != nil {
+	if err := h.creds.SetMFA(ctx, id.Actor(req), in.Method, in.Code); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
 }
 
 func (h *handler) setLevel(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	if !id.InGroup("officers") {
-		return httpapi.Response{}, problem.Forbidden("Подтверждать уровень учётной записи могут только сотрудники ведомств")
-	}
 	sub, err := httpapi.PathParam(req, "sub")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -368,7 +396,7 @@ func (h *handler) setLevel(ctx context.Context, req *httpapi.Request, id httpapi
 	if err := httpapi.DecodeJSON(req, bodyLimit, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.svc.SetLevel(ctx, sub, in); err != nil {
+	if err := h.levels.SetLevel(ctx, id.Actor(req), sub, in); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil

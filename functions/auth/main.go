@@ -2,35 +2,60 @@
 // registration with identity data and phone confirmation, sign-in by phone,
 // email or SNILS with lockout, MFA by SMS or authenticator app, password
 // policy, expiry and recovery, sessions that end at once, sign-in history
-// and new-device alerts, and the officers' record of identity checks.
+// and new-device alerts, and the registrars' record of identity checks.
 package main
 
 import (
 	"context"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sessions"
+	"github.com/kabinet/kabinet/shared/vault"
 )
 
 func main() {
-	ctx := context.Background()
-	base, err := app.Load(ctx)
+	base, err := app.Load(context.Background())
 	app.Must(nil, err)
-	env := base.Env
-	table := env.String(config.TableName)
-	settings := accounts.SettingsFrom(env)
-	app.Must(base.Log, env.Err())
-	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
-	svc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
+	env, cfg := base.Env, base.AWS
+	table, pool, client := env.String(config.TableName), env.String(config.UserPoolID), env.String(config.UserPoolClientID)
+	fieldKey, indexSecret := env.String(config.FieldKeyID), env.String(config.IndexKeySecret)
+	from, configSet, sender := env.String(config.EmailFrom), env.Optional(config.SESConfigSet, ""), env.Optional(config.SMSSenderID, "")
+	policy, err := password.ByName(env.Optional(config.PasswordProfile, "seeds"))
 	app.Must(base.Log, err)
-	h := &handler{svc: svc, sessions: svc.Sessions}
-	r := h.router(httpapi.NewRouter("auth", base.Log)).Guard(sessions.NewGuard(db))
-	lambda.Start(r.Serve)
+	app.Must(base.Log, env.Err())
+
+	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
+	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
+	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client),
+		Sealer: vault.NewSealer(kms.NewFromConfig(cfg), fieldKey), Keys: keys, Policy: policy,
+		SMS: notify.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: notify.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
+		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db},
+		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock}
+	var h handler
+	h.reg, err = accounts.NewRegistrations(d)
+	app.Must(base.Log, err)
+	h.signIn, err = accounts.NewSignIn(d)
+	app.Must(base.Log, err)
+	h.creds, err = accounts.NewCredentials(d)
+	app.Must(base.Log, err)
+	h.levels, err = accounts.NewLevels(d)
+	app.Must(base.Log, err)
+	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("auth", base.Log)).Guard(sessions.NewGuard(db)).Serve)
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/config"
@@ -31,10 +30,9 @@ func main() {
 	indexSecret := base.Env.String(config.IndexKeySecret)
 	app.Must(base.Log, base.Env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
-	indexKey, err := vault.LoadIndexKey(ctx, secretsmanager.NewFromConfig(base.AWS), indexSecret)
-	app.Must(base.Log, err)
+	keys := vault.NewKeyring(secretsmanager.NewFromConfig(base.AWS), indexSecret)
 	svc := &documents.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock,
-		Journal: &journal.Journal{DB: db, Key: journal.StaticKey(accounts.DeriveKey(indexKey, "kabinet activity journal")), Clock: base.Clock}}
+		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}}
 	h := &handler{svc: svc}
-	lambda.Start(h.router(httpapi.NewRouter("documents", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("documents", base.Log)).Guard(sessions.NewGuard(db)).Serve)
 }

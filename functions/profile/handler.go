@@ -8,15 +8,71 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/export"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
+// profiles is what the handler needs of accounts.Profiles.
+type profiles interface {
+	Profile(ctx context.Context, a actor.Actor) (accounts.Profile, error)
+	PatchProfile(ctx context.Context, a actor.Actor, raw map[string]json.RawMessage, ifVersion int64) (accounts.Profile, error)
+	ProfileHistory(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]accounts.Change, string, error)
+}
+
+// contacts is what the handler needs of accounts.Contacts.
+type contacts interface {
+	Start(ctx context.Context, a actor.Actor, kind, value string) (accounts.ContactPending, error)
+	Confirm(ctx context.Context, a actor.Actor, kind, code string) error
+}
+
+// changeRequests is what the handler needs of accounts.ChangeRequests.
+type changeRequests interface {
+	File(ctx context.Context, a actor.Actor, field string, value json.RawMessage, documentID string) (accounts.ChangeRequest, error)
+	List(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]accounts.ChangeRequest, string, error)
+	Get(ctx context.Context, a actor.Actor, id string) (accounts.ChangeRequest, error)
+	Pending(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]accounts.ChangeRequest, string, error)
+	Decide(ctx context.Context, a actor.Actor, sub, id string, approve bool, reason string) error
+}
+
+// identityDocs is what the handler needs of accounts.IdentityDocs.
+type identityDocs interface {
+	List(ctx context.Context, a actor.Actor) ([]accounts.IdentityDoc, error)
+	Save(ctx context.Context, a actor.Actor, d accounts.IdentityDoc) (accounts.IdentityDoc, error)
+	Delete(ctx context.Context, a actor.Actor, id string) error
+}
+
+// activity is what the handler needs of the journal.
+type activity interface {
+	List(ctx context.Context, sub string, f journal.Filter, cursor string, limit int32) ([]journal.Entry, string, error)
+	All(ctx context.Context, sub string, f journal.Filter) ([]journal.Entry, error)
+	Verify(ctx context.Context, sub string) (journal.Result, error)
+}
+
+// exports is what the handler needs of export.Service.
+type exports interface {
+	Build(ctx context.Context, a actor.Actor, password string) (export.Export, error)
+	Get(ctx context.Context, sub, id string) (export.Download, error)
+}
+
+var (
+	_ profiles       = (*accounts.Profiles)(nil)
+	_ contacts       = (*accounts.Contacts)(nil)
+	_ changeRequests = (*accounts.ChangeRequests)(nil)
+	_ identityDocs   = (*accounts.IdentityDocs)(nil)
+	_ activity       = (*journal.Journal)(nil)
+	_ exports        = (*export.Service)(nil)
+)
+
 type handler struct {
-	svc     *accounts.Service
-	exports *export.Service
+	profiles profiles
+	contacts contacts
+	changes  changeRequests
+	docs     identityDocs
+	journal  activity
+	exports  exports
 }
 
 func (h *handler) router(r *httpapi.Router) *httpapi.Router {
@@ -55,7 +111,7 @@ func (h *handler) requestChange(ctx context.Context, req *httpapi.Request, id ht
 	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	r, err := h.svc.RequestChange(ctx, id.Subject, in.Field, in.Value, in.DocumentID)
+	r, err := h.changes.File(ctx, id.Actor(req), in.Field, in.Value, in.DocumentID)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -67,7 +123,7 @@ func (h *handler) listChanges(ctx context.Context, req *httpapi.Request, id http
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	items, next, err := h.svc.ChangeRequests(ctx, id.Subject, cursor, limit)
+	items, next, err := h.changes.List(ctx, id.Actor(req), cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -79,29 +135,19 @@ func (h *handler) getChange(ctx context.Context, req *httpapi.Request, id httpap
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	r, err := h.svc.ChangeRequest(ctx, id.Subject, cid)
+	r, err := h.changes.Get(ctx, id.Actor(req), cid)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, r)
 }
 
-func officerOnly(id httpapi.Identity) error {
-	if !id.InGroup("officers") {
-		return problem.Forbidden("Рассматривать заявки на изменение данных могут только сотрудники ведомств")
-	}
-	return nil
-}
-
 func (h *handler) officerQueue(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	if err := officerOnly(id); err != nil {
-		return httpapi.Response{}, err
-	}
 	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	items, next, err := h.svc.PendingChanges(ctx, cursor, limit)
+	items, next, err := h.changes.Pending(ctx, id.Actor(req), cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -114,9 +160,6 @@ type decisionInput struct {
 }
 
 func (h *handler) decide(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	if err := officerOnly(id); err != nil {
-		return httpapi.Response{}, err
-	}
 	sub, err := httpapi.PathParam(req, "sub")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -132,14 +175,14 @@ func (h *handler) decide(ctx context.Context, req *httpapi.Request, id httpapi.I
 	if in.Decision != "approve" && in.Decision != "reject" {
 		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "decision", Code: "decision.invalid", Message: "Решение: approve или reject"})
 	}
-	if err := h.svc.Decide(ctx, sub, cid, in.Decision == "approve", in.Reason); err != nil {
+	if err := h.changes.Decide(ctx, id.Actor(req), sub, cid, in.Decision == "approve", in.Reason); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
 }
 
-func (h *handler) get(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	p, err := h.svc.Profile(ctx, id.Subject)
+func (h *handler) get(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	p, err := h.profiles.Profile(ctx, id.Actor(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -156,7 +199,7 @@ func (h *handler) patch(ctx context.Context, req *httpapi.Request, id httpapi.Id
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	p, err := h.svc.PatchProfile(ctx, id.Subject, raw, version, accounts.Meta{IP: req.RequestContext.HTTP.SourceIP, UserAgent: req.RequestContext.HTTP.UserAgent})
+	p, err := h.profiles.PatchProfile(ctx, id.Actor(req), raw, version)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -169,7 +212,7 @@ func (h *handler) history(ctx context.Context, req *httpapi.Request, id httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	items, next, err := h.svc.ProfileHistory(ctx, id.Subject, cursor, limit)
+	items, next, err := h.profiles.ProfileHistory(ctx, id.Actor(req), cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -182,10 +225,7 @@ func (h *handler) startContact(kind string) httpapi.AuthedHandler {
 		if err := httpapi.DecodeJSON(req, 2<<10, &in); err != nil {
 			return httpapi.Response{}, err
 		}
-		if err := h.svc.StepUp(id.AuthTime); err != nil {
-			return httpapi.Response{}, err
-		}
-		p, err := h.svc.StartContactChange(ctx, id.Subject, kind, in[kind])
+		p, err := h.contacts.Start(ctx, id.Actor(req), kind, in[kind])
 		if err != nil {
 			return httpapi.Response{}, err
 		}
@@ -204,7 +244,7 @@ func (h *handler) confirmContact(kind string) httpapi.AuthedHandler {
 		if in.Code == "" {
 			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "code", Code: "required", Message: "Обязательное поле"})
 		}
-		if err := h.svc.ConfirmContactChange(ctx, id.Subject, kind, in.Code); err != nil {
+		if err := h.contacts.Confirm(ctx, id.Actor(req), kind, in.Code); err != nil {
 			return httpapi.Response{}, err
 		}
 		return httpapi.NoContent(), nil
@@ -251,7 +291,7 @@ func (h *handler) activity(ctx context.Context, req *httpapi.Request, id httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	items, next, err := h.svc.Journal.List(ctx, id.Subject, f, cursor, limit)
+	items, next, err := h.journal.List(ctx, id.Subject, f, cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -266,7 +306,7 @@ func (h *handler) activityCSV(ctx context.Context, req *httpapi.Request, id http
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	items, err := h.svc.Journal.All(ctx, id.Subject, f)
+	items, err := h.journal.All(ctx, id.Subject, f)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -276,7 +316,7 @@ func (h *handler) activityCSV(ctx context.Context, req *httpapi.Request, id http
 }
 
 func (h *handler) verifyActivity(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	r, err := h.svc.Journal.Verify(ctx, id.Subject)
+	r, err := h.journal.Verify(ctx, id.Subject)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -290,13 +330,7 @@ func (h *handler) startExport(ctx context.Context, req *httpapi.Request, id http
 	if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if in.Password == "" {
-		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "password", Code: "required", Message: "Для выгрузки введите пароль ещё раз"})
-	}
-	if err := h.svc.Reauthenticate(ctx, id.Subject, in.Password, accounts.Meta{IP: req.RequestContext.HTTP.SourceIP, UserAgent: req.RequestContext.HTTP.UserAgent}); err != nil {
-		return httpapi.Response{}, err
-	}
-	e, err := h.exports.Build(ctx, id.Subject)
+	e, err := h.exports.Build(ctx, id.Actor(req), in.Password)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -319,8 +353,8 @@ func (h *handler) getExport(ctx context.Context, req *httpapi.Request, id httpap
 	return httpapi.JSON(http.StatusOK, d)
 }
 
-func (h *handler) listIDDocs(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	docs, err := h.svc.IdentityDocs(ctx, id.Subject)
+func (h *handler) listIDDocs(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	docs, err := h.docs.List(ctx, id.Actor(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -338,7 +372,7 @@ func (h *handler) saveIDDoc(ctx context.Context, req *httpapi.Request, id httpap
 		in.ID, status = did, http.StatusOK
 	}
 	in.FromProfile, in.ReplaceBy = false, ""
-	d, err := h.svc.SaveIdentityDoc(ctx, id.Subject, in)
+	d, err := h.docs.Save(ctx, id.Actor(req), in)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -350,7 +384,7 @@ func (h *handler) deleteIDDoc(ctx context.Context, req *httpapi.Request, id http
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.svc.DeleteIdentityDoc(ctx, id.Subject, did); err != nil {
+	if err := h.docs.Delete(ctx, id.Actor(req), did); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil

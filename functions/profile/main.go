@@ -1,42 +1,69 @@
 // Command profile serves the citizen's personal data ("Персональные сведения"):
 // the profile with each field's kind (editable, review-only, read-only,
 // confirmed by code), direct edits of editable fields with a version,
-// phone and email changes confirmed by a code sent to the new contact, and
-// the history of changes.
+// phone and email changes confirmed by a code sent to the new contact,
+// change requests decided by the owning department or a registrar,
+// identity documents, the activity journal and the personal-data export.
 package main
 
 import (
 	"context"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/applications"
 	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/export"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/sessions"
+	"github.com/kabinet/kabinet/shared/vault"
 )
 
 func main() {
-	ctx := context.Background()
-	base, err := app.Load(ctx)
+	base, err := app.Load(context.Background())
 	app.Must(nil, err)
-	env := base.Env
+	env, cfg := base.Env, base.AWS
 	table, bucket := env.String(config.TableName), env.String(config.BucketName)
-	settings := accounts.SettingsFrom(env)
+	pool, client := env.String(config.UserPoolID), env.String(config.UserPoolClientID)
+	fieldKey, indexSecret := env.String(config.FieldKeyID), env.String(config.IndexKeySecret)
+	from, configSet, sender := env.String(config.EmailFrom), env.Optional(config.SESConfigSet, ""), env.Optional(config.SMSSenderID, "")
 	app.Must(base.Log, env.Err())
-	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
-	svc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
+
+	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
+	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
+	sealer := vault.NewSealer(kms.NewFromConfig(cfg), fieldKey)
+	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
+	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client), Sealer: sealer, Keys: keys,
+		SMS: notify.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: notify.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
+		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
+	profiles, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)
-	h := &handler{svc: svc, exports: &export.Service{DB: db, Accounts: svc,
-		Applications: applications.ForAccounts(db, svc, base.Clock),
-		Objects:      blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock}}
-	r := h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db))
-	lambda.Start(r.Serve)
+	contacts, err := accounts.NewContacts(d)
+	app.Must(base.Log, err)
+	changes, err := accounts.NewChangeRequests(d)
+	app.Must(base.Log, err)
+	docs, err := accounts.NewIdentityDocs(d)
+	app.Must(base.Log, err)
+	signIn, err := accounts.NewSignIn(d)
+	app.Must(base.Log, err)
+	apps := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Inbox: d.Inbox, Journal: activity, Clock: base.Clock}
+	h := &handler{profiles: profiles, contacts: contacts, changes: changes, docs: docs, journal: activity,
+		exports: &export.Service{DB: db, Passwords: signIn, Profiles: profiles, IdentityDocs: docs, Applications: apps,
+			Journal: activity, Objects: blob.New(s3.NewFromConfig(cfg), bucket), Clock: base.Clock}}
+	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db)).Serve)
 }

@@ -11,8 +11,11 @@ package accounts
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -22,6 +25,7 @@ import (
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sessions"
+	"github.com/kabinet/kabinet/shared/vault"
 )
 
 // Level is how far the portal trusts an account's identity.
@@ -44,7 +48,7 @@ const (
 	MFATOTP = "totp"
 )
 
-// Users is what the service needs of the Cognito user pool.
+// Users is what the services need of the Cognito user pool.
 type Users interface {
 	CreateUser(ctx context.Context, u cognito.NewUser) (string, error)
 	DeleteUser(ctx context.Context, username string) error
@@ -63,11 +67,6 @@ type Sealer interface {
 	Open(ctx context.Context, sealed string, context map[string]string) ([]byte, error)
 }
 
-// Index computes blind-index hashes of normalized values.
-type Index interface {
-	Of(kind, normalized string) string
-}
-
 // SMS sends a text message.
 type SMS interface {
 	SMS(ctx context.Context, phone, text string) (string, error)
@@ -78,25 +77,53 @@ type Mail interface {
 	Send(ctx context.Context, e notify.Email) (string, error)
 }
 
-// Service implements the identity flows.
-type Service struct {
-	DB       *dynamo.Store
-	Users    Users
-	Sealer   Sealer
-	Index    Index
-	Policy   password.Profile
-	SMS      SMS
-	Mail     Mail
+// Deps are what the account services are built on. Each function's main
+// builds the clients it uses and fills the fields the services it serves
+// need (each constructor names what it is missing); nothing here builds a
+// client.
+type Deps struct {
+	DB *dynamo.Store
+	// Users is the Cognito user pool (registration, sign-in, passwords).
+	Users Users
+	// Sealer seals passport, SNILS, INN, tokens and codes' data at rest.
+	Sealer Sealer
+	// Keys give the blind index and the one-time codes' key, read from
+	// Secrets Manager on first use.
+	Keys *vault.Keyring
+	// Policy is the password policy.
+	Policy password.Profile
+	SMS    SMS
+	Mail   Mail
+	// Sessions keeps the sign-in sessions.
 	Sessions *sessions.Store
-	// Inbox receives security notices, which then go out on every channel
-	// whatever the person's preferences.
+	// Inbox receives notices (security notices go out on every channel
+	// whatever the person's preferences).
 	Inbox *inbox.Store
-	// Journal records the person's actions (nil: not recorded).
+	// Journal records what is done in the account (nil: not recorded).
 	Journal *journal.Journal
 	Clock   clock.Clock
-	// CodeKey keys the hashes of one-time codes at rest.
-	CodeKey []byte
 }
+
+// need returns an error naming the dependencies a service lacks.
+func (d Deps) need(service string, names ...string) error {
+	set := map[string]bool{"DB": d.DB != nil, "Users": d.Users != nil, "Sealer": d.Sealer != nil, "Keys": d.Keys != nil,
+		"SMS": d.SMS != nil, "Mail": d.Mail != nil, "Sessions": d.Sessions != nil, "Inbox": d.Inbox != nil, "Clock": d.Clock != nil}
+	var missing []string
+	for _, n := range append([]string{"DB", "Clock"}, names...) {
+		if !set[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("accounts: %s needs %s", service, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// core is what every account service shares: the dependencies and the
+// rules more than one of them applies (the lockout, code attempts, TOTP,
+// the journal and notices).
+type core struct{ Deps }
 
 // Tunables from the seeds; variables so tests can read them.
 var (
@@ -114,72 +141,20 @@ var (
 	// address, whatever accounts it tries.
 	IPFailureLimit = 30
 	IPWindow       = 15 * time.Minute
-	// StepUpAge is how recent a sign-in must be for sensitive changes.
-	StepUpAge = 15 * time.Minute
 )
 
-// Meta describes where a request came from.
+// Meta describes where an anonymous request came from (registration,
+// sign-in, recovery); a signed-in person's requests carry it in their
+// actor.Actor.
 type Meta struct {
 	IP        string
 	UserAgent string
 }
 
-// accountItem is the stored account.
-type accountItem struct {
-	PK          string `dynamodbav:"PK"`
-	SK          string `dynamodbav:"SK"`
-	Kind        string `dynamodbav:"Kind"`
-	V           int64  `dynamodbav:"V"`
-	Sub         string `dynamodbav:"Sub"`
-	Username    string `dynamodbav:"Username"`
-	Level       string `dynamodbav:"Level"`
-	LevelMethod string `dynamodbav:"LevelMethod,omitempty"`
-	Surname     string `dynamodbav:"Surname"`
-	Name        string `dynamodbav:"Name"`
-	Patronymic  string `dynamodbav:"Patronymic,omitempty"`
-	BirthDate   string `dynamodbav:"BirthDate"`
-	Sex         string `dynamodbav:"Sex"`
-	Citizenship string `dynamodbav:"Citizenship"`
-	// Sealed fields: only ciphertext is stored.
-	Passport string `dynamodbav:"Passport"`
-	SNILS    string `dynamodbav:"SNILS"`
-	INN      string `dynamodbav:"INN,omitempty"`
-	// Blind-index hashes of the unique values, to release them later.
-	SNILSHash string `dynamodbav:"SNILSHash"`
-	PhoneHash string `dynamodbav:"PhoneHash"`
-	EmailHash string `dynamodbav:"EmailHash,omitempty"`
-	Phone     string `dynamodbav:"Phone"`
-	Email     string `dynamodbav:"Email,omitempty"`
-	// EmailConfirmed is set once the email code was entered.
-	EmailConfirmed bool   `dynamodbav:"EmailConfirmed"`
-	MFA            string `dynamodbav:"MFA"`
-	// TOTPSecret is sealed; LastTOTPStep stops a code being used twice.
-	TOTPSecret   string `dynamodbav:"TOTPSecret,omitempty"`
-	LastTOTPStep int64  `dynamodbav:"LastTOTPStep"`
-	// Profile fields beyond registration.
-	BirthPlace     string   `dynamodbav:"BirthPlace,omitempty"`
-	RegAddress     string   `dynamodbav:"RegAddress,omitempty"`
-	ActualAddress  string   `dynamodbav:"ActualAddress,omitempty"`
-	ExtraPhones    []string `dynamodbav:"ExtraPhones,omitempty"`
-	PhoneChangedAt string   `dynamodbav:"PhoneChangedAt,omitempty"`
-	// Department is an officer's department.
-	Department        string   `dynamodbav:"Department,omitempty"`
-	PasswordChangedAt string   `dynamodbav:"PasswordChangedAt"`
-	PasswordHistory   []string `dynamodbav:"PasswordHistory"`
-	FailedLogins      int      `dynamodbav:"FailedLogins"`
-	LockedUntil       string   `dynamodbav:"LockedUntil,omitempty"`
-	CreatedAt         string   `dynamodbav:"CreatedAt"`
-}
+// actor is the actor of a request nobody is signed in to.
+func (m Meta) actor() actor.Actor { return actor.Actor{IP: m.IP, UserAgent: m.UserAgent} }
 
-// uniqueItem claims a unique value for its owner.
-type uniqueItem struct {
-	PK    string `dynamodbav:"PK"`
-	SK    string `dynamodbav:"SK"`
-	Kind  string `dynamodbav:"Kind"`
-	Owner string `dynamodbav:"Owner"`
-}
-
-func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
+func (s *core) now() time.Time { return s.Clock.Now().UTC() }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
@@ -188,13 +163,20 @@ func parseStamp(s string) time.Time {
 	return t
 }
 
-// journal records an action; a failure is logged, as the action itself has
-// already happened.
-func (s *Service) journal(ctx context.Context, sub, typ, summary, ip, actor string) {
+// journal records an action on sub's account taken by a; a failure is
+// logged, as the action itself has already happened.
+func (s *core) journal(ctx context.Context, a actor.Actor, sub, typ, summary string) {
 	if s.Journal == nil {
 		return
 	}
-	if _, err := s.Journal.Append(ctx, sub, journal.Entry{Type: typ, Summary: summary, IP: ip, Actor: actor}); err != nil {
+	role, id := journal.By(a, sub)
+	if _, err := s.Journal.Append(ctx, sub, journal.Entry{Type: typ, Summary: summary, IP: a.IP, Actor: role, ActorID: id}); err != nil {
 		logging.From(ctx).Error("journal entry not written", "type", typ, "err", err)
 	}
+}
+
+// index gives the blind index (the first call reads its secret).
+func (s *core) index(ctx context.Context) (*vault.Index, error) {
+	k, err := s.Keys.Keys(ctx)
+	return k.Index, err
 }

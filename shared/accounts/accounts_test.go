@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/problem"
 )
@@ -129,19 +130,19 @@ func TestExpiredPasswordMustBeChanged(t *testing.T) {
 func TestRegistrationCodeExpires(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	p, err := f.svc.Register(ctx, person("+79161110003", "11223344595"))
+	p, err := f.svc.Register(ctx, person("+79161110003", "11223344595"), meta)
 	if err != nil {
 		t.Fatal(err)
 	}
 	code := f.out.lastCode(t, "+79161110003")
 	f.clock.Advance(CodeTTL + time.Second)
-	if _, err := f.svc.Confirm(ctx, p.RegistrationID, code, ""); kindOf(err) != problem.KindGone {
+	if _, err := f.svc.Registrations.Confirm(ctx, p.RegistrationID, code, ""); kindOf(err) != problem.KindGone {
 		t.Errorf("an expired code: %v, want 410", err)
 	}
 	// A right code, even expired, is not a wrong guess: it never uses up
 	// the attempts.
 	for i := range CodeAttempts + 1 {
-		if _, err := f.svc.Confirm(ctx, p.RegistrationID, code, ""); kindOf(err) != problem.KindGone {
+		if _, err := f.svc.Registrations.Confirm(ctx, p.RegistrationID, code, ""); kindOf(err) != problem.KindGone {
 			t.Fatalf("expired code, try %d: %v, want 410 (not 429)", i+2, err)
 		}
 	}
@@ -206,17 +207,32 @@ func TestIdentityDataIsSealedAtRest(t *testing.T) {
 	}
 }
 
-func TestStepUp(t *testing.T) {
+// The services protect themselves: each sensitive change needs a sign-in
+// within actor.StepUpAge, whichever caller asks.
+func TestSensitiveChangesNeedARecentSignIn(t *testing.T) {
 	f := newFixture(t)
+	ctx := context.Background()
+	sub := f.provision(t, "u9", "+79161110009", "11223344595")
 	now := f.clock.Now()
-	if err := f.svc.StepUp(now.Add(-14 * time.Minute)); err != nil {
-		t.Errorf("a 14-minute-old sign-in: %v", err)
+	stale := actor.Actor{Sub: sub, AuthTime: now.Add(-16 * time.Minute)}
+	none := actor.Actor{Sub: sub}
+	for name, call := range map[string]func(a actor.Actor) error{
+		"ChangePassword": func(a actor.Actor) error {
+			return f.svc.ChangePassword(ctx, a, "Зелёный-Чай-42", "Другой-Пароль-77")
+		},
+		"SetMFA":         func(a actor.Actor) error { return f.svc.SetMFA(ctx, a, MFASMS, "") },
+		"SetupTOTP":      func(a actor.Actor) error { _, err := f.svc.SetupTOTP(ctx, a); return err },
+		"EndOthers":      func(a actor.Actor) error { _, err := f.svc.EndOthers(ctx, a); return err },
+		"contact change": func(a actor.Actor) error { _, err := f.svc.Contacts.Start(ctx, a, "phone", "+79161110010"); return err },
+	} {
+		for label, a := range map[string]actor.Actor{"16 minutes old": stale, "no auth_time": none} {
+			if err := call(a); kindOf(err) != problem.KindForbidden {
+				t.Errorf("%s with a sign-in %s: %v, want 403 reauthentication_required", name, label, err)
+			}
+		}
 	}
-	if err := f.svc.StepUp(now.Add(-16 * time.Minute)); kindOf(err) != problem.KindForbidden {
-		t.Errorf("a 16-minute-old sign-in: %v, want 403", err)
-	}
-	if err := f.svc.StepUp(time.Time{}); kindOf(err) != problem.KindForbidden {
-		t.Errorf("no auth_time: %v, want 403", err)
+	if err := f.svc.SetMFA(ctx, actor.Actor{Sub: sub, AuthTime: now.Add(-14 * time.Minute)}, MFASMS, ""); err != nil {
+		t.Errorf("SetMFA with a 14-minute-old sign-in: %v", err)
 	}
 }
 
@@ -234,14 +250,29 @@ func TestLevelsOnlyRiseByAKnownMethod(t *testing.T) {
 		{LevelChange{Level: LevelConfirmed, Method: "esignature"}, 0, true},
 		{LevelChange{Level: LevelConfirmed, Method: "bank"}, problem.KindConflict, false},
 	}
+	registrar := actor.Actor{Sub: "registrar-1", Groups: []string{actor.GroupRegistrars}}
+	for name, a := range map[string]actor.Actor{
+		"an officer":                       {Sub: "officer-1", Groups: []string{actor.GroupOfficers}, Department: "mvd"},
+		"support":                          {Sub: "support-1", Groups: []string{actor.GroupSupport}},
+		"the person":                       actor.Citizen(sub),
+		"a registrar on their own account": {Sub: sub, Groups: []string{actor.GroupRegistrars}},
+	} {
+		if err := f.svc.SetLevel(ctx, a, sub, LevelChange{Level: LevelConfirmed, Method: "in_person"}); kindOf(err) != problem.KindForbidden {
+			t.Errorf("SetLevel by %s = %v, want 403", name, err)
+		}
+	}
 	for _, c := range cases {
-		err := f.svc.SetLevel(ctx, sub, c.change)
+		err := f.svc.SetLevel(ctx, registrar, sub, c.change)
 		if c.ok != (err == nil) || (!c.ok && kindOf(err) != c.want) {
 			t.Errorf("SetLevel(%+v) = %v", c.change, err)
 		}
 	}
 	if f.users.users["u5"].attrs["custom:level"] != string(LevelConfirmed) {
 		t.Errorf("Cognito custom:level = %q, want confirmed", f.users.users["u5"].attrs["custom:level"])
+	}
+	acc, err := f.svc.SignIn.account(ctx, sub)
+	if err != nil || acc.LevelBy != "registrar-1" || acc.LevelMethod != "esignature" {
+		t.Errorf("the account after the check = %+v, %v; want it to name the registrar and the method", acc, err)
 	}
 }
 
@@ -254,7 +285,7 @@ func TestEndedSessionRefreshesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub, id, _ := SplitSessionID(res.Tokens.SessionID)
-	if err := f.svc.EndSession(ctx, sub, id); err != nil {
+	if err := f.svc.EndSession(ctx, actor.Citizen(sub), id); err != nil {
 		t.Fatal(err)
 	}
 	if !f.users.revoked[res.Tokens.RefreshToken] {
@@ -263,7 +294,7 @@ func TestEndedSessionRefreshesNothing(t *testing.T) {
 	if _, err := f.svc.Refresh(ctx, res.Tokens.SessionID, res.Tokens.RefreshToken); kindOf(err) != problem.KindUnauthenticated {
 		t.Errorf("refresh of an ended session: %v, want 401", err)
 	}
-	if err := f.svc.EndSession(ctx, "someone-else", id); kindOf(err) != problem.KindNotFound {
+	if err := f.svc.EndSession(ctx, actor.Citizen("someone-else"), id); kindOf(err) != problem.KindNotFound {
 		t.Errorf("ending it as another user: %v, want 404", err)
 	}
 }
@@ -296,9 +327,14 @@ func TestSessionsAreListedNewestFirst(t *testing.T) {
 		ids = append(ids, id)
 		f.clock.Advance(time.Minute)
 	}
-	list, _, err := f.svc.Sessions.List(ctx, sub, "", 10)
+	list, _, err := f.svc.ListSessions(ctx, actor.Actor{Sub: sub, SessionID: ids[1]}, "", 10)
 	if err != nil || len(list) != 3 {
 		t.Fatalf("List = %v, %v", list, err)
+	}
+	for i, s := range list {
+		if s.Current != (s.ID == ids[1]) {
+			t.Errorf("session %d current = %v; only the session the call came in is current", i, s.Current)
+		}
 	}
 	for i, s := range list {
 		if s.ID != ids[2-i] {
@@ -324,5 +360,20 @@ func TestResetCodesAreLimitedPerAccount(t *testing.T) {
 	}
 	if sent != MaxResetSends {
 		t.Errorf("%d reset codes sent, want %d", sent, MaxResetSends)
+	}
+}
+
+// A login with a NUL byte or broken UTF-8 is a bad request: it counts
+// towards nothing and costs no Cognito call.
+func TestMalformedLoginIsABadRequest(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, login := range []string{"+7916\x001110001", "\xff\xfe", "citizen@\tkabinet.local"} {
+		if _, err := f.svc.Login(ctx, login, "Зелёный-Чай-42", meta); kindOf(err) != problem.KindBadRequest {
+			t.Errorf("Login(%q) = %v, want 400", login, err)
+		}
+	}
+	if len(f.users.signIns) != 0 {
+		t.Errorf("malformed logins reached Cognito %d times", len(f.users.signIns))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 )
 
@@ -39,14 +40,14 @@ func BenchmarkProfile(b *testing.B) {
 	f := newFixtureOn(b, db)
 	sub := f.provision(b, "bench", "+79161119998", "11223344595")
 	ctx := context.Background()
-	if _, err := f.svc.Profile(ctx, sub); err != nil {
+	if _, err := f.svc.Profile(ctx, actor.Citizen(sub)); err != nil {
 		b.Fatal(err)
 	}
 	calls.Reset()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := f.svc.Profile(ctx, sub); err != nil {
+		if _, err := f.svc.Profile(ctx, actor.Citizen(sub)); err != nil {
 			b.Fatal(err)
 		}
 	}

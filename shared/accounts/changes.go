@@ -7,8 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
@@ -25,13 +24,22 @@ const (
 	RequestRejected = "rejected"
 )
 
+// FieldOwners are the departments that decide change requests of each
+// review-only field (registrars decide any). The name, birth data, passport
+// and registration address are the passport register's, kept by the МВД.
+var FieldOwners = map[string]string{
+	"surname": "mvd", "name": "mvd", "patronymic": "mvd", "birthDate": "mvd",
+	"birthPlace": "mvd", "passport": "mvd", "registrationAddress": "mvd",
+}
+
 // fieldNames are the Russian names of review-only fields.
 var fieldNames = map[string]string{
 	"surname": "Фамилия", "name": "Имя", "patronymic": "Отчество", "birthDate": "Дата рождения",
 	"birthPlace": "Место рождения", "passport": "Паспорт", "registrationAddress": "Адрес регистрации",
 }
 
-// ChangeRequest asks an officer to change a review-only field.
+// ChangeRequest asks the department that owns a review-only field (or a
+// registrar) to change it.
 type ChangeRequest struct {
 	ID         string          `json:"id"`
 	Field      string          `json:"field"`
@@ -41,41 +49,29 @@ type ChangeRequest struct {
 	Reason     string          `json:"reason,omitempty"`
 	CreatedAt  time.Time       `json:"createdAt"`
 	DecidedAt  time.Time       `json:"decidedAt,omitzero"`
-	// Sub is shown to officers only.
-	Sub string `json:"sub,omitempty"`
+	// Department decides it (or a registrar).
+	Department string `json:"department"`
+	// DecidedByRole is "officer" or "registrar" once decided.
+	DecidedByRole string `json:"decidedByRole,omitempty"`
+	// Sub and DecidedBy (the deciding staff person) are shown to staff only.
+	Sub       string `json:"sub,omitempty"`
+	DecidedBy string `json:"decidedBy,omitempty"`
 }
 
-type requestItem struct {
-	PK         string `dynamodbav:"PK"`
-	SK         string `dynamodbav:"SK"`
-	Kind       string `dynamodbav:"Kind"`
-	ID         string `dynamodbav:"ID"`
-	Sub        string `dynamodbav:"Sub"`
-	Field      string `dynamodbav:"Field"`
-	Value      string `dynamodbav:"Value"`
-	DocumentID string `dynamodbav:"DocumentID"`
-	Status     string `dynamodbav:"Status"`
-	Reason     string `dynamodbav:"Reason,omitempty"`
-	CreatedAt  string `dynamodbav:"CreatedAt"`
-	DecidedAt  string `dynamodbav:"DecidedAt,omitempty"`
-	GSI1PK     string `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK     string `dynamodbav:"GSI1SK,omitempty"`
-}
-
-func (s *Service) requestValue(ctx context.Context, it requestItem) (json.RawMessage, error) {
+func (s *ChangeRequests) requestValue(ctx context.Context, it requestItem) (json.RawMessage, error) {
 	b, err := s.Sealer.Open(ctx, it.Value, fieldContext(it.Sub, "change-"+it.ID))
 	return json.RawMessage(b), err
 }
 
-func (s *Service) request(ctx context.Context, it requestItem, officer bool) (ChangeRequest, error) {
+func (s *ChangeRequests) request(ctx context.Context, it requestItem, staff bool) (ChangeRequest, error) {
 	v, err := s.requestValue(ctx, it)
 	if err != nil {
 		return ChangeRequest{}, err
 	}
 	r := ChangeRequest{ID: it.ID, Field: it.Field, Value: v, DocumentID: it.DocumentID, Status: it.Status, Reason: it.Reason,
-		CreatedAt: parseStamp(it.CreatedAt), DecidedAt: parseStamp(it.DecidedAt)}
-	if officer {
-		r.Sub = it.Sub
+		CreatedAt: parseStamp(it.CreatedAt), DecidedAt: parseStamp(it.DecidedAt), Department: it.Department, DecidedByRole: it.DecidedRole}
+	if staff {
+		r.Sub, r.DecidedBy = it.Sub, it.DecidedBy
 	}
 	return r, nil
 }
@@ -93,7 +89,7 @@ func normalizeChange(field string, raw json.RawMessage) (any, error) {
 		}
 		n, err := validate.Name(v)
 		if err != nil {
-			return nil, bad("name.chars", err.Error())
+			return nil, problem.Invalid(problem.FieldOf("value", err))
 		}
 		return n, nil
 	case "birthDate":
@@ -135,16 +131,18 @@ func normalizeChange(field string, raw json.RawMessage) (any, error) {
 			f.Check("value.issuer", &validate.Error{Code: "passport.issuer", Message: "Кем выдан — от 3 до 200 символов"})
 		}
 		if !f.OK() {
-			return nil, problem.Invalid(toProblemFields(f.Errors())...)
+			return nil, problem.Invalid(f.Errors()...)
 		}
 		return p, nil
 	}
 	return nil, problem.Invalid(problem.Field{Field: "field", Code: "field.not_review", Message: "По заявке меняются только поля вида review"})
 }
 
-// RequestChange files a change request for a review-only field with a
-// supporting scan, which stays attached (undeletable) until the decision.
-func (s *Service) RequestChange(ctx context.Context, sub, field string, value json.RawMessage, documentID string) (ChangeRequest, error) {
+// File files a change request for a review-only field of the person's own
+// profile with a supporting scan, which stays attached (undeletable) until
+// the decision.
+func (s *ChangeRequests) File(ctx context.Context, a actor.Actor, field string, value json.RawMessage, documentID string) (ChangeRequest, error) {
+	sub := a.Sub
 	if FieldKinds[field] != Review {
 		return ChangeRequest{}, problem.Invalid(problem.Field{Field: "field", Code: "field.not_review", Message: "По заявке меняются только поля вида review"})
 	}
@@ -162,9 +160,7 @@ func (s *Service) RequestChange(ctx context.Context, sub, field string, value js
 	if err != nil {
 		return ChangeRequest{}, err
 	}
-	k := dynamo.ChangeRequestKey(sub, id)
-	it := requestItem{PK: k.PK, SK: k.SK, Kind: "change-request", ID: id, Sub: sub, Field: field, Value: sealed, DocumentID: documentID,
-		Status: RequestPending, CreatedAt: stamp(now), GSI1PK: dynamo.PendingChangeRequestsPK, GSI1SK: stamp(now) + "#" + sub + "#" + id}
+	it := newRequestItem(sub, id, field, FieldOwners[field], sealed, documentID, now)
 	tx := (&dynamo.Tx{}).Create(it)
 	documents.Attach(tx, sub, documentID)
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
@@ -173,14 +169,14 @@ func (s *Service) RequestChange(ctx context.Context, sub, field string, value js
 		}
 		return ChangeRequest{}, err
 	}
-	s.journal(ctx, sub, journal.TypeProfileChange, "Подана заявка на изменение данных: "+fieldNames[field], "", journal.ActorCitizen)
+	s.journal(ctx, a, sub, journal.TypeProfileChange, "Подана заявка на изменение данных: "+fieldNames[field])
 	return s.request(ctx, it, false)
 }
 
-// ChangeRequests lists the user's requests, newest first.
-func (s *Service) ChangeRequests(ctx context.Context, sub, cursor string, limit int32) ([]ChangeRequest, string, error) {
+// List lists the person's requests, newest first.
+func (s *ChangeRequests) List(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]ChangeRequest, string, error) {
 	var items []requestItem
-	next, err := s.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.ChangeRequestPrefix, Cursor: cursor, Limit: limit}, &items)
+	next, err := s.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(a.Sub), Prefix: dynamo.ChangeRequestPrefix, Cursor: cursor, Limit: limit}, &items)
 	if err != nil {
 		return nil, "", err
 	}
@@ -195,19 +191,28 @@ func (s *Service) ChangeRequests(ctx context.Context, sub, cursor string, limit 
 	return out, next, nil
 }
 
-// ChangeRequest returns one of the user's requests; another user's is NotFound.
-func (s *Service) ChangeRequest(ctx context.Context, sub, id string) (ChangeRequest, error) {
+// Get returns one of the person's requests; another person's is NotFound.
+func (s *ChangeRequests) Get(ctx context.Context, a actor.Actor, id string) (ChangeRequest, error) {
 	var it requestItem
-	if err := s.DB.Get(ctx, dynamo.ChangeRequestKey(sub, id), "заявка на изменение данных", &it); err != nil {
+	if err := s.DB.Get(ctx, dynamo.ChangeRequestKey(a.Sub, id), "заявка на изменение данных", &it); err != nil {
 		return ChangeRequest{}, err
 	}
 	return s.request(ctx, it, false)
 }
 
-// PendingChanges is the officers' queue, oldest first.
-func (s *Service) PendingChanges(ctx context.Context, cursor string, limit int32) ([]ChangeRequest, string, error) {
+// Pending is the staff's queue, oldest first: an officer sees the pending
+// requests of the fields their department owns, a registrar every pending
+// request.
+func (s *ChangeRequests) Pending(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]ChangeRequest, string, error) {
+	if err := a.RequireOfficerOrRegistrar(); err != nil {
+		return nil, "", err
+	}
+	page := dynamo.Page{Index: dynamo.IndexGSI1, Partition: dynamo.PendingChangeRequestsPK(a.Department), Forward: true, Cursor: cursor, Limit: limit}
+	if a.IsRegistrar() {
+		page.Index, page.Partition = dynamo.IndexGSI2, dynamo.AllPendingChangeRequestsPK
+	}
 	var items []requestItem
-	next, err := s.DB.Query(ctx, dynamo.Page{Index: dynamo.IndexGSI1, Partition: dynamo.PendingChangeRequestsPK, Forward: true, Cursor: cursor, Limit: limit}, &items)
+	next, err := s.DB.Query(ctx, page, &items)
 	if err != nil {
 		return nil, "", err
 	}
@@ -223,12 +228,25 @@ func (s *Service) PendingChanges(ctx context.Context, cursor string, limit int32
 }
 
 // Decide approves (applying the value) or rejects (with a reason) a pending
-// request, once: two officers deciding at once get one success and one 409.
-func (s *Service) Decide(ctx context.Context, sub, id string, approve bool, reason string) error {
+// request, once: two deciding at once get one success and one 409. An
+// officer decides only the fields their department owns (another
+// department's request is NotFound), a registrar any; nobody decides their
+// own. The request, the profile's history and the person's journal record
+// who decided.
+func (s *ChangeRequests) Decide(ctx context.Context, a actor.Actor, sub, id string, approve bool, reason string) error {
+	if err := a.RequireOfficerOrRegistrar(); err != nil {
+		return err
+	}
+	if err := a.NotSelf(sub); err != nil {
+		return err
+	}
 	now := s.now()
 	var it requestItem
 	if err := s.DB.Get(ctx, dynamo.ChangeRequestKey(sub, id), "заявка на изменение данных", &it); err != nil {
 		return err
+	}
+	if !a.IsRegistrar() && it.Department != a.Department {
+		return problem.NotFound("заявка на изменение данных")
 	}
 	if !approve && utf8.RuneCountInString(strings.TrimSpace(reason)) < 5 {
 		return problem.Invalid(problem.Field{Field: "reason", Code: "reason.required", Message: "Укажите причину отказа (не короче 5 символов)"})
@@ -240,16 +258,11 @@ func (s *Service) Decide(ctx context.Context, sub, id string, approve bool, reas
 	if approve {
 		status, decision = RequestApproved, "одобрена"
 	}
-	cond := expression.Name("Status").Equal(expression.Value(RequestPending))
-	upd := expression.Set(expression.Name("Status"), expression.Value(status)).Set(expression.Name("DecidedAt"), expression.Value(stamp(now))).
-		Remove(expression.Name(dynamo.AttrGSI1PK)).Remove(expression.Name(dynamo.AttrGSI1SK))
-	if !approve {
-		upd = upd.Set(expression.Name("Reason"), expression.Value(strings.TrimSpace(reason)))
-	}
+	upd, cond := decisionUpdate(status, strings.TrimSpace(reason), a.Sub, string(a.Role()), now)
 	tx := (&dynamo.Tx{}).Update(dynamo.ChangeRequestKey(sub, id), upd, &cond)
 	documents.Release(tx, sub, it.DocumentID)
 	if approve {
-		if err := s.applyChange(ctx, tx, it, now); err != nil {
+		if err := s.applyChange(ctx, tx, a, it, now); err != nil {
 			return err
 		}
 	}
@@ -266,12 +279,12 @@ func (s *Service) Decide(ctx context.Context, sub, id string, approve bool, reas
 		}
 		return err
 	}
-	s.journal(ctx, sub, journal.TypeProfileChange, "Заявка на изменение данных ("+fieldNames[it.Field]+") "+decision, "", journal.ActorOfficer)
+	s.journal(ctx, a, sub, journal.TypeProfileChange, "Заявка на изменение данных ("+fieldNames[it.Field]+") "+decision)
 	return nil
 }
 
 // applyChange adds the approved value to tx, with its history entry.
-func (s *Service) applyChange(ctx context.Context, tx *dynamo.Tx, it requestItem, now time.Time) error {
+func (s *ChangeRequests) applyChange(ctx context.Context, tx *dynamo.Tx, a actor.Actor, it requestItem, now time.Time) error {
 	raw, err := s.requestValue(ctx, it)
 	if err != nil {
 		return err
@@ -302,8 +315,7 @@ func (s *Service) applyChange(ctx context.Context, tx *dynamo.Tx, it requestItem
 			old, shown = maskAddress(old), maskAddress(v)
 		}
 	}
-	tx.Update(dynamo.AccountKey(it.Sub), expression.Set(expression.Name(attr), expression.Value(value)).
-		Set(expression.Name("V"), expression.Value(acc.V+1)), nil)
-	s.history(tx, it.Sub, it.Field, old, shown, "officer", now)
+	tx.Update(dynamo.AccountKey(it.Sub), fieldUpdate(attr, value, acc.V), nil)
+	s.history(tx, a, it.Sub, it.Field, old, shown, now)
 	return nil
 }

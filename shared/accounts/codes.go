@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -35,12 +36,22 @@ func timeOrderedID(t time.Time) string {
 
 // codeHash keys a code to its purpose and record, so a code is never stored
 // in the clear and cannot be replayed against another record.
-func (s *Service) codeHash(purpose, id, code string) string {
-	m := hmac.New(sha256.New, s.CodeKey)
+func (s *core) codeHash(ctx context.Context, purpose, id, code string) (string, error) {
+	keys, err := s.Keys.Keys(ctx)
+	if err != nil {
+		return "", err
+	}
+	m := hmac.New(sha256.New, keys.Codes)
 	m.Write([]byte(purpose + "\x00" + id + "\x00" + strings.TrimSpace(code)))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
 }
 
-func (s *Service) codeMatches(purpose, id, code, stored string) bool {
-	return stored != "" && hmac.Equal([]byte(s.codeHash(purpose, id, code)), []byte(stored))
+// codeMatches reports whether code is the one stored for a purpose and
+// record; it fails only when the key cannot be read.
+func (s *core) codeMatches(ctx context.Context, purpose, id, code, stored string) (bool, error) {
+	h, err := s.codeHash(ctx, purpose, id, code)
+	if err != nil {
+		return false, err
+	}
+	return stored != "" && hmac.Equal([]byte(h), []byte(stored)), nil
 }

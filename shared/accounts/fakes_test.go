@@ -159,8 +159,44 @@ func (o *outbox) lastCode(t testing.TB, phone string) string {
 	return ""
 }
 
+// services are every account service over one set of dependencies, as the
+// functions build them; tests call their methods through it.
+type services struct {
+	*Registrations
+	*SignIn
+	*Credentials
+	*Levels
+	*Profiles
+	*Contacts
+	*ChangeRequests
+	*IdentityDocs
+	*Signatures
+}
+
+func newServices(t testing.TB, d Deps) *services {
+	t.Helper()
+	var s services
+	var errs [9]error
+	s.Registrations, errs[0] = NewRegistrations(d)
+	s.SignIn, errs[1] = NewSignIn(d)
+	s.Credentials, errs[2] = NewCredentials(d)
+	s.Levels, errs[3] = NewLevels(d)
+	s.Profiles, errs[4] = NewProfiles(d)
+	s.Contacts, errs[5] = NewContacts(d)
+	s.ChangeRequests, errs[6] = NewChangeRequests(d)
+	s.IdentityDocs, errs[7] = NewIdentityDocs(d)
+	s.Signatures, errs[8] = NewSignatures(d)
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &s
+}
+
 type fixture struct {
-	svc   *Service
+	svc   *services
+	deps  Deps
 	clock *clock.Manual
 	users *fakeUsers
 	out   *outbox
@@ -170,6 +206,16 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	return newFixtureOn(t, dynamotest.NewStore(t))
+}
+
+// testKeys are the index and purpose keys of the tests.
+func testKeys(t testing.TB) *vault.Keyring {
+	t.Helper()
+	keys, err := vault.DeriveKeys([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vault.FixedKeyring(keys)
 }
 
 func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
@@ -182,15 +228,11 @@ func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	index, err := vault.NewIndex([]byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	users, out := newFakeUsers(c), &outbox{}
-	svc := &Service{DB: db, Users: users, Sealer: vault.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Index: index,
-		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c, CodeKey: []byte("code-key")}
-	return &fixture{svc: svc, clock: c, users: users, out: out, db: db}
+	d := Deps{DB: db, Users: users, Sealer: vault.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Keys: testKeys(t),
+		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c}
+	return &fixture{svc: newServices(t, d), deps: d, clock: c, users: users, out: out, db: db}
 }
 
 func person(phone, snils string) Registration {

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/calendar"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -39,19 +40,6 @@ type IdentityDoc struct {
 	FromProfile bool `json:"fromProfile,omitempty"`
 	// ReplaceBy is when an internal passport must be replaced (at 20 and 45).
 	ReplaceBy string `json:"replaceBy,omitempty"`
-}
-
-type idDocItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Kind      string `dynamodbav:"Kind"`
-	ID        string `dynamodbav:"ID"`
-	Type      string `dynamodbav:"Type"`
-	Numbers   string `dynamodbav:"Numbers"` // sealed {series, number}
-	IssueDate string `dynamodbav:"IssueDate"`
-	Issuer    string `dynamodbav:"Issuer"`
-	ExpiresAt string `dynamodbav:"ExpiresAt,omitempty"`
-	Holder    string `dynamodbav:"Holder,omitempty"`
 }
 
 func (d IdentityDoc) validate() error {
@@ -91,10 +79,11 @@ func idDocContext(sub, id string) map[string]string {
 	return map[string]string{"user": sub, "field": "iddoc-" + id}
 }
 
-// SaveIdentityDoc creates (empty ID) or replaces a document record; an
+// Save creates (empty ID) or replaces a document record; an
 // expiry date schedules its reminder 30 days before and puts it in the
 // calendar.
-func (s *Service) SaveIdentityDoc(ctx context.Context, sub string, d IdentityDoc) (IdentityDoc, error) {
+func (s *IdentityDocs) Save(ctx context.Context, a actor.Actor, d IdentityDoc) (IdentityDoc, error) {
+	sub := a.Sub
 	if err := d.validate(); err != nil {
 		return IdentityDoc{}, err
 	}
@@ -114,7 +103,7 @@ func (s *Service) SaveIdentityDoc(ctx context.Context, sub string, d IdentityDoc
 		return IdentityDoc{}, err
 	}
 	k := dynamo.IdentityDocKey(sub, d.ID)
-	it := idDocItem{PK: k.PK, SK: k.SK, Kind: "identity-document", ID: d.ID, Type: d.Type, Numbers: sealed, IssueDate: d.IssueDate,
+	it := idDocItem{PK: k.PK, SK: k.SK, Kind: kindIdentityDoc, ID: d.ID, Type: d.Type, Numbers: sealed, IssueDate: d.IssueDate,
 		Issuer: strings.TrimSpace(d.Issuer), ExpiresAt: d.ExpiresAt, Holder: strings.TrimSpace(d.Holder)}
 	tx := &dynamo.Tx{}
 	if creating {
@@ -143,14 +132,15 @@ func (s *Service) SaveIdentityDoc(ctx context.Context, sub string, d IdentityDoc
 	return d, nil
 }
 
-func (s *Service) identityDocItem(ctx context.Context, sub, id string) (idDocItem, error) {
+func (s *IdentityDocs) identityDocItem(ctx context.Context, sub, id string) (idDocItem, error) {
 	var it idDocItem
 	err := s.DB.Get(ctx, dynamo.IdentityDocKey(sub, id), "документ", &it)
 	return it, err
 }
 
-// DeleteIdentityDoc removes a record with its reminder.
-func (s *Service) DeleteIdentityDoc(ctx context.Context, sub, id string) error {
+// Delete removes a record with its reminder.
+func (s *IdentityDocs) Delete(ctx context.Context, a actor.Actor, id string) error {
+	sub := a.Sub
 	it, err := s.identityDocItem(ctx, sub, id)
 	if err != nil {
 		return err
@@ -164,10 +154,11 @@ func (s *Service) DeleteIdentityDoc(ctx context.Context, sub, id string) error {
 	return s.DB.Transact(ctx, "", tx)
 }
 
-// IdentityDocs lists the person's documents: the passport, SNILS and INN
-// from the profile (with the passport's replacement date), then the records.
-func (s *Service) IdentityDocs(ctx context.Context, sub string) ([]IdentityDoc, error) {
-	p, err := s.Profile(ctx, sub)
+// List lists the person's documents: the passport, SNILS and INN from the
+// profile (with the passport's replacement date), then the records.
+func (s *IdentityDocs) List(ctx context.Context, a actor.Actor) ([]IdentityDoc, error) {
+	sub := a.Sub
+	p, err := s.profile(ctx, sub)
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/logging"
@@ -120,39 +118,12 @@ func (r Registration) Normalize(now time.Time, policy password.Profile) (Registr
 		r.Email, err = validate.Email(r.Email)
 		f.Check("email", err)
 	}
-	fields := toProblemFields(f.Errors())
-	for _, v := range policy.Check(r.Password, password.Context{Names: []string{r.Surname, r.Name, r.Patronymic}, Email: r.Email, Phone: r.Phone}) {
-		fields = append(fields, problem.Field{Field: "password", Code: v.Rule, Message: v.Message})
-	}
+	fields := append(f.Errors(), problem.FieldsOf("password",
+		policy.Check(r.Password, password.Context{Names: []string{r.Surname, r.Name, r.Patronymic}, Email: r.Email, Phone: r.Phone}))...)
 	if len(fields) > 0 {
 		return r, problem.Invalid(fields...)
 	}
 	return r, nil
-}
-
-func toProblemFields(errs []validate.FieldError) []problem.Field {
-	out := make([]problem.Field, 0, len(errs))
-	for _, e := range errs {
-		out = append(out, problem.Field{Field: e.Field, Code: e.Code, Message: e.Message})
-	}
-	return out
-}
-
-// regItem is a pending registration: the data waits, sealed, until the
-// phone is confirmed; only then are SNILS, phone and email claimed.
-type regItem struct {
-	PK          string `dynamodbav:"PK"`
-	SK          string `dynamodbav:"SK"`
-	Kind        string `dynamodbav:"Kind"`
-	Data        string `dynamodbav:"Data"`
-	Phone       string `dynamodbav:"Phone"`
-	Email       string `dynamodbav:"Email,omitempty"`
-	PhoneCode   string `dynamodbav:"PhoneCode"`
-	EmailCode   string `dynamodbav:"EmailCode,omitempty"`
-	CodeExpires string `dynamodbav:"CodeExpires"`
-	SentAt      string `dynamodbav:"SentAt"`
-	Sends       int    `dynamodbav:"Sends"`
-	TTL         int64  `dynamodbav:"TTL"`
 }
 
 // Pending is what the client learns about a pending registration.
@@ -171,7 +142,7 @@ func regContext(id string) map[string]string {
 // Register starts a registration: it validates everything, keeps the data
 // sealed for an hour and sends a code to the phone (and the email). It says
 // nothing about whether the phone, email or SNILS already has an account.
-func (s *Service) Register(ctx context.Context, r Registration) (Pending, error) {
+func (s *Registrations) Register(ctx context.Context, r Registration, meta Meta) (Pending, error) {
 	now := s.now()
 	r, err := r.Normalize(now, s.Policy)
 	if err != nil {
@@ -190,16 +161,22 @@ func (s *Service) Register(ctx context.Context, r Registration) (Pending, error)
 	if err != nil {
 		return Pending{}, err
 	}
+	phoneHash, err := s.codeHash(ctx, "reg-phone", id, phoneCode)
+	if err != nil {
+		return Pending{}, err
+	}
 	k := dynamo.RegistrationKey(id)
-	it := regItem{PK: k.PK, SK: k.SK, Kind: "registration", Data: sealed, Phone: r.Phone, Email: r.Email,
-		PhoneCode: s.codeHash("reg-phone", id, phoneCode), CodeExpires: stamp(now.Add(CodeTTL)),
+	it := regItem{PK: k.PK, SK: k.SK, Kind: kindRegistration, Data: sealed, Phone: r.Phone, Email: r.Email,
+		PhoneCode: phoneHash, CodeExpires: stamp(now.Add(CodeTTL)),
 		SentAt: stamp(now), Sends: 1, TTL: now.Add(RegistrationTTL).Unix()}
 	var emailCode string
 	if r.Email != "" {
 		if emailCode, err = newCode(); err != nil {
 			return Pending{}, err
 		}
-		it.EmailCode = s.codeHash("reg-email", id, emailCode)
+		if it.EmailCode, err = s.codeHash(ctx, "reg-email", id, emailCode); err != nil {
+			return Pending{}, err
+		}
 	}
 	if err := s.DB.Create(ctx, it); err != nil {
 		return Pending{}, fmt.Errorf("save registration: %w", err)
@@ -229,7 +206,7 @@ func regEmail(to, code string) notify.Email {
 }
 
 // Resend sends a new code after the cooldown, at most MaxSends times.
-func (s *Service) Resend(ctx context.Context, id string) (Pending, error) {
+func (s *Registrations) Resend(ctx context.Context, id string, meta Meta) (Pending, error) {
 	now := s.now()
 	var it regItem
 	if err := s.DB.Get(ctx, dynamo.RegistrationKey(id), "регистрация", &it); err != nil {
@@ -247,11 +224,11 @@ func (s *Service) Resend(ctx context.Context, id string) (Pending, error) {
 	if err != nil {
 		return Pending{}, err
 	}
-	cond := expression.Name("SentAt").Equal(expression.Value(it.SentAt))
-	upd := expression.Set(expression.Name("PhoneCode"), expression.Value(s.codeHash("reg-phone", id, code))).
-		Set(expression.Name("CodeExpires"), expression.Value(stamp(now.Add(CodeTTL)))).
-		Set(expression.Name("SentAt"), expression.Value(stamp(now))).
-		Add(expression.Name("Sends"), expression.Value(1))
+	hash, err := s.codeHash(ctx, "reg-phone", id, code)
+	if err != nil {
+		return Pending{}, err
+	}
+	upd, cond := resendUpdate(hash, it.SentAt, now)
 	if err := s.DB.Update(ctx, dynamo.RegistrationKey(id), upd, &cond); err != nil {
 		return Pending{}, err
 	}
@@ -288,7 +265,7 @@ func (a *codeAttempt) Close() {
 // reset, a person's scope) in the current CodeAttemptWindow, before the code
 // is checked: parallel guesses each take their own attempt, so no more than
 // CodeAttempts of them are ever checked. Over the limit it answers 429.
-func (s *Service) tryAttempt(ctx context.Context, scope, id string) (*codeAttempt, error) {
+func (s *core) tryAttempt(ctx context.Context, scope, id string) (*codeAttempt, error) {
 	now := s.now()
 	window := now.Truncate(CodeAttemptWindow)
 	k := dynamo.RateKey(scope, id, stamp(window))
@@ -329,7 +306,7 @@ type Confirmed struct {
 // the account at the simplified level. SNILS, phone and email are claimed in
 // the same transaction as the account, so of two registrations with one
 // SNILS exactly one succeeds.
-func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) (Confirmed, error) {
+func (s *Registrations) Confirm(ctx context.Context, id, phoneCode, emailCode string) (Confirmed, error) {
 	now := s.now()
 	var it regItem
 	if err := s.DB.Get(ctx, dynamo.RegistrationKey(id), "регистрация", &it); err != nil {
@@ -340,13 +317,20 @@ func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) 
 		return Confirmed{}, err
 	}
 	defer att.Close()
-	if !s.codeMatches("reg-phone", id, phoneCode, it.PhoneCode) {
+	if ok, err := s.codeMatches(ctx, "reg-phone", id, phoneCode, it.PhoneCode); err != nil {
+		return Confirmed{}, err
+	} else if !ok {
 		return Confirmed{}, wrongCode(att.Wrong())
 	}
 	if now.After(parseStamp(it.CodeExpires)) {
 		return Confirmed{}, problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
 	}
-	emailOK := emailCode != "" && s.codeMatches("reg-email", id, emailCode, it.EmailCode)
+	emailOK := false
+	if emailCode != "" {
+		if emailOK, err = s.codeMatches(ctx, "reg-email", id, emailCode, it.EmailCode); err != nil {
+			return Confirmed{}, err
+		}
+	}
 	if emailCode != "" && !emailOK {
 		return Confirmed{}, problem.Invalid(problem.Field{Field: "emailCode", Code: "code.invalid", Message: "Неверный код из письма"}).With("attemptsLeft", max(att.Wrong(), 0))
 	}
@@ -376,13 +360,7 @@ func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) 
 		_ = s.Users.DeleteUser(ctx, id)
 		return Confirmed{}, err
 	}
-	tx := (&dynamo.Tx{}).Create(acc).
-		Create(unique("snils", acc.SNILSHash, sub)).
-		Create(unique("phone", acc.PhoneHash, sub)).
-		Delete(dynamo.RegistrationKey(id), true)
-	if acc.EmailHash != "" {
-		tx.Create(unique("email", acc.EmailHash, sub))
-	}
+	tx := createAccount(&dynamo.Tx{}, acc).Delete(dynamo.RegistrationKey(id), true)
 	if err := s.accountReminders(tx, sub, r.BirthDate, now); err != nil {
 		return Confirmed{}, err
 	}
@@ -398,25 +376,23 @@ func (s *Service) Confirm(ctx context.Context, id, phoneCode, emailCode string) 
 	return Confirmed{Level: LevelSimplified, EmailConfirmed: emailOK}, nil
 }
 
-func unique(kind, hash, owner string) uniqueItem {
-	k := dynamo.UniqueKey(kind, hash)
-	return uniqueItem{PK: k.PK, SK: k.SK, Kind: "unique", Owner: owner}
-}
-
 func fieldContext(sub, field string) map[string]string {
 	return map[string]string{"user": sub, "field": field}
 }
 
-func (s *Service) newAccount(ctx context.Context, sub, username string, r Registration, emailOK bool, now time.Time) (accountItem, error) {
+func (s *Registrations) newAccount(ctx context.Context, sub, username string, r Registration, emailOK bool, now time.Time) (accountItem, error) {
+	ix, err := s.index(ctx)
+	if err != nil {
+		return accountItem{}, err
+	}
 	k := dynamo.AccountKey(sub)
-	acc := accountItem{PK: k.PK, SK: k.SK, Kind: "account", V: 1, Sub: sub, Username: username, Level: string(LevelSimplified),
+	acc := accountItem{PK: k.PK, SK: k.SK, Kind: kindAccount, V: 1, Sub: sub, Username: username, Level: string(LevelSimplified),
 		Surname: r.Surname, Name: r.Name, Patronymic: r.Patronymic, BirthDate: r.BirthDate, Sex: r.Sex, Citizenship: r.Citizenship,
 		Phone: r.Phone, Email: r.Email, EmailConfirmed: emailOK, MFA: MFANone, PasswordChangedAt: stamp(now), CreatedAt: stamp(now),
-		SNILSHash: s.Index.Of("snils", r.SNILS), PhoneHash: s.Index.Of("phone", r.Phone)}
+		SNILSHash: ix.Of(uniqueSNILS, r.SNILS), PhoneHash: ix.Of(uniquePhone, r.Phone)}
 	if r.Email != "" {
-		acc.EmailHash = s.Index.Of("email", strings.ToLower(r.Email))
+		acc.EmailHash = ix.Of(uniqueEmail, strings.ToLower(r.Email))
 	}
-	var err error
 	passport, _ := json.Marshal(r.Passport)
 	if acc.Passport, err = s.Sealer.Seal(ctx, passport, fieldContext(sub, "passport")); err != nil {
 		return acc, err
@@ -435,4 +411,40 @@ func (s *Service) newAccount(ctx context.Context, sub, username string, r Regist
 	}
 	acc.PasswordHistory = []string{string(h)}
 	return acc, nil
+}
+
+// Provision creates a ready account without the phone confirmation — for
+// operator tooling and demo data. Uniqueness holds as in Confirm.
+func (s *Registrations) Provision(ctx context.Context, username string, r Registration, level Level, extra map[string]string) (string, error) {
+	now := s.now()
+	r, err := r.Normalize(now, s.Policy)
+	if err != nil {
+		return "", err
+	}
+	attrs := map[string]string{"phone_number": r.Phone, "custom:level": string(level)}
+	if r.Email != "" {
+		attrs["email"] = r.Email
+	}
+	for k, v := range extra {
+		attrs[k] = v
+	}
+	sub, err := s.Users.CreateUser(ctx, cognito.NewUser{Username: username, Password: r.Password, Attributes: attrs})
+	if err != nil {
+		return "", err
+	}
+	acc, err := s.newAccount(ctx, sub, username, r, r.Email != "", now)
+	if err != nil {
+		return "", err
+	}
+	acc.Level = string(level)
+	acc.Department = extra["custom:department"]
+	tx := createAccount(&dynamo.Tx{}, acc)
+	if err := s.accountReminders(tx, sub, r.BirthDate, now); err != nil {
+		return "", err
+	}
+	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		_ = s.Users.DeleteUser(ctx, username)
+		return "", err
+	}
+	return sub, nil
 }

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -34,18 +32,6 @@ type SignaturePending struct {
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 }
 
-type signatureItem struct {
-	PK      string `dynamodbav:"PK"`
-	SK      string `dynamodbav:"SK"`
-	Kind    string `dynamodbav:"Kind"`
-	Version int64  `dynamodbav:"Version"`
-	Content string `dynamodbav:"Content"`
-	Code    string `dynamodbav:"Code"`
-	SentAt  string `dynamodbav:"SentAt"`
-	Expires string `dynamodbav:"Expires"`
-	TTL     int64  `dynamodbav:"TTL"`
-}
-
 // signatureID binds a code to a document, the version of it the person saw
 // and a digest of what else is signed with it (an application's
 // attachments), so a code cannot sign anything changed after it was sent.
@@ -58,7 +44,7 @@ func signatureID(docID string, version int64, content string) string {
 // electronic signature: a person with an authenticator
 // signs with its code and nothing is sent; anyone else gets a 6-digit code
 // by SMS to the primary phone, at most once a minute.
-func (s *Service) StartSignature(ctx context.Context, sub, docID string, version int64, content string) (SignaturePending, error) {
+func (s *Signatures) StartSignature(ctx context.Context, sub, docID string, version int64, content string) (SignaturePending, error) {
 	acc, err := s.account(ctx, sub)
 	if err != nil {
 		return SignaturePending{}, err
@@ -95,8 +81,11 @@ func (s *Service) StartSignature(ctx context.Context, sub, docID string, version
 		return SignaturePending{}, err
 	}
 	expires := now.Add(SignatureTTL)
-	hash := s.codeHash("signature", signatureID(docID, version, content), code)
-	if err := s.DB.Put(ctx, signatureItem{PK: k.PK, SK: k.SK, Kind: "signature-code", Version: version, Content: content,
+	hash, err := s.codeHash(ctx, "signature", signatureID(docID, version, content), code)
+	if err != nil {
+		return SignaturePending{}, err
+	}
+	if err := s.DB.Put(ctx, signatureItem{PK: k.PK, SK: k.SK, Kind: kindSignatureCode, Version: version, Content: content,
 		Code: hash, SentAt: stamp(now), Expires: stamp(expires), TTL: expires.Unix()}); err != nil {
 		return SignaturePending{}, err
 	}
@@ -105,7 +94,7 @@ func (s *Service) StartSignature(ctx context.Context, sub, docID string, version
 	if _, err := s.SMS.SMS(ctx, acc.Phone, "Код для подписания заявления в Кабинете: "+code+". Никому его не сообщайте."); err != nil {
 		// A code that never left is no code: the person may ask again at
 		// once. Only this code goes: one a racing request sent stays.
-		unsent := expression.Name("Code").Equal(expression.Value(hash))
+		unsent := codeIs(hash)
 		if derr := s.DB.Transact(ctx, "", (&dynamo.Tx{}).DeleteIf(k, unsent)); derr != nil && !problem.Is(derr, problem.KindConflict) {
 			logging.From(ctx).Error("unsent signing code not deleted", "err", derr)
 		}
@@ -127,7 +116,7 @@ func signatureRequired() error {
 // another version of the document is refused with 409 (the document changed
 // after the code was sent). An authenticator code is used up at once, as at
 // sign-in.
-func (s *Service) CheckSignature(ctx context.Context, sub, docID string, version int64, content, code string) (func(*dynamo.Tx), error) {
+func (s *Signatures) CheckSignature(ctx context.Context, sub, docID string, version int64, content, code string) (func(*dynamo.Tx), error) {
 	if code == "" {
 		return nil, signatureRequired()
 	}
@@ -157,14 +146,16 @@ func (s *Service) CheckSignature(ctx context.Context, sub, docID string, version
 		return nil, err
 	}
 	defer att.Close()
-	if !s.codeMatches("signature", signatureID(docID, version, content), code, pending.Code) {
+	if ok, err := s.codeMatches(ctx, "signature", signatureID(docID, version, content), code, pending.Code); err != nil {
+		return nil, err
+	} else if !ok {
 		return nil, fieldIsSignature(wrongCode(att.Wrong()))
 	}
 	if now.After(parseStamp(pending.Expires)) {
 		return nil, problem.New(problem.KindGone, "code_expired", "Срок действия кода истёк. Запросите новый код")
 	}
 	// Used once: of two transactions carrying one code, one deletes it.
-	cond := expression.Name("Code").Equal(expression.Value(pending.Code))
+	cond := codeIs(pending.Code)
 	return func(tx *dynamo.Tx) { tx.DeleteIf(k, cond) }, nil
 }
 

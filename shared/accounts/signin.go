@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
@@ -49,24 +50,28 @@ var errCredentials = func() error {
 
 // resolve finds the account a login (phone, email or SNILS) names. It tries
 // every reading of the login, as "89161234567" is a phone and may be a SNILS.
-func (s *Service) resolve(ctx context.Context, login string) (string, string, bool, error) {
+func (s *core) resolve(ctx context.Context, login string) (string, string, bool, error) {
 	login = strings.TrimSpace(login)
 	type cand struct{ kind, value string }
 	var cands []cand
 	if strings.Contains(login, "@") {
 		if e, err := validate.Email(login); err == nil {
-			cands = append(cands, cand{"email", strings.ToLower(e)})
+			cands = append(cands, cand{uniqueEmail, strings.ToLower(e)})
 		}
 	} else {
 		if p, err := validate.Phone(login); err == nil {
-			cands = append(cands, cand{"phone", p})
+			cands = append(cands, cand{uniquePhone, p})
 		}
 		if sn, err := validate.SNILS(login); err == nil {
-			cands = append(cands, cand{"snils", sn})
+			cands = append(cands, cand{uniqueSNILS, sn})
 		}
 	}
+	ix, err := s.index(ctx)
+	if err != nil {
+		return "", "", false, err
+	}
 	for _, c := range cands {
-		hash := s.Index.Of(c.kind, c.value)
+		hash := ix.Of(c.kind, c.value)
 		var u uniqueItem
 		err := s.DB.Get(ctx, dynamo.UniqueKey(c.kind, hash), "учётная запись", &u)
 		if problem.Is(err, problem.KindNotFound) {
@@ -79,7 +84,7 @@ func (s *Service) resolve(ctx context.Context, login string) (string, string, bo
 	}
 	key := "unknown"
 	if len(cands) > 0 {
-		key = s.Index.Of("login", cands[0].kind+":"+cands[0].value)
+		key = ix.Of("login", cands[0].kind+":"+cands[0].value)
 	}
 	return key, "", false, nil
 }
@@ -98,7 +103,7 @@ var moscow = func() *time.Location {
 	return time.FixedZone("MSK", 3*3600)
 }()
 
-func (s *Service) ipLimited(ctx context.Context, ip string) error {
+func (s *core) ipLimited(ctx context.Context, ip string) error {
 	now := s.now()
 	window := now.Truncate(IPWindow)
 	var c struct{ N int }
@@ -117,7 +122,7 @@ func (s *Service) ipLimited(ctx context.Context, ip string) error {
 // failLogin counts a failure against the address and the account (or, for a
 // login that names no account, against the login itself, so that the answers
 // are the same and reveal nothing) and locks after LockAfter in a row.
-func (s *Service) failLogin(ctx context.Context, sub string, known bool, ip string) error {
+func (s *core) failLogin(ctx context.Context, sub string, known bool, ip string) error {
 	now := s.now()
 	window := now.Truncate(IPWindow)
 	if _, err := s.DB.Increment(ctx, dynamo.RateKey("login-ip", ip, stamp(window)), "N", 1, window.Add(2*IPWindow)); err != nil {
@@ -135,9 +140,7 @@ func (s *Service) failLogin(ctx context.Context, sub string, known bool, ip stri
 	}
 	if int(failed) >= LockAfter {
 		until := now.Add(LockFor)
-		set := expression.Set(expression.Name("LockedUntil"), expression.Value(stamp(until))).
-			Set(expression.Name("FailedLogins"), expression.Value(0))
-		if err := s.DB.Update(ctx, counter, set, nil); err != nil {
+		if err := s.DB.Update(ctx, counter, lockUpdate(until), nil); err != nil {
 			return err
 		}
 		return locked(until, now)
@@ -147,14 +150,14 @@ func (s *Service) failLogin(ctx context.Context, sub string, known bool, ip stri
 
 // tidyTTL lets DynamoDB delete the counters of logins that name no account a
 // day after their last failure; accounts keep theirs.
-func (s *Service) tidyTTL(known bool, now time.Time) time.Time {
+func (s *core) tidyTTL(known bool, now time.Time) time.Time {
 	if known {
 		return time.Time{}
 	}
 	return now.Add(24 * time.Hour)
 }
 
-func (s *Service) unknownLocked(ctx context.Context, key string) error {
+func (s *core) unknownLocked(ctx context.Context, key string) error {
 	var c struct{ LockedUntil string }
 	err := s.DB.Get(ctx, dynamo.RateKey("login-unknown", key, "lock"), "лимит", &c)
 	if problem.Is(err, problem.KindNotFound) {
@@ -169,8 +172,13 @@ func (s *Service) unknownLocked(ctx context.Context, key string) error {
 	return nil
 }
 
-// Login signs in by phone, email or SNILS and a password.
-func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (Result, error) {
+// Login signs in by phone, email or SNILS and a password. A login that
+// cannot be any of them (control characters, broken UTF-8) is a malformed
+// request, not a failed sign-in.
+func (s *SignIn) Login(ctx context.Context, login, pw string, meta Meta) (Result, error) {
+	if login = strings.TrimSpace(login); !utf8.ValidString(login) || strings.ContainsFunc(login, unicode.IsControl) {
+		return Result{}, problem.BadRequest("login_malformed", "Логин содержит недопустимые символы: укажите телефон, адрес почты или СНИЛС")
+	}
 	if err := s.ipLimited(ctx, meta.IP); err != nil {
 		return Result{}, err
 	}
@@ -222,7 +230,7 @@ func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (Resul
 
 // secondStep follows a checked password: the account's second factor, or the
 // session itself when it has none.
-func (s *Service) secondStep(ctx context.Context, acc accountItem, tokens cognito.Tokens, method string, meta Meta) (Result, error) {
+func (s *SignIn) secondStep(ctx context.Context, acc accountItem, tokens cognito.Tokens, method string, meta Meta) (Result, error) {
 	switch acc.MFA {
 	case MFATOTP, MFASMS:
 		return s.challenge(ctx, acc, tokens, acc.MFA, method, meta)
@@ -234,26 +242,11 @@ func (s *Service) secondStep(ctx context.Context, acc accountItem, tokens cognit
 	return Result{Tokens: &t}, nil
 }
 
-// challengeItem holds the tokens of a sign-in that still needs a second
-// factor (or a new password), sealed, for a few minutes.
-type challengeItem struct {
-	PK      string `dynamodbav:"PK"`
-	SK      string `dynamodbav:"SK"`
-	Kind    string `dynamodbav:"Kind"`
-	Sub     string `dynamodbav:"Sub"`
-	Type    string `dynamodbav:"Type"`
-	Method  string `dynamodbav:"Method"`
-	Tokens  string `dynamodbav:"Tokens"`
-	Code    string `dynamodbav:"Code,omitempty"`
-	Expires string `dynamodbav:"Expires"`
-	TTL     int64  `dynamodbav:"TTL"`
-}
-
 func challengeContext(id string) map[string]string {
 	return map[string]string{"challenge": id, "field": "tokens"}
 }
 
-func (s *Service) challenge(ctx context.Context, acc accountItem, tokens cognito.Tokens, typ, method string, meta Meta) (Result, error) {
+func (s *SignIn) challenge(ctx context.Context, acc accountItem, tokens cognito.Tokens, typ, method string, meta Meta) (Result, error) {
 	now := s.now()
 	id := newID()
 	raw, _ := json.Marshal(tokens)
@@ -262,7 +255,7 @@ func (s *Service) challenge(ctx context.Context, acc accountItem, tokens cognito
 		return Result{}, err
 	}
 	k := dynamo.ChallengeKey(id)
-	it := challengeItem{PK: k.PK, SK: k.SK, Kind: "challenge", Sub: acc.Sub, Type: typ, Method: method, Tokens: sealed,
+	it := challengeItem{PK: k.PK, SK: k.SK, Kind: kindChallenge, Sub: acc.Sub, Type: typ, Method: method, Tokens: sealed,
 		Expires: stamp(now.Add(ChallengeTTL)), TTL: now.Add(ChallengeTTL).Unix()}
 	res := Result{Challenge: typ, ChallengeID: id, ExpiresAt: now.Add(ChallengeTTL)}
 	var code string
@@ -270,7 +263,9 @@ func (s *Service) challenge(ctx context.Context, acc accountItem, tokens cognito
 		if code, err = newCode(); err != nil {
 			return Result{}, err
 		}
-		it.Code = s.codeHash("mfa-sms", id, code)
+		if it.Code, err = s.codeHash(ctx, "mfa-sms", id, code); err != nil {
+			return Result{}, err
+		}
 		res.SentTo = validate.MaskPhone(acc.Phone)
 	}
 	if err := s.DB.Create(ctx, it); err != nil {
@@ -286,7 +281,7 @@ func (s *Service) challenge(ctx context.Context, acc accountItem, tokens cognito
 
 // AnswerChallenge completes a sign-in with a TOTP or SMS code. Wrong codes
 // count towards the account's lockout as wrong passwords do.
-func (s *Service) AnswerChallenge(ctx context.Context, id, code string, meta Meta) (Result, error) {
+func (s *SignIn) AnswerChallenge(ctx context.Context, id, code string, meta Meta) (Result, error) {
 	now := s.now()
 	var ch challengeItem
 	if err := s.DB.Get(ctx, dynamo.ChallengeKey(id), "запрос кода", &ch); err != nil {
@@ -319,7 +314,9 @@ func (s *Service) AnswerChallenge(ctx context.Context, id, code string, meta Met
 	ok := false
 	switch ch.Type {
 	case MFASMS:
-		ok = s.codeMatches("mfa-sms", id, code, ch.Code)
+		if ok, err = s.codeMatches(ctx, "mfa-sms", id, code, ch.Code); err != nil {
+			return Result{}, err
+		}
 	case MFATOTP:
 		step, good, err := s.checkTOTP(ctx, acc, code, now)
 		if err != nil {
@@ -327,8 +324,8 @@ func (s *Service) AnswerChallenge(ctx context.Context, id, code string, meta Met
 		}
 		if good {
 			// Each code works once: the step must move forward.
-			cond := expression.Name("LastTOTPStep").LessThan(expression.Value(step))
-			err := s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), expression.Set(expression.Name("LastTOTPStep"), expression.Value(step)), &cond)
+			upd, cond := totpStepUpdate(step)
+			err := s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), upd, &cond)
 			ok = err == nil
 			if err != nil && !problem.Is(err, problem.KindConflict) {
 				return Result{}, err
@@ -368,7 +365,7 @@ func (s *Service) AnswerChallenge(ctx context.Context, id, code string, meta Met
 
 // checkTOTP accepts the code of the current 30-second step or one step
 // either side (clock drift), returning the step it matched.
-func (s *Service) checkTOTP(ctx context.Context, acc accountItem, code string, now time.Time) (int64, bool, error) {
+func (s *core) checkTOTP(ctx context.Context, acc accountItem, code string, now time.Time) (int64, bool, error) {
 	if acc.TOTPSecret == "" {
 		return 0, false, nil
 	}
@@ -417,7 +414,7 @@ func refreshContext(sub, session string) map[string]string {
 	return map[string]string{"user": sub, "session": session, "field": "refresh"}
 }
 
-func (s *Service) startSession(ctx context.Context, acc accountItem, t cognito.Tokens, method string, meta Meta) (Tokens, error) {
+func (s *SignIn) startSession(ctx context.Context, acc accountItem, t cognito.Tokens, method string, meta Meta) (Tokens, error) {
 	now := s.now()
 	jti, exp, err := tokenClaims(t.AccessToken)
 	if err != nil {
@@ -435,11 +432,11 @@ func (s *Service) startSession(ctx context.Context, acc accountItem, t cognito.T
 	}
 	if acc.FailedLogins > 0 {
 		// A completed sign-in forgives the failures before it.
-		if err := s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), expression.Set(expression.Name("FailedLogins"), expression.Value(0)), nil); err != nil {
+		if err := s.DB.Update(ctx, dynamo.AccountKey(acc.Sub), forgivenUpdate(), nil); err != nil {
 			logging.From(ctx).Error("failed sign-ins not reset", "err", err)
 		}
 	}
-	s.journal(ctx, acc.Sub, journal.TypeLogin, "Вход в личный кабинет ("+methodName(method)+")", meta.IP, journal.ActorCitizen)
+	s.journal(ctx, meta.actor(), acc.Sub, journal.TypeLogin, "Вход в личный кабинет ("+methodName(method)+")")
 	s.alertNewDevice(ctx, acc, meta, now)
 	expiresIn := t.ExpiresIn
 	if expiresIn == 0 {
@@ -466,7 +463,7 @@ func SplitSessionID(handle string) (string, string, bool) {
 // Refresh exchanges the refresh token of a live session for new tokens; the
 // old access token stops working at once. An ended session refreshes nothing,
 // even though Cognito might still honour the token.
-func (s *Service) Refresh(ctx context.Context, handle, refreshToken string) (Tokens, error) {
+func (s *SignIn) Refresh(ctx context.Context, handle, refreshToken string) (Tokens, error) {
 	sub, id, ok := SplitSessionID(handle)
 	if !ok {
 		return Tokens{}, problem.Unauthenticated("Сеанс завершён. Войдите снова")
@@ -500,9 +497,61 @@ func (s *Service) Refresh(ctx context.Context, handle, refreshToken string) (Tok
 	return Tokens{AccessToken: t.AccessToken, IDToken: t.IDToken, ExpiresIn: t.ExpiresIn, SessionID: handle}, nil
 }
 
-// EndSession ends one of the user's sessions and revokes its refresh token.
-// Another user's session is NotFound.
-func (s *Service) EndSession(ctx context.Context, sub, id string) error {
+// Logout ends the session the call came in.
+func (s *SignIn) Logout(ctx context.Context, a actor.Actor) error {
+	if err := s.endSession(ctx, a.Sub, a.SessionID); err != nil {
+		return err
+	}
+	s.journal(ctx, a, a.Sub, journal.TypeSession, "Выход из личного кабинета")
+	return nil
+}
+
+// EndSession ends one of the person's sessions (another device) and revokes
+// its refresh token. Another person's session is NotFound.
+func (s *SignIn) EndSession(ctx context.Context, a actor.Actor, id string) error {
+	if err := s.endSession(ctx, a.Sub, id); err != nil {
+		return err
+	}
+	summary := "Завершён сеанс на другом устройстве"
+	if id == a.SessionID {
+		summary = "Выход из личного кабинета"
+	}
+	s.journal(ctx, a, a.Sub, journal.TypeSession, summary)
+	return nil
+}
+
+// EndOthers ends every session of the person but the one the call came in.
+// It needs a recent sign-in.
+func (s *SignIn) EndOthers(ctx context.Context, a actor.Actor) (int, error) {
+	if err := a.RequireRecentSignIn(s.now()); err != nil {
+		return 0, err
+	}
+	n, err := s.endAll(ctx, a.Sub, a.SessionID)
+	if err != nil {
+		return n, err
+	}
+	if n > 0 {
+		s.journal(ctx, a, a.Sub, journal.TypeSession, fmt.Sprintf("Завершены остальные сеансы: %d", n))
+	}
+	return n, nil
+}
+
+// ListSessions returns a page of the person's live sessions, newest first,
+// the one the call came in marked current.
+func (s *SignIn) ListSessions(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]sessions.Session, string, error) {
+	list, next, err := s.Sessions.List(ctx, a.Sub, cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range list {
+		list[i].Current = list[i].ID == a.SessionID
+	}
+	return list, next, nil
+}
+
+// endSession ends one of a person's sessions and revokes its refresh token.
+// Another person's session is NotFound.
+func (s *core) endSession(ctx context.Context, sub, id string) error {
 	sealed, err := s.Sessions.End(ctx, sub, id)
 	if err != nil {
 		return err
@@ -515,8 +564,8 @@ func (s *Service) EndSession(ctx context.Context, sub, id string) error {
 	return nil
 }
 
-// EndAll ends every session of a user but keep (if not empty).
-func (s *Service) EndAll(ctx context.Context, sub, keep string) (int, error) {
+// endAll ends every session of a person but keep (if not empty).
+func (s *core) endAll(ctx context.Context, sub, keep string) (int, error) {
 	all, err := s.Sessions.All(ctx, sub)
 	if err != nil {
 		return 0, err
@@ -526,26 +575,12 @@ func (s *Service) EndAll(ctx context.Context, sub, keep string) (int, error) {
 		if ss.ID == keep {
 			continue
 		}
-		if err := s.EndSession(ctx, sub, ss.ID); err != nil && !problem.Is(err, problem.KindNotFound) {
+		if err := s.endSession(ctx, sub, ss.ID); err != nil && !problem.Is(err, problem.KindNotFound) {
 			return n, err
 		}
 		n++
 	}
 	return n, nil
-}
-
-// loginItem is one sign-in attempt in a user's history.
-type loginItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Kind      string `dynamodbav:"Kind"`
-	At        string `dynamodbav:"At"`
-	IP        string `dynamodbav:"IP"`
-	UserAgent string `dynamodbav:"UserAgent"`
-	Method    string `dynamodbav:"Method"`
-	Result    string `dynamodbav:"Result"`
-	Reason    string `dynamodbav:"Reason,omitempty"`
-	TTL       int64  `dynamodbav:"TTL"`
 }
 
 // Attempt is one entry of the sign-in history.
@@ -561,20 +596,20 @@ type Attempt struct {
 // attempt is a sign-in history entry.
 func attempt(sub string, at time.Time, meta Meta, method, result, reason string) loginItem {
 	k := dynamo.LoginKey(sub, at.UTC().Format("2006-01-02T15:04:05.000000000Z"), newID()[:8])
-	return loginItem{PK: k.PK, SK: k.SK, Kind: "login", At: stamp(at), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 256),
+	return loginItem{PK: k.PK, SK: k.SK, Kind: kindLogin, At: stamp(at), IP: meta.IP, UserAgent: truncate(meta.UserAgent, 256),
 		Method: method, Result: result, Reason: reason, TTL: at.Add(HistoryTTL).Unix()}
 }
 
-func (s *Service) record(ctx context.Context, sub string, at time.Time, meta Meta, method, result, reason string) {
+func (s *core) record(ctx context.Context, sub string, at time.Time, meta Meta, method, result, reason string) {
 	if err := s.DB.Put(ctx, attempt(sub, at, meta, method, result, reason)); err != nil {
 		logging.From(ctx).Error("sign-in history not recorded", "err", err)
 	}
 }
 
-// History returns a page of the user's sign-in attempts, newest first.
-func (s *Service) History(ctx context.Context, sub, cursor string, limit int32) ([]Attempt, string, error) {
+// History returns a page of the person's sign-in attempts, newest first.
+func (s *SignIn) History(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]Attempt, string, error) {
 	var items []loginItem
-	next, err := s.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.LoginPrefix, Limit: limit, Cursor: cursor}, &items)
+	next, err := s.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(a.Sub), Prefix: dynamo.LoginPrefix, Limit: limit, Cursor: cursor}, &items)
 	if err != nil {
 		return nil, "", err
 	}
@@ -585,13 +620,6 @@ func (s *Service) History(ctx context.Context, sub, cursor string, limit int32) 
 	return out, next, nil
 }
 
-type deviceItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Kind string `dynamodbav:"Kind"`
-	At   string `dynamodbav:"At"`
-}
-
 func short(kind, v string) string {
 	h := sha256.Sum256([]byte(kind + "\x00" + v))
 	return base64.RawURLEncoding.EncodeToString(h[:12])
@@ -599,11 +627,11 @@ func short(kind, v string) string {
 
 // alertNewDevice tells the person, by email and SMS, about a sign-in from a
 // device or an address not seen before. Security alerts ignore preferences.
-func (s *Service) alertNewDevice(ctx context.Context, acc accountItem, meta Meta, now time.Time) {
+func (s *SignIn) alertNewDevice(ctx context.Context, acc accountItem, meta Meta, now time.Time) {
 	newThing := false
 	for _, k := range []string{short("ua", meta.UserAgent), short("ip", meta.IP)} {
 		key := dynamo.DeviceKey(acc.Sub, k)
-		err := s.DB.Create(ctx, deviceItem{PK: key.PK, SK: key.SK, Kind: "device", At: stamp(now)})
+		err := s.DB.Create(ctx, deviceItem{PK: key.PK, SK: key.SK, Kind: kindDevice, At: stamp(now)})
 		if err == nil {
 			newThing = true
 		} else if !problem.Is(err, problem.KindConflict) {
@@ -615,7 +643,7 @@ func (s *Service) alertNewDevice(ctx context.Context, acc accountItem, meta Meta
 	}
 	// The very first sign-in of an account has nothing to compare with.
 	marker := dynamo.DeviceKey(acc.Sub, "first-sign-in")
-	if err := s.DB.Create(ctx, deviceItem{PK: marker.PK, SK: marker.SK, Kind: "device", At: stamp(now)}); err == nil {
+	if err := s.DB.Create(ctx, deviceItem{PK: marker.PK, SK: marker.SK, Kind: kindDevice, At: stamp(now)}); err == nil {
 		return
 	}
 	s.notice(ctx, acc.Sub, inbox.Note{Sub: acc.Sub, Type: messages.SecurityNewDevice,
@@ -630,4 +658,66 @@ func methodName(m string) string {
 		return "пароль и код из SMS"
 	}
 	return "пароль"
+}
+
+// CompleteNewPassword answers a new_password challenge (an expired password):
+// the new password replaces it and the sign-in goes on.
+func (s *SignIn) CompleteNewPassword(ctx context.Context, id, next string, meta Meta) (Result, error) {
+	var ch challengeItem
+	if err := s.DB.Get(ctx, dynamo.ChallengeKey(id), "запрос смены пароля", &ch); err != nil {
+		return Result{}, err
+	}
+	if ch.Type != "new_password" || s.now().After(parseStamp(ch.Expires)) {
+		return Result{}, problem.New(problem.KindGone, "challenge_expired", "Время на смену пароля истекло. Войдите снова")
+	}
+	acc, err := s.account(ctx, ch.Sub)
+	if err != nil {
+		return Result{}, err
+	}
+	if until := parseStamp(acc.LockedUntil); until.After(s.now()) {
+		return Result{}, locked(until, s.now())
+	}
+	if err := s.checkNewPassword(acc, next); err != nil {
+		return Result{}, err
+	}
+	if err := s.DB.Transact(ctx, "", (&dynamo.Tx{}).Delete(dynamo.ChallengeKey(id), true)); err != nil {
+		if problem.Is(err, problem.KindConflict) {
+			return Result{}, problem.New(problem.KindGone, "challenge_used", "Этот запрос уже использован. Войдите снова")
+		}
+		return Result{}, err
+	}
+	if err := s.setPassword(ctx, acc, next); err != nil {
+		return Result{}, err
+	}
+	res, err := s.Users.SignIn(ctx, acc.Username, next)
+	if err != nil {
+		return Result{}, err
+	}
+	if res.Tokens == nil {
+		return Result{}, fmt.Errorf("sign in after a new password: unexpected Cognito challenge")
+	}
+	return s.secondStep(ctx, acc, *res.Tokens, ch.Method, meta)
+}
+
+// Reauthenticate checks the person's password again before a sensitive act
+// (a personal-data export); a wrong one counts towards the lockout.
+func (s *SignIn) Reauthenticate(ctx context.Context, a actor.Actor, pw string) error {
+	sub := a.Sub
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return err
+	}
+	if until := parseStamp(acc.LockedUntil); until.After(s.now()) {
+		return locked(until, s.now())
+	}
+	if _, err := s.Users.SignIn(ctx, acc.Username, pw); err != nil {
+		if problem.Is(err, problem.KindUnauthenticated) {
+			if ferr := s.failLogin(ctx, sub, true, a.IP); problem.Is(ferr, problem.KindLocked) {
+				return ferr
+			}
+			return problem.New(problem.KindForbidden, "reauthentication_failed", "Пароль указан неверно")
+		}
+		return err
+	}
+	return nil
 }

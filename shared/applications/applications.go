@@ -64,12 +64,6 @@ type Service struct {
 	Issuer *issued.Service
 }
 
-// ForAccounts is the service over the identity service's sealer, profiles,
-// inbox and journal, as the functions wire it.
-func ForAccounts(db *dynamo.Store, acc *accounts.Service, c clock.Clock) *Service {
-	return &Service{DB: db, Sealer: acc.Sealer, Profiles: acc, Signatures: acc, Inbox: acc.Inbox, Journal: acc.Journal, Clock: c}
-}
-
 // App is an application as its owner (or an officer) sees it.
 type App struct {
 	ID          string         `json:"id"`

@@ -38,7 +38,8 @@
 //	a user's profile change history           PK=USER#<sub>             SK begins_with PROFHIST#<time>
 //	a pending contact change (code sent)      PK=USER#<sub>             SK=CONTACT#<phone|email>
 //	a user's profile change requests          PK=USER#<sub>             SK begins_with CHANGEREQ#<time>
-//	pending change requests, oldest first     GSI1PK=CHANGEREQ#pending  GSI1SK=<created>#<sub>#<id>
+//	a department's pending change requests    GSI1PK=CHANGEREQ#pending#<dept> GSI1SK=<created>#<sub>#<id>
+//	every pending change request (registrars) GSI2PK=CHANGEREQ#pending  GSI2SK=<created>#<sub>#<id>
 //	a user's applications, newest first       PK=USER#<sub>             SK begins_with APPL#<time>
 //	an application's status journal           PK=USER#<sub>             SK begins_with APPLOG#<id>#
 //	an application by id (for officers)       PK=APPLICATION#<id>       SK=APPLICATION
@@ -216,8 +217,18 @@ const ChangeRequestPrefix = "CHANGEREQ#"
 // ChangeRequestKey is one change request; its id sorts by time.
 func ChangeRequestKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: ChangeRequestPrefix + id} }
 
-// PendingChangeRequestsPK is the GSI1 partition of the officers' queue.
-const PendingChangeRequestsPK = "CHANGEREQ#pending"
+// PendingChangeRequestsPK is the GSI1 partition of the pending change
+// requests a department decides (the fields it owns).
+func PendingChangeRequestsPK(department string) string {
+	return join("CHANGEREQ", "pending", department)
+}
+
+// AllPendingChangeRequestsPK is the GSI2 partition of every pending change
+// request (the registrars' queue).
+const AllPendingChangeRequestsPK = "CHANGEREQ#pending"
+
+// ChangeRequestQueueSK orders a change request in the queues: oldest first.
+func ChangeRequestQueueSK(created, sub, id string) string { return join(created, sub, id) }
 
 // ExportKey is one personal-data export of a user.
 func ExportKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: join("EXPORT", id)} }

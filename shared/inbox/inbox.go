@@ -179,7 +179,7 @@ func (s *Store) Add(tx *dynamo.Tx, n Note, now time.Time) (string, error) {
 	ttl := now.Add(Retention).Unix()
 	tx.Create(noteItem{PK: k.PK, SK: k.SK, Kind: "note", ID: id, Type: n.Type, Category: category, Title: r.Title, Body: r.Body,
 		Vars: string(vars), CreatedAt: now.UTC().Format(time.RFC3339Nano), Channels: channels, TTL: ttl})
-	tx.Update(dynamo.UnreadKey(n.Sub), expression.Add(expression.Name("N"), expression.Value(1)), nil)
+	tx.Update(dynamo.UnreadKey(n.Sub), unreadBy(1), nil)
 	for _, ch := range AllChannels {
 		dk := dynamo.DeliveryKey(n.Sub, id, ch)
 		gpk, gsk := dueKeys(n.Sub, id, ch, now)
@@ -236,6 +236,15 @@ func (s *Store) Get(ctx context.Context, sub, id string) (Record, error) {
 	return it.record(), nil
 }
 
+// kindUnread is the Kind of a person's unread counter.
+const kindUnread = "unread"
+
+// unreadBy moves the unread counter, which says what it is like every item
+// (the export sorts a person's items by Kind).
+func unreadBy(n int) expression.UpdateBuilder {
+	return expression.Add(expression.Name("N"), expression.Value(n)).Set(expression.Name(dynamo.AttrKind), expression.Value(kindUnread))
+}
+
 // Unread returns the user's unread count.
 func (s *Store) Unread(ctx context.Context, sub string) (int, error) {
 	var c struct{ N int }
@@ -257,7 +266,7 @@ func (s *Store) MarkRead(ctx context.Context, sub, id string) error {
 	cond := expression.Name("Read").Equal(expression.Value(false))
 	tx := (&dynamo.Tx{}).
 		Update(dynamo.NoteKey(sub, id), expression.Set(expression.Name("Read"), expression.Value(true)), &cond).
-		Update(dynamo.UnreadKey(sub), expression.Add(expression.Name("N"), expression.Value(-1)), nil)
+		Update(dynamo.UnreadKey(sub), unreadBy(-1), nil)
 	err := s.DB.Transact(ctx, "", tx)
 	if problem.Is(err, problem.KindConflict) {
 		return nil // already read

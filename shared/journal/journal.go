@@ -81,6 +81,10 @@ import (
 // same form: lowercase letters, digits, '.', '_' and '-', at most 64 bytes.
 const (
 	TypeLogin             = "auth.login"
+	TypeSecurity          = "auth.security" // password, second factor, recovery
+	TypeSession           = "auth.session"  // a session ended by the person
+	TypeLevel             = "account.level" // an identity check raised the level
+	TypeSettings          = "settings.change"
 	TypeProfileChange     = "profile.change"
 	TypeDocumentUpload    = "document.upload"
 	TypeApplicationSubmit = "application.submit"

@@ -68,6 +68,13 @@ type Violation struct {
 	Message string `json:"message"`
 }
 
+// Error is the Russian message, so a Violation maps to a problem field with
+// its rule as the code (problem.FieldOf).
+func (v Violation) Error() string { return v.Message }
+
+// FieldCode is the rule (problem.Coded).
+func (v Violation) FieldCode() string { return v.Rule }
+
 // Check returns every rule of p that pw breaks, in the order the Rule
 // constants are declared, or nil if pw is acceptable. The whole string is
 // checked; nothing is trimmed or truncated.

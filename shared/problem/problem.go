@@ -154,3 +154,37 @@ func Conflict(code, detail string) *Error { return New(KindConflict, code, detai
 func Internal(err error) *Error {
 	return &Error{Kind: KindInternal, Code: "internal", Detail: "Внутренняя ошибка. Повторите попытку позже", Err: err}
 }
+
+// Coded is an input error that carries its own stable code: a validator's
+// (validate.Error) or the password policy's (password.Violation). Its
+// Error() is the Russian message for the person.
+type Coded interface {
+	error
+	FieldCode() string
+}
+
+// CodeInvalid is the code of a field error whose cause has no code of its
+// own.
+const CodeInvalid = "invalid"
+
+// FieldOf names field as invalid for err, keeping the code and message of
+// a Coded error anywhere in err's chain: the one mapping from the
+// validators' and the password policy's errors to problem fields, so their
+// codes reach the client as they were given. Any other error gets
+// CodeInvalid and a generic message (its text may hold internals).
+func FieldOf(field string, err error) Field {
+	var c Coded
+	if errors.As(err, &c) {
+		return Field{Field: field, Code: c.FieldCode(), Message: c.Error()}
+	}
+	return Field{Field: field, Code: CodeInvalid, Message: "Недопустимое значение"}
+}
+
+// FieldsOf names field once for each of errs (the rules a password breaks).
+func FieldsOf[E error](field string, errs []E) []Field {
+	out := make([]Field, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, FieldOf(field, e))
+	}
+	return out
+}

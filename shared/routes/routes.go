@@ -55,7 +55,7 @@ var All = []Route{
 	{Function: "auth", Method: "POST", Path: "/auth/mfa/totp"},
 	{Function: "auth", Method: "POST", Path: "/auth/mfa/totp/confirm"},
 	{Function: "auth", Method: "PUT", Path: "/auth/mfa"},
-	{Function: "auth", Method: "POST", Path: "/officer/accounts/{sub}/level"},
+	{Function: "auth", Method: "POST", Path: "/registrar/accounts/{sub}/level"},
 	{Function: "notifications", Method: "GET", Path: "/notifications"},
 	{Function: "notifications", Method: "GET", Path: "/notifications/unread-count"},
 	{Function: "notifications", Method: "POST", Path: "/notifications/{id}/read"},

@@ -208,6 +208,12 @@ var errEnded = func() error {
 
 // Admit implements httpapi.SessionGuard.
 func (g *Guard) Admit(ctx context.Context, id httpapi.Identity) (httpapi.Identity, error) {
+	if id.TokenUse == "id" {
+		// A client sending the ID token means a client bug, not an ended
+		// session: say so, or its developer chases the wrong thing.
+		return id, problem.New(problem.KindUnauthenticated, "wrong_token_type",
+			"Передан ID-токен. Для запросов к API нужен токен доступа (accessToken из ответа на вход)")
+	}
 	if id.TokenID == "" || id.TokenUse != "access" {
 		return id, errEnded()
 	}

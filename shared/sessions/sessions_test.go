@@ -48,6 +48,9 @@ func TestSessionLifecycle(t *testing.T) {
 			t.Errorf("%s: Admit = %v, want 401", c.name, err)
 		}
 	}
+	if _, err := guard.Admit(ctx, httpapi.Identity{Subject: "alice", TokenID: "j1", TokenUse: "id"}); !isCode(err, "wrong_token_type") {
+		t.Errorf("an id token: %v, want 401 wrong_token_type (not «session ended»)", err)
+	}
 
 	if err := st.Rotate(ctx, "alice", "s1", "j1b", "confirmed", now.Add(time.Hour), now.Add(10*time.Minute)); err != nil {
 		t.Fatal(err)
@@ -84,4 +87,9 @@ func TestSessionLifecycle(t *testing.T) {
 	if _, err := admit("alice", "j2"); err != nil {
 		t.Errorf("the other session: %v", err)
 	}
+}
+
+func isCode(err error, code string) bool {
+	pe, ok := problem.As(err)
+	return ok && pe.Code == code
 }

@@ -59,6 +59,9 @@ type Error struct {
 // Error returns the Russian user-facing message.
 func (e *Error) Error() string { return e.Message }
 
+// FieldCode is the stable code (problem.Coded).
+func (e *Error) FieldCode() string { return e.Code }
+
 // AsError reports whether err (or any error it wraps) is a *Error and
 // returns it.
 func AsError(err error) (*Error, bool) {

@@ -1,12 +1,10 @@
 package validate
 
-// FieldError describes why one named input field is invalid. It is shaped
-// for inclusion in a 422 response body.
-type FieldError struct {
-	Field   string `json:"field"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+import "github.com/kabinet/kabinet/shared/problem"
+
+// FieldError describes why one named input field is invalid: a problem
+// field, as a 422 response names it.
+type FieldError = problem.Field
 
 // Fields collects validation errors for several named fields so that a
 // handler can report all of them at once. The zero value is ready to use.
@@ -32,11 +30,7 @@ func (f *Fields) Check(field string, err error) {
 	if err == nil {
 		return
 	}
-	fe := FieldError{Field: field, Code: CodeInvalid, Message: "Недопустимое значение"}
-	if e, ok := AsError(err); ok {
-		fe.Code, fe.Message = e.Code, e.Message
-	}
-	f.errs = append(f.errs, fe)
+	f.errs = append(f.errs, problem.FieldOf(field, err))
 }
 
 // Errors returns the recorded errors in the order they were recorded. The

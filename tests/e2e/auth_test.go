@@ -475,24 +475,42 @@ func TestNewDeviceAlert(t *testing.T) {
 	}
 }
 
-func TestOfficerRecordsIdentityLevel(t *testing.T) {
+// Identity checks are the registrars' job: citizens, department officers
+// and support are refused, a registrar cannot confirm themselves, and the
+// person's journal names the registrar.
+func TestRegistrarRecordsIdentityLevel(t *testing.T) {
 	phone := newPhone()
 	register(t, phone, newSNILS())
 	citizen := loginAs(t, phone, "Зелёный-Чай-42", "", nil)
 	var me struct{ Sub string }
 	call(t, "GET", "/me", citizen.AccessToken, nil, nil).JSON(t, &me)
-	path := "/officer/accounts/" + me.Sub + "/level"
-	if r := post(t, path, citizen.AccessToken, map[string]string{"level": "confirmed", "method": "in_person"}); r.Status != 403 {
-		t.Errorf("a citizen raising a level = %d, want 403", r.Status)
+	path := "/registrar/accounts/" + me.Sub + "/level"
+	for name, s := range map[string]session{"the citizen": citizen, "an officer": login(t, "officer"), "support": login(t, "support")} {
+		if r := post(t, path, s.AccessToken, map[string]string{"level": "confirmed", "method": "in_person"}); r.Status != 403 {
+			t.Errorf("%s raising a level = %d, want 403", name, r.Status)
+		}
 	}
-	officer := login(t, "officer")
-	if r := post(t, path, officer.AccessToken, map[string]string{"level": "confirmed", "method": "bank"}); r.Status != 204 {
-		t.Fatalf("officer = %d %s", r.Status, r.Body)
+	registrar := login(t, "registrar")
+	var self struct{ Sub string }
+	call(t, "GET", "/me", registrar.AccessToken, nil, nil).JSON(t, &self)
+	if r := post(t, "/registrar/accounts/"+self.Sub+"/level", registrar.AccessToken, map[string]string{"level": "confirmed", "method": "in_person"}); r.Status != 403 ||
+		!strings.Contains(string(r.Body), "self_action") {
+		t.Errorf("a registrar raising their own level = %d %s, want 403 self_action", r.Status, r.Body)
+	}
+	if r := post(t, path, registrar.AccessToken, map[string]string{"level": "confirmed", "method": "bank"}); r.Status != 204 {
+		t.Fatalf("registrar = %d %s", r.Status, r.Body)
 	}
 	var acc struct{ Level string }
 	call(t, "GET", "/auth/account", citizen.AccessToken, nil, nil).JSON(t, &acc)
 	if acc.Level != "confirmed" {
 		t.Errorf("level = %q, want confirmed", acc.Level)
+	}
+	var journal struct {
+		Items []struct{ Type, Actor, ActorID string }
+	}
+	call(t, "GET", "/activity?type=account.level", citizen.AccessToken, nil, nil).JSON(t, &journal)
+	if len(journal.Items) != 1 || journal.Items[0].Actor != "registrar" || journal.Items[0].ActorID != self.Sub {
+		t.Errorf("the journal's level entries = %+v, want one naming the registrar", journal.Items)
 	}
 	// The session learns the new level at its next refresh (or sign-in).
 	r := post(t, "/auth/refresh", "", map[string]string{"sessionId": citizen.SessionID, "refreshToken": citizen.RefreshToken})
@@ -503,7 +521,7 @@ func TestOfficerRecordsIdentityLevel(t *testing.T) {
 	if me2.Level != "confirmed" {
 		t.Errorf("GET /me level after refresh = %q, want confirmed", me2.Level)
 	}
-	if r := post(t, path, officer.AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 409 {
+	if r := post(t, path, registrar.AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 409 {
 		t.Errorf("lowering a level = %d, want 409", r.Status)
 	}
 }

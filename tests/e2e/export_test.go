@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kabinet/kabinet/shared/export"
 )
@@ -15,7 +17,7 @@ import (
 func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
 	s, sub, _, _ := newCitizen(t)
 	// A signing code is pending when the export is made.
-	if r := post(t, "/officer/accounts/"+sub+"/level", login(t, "officer").AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 204 {
+	if r := post(t, "/registrar/accounts/"+sub+"/level", login(t, "registrar").AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 204 {
 		t.Fatalf("level = %d %s", r.Status, r.Body)
 	}
 	post(t, "/auth/refresh", "", map[string]string{"sessionId": s.SessionID, "refreshToken": s.RefreshToken}).JSON(t, &s)
@@ -28,6 +30,38 @@ func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
 	app := draft(t, s.AccessToken, "egrul-extract")
 	if r := post(t, "/applications/"+app.ID+"/template", s.AccessToken, map[string]any{"name": "Шаблон для выгрузки"}); r.Status != 201 {
 		t.Fatalf("save template = %d %s", r.Status, r.Body)
+	}
+	// The account uses every feature before the export, so every kind of
+	// item it may hold is in its partition: a submitted application (and
+	// with it notifications and their unread counter), a calendar item, a
+	// push device, an identity document, changed preferences.
+	submitted := draft(t, s.AccessToken, "egrul-extract")
+	if r := call(t, "PUT", "/applications/"+submitted.ID, s.AccessToken, jsonBytes(map[string]any{"values": fillForm(t, "egrul-extract")}),
+		map[string]string{"Content-Type": "application/json", "If-Match": fmt.Sprintf(`"%d"`, submitted.Version)}); r.Status != 200 {
+		t.Fatalf("save = %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &submitted)
+	}
+	if r := submit(t, s.AccessToken, submitted, nil); r.Status != 200 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	if r := post(t, "/calendar/items", s.AccessToken, map[string]any{"title": "Забрать справку", "start": time.Now().Add(48 * time.Hour)}); r.Status != 201 {
+		t.Fatalf("calendar item = %d %s", r.Status, r.Body)
+	}
+	if r := post(t, "/notifications/devices", s.AccessToken, map[string]string{"platform": "fcm", "token": fmt.Sprintf("fcm-export-%d", time.Now().UnixNano())}); r.Status != 201 {
+		t.Fatalf("push device = %d %s", r.Status, r.Body)
+	}
+	if r := post(t, "/identity-documents", s.AccessToken, map[string]string{"type": "driver_license", "number": "77 12 345678",
+		"issueDate": "2020-01-10", "issuer": "ГИБДД 7701", "expiresAt": "2030-01-10"}); r.Status != 201 {
+		t.Fatalf("identity document = %d %s", r.Status, r.Body)
+	}
+	if r := call(t, "PUT", "/notifications/preferences", s.AccessToken, []byte(`{"channels":{"applications":{"sms":false}}}`),
+		map[string]string{"Content-Type": "application/json", "If-Match": call(t, "GET", "/notifications/preferences", s.AccessToken, nil, nil).Header.Get("ETag")}); r.Status != 200 {
+		t.Fatalf("preferences = %d %s", r.Status, r.Body)
+	}
+	var unread struct{ Unread int }
+	if call(t, "GET", "/notifications/unread-count", s.AccessToken, nil, nil).JSON(t, &unread); unread.Unread == 0 {
+		t.Fatal("the account has no unread notification before the export")
 	}
 	if r := post(t, "/profile/export", s.AccessToken, map[string]string{"password": "Неверный-Пароль-1"}); r.Status != 403 {
 		t.Errorf("export with a wrong password = %d, want 403", r.Status)
@@ -62,9 +96,9 @@ func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
 		t.Fatalf("export.json: %v", err)
 	}
 	for _, spec := range export.Sections {
-		if spec.Section != "" {
-			if _, ok := doc[spec.Section]; !ok {
-				t.Errorf("the export has no section %s", spec.Section)
+		if spec.Name != "" {
+			if _, ok := doc[spec.Name]; !ok {
+				t.Errorf("the export has no section %s", spec.Name)
 			}
 		}
 	}
@@ -131,4 +165,9 @@ func TestAuthorizationMatrixForPersonalData(t *testing.T) {
 	if r := call(t, "GET", "/documents/"+scan, a.AccessToken, nil, nil); r.Status != 200 {
 		t.Errorf("A's document after B's attempts = %d", r.Status)
 	}
+}
+
+func jsonBytes(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }

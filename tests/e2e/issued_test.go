@@ -44,7 +44,7 @@ func TestIssuedResultIsVerifiable(t *testing.T) {
 	// The service needs a confirmed identity: an officer records an
 	// in-person check, and the session learns it at its refresh.
 	officer := login(t, "officer")
-	if r := post(t, "/officer/accounts/"+sub+"/level", officer.AccessToken, map[string]string{"level": "confirmed", "method": "in_person"}); r.Status != 204 {
+	if r := post(t, "/registrar/accounts/"+sub+"/level", login(t, "registrar").AccessToken, map[string]string{"level": "confirmed", "method": "in_person"}); r.Status != 204 {
 		t.Fatalf("level = %d %s", r.Status, r.Body)
 	}
 	var citizen session

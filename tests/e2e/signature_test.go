@@ -111,7 +111,7 @@ func TestSubmissionIsSignedByCode(t *testing.T) {
 // test uses up the authenticator's time steps.)
 func TestSubmissionIsSignedByAuthenticator(t *testing.T) {
 	fresh, sub, phone, _ := newCitizen(t)
-	if r := post(t, "/officer/accounts/"+sub+"/level", login(t, "officer").AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 204 {
+	if r := post(t, "/registrar/accounts/"+sub+"/level", login(t, "registrar").AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 204 {
 		t.Fatalf("level = %d %s", r.Status, r.Body)
 	}
 	var setup struct{ Secret string }

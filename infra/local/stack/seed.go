@@ -2,8 +2,6 @@ package stack
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -61,6 +60,8 @@ func DemoAccounts() []DemoAccount {
 			SNILS: "345-678-912 26", Group: "officers", Department: "mvd", Level: accounts.LevelConfirmed, Note: "officers, department mvd"},
 		{Role: "officer", Username: "officer-fns", Password: "Налоговый-Инспектор-4", Phone: "+79160000005", Email: "officer-fns@kabinet.local",
 			SNILS: "567-891-234 53", Group: "officers", Department: "fns", Level: accounts.LevelConfirmed, Note: "officers, department fns"},
+		{Role: "registrar", Username: "registrar", Password: "Регистратор-Мфц-6", Phone: "+79160000006", Email: "registrar@kabinet.local",
+			SNILS: "678-912-345 53", Group: "registrars", Level: accounts.LevelConfirmed, Note: "registrars (service centre)"},
 		{Role: "support", Username: "support", Password: "Поддержка-Смена-9", Phone: "+79160000004", Email: "support@kabinet.local",
 			SNILS: "456-789-123 44", Group: "support", Level: accounts.LevelConfirmed, Note: "support"},
 	}
@@ -71,38 +72,57 @@ var demoPeople = map[string]accounts.Registration{
 	"citizen-totp": {Surname: "Смирнова", Name: "Ольга", Patronymic: "Игоревна", BirthDate: "1992-11-02", Sex: "female"},
 	"officer":      {Surname: "Кузнецов", Name: "Иван", Patronymic: "Андреевич", BirthDate: "1979-07-21", Sex: "male"},
 	"officer-fns":  {Surname: "Орлова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1983-04-09", Sex: "female"},
+	"registrar":    {Surname: "Волков", Name: "Дмитрий", Patronymic: "Олегович", BirthDate: "1988-09-12", Sex: "male"},
 	"support":      {Surname: "Соколова", Name: "Мария", BirthDate: "1995-01-30", Sex: "female"},
 }
 
-// Accounts builds the identity service against the stack's emulators, the
-// same way the auth function builds it on Lambda.
-func (s *Stack) Accounts(ctx context.Context) (*accounts.Service, error) {
-	key, err := vault.LoadIndexKey(ctx, s.SecretsClient(), s.Resources["IndexKeySecret"])
+// demoServices are the account and application services the seeding uses,
+// built on the stack's emulators from the same dependencies the functions
+// get (the keys read from the index secret, as on Lambda).
+type demoServices struct {
+	reg   *accounts.Registrations
+	creds *accounts.Credentials
+	apps  *applications.Service
+}
+
+func (s *Stack) services(ctx context.Context) (*demoServices, error) {
+	policy, err := password.ByName(s.param("PasswordProfile"))
 	if err != nil {
 		return nil, err
 	}
-	index, err := vault.NewIndex(key)
-	if err != nil {
-		return nil, err
-	}
-	profile, err := password.ByName(s.param("PasswordProfile"))
-	if err != nil {
-		return nil, err
-	}
-	codeKey := hmac.New(sha256.New, key)
-	codeKey.Write([]byte("kabinet one-time codes"))
 	db := dynamo.New(s.DynamoDB(), s.Resources["Table"])
+	keys := vault.NewKeyring(s.SecretsClient(), s.Resources["IndexKeySecret"])
 	ses := sesv2.NewFromConfig(s.cfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(s.SESURL) })
-	return &accounts.Service{DB: db, Users: cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"]),
-		Sealer: vault.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Index: index, Policy: profile,
+	activity := &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}
+	d := accounts.Deps{DB: db, Users: cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"]),
+		Sealer: vault.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Keys: keys, Policy: policy,
 		SMS: notify.NewMessenger(s.SNSClient(), "KABINET"), Mail: notify.NewMailer(ses, s.param("EmailFromAddress"), ""),
-		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: clock.System{}, CodeKey: codeKey.Sum(nil)}, nil
+		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}}
+	var out demoServices
+	if out.reg, err = accounts.NewRegistrations(d); err != nil {
+		return nil, err
+	}
+	if out.creds, err = accounts.NewCredentials(d); err != nil {
+		return nil, err
+	}
+	profiles, err := accounts.NewProfiles(d)
+	if err != nil {
+		return nil, err
+	}
+	signatures, err := accounts.NewSignatures(d)
+	if err != nil {
+		return nil, err
+	}
+	out.apps = &applications.Service{DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
+		Journal: activity, Clock: clock.System{}, Issuer: &issued.Service{DB: db, Objects: blob.New(s.S3(), s.Resources["Bucket"]),
+			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")}}
+	return &out, nil
 }
 
 // seed creates the demo accounts through the identity service and their
 // settings in the table.
 func (s *Stack) seed(ctx context.Context) error {
-	svc, err := s.Accounts(ctx)
+	svc, err := s.services(ctx)
 	if err != nil {
 		return err
 	}
@@ -116,7 +136,7 @@ func (s *Stack) seed(ctx context.Context) error {
 		if d.Department != "" {
 			extra["custom:department"] = d.Department
 		}
-		if d.Sub, err = svc.Provision(ctx, d.Username, r, d.Level, extra); err != nil {
+		if d.Sub, err = svc.reg.Provision(ctx, d.Username, r, d.Level, extra); err != nil {
 			return fmt.Errorf("demo account %s: %w", d.Username, err)
 		}
 		if d.Group != "" {
@@ -125,7 +145,7 @@ func (s *Stack) seed(ctx context.Context) error {
 			}
 		}
 		if d.TOTPSecret != "" {
-			if err := svc.EnableTOTPWithSecret(ctx, d.Sub, d.TOTPSecret); err != nil {
+			if err := svc.creds.EnableTOTPWithSecret(ctx, d.Sub, d.TOTPSecret); err != nil {
 				return fmt.Errorf("TOTP of %s: %w", d.Username, err)
 			}
 			d.Note = "TOTP MFA, secret " + d.TOTPSecret
@@ -135,14 +155,14 @@ func (s *Stack) seed(ctx context.Context) error {
 		}
 		s.Demo = append(s.Demo, d)
 	}
-	return s.seedApplications(ctx, svc)
+	return s.seedApplications(ctx, svc.apps)
 }
 
 // seedApplications gives the demo citizen applications to look at: a
 // draft, one waiting for the tax service, and one completed with its
 // signed result among the citizen's documents (its verification code is in
 // DemoResult).
-func (s *Stack) seedApplications(ctx context.Context, acc *accounts.Service) error {
+func (s *Stack) seedApplications(ctx context.Context, apps *applications.Service) error {
 	var citizen, officer DemoAccount
 	for _, d := range s.Demo {
 		switch d.Username {
@@ -155,9 +175,6 @@ func (s *Stack) seedApplications(ctx context.Context, acc *accounts.Service) err
 	if citizen.Sub == "" || officer.Sub == "" {
 		return nil
 	}
-	apps := applications.ForAccounts(acc.DB, acc, clock.System{})
-	apps.Issuer = &issued.Service{DB: acc.DB, Objects: blob.New(s.S3(), s.Resources["Bucket"]),
-		Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")}
 	const code = "egrul-extract" // no scans and no signature needed
 	svc, _ := catalog.Get(code)
 	var last applications.App

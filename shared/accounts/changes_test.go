@@ -1,0 +1,147 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/documents"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// scan lists a ready PDF among the person's documents, as a checked upload
+// leaves it.
+func (f *fixture) scan(t *testing.T, sub, id string) string {
+	t.Helper()
+	tx := &dynamo.Tx{}
+	documents.PutIssued(tx, sub, documents.IssuedDocument{ID: id, FileName: "scan.pdf", Size: 1000, IssuedAt: f.clock.Now()})
+	if err := f.db.Transact(context.Background(), "", tx); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestChangeRequestsAreDecidedByTheOwningDepartmentOrARegistrar(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner := f.provision(t, "cr1", "+79161110021", "11223344595")
+	citizen := actor.Citizen(owner)
+	value, _ := json.Marshal("Петрова")
+	file := func(id string) ChangeRequest {
+		t.Helper()
+		r, err := f.svc.File(ctx, citizen, "surname", value, f.scan(t, owner, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Department != "mvd" {
+			t.Fatalf("a surname change goes to %q, want mvd", r.Department)
+		}
+		return r
+	}
+	mvd := actor.Actor{Sub: "officer-mvd", Groups: []string{actor.GroupOfficers}, Department: "mvd"}
+	fns := actor.Actor{Sub: "officer-fns", Groups: []string{actor.GroupOfficers}, Department: "fns"}
+	registrar := actor.Actor{Sub: "registrar-1", Groups: []string{actor.GroupRegistrars}}
+	inQueue := func(a actor.Actor, id string) bool {
+		t.Helper()
+		list, _, err := f.svc.Pending(ctx, a, "", 100)
+		if err != nil {
+			t.Fatalf("Pending(%s) = %v", a.Sub, err)
+		}
+		for _, r := range list {
+			if r.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	first, second := file("scan-1"), file("scan-2")
+	if !inQueue(mvd, first.ID) || !inQueue(registrar, first.ID) {
+		t.Error("the request is missing from the mvd queue or the registrars'")
+	}
+	if inQueue(fns, first.ID) {
+		t.Error("the tax service's officers see a passport-register request")
+	}
+	for name, a := range map[string]actor.Actor{"a citizen": actor.Citizen("someone"), "support": {Sub: "s", Groups: []string{actor.GroupSupport}}} {
+		if _, _, err := f.svc.Pending(ctx, a, "", 10); !problem.Is(err, problem.KindForbidden) {
+			t.Errorf("Pending by %s = %v, want 403", name, err)
+		}
+		if err := f.svc.Decide(ctx, a, owner, first.ID, true, ""); !problem.Is(err, problem.KindForbidden) {
+			t.Errorf("Decide by %s = %v, want 403", name, err)
+		}
+	}
+	if err := f.svc.Decide(ctx, fns, owner, first.ID, true, ""); !problem.Is(err, problem.KindNotFound) {
+		t.Errorf("Decide by another department = %v, want 404", err)
+	}
+	self := actor.Actor{Sub: owner, Groups: []string{actor.GroupOfficers}, Department: "mvd"}
+	if err := f.svc.Decide(ctx, self, owner, first.ID, true, ""); !problem.Is(err, problem.KindForbidden) {
+		t.Errorf("an officer deciding their own request = %v, want 403", err)
+	}
+	if got, _ := f.svc.ChangeRequests.Get(ctx, citizen, first.ID); got.Status != RequestPending {
+		t.Fatalf("after the refusals the request is %s, want still pending", got.Status)
+	}
+	if err := f.svc.Decide(ctx, mvd, owner, first.ID, true, ""); err != nil {
+		t.Fatalf("Decide by the mvd officer = %v", err)
+	}
+	if err := f.svc.Decide(ctx, registrar, owner, second.ID, false, "Скан не читается"); err != nil {
+		t.Fatalf("Decide by a registrar = %v", err)
+	}
+	got, _ := f.svc.ChangeRequests.Get(ctx, citizen, first.ID)
+	if got.Status != RequestApproved || got.DecidedByRole != "officer" || got.DecidedBy != "" {
+		t.Errorf("the citizen sees %+v; want approved by an officer, without the officer's id", got)
+	}
+	if inQueue(mvd, first.ID) || inQueue(registrar, second.ID) {
+		t.Error("a decided request stays in a queue")
+	}
+	p, _ := f.svc.Profile(ctx, citizen)
+	if p.Fields["surname"].Value != "Петрова" {
+		t.Errorf("surname after approval = %v", p.Fields["surname"].Value)
+	}
+	hist, _, _ := f.svc.ProfileHistory(ctx, citizen, "", 10)
+	if len(hist) == 0 || hist[0].Actor != "officer" || hist[0].ActorID != "officer-mvd" {
+		t.Errorf("history = %+v; want the change by officer-mvd", hist)
+	}
+}
+
+// Who acted is in the person's journal: the person themselves for their own
+// settings, the registrar by id for a level.
+func TestSettingsChangesAndStaffActionsAreJournaled(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.deps.Journal = &journal.Journal{DB: f.db, Key: journal.StaticKey(make([]byte, 32)), Clock: f.clock}
+	f.svc = newServices(t, f.deps)
+	sub := f.provision(t, "j1", "+79161110031", "11223344595")
+	me := actor.Actor{Sub: sub, AuthTime: f.clock.Now(), IP: "203.0.113.9"}
+	if err := f.svc.SetMFA(ctx, me, MFASMS, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ChangePassword(ctx, me, "Зелёный-Чай-42", "Другой-Пароль-77"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetLevel(ctx, actor.Actor{Sub: "registrar-9", Groups: []string{actor.GroupRegistrars}}, sub,
+		LevelChange{Level: LevelConfirmed, Method: "in_person"}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := f.deps.Journal.All(ctx, sub, journal.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ typ, actor, id string }{
+		{journal.TypeSecurity, journal.ActorCitizen, ""},
+		{journal.TypeSecurity, journal.ActorCitizen, ""},
+		{journal.TypeLevel, journal.ActorRegistrar, "registrar-9"},
+	}
+	if len(entries) != len(want) {
+		t.Fatalf("journal = %+v, want %d entries", entries, len(want))
+	}
+	for i, w := range want {
+		if e := entries[i]; e.Type != w.typ || e.Actor != w.actor || e.ActorID != w.id {
+			t.Errorf("entry %d = %s by %s %q, want %s by %s %q", i, e.Type, e.Actor, e.ActorID, w.typ, w.actor, w.id)
+		}
+	}
+	if entries[0].IP != "203.0.113.9" {
+		t.Errorf("the person's own change has IP %q, want the request's", entries[0].IP)
+	}
+}

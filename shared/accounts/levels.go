@@ -1,0 +1,82 @@
+package accounts
+
+import (
+	"context"
+
+	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// LevelChange is a registrar's record of an identity check.
+type LevelChange struct {
+	Level  Level  `json:"level"`
+	Method string `json:"method"`
+}
+
+// LevelMethods are the ways a level is reached.
+var LevelMethods = map[Level][]string{
+	LevelStandard:  {"registry_check"},
+	LevelConfirmed: {"in_person", "bank", "esignature"},
+}
+
+var levelNames = map[Level]string{LevelSimplified: "упрощённая", LevelStandard: "стандартная", LevelConfirmed: "подтверждённая"}
+
+var levelRank = map[Level]int{LevelSimplified: 1, LevelStandard: 2, LevelConfirmed: 3}
+
+// AtLeast reports whether l is level want or higher.
+func (l Level) AtLeast(want Level) bool { return levelRank[l] >= levelRank[want] }
+
+// Name is the level as a person reads it ("подтверждённая").
+func (l Level) Name() string { return levelNames[l] }
+
+// SetLevel records that a registrar checked an account's identity. Only
+// registrars may, never on their own account; levels only rise. The
+// account's journal says which registrar did it.
+func (s *Levels) SetLevel(ctx context.Context, a actor.Actor, sub string, c LevelChange) error {
+	if err := a.RequireRegistrar(); err != nil {
+		return err
+	}
+	if err := a.NotSelf(sub); err != nil {
+		return err
+	}
+	methods, known := LevelMethods[c.Level]
+	if !known {
+		return problem.Invalid(problem.Field{Field: "level", Code: "level.unknown", Message: "Уровень: standard или confirmed"})
+	}
+	ok := false
+	for _, m := range methods {
+		ok = ok || m == c.Method
+	}
+	if !ok {
+		return problem.Invalid(problem.Field{Field: "method", Code: "level.method",
+			Message: "Уровень standard подтверждается проверкой в реестрах (registry_check), confirmed — лично, через банк или электронной подписью (in_person, bank, esignature)"})
+	}
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return err
+	}
+	if Level(acc.Level).AtLeast(c.Level) {
+		return problem.Conflict("level_not_higher", "Учётная запись уже имеет этот или более высокий уровень")
+	}
+	upd, cond := levelUpdate(acc.Level, c, a.Sub, s.now())
+	if err := s.DB.Update(ctx, dynamo.AccountKey(sub), upd, &cond); err != nil {
+		return err
+	}
+	if err := s.Users.SetAttributes(ctx, acc.Username, map[string]string{"custom:level": string(c.Level)}); err != nil {
+		return err
+	}
+	s.journal(ctx, a, sub, journal.TypeLevel, "Личность подтверждена сотрудником центра обслуживания: уровень учётной записи — "+c.Level.Name())
+	return nil
+}
+
+// Level is an account's level as it is now (not as a token issued earlier
+// says).
+func (s *Profiles) Level(ctx context.Context, sub string) (Level, error) {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return "", err
+	}
+	return Level(acc.Level), nil
+}
