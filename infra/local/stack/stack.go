@@ -91,6 +91,9 @@ type Stack struct {
 	// DemoResult is the verification code of the demo citizen's issued
 	// document (GET /verify/{code}).
 	DemoResult string
+	// eventTokens are the access tokens of events/, which the seeding
+	// gives live sessions.
+	eventTokens []eventToken
 
 	cfg       aws.Config
 	sesAPIURL string
