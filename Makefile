@@ -12,6 +12,20 @@ FN           ?= health
 EVENT        ?= events/health-get.json
 LOCALSTACK   ?= http://127.0.0.1:4566
 
+# The samconfig.toml environment make deploy uses (make deploy ENV=prod). Only
+# the command line sets it: a shell's own ENV (sh's start-up file) is not it.
+ifneq ($(origin ENV),command line)
+ENV := default
+endif
+# "yes" when samconfig.toml holds deploy parameters for $(ENV): a
+# [$(ENV).deploy.parameters] section and a stack_name (there or in
+# [$(ENV).global.parameters]). Until then make deploy is guided, and
+# sam deploy --guided writes them.
+DEPLOY_CONFIGURED = $(shell awk -v env='$(ENV)' ' \
+  /^[[:space:]]*\[/ { sec = $$0; gsub(/[][[:space:]]/, "", sec); if (sec == env ".deploy.parameters") deploy = 1; next } \
+  /^[[:space:]]*stack_name[[:space:]]*=/ && (sec == env ".deploy.parameters" || sec == env ".global.parameters") { stack = 1 } \
+  END { if (deploy && stack) print "yes" }' samconfig.toml 2>/dev/null)
+
 .PHONY: help deps tools run run-localstack localstack-up localstack-down test test-unit test-e2e bench fuzz lint build deploy invoke clean
 
 help:
@@ -21,7 +35,7 @@ help:
 	@echo "make lint       - gofmt, go vet, staticcheck, go mod tidy check"
 	@echo "make fuzz       - every fuzz target, FUZZTIME each (default 15s)"
 	@echo "make build      - Lambda bootstraps for arm64 (sam build when SAM CLI is installed)"
-	@echo "make deploy     - sam deploy (guided the first time)"
+	@echo "make deploy     - sam build and deploy, ENV=default|prod (guided until samconfig.toml has that env's deploy parameters)"
 	@echo "make invoke FN=health EVENT=events/health-get.json - invoke one function with a sample event"
 	@echo "make run-localstack - the same functions against LocalStack (needs Docker)"
 
@@ -91,7 +105,7 @@ build:
 	  done; ls -l .build/lambda/*/bootstrap; fi
 
 deploy:
-	sam build && sam deploy $(if $(wildcard .aws-sam/deploy-done),,--guided)
+	sam build --config-env $(ENV) && sam deploy --config-env $(ENV) $(if $(DEPLOY_CONFIGURED),,--guided)
 
 # Invoke one function with a sample event: sam local invoke when SAM CLI (and
 # Docker) are there, otherwise the local stack's runtime.

@@ -26,6 +26,7 @@ func main() {
 	maxInstances := flag.Int("max-instances", 8, "most concurrent instances of one function")
 	localstack := flag.String("localstack", "", "URL of a running LocalStack to use for DynamoDB, S3, SNS and SES")
 	quiet := flag.Bool("quiet", false, "do not print the functions' logs")
+	progress := flag.Bool("progress", false, "print a line on stdout as each part of the stack starts and is ready")
 	flag.Parse()
 
 	root, err := template.FindRoot()
@@ -40,6 +41,9 @@ func main() {
 		Log: os.Stderr, Seed: true, Schedules: true, LocalStack: *localstack}
 	if *quiet {
 		opts.Log = nil
+	}
+	if *progress {
+		opts.Progress = os.Stdout
 	}
 	st, err := stack.Start(ctx, opts)
 	if err != nil {

@@ -265,8 +265,7 @@ func (s *Service) createDraft(ctx context.Context, sub, code string, base map[st
 	return s.view(ctx, it, RoleCitizen)
 }
 
-// newDraft builds a draft item with its answers (JSON) sealed. It carries
-// its GSI1 keys from the start: see dynamo.DraftsPK.
+// newDraft builds a draft item with its answers (JSON) sealed.
 func (s *Service) newDraft(ctx context.Context, sub, code, department string, answers []byte) (appItem, error) {
 	now := s.Clock.Now()
 	id := newID(now)
@@ -276,8 +275,7 @@ func (s *Service) newDraft(ctx context.Context, sub, code, department string, an
 	}
 	k := dynamo.ApplicationKey(sub, id)
 	return appItem{PK: k.PK, SK: k.SK, Kind: "application", ID: id, Sub: sub, Service: code, Department: department, Status: Draft,
-		Values: sealed, CreatedAt: stamp(now), UpdatedAt: stamp(now), V: 1,
-		GSI1PK: dynamo.DraftsPK(now.UTC().Format("2006-01-02")), GSI1SK: sub + "#" + id}, nil
+		Values: sealed, CreatedAt: stamp(now), UpdatedAt: stamp(now), V: 1}, nil
 }
 
 // Resubmit starts a new draft from a rejected application, with its answers

@@ -281,12 +281,6 @@ func ApplicationPointerKey(id string) Key { return Key{PK: join("APPLICATION", i
 // QueuePK is the GSI1 partition of a department's applications.
 func QueuePK(department string) string { return join("QUEUE", department) }
 
-// DraftsPK is the GSI1 partition of the drafts started on one day (UTC,
-// YYYY-MM-DD): where a clean-up of abandoned drafts would look. A draft is
-// indexed from its creation because minidyn loses GSI entries when an update
-// adds index keys to an item that had none; later updates only change them.
-func DraftsPK(day string) string { return join("DRAFTS", day) }
-
 // TemplatePrefix is the sort-key prefix of a user's application templates.
 const TemplatePrefix = "APPTPL#"
 

@@ -4,6 +4,7 @@ package localrun
 
 import (
 	"bufio"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -60,6 +61,47 @@ func alive(pid int) bool {
 	return len(f) > 0 && f[0] != "Z"
 }
 
+// upBound is how long the stack may take to come up. The first start
+// compiles every function, which on a busy two-core machine takes minutes.
+const upBound = 10 * time.Minute
+
+var progressRe = regexp.MustCompile(`^stack: (starting|ready) (.+?)(?: in \S+)?$`)
+
+// progress follows the stack's progress lines (-progress): which parts
+// started, and which of them are ready.
+type progress struct {
+	order   []string
+	started map[string]time.Time
+	ready   []string
+}
+
+func (p *progress) read(line string) {
+	m := progressRe.FindStringSubmatch(line)
+	switch {
+	case m == nil:
+	case m[1] == "starting":
+		p.order = append(p.order, m[2])
+		p.started[m[2]] = time.Now()
+	default:
+		p.ready = append(p.ready, m[2])
+		delete(p.started, m[2])
+	}
+}
+
+// String says what is still starting, and for how long.
+func (p *progress) String() string {
+	var pending []string
+	for _, part := range p.order {
+		if at, ok := p.started[part]; ok {
+			pending = append(pending, fmt.Sprintf("%s (for %s)", part, time.Since(at).Round(time.Second)))
+		}
+	}
+	if len(pending) == 0 {
+		pending = []string{"nothing"}
+	}
+	return fmt.Sprintf("still starting: %s; ready: %s", strings.Join(pending, ", "), strings.Join(p.ready, ", "))
+}
+
 func TestRunServesHealthAndCtrlCStopsEverything(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole local stack")
@@ -74,7 +116,7 @@ func TestRunServesHealthAndCtrlCStopsEverything(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-quiet", "-api", "127.0.0.1:0", "-dynamodb", "127.0.0.1:0", "-s3", "127.0.0.1:0",
+	cmd := exec.Command(bin, "-quiet", "-progress", "-api", "127.0.0.1:0", "-dynamodb", "127.0.0.1:0", "-s3", "127.0.0.1:0",
 		"-sns", "127.0.0.1:0", "-cognito-port", "0", "-ses-port", "0")
 	cmd.Dir = root
 	stdout, err := cmd.StdoutPipe()
@@ -98,13 +140,15 @@ func TestRunServesHealthAndCtrlCStopsEverything(t *testing.T) {
 		close(lines)
 	}()
 	api := ""
-	deadline := time.After(2 * time.Minute)
+	parts := &progress{started: map[string]time.Time{}}
+	deadline := time.After(upBound)
 	for ready := false; !ready; {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				t.Fatal("the local stack exited before it was up")
+				t.Fatalf("the local stack exited before it was up (%s)", parts)
 			}
+			parts.read(l)
 			if m := apiRe.FindStringSubmatch(l); m != nil {
 				api = m[1]
 			}
@@ -112,7 +156,7 @@ func TestRunServesHealthAndCtrlCStopsEverything(t *testing.T) {
 				ready = true
 			}
 		case <-deadline:
-			t.Fatal("the local stack was not up within 2 minutes")
+			t.Fatalf("the local stack was not up within %s (%s)", upBound, parts)
 		}
 	}
 	go func() {
@@ -149,5 +193,25 @@ func TestRunServesHealthAndCtrlCStopsEverything(t *testing.T) {
 		if alive(p) {
 			t.Errorf("process %d outlived Ctrl-C", p)
 		}
+	}
+}
+
+// TestProgressSaysWhatIsStillStarting: the report a timeout gives names the
+// parts that started and are not ready.
+func TestProgressSaysWhatIsStillStarting(t *testing.T) {
+	p := &progress{started: map[string]time.Time{}}
+	for _, l := range []string{
+		"stack: starting function build",
+		"stack: starting in-process emulators (DynamoDB, S3, SNS, KMS, Secrets Manager)",
+		"stack: ready in-process emulators (DynamoDB, S3, SNS, KMS, Secrets Manager) in 2ms",
+		"stack: starting cognito-local",
+		"a function's log line",
+	} {
+		p.read(l)
+	}
+	got := p.String()
+	want := regexp.MustCompile(`^still starting: function build \(for \d+s\), cognito-local \(for \d+s\); ready: in-process emulators \(DynamoDB, S3, SNS, KMS, Secrets Manager\)$`)
+	if !want.MatchString(got) {
+		t.Errorf("progress = %q", got)
 	}
 }

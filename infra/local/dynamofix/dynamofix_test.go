@@ -2,6 +2,7 @@ package dynamofix
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"reflect"
 	"testing"
@@ -38,20 +39,7 @@ func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 // index key is removed leaves the sparse index.
 func TestRemoveLeavesTheItemAndTheIndex(t *testing.T) {
 	ctx := context.Background()
-	srv := httptest.NewServer(&Handler{Inner: miniserver.NewServer()})
-	t.Cleanup(srv.Close)
-	db := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(srv.URL), Region: "eu-central-1",
-		Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
-	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("t"), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("PK"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("GPK"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("PK"), KeyType: types.KeyTypeHash}},
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("G"),
-			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("GPK"), KeyType: types.KeyTypeHash}},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := newTable(t, []string{"PK"}, "G", []string{"GPK"})
 	for _, pk := range []string{"a", "b", "c", "d", "e"} {
 		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"),
 			Item: map[string]types.AttributeValue{"PK": str(pk), "GPK": str("queue"), "Lease": str("x"), "N": str("1")}}); err != nil {
@@ -83,16 +71,173 @@ func TestRemoveLeavesTheItemAndTheIndex(t *testing.T) {
 			t.Errorf("item %s has %v, want %v", pk, got, want)
 		}
 	}
-	out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("t"), IndexName: aws.String("G"),
-		KeyConditionExpression: aws.String("GPK = :q"), ExpressionAttributeValues: map[string]types.AttributeValue{":q": str("queue")}})
+	if left := indexed(t, db, "G", "GPK", "queue"); !reflect.DeepEqual(left, []string{"b", "c", "d", "e"}) {
+		t.Errorf("the index holds %v, want b to e (a left it, the others stay)", left)
+	}
+}
+
+// newTable serves the front (with checksums, as the stack does) over a
+// fresh emulator and creates table "t": primary key attributes and one
+// index, string attributes, HASH then RANGE.
+func newTable(t *testing.T, primary []string, index string, indexKeys []string) *dynamodb.Client {
+	t.Helper()
+	srv := httptest.NewServer(Checksum{Inner: &Handler{Inner: miniserver.NewServer()}})
+	t.Cleanup(srv.Close)
+	db := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(srv.URL), Region: "eu-central-1",
+		Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
+	var defs []types.AttributeDefinition
+	schema := func(names []string) []types.KeySchemaElement {
+		var out []types.KeySchemaElement
+		for i, n := range names {
+			defs = append(defs, types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS})
+			kind := types.KeyTypeHash
+			if i > 0 {
+				kind = types.KeyTypeRange
+			}
+			out = append(out, types.KeySchemaElement{AttributeName: aws.String(n), KeyType: kind})
+		}
+		return out
+	}
+	in := &dynamodb.CreateTableInput{TableName: aws.String("t"), BillingMode: types.BillingModePayPerRequest, KeySchema: schema(primary),
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String(index), KeySchema: schema(indexKeys),
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}}}
+	in.AttributeDefinitions = defs
+	if _, err := db.CreateTable(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// indexed lists the PK of every item a query of one index partition finds.
+func indexed(t *testing.T, db *dynamodb.Client, index, attr, partition string) []string {
+	t.Helper()
+	out, err := db.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String("t"), IndexName: aws.String(index),
+		KeyConditionExpression: aws.String("#k = :k"), ExpressionAttributeNames: map[string]string{"#k": attr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(partition)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var left []string
+	var got []string
 	for _, it := range out.Items {
-		left = append(left, it["PK"].(*types.AttributeValueMemberS).Value)
+		got = append(got, it["PK"].(*types.AttributeValueMemberS).Value)
 	}
-	if !reflect.DeepEqual(left, []string{"b", "c", "d", "e"}) {
-		t.Errorf("the index holds %v, want b to e (a left it, the others stay)", left)
+	return got
+}
+
+func TestAssigned(t *testing.T) {
+	cases := []struct {
+		expr  string
+		names map[string]string
+		want  []string
+	}{
+		{"SET #0 = :0, #1 = :1", map[string]string{"#0": "GSI1PK", "#1": "GSI1SK"}, []string{"GSI1PK", "GSI1SK"}},
+		{"SET #v = if_not_exists(#v, :zero) + :one, #s=:s REMOVE #l", map[string]string{"#v": "V", "#s": "Status", "#l": "Lease"}, []string{"V", "Status"}},
+		{"SET #l = list_append(#l, :x), a.b = :c ADD n :one", map[string]string{"#l": "Log"}, []string{"Log"}},
+		{"REMOVE a", nil, nil},
+	}
+	for _, c := range cases {
+		if got := Assigned(c.expr, c.names); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Assigned(%q) = %v, want %v", c.expr, got, c.want)
+		}
+	}
+}
+
+// TestIndexFollowsKeysAnUpdateSets: an item with no GSI1 keys that an
+// UpdateItem, or an Update in a transaction, gives them is found on GSI1,
+// and the items already there stay found (minidyn alone overwrote one of
+// them and lost the rest); changing the keys moves the item; a failed
+// condition changes nothing.
+func TestIndexFollowsKeysAnUpdateSets(t *testing.T) {
+	ctx := context.Background()
+	db := newTable(t, []string{"PK", "SK"}, "GSI1", []string{"GSI1PK", "GSI1SK"})
+	put := func(pk string, attrs ...string) {
+		t.Helper()
+		item := map[string]types.AttributeValue{"PK": str(pk), "SK": str("APPL"), "Status": str("draft")}
+		for i := 0; i+1 < len(attrs); i += 2 {
+			item[attrs[i]] = str(attrs[i+1])
+		}
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("a", "GSI1PK", "CHANGEREQ#pending", "GSI1SK", "a")
+	put("q1", "GSI1PK", "QUEUE#mvd", "GSI1SK", "submitted#1")
+	put("q2", "GSI1PK", "QUEUE#mvd", "GSI1SK", "submitted#2")
+	for _, pk := range []string{"d1", "d2", "d3"} {
+		put(pk)
+	}
+	key := func(pk string) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"PK": str(pk), "SK": str("APPL")}
+	}
+	submit := func(pk, dept, sk string) *types.Update {
+		return &types.Update{TableName: aws.String("t"), Key: key(pk),
+			UpdateExpression:         aws.String("SET #s = :s, #gpk = :gpk, #gsk = :gsk"),
+			ConditionExpression:      aws.String("#s = :draft"),
+			ExpressionAttributeNames: map[string]string{"#s": "Status", "#gpk": "GSI1PK", "#gsk": "GSI1SK"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":s": str("submitted"), ":draft": str("draft"),
+				":gpk": str("QUEUE#" + dept), ":gsk": str(sk)}}
+	}
+	u := submit("d1", "mvd", "submitted#3")
+	out, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
+		ExpressionAttributeValues: u.ExpressionAttributeValues, ReturnValues: types.ReturnValueUpdatedNew})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := out.Attributes["GSI1PK"].(*types.AttributeValueMemberS); !ok || got.Value != "QUEUE#mvd" {
+		t.Errorf("UpdateItem answered %v, want the updated GSI1PK", out.Attributes)
+	}
+	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: submit("d2", "fns", "submitted#4")},
+		{Put: &types.Put{TableName: aws.String("t"), Item: map[string]types.AttributeValue{"PK": str("COUNTER"), "SK": str("APPL")}}},
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String("t"), Key: key("q1"), ConditionExpression: aws.String("attribute_exists(PK)")}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, want map[string][]string) {
+		t.Helper()
+		for partition, items := range want {
+			if got := indexed(t, db, "GSI1", "GSI1PK", partition); !reflect.DeepEqual(got, items) {
+				t.Errorf("%s: GSI1 %s holds %v, want %v", when, partition, got, items)
+			}
+		}
+	}
+	check("after the submissions", map[string][]string{"CHANGEREQ#pending": {"a"}, "QUEUE#mvd": {"q1", "q2", "d1"}, "QUEUE#fns": {"d2"}})
+
+	// Changing the keys moves the item, in an UpdateItem and in a transaction.
+	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("t"), Key: key("d1"),
+		UpdateExpression: aws.String("SET GSI1PK = :p"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": str("QUEUE#fns")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String("t"), Key: key("q1"), UpdateExpression: aws.String("SET GSI1SK = :k"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":k": str("inprogress#1")}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	check("after the moves", map[string][]string{"CHANGEREQ#pending": {"a"}, "QUEUE#mvd": {"q1", "q2"}, "QUEUE#fns": {"d1", "d2"}})
+
+	// A submission whose condition fails changes nothing.
+	u = submit("d1", "mvd", "submitted#5")
+	_, err = db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
+	var failed *types.ConditionalCheckFailedException
+	if !errors.As(err, &failed) {
+		t.Errorf("a second submission = %v, want ConditionalCheckFailedException", err)
+	}
+	_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: submit("d3", "mvd", "submitted#6")},
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String("t"), Key: key("q1"), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if !errors.As(err, &cancelled) {
+		t.Errorf("a transaction whose check fails = %v, want TransactionCanceledException", err)
+	}
+	check("after the failed submissions", map[string][]string{"CHANGEREQ#pending": {"a"}, "QUEUE#mvd": {"q1", "q2"}, "QUEUE#fns": {"d1", "d2"}})
+	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key("d3"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got.Item["GSI1PK"]; ok || got.Item["Status"].(*types.AttributeValueMemberS).Value != "draft" {
+		t.Errorf("the draft of the cancelled transaction became %v", got.Item)
 	}
 }

@@ -13,11 +13,14 @@ import (
 // DynamoGuard fronts the DynamoDB emulator: it refuses Scan, as no Kabinet
 // code path may scan the table, and counts the calls of every operation so
 // that tests and benchmarks can read DynamoDB round trips per request.
+// Every answer, the refusal too, carries DynamoDB's CRC32 checksum.
 type DynamoGuard struct {
 	// Server is the emulator; tests use it to inject failures.
 	Server *miniserver.Server
 	// fix makes minidyn's REMOVE work (see dynamofix).
 	fix *dynamofix.Handler
+	// front checksums what forward answers.
+	front http.Handler
 
 	mu     sync.Mutex
 	counts map[string]int
@@ -25,11 +28,15 @@ type DynamoGuard struct {
 
 func newDynamoGuard() *DynamoGuard {
 	srv := miniserver.NewServer()
-	return &DynamoGuard{Server: srv, fix: &dynamofix.Handler{Inner: srv}, counts: map[string]int{}}
+	g := &DynamoGuard{Server: srv, fix: &dynamofix.Handler{Inner: srv}, counts: map[string]int{}}
+	g.front = dynamofix.Checksum{Inner: http.HandlerFunc(g.forward)}
+	return g
 }
 
 // ServeHTTP counts and forwards the call; Scan is refused.
-func (g *DynamoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (g *DynamoGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.front.ServeHTTP(w, r) }
+
+func (g *DynamoGuard) forward(w http.ResponseWriter, r *http.Request) {
 	op := r.Header.Get("X-Amz-Target")
 	if i := strings.LastIndexByte(op, '.'); i >= 0 {
 		op = op[i+1:]

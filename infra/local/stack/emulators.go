@@ -68,7 +68,8 @@ func (s *Stack) startNode(ctx context.Context, name, dir string, env []string, h
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: on a busy machine Node takes its time to load.
+	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		if exited.Load() {
 			return fmt.Errorf("%s exited during start; see its output above", name)
@@ -86,7 +87,7 @@ func (s *Stack) startNode(ctx context.Context, name, dir string, env []string, h
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("%s did not answer at %s within 30s", name, healthURL)
+	return fmt.Errorf("%s did not answer at %s within 2 minutes", name, healthURL)
 }
 
 // nodeModule returns the path of a file inside infra/node_modules or an error

@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -120,9 +121,17 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 }
 
 // seed creates the demo accounts through the identity service and their
-// settings in the table.
+// settings in the table, and the sessions of the sample events' tokens.
 func (s *Stack) seed(ctx context.Context) error {
 	svc, err := s.services(ctx)
+	if err != nil {
+		return err
+	}
+	tokens, err := sampleTokens(filepath.Join(s.opts.Root, "events"))
+	if err != nil {
+		return err
+	}
+	subs, err := eventSubjects(tokens)
 	if err != nil {
 		return err
 	}
@@ -135,6 +144,11 @@ func (s *Stack) seed(ctx context.Context) error {
 		extra := map[string]string{}
 		if d.Department != "" {
 			extra["custom:department"] = d.Department
+		}
+		// cognito-local keeps a given sub (Cognito would make its own):
+		// the accounts the sample events name get the events' subjects.
+		if sub, ok := subs[d.Username]; ok {
+			extra["sub"] = sub
 		}
 		if d.Sub, err = svc.reg.Provision(ctx, d.Username, r, d.Level, extra); err != nil {
 			return fmt.Errorf("demo account %s: %w", d.Username, err)
@@ -154,6 +168,10 @@ func (s *Stack) seed(ctx context.Context) error {
 			return err
 		}
 		s.Demo = append(s.Demo, d)
+	}
+	s.eventTokens = tokens
+	if err := s.RenewEventSessions(ctx); err != nil {
+		return err
 	}
 	return s.seedApplications(ctx, svc.apps)
 }

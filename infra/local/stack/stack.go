@@ -50,8 +50,13 @@ type Options struct {
 	Version                     string
 	Clock                       clock.Clock
 	Log                         io.Writer
-	Seed                        bool
-	Schedules                   bool
+	// Progress, when set, gets a line as each part of the stack starts
+	// ("stack: starting <part>") and as it is ready ("stack: ready <part>
+	// in <time>"), so that whoever waits for the stack can tell what is
+	// still starting.
+	Progress  io.Writer
+	Seed      bool
+	Schedules bool
 	// BuildDir receives the function binaries (default <Root>/.build/local).
 	BuildDir string
 	// LocalStack, when set (e.g. http://127.0.0.1:4566), serves DynamoDB, S3,
@@ -86,12 +91,44 @@ type Stack struct {
 	// DemoResult is the verification code of the demo citizen's issued
 	// document (GET /verify/{code}).
 	DemoResult string
+	// eventTokens are the access tokens of events/, which the seeding
+	// gives live sessions.
+	eventTokens []eventToken
 
 	cfg       aws.Config
 	sesAPIURL string
 	mu        sync.Mutex
 	closers   []func()
 	log       *slog.Logger
+	// progressMu keeps the progress lines of parts starting at once whole.
+	progressMu sync.Mutex
+}
+
+// starting reports that a part of the stack starts; the caller calls the
+// function it returns once that part is ready.
+func (s *Stack) starting(part string) (ready func()) {
+	if s.opts.Progress == nil {
+		return func() {}
+	}
+	began := time.Now()
+	s.progress("starting " + part)
+	return func() { s.progress(fmt.Sprintf("ready %s in %s", part, time.Since(began).Round(time.Millisecond))) }
+}
+
+func (s *Stack) progress(line string) {
+	s.progressMu.Lock()
+	defer s.progressMu.Unlock()
+	fmt.Fprintln(s.opts.Progress, "stack: "+line)
+}
+
+// step runs one part of the start and reports it.
+func (s *Stack) step(part string, f func() error) error {
+	ready := s.starting(part)
+	if err := f(); err != nil {
+		return err
+	}
+	ready()
+	return nil
 }
 
 func (s *Stack) onClose(f func()) {
@@ -150,33 +187,33 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 
 	// Build while the emulators start.
 	built := make(chan error, 1)
-	go func() { built <- s.build(ctx) }()
+	go func() { built <- s.step("function build", func() error { return s.build(ctx) }) }()
 
 	if err := s.startEmulators(ctx); err != nil {
 		return nil, err
 	}
 	s.log.Info("emulators up; creating resources from template.yaml")
-	if err := s.provision(ctx); err != nil {
+	if err := s.step("resources from template.yaml", func() error { return s.provision(ctx) }); err != nil {
 		return nil, fmt.Errorf("create resources from template.yaml: %w", err)
 	}
 	s.log.Info("resources created; waiting for the function build")
 	if err := <-built; err != nil {
 		return nil, err
 	}
-	if err := s.startFunctions(); err != nil {
+	if err := s.step("functions", s.startFunctions); err != nil {
 		return nil, err
 	}
-	if err := s.startGateway(); err != nil {
+	if err := s.step("gateway", s.startGateway); err != nil {
 		return nil, err
 	}
 	if opts.Seed {
 		s.log.Info("seeding demo data")
-		if err := s.seed(ctx); err != nil {
+		if err := s.step("demo data", func() error { return s.seed(ctx) }); err != nil {
 			return nil, fmt.Errorf("seed demo data: %w", err)
 		}
 	}
 	if opts.Schedules {
-		s.startSchedules()
+		_ = s.step("schedules", func() error { s.startSchedules(); return nil })
 	}
 	return s, nil
 }
@@ -185,8 +222,25 @@ func (s *Stack) startEmulators(ctx context.Context) error {
 	if s.opts.LocalStack != "" {
 		s.DynamoURL, s.S3URL, s.SNSURL, s.SESURL = s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack
 		s.KMSURL, s.SecretsURL = s.opts.LocalStack, s.opts.LocalStack
-		return s.startCognito(ctx)
+		return s.step("cognito-local", func() error { return s.startCognito(ctx) })
 	}
+	if err := s.step("in-process emulators (DynamoDB, S3, SNS, KMS, Secrets Manager)", s.startInProcess); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		errs[0] = s.step("cognito-local", func() error { return s.startCognito(ctx) })
+	}()
+	go func() { defer wg.Done(); errs[1] = s.step("SES emulator", func() error { return s.startSES(ctx) }) }()
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// startInProcess serves the emulators that run inside this process.
+func (s *Stack) startInProcess() error {
 	// KMS and Secrets Manager: small in-process endpoints (loopback, any port).
 	ln, err := listen("")
 	if err != nil {
@@ -217,14 +271,7 @@ func (s *Stack) startEmulators(ctx context.Context) error {
 	}
 	s.SNS = snsemu.New(Region)
 	s.SNSURL = s.serve(ln, s.SNS)
-
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	wg.Add(2)
-	go func() { defer wg.Done(); errs[0] = s.startCognito(ctx) }()
-	go func() { defer wg.Done(); errs[1] = s.startSES(ctx) }()
-	wg.Wait()
-	return errors.Join(errs...)
+	return nil
 }
 
 func (s *Stack) startCognito(ctx context.Context) error {
