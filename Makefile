@@ -19,15 +19,16 @@ help:
 	@echo "make run        - the whole API on the local stack with demo data (Ctrl-C stops it)"
 	@echo "make test       - unit, integration and end-to-end tests (starts the local stack itself)"
 	@echo "make bench      - cold start, binary size, per-request CPU/allocations, DynamoDB calls"
-	@echo "make lint       - gofmt, go vet, staticcheck, go mod tidy check, Spectral on the OpenAPI document"
+	@echo "make lint       - gofmt, go vet, staticcheck, go mod tidy check, Spectral on the OpenAPI document, template.yaml against the CloudFormation spec"
 	@echo "make fuzz       - every fuzz target, FUZZTIME each (default 15s)"
 	@echo "make build      - Lambda bootstraps for arm64 (sam build when SAM CLI is installed)"
 	@echo "make deploy     - sam deploy (guided the first time)"
 	@echo "make invoke FN=health EVENT=events/health-get.json - invoke one function with a sample event"
 	@echo "make run-localstack - the same functions against LocalStack (needs Docker)"
 
-# Node emulators (cognito-local, aws-ses-v2-local) and checkers (Spectral),
-# pinned by the lock file.
+# Node emulators (cognito-local, aws-ses-v2-local), the API reference viewer
+# (swagger-ui-dist) and what make lint checks with (Spectral, the CloudFormation
+# resource specification), pinned by the lock file.
 $(NODE_STAMP): infra/package.json infra/package-lock.json
 	cd infra && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -84,6 +85,7 @@ lint: $(NODE_STAMP)
 	    echo "go mod tidy changes go.mod/go.sum:"; diff -u $$tmp/go.mod go.mod; diff -u $$tmp/go.sum go.sum; \
 	    cp $$tmp/go.mod $$tmp/go.sum .; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
 	$(SPECTRAL) lint --quiet --ruleset .spectral.yaml --fail-severity=warn docs/openapi.yaml
+	$(GO) run ./infra/cfncheck template.yaml
 
 # Bootstraps as SAM's go1.x build method makes them, one folder per function.
 build:
