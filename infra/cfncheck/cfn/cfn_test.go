@@ -69,6 +69,7 @@ func TestEachMistakeIsNamed(t *testing.T) {
 		{"undeclared-condition.yaml", `undeclared-condition.yaml:11:29: Resources.Logs.Properties.RetentionInDays: condition "IsProduction" is not declared in Conditions`},
 		{"type-is-function.yaml", "type-is-function.yaml:7:11: Resources.Thing.Type: Type is a plain string; no intrinsic function can stand there"},
 		{"globals-unsupported.yaml", "globals-unsupported.yaml:7:5: Globals.Function.Events: SAM does not take Events in Globals.Function"},
+		{"globals-no-properties.yaml", "globals-no-properties.yaml:9:11: Resources.Fn.Properties: a Zip function needs CodeUri or InlineCode"},
 		{"globals-missing-runtime.yaml", "globals-missing-runtime.yaml:10:7: Resources.Fn.Properties: a Zip function needs Runtime (here or in Globals.Function)"},
 		// One mistake in Globals, applied to two functions, is reported once, where it is written.
 		{"globals-wrong-type.yaml", `globals-wrong-type.yaml:7:20: Globals.Function.Architectures: wants a list of string, got "arm64"`},

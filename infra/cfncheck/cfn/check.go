@@ -392,6 +392,9 @@ func (c *checker) resourcesSection(rs *Node, globals map[string]*Node) {
 		}
 		props := r.Get("Properties")
 		if g := globals[typ.Value]; g != nil && c.sam {
+			if props == nil {
+				props = &Node{Kind: Map, Line: typ.Line, Col: typ.Col}
+			}
 			props = c.mergeGlobals(g, props)
 		}
 		c.resourceProperties(path, f.Key, typ, props)

@@ -228,7 +228,8 @@ func (c *checker) markOrigin(path string, n *Node) {
 // value.
 func (c *checker) mergeGlobals(global, local *Node) *Node {
 	if local == nil {
-		return global
+		// A fresh map, so that problems of the resource are not placed in Globals.
+		return &Node{Kind: Map, Fields: global.Fields, Line: global.Line, Col: global.Col}
 	}
 	token := func(n *Node) NodeKind {
 		if n.Kind == Map || n.Kind == Seq {
