@@ -8,6 +8,7 @@ STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUNCTIONS    := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 NODE_STAMP   := infra/node_modules/.installed
+SPECTRAL     := infra/node_modules/.bin/spectral
 FN           ?= health
 EVENT        ?= events/health-get.json
 LOCALSTACK   ?= http://127.0.0.1:4566
@@ -32,14 +33,16 @@ help:
 	@echo "make run        - the whole API on the local stack with demo data (Ctrl-C stops it)"
 	@echo "make test       - unit, integration and end-to-end tests (starts the local stack itself)"
 	@echo "make bench      - cold start, binary size, per-request CPU/allocations, DynamoDB calls"
-	@echo "make lint       - gofmt, go vet, staticcheck, go mod tidy check"
+	@echo "make lint       - gofmt, go vet, staticcheck, go mod tidy check, Spectral on the OpenAPI document, template.yaml against the CloudFormation spec"
 	@echo "make fuzz       - every fuzz target, FUZZTIME each (default 15s)"
 	@echo "make build      - Lambda bootstraps for arm64 (sam build when SAM CLI is installed)"
 	@echo "make deploy     - sam build and deploy, ENV=default|prod (guided until samconfig.toml has that env's deploy parameters)"
 	@echo "make invoke FN=health EVENT=events/health-get.json - invoke one function with a sample event"
 	@echo "make run-localstack - the same functions against LocalStack (needs Docker)"
 
-# Node emulators (cognito-local, aws-ses-v2-local), pinned by the lock file.
+# Node emulators (cognito-local, aws-ses-v2-local), the API reference viewer
+# (swagger-ui-dist) and what make lint checks with (Spectral, the CloudFormation
+# resource specification), pinned by the lock file.
 $(NODE_STAMP): infra/package.json infra/package-lock.json
 	cd infra && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -87,7 +90,7 @@ fuzz:
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
 	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done; done
 
-lint:
+lint: $(NODE_STAMP)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
@@ -95,6 +98,8 @@ lint:
 	  if ! cmp -s go.mod $$tmp/go.mod || ! cmp -s go.sum $$tmp/go.sum; then \
 	    echo "go mod tidy changes go.mod/go.sum:"; diff -u $$tmp/go.mod go.mod; diff -u $$tmp/go.sum go.sum; \
 	    cp $$tmp/go.mod $$tmp/go.sum .; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
+	$(SPECTRAL) lint --quiet --ruleset .spectral.yaml --fail-severity=warn docs/openapi.yaml
+	$(GO) run ./infra/cfncheck template.yaml
 
 # Bootstraps as SAM's go1.x build method makes them, one folder per function.
 build:

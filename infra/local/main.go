@@ -18,6 +18,7 @@ import (
 
 func main() {
 	api := flag.String("api", "127.0.0.1:3000", "address of the API gateway")
+	docs := flag.String("docs", "127.0.0.1:3001", "address of the API reference (the OpenAPI document in Swagger UI)")
 	dynamoAddr := flag.String("dynamodb", "127.0.0.1:4566", "address of the DynamoDB emulator")
 	s3Addr := flag.String("s3", "127.0.0.1:4567", "address of the S3 emulator")
 	snsAddr := flag.String("sns", "127.0.0.1:4568", "address of the SNS endpoint and its message log")
@@ -36,7 +37,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := stack.Options{Root: root, APIAddr: *api, DynamoAddr: *dynamoAddr, S3Addr: *s3Addr, SNSAddr: *snsAddr,
+	opts := stack.Options{Root: root, APIAddr: *api, DocsAddr: *docs, DynamoAddr: *dynamoAddr, S3Addr: *s3Addr, SNSAddr: *snsAddr,
 		CognitoPort: *cognitoPort, SESPort: *sesPort, MaxInstances: *maxInstances, Version: version(root),
 		Log: os.Stderr, Seed: true, Schedules: true, LocalStack: *localstack}
 	if *quiet {

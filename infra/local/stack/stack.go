@@ -59,6 +59,9 @@ type Options struct {
 	Schedules bool
 	// BuildDir receives the function binaries (default <Root>/.build/local).
 	BuildDir string
+	// DocsAddr is the address of the API reference (docs/openapi.yaml in
+	// Swagger UI); empty means any free port.
+	DocsAddr string
 	// LocalStack, when set (e.g. http://127.0.0.1:4566), serves DynamoDB, S3,
 	// SNS and SES instead of the embedded emulators; Cognito stays on
 	// cognito-local, which LocalStack's free edition lacks.
@@ -70,6 +73,9 @@ type Stack struct {
 	opts Options
 
 	APIURL, DynamoURL, S3URL, SNSURL, CognitoURL, SESURL string
+	// DocsURL serves the API reference: the page at /, the document at
+	// /openapi.yaml.
+	DocsURL string
 
 	Dynamo *DynamoGuard
 	SNS    *snsemu.Server
@@ -204,6 +210,9 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		return nil, err
 	}
 	if err := s.step("gateway", s.startGateway); err != nil {
+		return nil, err
+	}
+	if err := s.startDocs(); err != nil {
 		return nil, err
 	}
 	if opts.Seed {
@@ -466,6 +475,7 @@ func (s *Stack) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nKabinet local stack is up.\n\n")
 	fmt.Fprintf(&b, "  API (HTTP API, payload 2.0)   %s   e.g. %s/health\n", s.APIURL, s.APIURL)
+	fmt.Fprintf(&b, "  API reference (Swagger UI)    %s   (OpenAPI: %s/openapi.yaml)\n", s.DocsURL, s.DocsURL)
 	if s.opts.LocalStack != "" {
 		fmt.Fprintf(&b, "  LocalStack (DynamoDB, S3, SNS, SES) %s   mail: %s/_aws/ses, SMS: %s/_aws/sns/sms-messages\n", s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack)
 	} else {
