@@ -408,6 +408,8 @@ func TestRealPDFs(t *testing.T) {
 		{"linearized", []string{"--linearize"}},
 		{"linearized with object streams", []string{"--linearize", "--object-streams=generate"}},
 		{"QDF", []string{"--qdf"}},
+		{"encrypted, opened without a password", []string{"--encrypt", "", "owner-secret", "256", "--"}},
+		{"encrypted with RC4, object streams", []string{"--object-streams=generate", "--allow-weak-crypto", "--encrypt", "", "owner", "128", "--use-aes=n", "--"}},
 		{"uncompressed streams", []string{"--stream-data=uncompress"}},
 		{"PDF 1.7 with a minimal header", []string{"--force-version=1.7"}},
 	}

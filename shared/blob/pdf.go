@@ -18,7 +18,8 @@ import (
 // least one page, that every Flate stream inflates and that the pages'
 // content streams are well-formed. Objects inside object streams are taken
 // as they are (the stream's compression is checked, its objects are not
-// parsed).
+// parsed). In an encrypted file (a trailer with /Encrypt) streams are
+// ciphertext: only their filters are checked, not what they hold.
 //
 // A reader such as qpdf repairs a damaged file by rebuilding its table;
 // this check does not: a file that needs repair is refused, and its owner
@@ -58,7 +59,7 @@ const pdfMaxKept = 1 << 16
 
 var pdfKept = map[string]bool{"Type": true, "Length": true, "Size": true, "W": true, "Index": true, "Filter": true,
 	"DecodeParms": true, "Predictor": true, "Columns": true, "Prev": true, "Root": true, "XRefStm": true,
-	"Pages": true, "Kids": true, "Contents": true}
+	"Pages": true, "Kids": true, "Contents": true, "Encrypt": true}
 
 // pdfFilters are the standard stream filters (and their abbreviations).
 var pdfFilters = map[string]bool{"ASCIIHexDecode": true, "ASCII85Decode": true, "LZWDecode": true, "FlateDecode": true,
@@ -411,6 +412,27 @@ type pdfDoc struct {
 	lengths   []pdfLength
 	startxref int64
 	inflated  int64 // bytes inflated so far, up to pdfMaxInflate
+	streams   []*pdfObject
+	// encrypted: the trailer names an /Encrypt dictionary, so streams hold
+	// ciphertext and only their filters are checked.
+	encrypted bool
+}
+
+// checkStreams checks every stream's filters and, unless the file is
+// encrypted, that its Flate compression inflates.
+func (f *pdfDoc) checkStreams() error {
+	for _, o := range f.streams {
+		if _, err := pdfFlate(o.stream); err != nil {
+			return err
+		}
+		if f.encrypted {
+			continue
+		}
+		if err := f.inflate(o.stream, o.data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // inflate checks that a stream compressed with Flate (its first filter)
@@ -663,10 +685,8 @@ func (f *pdfDoc) object(at, num int64) error {
 				return err
 			}
 			f.sections[at] = sec
-		case data != nil:
-			if err := f.inflate(val, data); err != nil {
-				return err
-			}
+		default:
+			f.streams = append(f.streams, obj)
 		}
 	}
 	s.skip()
@@ -1023,9 +1043,6 @@ func (f *pdfDoc) checkLengths() error {
 			}
 		}
 		l.obj.data = f.s.b[l.start : l.start+int(n)]
-		if err := f.inflate(l.obj.stream, l.obj.data); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -1110,6 +1127,10 @@ func (f *pdfDoc) checkXref() error {
 			return pdfBadEntry
 		}
 	}
+	_, f.encrypted = newest.trailer.get("Encrypt")
+	if err := f.checkStreams(); err != nil {
+		return err
+	}
 	return f.checkPages(effective, root)
 }
 
@@ -1155,7 +1176,7 @@ func (f *pdfDoc) checkPages(effective map[int64]pdfEntry, root pdfValue) error {
 			return pdfBadPages
 		case node.typ == "Page":
 			pages++
-			if err := f.checkContents(node.contents, resolve); err != nil {
+			if err := f.checkContents(node.contents, resolve); err != nil && !f.encrypted {
 				return err
 			}
 		case node.typ == "Pages":
