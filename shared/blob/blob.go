@@ -210,10 +210,13 @@ type Object struct {
 	ContentType string
 }
 
-// Verify checks an uploaded object: it exists, is no larger than maxSize, and
-// its magic bytes show one of the allowed types equal to the declared type.
-// An object that fails is deleted, and the answer is a 422 naming the reason;
-// a missing object is a 409 (the upload has not happened yet).
+// Verify checks an uploaded object: it exists, is no larger than maxSize,
+// its magic bytes show one of the allowed types equal to the declared type,
+// and it is a well-formed file of that type with nothing after its end (see
+// checkContent). An object that fails is deleted, and the answer is a 422
+// naming the reason; a file whose structure is broken gets the same code as
+// one of another type (file.type_mismatch), with a message that says what
+// is wrong. A missing object is a 409 (the upload has not happened yet).
 func (s *Store) Verify(ctx context.Context, key, declared string, maxSize int64, allowed ...string) (Object, error) {
 	head, err := s.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
 	if err != nil {
@@ -235,16 +238,23 @@ func (s *Store) Verify(ctx context.Context, key, declared string, maxSize int64,
 	if size == 0 {
 		return reject("file.empty", "Файл пустой")
 	}
-	obj, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key), Range: aws.String("bytes=0-15")})
+	// The whole object is read (at most maxSize bytes, one allocation):
+	// its structure is checked, not only its first bytes.
+	obj, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
 	if err != nil {
-		return Object{}, fmt.Errorf("read head of %s: %w", key, err)
+		return Object{}, fmt.Errorf("read %s: %w", key, err)
 	}
-	first, err := io.ReadAll(io.LimitReader(obj.Body, 16))
+	data, err := readAtMost(obj.Body, size, maxSize)
 	obj.Body.Close()
 	if err != nil {
-		return Object{}, fmt.Errorf("read head of %s: %w", key, err)
+		return Object{}, fmt.Errorf("read %s: %w", key, err)
 	}
-	actual := Sniff(first)
+	if int64(len(data)) > maxSize {
+		// Replaced by a larger file since HeadObject.
+		return reject("file.too_large", "Файл больше "+humanSize(maxSize))
+	}
+	size = int64(len(data))
+	actual := Sniff(data)
 	ok := false
 	for _, a := range allowed {
 		ok = ok || a == actual
@@ -255,7 +265,20 @@ func (s *Store) Verify(ctx context.Context, key, declared string, maxSize int64,
 	if actual != declared {
 		return reject("file.type_mismatch", "Содержимое файла не соответствует заявленному типу")
 	}
+	if err := checkContent(actual, data); err != nil {
+		return reject("file.type_mismatch", err.Error())
+	}
 	return Object{Key: key, Size: size, ContentType: actual}, nil
+}
+
+// readAtMost reads r whole into one buffer sized for the expected length,
+// but never more than limit+1 bytes, so that a caller can tell an
+// oversized body from one of exactly limit bytes.
+func readAtMost(r io.Reader, expected, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(min(expected, limit) + bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	return buf.Bytes(), err
 }
 
 // humanSize renders a byte limit for a person: "5 МБ", "512 КБ", "100 байт".

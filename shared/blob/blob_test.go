@@ -22,11 +22,11 @@ import (
 
 const testBucket = "kabinet-files"
 
-// Minimal files of each accepted type: the magic bytes and a little more.
+// Real files of each accepted type (see content_test.go), and a GIF.
 var (
-	pdfFile  = []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-	pngFile  = append([]byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'}, make([]byte, 17)...)
-	jpegFile = []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9}
+	pdfFile  = []byte(minimalPDF)
+	pngFile  = pngOf(testImage())
+	jpegFile = jpegOf(testImage())
 	gifFile  = []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
 )
 
@@ -243,6 +243,12 @@ func TestVerifyRejects(t *testing.T) {
 		{"png not in the allowed list", pngFile, TypePNG, 1 << 20, []string{TypePDF}, "file.type"},
 		{"png declared as pdf", pngFile, TypePDF, 1 << 20, []string{TypePDF, TypePNG}, "file.type_mismatch"},
 		{"jpeg declared as png", jpegFile, TypePNG, 1 << 20, []string{TypeJPEG, TypePNG}, "file.type_mismatch"},
+		// A file of the declared type whose structure is broken gets the
+		// same code, with a message that names the defect.
+		{"random after %PDF-", cat([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0x9c, 0x01, 'x'}, 300)), TypePDF, 1 << 20, []string{TypePDF}, "file.type_mismatch"},
+		{"pdf with a jpeg appended", cat(pdfFile, jpegFile), TypePDF, 1 << 20, []string{TypePDF}, "file.type_mismatch"},
+		{"jpeg with a zip appended", cat(jpegFile, zipFile), TypeJPEG, 1 << 20, []string{TypeJPEG}, "file.type_mismatch"},
+		{"png cut short", pngFile[:len(pngFile)-5], TypePNG, 1 << 20, []string{TypePNG}, "file.type_mismatch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -255,6 +261,11 @@ func TestVerifyRejects(t *testing.T) {
 			pe, ok := problem.As(err)
 			if !ok || pe.Kind != problem.KindInvalid || len(pe.Fields) != 1 || pe.Fields[0].Code != tt.wantCode || pe.Fields[0].Field != "file" {
 				t.Fatalf("Verify() = %v (%+v), want 422 with field file code %s", err, pe, tt.wantCode)
+			}
+			if Sniff(tt.body) == tt.declared && tt.wantCode == "file.type_mismatch" {
+				if want := checkContent(tt.declared, tt.body); want == nil || pe.Fields[0].Message != want.Error() {
+					t.Errorf("message = %q, want the defect named: %v", pe.Fields[0].Message, want)
+				}
 			}
 			if exists(t, s, key) {
 				t.Errorf("the refused object %s is still stored", key)

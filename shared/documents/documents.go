@@ -1,7 +1,8 @@
 // Package documents keeps the citizen's scans ("Мои документы"): a file is
 // declared, uploaded by the client straight to S3 through a short-lived
 // presigned URL, then checked by the server (size, magic bytes, declared
-// type) and only then listed. Files never pass through a function, and every
+// type, and the structure of the PDF, JPEG or PNG: see blob.Store.Verify)
+// and only then listed. Files never pass through a function, and every
 // key is under its owner's prefix.
 package documents
 

@@ -116,6 +116,15 @@ func encodeCursor(lek map[string]types.AttributeValue) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// CursorAt is the cursor that resumes a query of the table (not an
+// index) after the item with key k, in the format Query returns: for a
+// caller that stops reading inside a page. Query accepts it back only for
+// k's partition and a range that holds k.SK.
+func CursorAt(k Key) (string, error) {
+	return encodeCursor(map[string]types.AttributeValue{
+		AttrPK: &types.AttributeValueMemberS{Value: k.PK}, AttrSK: &types.AttributeValueMemberS{Value: k.SK}})
+}
+
 // errCursor is a new error each time: callers may add to a *problem.Error,
 // and a shared one would carry that into every later request.
 func errCursor() error {

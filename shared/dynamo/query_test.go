@@ -224,6 +224,47 @@ func TestQueryCursorSecurity(t *testing.T) {
 	})
 }
 
+func TestCursorAt(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	seedDocs(t, s, "a", 6)
+	cur, err := CursorAt(Key{PK: UserPK("a"), SK: "DOC#003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		page    Page
+		want    []string
+		invalid bool
+	}{
+		{"resumes after the key, newest first", Page{Partition: UserPK("a"), Prefix: "DOC#", Cursor: cur}, []string{"DOC#002", "DOC#001", "DOC#000"}, false},
+		{"resumes after the key, oldest first", Page{Partition: UserPK("a"), Prefix: "DOC#", Forward: true, Cursor: cur}, []string{"DOC#004", "DOC#005"}, false},
+		{"within a range", Page{Partition: UserPK("a"), From: "DOC#001", To: "DOC#004", Cursor: cur}, []string{"DOC#002", "DOC#001"}, false},
+		{"in another partition", Page{Partition: UserPK("b"), Prefix: "DOC#", Cursor: cur}, nil, true},
+		{"outside the range", Page{Partition: UserPK("a"), From: "DOC#004", To: "DOC#005", Cursor: cur}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []record
+			_, err := s.Query(ctx, tt.page, &got)
+			if tt.invalid {
+				if pe, ok := problem.As(err); !ok || pe.Code != "invalid_cursor" {
+					t.Errorf("Query() = %v, want 400 invalid_cursor", err)
+				}
+				return
+			}
+			sks := []string{}
+			for _, r := range got {
+				sks = append(sks, r.SK)
+			}
+			if err != nil || !slices.Equal(sks, tt.want) {
+				t.Errorf("Query() = %v, %v; want %v", sks, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestCursorErrorsAreNotShared(t *testing.T) {
 	p := Page{Partition: "P", Cursor: "%%"}
 	_, e1 := decodeCursor(p, AttrPK, AttrSK)

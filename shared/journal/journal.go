@@ -32,8 +32,11 @@
 // order reversed. A period is therefore a condition on the At attribute,
 // stored as fixed-width UTC text (nanoseconds always written) so that
 // comparing the strings compares the times, and reading can stop at the
-// first entry outside the period. List's cursor is the number of the last
-// entry returned: it can only point into the caller's own partition.
+// first entry outside the period. List's cursor is the table's own (see
+// dynamo.Query): opaque to the client and bound to the caller's partition
+// and to the journal's range of keys, so that a cursor edited, forged or
+// taken from another user or another list is refused (400 invalid_cursor)
+// as every other list refuses it.
 //
 // # Cost
 //
@@ -63,7 +66,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -485,20 +487,6 @@ const maxSeq = 999_999_999_999
 // reading on.
 var listRounds = 5
 
-func encodeCursor(seq int64) string { return "s" + strconv.FormatInt(seq, 10) }
-
-// decodeCursor reads a List cursor: the number below which the next page
-// starts. It can only point into the caller's own journal, whose partition
-// comes from the verified identity, so there is nothing to protect in it.
-func decodeCursor(s string) (int64, error) {
-	digits, ok := strings.CutPrefix(s, "s")
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if !ok || err != nil || n < 2 || n > maxSeq || digits != strconv.FormatInt(n, 10) {
-		return 0, problem.BadRequest("invalid_cursor", "Некорректный курсор страницы: начните список сначала")
-	}
-	return n, nil
-}
-
 // List returns one page of a user's journal, newest first, and the cursor of
 // the next page ("" at the end). Errors: Invalid for a bad filter,
 // BadRequest for a bad cursor.
@@ -518,23 +506,17 @@ func (j *Journal) List(ctx context.Context, sub string, f Filter, cursor string,
 	if limit <= 0 || limit > dynamo.MaxPageSize {
 		limit = dynamo.MaxPageSize
 	}
-	upper := int64(maxSeq)
-	if cursor != "" {
-		below, err := decodeCursor(cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		upper = below - 1
-	}
+	// The whole journal's range: Query refuses a cursor outside it.
+	page := dynamo.Page{Partition: dynamo.UserPK(sub), From: dynamo.JournalKey(sub, 1).SK,
+		To: dynamo.JournalKey(sub, maxSeq).SK, Cursor: cursor}
 	out := make([]Entry, 0, limit)
 	for range listRounds {
-		read := limit - int32(len(out))
+		page.Limit = limit - int32(len(out))
 		if m.filters() {
-			read = dynamo.MaxPageSize
+			page.Limit = dynamo.MaxPageSize
 		}
 		var items []entryItem
-		more, err := j.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub),
-			From: dynamo.JournalKey(sub, 1).SK, To: dynamo.JournalKey(sub, upper).SK, Limit: read}, &items)
+		more, err := j.DB.Query(ctx, page, &items)
 		if err != nil {
 			return nil, "", fmt.Errorf("list journal: %w", err)
 		}
@@ -555,18 +537,18 @@ func (j *Journal) List(ctx context.Context, sub string, f Filter, cursor string,
 				if seq <= 1 || (i == len(items)-1 && more == "") {
 					return out, "", nil
 				}
-				return out, encodeCursor(seq), nil
+				// The next page starts after this entry, even when the
+				// read went further.
+				next, err := dynamo.CursorAt(dynamo.Key{PK: it.PK, SK: it.SK})
+				return out, next, err
 			}
 		}
-		if more == "" {
+		if more == "" || lowest == 1 {
 			return out, "", nil
 		}
-		upper = lowest - 1
-		if upper < 1 {
-			return out, "", nil
-		}
+		page.Cursor = more
 	}
-	return out, encodeCursor(upper + 1), nil
+	return out, page.Cursor, nil
 }
 
 // All returns every entry of a user's journal that passes f, oldest first,

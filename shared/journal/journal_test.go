@@ -3,8 +3,12 @@ package journal
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -230,18 +234,42 @@ func TestListPaging(t *testing.T) {
 		}
 	}
 
-	// A cursor is a position, not a permission: used by another user it
-	// reads that user's own journal and nothing else.
+	// The cursor is the table's: opaque, and bound to the caller's
+	// partition and the journal's keys. Another user's, an edited one, a
+	// forged one or one from another list is refused as every list
+	// refuses it, and reads nothing.
 	_, next, err := j.List(ctx, "alice", Filter{}, "", 3)
 	if err != nil || next == "" {
 		t.Fatalf("List = %q, %v", next, err)
 	}
-	if got, _, err := j.List(ctx, "bob", Filter{}, next, 10); err != nil || len(got) != 1 || got[0].Summary != "Событие 1" {
-		t.Errorf("alice's cursor used by bob = %+v, %v; want bob's one entry", got, err)
+	if _, err := strconv.ParseInt(strings.TrimPrefix(next, "s"), 10, 64); err == nil || strings.Contains(next, "JOURNAL") {
+		t.Errorf("cursor %q is a plain position a client can guess", next)
 	}
-	for _, bad := range []string{"not-a-cursor", "s", "s1", "s0", "s-5", "s01", "s+5", "5", "s1000000000000", "s99999999999999999999"} {
-		if _, _, err := j.List(ctx, "alice", Filter{}, bad, 2); !problem.Is(err, problem.KindBadRequest) {
-			t.Errorf("cursor %q = %v, want BadRequest", bad, err)
+	if got, _, err := j.List(ctx, "alice", Filter{}, next, 10); err != nil || !slices.Equal(seqs(got), []int64{2, 1}) {
+		t.Errorf("alice's own cursor = %v, %v; want entries 2 and 1", seqs(got), err)
+	}
+	forged := func(pk, sk string) string {
+		b, _ := json.Marshal(map[string]string{"PK": pk, "SK": sk})
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	bad := []struct {
+		name, sub, cursor string
+	}{
+		{"alice's cursor used by bob", "bob", next},
+		{"bob's entry forged into alice's cursor", "alice", forged(dynamo.UserPK("bob"), dynamo.JournalKey("bob", 1).SK)},
+		{"alice's own key forged for bob", "bob", forged(dynamo.UserPK("alice"), dynamo.JournalKey("alice", 3).SK)},
+		{"a key outside the journal", "alice", forged(dynamo.UserPK("alice"), dynamo.JournalHeadKey("alice").SK)},
+		{"a cursor of another list", "alice", forged(dynamo.UserPK("alice"), "DOC#2026")},
+		{"an edited cursor", "alice", next[:len(next)-2] + "Q"},
+		{"the old numeric form", "alice", "s3"},
+		{"a bare number", "alice", "3"},
+		{"not a cursor", "alice", "not-a-cursor"},
+		{"too long", "alice", strings.Repeat("A", 4096)},
+	}
+	for _, c := range bad {
+		got, cur, err := j.List(ctx, c.sub, Filter{}, c.cursor, 2)
+		if pe, ok := problem.As(err); !ok || pe.Kind != problem.KindBadRequest || pe.Code != "invalid_cursor" || len(got) != 0 || cur != "" {
+			t.Errorf("%s: List = %v, %q, %v; want 400 invalid_cursor and nothing", c.name, seqs(got), cur, err)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -79,6 +81,44 @@ func TestActivityJournalIsListedExportedAndTamperEvident(t *testing.T) {
 	for _, e := range theirs.Items {
 		if strings.Contains(e.Summary, "документ") && strings.Contains(e.Summary, "брак") {
 			t.Error("user B sees user A's journal")
+		}
+	}
+}
+
+// TestActivityCursorIsOpaqueAndBoundToTheCaller: the journal pages with the
+// same kind of cursor as every other list, which no client can guess or
+// carry into another user's journal.
+func TestActivityCursorIsOpaqueAndBoundToTheCaller(t *testing.T) {
+	s, _, _, _ := newCitizen(t)
+	uploadScan(t, s.AccessToken)
+	type page struct {
+		Items      []struct{ Seq int64 }
+		NextCursor string
+	}
+	var first, second page
+	call(t, "GET", "/activity?limit=1", s.AccessToken, nil, nil).JSON(t, &first)
+	if len(first.Items) != 1 || first.NextCursor == "" {
+		t.Fatalf("first page = %+v, want one entry and a cursor", first)
+	}
+	if _, err := strconv.ParseInt(strings.TrimPrefix(first.NextCursor, "s"), 10, 64); err == nil {
+		t.Errorf("cursor %q is a plain sequence number", first.NextCursor)
+	}
+	cursor := url.QueryEscape(first.NextCursor)
+	call(t, "GET", "/activity?limit=1&cursor="+cursor, s.AccessToken, nil, nil).JSON(t, &second)
+	if len(second.Items) != 1 || second.Items[0].Seq != first.Items[0].Seq-1 {
+		t.Errorf("second page = %+v, want the entry before %d", second.Items, first.Items[0].Seq)
+	}
+	other := login(t, "support")
+	for name, c := range map[string]struct{ token, cursor string }{
+		"the citizen's cursor used by another user": {other.AccessToken, cursor},
+		"a guessed numeric cursor":                  {s.AccessToken, "s2"},
+		"a cursor forged for another partition":     {s.AccessToken, "eyJQSyI6IlVTRVIjeCIsIlNLIjoiSk9VUk5BTCMwMDAwMDAwMDAwMDEifQ"},
+	} {
+		r := call(t, "GET", "/activity?cursor="+c.cursor, c.token, nil, nil)
+		var prob struct{ Code string }
+		r.JSON(t, &prob)
+		if r.Status != 400 || prob.Code != "invalid_cursor" {
+			t.Errorf("%s = %d %s, want 400 invalid_cursor", name, r.Status, r.Body)
 		}
 	}
 }

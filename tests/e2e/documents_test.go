@@ -3,6 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"net/http"
 	"strings"
@@ -12,10 +15,32 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
+// Scans are real files: the server checks their structure, not only their
+// first bytes. pdfBytes is a one-page PDF with a correct cross-reference
+// table (qpdf --check finds nothing wrong with it).
 var (
-	pdfBytes = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-	pngBytes = []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'}
+	pdfBytes = []byte("%PDF-1.4\n" +
+		"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" +
+		"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n" +
+		"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n" +
+		"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \n" +
+		"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n186\n%%EOF\n")
+	pngBytes  = encoded(png.Encode)
+	jpegBytes = encoded(func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, nil) })
 )
+
+// encoded is a small picture written by the standard library's encoder.
+func encoded(encode func(io.Writer, image.Image) error) []byte {
+	img := image.NewGray(image.Rect(0, 0, 40, 30))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
 
 type declared struct {
 	Document struct{ ID, State string }
@@ -124,18 +149,26 @@ func TestBadScansAreRejectedAndNothingRemains(t *testing.T) {
 		contentType string
 		body        []byte
 		code        string
+		says        string // in the field's message, when set
 	}{
-		{"a 6 MB file", "application/pdf", append(append([]byte{}, pdfBytes...), make([]byte, 6<<20)...), "file.too_large"},
-		{"a PNG declared as PDF", "application/pdf", pngBytes, "file.type_mismatch"},
-		{"not a document at all", "application/pdf", []byte("<html><script>alert(1)</script></html>"), "file.type"},
+		{"a 6 MB file", "application/pdf", append(append([]byte{}, pdfBytes...), make([]byte, 6<<20)...), "file.too_large", ""},
+		{"a PNG declared as PDF", "application/pdf", pngBytes, "file.type_mismatch", ""},
+		{"not a document at all", "application/pdf", []byte("<html><script>alert(1)</script></html>"), "file.type", ""},
+		{"only %PDF- and random bytes", "application/pdf", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0xA7, 0x1F, 0x5C}, 300)...), "file.type_mismatch", "Файл PDF"},
+		{"a PDF with a JPEG appended", "application/pdf", append(bytes.Clone(pdfBytes), jpegBytes...), "file.type_mismatch", "После конца документа PDF"},
+		{"a JPEG with a ZIP appended", "image/jpeg", append(bytes.Clone(jpegBytes), "PK\x05\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"...), "file.type_mismatch", "После конца изображения JPEG"},
+		{"a PNG cut short", "image/png", pngBytes[:len(pngBytes)-12], "file.type_mismatch", "Файл PNG обрезан"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := declare(t, s.AccessToken, c.contentType, 1000)
+			d := declare(t, s.AccessToken, c.contentType, min(len(c.body), 5<<20))
 			upload(t, d, c.body)
 			r := post(t, "/documents/"+d.Document.ID+"/complete", s.AccessToken, nil)
 			if r.Status != 422 || !strings.Contains(string(r.Body), c.code) {
 				t.Errorf("complete = %d %s, want 422 %s", r.Status, r.Body, c.code)
+			}
+			if c.says != "" && !strings.Contains(string(r.Body), c.says) {
+				t.Errorf("complete = %s, want the defect named (%q)", r.Body, c.says)
 			}
 			if r := call(t, "GET", "/documents/"+d.Document.ID, s.AccessToken, nil, nil); r.Status != 404 {
 				t.Errorf("the rejected scan is still listed (%d)", r.Status)
