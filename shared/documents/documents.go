@@ -92,10 +92,13 @@ type IssuedDocument struct {
 // PutIssued lists an issued document among the user's documents, in tx.
 func PutIssued(tx *dynamo.Tx, sub string, d IssuedDocument) {
 	k := dynamo.DocumentKey(sub, d.ID)
-	tx.Create(item{PK: k.PK, SK: k.SK, Kind: "document", ID: d.ID, Type: ResultType, FileName: d.FileName,
+	tx.Create(item{PK: k.PK, SK: k.SK, Kind: kindDocument, ID: d.ID, Type: ResultType, FileName: d.FileName,
 		ContentType: blob.TypePDF, Size: d.Size, State: StateReady, CreatedAt: d.IssuedAt.UTC().Format(time.RFC3339),
 		Number: d.Number, Code: d.Code, Application: d.Application, Title: d.Title})
 }
+
+// kindDocument is the Kind of a document record.
+const kindDocument = "document"
 
 type item struct {
 	PK          string `dynamodbav:"PK"`
@@ -222,7 +225,7 @@ func (s *Service) Declare(ctx context.Context, sub string, d Declaration) (Decla
 		return Declared{}, err
 	}
 	k := dynamo.DocumentKey(sub, id)
-	it := item{PK: k.PK, SK: k.SK, Kind: "document", ID: id, Type: d.Type, FileName: strings.TrimSpace(d.FileName),
+	it := item{PK: k.PK, SK: k.SK, Kind: kindDocument, ID: id, Type: d.Type, FileName: strings.TrimSpace(d.FileName),
 		ContentType: d.ContentType, Size: d.Size, State: StatePending, CreatedAt: now.UTC().Format(time.RFC3339),
 		TTL: now.Add(24 * time.Hour).Unix()}
 	if err := s.DB.Create(ctx, it); err != nil {

@@ -171,6 +171,9 @@ func ReminderKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: join("REM
 // "2006-01-02T15:04") and one shard.
 func RemindPK(minute string, shard int) string { return join("REMIND", minute, fmt.Sprint(shard)) }
 
+// RemindSK orders a due reminder within its minute's shard.
+func RemindSK(sub, id string) string { return join(sub, id) }
+
 // ReminderCursorKey records the last minute the reminder run finished.
 func ReminderCursorKey() Key { return Key{PK: "REMINDERS", SK: "CURSOR"} }
 

@@ -97,6 +97,9 @@ type Export struct {
 	Size      int64     `json:"size"`
 }
 
+// kindExport is the Kind of an export's record.
+const kindExport = "export"
+
 type item struct {
 	PK        string `dynamodbav:"PK"`
 	SK        string `dynamodbav:"SK"`
@@ -256,7 +259,7 @@ func (s *Service) Build(ctx context.Context, a actor.Actor, password string) (Ex
 		return Export{}, err
 	}
 	k := dynamo.ExportKey(sub, id)
-	if err := s.DB.Create(ctx, item{PK: k.PK, SK: k.SK, Kind: "export", ID: id, CreatedAt: now.Format(time.RFC3339),
+	if err := s.DB.Create(ctx, item{PK: k.PK, SK: k.SK, Kind: kindExport, ID: id, CreatedAt: now.Format(time.RFC3339),
 		Size: int64(zbuf.Len()), TTL: now.Add(Lifetime).Unix()}); err != nil {
 		return Export{}, err
 	}

@@ -177,19 +177,19 @@ func (s *Store) Add(tx *dynamo.Tx, n Note, now time.Time) (string, error) {
 		channels[ch] = ChannelState{State: StatePending}
 	}
 	ttl := now.Add(Retention).Unix()
-	tx.Create(noteItem{PK: k.PK, SK: k.SK, Kind: "note", ID: id, Type: n.Type, Category: category, Title: r.Title, Body: r.Body,
+	tx.Create(noteItem{PK: k.PK, SK: k.SK, Kind: kindNote, ID: id, Type: n.Type, Category: category, Title: r.Title, Body: r.Body,
 		Vars: string(vars), CreatedAt: now.UTC().Format(time.RFC3339Nano), Channels: channels, TTL: ttl})
 	tx.Update(dynamo.UnreadKey(n.Sub), unreadBy(1), nil)
 	for _, ch := range AllChannels {
 		dk := dynamo.DeliveryKey(n.Sub, id, ch)
 		gpk, gsk := dueKeys(n.Sub, id, ch, now)
-		tx.Create(deliveryItem{PK: dk.PK, SK: dk.SK, Kind: "delivery", Sub: n.Sub, NoteID: id, Type: n.Type, Channel: ch,
+		tx.Create(deliveryItem{PK: dk.PK, SK: dk.SK, Kind: kindDelivery, Sub: n.Sub, NoteID: id, Type: n.Type, Channel: ch,
 			State: StatePending, NextAt: ts(now), GSI2PK: gpk, GSI2SK: gsk, TTL: ttl})
 	}
 	if n.Ref != "" {
 		sum := sha256.Sum256([]byte(n.Sub + "\x00" + n.Type + "\x00" + n.Ref))
 		rk := dynamo.NoteRefKey(base64.RawURLEncoding.EncodeToString(sum[:]))
-		tx.Create(refItem{PK: rk.PK, SK: rk.SK, Kind: "noteref", NoteID: id, TTL: ttl})
+		tx.Create(refItem{PK: rk.PK, SK: rk.SK, Kind: kindNoteRef, NoteID: id, TTL: ttl})
 	}
 	return id, nil
 }
@@ -236,8 +236,13 @@ func (s *Store) Get(ctx context.Context, sub, id string) (Record, error) {
 	return it.record(), nil
 }
 
-// kindUnread is the Kind of a person's unread counter.
-const kindUnread = "unread"
+// The kinds of the items kept here.
+const (
+	kindNote     = "note"
+	kindDelivery = "delivery"
+	kindNoteRef  = "noteref"
+	kindUnread   = "unread"
+)
 
 // unreadBy moves the unread counter, which says what it is like every item
 // (the export sorts a person's items by Kind).

@@ -177,6 +177,9 @@ type Result struct {
 	doc        documents.IssuedDocument
 }
 
+// kindVerification is the Kind of the public record of an issued document.
+const kindVerification = "verification"
+
 type record struct {
 	PK          string `dynamodbav:"PK"`
 	SK          string `dynamodbav:"SK"`
@@ -280,7 +283,7 @@ func (s *Service) Issue(ctx context.Context, r Request) (*Result, error) {
 	sha := hex.EncodeToString(sum[:])
 	issuedAt := r.IssuedAt.UTC().Format(stampLayout)
 	k := dynamo.VerificationKey(code)
-	rec := record{PK: k.PK, SK: k.SK, Kind: "verification", Code: code, Number: number, Title: r.ServiceTitle,
+	rec := record{PK: k.PK, SK: k.SK, Kind: kindVerification, Code: code, Number: number, Title: r.ServiceTitle,
 		Service: r.Service, Department: r.DepartmentTitle, Applicant: r.Applicant.Short(), IssuedAt: issuedAt,
 		SHA256: sha, Size: int64(len(pdf)), Algorithm: Algorithm, Application: r.ApplicationID}
 	sig, keyID, err := s.Signer.Sign(ctx, statement(rec))

@@ -42,6 +42,12 @@ type Reminder struct {
 	Vars messages.Vars
 }
 
+// The kinds of the items kept here.
+const (
+	kindReminder = "reminder"
+	kindCursor   = "reminder-cursor"
+)
+
 type item struct {
 	PK     string `dynamodbav:"PK"`
 	SK     string `dynamodbav:"SK"`
@@ -75,9 +81,9 @@ func Schedule(tx *dynamo.Tx, r Reminder) error {
 	}
 	k := dynamo.ReminderKey(r.Sub, r.ID)
 	at := r.At.UTC()
-	tx.Put(item{PK: k.PK, SK: k.SK, Kind: "reminder", Sub: r.Sub, ID: r.ID, At: at.Format(time.RFC3339), Type: r.Type,
+	tx.Put(item{PK: k.PK, SK: k.SK, Kind: kindReminder, Sub: r.Sub, ID: r.ID, At: at.Format(time.RFC3339), Type: r.Type,
 		Vars: string(vars), State: "scheduled", GSI1PK: dynamo.RemindPK(at.Format(minuteLayout), shard(r.Sub, r.ID)),
-		GSI1SK: r.Sub + "#" + r.ID, TTL: at.Add(30 * 24 * time.Hour).Unix()})
+		GSI1SK: dynamo.RemindSK(r.Sub, r.ID), TTL: at.Add(30 * 24 * time.Hour).Unix()})
 	return nil
 }
 
@@ -155,7 +161,7 @@ func (r *Runner) advance(ctx context.Context, m time.Time) error {
 		Set(expression.Name("Kind"), expression.Value("reminder-cursor")), &cond)
 	if problem.Is(err, problem.KindConflict) {
 		// The item may not exist yet (Update requires it) or another run is ahead.
-		if cerr := r.DB.Create(ctx, cursorItem{PK: k.PK, SK: k.SK, Kind: "reminder-cursor", Minute: m.Format(minuteLayout)}); cerr != nil && !problem.Is(cerr, problem.KindConflict) {
+		if cerr := r.DB.Create(ctx, cursorItem{PK: k.PK, SK: k.SK, Kind: kindCursor, Minute: m.Format(minuteLayout)}); cerr != nil && !problem.Is(cerr, problem.KindConflict) {
 			return cerr
 		}
 		return nil

@@ -18,6 +18,12 @@ import (
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
+// The kinds of the items kept here.
+const (
+	kindSession = "session"
+	kindAccess  = "access"
+)
+
 // Session is one signed-in device.
 type Session struct {
 	ID        string    `json:"id"`
@@ -103,10 +109,10 @@ func (st *Store) Begin(ctx context.Context, s Start) error {
 	k := dynamo.SessionKey(s.Sub, s.ID)
 	at := s.At.UTC().Format(ts)
 	tx := (&dynamo.Tx{}).
-		Create(sessionItem{PK: k.PK, SK: k.SK, Kind: "session", ID: s.ID, Sub: s.Sub, CreatedAt: at, LastSeen: at,
+		Create(sessionItem{PK: k.PK, SK: k.SK, Kind: kindSession, ID: s.ID, Sub: s.Sub, CreatedAt: at, LastSeen: at,
 			UserAgent: s.UserAgent, IP: s.IP, Method: s.Method, AuthTime: at, AccessJTI: s.AccessJTI, Level: s.Level, Dept: s.Department,
 			Refresh: s.SealedRefresh, TTL: s.RefreshExpires.Unix()}).
-		Create(accessItem{PK: dynamo.AccessKey(s.AccessJTI).PK, SK: dynamo.AccessKey(s.AccessJTI).SK, Kind: "access",
+		Create(accessItem{PK: dynamo.AccessKey(s.AccessJTI).PK, SK: dynamo.AccessKey(s.AccessJTI).SK, Kind: kindAccess,
 			Sub: s.Sub, SessionID: s.ID, Level: s.Level, Dept: s.Department, TTL: s.AccessExpires.Unix()})
 	for _, it := range s.With {
 		tx.Put(it)
@@ -141,7 +147,7 @@ func (st *Store) Rotate(ctx context.Context, sub, id, newJTI, level string, expi
 			Set(expression.Name("LastSeen"), expression.Value(now.UTC().Format(ts))).
 			Set(expression.Name("Level"), expression.Value(level)), &cond).
 		Delete(dynamo.AccessKey(it.AccessJTI), false).
-		Create(accessItem{PK: dynamo.AccessKey(newJTI).PK, SK: dynamo.AccessKey(newJTI).SK, Kind: "access",
+		Create(accessItem{PK: dynamo.AccessKey(newJTI).PK, SK: dynamo.AccessKey(newJTI).SK, Kind: kindAccess,
 			Sub: sub, SessionID: id, Level: level, Dept: it.Dept, TTL: expires.Unix()})
 	if err := st.db.Transact(ctx, "", tx); err != nil {
 		return fmt.Errorf("rotate session: %w", err)

@@ -56,7 +56,7 @@ type item struct {
 
 func toItem(sub string, s Settings) item {
 	k := dynamo.SettingsKey(sub)
-	return item{PK: k.PK, SK: k.SK, Kind: "settings", V: s.Version, TimeZone: s.TimeZone, Locale: s.Locale,
+	return item{PK: k.PK, SK: k.SK, Kind: kindSettings, V: s.Version, TimeZone: s.TimeZone, Locale: s.Locale,
 		UpdatedAt: s.UpdatedAt.UTC().Format(time.RFC3339)}
 }
 
@@ -97,6 +97,9 @@ func (st *Store) Put(ctx context.Context, sub string, s Settings, ifVersion int6
 	}
 	return s, nil
 }
+
+// kindSettings is the Kind of a person's settings item.
+const kindSettings = "settings"
 
 // Seed writes settings unconditionally; for demo data.
 func Seed(sub string, s Settings) any { return toItem(sub, s) }
