@@ -156,14 +156,65 @@ func TestAuthorizationMatrixForPersonalData(t *testing.T) {
 		{"GET", "/profile/exports/" + ex.Export.ID},
 		{"DELETE", "/auth/sessions/" + sessions.Items[0].ID},
 	}
-	for _, u := range urls {
-		if r := call(t, u.method, u.path, b.AccessToken, nil, nil); r.Status != 404 {
-			t.Errorf("user B: %s %s = %d, want 404", u.method, u.path, r.Status)
+	// Staff have no way into A's own data either: their roles open the
+	// staff routes, not another person's account.
+	others := map[string]session{"user B": b, "officer mvd": login(t, "officer"), "officer fns": login(t, "officer-fns"),
+		"registrar": login(t, "registrar"), "support": login(t, "support")}
+	for name, s := range others {
+		for _, u := range urls {
+			if r := call(t, u.method, u.path, s.AccessToken, nil, nil); r.Status != 404 {
+				t.Errorf("%s: %s %s = %d, want 404", name, u.method, u.path, r.Status)
+			}
 		}
 	}
 	// A's data is intact.
 	if r := call(t, "GET", "/documents/"+scan, a.AccessToken, nil, nil); r.Status != 200 {
 		t.Errorf("A's document after B's attempts = %d", r.Status)
+	}
+	var mine struct{ Status string }
+	if call(t, "GET", "/profile/change-requests/"+cr.ID, a.AccessToken, nil, nil).JSON(t, &mine); mine.Status != "pending" {
+		t.Errorf("A's change request after the others = %s, want pending", mine.Status)
+	}
+}
+
+// The staff routes of personal data, tried by every role: citizens and
+// support are refused, an officer of another department does not find the
+// request, nobody decides their own request, and the owning department's
+// officer or a registrar may.
+func TestAuthorizationMatrixForChangeRequests(t *testing.T) {
+	owner, sub, _, _ := newCitizen(t)
+	scan := uploadScan(t, owner.AccessToken)
+	var cr struct{ ID string }
+	post(t, "/profile/change-requests", owner.AccessToken, map[string]any{"field": "surname", "value": "Петрова", "documentId": scan}).JSON(t, &cr)
+	decide := func(s session, sub, id string) response {
+		return post(t, "/officer/change-requests/"+sub+"/"+id+"/decision", s.AccessToken, map[string]string{"decision": "reject", "reason": "Скан не читается"})
+	}
+	for name, s := range map[string]session{"the owner": owner, "another citizen": func() session { s, _, _, _ := newCitizen(t); return s }(), "support": login(t, "support")} {
+		if r := call(t, "GET", "/officer/change-requests", s.AccessToken, nil, nil); r.Status != 403 {
+			t.Errorf("%s opening the queue = %d, want 403", name, r.Status)
+		}
+		if r := decide(s, sub, cr.ID); r.Status != 403 {
+			t.Errorf("%s deciding = %d, want 403", name, r.Status)
+		}
+	}
+	if r := decide(login(t, "officer-fns"), sub, cr.ID); r.Status != 404 {
+		t.Errorf("an officer of another department deciding = %d, want 404", r.Status)
+	}
+	// A registrar files a request of their own and cannot decide it.
+	registrar := login(t, "registrar")
+	var me struct{ Sub string }
+	call(t, "GET", "/me", registrar.AccessToken, nil, nil).JSON(t, &me)
+	own := uploadScan(t, registrar.AccessToken)
+	var mine struct{ ID string }
+	post(t, "/profile/change-requests", registrar.AccessToken, map[string]any{"field": "surname", "value": "Волкова", "documentId": own}).JSON(t, &mine)
+	if r := decide(registrar, me.Sub, mine.ID); r.Status != 403 || !strings.Contains(string(r.Body), "self_action") {
+		t.Errorf("a registrar deciding their own request = %d %s, want 403 self_action", r.Status, r.Body)
+	}
+	if r := decide(registrar, sub, cr.ID); r.Status != 204 {
+		t.Errorf("a registrar deciding the citizen's request = %d %s, want 204", r.Status, r.Body)
+	}
+	if r := decide(login(t, "officer"), me.Sub, mine.ID); r.Status != 204 {
+		t.Errorf("the mvd officer deciding the registrar's request = %d %s, want 204", r.Status, r.Body)
 	}
 }
 
