@@ -27,6 +27,7 @@ import (
 	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
 )
@@ -38,6 +39,7 @@ func main() {
 	table, bucket := env.String(config.TableName), env.String(config.BucketName)
 	fieldKey, indexSecret, signingKey := env.String(config.FieldKeyID), env.String(config.IndexKeySecret), env.String(config.SigningKeyID)
 	sender, portal := env.Optional(config.SMSSenderID, ""), env.String(config.PortalURL)
+	dailySMS := env.Int(config.SMSDailyLimit, 0)
 	app.Must(base.Log, env.Err())
 
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
@@ -46,7 +48,8 @@ func main() {
 	sealer := vault.NewSealer(kmsClient, fieldKey)
 	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
 	d := accounts.Deps{DB: db, Sealer: sealer, Keys: keys, SMS: notify.NewMessenger(sns.NewFromConfig(cfg), sender),
-		Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
+		Limiter: &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
+		Inbox:   &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
 	profiles, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)
 	signatures, err := accounts.NewSignatures(d)

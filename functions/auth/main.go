@@ -26,6 +26,7 @@ import (
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
 )
@@ -37,6 +38,7 @@ func main() {
 	table, pool, client := env.String(config.TableName), env.String(config.UserPoolID), env.String(config.UserPoolClientID)
 	fieldKey, indexSecret := env.String(config.FieldKeyID), env.String(config.IndexKeySecret)
 	from, configSet, sender := env.String(config.EmailFrom), env.Optional(config.SESConfigSet, ""), env.Optional(config.SMSSenderID, "")
+	dailySMS := env.Int(config.SMSDailyLimit, 0)
 	policy, err := password.ByName(env.Optional(config.PasswordProfile, "seeds"))
 	app.Must(base.Log, err)
 	app.Must(base.Log, env.Err())
@@ -46,6 +48,7 @@ func main() {
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client),
 		Sealer: vault.NewSealer(kms.NewFromConfig(cfg), fieldKey), Keys: keys, Policy: policy,
 		SMS: notify.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: notify.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
+		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
 		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock}
 	var h handler

@@ -24,6 +24,7 @@ import (
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
 )
@@ -77,6 +78,14 @@ type Mail interface {
 	Send(ctx context.Context, e notify.Email) (string, error)
 }
 
+// Limiter bounds the codes and messages sent to an address a caller names
+// (sendlimit.Limiter): every send of the account services passes it first.
+type Limiter interface {
+	Allow(ctx context.Context, s sendlimit.Send) error
+}
+
+var _ Limiter = (*sendlimit.Limiter)(nil)
+
 // Deps are what the account services are built on. Each function's main
 // builds the clients it uses and fills the fields the services it serves
 // need (each constructor names what it is missing); nothing here builds a
@@ -94,6 +103,8 @@ type Deps struct {
 	Policy password.Profile
 	SMS    SMS
 	Mail   Mail
+	// Limiter bounds what is sent to each destination, address and account.
+	Limiter Limiter
 	// Sessions keeps the sign-in sessions.
 	Sessions *sessions.Store
 	// Inbox receives notices (security notices go out on every channel
@@ -107,7 +118,7 @@ type Deps struct {
 // need returns an error naming the dependencies a service lacks.
 func (d Deps) need(service string, names ...string) error {
 	set := map[string]bool{"DB": d.DB != nil, "Users": d.Users != nil, "Sealer": d.Sealer != nil, "Keys": d.Keys != nil,
-		"SMS": d.SMS != nil, "Mail": d.Mail != nil, "Sessions": d.Sessions != nil, "Inbox": d.Inbox != nil, "Clock": d.Clock != nil}
+		"SMS": d.SMS != nil, "Mail": d.Mail != nil, "Limiter": d.Limiter != nil, "Sessions": d.Sessions != nil, "Inbox": d.Inbox != nil, "Clock": d.Clock != nil}
 	var missing []string
 	for _, n := range append([]string{"DB", "Clock"}, names...) {
 		if !set[n] {

@@ -11,6 +11,7 @@ import (
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 )
 
 var codeRe = regexp.MustCompile(`\d{6}`)
@@ -375,5 +376,41 @@ func TestMalformedLoginIsABadRequest(t *testing.T) {
 	}
 	if len(f.users.signIns) != 0 {
 		t.Errorf("malformed logins reached Cognito %d times", len(f.users.signIns))
+	}
+}
+
+// Every flow that sends a code passes the one limiter: over it,
+// registration is 429 and keeps and sends nothing, recovery answers as
+// always and sends nothing, signed-in flows are 429.
+func TestSendsPassTheLimiter(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.deps.Limiter = &sendlimit.Limiter{DB: f.db, Keys: f.deps.Keys, Clock: f.clock,
+		Limits: sendlimit.Limits{PerDestination: []sendlimit.Window{{Max: 1, Per: time.Hour}}}}
+	f.svc = newServices(t, f.deps)
+	sub := f.provision(t, "l1", "+79161110041", "11223344595")
+	if _, err := f.svc.Forgot(ctx, "+79161110041", meta); err != nil {
+		t.Fatal(err)
+	}
+	sent := len(f.out.sms)
+	if _, err := f.svc.Forgot(ctx, "+79161110041", meta); err != nil {
+		t.Errorf("a reset over the limit = %v, want the usual answer", err)
+	}
+	r := person("+79161110041", "12345678964")
+	r.Email = "other@example.ru"
+	if _, err := f.svc.Register(ctx, r, meta); kindOf(err) != problem.KindTooManyRequests {
+		t.Errorf("a registration to the limited phone = %v, want 429", err)
+	}
+	if _, err := f.svc.Contacts.Start(ctx, actor.Actor{Sub: sub, AuthTime: f.clock.Now()}, "email", "new@example.ru"); err != nil {
+		t.Fatalf("a contact change to a fresh address = %v", err)
+	}
+	if _, err := f.svc.Contacts.Start(ctx, actor.Actor{Sub: sub, AuthTime: f.clock.Now()}, "email", "new@example.ru"); kindOf(err) != problem.KindTooManyRequests {
+		t.Errorf("a second code to that address = %v, want 429", err)
+	}
+	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1, "x"); kindOf(err) != problem.KindTooManyRequests {
+		t.Errorf("a signing code to the limited phone = %v, want 429", err)
+	}
+	if len(f.out.sms) != sent || len(f.out.mail) != 1 {
+		t.Errorf("%d SMS and %d emails after the refusals, want %d and 1", len(f.out.sms), len(f.out.mail), sent)
 	}
 }

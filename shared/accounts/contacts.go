@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/validate"
 )
 
@@ -59,6 +60,13 @@ func (s *Contacts) Start(ctx context.Context, a actor.Actor, kind, value string)
 		}
 	default:
 		return ContactPending{}, problem.NotFound("контакт")
+	}
+	send := sendlimit.Send{Channel: sendlimit.SMS, To: norm, Account: sub, IP: a.IP, Flow: "contact-change"}
+	if kind == "email" {
+		send.Channel = sendlimit.Email
+	}
+	if err := s.Limiter.Allow(ctx, send); err != nil {
+		return ContactPending{}, err
 	}
 	code, err := newCode()
 	if err != nil {

@@ -13,9 +13,11 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/validate"
 )
 
@@ -236,8 +238,18 @@ func (s *Credentials) Forgot(ctx context.Context, login string, meta Meta) (Rese
 		if err != nil {
 			return ResetStarted{}, err
 		}
-		text := "Код восстановления пароля в Кабинете: " + code + ". Никому его не сообщайте."
+		send := sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Account: sub, IP: meta.IP, Anonymous: true, Flow: "reset"}
 		if kind == uniqueEmail && acc.Email != "" {
+			send.Channel, send.To = sendlimit.Email, acc.Email
+		}
+		// Over a limit the answer stays the same, or it would tell that the
+		// login names an account; nothing is sent.
+		if err := s.Limiter.Allow(ctx, send); err != nil {
+			logging.From(ctx).Info("reset code not sent: over a send limit", "problem", problem.CodeOf(err))
+			return ResetStarted{ResetID: id, ExpiresAt: now.Add(CodeTTL)}, nil
+		}
+		text := "Код восстановления пароля в Кабинете: " + code + ". Никому его не сообщайте."
+		if send.Channel == sendlimit.Email {
 			_, err = s.Mail.Send(ctx, notify.Email{To: acc.Email, Subject: "Восстановление пароля",
 				Text: "Здравствуйте!\n\n" + text + "\nКод действует 10 минут. Если вы не запрашивали восстановление, смените пароль.\n"})
 		} else {

@@ -25,6 +25,7 @@ import (
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
 )
@@ -231,7 +232,8 @@ func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 	c := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	users, out := newFakeUsers(c), &outbox{}
 	d := Deps{DB: db, Users: users, Sealer: vault.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Keys: testKeys(t),
-		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c}
+		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c,
+		Limiter: unlimited{}}
 	return &fixture{svc: newServices(t, d), deps: d, clock: c, users: users, out: out, db: db}
 }
 
@@ -251,3 +253,9 @@ func (f *fixture) provision(t testing.TB, username, phone, snils string) string 
 }
 
 var meta = Meta{IP: "203.0.113.5", UserAgent: "test-agent"}
+
+// unlimited is a send limiter that allows everything (the limiter has its
+// own tests; TestSendsPassTheLimiter uses a real one).
+type unlimited struct{}
+
+func (unlimited) Allow(context.Context, sendlimit.Send) error { return nil }

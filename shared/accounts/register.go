@@ -13,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/validate"
 )
 
@@ -148,6 +149,13 @@ func (s *Registrations) Register(ctx context.Context, r Registration, meta Meta)
 	if err != nil {
 		return Pending{}, err
 	}
+	// Every code to the phone counts against its limits first: nothing is
+	// kept or sent for a registration over them.
+	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: r.Phone, IP: meta.IP, Anonymous: true, Flow: "registration"}); err != nil {
+		return Pending{}, err
+	}
+	// A mailbox over its limit gets no email code; the phone confirms alone.
+	emailAllowed := r.Email != "" && s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.Email, To: r.Email, IP: meta.IP, Anonymous: true, Flow: "registration"}) == nil
 	id := newID()
 	raw, err := json.Marshal(r)
 	if err != nil {
@@ -170,7 +178,7 @@ func (s *Registrations) Register(ctx context.Context, r Registration, meta Meta)
 		PhoneCode: phoneHash, CodeExpires: stamp(now.Add(CodeTTL)),
 		SentAt: stamp(now), Sends: 1, TTL: now.Add(RegistrationTTL).Unix()}
 	var emailCode string
-	if r.Email != "" {
+	if emailAllowed {
 		if emailCode, err = newCode(); err != nil {
 			return Pending{}, err
 		}
@@ -185,7 +193,7 @@ func (s *Registrations) Register(ctx context.Context, r Registration, meta Meta)
 		return Pending{}, fmt.Errorf("send registration code: %w", err)
 	}
 	p := Pending{RegistrationID: id, SentTo: validate.MaskPhone(r.Phone), CodeExpiresAt: now.Add(CodeTTL), ResendAfter: now.Add(ResendCooldown)}
-	if r.Email != "" {
+	if emailAllowed {
 		if _, err := s.Mail.Send(ctx, regEmail(r.Email, emailCode)); err != nil {
 			logging.From(ctx).Warn("registration email not sent", "err", err)
 		}
@@ -219,6 +227,9 @@ func (s *Registrations) Resend(ctx context.Context, id string, meta Meta) (Pendi
 	}
 	if it.Sends >= MaxSends {
 		return Pending{}, problem.New(problem.KindTooManyRequests, "too_many_codes", "Код отправлялся слишком много раз. Начните регистрацию заново позже")
+	}
+	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: it.Phone, IP: meta.IP, Anonymous: true, Flow: "resend"}); err != nil {
+		return Pending{}, err
 	}
 	code, err := newCode()
 	if err != nil {

@@ -8,9 +8,9 @@ package accounts
 // by a code to the phone (and the email); demo and operator provisioning.
 type Registrations struct{ core }
 
-// NewRegistrations needs Users, Sealer, Keys, SMS and Mail.
+// NewRegistrations needs Users, Sealer, Keys, SMS, Mail and Limiter.
 func NewRegistrations(d Deps) (*Registrations, error) {
-	return with(&Registrations{core{d}}, d.need("Registrations", "Users", "Sealer", "Keys", "SMS", "Mail"))
+	return with(&Registrations{core{d}}, d.need("Registrations", "Users", "Sealer", "Keys", "SMS", "Mail", "Limiter"))
 }
 
 // SignIn is signing in and the sessions it opens: a password (with the
@@ -18,18 +18,18 @@ func NewRegistrations(d Deps) (*Registrations, error) {
 // ending sessions, the sign-in history and new-device alerts.
 type SignIn struct{ core }
 
-// NewSignIn needs Users, Sealer, Keys, SMS and Sessions.
+// NewSignIn needs Users, Sealer, Keys, SMS, Limiter and Sessions.
 func NewSignIn(d Deps) (*SignIn, error) {
-	return with(&SignIn{core{d}}, d.need("SignIn", "Users", "Sealer", "Keys", "SMS", "Sessions"))
+	return with(&SignIn{core{d}}, d.need("SignIn", "Users", "Sealer", "Keys", "SMS", "Limiter", "Sessions"))
 }
 
 // Credentials are the account's password and second factor: changing them
 // (with a recent sign-in), recovery by a code, the account's summary.
 type Credentials struct{ core }
 
-// NewCredentials needs Users, Sealer, Keys, SMS, Mail and Sessions.
+// NewCredentials needs Users, Sealer, Keys, SMS, Mail, Limiter and Sessions.
 func NewCredentials(d Deps) (*Credentials, error) {
-	return with(&Credentials{core{d}}, d.need("Credentials", "Users", "Sealer", "Keys", "SMS", "Mail", "Sessions"))
+	return with(&Credentials{core{d}}, d.need("Credentials", "Users", "Sealer", "Keys", "SMS", "Mail", "Limiter", "Sessions"))
 }
 
 // Levels are how far the portal trusts an account's identity; registrars
@@ -55,9 +55,9 @@ func NewProfiles(d Deps) (*Profiles, error) {
 // to the new one.
 type Contacts struct{ core }
 
-// NewContacts needs Users, Sealer, Keys, SMS and Mail.
+// NewContacts needs Users, Sealer, Keys, SMS, Mail and Limiter.
 func NewContacts(d Deps) (*Contacts, error) {
-	return with(&Contacts{core{d}}, d.need("Contacts", "Users", "Sealer", "Keys", "SMS", "Mail"))
+	return with(&Contacts{core{d}}, d.need("Contacts", "Users", "Sealer", "Keys", "SMS", "Mail", "Limiter"))
 }
 
 // ChangeRequests change review-only fields (name, passport, address, …):
@@ -83,9 +83,9 @@ func NewIdentityDocs(d Deps) (*IdentityDocs, error) {
 // authenticator's, or one sent by SMS.
 type Signatures struct{ core }
 
-// NewSignatures needs Sealer, Keys and SMS.
+// NewSignatures needs Sealer, Keys, SMS and Limiter.
 func NewSignatures(d Deps) (*Signatures, error) {
-	return with(&Signatures{core{d}}, d.need("Signatures", "Sealer", "Keys", "SMS"))
+	return with(&Signatures{core{d}}, d.need("Signatures", "Sealer", "Keys", "SMS", "Limiter"))
 }
 
 // with returns the service, or nil and the error of a missing dependency.

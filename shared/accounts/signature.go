@@ -8,6 +8,7 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/validate"
 )
 
@@ -75,6 +76,9 @@ func (s *Signatures) StartSignature(ctx context.Context, sub, docID string, vers
 		e := problem.New(problem.KindTooManyRequests, "too_many_codes", "Слишком много кодов за час. Повторите позже")
 		e.RetryAfter = window.Add(CodeAttemptWindow).Sub(now)
 		return SignaturePending{}, e.With("retryAt", window.Add(CodeAttemptWindow))
+	}
+	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Account: sub, Flow: "signature"}); err != nil {
+		return SignaturePending{}, err
 	}
 	code, err := newCode()
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/totp"
 	"github.com/kabinet/kabinet/shared/validate"
@@ -260,6 +261,9 @@ func (s *SignIn) challenge(ctx context.Context, acc accountItem, tokens cognito.
 	res := Result{Challenge: typ, ChallengeID: id, ExpiresAt: now.Add(ChallengeTTL)}
 	var code string
 	if typ == MFASMS {
+		if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Account: acc.Sub, IP: meta.IP, Flow: "sign-in"}); err != nil {
+			return Result{}, err
+		}
 		if code, err = newCode(); err != nil {
 			return Result{}, err
 		}

@@ -52,6 +52,9 @@ const (
 	PortalURL Var = "PORTAL_URL"
 	// PasswordProfile picks the password policy: seeds (default) or nist.
 	PasswordProfile Var = "PASSWORD_PROFILE"
+	// SMSDailyLimit is the day's SMS volume past which anonymous flows
+	// (registration, recovery) stop sending (0: no guard).
+	SMSDailyLimit Var = "SMS_DAILY_LIMIT"
 	// ClockOffset shifts the process clock (a Go duration such as "26h"). Only
 	// the local stack sets it, so that tests can run a function in the future.
 	ClockOffset Var = "KABINET_CLOCK_OFFSET"

@@ -82,6 +82,14 @@ func KindOf(err error) Kind {
 	return KindInternal
 }
 
+// CodeOf is the code of an application error, "internal" for any other.
+func CodeOf(err error) string {
+	if pe, ok := As(err); ok {
+		return pe.Code
+	}
+	return "internal"
+}
+
 // Is reports whether err is an application error of the given kind.
 func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
 

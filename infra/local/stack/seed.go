@@ -23,6 +23,7 @@ import (
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/settings"
 	"github.com/kabinet/kabinet/shared/vault"
@@ -98,6 +99,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	d := accounts.Deps{DB: db, Users: cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"]),
 		Sealer: vault.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Keys: keys, Policy: policy,
 		SMS: notify.NewMessenger(s.SNSClient(), "KABINET"), Mail: notify.NewMailer(ses, s.param("EmailFromAddress"), ""),
+		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: clock.System{}, Limits: sendlimit.Defaults(0)},
 		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}}
 	var out demoServices
 	if out.reg, err = accounts.NewRegistrations(d); err != nil {

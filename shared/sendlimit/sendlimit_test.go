@@ -1,0 +1,147 @@
+package sendlimit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/vault"
+)
+
+func newLimiter(t *testing.T, l Limits) (*Limiter, *clock.Manual, *bytes.Buffer) {
+	t.Helper()
+	keys, err := vault.DeriveKeys(bytes.Repeat([]byte{5}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewManual(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	var metrics bytes.Buffer
+	return &Limiter{DB: dynamotest.NewStore(t), Keys: vault.FixedKeyring(keys), Clock: c, Limits: l, Metrics: &metrics}, c, &metrics
+}
+
+func code(err error) string {
+	if pe, ok := problem.As(err); ok {
+		return pe.Code
+	}
+	return fmt.Sprint(err)
+}
+
+// One destination gets at most its limit whatever the flow and whoever asks
+// (every request from another address and for no account).
+func TestADestinationIsLimitedAcrossFlowsAndCallers(t *testing.T) {
+	l, c, _ := newLimiter(t, Defaults(0))
+	ctx := context.Background()
+	flows := []string{"registration", "reset", "resend", "registration", "mfa"}
+	passed := 0
+	for i, flow := range flows {
+		err := l.Allow(ctx, Send{Channel: SMS, To: "+79160001122", IP: fmt.Sprintf("203.0.113.%d", i), Anonymous: true, Flow: flow})
+		switch {
+		case err == nil:
+			passed++
+		case code(err) != "too_many_messages":
+			t.Fatalf("%s: %v", flow, err)
+		default:
+			pe, _ := problem.As(err)
+			if pe.RetryAfter <= 0 || pe.RetryAfter > 15*time.Minute {
+				t.Errorf("Retry-After %v, want within the 15-minute window", pe.RetryAfter)
+			}
+		}
+	}
+	if passed != 3 {
+		t.Errorf("%d sends passed to one phone, want 3", passed)
+	}
+	// Email is another destination; the phone's window reopens later.
+	if err := l.Allow(ctx, Send{Channel: Email, To: "a@example.ru", Anonymous: true}); err != nil {
+		t.Errorf("an email to another address: %v", err)
+	}
+	c.Advance(15 * time.Minute)
+	if err := l.Allow(ctx, Send{Channel: SMS, To: "+79160001122", Anonymous: true}); err != nil {
+		t.Errorf("after the window: %v", err)
+	}
+}
+
+// Parallel sends cannot pass a limit none of them had reached, and the
+// refused ones give back what they reserved.
+func TestParallelSendsCannotPassALimit(t *testing.T) {
+	l, _, _ := newLimiter(t, Limits{PerDestination: []Window{{3, time.Hour}}, PerAddress: []Window{{100, time.Hour}}})
+	ctx := context.Background()
+	var ok atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if l.Allow(ctx, Send{Channel: SMS, To: "+79160002233", IP: fmt.Sprintf("198.51.100.%d", i), Anonymous: true}) == nil {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 3 {
+		t.Errorf("%d of 12 parallel sends passed, want exactly 3", ok.Load())
+	}
+	// The refused ones released the address counters they took.
+	if err := l.Allow(ctx, Send{Channel: SMS, To: "+79160009999", IP: "198.51.100.0", Anonymous: true}); err != nil {
+		t.Errorf("a send from an address whose other attempts were refused: %v", err)
+	}
+}
+
+// One client address, anonymous, is limited whatever the destinations; a
+// send refused for the address takes nothing from its destination.
+func TestAnAddressIsLimitedForAnonymousFlows(t *testing.T) {
+	l, _, _ := newLimiter(t, Limits{PerDestination: []Window{{1, time.Hour}}, PerAddress: []Window{{2, time.Hour}}})
+	ctx := context.Background()
+	for i := range 2 {
+		if err := l.Allow(ctx, Send{Channel: SMS, To: fmt.Sprintf("+7916000100%d", i), IP: "203.0.113.9", Anonymous: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Allow(ctx, Send{Channel: SMS, To: "+79160001009", IP: "203.0.113.9", Anonymous: true}); code(err) != "too_many_messages" {
+		t.Fatalf("a third destination from one address: %v", err)
+	}
+	if err := l.Allow(ctx, Send{Channel: SMS, To: "+79160001009", IP: "203.0.113.10", Anonymous: true}); err != nil {
+		t.Errorf("the same destination from another address: %v (the refused send took its budget)", err)
+	}
+	// A signed-in flow is not counted per address.
+	if err := l.Allow(ctx, Send{Channel: SMS, To: "+79160001008", IP: "203.0.113.9", Account: "sub-1"}); err != nil {
+		t.Errorf("a signed-in send from the busy address: %v", err)
+	}
+}
+
+// Past the day's SMS volume anonymous flows stop with 503, the trip is an
+// EMF metric for the alarm, and signed-in flows and email go on.
+func TestTheDailyGuardStopsAnonymousSMS(t *testing.T) {
+	l, c, metrics := newLimiter(t, Limits{PerDestination: []Window{{10, time.Hour}}, PerAddress: []Window{{10, time.Hour}}, DailySMS: 2})
+	ctx := context.Background()
+	for i := range 2 {
+		if err := l.Allow(ctx, Send{Channel: SMS, To: fmt.Sprintf("+7916000200%d", i), Anonymous: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := l.Allow(ctx, Send{Channel: SMS, To: "+79160002009", Anonymous: true, Flow: "registration"})
+	if pe, ok := problem.As(err); !ok || pe.Kind != problem.KindUnavailable || pe.Code != "sms_paused" || pe.RetryAfter <= 0 {
+		t.Fatalf("over the day's volume: %v, want 503 sms_paused with Retry-After", err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(metrics.Bytes(), &rec); err != nil || rec["SMSDailyGuardTripped"] != float64(1) || rec["_aws"] == nil {
+		t.Errorf("metric record %q (%v), want an EMF record of SMSDailyGuardTripped", metrics.String(), err)
+	}
+	if err := l.Allow(ctx, Send{Channel: SMS, To: "+79160002008", Account: "sub-2"}); err != nil {
+		t.Errorf("a signed-in SMS: %v", err)
+	}
+	if err := l.Allow(ctx, Send{Channel: Email, To: "x@example.ru", Anonymous: true}); err != nil {
+		t.Errorf("an email: %v", err)
+	}
+	c.Advance(24 * time.Hour)
+	if err := l.Allow(ctx, Send{Channel: SMS, To: "+79160002007", Anonymous: true}); err != nil {
+		t.Errorf("the next day: %v", err)
+	}
+}
