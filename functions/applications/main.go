@@ -37,9 +37,10 @@ func main() {
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	acc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
 	app.Must(base.Log, err)
-	svc := applications.ForAccounts(db, acc, base.Clock)
-	svc.Issuer = &issued.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket),
-		Signer: &issued.KMSSigner{Client: kms.NewFromConfig(base.AWS), KeyID: signingKey}, PortalURL: portal}
+	svc := &applications.Service{DB: db, Sealer: acc.Sealer, Accounts: applications.AccountsOf(acc), Signatures: acc,
+		Inbox: acc.Inbox, Journal: acc.Journal, Clock: base.Clock,
+		Issuer: &issued.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket),
+			Signer: &issued.KMSSigner{Client: kms.NewFromConfig(base.AWS), KeyID: signingKey}, PortalURL: portal}}
 	h := &handler{svc: svc}
 	lambda.Start(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db)).Serve)
 }
