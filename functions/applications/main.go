@@ -42,5 +42,5 @@ func main() {
 		Issuer: &issued.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket),
 			Signer: &issued.KMSSigner{Client: kms.NewFromConfig(base.AWS), KeyID: signingKey}, PortalURL: portal}}
 	h := &handler{svc: svc}
-	lambda.Start(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db)).Serve)
 }
