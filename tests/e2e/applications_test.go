@@ -515,3 +515,64 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 		t.Errorf("the owner's templates = %d, want 1", len(list.Items))
 	}
 }
+
+// TestOfficersDoNotProcessTheirOwn: an officer applies as a citizen, and
+// neither opens nor moves their own application as an officer (403
+// self_action), nor finds it in their queue.
+func TestOfficersDoNotProcessTheirOwn(t *testing.T) {
+	fns := login(t, "officer-fns")
+	a := draft(t, fns.AccessToken, "egrul-extract") // the tax service's own
+	if r := submit(t, fns.AccessToken, a, nil); r.Status != 200 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	for _, r := range []response{
+		call(t, "GET", "/officer/applications/"+a.ID, fns.AccessToken, nil, nil),
+		move(t, fns.AccessToken, a.ID, "registered", nil),
+	} {
+		if r.Status != 403 || !strings.Contains(string(r.Body), "self_action") {
+			t.Errorf("an officer on their own application = %d %s, want 403 self_action", r.Status, r.Body)
+		}
+	}
+	if inQueue(t, fns, a.ID) {
+		t.Error("the officer's own application is in their queue")
+	}
+	var card appDoc
+	call(t, "GET", "/applications/"+a.ID, fns.AccessToken, nil, nil).JSON(t, &card)
+	if card.Status != "submitted" || len(card.Journal) != 1 {
+		t.Errorf("own application = %s with %d changes, want submitted and untouched", card.Status, len(card.Journal))
+	}
+}
+
+// TestOfficerChangesNameTheOfficer: a change by an officer records which
+// officer of which department made it; the citizen's card names the
+// department, the officers' card the officer too, and the citizen's
+// activity journal says who.
+func TestOfficerChangesNameTheOfficer(t *testing.T) {
+	citizen, _, _, _ := newCitizen(t)
+	a := draft(t, citizen.AccessToken, "egrul-extract")
+	if r := submit(t, citizen.AccessToken, a, nil); r.Status != 200 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	fns, officer := login(t, "officer-fns"), demo(t, "officer-fns")
+	if r := move(t, fns.AccessToken, a.ID, "registered", map[string]any{"comment": "Принято"}); r.Status != 200 {
+		t.Fatalf("register = %d %s", r.Status, r.Body)
+	}
+	type entry struct{ From, To, Role, Department, ActorID string }
+	var mine, theirs struct{ Journal []entry }
+	call(t, "GET", "/applications/"+a.ID, citizen.AccessToken, nil, nil).JSON(t, &mine)
+	call(t, "GET", "/officer/applications/"+a.ID, fns.AccessToken, nil, nil).JSON(t, &theirs)
+	if len(mine.Journal) != 2 || mine.Journal[1].Role != "officer" || mine.Journal[1].Department != "fns" || mine.Journal[1].ActorID != "" {
+		t.Errorf("the citizen's journal = %+v, want the registration by the fns department, without the officer's id", mine.Journal)
+	}
+	if len(theirs.Journal) != 2 || theirs.Journal[1].ActorID != officer.Sub || theirs.Journal[1].Department != "fns" || theirs.Journal[0].ActorID != "" {
+		t.Errorf("the officers' journal = %+v, want the registration by %s", theirs.Journal, officer.Sub)
+	}
+	var activity struct {
+		Items []struct{ Type, Summary, Actor, ActorID string }
+	}
+	call(t, "GET", "/activity?type=application.status", citizen.AccessToken, nil, nil).JSON(t, &activity)
+	if len(activity.Items) != 1 || activity.Items[0].Actor != "officer" || activity.Items[0].ActorID != officer.Sub ||
+		!strings.Contains(activity.Items[0].Summary, "Зарегистрировано") {
+		t.Errorf("activity = %+v, want the registration by %s", activity.Items, officer.Sub)
+	}
+}
