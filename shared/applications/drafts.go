@@ -11,7 +11,8 @@ import (
 )
 
 // CreateDraft starts a draft of a service for the actor, autofilled from
-// their profile. NotFound for an unknown service.
+// their profile. NotFound for an unknown service; Forbidden level_too_low
+// for a service above the account's level.
 func (s *Service) CreateDraft(ctx context.Context, a actor.Actor, service string) (App, error) {
 	return s.createDraft(ctx, a.Sub, service, nil)
 }
@@ -22,6 +23,9 @@ func (s *Service) createDraft(ctx context.Context, sub, code string, base map[st
 	svc, ok := catalog.Get(code)
 	if !ok {
 		return App{}, problem.NotFound("услуга")
+	}
+	if err := s.requireLevel(ctx, sub, svc); err != nil {
+		return App{}, err
 	}
 	profile, err := s.Accounts.Autofill(ctx, sub)
 	if err != nil {

@@ -10,15 +10,27 @@ import (
 // levelRank orders the account levels, from the weakest.
 var levelRank = map[string]int{catalog.LevelSimplified: 1, catalog.LevelStandard: 2, catalog.LevelConfirmed: 3}
 
-// requireLevel refuses a service above the level sub's account has now.
-// The level is the account's: an actor carries none.
+// levelNames are the levels as a citizen reads them (feminine: "учётная
+// запись").
+var levelNames = map[string]string{
+	catalog.LevelSimplified: "упрощённая", catalog.LevelStandard: "стандартная", catalog.LevelConfirmed: "подтверждённая",
+}
+
+// requireLevel refuses a service above the level sub's account has now:
+// 403 level_too_low, with the level needed in requiredLevel. The level is
+// the account's, so that a level raised a minute ago counts although the
+// person's token still says the old one.
 func (s *Service) requireLevel(ctx context.Context, sub string, svc catalog.Service) error {
 	level, err := s.Accounts.Level(ctx, sub)
 	if err != nil {
 		return err
 	}
-	if levelRank[level] < levelRank[svc.Level] {
-		return problem.Forbidden("Для этой услуги нужна " + map[string]string{"standard": "стандартная", "confirmed": "подтверждённая"}[svc.Level] + " учётная запись")
+	if levelRank[level] >= levelRank[svc.Level] {
+		return nil
 	}
-	return nil
+	detail := "Для этой услуги нужна " + levelNames[svc.Level] + " учётная запись"
+	if name, ok := levelNames[level]; ok {
+		detail += ", а ваша — " + name
+	}
+	return problem.New(problem.KindForbidden, "level_too_low", detail).With("requiredLevel", svc.Level)
 }

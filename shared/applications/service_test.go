@@ -2,6 +2,7 @@ package applications
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -647,6 +648,81 @@ func TestLogShowsTheOfficerToOfficers(t *testing.T) {
 				t.Errorf("registration = %+v, want department fns and actor %q", reg, c.actor)
 			}
 		})
+	}
+}
+
+// TestAccountLevel: a service above the account's level is refused at
+// creation and at submission (403 level_too_low), by the level the account
+// has now.
+func TestAccountLevel(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const confirmedOnly, standardOnly = "international-passport-biometric", "no-criminal-record"
+	cases := []struct {
+		name, level, service, want string
+	}{
+		{"standard for a confirmed service", "standard", confirmedOnly, "confirmed"},
+		{"simplified for a standard service", "simplified", standardOnly, "standard"},
+		{"simplified for a confirmed service", "simplified", confirmedOnly, "confirmed"},
+		{"an unknown level", "", standardOnly, "standard"},
+	}
+	for _, c := range cases {
+		t.Run("create: "+c.name, func(t *testing.T) {
+			a := e.citizen(c.level)
+			_, err := e.svc.CreateDraft(ctx, a, c.service)
+			checkLevelTooLow(t, err, c.want)
+			if list, _, err := e.svc.List(ctx, a, Filter{}, "", 10); err != nil || len(list) != 0 {
+				t.Errorf("after a refusal the list holds %d (%v), want nothing", len(list), err)
+			}
+		})
+	}
+	t.Run("create from a template", func(t *testing.T) {
+		a := e.citizen("confirmed")
+		d := e.draftOf(t, a, standardOnly)
+		tpl, err := e.svc.SaveTemplate(ctx, a, d.ID, "Справка")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.accounts.setLevel(a.Sub, "simplified")
+		_, err = e.svc.DraftFromTemplate(ctx, a, tpl.ID)
+		checkLevelTooLow(t, err, "standard")
+	})
+	t.Run("submit", func(t *testing.T) {
+		a := e.citizen("standard")
+		d := e.draftOf(t, a, standardOnly)
+		e.accounts.setLevel(a.Sub, "simplified")
+		_, err := e.svc.Submit(ctx, a, d.ID, []string{e.scan(t, a.Sub, "passport")}, "123456", d.Version)
+		checkLevelTooLow(t, err, "standard")
+		if it := e.item(t, a.Sub, d.ID); it.Status != Draft || it.V != d.Version {
+			t.Errorf("refused submission left %s v%d", it.Status, it.V)
+		}
+	})
+	t.Run("a level raised counts at once", func(t *testing.T) {
+		a := e.citizen("simplified")
+		if _, err := e.svc.CreateDraft(ctx, a, standardOnly); code(err) != "level_too_low" {
+			t.Fatalf("create = %v, want level_too_low", err)
+		}
+		e.accounts.setLevel(a.Sub, "standard")
+		d := e.draftOf(t, a, standardOnly)
+		if _, err := e.svc.Submit(ctx, a, d.ID, []string{e.scan(t, a.Sub, "passport")}, "123456", d.Version); err != nil {
+			t.Errorf("submit after the level was raised = %v", err)
+		}
+	})
+	t.Run("the account cannot be read", func(t *testing.T) {
+		e.accounts.level = func(context.Context, string) (string, error) { return "", errors.New("table unreachable") }
+		defer func() { e.accounts.level = nil }()
+		if _, err := e.svc.CreateDraft(ctx, e.citizen("confirmed"), plain); err == nil {
+			t.Error("created a draft without knowing the level")
+		}
+	})
+}
+
+func checkLevelTooLow(t *testing.T, err error, want string) {
+	t.Helper()
+	p, ok := problem.As(err)
+	if !ok || p.Kind != problem.KindForbidden || p.Code != "level_too_low" || p.Extensions["requiredLevel"] != want ||
+		!strings.Contains(p.Detail, levelNames[want]) {
+		t.Errorf("got %v, want 403 level_too_low naming %s", err, want)
 	}
 }
 

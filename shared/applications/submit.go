@@ -65,7 +65,7 @@ func staleDraft() error {
 }
 
 // Submit sends one of the actor's drafts, read at ifVersion, to the
-// department. It checks the account's level (Forbidden), the
+// department. It checks the account's level (Forbidden level_too_low), the
 // form and the required scans (Invalid, every field named) and, where the
 // service asks for it, the signature code; it gives the application its
 // unique number and due date. Conflict illegal_transition once submitted,

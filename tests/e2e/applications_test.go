@@ -516,6 +516,41 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 	}
 }
 
+// TestServiceAboveTheLevelIsRefusedAtCreation: a draft is refused for a
+// service above the account's level (403 level_too_low, nothing created),
+// and the level is the account's as it is now: raised by a registrar, it
+// counts at creation and at submission while the session's token still
+// carries the old one.
+func TestServiceAboveTheLevelIsRefusedAtCreation(t *testing.T) {
+	citizen, sub, phone, _ := newCitizen(t) // simplified
+	if r := post(t, "/officer/accounts/"+sub+"/level", login(t, "officer").AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 204 {
+		t.Fatalf("level = %d %s", r.Status, r.Body)
+	}
+	var me struct{ Level string }
+	call(t, "GET", "/me", citizen.AccessToken, nil, nil).JSON(t, &me)
+	if me.Level != "simplified" {
+		t.Fatalf("the token says %q; the test needs a token issued before the level was raised", me.Level)
+	}
+	const confirmedOnly = "international-passport-biometric"
+	r := post(t, "/applications", citizen.AccessToken, map[string]string{"service": confirmedOnly})
+	var p struct{ Code, Detail, RequiredLevel string }
+	r.JSON(t, &p)
+	if r.Status != 403 || p.Code != "level_too_low" || p.RequiredLevel != "confirmed" || !strings.Contains(p.Detail, "подтверждённая") {
+		t.Errorf("a draft of a confirmed-level service for a standard account = %d %s, want 403 level_too_low", r.Status, r.Body)
+	}
+	var list struct{ Items []struct{ ID string } }
+	call(t, "GET", "/applications?service="+confirmedOnly, citizen.AccessToken, nil, nil).JSON(t, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("the refusal created %d drafts", len(list.Items))
+	}
+	// A standard-level service: the raised level counts without a refresh.
+	scan := uploadScanOfType(t, citizen.AccessToken, "passport")
+	a := draft(t, citizen.AccessToken, "no-criminal-record")
+	if r := submitSigned(t, citizen.AccessToken, phone, a, []string{scan}); r.Status != 200 {
+		t.Errorf("submit with the level raised after sign-in = %d %s, want 200", r.Status, r.Body)
+	}
+}
+
 // TestOfficersDoNotProcessTheirOwn: an officer applies as a citizen, and
 // neither opens nor moves their own application as an officer (403
 // self_action), nor finds it in their queue.
