@@ -37,7 +37,7 @@ func main() {
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	acc, err := accounts.New(ctx, base.AWS, db, settings, base.Clock)
 	app.Must(base.Log, err)
-	svc := &applications.Service{DB: db, Sealer: acc.Sealer, Accounts: applications.AccountsOf(acc), Signatures: acc,
+	svc := &applications.Service{DB: db, Sealer: acc.Sealer, Profiles: applications.ProfilesOf(acc), Signatures: acc,
 		Inbox: acc.Inbox, Journal: acc.Journal, Clock: base.Clock,
 		Issuer: &issued.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket),
 			Signer: &issued.KMSSigner{Client: kms.NewFromConfig(base.AWS), KeyID: signingKey}, PortalURL: portal}}

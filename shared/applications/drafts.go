@@ -27,7 +27,7 @@ func (s *Service) createDraft(ctx context.Context, sub, code string, base map[st
 	if err := s.requireLevel(ctx, sub, svc); err != nil {
 		return App{}, err
 	}
-	profile, err := s.Accounts.Autofill(ctx, sub)
+	profile, err := s.Profiles.Autofill(ctx, sub)
 	if err != nil {
 		return App{}, err
 	}

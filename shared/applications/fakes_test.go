@@ -51,26 +51,26 @@ func (f fakeSealer) Open(ctx context.Context, sealed string, c map[string]string
 	return base64.StdEncoding.DecodeString(rest)
 }
 
-// fakeAccounts answers every account with the same profile and the level
+// fakeProfiles answers every account with the same profile and the level
 // levels holds for it (confirmed when none).
-type fakeAccounts struct {
+type fakeProfiles struct {
 	mu       sync.Mutex
-	levels   map[string]string
+	levels   map[string]accounts.Level
 	autofill func(ctx context.Context, sub string) (map[string]any, error)
-	level    func(ctx context.Context, sub string) (string, error)
+	level    func(ctx context.Context, sub string) (accounts.Level, error)
 }
 
 var profile = map[string]any{"surname": "Ёлкина", "name": "Анна", "patronymic": "Сергеевна", "birthDate": "1990-04-01",
 	"snils": "112-233-445 95", "inn": "500100732259"}
 
-func (f *fakeAccounts) Autofill(ctx context.Context, sub string) (map[string]any, error) {
+func (f *fakeProfiles) Autofill(ctx context.Context, sub string) (map[string]any, error) {
 	if f.autofill != nil {
 		return f.autofill(ctx, sub)
 	}
 	return profile, nil
 }
 
-func (f *fakeAccounts) Level(ctx context.Context, sub string) (string, error) {
+func (f *fakeProfiles) Level(ctx context.Context, sub string) (accounts.Level, error) {
 	if f.level != nil {
 		return f.level(ctx, sub)
 	}
@@ -79,13 +79,13 @@ func (f *fakeAccounts) Level(ctx context.Context, sub string) (string, error) {
 	if l, ok := f.levels[sub]; ok {
 		return l, nil
 	}
-	return "confirmed", nil
+	return accounts.LevelConfirmed, nil
 }
 
-func (f *fakeAccounts) setLevel(sub, level string) {
+func (f *fakeProfiles) setLevel(sub, level string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.levels[sub] = level
+	f.levels[sub] = accounts.Level(level)
 }
 
 // fakeSignatures accepts the code "123456" for whatever was signed.
@@ -184,7 +184,7 @@ var start = time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC)
 type env struct {
 	svc      *Service
 	db       *dynamo.Store
-	accounts *fakeAccounts
+	profiles *fakeProfiles
 	journal  *fakeJournal
 	issuer   *fakeIssuer
 	objects  *issuedtest.Objects
@@ -195,10 +195,10 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := dynamotest.NewStore(t)
 	objs := issuedtest.NewObjects()
-	e := &env{db: db, accounts: &fakeAccounts{levels: map[string]string{}}, journal: &fakeJournal{entries: map[string][]journal.Entry{}},
+	e := &env{db: db, profiles: &fakeProfiles{levels: map[string]accounts.Level{}}, journal: &fakeJournal{entries: map[string][]journal.Entry{}},
 		issuer:  &fakeIssuer{real: &issued.Service{DB: db, Objects: objs, Signer: issuedtest.NewSigner(t), PortalURL: "https://kabinet.example.ru"}},
 		objects: objs}
-	e.svc = &Service{DB: db, Sealer: fakeSealer{}, Accounts: e.accounts, Signatures: fakeSignatures{}, Inbox: &inbox.Store{DB: db},
+	e.svc = &Service{DB: db, Sealer: fakeSealer{}, Profiles: e.profiles, Signatures: fakeSignatures{}, Inbox: &inbox.Store{DB: db},
 		Journal: e.journal, Clock: &tickClock{t: start}, Issuer: e.issuer}
 	return e
 }
@@ -207,7 +207,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) citizen(level string) actor.Actor {
 	e.seq++
 	sub := fmt.Sprintf("citizen-%d", e.seq)
-	e.accounts.setLevel(sub, level)
+	e.profiles.setLevel(sub, level)
 	return actor.Citizen(sub)
 }
 

@@ -16,7 +16,7 @@ func (s *Service) issue(ctx context.Context, it appItem, comment string, now tim
 	if s.Issuer == nil {
 		return nil, problem.Internal(fmt.Errorf("applications: no issuer configured"))
 	}
-	p, err := s.Accounts.Autofill(ctx, it.Sub)
+	p, err := s.Profiles.Autofill(ctx, it.Sub)
 	if err != nil {
 		return nil, err
 	}

@@ -21,10 +21,11 @@ var levelNames = map[string]string{
 // the account's, so that a level raised a minute ago counts although the
 // person's token still says the old one.
 func (s *Service) requireLevel(ctx context.Context, sub string, svc catalog.Service) error {
-	level, err := s.Accounts.Level(ctx, sub)
+	got, err := s.Profiles.Level(ctx, sub)
 	if err != nil {
 		return err
 	}
+	level := string(got)
 	if levelRank[level] >= levelRank[svc.Level] {
 		return nil
 	}

@@ -20,8 +20,8 @@ type Sealer interface {
 	Open(ctx context.Context, sealed string, context map[string]string) ([]byte, error)
 }
 
-// Accounts is what applications need of a person's account.
-type Accounts interface {
+// Profiles is what applications need of a person's account.
+type Profiles interface {
 	// Autofill returns the profile's values under the names service forms
 	// autofill from (surname, passport.series, ...). NotFound without an
 	// account.
@@ -30,7 +30,7 @@ type Accounts interface {
 	// or confirmed) — read from the account, not from a token, which keeps
 	// the level it was issued with until its refresh. NotFound without an
 	// account.
-	Level(ctx context.Context, sub string) (string, error)
+	Level(ctx context.Context, sub string) (accounts.Level, error)
 }
 
 // Signatures confirm a submission by a one-time code (SMS or authenticator)
@@ -90,7 +90,7 @@ var (
 type Service struct {
 	DB       *dynamo.Store
 	Sealer   Sealer
-	Accounts Accounts
+	Profiles Profiles
 	// Signatures sign submissions of services that need it.
 	Signatures Signatures
 	Inbox      Inbox

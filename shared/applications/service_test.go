@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/calendar"
 	"github.com/kabinet/kabinet/shared/catalog"
@@ -683,14 +684,14 @@ func TestAccountLevel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.accounts.setLevel(a.Sub, "simplified")
+		e.profiles.setLevel(a.Sub, "simplified")
 		_, err = e.svc.DraftFromTemplate(ctx, a, tpl.ID)
 		checkLevelTooLow(t, err, "standard")
 	})
 	t.Run("submit", func(t *testing.T) {
 		a := e.citizen("standard")
 		d := e.draftOf(t, a, standardOnly)
-		e.accounts.setLevel(a.Sub, "simplified")
+		e.profiles.setLevel(a.Sub, "simplified")
 		_, err := e.svc.Submit(ctx, a, d.ID, []string{e.scan(t, a.Sub, "passport")}, "123456", d.Version)
 		checkLevelTooLow(t, err, "standard")
 		if it := e.item(t, a.Sub, d.ID); it.Status != Draft || it.V != d.Version {
@@ -702,15 +703,15 @@ func TestAccountLevel(t *testing.T) {
 		if _, err := e.svc.CreateDraft(ctx, a, standardOnly); code(err) != "level_too_low" {
 			t.Fatalf("create = %v, want level_too_low", err)
 		}
-		e.accounts.setLevel(a.Sub, "standard")
+		e.profiles.setLevel(a.Sub, "standard")
 		d := e.draftOf(t, a, standardOnly)
 		if _, err := e.svc.Submit(ctx, a, d.ID, []string{e.scan(t, a.Sub, "passport")}, "123456", d.Version); err != nil {
 			t.Errorf("submit after the level was raised = %v", err)
 		}
 	})
 	t.Run("the account cannot be read", func(t *testing.T) {
-		e.accounts.level = func(context.Context, string) (string, error) { return "", errors.New("table unreachable") }
-		defer func() { e.accounts.level = nil }()
+		e.profiles.level = func(context.Context, string) (accounts.Level, error) { return "", errors.New("table unreachable") }
+		defer func() { e.profiles.level = nil }()
 		if _, err := e.svc.CreateDraft(ctx, e.citizen("confirmed"), plain); err == nil {
 			t.Error("created a draft without knowing the level")
 		}

@@ -9,13 +9,13 @@ import (
 )
 
 // This file wires the service to shared/accounts as that package is today;
-// it goes once accounts provides Accounts (Autofill and Level) itself.
+// it goes once accounts provides Profiles (Autofill and Level) itself.
 
 // ForAccounts is the service over the identity service's sealer, profiles,
 // signing codes, inbox and journal (no issuer), as the profile function and
 // the demo data wire it.
 func ForAccounts(db *dynamo.Store, acc *accounts.Service, c clock.Clock) *Service {
-	s := &Service{DB: db, Sealer: acc.Sealer, Accounts: AccountsOf(acc), Signatures: acc, Clock: c}
+	s := &Service{DB: db, Sealer: acc.Sealer, Profiles: ProfilesOf(acc), Signatures: acc, Clock: c}
 	// Typed nils would make non-nil interfaces.
 	if acc.Inbox != nil {
 		s.Inbox = acc.Inbox
@@ -26,16 +26,16 @@ func ForAccounts(db *dynamo.Store, acc *accounts.Service, c clock.Clock) *Servic
 	return s
 }
 
-// AccountsOf adapts the identity service to Accounts: the level is read
+// ProfilesOf adapts the identity service to Profiles: the level is read
 // from the account item (accounts.Service.Get), never from a token.
-func AccountsOf(acc *accounts.Service) Accounts { return accountLevels{acc} }
+func ProfilesOf(acc *accounts.Service) Profiles { return accountLevels{acc} }
 
 type accountLevels struct{ *accounts.Service }
 
-func (a accountLevels) Level(ctx context.Context, sub string) (string, error) {
+func (a accountLevels) Level(ctx context.Context, sub string) (accounts.Level, error) {
 	acc, err := a.Get(ctx, sub)
 	if err != nil {
 		return "", err
 	}
-	return string(acc.Level), nil
+	return acc.Level, nil
 }
