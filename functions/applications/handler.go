@@ -6,14 +6,42 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/applications"
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
-type handler struct{ svc *applications.Service }
+// service is what the handler needs of applications.Service. Every method
+// takes the acting identity and enforces its own rules (who may call, on
+// whose applications): the handler only parses, calls and maps.
+type service interface {
+	CreateDraft(ctx context.Context, a actor.Actor, service string) (applications.App, error)
+	DraftFromTemplate(ctx context.Context, a actor.Actor, templateID string) (applications.App, error)
+	List(ctx context.Context, a actor.Actor, f applications.Filter, cursor string, limit int32) ([]applications.App, string, error)
+	Card(ctx context.Context, a actor.Actor, id string) (applications.App, error)
+	SaveDraft(ctx context.Context, a actor.Actor, id string, values map[string]any, ifVersion int64) (applications.App, error)
+	DeleteDraft(ctx context.Context, a actor.Actor, id string) error
+	StartSigning(ctx context.Context, a actor.Actor, id string, attachments []string) (applications.Signing, error)
+	Submit(ctx context.Context, a actor.Actor, id string, attachments []string, signature string, ifVersion int64) (applications.App, error)
+	Transition(ctx context.Context, a actor.Actor, id string, m applications.Move) (applications.App, error)
+	Resubmit(ctx context.Context, a actor.Actor, id string) (applications.App, bool, error)
+	JournalPDF(ctx context.Context, a actor.Actor, id string) (string, []byte, error)
+	SaveTemplate(ctx context.Context, a actor.Actor, applicationID, name string) (applications.Template, error)
+	Templates(ctx context.Context, a actor.Actor) ([]applications.Template, error)
+	DeleteTemplate(ctx context.Context, a actor.Actor, id string) error
+	Queue(ctx context.Context, a actor.Actor, status, cursor string, limit int32) ([]applications.App, string, error)
+	OfficerCard(ctx context.Context, a actor.Actor, id string) (applications.App, error)
+	OfficerTransition(ctx context.Context, a actor.Actor, id string, m applications.Move) (applications.App, error)
+	Verify(ctx context.Context, code string, file []byte) (issued.Verification, error)
+}
+
+var _ service = (*applications.Service)(nil)
+
+type handler struct{ svc service }
 
 func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.Handle("GET /services", h.services)
@@ -57,7 +85,7 @@ func (h *handler) startSigning(ctx context.Context, req *httpapi.Request, id htt
 			return httpapi.Response{}, err
 		}
 	}
-	sig, err := h.svc.StartSigning(ctx, id.Subject, aid, in.Attachments)
+	sig, err := h.svc.StartSigning(ctx, id.Actor(req), aid, in.Attachments)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -69,7 +97,7 @@ func (h *handler) journalPDF(ctx context.Context, req *httpapi.Request, id httpa
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	name, pdf, err := h.svc.JournalPDF(ctx, id.Subject, aid)
+	name, pdf, err := h.svc.JournalPDF(ctx, id.Actor(req), aid)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -90,7 +118,7 @@ func (h *handler) verify(ctx context.Context, req *httpapi.Request) (httpapi.Res
 			return httpapi.Response{}, err
 		}
 	}
-	v, err := h.svc.Issuer.Verify(ctx, code, file)
+	v, err := h.svc.Verify(ctx, code, file)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -162,9 +190,9 @@ func (h *handler) create(ctx context.Context, req *httpapi.Request, id httpapi.I
 	case in.Service != "" && in.Template != "":
 		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "template", Code: "template.conflict", Message: "Укажите услугу или шаблон, но не оба"})
 	case in.Template != "":
-		a, err = h.svc.DraftFromTemplate(ctx, id.Subject, in.Template)
+		a, err = h.svc.DraftFromTemplate(ctx, id.Actor(req), in.Template)
 	default:
-		a, err = h.svc.CreateDraft(ctx, id.Subject, in.Service)
+		a, err = h.svc.CreateDraft(ctx, id.Actor(req), in.Service)
 	}
 	if err != nil {
 		return httpapi.Response{}, err
@@ -189,7 +217,7 @@ func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Ide
 			*dst = t
 		}
 	}
-	items, next, err := h.svc.List(ctx, id.Subject, f, cursor, limit)
+	items, next, err := h.svc.List(ctx, id.Actor(req), f, cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -201,7 +229,7 @@ func (h *handler) card(ctx context.Context, req *httpapi.Request, id httpapi.Ide
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	a, err := h.svc.Card(ctx, id.Subject, aid, applications.RoleCitizen)
+	a, err := h.svc.Card(ctx, id.Actor(req), aid)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -224,7 +252,7 @@ func (h *handler) save(ctx context.Context, req *httpapi.Request, id httpapi.Ide
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	a, err := h.svc.SaveDraft(ctx, id.Subject, aid, in.Values, version)
+	a, err := h.svc.SaveDraft(ctx, id.Actor(req), aid, in.Values, version)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -237,7 +265,7 @@ func (h *handler) delete(ctx context.Context, req *httpapi.Request, id httpapi.I
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.svc.DeleteDraft(ctx, id.Subject, aid); err != nil {
+	if err := h.svc.DeleteDraft(ctx, id.Actor(req), aid); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
@@ -262,7 +290,7 @@ func (h *handler) submit(ctx context.Context, req *httpapi.Request, id httpapi.I
 	if in.Attachments == nil {
 		in.Attachments = []string{}
 	}
-	a, err := h.svc.Submit(ctx, id.Subject, id.Level, aid, in.Attachments, in.SignatureCode, version)
+	a, err := h.svc.Submit(ctx, id.Actor(req), aid, in.Attachments, in.SignatureCode, version)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -281,7 +309,7 @@ func (h *handler) citizenMove(ctx context.Context, req *httpapi.Request, id http
 		}
 	}
 	m.To = to
-	a, err := h.svc.Transition(ctx, applications.RoleCitizen, id.Subject, aid, m)
+	a, err := h.svc.Transition(ctx, id.Actor(req), aid, m)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -293,7 +321,7 @@ func (h *handler) resubmit(ctx context.Context, req *httpapi.Request, id httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	a, created, err := h.svc.Resubmit(ctx, id.Subject, aid)
+	a, created, err := h.svc.Resubmit(ctx, id.Actor(req), aid)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -316,15 +344,15 @@ func (h *handler) saveTemplate(ctx context.Context, req *httpapi.Request, id htt
 	if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	t, err := h.svc.SaveTemplate(ctx, id.Subject, aid, in.Name)
+	t, err := h.svc.SaveTemplate(ctx, id.Actor(req), aid, in.Name)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusCreated, t)
 }
 
-func (h *handler) templates(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	items, err := h.svc.Templates(ctx, id.Subject)
+func (h *handler) templates(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	items, err := h.svc.Templates(ctx, id.Actor(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -336,7 +364,7 @@ func (h *handler) deleteTemplate(ctx context.Context, req *httpapi.Request, id h
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.svc.DeleteTemplate(ctx, id.Subject, tid); err != nil {
+	if err := h.svc.DeleteTemplate(ctx, id.Actor(req), tid); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
@@ -350,29 +378,12 @@ func (h *handler) addDocuments(ctx context.Context, req *httpapi.Request, id htt
 	return h.citizenMove(ctx, req, id, applications.InProgress)
 }
 
-func officer(id httpapi.Identity) error {
-	if !id.InGroup("officers") {
-		return problem.Forbidden("Раздел доступен только сотрудникам ведомств")
-	}
-	if id.Department == "" {
-		return problem.Forbidden("Сотруднику не назначено ведомство")
-	}
-	return nil
-}
-
 func (h *handler) queue(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	if err := officer(id); err != nil {
-		return httpapi.Response{}, err
-	}
 	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	status := req.QueryStringParameters["status"]
-	if _, ok := applications.StatusNames[status]; status != "" && !ok {
-		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "status", Code: "status.unknown", Message: "Неизвестный статус"})
-	}
-	items, next, err := h.svc.Queue(ctx, id.Department, status, cursor, limit)
+	items, next, err := h.svc.Queue(ctx, id.Actor(req), req.QueryStringParameters["status"], cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -380,18 +391,11 @@ func (h *handler) queue(ctx context.Context, req *httpapi.Request, id httpapi.Id
 }
 
 func (h *handler) officerCard(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	if err := officer(id); err != nil {
-		return httpapi.Response{}, err
-	}
 	aid, err := httpapi.PathParam(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	owner, err := h.svc.Owner(ctx, id.Department, aid)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	a, err := h.svc.Card(ctx, owner, aid, applications.RoleOfficer)
+	a, err := h.svc.OfficerCard(ctx, id.Actor(req), aid)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -399,9 +403,6 @@ func (h *handler) officerCard(ctx context.Context, req *httpapi.Request, id http
 }
 
 func (h *handler) officerMove(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	if err := officer(id); err != nil {
-		return httpapi.Response{}, err
-	}
 	aid, err := httpapi.PathParam(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -410,14 +411,7 @@ func (h *handler) officerMove(ctx context.Context, req *httpapi.Request, id http
 	if err := httpapi.DecodeJSON(req, 4<<10, &m); err != nil {
 		return httpapi.Response{}, err
 	}
-	if _, ok := applications.StatusNames[m.To]; !ok {
-		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "to", Code: "status.unknown", Message: "Неизвестный статус"})
-	}
-	owner, err := h.svc.Owner(ctx, id.Department, aid)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	a, err := h.svc.Transition(ctx, applications.RoleOfficer, owner, aid, m)
+	a, err := h.svc.OfficerTransition(ctx, id.Actor(req), aid, m)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/pdfdoc"
 )
@@ -14,10 +15,15 @@ var moscow = time.FixedZone("MSK", 3*60*60)
 // roleNames say who made a change, as the citizen reads it.
 var roleNames = map[string]string{RoleCitizen: "Заявитель", RoleOfficer: "Ведомство"}
 
-// JournalPDF renders an application's status journal as a PDF in Russian,
-// times in Moscow time. Another user's application is NotFound.
-func (s *Service) JournalPDF(ctx context.Context, sub, id string) (name string, pdf []byte, err error) {
-	a, err := s.card(ctx, sub, id, RoleCitizen, false)
+// JournalPDF renders the status journal of one of the actor's applications
+// as a PDF in Russian, times in Moscow time. Another user's application is
+// NotFound.
+func (s *Service) JournalPDF(ctx context.Context, ac actor.Actor, id string) (name string, pdf []byte, err error) {
+	it, err := s.table().app(ctx, ac.Sub, id)
+	if err != nil {
+		return "", nil, err
+	}
+	a, err := s.card(ctx, it, RoleCitizen, false)
 	if err != nil {
 		return "", nil, err
 	}

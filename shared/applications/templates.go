@@ -7,19 +7,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/catalog"
-	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
 // MaxTemplates caps a person's saved templates.
 const MaxTemplates = 20
-
-const (
-	kindTemplate      = "application-template"
-	kindTemplateCount = "application-template-count"
-)
 
 // Template is a filled form a person keeps to start new drafts from.
 type Template struct {
@@ -31,54 +25,40 @@ type Template struct {
 	CreatedAt time.Time      `json:"createdAt"`
 }
 
-type templateItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Kind      string `dynamodbav:"Kind"`
-	ID        string `dynamodbav:"ID"`
-	Name      string `dynamodbav:"Name"`
-	Service   string `dynamodbav:"Service"`
-	Values    string `dynamodbav:"Values"`
-	CreatedAt string `dynamodbav:"CreatedAt"`
-}
-
 func templateContext(sub, id string) map[string]string {
 	return map[string]string{"user": sub, "field": "template-" + id}
 }
 
-// SaveTemplate keeps the answers of one of the person's applications (any
-// status) under a name.
-func (s *Service) SaveTemplate(ctx context.Context, sub, applicationID, name string) (Template, error) {
+// SaveTemplate keeps the answers of one of the actor's applications (any
+// status) under a name. Invalid for a bad name; Conflict templates_limit
+// beyond MaxTemplates.
+func (s *Service) SaveTemplate(ctx context.Context, a actor.Actor, applicationID, name string) (Template, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsAny(name, "\r\n\t") {
 		return Template{}, problem.Invalid(problem.Field{Field: "name", Code: "name.invalid", Message: "Укажите название шаблона: одна строка, не длиннее 100 символов"})
 	}
-	app, err := s.own(ctx, sub, applicationID)
+	app, err := s.table().app(ctx, a.Sub, applicationID)
 	if err != nil {
 		return Template{}, err
 	}
-	raw, err := s.Sealer.Open(ctx, app.Values, valuesContext(sub, app.ID))
+	raw, err := s.Sealer.Open(ctx, app.Values, valuesContext(app.Sub, app.ID))
 	if err != nil {
 		return Template{}, err
 	}
 	now := s.Clock.Now()
 	id := newID(now)
-	sealed, err := s.Sealer.Seal(ctx, raw, templateContext(sub, id))
+	sealed, err := s.Sealer.Seal(ctx, raw, templateContext(app.Sub, id))
 	if err != nil {
 		return Template{}, err
 	}
-	k := dynamo.TemplateKey(sub, id)
-	it := templateItem{PK: k.PK, SK: k.SK, Kind: kindTemplate, ID: id, Name: name, Service: app.Service, Values: sealed, CreatedAt: stamp(now)}
-	capCond := expression.Or(expression.AttributeNotExists(expression.Name("N")), expression.Name("N").LessThan(expression.Value(MaxTemplates)))
-	tx := (&dynamo.Tx{}).Create(it).
-		Update(dynamo.TemplateCountKey(sub), expression.Add(expression.Name("N"), expression.Value(1)).Set(expression.Name("Kind"), expression.Value(kindTemplateCount)), &capCond)
-	if err := s.DB.Transact(ctx, "", tx); err != nil {
+	it := newTemplateItem(app.Sub, id, name, app.Service, sealed, now)
+	if err := s.table().addTemplate(ctx, app.Sub, it); err != nil {
 		if problem.Is(err, problem.KindConflict) {
 			return Template{}, problem.Conflict("templates_limit", "Можно сохранить не больше 20 шаблонов. Удалите ненужный")
 		}
 		return Template{}, err
 	}
-	return s.openTemplate(ctx, sub, it)
+	return s.openTemplate(ctx, app.Sub, it)
 }
 
 func (s *Service) openTemplate(ctx context.Context, sub string, it templateItem) (Template, error) {
@@ -92,9 +72,9 @@ func (s *Service) openTemplate(ctx context.Context, sub string, it templateItem)
 	return Template{ID: it.ID, Name: it.Name, Service: it.Service, Title: svc.Title, Values: values, CreatedAt: parse(it.CreatedAt)}, nil
 }
 
-// Templates lists the person's templates, newest first, without answers.
-func (s *Service) Templates(ctx context.Context, sub string) ([]Template, error) {
-	items, err := s.templateItems(ctx, sub)
+// Templates lists the actor's templates, newest first, without answers.
+func (s *Service) Templates(ctx context.Context, a actor.Actor) ([]Template, error) {
+	items, err := s.table().templates(ctx, a.Sub)
 	if err != nil {
 		return nil, err
 	}
@@ -106,38 +86,31 @@ func (s *Service) Templates(ctx context.Context, sub string) ([]Template, error)
 	return out, nil
 }
 
-// DeleteTemplate removes one of the person's templates.
-func (s *Service) DeleteTemplate(ctx context.Context, sub, id string) error {
-	exists := expression.AttributeExists(expression.Name("PK"))
-	tx := (&dynamo.Tx{}).DeleteIf(dynamo.TemplateKey(sub, id), exists).
-		Update(dynamo.TemplateCountKey(sub), expression.Add(expression.Name("N"), expression.Value(-1)), nil)
-	if err := s.DB.Transact(ctx, "", tx); err != nil {
-		if problem.Is(err, problem.KindConflict) {
-			return problem.NotFound("шаблон")
-		}
-		return err
-	}
-	return nil
+// DeleteTemplate removes one of the actor's templates (NotFound for
+// another user's).
+func (s *Service) DeleteTemplate(ctx context.Context, a actor.Actor, id string) error {
+	return s.table().deleteTemplate(ctx, a.Sub, id)
 }
 
-// DraftFromTemplate starts a draft from a template: its answers, with the
-// profile's current data over the autofilled fields.
-func (s *Service) DraftFromTemplate(ctx context.Context, sub, templateID string) (App, error) {
-	var it templateItem
-	if err := s.DB.Get(ctx, dynamo.TemplateKey(sub, templateID), "шаблон", &it); err != nil {
-		return App{}, err
-	}
-	t, err := s.openTemplate(ctx, sub, it)
+// DraftFromTemplate starts a draft from one of the actor's templates: its
+// answers, with the profile's current data over the autofilled fields.
+// Errors as CreateDraft; NotFound for another user's template.
+func (s *Service) DraftFromTemplate(ctx context.Context, a actor.Actor, templateID string) (App, error) {
+	it, err := s.table().template(ctx, a.Sub, templateID)
 	if err != nil {
 		return App{}, err
 	}
-	return s.createDraft(ctx, sub, t.Service, t.Values)
+	t, err := s.openTemplate(ctx, a.Sub, it)
+	if err != nil {
+		return App{}, err
+	}
+	return s.createDraft(ctx, a.Sub, t.Service, t.Values)
 }
 
-// OpenTemplates lists the person's templates with their answers (for the
+// OpenTemplates lists a person's templates with their answers (for the
 // export of everything kept about them).
 func (s *Service) OpenTemplates(ctx context.Context, sub string) ([]Template, error) {
-	items, err := s.templateItems(ctx, sub)
+	items, err := s.table().templates(ctx, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -150,10 +123,4 @@ func (s *Service) OpenTemplates(ctx context.Context, sub string) ([]Template, er
 		out = append(out, t)
 	}
 	return out, nil
-}
-
-func (s *Service) templateItems(ctx context.Context, sub string) ([]templateItem, error) {
-	items, _, err := dynamo.Collect(ctx, s.DB, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.TemplatePrefix}, MaxTemplates,
-		func(it templateItem) bool { return it.Kind == kindTemplate })
-	return items, err
 }

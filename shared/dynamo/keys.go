@@ -50,6 +50,12 @@
 //	a user's calendar, by date                PK=USER#<sub>             SK between CAL#<from> and CAL#<to>
 //	a user's activity journal, by sequence    PK=USER#<sub>             SK begins_with JOURNAL#<seq>
 //	the head of a user's journal              PK=USER#<sub>             SK=JOURNAL-HEAD
+//	a department's queue in one status        GSI1PK=QUEUE#<dept>       GSI1SK begins_with <status>#
+//	the application numbers of a year         PK=COUNTER#application-number-<year> SK=COUNTER
+//	a user's application templates            PK=USER#<sub>             SK begins_with APPTPL#
+//	how many templates a user keeps           PK=USER#<sub>             SK=APPTPLCOUNT
+//	an issued document by verification code   PK=VERIFY#<code>          SK=VERIFY
+//	a pending signing code of a document      PK=USER#<sub>             SK=SIGNCODE#<doc>
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
@@ -302,3 +308,15 @@ func VerificationKey(code string) Key { return Key{PK: join("VERIFY", code), SK:
 func SignatureCodeKey(sub, docID string) Key {
 	return Key{PK: UserPK(sub), SK: join("SIGNCODE", docID)}
 }
+
+// QueueSK is an application's GSI1 sort key in its department's queue: the
+// status first, so that one status is a prefix (QueueStatusPrefix), then
+// the submission time, so that each status reads oldest first.
+func QueueSK(status, submittedAt, id string) string { return join(status, submittedAt, id) }
+
+// QueueStatusPrefix is the part of QueueSK that selects one status.
+func QueueStatusPrefix(status string) string { return status + "#" }
+
+// ApplicationNumberCounter names the counter of one year's application
+// numbers (YYYY), for Store.Next.
+func ApplicationNumberCounter(year string) string { return "application-number-" + year }

@@ -3,17 +3,13 @@ package issued
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,51 +18,14 @@ import (
 
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
+	"github.com/kabinet/kabinet/shared/issued/issuedtest"
 	"github.com/kabinet/kabinet/shared/pdfdoc/pdfdoctest"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
-// keySigner signs with an in-memory key, as KMS would.
-type keySigner struct{ key *ecdsa.PrivateKey }
-
-func (k keySigner) Sign(_ context.Context, digest []byte) ([]byte, string, error) {
-	sig, err := ecdsa.SignASN1(rand.Reader, k.key, digest)
-	return sig, "test-key", err
-}
-
-func (k keySigner) PublicKey(_ context.Context, keyID string) (*ecdsa.PublicKey, error) {
-	if keyID != "test-key" {
-		return nil, fmt.Errorf("no key %s", keyID)
-	}
-	return &k.key.PublicKey, nil
-}
-
-type objects struct {
-	mu    sync.Mutex
-	files map[string][]byte
-}
-
-func (o *objects) Put(_ context.Context, key, _ string, body []byte) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.files[key] = body
-	return nil
-}
-
-func (o *objects) Delete(_ context.Context, key string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	delete(o.files, key)
-	return nil
-}
-
-func newService(t *testing.T) (*Service, *objects) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs := &objects{files: map[string][]byte{}}
-	return &Service{DB: dynamotest.NewStore(t), Objects: objs, Signer: keySigner{key}, PortalURL: "https://kabinet.example.ru/"}, objs
+func newService(t *testing.T) (*Service, *issuedtest.Objects) {
+	objs := issuedtest.NewObjects()
+	return &Service{DB: dynamotest.NewStore(t), Objects: objs, Signer: issuedtest.NewSigner(t), PortalURL: "https://kabinet.example.ru/"}, objs
 }
 
 var request = Request{
@@ -76,7 +35,7 @@ var request = Request{
 	Decision: "Сведений о судимости нет", IssuedAt: time.Date(2026, 11, 23, 12, 30, 0, 0, time.UTC),
 }
 
-func issue(t *testing.T, s *Service, objs *objects) (*Result, []byte) {
+func issue(t *testing.T, s *Service, objs *issuedtest.Objects) (*Result, []byte) {
 	t.Helper()
 	ctx := context.Background()
 	res, err := s.Issue(ctx, request)
@@ -88,7 +47,7 @@ func issue(t *testing.T, s *Service, objs *objects) (*Result, []byte) {
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
 		t.Fatalf("record: %v", err)
 	}
-	return res, objs.files[res.key]
+	return res, objs.File(res.key)
 }
 
 func TestIssueAndVerify(t *testing.T) {
@@ -199,8 +158,8 @@ func TestDiscardDeletesTheFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Discard(context.Background(), res); err != nil || len(objs.files) != 0 {
-		t.Errorf("Discard: %v, files left %d", err, len(objs.files))
+	if err := s.Discard(context.Background(), res); err != nil || objs.Len() != 0 {
+		t.Errorf("Discard: %v, files left %d", err, objs.Len())
 	}
 }
 
@@ -219,8 +178,7 @@ func TestThePDFSaysWhoAndWhat(t *testing.T) {
 // BenchmarkIssue measures rendering, hashing and signing one result (the
 // local key stands in for KMS; the S3 put is in memory).
 func BenchmarkIssue(b *testing.B) {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	s := &Service{Objects: &objects{files: map[string][]byte{}}, Signer: keySigner{key}, PortalURL: "https://kabinet.example.ru"}
+	s := &Service{Objects: issuedtest.NewObjects(), Signer: issuedtest.NewSigner(b), PortalURL: "https://kabinet.example.ru"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := s.Issue(context.Background(), request); err != nil {

@@ -26,6 +26,7 @@ var typeLabels = map[string]string{
 	TypeProfileChange:     "Изменение профиля",
 	TypeDocumentUpload:    "Загрузка документа",
 	TypeApplicationSubmit: "Подача заявления",
+	TypeApplicationStatus: "Изменение статуса заявления",
 	TypePayment:           "Оплата",
 	TypeConsent:           "Согласие",
 }

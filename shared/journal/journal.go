@@ -90,6 +90,8 @@ const (
 	TypeProfileChange     = "profile.change"
 	TypeDocumentUpload    = "document.upload"
 	TypeApplicationSubmit = "application.submit"
+	// TypeApplicationStatus: an officer changed the status of an application.
+	TypeApplicationStatus = "application.status"
 	TypePayment           = "payment"
 	TypeConsent           = "consent"
 )

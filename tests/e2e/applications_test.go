@@ -438,7 +438,7 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 		t.Fatalf("template = %d %s", r.Status, r.Body)
 	}
 	other, _, _, _ := newCitizen(t)
-	mvd, fns, support := login(t, "officer"), login(t, "officer-fns"), login(t, "support")
+	mvd, fns, support, registrar := login(t, "officer"), login(t, "officer-fns"), login(t, "support"), login(t, "registrar")
 	jsonBody := map[string]string{"Content-Type": "application/json"}
 	ifMatch := map[string]string{"Content-Type": "application/json", "If-Match": fmt.Sprintf(`"%d"`, d.Version)}
 	citizenRoutes := []struct {
@@ -459,7 +459,7 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 		{"POST", "/applications", `{"template":"` + tpl.ID + `"}`, jsonBody},
 		{"DELETE", "/templates/" + tpl.ID, "", nil},
 	}
-	for name, s := range map[string]session{"another citizen": other, "officer mvd": mvd, "officer fns": fns, "support": support} {
+	for name, s := range map[string]session{"another citizen": other, "officer mvd": mvd, "officer fns": fns, "support": support, "registrar": registrar} {
 		for _, c := range citizenRoutes {
 			if r := call(t, c.method, c.path, s.AccessToken, []byte(c.body), c.header); r.Status != 404 {
 				t.Errorf("%s: %s %s = %d, want 404", name, c.method, c.path, r.Status)
@@ -473,7 +473,7 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 			}
 		}
 	}
-	for name, s := range map[string]session{"another citizen": other, "support": support, "the owner": owner} {
+	for name, s := range map[string]session{"another citizen": other, "support": support, "registrar": registrar, "the owner": owner} {
 		for _, c := range []struct{ method, path string }{{"GET", "/officer/applications"}, {"GET", "/officer/applications/" + x.ID}, {"POST", "/officer/applications/" + x.ID + "/transition"}} {
 			if r := call(t, c.method, c.path, s.AccessToken, []byte(`{"to":"registered"}`), jsonBody); r.Status != 403 {
 				t.Errorf("%s: %s %s = %d, want 403", name, c.method, c.path, r.Status)
@@ -513,5 +513,101 @@ func TestAuthorizationMatrixForApplications(t *testing.T) {
 	call(t, "GET", "/templates", owner.AccessToken, nil, nil).JSON(t, &list)
 	if len(list.Items) != 1 {
 		t.Errorf("the owner's templates = %d, want 1", len(list.Items))
+	}
+}
+
+// TestServiceAboveTheLevelIsRefusedAtCreation: a draft is refused for a
+// service above the account's level (403 level_too_low, nothing created),
+// and the level is the account's as it is now: raised by a registrar, it
+// counts at creation and at submission while the session's token still
+// carries the old one.
+func TestServiceAboveTheLevelIsRefusedAtCreation(t *testing.T) {
+	citizen, sub, phone, _ := newCitizen(t) // simplified
+	if r := post(t, "/registrar/accounts/"+sub+"/level", login(t, "registrar").AccessToken, map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 204 {
+		t.Fatalf("level = %d %s", r.Status, r.Body)
+	}
+	var me struct{ Level string }
+	call(t, "GET", "/me", citizen.AccessToken, nil, nil).JSON(t, &me)
+	if me.Level != "simplified" {
+		t.Fatalf("the token says %q; the test needs a token issued before the level was raised", me.Level)
+	}
+	const confirmedOnly = "international-passport-biometric"
+	r := post(t, "/applications", citizen.AccessToken, map[string]string{"service": confirmedOnly})
+	var p struct{ Code, Detail, RequiredLevel string }
+	r.JSON(t, &p)
+	if r.Status != 403 || p.Code != "level_too_low" || p.RequiredLevel != "confirmed" || !strings.Contains(p.Detail, "подтверждённая") {
+		t.Errorf("a draft of a confirmed-level service for a standard account = %d %s, want 403 level_too_low", r.Status, r.Body)
+	}
+	var list struct{ Items []struct{ ID string } }
+	call(t, "GET", "/applications?service="+confirmedOnly, citizen.AccessToken, nil, nil).JSON(t, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("the refusal created %d drafts", len(list.Items))
+	}
+	// A standard-level service: the raised level counts without a refresh.
+	scan := uploadScanOfType(t, citizen.AccessToken, "passport")
+	a := draft(t, citizen.AccessToken, "no-criminal-record")
+	if r := submitSigned(t, citizen.AccessToken, phone, a, []string{scan}); r.Status != 200 {
+		t.Errorf("submit with the level raised after sign-in = %d %s, want 200", r.Status, r.Body)
+	}
+}
+
+// TestOfficersDoNotProcessTheirOwn: an officer applies as a citizen, and
+// neither opens nor moves their own application as an officer (403
+// self_action), nor finds it in their queue.
+func TestOfficersDoNotProcessTheirOwn(t *testing.T) {
+	fns := login(t, "officer-fns")
+	a := draft(t, fns.AccessToken, "egrul-extract") // the tax service's own
+	if r := submit(t, fns.AccessToken, a, nil); r.Status != 200 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	for _, r := range []response{
+		call(t, "GET", "/officer/applications/"+a.ID, fns.AccessToken, nil, nil),
+		move(t, fns.AccessToken, a.ID, "registered", nil),
+	} {
+		if r.Status != 403 || !strings.Contains(string(r.Body), "self_action") {
+			t.Errorf("an officer on their own application = %d %s, want 403 self_action", r.Status, r.Body)
+		}
+	}
+	if inQueue(t, fns, a.ID) {
+		t.Error("the officer's own application is in their queue")
+	}
+	var card appDoc
+	call(t, "GET", "/applications/"+a.ID, fns.AccessToken, nil, nil).JSON(t, &card)
+	if card.Status != "submitted" || len(card.Journal) != 1 {
+		t.Errorf("own application = %s with %d changes, want submitted and untouched", card.Status, len(card.Journal))
+	}
+}
+
+// TestOfficerChangesNameTheOfficer: a change by an officer records which
+// officer of which department made it; the citizen's card names the
+// department, the officers' card the officer too, and the citizen's
+// activity journal says who.
+func TestOfficerChangesNameTheOfficer(t *testing.T) {
+	citizen, _, _, _ := newCitizen(t)
+	a := draft(t, citizen.AccessToken, "egrul-extract")
+	if r := submit(t, citizen.AccessToken, a, nil); r.Status != 200 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	fns, officer := login(t, "officer-fns"), demo(t, "officer-fns")
+	if r := move(t, fns.AccessToken, a.ID, "registered", map[string]any{"comment": "Принято"}); r.Status != 200 {
+		t.Fatalf("register = %d %s", r.Status, r.Body)
+	}
+	type entry struct{ From, To, Role, Department, ActorID string }
+	var mine, theirs struct{ Journal []entry }
+	call(t, "GET", "/applications/"+a.ID, citizen.AccessToken, nil, nil).JSON(t, &mine)
+	call(t, "GET", "/officer/applications/"+a.ID, fns.AccessToken, nil, nil).JSON(t, &theirs)
+	if len(mine.Journal) != 2 || mine.Journal[1].Role != "officer" || mine.Journal[1].Department != "fns" || mine.Journal[1].ActorID != "" {
+		t.Errorf("the citizen's journal = %+v, want the registration by the fns department, without the officer's id", mine.Journal)
+	}
+	if len(theirs.Journal) != 2 || theirs.Journal[1].ActorID != officer.Sub || theirs.Journal[1].Department != "fns" || theirs.Journal[0].ActorID != "" {
+		t.Errorf("the officers' journal = %+v, want the registration by %s", theirs.Journal, officer.Sub)
+	}
+	var activity struct {
+		Items []struct{ Type, Summary, Actor, ActorID string }
+	}
+	call(t, "GET", "/activity?type=application.status", citizen.AccessToken, nil, nil).JSON(t, &activity)
+	if len(activity.Items) != 1 || activity.Items[0].Actor != "officer" || activity.Items[0].ActorID != officer.Sub ||
+		!strings.Contains(activity.Items[0].Summary, "Зарегистрировано") {
+		t.Errorf("activity = %+v, want the registration by %s", activity.Items, officer.Sub)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/applications"
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/catalog"
@@ -197,18 +198,21 @@ func (s *Stack) seedApplications(ctx context.Context, apps *applications.Service
 	}
 	const code = "egrul-extract" // no scans and no signature needed
 	svc, _ := catalog.Get(code)
+	// The demo officer of the tax service moves them, as an officer would.
+	as := actor.Actor{Sub: officer.Sub, Groups: []string{actor.GroupOfficers}, Department: officer.Department}
+	owner := actor.Citizen(citizen.Sub)
 	var last applications.App
 	for i, steps := range [][]string{nil, {}, {applications.Registered, applications.InProgress, applications.Approved, applications.Completed}} {
-		a, err := apps.CreateDraft(ctx, citizen.Sub, code)
+		a, err := apps.CreateDraft(ctx, owner, code)
 		if err == nil {
-			a, err = apps.SaveDraft(ctx, citizen.Sub, a.ID, svc.Sample(), a.Version)
+			a, err = apps.SaveDraft(ctx, owner, a.ID, svc.Sample(), a.Version)
 		}
 		if err == nil && steps != nil {
-			a, err = apps.Submit(ctx, citizen.Sub, string(citizen.Level), a.ID, []string{}, "", a.Version)
+			a, err = apps.Submit(ctx, owner, a.ID, []string{}, "", a.Version)
 		}
 		for _, to := range steps {
 			if err == nil {
-				a, err = apps.Transition(ctx, applications.RoleOfficer, citizen.Sub, a.ID, applications.Move{To: to, Comment: "Демонстрационные данные"})
+				a, err = apps.OfficerTransition(ctx, as, a.ID, applications.Move{To: to, Comment: "Демонстрационные данные"})
 			}
 		}
 		if err != nil {

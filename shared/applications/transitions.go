@@ -1,0 +1,235 @@
+package applications
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/calendar"
+	"github.com/kabinet/kabinet/shared/catalog"
+	"github.com/kabinet/kabinet/shared/documents"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/messages"
+	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/reminders"
+	"github.com/kabinet/kabinet/shared/workdays"
+)
+
+// Move is a status change asked for by a citizen or an officer.
+type Move struct {
+	To      string `json:"to"`
+	Comment string `json:"comment,omitempty"`
+	// Documents names what an officer requests (to awaiting_documents), or
+	// the scans a citizen adds (back to in_progress).
+	Documents []string `json:"documents,omitempty"`
+	// Deadline (YYYY-MM-DD) is the last day for the requested documents;
+	// DocumentsDays working days when not given.
+	Deadline string `json:"deadline,omitempty"`
+}
+
+// DocumentsDays is how many working days a citizen has by default to bring
+// requested documents; MaxDocumentsDays bounds an officer's deadline.
+const (
+	DocumentsDays    = 10
+	MaxDocumentsDays = 90
+)
+
+// documentsDeadline is the last day (midnight, Moscow) for requested
+// documents.
+func documentsDeadline(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return workdays.Add(now, DocumentsDays), nil
+	}
+	d, err := time.ParseInLocation("2006-01-02", s, workdays.Moscow)
+	today := workdays.Add(now, 0)
+	if err != nil || !d.After(today) || d.After(today.AddDate(0, 0, MaxDocumentsDays)) {
+		return time.Time{}, problem.Invalid(problem.Field{Field: "deadline", Code: "deadline.range",
+			Message: fmt.Sprintf("Срок — дата в формате ГГГГ-ММ-ДД, не раньше завтрашнего дня и не позже чем через %d дней", MaxDocumentsDays)})
+	}
+	return d, nil
+}
+
+// documentsEntry is the calendar entry of a documents deadline: all day,
+// so it starts at midnight UTC of the date, as the calendar keeps all-day
+// entries.
+func documentsEntry(id, number string, deadline time.Time) calendar.Entry {
+	day := time.Date(deadline.Year(), deadline.Month(), deadline.Day(), 0, 0, 0, 0, time.UTC)
+	return calendar.Entry{ID: "application-documents-" + id, Kind: calendar.KindDeadline, AllDay: true, Start: day,
+		Title: "Представить документы по заявлению № " + number, Link: "/applications/" + id}
+}
+
+// Transition moves one of the actor's own applications as its applicant:
+// cancelling it, or bringing the documents an officer asked for (back to
+// in_progress, Documents naming the scans). Submitting is Submit.
+// Conflict illegal_transition for a move the status machine does not give
+// the applicant, concurrent_change when the status changed meanwhile.
+func (s *Service) Transition(ctx context.Context, a actor.Actor, id string, m Move) (App, error) {
+	it, err := s.table().app(ctx, a.Sub, id)
+	if err != nil {
+		return App{}, err
+	}
+	if m.To == Submitted {
+		// Only Submit numbers, checks and signs.
+		return App{}, illegal(it.Status, m.To, RoleCitizen)
+	}
+	return s.move(ctx, a, RoleCitizen, it, m)
+}
+
+// OfficerTransition moves an application of the officer's department along
+// the status machine. Forbidden for anyone but an officer with a
+// department and for an officer's own application (self_action); NotFound
+// for another department's; Invalid for an unknown status, a rejection
+// without a reason, a request without documents or with a deadline out of
+// range; Conflict illegal_transition for a move the machine does not allow,
+// concurrent_change when the status changed meanwhile.
+func (s *Service) OfficerTransition(ctx context.Context, a actor.Actor, id string, m Move) (App, error) {
+	if err := a.RequireOfficer(); err != nil {
+		return App{}, err
+	}
+	if _, ok := StatusNames[m.To]; !ok {
+		return App{}, problem.Invalid(problem.Field{Field: "to", Code: "status.unknown", Message: "Неизвестный статус"})
+	}
+	it, err := s.officerApp(ctx, a, id)
+	if err != nil {
+		return App{}, err
+	}
+	return s.move(ctx, a, RoleOfficer, it, m)
+}
+
+func illegal(from, to, role string) error {
+	return problem.Conflict("illegal_transition", fmt.Sprintf("Нельзя перевести заявление из статуса «%s» в «%s»", StatusNames[from], StatusNames[to])).
+		With("allowed", Next(from, role))
+}
+
+// move changes it's status once: the write is conditional on the status
+// the actor saw, so of two concurrent moves one wins and the other gets
+// 409. The change, its journal entry, the citizen's note, reminders,
+// calendar and documents commit together.
+func (s *Service) move(ctx context.Context, a actor.Actor, role string, it appItem, m Move) (App, error) {
+	if !Allowed(it.Status, m.To, role) {
+		return App{}, illegal(it.Status, m.To, role)
+	}
+	comment := strings.TrimSpace(m.Comment)
+	switch {
+	case m.To == Rejected && len([]rune(comment)) < 5:
+		return App{}, problem.Invalid(problem.Field{Field: "comment", Code: "reason.required", Message: "Укажите причину отказа"})
+	case m.To == AwaitingDocuments && len(m.Documents) == 0:
+		return App{}, problem.Invalid(problem.Field{Field: "documents", Code: "documents.required", Message: "Перечислите, какие документы нужны"})
+	}
+	now := s.Clock.Now()
+	sub, id := it.Sub, it.ID
+	var deadline time.Time
+	if role == RoleOfficer && m.To == AwaitingDocuments {
+		var err error
+		if deadline, err = documentsDeadline(strings.TrimSpace(m.Deadline), now); err != nil {
+			return App{}, err
+		}
+	}
+	svc, _ := catalog.Get(it.Service)
+	c := change{to: m.To, at: now, queued: !Final(m.To) && it.Status != Draft}
+	tx := &dynamo.Tx{}
+	var requested []string
+	if role == RoleCitizen && m.To == InProgress {
+		// The citizen brings the requested documents.
+		if _, err := s.checkAttachments(ctx, sub, m.Documents); err != nil {
+			return App{}, err
+		}
+		if len(m.Documents) == 0 {
+			return App{}, problem.Invalid(problem.Field{Field: "documents", Code: "documents.required", Message: "Приложите запрошенные документы"})
+		}
+		// The status and version condition make the read-modify-write safe.
+		c.attachments = append(append([]string{}, it.Attachments...), m.Documents...)
+		for _, d := range m.Documents {
+			documents.Attach(tx, sub, d)
+		}
+	} else if role == RoleOfficer && m.To == AwaitingDocuments {
+		requested = m.Documents
+		// The deadline is reminded of and put in the citizen's calendar.
+		c.documentsDue = deadline.Format("2006-01-02")
+		if err := reminders.ApplicationDue(tx, sub, id, it.Number, svc.Title, deadline.Add(10*time.Hour), now); err != nil {
+			return App{}, err
+		}
+		calendar.Add(tx, sub, documentsEntry(id, it.Number, deadline))
+	}
+	if it.Status == AwaitingDocuments {
+		// Whatever follows, the documents deadline no longer holds.
+		reminders.Cancel(tx, sub, reminders.ApplicationReminderID(id))
+		if due, err := time.ParseInLocation("2006-01-02", it.DocumentsDue, workdays.Moscow); err == nil {
+			tx.Delete(calendar.Key(sub, documentsEntry(id, it.Number, due)), false)
+		}
+		c.clearDocumentsDue = true
+	}
+	committed := false
+	defer func() {
+		if c.result != nil && !committed {
+			s.discard(context.WithoutCancel(ctx), it, c.result)
+		}
+	}()
+	if m.To == Completed {
+		var err error
+		if c.result, err = s.issue(ctx, it, comment, now); err != nil {
+			return App{}, err
+		}
+		c.result.Record(tx, sub)
+	}
+	s.table().transitionWrite(tx, it, c)
+	if Final(m.To) {
+		for _, d := range it.Attachments {
+			documents.Release(tx, sub, d)
+		}
+	}
+	entry := LogEntry{At: now, From: it.Status, To: m.To, Role: role, Comment: comment, Documents: requested}
+	if role == RoleOfficer {
+		entry.ActorID, entry.Department = a.Sub, a.Department
+	}
+	s.table().putLog(tx, sub, id, entry)
+	noteComment := comment
+	if len(requested) > 0 {
+		noteComment = strings.TrimSpace(comment + "\nНужны документы: " + strings.Join(requested, ", ") +
+			"\nСрок: до " + deadline.Format("02.01.2006") + " включительно")
+	}
+	if it.Status != Draft {
+		if err := s.note(tx, sub, it.Number, svc.Title, m.To, noteComment, id, now); err != nil {
+			return App{}, err
+		}
+	}
+	if err := s.table().transact(ctx, tx); err != nil {
+		if problem.Is(err, problem.KindConflict) {
+			return App{}, problem.Conflict("concurrent_change", "Статус заявления уже изменился. Обновите страницу")
+		}
+		return App{}, err
+	}
+	committed = true
+	if role == RoleOfficer {
+		s.journalStatus(ctx, a, it, svc, m.To)
+	}
+	after, err := s.table().app(ctx, sub, id)
+	if err != nil {
+		return App{}, err
+	}
+	return s.view(ctx, after, role)
+}
+
+// journalStatus records an officer's status change in the applicant's
+// activity journal: who (journal.By), which department, which status.
+func (s *Service) journalStatus(ctx context.Context, a actor.Actor, it appItem, svc catalog.Service, to string) {
+	_, officer := journal.By(a, it.Sub)
+	// The role is the one the change was made in: a registrar who is also
+	// an officer moved it as an officer.
+	s.journal(ctx, it.Sub, journal.Entry{Type: journal.TypeApplicationStatus, Actor: journal.ActorOfficer, ActorID: officer,
+		Summary: fmt.Sprintf("Статус заявления № %s изменён ведомством (%s): «%s»", it.Number, svc.DepartmentTitle, StatusNames[to])})
+}
+
+// note puts the citizen's inbox note about a status in tx.
+func (s *Service) note(tx *dynamo.Tx, sub, number, title, status, comment, id string, at time.Time) error {
+	vars := messages.Vars{"Number": number, "Service": title, "Status": StatusNames[status], "Link": "/applications/" + id}
+	if comment != "" {
+		vars["Comment"] = comment
+	}
+	_, err := s.Inbox.Add(tx, inbox.Note{Sub: sub, Type: messages.ApplicationStatus, Vars: vars, Ref: id + ":" + status + ":" + stamp(at)}, at)
+	return err
+}
