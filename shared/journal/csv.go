@@ -23,6 +23,10 @@ var csvHeader = []string{"Дата и время (МСК)", "Тип", "Опис�
 
 var typeLabels = map[string]string{
 	TypeLogin:             "Вход в систему",
+	TypeSecurity:          "Безопасность",
+	TypeSession:           "Сеанс",
+	TypeLevel:             "Подтверждение личности",
+	TypeSettings:          "Изменение настроек",
 	TypeProfileChange:     "Изменение профиля",
 	TypeDocumentUpload:    "Загрузка документа",
 	TypeApplicationSubmit: "Подача заявления",
@@ -32,9 +36,11 @@ var typeLabels = map[string]string{
 }
 
 var actorLabels = map[string]string{
-	ActorCitizen: "Гражданин",
-	ActorOfficer: "Сотрудник ведомства",
-	ActorSystem:  "Система",
+	ActorCitizen:   "Гражданин",
+	ActorOfficer:   "Сотрудник ведомства",
+	ActorRegistrar: "Сотрудник центра обслуживания",
+	ActorSupport:   "Оператор поддержки",
+	ActorSystem:    "Система",
 }
 
 // TypeLabel names an entry type in Russian; an unknown type is shown as is.
