@@ -58,5 +58,5 @@ func main() {
 		Clock: base.Clock, Issuer: &issued.Service{DB: db, Objects: blob.New(s3.NewFromConfig(cfg), bucket),
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal}}
 	h := &handler{svc: svc}
-	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

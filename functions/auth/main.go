@@ -44,12 +44,14 @@ func main() {
 	app.Must(base.Log, env.Err())
 
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
+	sess := sessions.NewStore(db)
+	sess.Idle = base.Common.SessionIdle
 	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client),
 		Sealer: vault.NewSealer(kms.NewFromConfig(cfg), fieldKey), Keys: keys, Policy: policy,
 		SMS: notify.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: notify.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
-		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db},
+		Sessions: sess, Inbox: &inbox.Store{DB: db},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock}
 	var h handler
 	h.reg, err = accounts.NewRegistrations(d)
@@ -60,5 +62,5 @@ func main() {
 	app.Must(base.Log, err)
 	h.levels, err = accounts.NewLevels(d)
 	app.Must(base.Log, err)
-	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("auth", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("auth", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

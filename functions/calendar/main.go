@@ -26,5 +26,5 @@ func main() {
 	app.Must(base.Log, base.Env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	h := &handler{db: db, cal: &calendar.Store{DB: db}, base: base}
-	lambda.Start(h.router(httpapi.NewRouter("calendar", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+	lambda.Start(h.router(httpapi.NewRouter("calendar", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

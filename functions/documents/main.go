@@ -34,5 +34,5 @@ func main() {
 	svc := &documents.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock,
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}}
 	h := &handler{svc: svc}
-	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("documents", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("documents", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

@@ -29,5 +29,5 @@ func main() {
 	app.Must(base.Log, env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	h := &handler{store: &inbox.Store{DB: db}, push: notify.NewMessenger(sns.NewFromConfig(base.AWS), ""), platforms: platforms, base: base}
-	lambda.Start(h.router(httpapi.NewRouter("notifications", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+	lambda.Start(h.router(httpapi.NewRouter("notifications", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

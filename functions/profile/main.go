@@ -47,13 +47,15 @@ func main() {
 	app.Must(base.Log, env.Err())
 
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
+	sess := sessions.NewStore(db)
+	sess.Idle = base.Common.SessionIdle
 	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
 	sealer := vault.NewSealer(kms.NewFromConfig(cfg), fieldKey)
 	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client), Sealer: sealer, Keys: keys,
 		SMS: notify.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: notify.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
-		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
+		Sessions: sess, Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
 	profiles, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)
 	contacts, err := accounts.NewContacts(d)
@@ -68,5 +70,5 @@ func main() {
 	h := &handler{profiles: profiles, contacts: contacts, changes: changes, docs: docs, journal: activity,
 		exports: &export.Service{DB: db, Passwords: signIn, Profiles: profiles, IdentityDocs: docs, Applications: apps,
 			Journal: activity, Objects: blob.New(s3.NewFromConfig(cfg), bucket), Clock: base.Clock}}
-	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db)).Serve)
+	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

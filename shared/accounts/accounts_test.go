@@ -414,3 +414,26 @@ func TestSendsPassTheLimiter(t *testing.T) {
 		t.Errorf("%d SMS and %d emails after the refusals, want %d and 1", len(f.out.sms), len(f.out.mail), sent)
 	}
 }
+
+// A session unused for longer than the idle timeout refreshes nothing and
+// is ended, its refresh token revoked.
+func TestIdleSessionRefreshesNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "i1", "+79161110051", "11223344595")
+	res, err := f.svc.Login(ctx, "+79161110051", "Зелёный-Чай-42", meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(10 * time.Minute)
+	if _, err := f.svc.Refresh(ctx, res.Tokens.SessionID, res.Tokens.RefreshToken); err != nil {
+		t.Fatalf("a refresh 10 minutes in: %v", err)
+	}
+	f.clock.Advance(6 * time.Minute)
+	if _, err := f.svc.Refresh(ctx, res.Tokens.SessionID, res.Tokens.RefreshToken); !problem.Is(err, problem.KindUnauthenticated) || problem.CodeOf(err) != "session_idle" {
+		t.Fatalf("a refresh 16 minutes after the last request = %v, want 401 session_idle", err)
+	}
+	if !f.users.revoked[res.Tokens.RefreshToken] {
+		t.Error("the idle session's refresh token was not revoked")
+	}
+}

@@ -472,12 +472,19 @@ func (s *SignIn) Refresh(ctx context.Context, handle, refreshToken string) (Toke
 	if !ok {
 		return Tokens{}, problem.Unauthenticated("Сеанс завершён. Войдите снова")
 	}
-	_, sealed, err := s.Sessions.Get(ctx, sub, id)
+	sess, sealed, err := s.Sessions.Get(ctx, sub, id)
 	if problem.Is(err, problem.KindNotFound) {
 		return Tokens{}, problem.New(problem.KindUnauthenticated, "session_ended", "Сеанс завершён. Войдите снова")
 	}
 	if err != nil {
 		return Tokens{}, err
+	}
+	if s.Sessions.Idled(sess, s.now()) {
+		// Unused too long: a refresh in the background does not keep it.
+		if err := s.endSession(ctx, sub, id); err != nil && !problem.Is(err, problem.KindNotFound) {
+			return Tokens{}, err
+		}
+		return Tokens{}, sessions.ErrIdle()
 	}
 	stored, err := s.Sealer.Open(ctx, sealed, refreshContext(sub, id))
 	if err != nil || string(stored) != refreshToken {

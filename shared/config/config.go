@@ -52,6 +52,9 @@ const (
 	PortalURL Var = "PORTAL_URL"
 	// PasswordProfile picks the password policy: seeds (default) or nist.
 	PasswordProfile Var = "PASSWORD_PROFILE"
+	// SessionIdle is how long a session may go without a request before it
+	// ends (a Go duration; every function's session guard reads it).
+	SessionIdle Var = "SESSION_IDLE_TIMEOUT"
 	// SMSDailyLimit is the day's SMS volume past which anonymous flows
 	// (registration, recovery) stop sending (0: no guard).
 	SMSDailyLimit Var = "SMS_DAILY_LIMIT"
@@ -130,6 +133,8 @@ type Common struct {
 	LogLevel string
 	// ClockOffset is zero outside the local stack.
 	ClockOffset time.Duration
+	// SessionIdle ends sessions unused for longer (15 minutes by default).
+	SessionIdle time.Duration
 }
 
 // ReadCommon reads the settings every function has.
@@ -139,6 +144,7 @@ func (e *Env) ReadCommon() Common {
 		Version:     e.Optional(AppVersion, "dev"),
 		LogLevel:    e.Optional(LogLevel, "info"),
 		ClockOffset: e.Duration(ClockOffset, 0),
+		SessionIdle: e.Duration(SessionIdle, 15*time.Minute),
 	}
 }
 

@@ -13,8 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -24,11 +26,23 @@ const (
 	kindAccess  = "access"
 )
 
+// IdleTimeout is how long a session may go without a request before it
+// ends (the seeds: 10–15 minutes of inactivity); functions read the setting
+// (config.SessionIdle) and pass it to NewGuard and the sign-in service.
+const IdleTimeout = 15 * time.Minute
+
+// touchEvery is how stale the recorded activity may get before a request
+// records it again: at most one write a minute per session.
+const touchEvery = time.Minute
+
 // Session is one signed-in device.
 type Session struct {
 	ID        string    `json:"id"`
 	CreatedAt time.Time `json:"createdAt"`
-	LastSeen  time.Time `json:"lastSeen"`
+	// LastSeen is the session's last request (a refresh is not one).
+	LastSeen time.Time `json:"lastSeen"`
+	// IdleUntil is when the session ends unless it is used before.
+	IdleUntil time.Time `json:"idleUntil,omitzero"`
 	UserAgent string    `json:"userAgent"`
 	IP        string    `json:"ip"`
 	// Method is how the session signed in: password, password+sms, password+totp.
@@ -68,20 +82,32 @@ type accessItem struct {
 	Level string `dynamodbav:"Level,omitempty"`
 	// Dept is an officer's department.
 	Dept string `dynamodbav:"Dept,omitempty"`
+	// Seen is the session's last request, as the guard last recorded it.
+	Seen string `dynamodbav:"Seen,omitempty"`
 	TTL  int64  `dynamodbav:"TTL"`
 }
 
-func (it sessionItem) session() Session {
-	p := func(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
-	return Session{ID: it.ID, CreatedAt: p(it.CreatedAt), LastSeen: p(it.LastSeen), UserAgent: it.UserAgent,
-		IP: it.IP, Method: it.Method, AuthTime: p(it.AuthTime)}
+func parseTS(s string) time.Time { t, _ := time.Parse(time.RFC3339, s); return t }
+
+func (it sessionItem) session(idle time.Duration) Session {
+	s := Session{ID: it.ID, CreatedAt: parseTS(it.CreatedAt), LastSeen: parseTS(it.LastSeen), UserAgent: it.UserAgent,
+		IP: it.IP, Method: it.Method, AuthTime: parseTS(it.AuthTime)}
+	if idle > 0 {
+		s.IdleUntil = s.LastSeen.Add(idle)
+	}
+	return s
 }
 
 // Store keeps sessions in the table.
-type Store struct{ db *dynamo.Store }
+type Store struct {
+	db *dynamo.Store
+	// Idle is how long a session may go unused (0: forever).
+	Idle time.Duration
+}
 
-// NewStore returns a session store.
-func NewStore(db *dynamo.Store) *Store { return &Store{db: db} }
+// NewStore returns a session store whose sessions end after IdleTimeout
+// without a request.
+func NewStore(db *dynamo.Store) *Store { return &Store{db: db, Idle: IdleTimeout} }
 
 // Start describes a new session.
 type Start struct {
@@ -113,7 +139,7 @@ func (st *Store) Begin(ctx context.Context, s Start) error {
 			UserAgent: s.UserAgent, IP: s.IP, Method: s.Method, AuthTime: at, AccessJTI: s.AccessJTI, Level: s.Level, Dept: s.Department,
 			Refresh: s.SealedRefresh, TTL: s.RefreshExpires.Unix()}).
 		Create(accessItem{PK: dynamo.AccessKey(s.AccessJTI).PK, SK: dynamo.AccessKey(s.AccessJTI).SK, Kind: kindAccess,
-			Sub: s.Sub, SessionID: s.ID, Level: s.Level, Dept: s.Department, TTL: s.AccessExpires.Unix()})
+			Sub: s.Sub, SessionID: s.ID, Level: s.Level, Dept: s.Department, Seen: at, TTL: s.AccessExpires.Unix()})
 	for _, it := range s.With {
 		tx.Put(it)
 	}
@@ -130,12 +156,20 @@ func (st *Store) Get(ctx context.Context, sub, id string) (Session, string, erro
 	if err := st.db.Get(ctx, dynamo.SessionKey(sub, id), "сеанс", &it); err != nil {
 		return Session{}, "", err
 	}
-	return it.session(), it.Refresh, nil
+	return it.session(st.Idle), it.Refresh, nil
+}
+
+// Idled reports whether a session went unused longer than the idle timeout
+// by now.
+func (st *Store) Idled(s Session, now time.Time) bool {
+	return st.Idle > 0 && now.Sub(s.LastSeen) > st.Idle
 }
 
 // Rotate moves a live session to a new access token (after a refresh): the
 // old token stops working and the new one starts, atomically. level is the
-// account's current level.
+// account's current level. A refresh is not activity: the session's last
+// request stays what it was, so an idle client refreshing in the background
+// still ends.
 func (st *Store) Rotate(ctx context.Context, sub, id, newJTI, level string, expires, now time.Time) error {
 	var it sessionItem
 	if err := st.db.Get(ctx, dynamo.SessionKey(sub, id), "сеанс", &it); err != nil {
@@ -144,11 +178,10 @@ func (st *Store) Rotate(ctx context.Context, sub, id, newJTI, level string, expi
 	cond := expression.Name("AccessJTI").Equal(expression.Value(it.AccessJTI))
 	tx := (&dynamo.Tx{}).
 		Update(dynamo.SessionKey(sub, id), expression.Set(expression.Name("AccessJTI"), expression.Value(newJTI)).
-			Set(expression.Name("LastSeen"), expression.Value(now.UTC().Format(ts))).
 			Set(expression.Name("Level"), expression.Value(level)), &cond).
 		Delete(dynamo.AccessKey(it.AccessJTI), false).
 		Create(accessItem{PK: dynamo.AccessKey(newJTI).PK, SK: dynamo.AccessKey(newJTI).SK, Kind: kindAccess,
-			Sub: sub, SessionID: id, Level: level, Dept: it.Dept, TTL: expires.Unix()})
+			Sub: sub, SessionID: id, Level: level, Dept: it.Dept, Seen: it.LastSeen, TTL: expires.Unix()})
 	if err := st.db.Transact(ctx, "", tx); err != nil {
 		return fmt.Errorf("rotate session: %w", err)
 	}
@@ -178,7 +211,7 @@ func (st *Store) List(ctx context.Context, sub, cursor string, limit int32) ([]S
 	}
 	out := make([]Session, 0, len(items))
 	for _, it := range items {
-		out = append(out, it.session())
+		out = append(out, it.session(st.Idle))
 	}
 	return out, next, nil
 }
@@ -200,11 +233,20 @@ func (st *Store) All(ctx context.Context, sub string) ([]Session, error) {
 	}
 }
 
-// Guard admits a token only while its session lives. It costs one read.
-type Guard struct{ db *dynamo.Store }
+// Guard admits a token only while its session lives and has been used
+// within the idle timeout. It costs one read, and a write a minute per
+// session to record its activity; a session found idle is ended there.
+type Guard struct {
+	db    *dynamo.Store
+	clock clock.Clock
+	idle  time.Duration
+}
 
-// NewGuard returns the guard every function's router uses.
-func NewGuard(db *dynamo.Store) *Guard { return &Guard{db: db} }
+// NewGuard returns the guard every function's router uses; sessions unused
+// for longer than idle end (0: never).
+func NewGuard(db *dynamo.Store, c clock.Clock, idle time.Duration) *Guard {
+	return &Guard{db: db, clock: c, idle: idle}
+}
 
 var _ httpapi.SessionGuard = (*Guard)(nil)
 
@@ -231,6 +273,9 @@ func (g *Guard) Admit(ctx context.Context, id httpapi.Identity) (httpapi.Identit
 	if err != nil {
 		return id, fmt.Errorf("admit: %w", err)
 	}
+	if err := g.activity(ctx, id.TokenID, it); err != nil {
+		return id, err
+	}
 	id.SessionID = it.SessionID
 	// Access tokens carry no custom attributes; the session knows them.
 	if id.Level == "" {
@@ -240,4 +285,39 @@ func (g *Guard) Admit(ctx context.Context, id httpapi.Identity) (httpapi.Identit
 		id.Department = it.Dept
 	}
 	return id, nil
+}
+
+// activity ends a session idle for too long (401 session_idle) and records
+// the request as the session's activity once a minute.
+func (g *Guard) activity(ctx context.Context, jti string, it accessItem) error {
+	now := g.clock.Now().UTC()
+	seen := parseTS(it.Seen)
+	if it.Seen == "" || now.Sub(seen) < touchEvery {
+		return nil
+	}
+	if g.idle > 0 && now.Sub(seen) > g.idle {
+		// Ended here, so the refresh token that could renew it is refused
+		// too; the sign-in service revokes it when it is presented.
+		tx := (&dynamo.Tx{}).Delete(dynamo.SessionKey(it.Sub, it.SessionID), false).Delete(dynamo.AccessKey(jti), false)
+		if err := g.db.Transact(ctx, "", tx); err != nil {
+			return fmt.Errorf("end idle session: %w", err)
+		}
+		return ErrIdle()
+	}
+	stamp := expression.Value(now.Format(ts))
+	unchanged := expression.Name("Seen").Equal(expression.Value(it.Seen))
+	live := expression.AttributeExists(expression.Name(dynamo.AttrPK))
+	tx := (&dynamo.Tx{}).Update(dynamo.AccessKey(jti), expression.Set(expression.Name("Seen"), stamp), &unchanged).
+		Update(dynamo.SessionKey(it.Sub, it.SessionID), expression.Set(expression.Name("LastSeen"), stamp), &live)
+	if err := g.db.Transact(ctx, "", tx); err != nil && !problem.Is(err, problem.KindConflict) {
+		// Another request of the session recorded it; anything else only
+		// delays the record to the next request.
+		logging.From(ctx).Warn("session activity not recorded", "err", err)
+	}
+	return nil
+}
+
+// ErrIdle is the answer to a session that went unused too long.
+func ErrIdle() error {
+	return problem.New(problem.KindUnauthenticated, "session_idle", "Сеанс завершён из-за бездействия. Войдите снова")
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -13,8 +14,8 @@ import (
 func TestSessionLifecycle(t *testing.T) {
 	ctx := context.Background()
 	db := dynamotest.NewStore(t)
-	st, guard := NewStore(db), NewGuard(db)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	st, guard := NewStore(db), NewGuard(db, clock.NewManual(now), IdleTimeout)
 	begin := func(sub, id, jti string) {
 		t.Helper()
 		if err := st.Begin(ctx, Start{Sub: sub, ID: id, UserAgent: "ua", IP: "203.0.113.1", Method: "password", Level: "standard",
@@ -92,4 +93,51 @@ func TestSessionLifecycle(t *testing.T) {
 func isCode(err error, code string) bool {
 	pe, ok := problem.As(err)
 	return ok && pe.Code == code
+}
+
+// A session ends after IdleTimeout without a request: every admitted
+// request keeps it alive (recorded at most once a minute), a refresh does
+// not, and the guard ends one found idle.
+func TestIdleSessionsEnd(t *testing.T) {
+	ctx := context.Background()
+	db := dynamotest.NewStore(t)
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	c := clock.NewManual(t0)
+	st, guard := NewStore(db), NewGuard(db, c, 15*time.Minute)
+	if err := st.Begin(ctx, Start{Sub: "alice", ID: "s1", Method: "password", At: t0, AccessJTI: "j1",
+		AccessExpires: t0.Add(time.Hour), SealedRefresh: "r", RefreshExpires: t0.Add(30 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	admit := func(jti string) error {
+		_, err := guard.Admit(ctx, httpapi.Identity{Subject: "alice", TokenID: jti, TokenUse: "access"})
+		return err
+	}
+	for _, step := range []time.Duration{5 * time.Minute, 14 * time.Minute, 14 * time.Minute} {
+		c.Advance(step)
+		if err := admit("j1"); err != nil {
+			t.Fatalf("a request %v after the last one: %v", step, err)
+		}
+	}
+	s, _, err := st.Get(ctx, "alice", "s1")
+	if err != nil || !s.LastSeen.Equal(c.Now()) || !s.IdleUntil.Equal(c.Now().Add(15*time.Minute)) {
+		t.Fatalf("the session after the requests = %+v, %v; want its last request now", s, err)
+	}
+	// A refresh moves the session to a new token without counting as use.
+	c.Advance(10 * time.Minute)
+	if err := st.Rotate(ctx, "alice", "s1", "j2", "", c.Now().Add(time.Hour), c.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _ := st.Get(ctx, "alice", "s1"); !st.Idled(s, c.Now().Add(6*time.Minute)) {
+		t.Error("a refresh counted as use")
+	}
+	c.Advance(6 * time.Minute)
+	if err := admit("j2"); !isCode(err, "session_idle") {
+		t.Fatalf("a request 16 minutes after the last = %v, want 401 session_idle", err)
+	}
+	if _, _, err := st.Get(ctx, "alice", "s1"); !problem.Is(err, problem.KindNotFound) {
+		t.Errorf("the idle session is still there: %v", err)
+	}
+	if err := admit("j2"); !isCode(err, "session_ended") {
+		t.Errorf("its token afterwards = %v, want session_ended", err)
+	}
 }

@@ -655,3 +655,34 @@ func sweep(t testing.TB) {
 		t.Fatalf("deliver sweep: %v", err)
 	}
 }
+
+// A session unused for longer than the idle timeout (15 minutes) ends: the
+// next request is refused as idle, and so is its refresh; the sessions list
+// says until when a session stays open.
+func TestIdleSessionEnds(t *testing.T) {
+	s, _, _, _ := newCitizen(t)
+	var list struct {
+		Items []struct {
+			ID        string
+			IdleUntil time.Time
+			Current   bool
+		}
+	}
+	call(t, "GET", "/auth/sessions", s.AccessToken, nil, nil).JSON(t, &list)
+	if len(list.Items) != 1 || time.Until(list.Items[0].IdleUntil) > 15*time.Minute || time.Until(list.Items[0].IdleUntil) < 14*time.Minute {
+		t.Fatalf("sessions = %+v, want one open for 15 minutes more", list.Items)
+	}
+	// The me function lives 16 minutes ahead: to it the session has been
+	// idle that long.
+	if err := st.SetFunctionClock("me", 16*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	defer st.SetFunctionClock("me", 0)
+	r := call(t, "GET", "/me", s.AccessToken, nil, nil)
+	if r.Status != 401 || !strings.Contains(string(r.Body), "session_idle") {
+		t.Fatalf("a request after 16 idle minutes = %d %s, want 401 session_idle", r.Status, r.Body)
+	}
+	if r := post(t, "/auth/refresh", "", map[string]string{"sessionId": s.SessionID, "refreshToken": s.RefreshToken}); r.Status != 401 {
+		t.Errorf("its refresh = %d %s, want 401", r.Status, r.Body)
+	}
+}
