@@ -32,7 +32,8 @@ DEPLOY_CONFIGURED = $(shell awk -v env='$(ENV)' ' \
 help:
 	@echo "make run        - the whole API on the local stack with demo data (Ctrl-C stops it)"
 	@echo "make test       - unit, integration and end-to-end tests (starts the local stack itself)"
-	@echo "make bench      - cold start, binary size, per-request CPU/allocations, DynamoDB calls"
+	@echo "make bench      - every function's cold start (init p50/p90, arm64 size, AWS calls in init; COLDSTARTS=30),"
+	@echo "                 per-request CPU/allocations, DynamoDB calls"
 	@echo "make lint       - gofmt, go vet, staticcheck, go mod tidy check, Spectral on the OpenAPI document, template.yaml against the CloudFormation spec"
 	@echo "make fuzz       - every fuzz target, FUZZTIME each (default 15s)"
 	@echo "make build      - Lambda bootstraps for arm64 (sam build when SAM CLI is installed)"
@@ -80,8 +81,10 @@ test-unit:
 test-e2e: deps
 	$(GO) test -count=1 -timeout 20m -v ./tests/...
 
+# COLDSTARTS: how many cold starts BenchmarkColdStart makes of each function.
+COLDSTARTS ?= 30
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 200x ./...
+	KABINET_COLDSTARTS=$(COLDSTARTS) $(GO) test -run '^$$' -bench . -benchmem -benchtime 200x ./...
 
 # Every fuzz target of the project, FUZZTIME each.
 FUZZTIME ?= 15s

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,22 @@ func TestUserKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzPlainNameAgreesWithThePattern checks the hand-written segment check
+// against the regexp it replaced.
+func FuzzPlainNameAgreesWithThePattern(f *testing.F) {
+	pattern := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	for _, s := range []string{"", "a", ".", "..", "a..b", ".env", "-a", "a-b_c.d", "a.", strings.Repeat("a", 128),
+		strings.Repeat("a", 129), "файл", "a\n", "a b", "%2e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := pattern.MatchString(s) && !strings.Contains(s, "..")
+		if got := plainName(s); got != want {
+			t.Errorf("plainName(%q) = %v, want %v", s, got, want)
+		}
+	})
 }
 
 func TestOwnedBy(t *testing.T) {

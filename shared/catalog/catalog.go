@@ -125,8 +125,9 @@ var (
 		"passport.divisionCode": {typeText},
 	}
 
-	codeRE      = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	fieldNameRE = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
+	// The patterns are compiled on first use, not at every cold start.
+	codeRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`) })
+	fieldNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`) })
 )
 
 // Limits on the shape of a form, so every form stays short enough to fill
@@ -214,7 +215,7 @@ func check(services []Service) error {
 	for _, s := range services {
 		c := s.Code
 		switch {
-		case !codeRE.MatchString(c) || len(c) > maxCodeLength:
+		case !codeRE().MatchString(c) || len(c) > maxCodeLength:
 			bad(c, "code must be lowercase words joined by hyphens, at most %d bytes", maxCodeLength)
 		case seen[c]:
 			bad(c, "duplicate code")
@@ -276,7 +277,7 @@ func check(services []Service) error {
 // checkField returns what is wrong with one form field.
 func checkField(f Field) []string {
 	var out []string
-	if !fieldNameRE.MatchString(f.Name) {
+	if !fieldNameRE().MatchString(f.Name) {
 		out = append(out, "name must be lowerCamelCase ASCII")
 	}
 	if !slices.Contains(fieldTypes, f.Type) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -206,13 +207,13 @@ func pattern(p string) *regexp.Regexp {
 	}
 	re, err := regexp.Compile(anchor(p))
 	if err != nil {
-		return matchNothing
+		return matchNothing()
 	}
 	return re
 }
 
-// matchNothing is an expression no string matches.
-var matchNothing = regexp.MustCompile(`[^\x00-\x{10FFFF}]`)
+// matchNothing is an expression no string matches, compiled on first use.
+var matchNothing = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^\x00-\x{10FFFF}]`) })
 
 // sampleByType are values each field type accepts.
 var sampleByType = map[string]any{

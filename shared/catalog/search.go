@@ -147,7 +147,7 @@ func decodeCursor(cursor string) (string, error) {
 		return "", nil
 	}
 	raw, err := cursorEncoding.DecodeString(cursor)
-	if err != nil || len(raw) > maxCodeLength || !codeRE.Match(raw) {
+	if err != nil || len(raw) > maxCodeLength || !codeRE().Match(raw) {
 		return "", problem.BadRequest("invalid_cursor", "Некорректный курсор страницы: начните список сначала")
 	}
 	return string(raw), nil

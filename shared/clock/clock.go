@@ -56,3 +56,13 @@ type Offset struct {
 
 // Now returns the base time plus the shift.
 func (o Offset) Now() time.Time { return o.Base.Now().Add(o.Shift) }
+
+// Moscow is the Europe/Moscow zone from the system's zone database, loaded on
+// first use rather than at every cold start; where there is none, the fixed
+// UTC+3 Moscow has kept since 2014 stands in.
+var Moscow = sync.OnceValue(func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Moscow"); err == nil {
+		return l
+	}
+	return time.FixedZone("MSK", 3*3600)
+})

@@ -24,7 +24,7 @@ func (fixedContacts) Contacts(context.Context, string) (Contacts, error) {
 
 type moscowZones struct{}
 
-func (moscowZones) Zone(context.Context, string) (*time.Location, error) { return Moscow, nil }
+func (moscowZones) Zone(context.Context, string) (*time.Location, error) { return clock.Moscow(), nil }
 
 type countingSender struct{ mail, sms, push atomic.Int64 }
 

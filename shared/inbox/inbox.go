@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -126,15 +127,6 @@ type refItem struct {
 // Retention is how long inbox records and deliveries are kept.
 var Retention = 365 * 24 * time.Hour
 
-// Moscow is the time zone inbox texts are written in when the person's own
-// is not known at creation.
-var Moscow = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return l
-	}
-	return time.FixedZone("MSK", 3*3600)
-}()
-
 // Store reads and writes the inbox.
 type Store struct{ DB *dynamo.Store }
 
@@ -162,7 +154,7 @@ func (s *Store) Add(tx *dynamo.Tx, n Note, now time.Time) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("inbox: unknown note type %q", n.Type)
 	}
-	r, err := messages.Render(n.Type, n.Vars, Moscow)
+	r, err := messages.Render(n.Type, n.Vars, clock.Moscow())
 	if err != nil {
 		return "", fmt.Errorf("inbox: render %s: %w", n.Type, err)
 	}

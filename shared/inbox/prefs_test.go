@@ -5,11 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
 func TestQuietUntil(t *testing.T) {
-	msk := Moscow
+	msk := clock.Moscow()
 	day := func(h, m int) time.Time { return time.Date(2026, 11, 23, h, m, 0, 0, msk) }
 	cases := []struct {
 		name       string
@@ -42,7 +43,7 @@ func TestQuietHoursFollowTheTimeZone(t *testing.T) {
 	p := DefaultPreferences()
 	p.QuietHours = &QuietHours{Start: "22:00", End: "08:00"}
 	now := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC) // 17:00 in Moscow, 00:00 in Vladivostok
-	if !p.QuietUntil(now, Moscow).IsZero() {
+	if !p.QuietUntil(now, clock.Moscow()).IsZero() {
 		t.Error("17:00 in Moscow is not quiet")
 	}
 	if p.QuietUntil(now, vlat).IsZero() {

@@ -203,7 +203,10 @@ type record struct {
 // paper is typed right.
 const codeAlphabet = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
-var codePattern = regexp.MustCompile(`^[` + codeAlphabet + `]{4}(-[` + codeAlphabet + `]{4}){3}$`)
+// codePattern is the shape of a code, compiled on first use.
+var codePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[` + codeAlphabet + `]{4}(-[` + codeAlphabet + `]{4}){3}$`)
+})
 
 // newCode returns 16 random characters (about 78 bits) in groups of four.
 // Bytes of 240 and above are drawn again, so every character is equally
@@ -237,7 +240,7 @@ func randomID() string {
 // NormalizeCode upper-cases a code as typed and checks its shape.
 func NormalizeCode(code string) (string, bool) {
 	code = strings.ToUpper(strings.TrimSpace(code))
-	return code, codePattern.MatchString(code)
+	return code, codePattern().MatchString(code)
 }
 
 // Number is the document number of an application's result: one result per

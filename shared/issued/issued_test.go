@@ -54,7 +54,7 @@ func TestIssueAndVerify(t *testing.T) {
 	ctx := context.Background()
 	s, objs := newService(t)
 	res, pdf := issue(t, s, objs)
-	if !strings.HasPrefix(res.Number, "ВД-2026-1123-000042") || !codePattern.MatchString(res.Code) {
+	if !strings.HasPrefix(res.Number, "ВД-2026-1123-000042") || !codePattern().MatchString(res.Code) {
 		t.Fatalf("number %q, code %q", res.Number, res.Code)
 	}
 	if !strings.HasPrefix(res.key, "users/user-1/documents/") || len(pdf) == 0 {
@@ -145,7 +145,7 @@ func TestCodesAreDistinct(t *testing.T) {
 	seen := map[string]bool{}
 	for range 10000 {
 		c := newCode()
-		if !codePattern.MatchString(c) || seen[c] {
+		if !codePattern().MatchString(c) || seen[c] {
 			t.Fatalf("code %q malformed or repeated", c)
 		}
 		seen[c] = true

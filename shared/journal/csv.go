@@ -4,17 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"strings"
-	"time"
-)
 
-// Moscow is the time zone of exported times. Where the system has no zone
-// database, the fixed UTC+3 Moscow has kept since 2014 stands in.
-var Moscow = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return l
-	}
-	return time.FixedZone("MSK", 3*3600)
-}()
+	"github.com/kabinet/kabinet/shared/clock"
+)
 
 // csvTime is how exported times read: day first, as Russians write dates.
 const csvTime = "02.01.2006 15:04:05"
@@ -74,7 +66,7 @@ func CSV(entries []Entry) []byte {
 	_ = w.Write(csvHeader)
 	for _, e := range entries {
 		_ = w.Write([]string{
-			e.At.In(Moscow).Format(csvTime),
+			e.At.In(clock.Moscow()).Format(csvTime),
 			cell(TypeLabel(e.Type)),
 			cell(e.Summary),
 			cell(e.IP),

@@ -169,7 +169,7 @@ func TestListFilters(t *testing.T) {
 		{"a period", Filter{From: at(2), To: at(5)}, []int64{4, 3, 2}},
 		{"a period between entries", Filter{From: at(2).Add(time.Second), To: at(3).Add(-time.Second)}, []int64{}},
 		{"a period and a type", Filter{From: at(2), To: at(6), Types: []string{TypeLogin, TypePayment}}, []int64{5, 4, 2}},
-		{"a period in another time zone", Filter{From: at(5).In(Moscow)}, []int64{6, 5}},
+		{"a period in another time zone", Filter{From: at(5).In(clock.Moscow())}, []int64{6, 5}},
 	}
 	for _, c := range cases {
 		got, next, err := j.List(ctx, "alice", c.f, "", 50)

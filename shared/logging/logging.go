@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces a value that must not be logged.
@@ -26,34 +27,63 @@ var sensitiveKeys = map[string]bool{
 	"address": true, "body": true, "session": true,
 }
 
+// The patterns are compiled on first need, and only strings that could hold
+// a match meet them: most logged values (stages, versions, routes, ids) have
+// no "@", no "eyJ" and fewer than ten digits, so neither a cold start nor
+// such a value pays for a regexp.
 var (
-	emailRe = regexp.MustCompile(`[^\s@"'<>]+@[^\s@"'<>]+\.[^\s@"'<>]+`)
-	jwtRe   = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
-	// uuidRe comes first in the alternation so that identifiers, which are not
-	// personal data, survive the digit rule.
-	digitsRe = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\+?\d[\d\s()-]{8,}\d`)
+	emailRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`[^\s@"'<>]+@[^\s@"'<>]+\.[^\s@"'<>]+`)
+	})
+	jwtRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+	})
+	// The UUID comes first in the alternation so that identifiers, which
+	// are not personal data, survive the digit rule.
+	digitsRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\+?\d[\d\s()-]{8,}\d`)
+	})
 )
+
+// minMaskedDigits is how many digits a run needs to be masked: a phone,
+// SNILS, INN, passport series and number, a card number.
+const minMaskedDigits = 10
 
 // Scrub masks personal data inside free text.
 func Scrub(s string) string {
-	s = jwtRe.ReplaceAllString(s, Redacted)
-	s = emailRe.ReplaceAllString(s, Redacted)
-	return digitsRe.ReplaceAllStringFunc(s, func(m string) string {
-		if len(m) == 36 && strings.Count(m, "-") == 4 && !strings.ContainsAny(m, " ()+") {
-			return m
-		}
-		n := 0
-		for _, r := range m {
-			if r >= '0' && r <= '9' {
-				n++
-			}
-		}
-		// 10+ digits: phone, SNILS, INN, passport series+number, card numbers.
-		if n >= 10 {
-			return Redacted
-		}
+	if strings.Contains(s, "eyJ") {
+		s = jwtRe().ReplaceAllString(s, Redacted)
+	}
+	if strings.IndexByte(s, '@') >= 0 {
+		s = emailRe().ReplaceAllString(s, Redacted)
+	}
+	// A run is masked only for its digits: with fewer in all of s, none is.
+	if digits(s) < minMaskedDigits {
+		return s
+	}
+	return digitsRe().ReplaceAllStringFunc(s, maskDigits)
+}
+
+// maskDigits masks a run of digitsRe that is not a UUID and has enough digits.
+func maskDigits(m string) string {
+	if len(m) == 36 && strings.Count(m, "-") == 4 && !strings.ContainsAny(m, " ()+") {
 		return m
-	})
+	}
+	if digits(m) >= minMaskedDigits {
+		return Redacted
+	}
+	return m
+}
+
+// digits counts the ASCII digits of s (the \d of the patterns).
+func digits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
 }
 
 func normalizeKey(k string) string {

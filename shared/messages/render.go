@@ -6,6 +6,7 @@ import (
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 	"unicode"
@@ -58,7 +59,9 @@ type spec struct {
 	sms       string
 	linkLabel string // the button's text when the type has a link var
 
-	tmpl *template.Template
+	// tmpl returns the parsed templates; they are parsed on the type's first
+	// render, so a cold start pays only for the types it sends.
+	tmpl func() *template.Template
 }
 
 // smsMax is the most an SMS may take: three Cyrillic (UCS-2) segments of 67
@@ -75,17 +78,20 @@ const (
 
 var funcs = template.FuncMap{"short": short, "sentence": sentence}
 
-// compile parses every spec's templates; a broken template stops the program
-// at start-up, and the tests render every type, so it never ships.
-func compile(specs map[string]*spec) map[string]*spec {
+// lazily gives every spec its tmpl, which parses the spec's templates once,
+// on first use. A broken template panics at its type's first render; the
+// tests render every type, so it never ships.
+func lazily(specs map[string]*spec) map[string]*spec {
 	for name, s := range specs {
-		t := template.New(name).Option("missingkey=error").Funcs(funcs)
-		template.Must(t.New("title").Parse(s.title))
-		for i, p := range s.body {
-			template.Must(t.New("p" + strconv.Itoa(i)).Parse(p))
-		}
-		template.Must(t.New("sms").Parse(s.sms))
-		s.tmpl = t
+		s.tmpl = sync.OnceValue(func() *template.Template {
+			t := template.New(name).Option("missingkey=error").Funcs(funcs)
+			template.Must(t.New("title").Parse(s.title))
+			for i, p := range s.body {
+				template.Must(t.New("p" + strconv.Itoa(i)).Parse(p))
+			}
+			template.Must(t.New("sms").Parse(s.sms))
+			return t
+		})
 	}
 	return specs
 }
@@ -201,7 +207,7 @@ func (s *spec) render(eventType string, v Vars, loc *time.Location) (Rendered, e
 		page.Link = &emailButton{URL: emailLink, Label: s.linkLabel}
 	}
 	var h strings.Builder
-	if err := emailLayout.Execute(&h, page); err != nil {
+	if err := emailLayout().Execute(&h, page); err != nil {
 		return Rendered{}, err
 	}
 	out.EmailHTML = h.String()
@@ -210,7 +216,7 @@ func (s *spec) render(eventType string, v Vars, loc *time.Location) (Rendered, e
 
 func (s *spec) exec(name string, data map[string]any) (string, error) {
 	var b strings.Builder
-	if err := s.tmpl.ExecuteTemplate(&b, name, data); err != nil {
+	if err := s.tmpl().ExecuteTemplate(&b, name, data); err != nil {
 		return "", err
 	}
 	return strings.TrimSpace(b.String()), nil
@@ -278,8 +284,13 @@ type emailPage struct {
 type emailButton struct{ URL, Label string }
 
 // emailLayout is deliberately plain: inline styles only (mail clients drop
-// <style>), one column, system fonts, nothing loaded from outside.
-var emailLayout = htmltemplate.Must(htmltemplate.New("email").Parse(`<!DOCTYPE html>
+// <style>), one column, system fonts, nothing loaded from outside. It is
+// parsed on the first email rendered.
+var emailLayout = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("email").Parse(emailHTML))
+})
+
+const emailHTML = `<!DOCTYPE html>
 <html lang="ru">
 <head>
 <meta charset="utf-8">
@@ -303,7 +314,7 @@ var emailLayout = htmltemplate.Must(htmltemplate.New("email").Parse(`<!DOCTYPE h
 </div>
 </body>
 </html>
-`))
+`
 
 // varError reports a value outside a var's fixed set of meanings; render
 // fills in the type.

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Route is one HTTP route.
@@ -132,7 +133,7 @@ func ForFunction(fn string) []Route {
 	return out
 }
 
-var paramRe = regexp.MustCompile(`\{[^}/]+\}`)
+var paramRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{[^}/]+\}`) })
 
 // Pattern compiles an API Gateway path into a regexp; the greedy {name+}
 // matches the rest of the path.
@@ -140,7 +141,7 @@ func Pattern(path string) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString("^")
 	last := 0
-	for _, m := range paramRe.FindAllStringIndex(path, -1) {
+	for _, m := range paramRe().FindAllStringIndex(path, -1) {
 		b.WriteString(regexp.QuoteMeta(path[last:m[0]]))
 		if strings.HasSuffix(path[m[0]:m[1]], "+}") {
 			b.WriteString(".+")
@@ -158,9 +159,9 @@ func Pattern(path string) *regexp.Regexp {
 // that an unmatched request can be answered 405 with Allow rather than 404.
 func AllowedMethods(path string) []string {
 	seen := map[string]bool{}
-	for _, r := range All {
-		if r.Path != Default && Pattern(r.Path).MatchString(path) {
-			seen[r.Method] = true
+	for _, r := range patterns() {
+		if r.re.MatchString(path) {
+			seen[r.method] = true
 		}
 	}
 	out := make([]string, 0, len(seen))
@@ -169,4 +170,21 @@ func AllowedMethods(path string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// patterns are the table's paths compiled, once, by the first AllowedMethods
+// (not on every call, nor at package init).
+var patterns = sync.OnceValue(func() []methodPattern {
+	var out []methodPattern
+	for _, r := range All {
+		if r.Path != Default {
+			out = append(out, methodPattern{method: r.Method, re: Pattern(r.Path)})
+		}
+	}
+	return out
+})
+
+type methodPattern struct {
+	method string
+	re     *regexp.Regexp
 }

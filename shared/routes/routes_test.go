@@ -48,3 +48,11 @@ func TestTableHasNoDuplicates(t *testing.T) {
 		seen[r.Key()] = true
 	}
 }
+
+// BenchmarkAllowedMethods is the fallback function's work for one unmatched
+// request.
+func BenchmarkAllowedMethods(b *testing.B) {
+	for b.Loop() {
+		AllowedMethods("/applications/0f3a/unknown")
+	}
+}

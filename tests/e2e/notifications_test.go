@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/messages"
@@ -178,7 +179,7 @@ func TestSMSOffSendsOnlyEmail(t *testing.T) {
 
 func TestQuietHoursHoldTheEmailUntilTheWindowEnds(t *testing.T) {
 	s, sub, _, email := newCitizen(t)
-	now := time.Now().In(inbox.Moscow)
+	now := time.Now().In(clock.Moscow())
 	start, end := now.Add(-time.Hour).Format("15:04"), now.Add(time.Hour).Format("15:04")
 	setPrefs(t, s.AccessToken, map[string]any{"quietHours": map[string]string{"start": start, "end": end}})
 	number := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
@@ -234,7 +235,7 @@ func TestSecurityAlertIgnoresPreferences(t *testing.T) {
 	for _, c := range inbox.Categories {
 		chans[c] = off
 	}
-	now := time.Now().In(inbox.Moscow)
+	now := time.Now().In(clock.Moscow())
 	setPrefs(t, s.AccessToken, map[string]any{"channels": chans, "dailyCap": map[string]int{"email": 1, "sms": 1, "push": 1},
 		"quietHours": map[string]string{"start": now.Add(-time.Hour).Format("15:04"), "end": now.Add(time.Hour).Format("15:04")}})
 	r := call(t, "PUT", "/notifications/preferences", s.AccessToken, []byte(`{"channels":{"security":{"email":false}}}`),

@@ -144,6 +144,39 @@ func (p *Pool) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 }
 
+// Prepare starts one more instance and leaves it idle once it has finished
+// its init, as provisioned concurrency does: the cold start happens now and
+// no invocation is sent. It fails when the pool is already at Max.
+func (p *Pool) Prepare(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return errors.New("pool closed")
+	}
+	p.setUp()
+	if p.Max > 0 && p.count >= p.Max {
+		p.mu.Unlock()
+		return fmt.Errorf("%s: already runs %d instances, its Max", p.Name, p.count)
+	}
+	p.count++
+	p.started++
+	p.mu.Unlock()
+	inst, err := p.start(ctx)
+	if err != nil {
+		return err
+	}
+	p.release(inst)
+	return nil
+}
+
+// setUp makes the zero Pool usable; p.mu is held.
+func (p *Pool) setUp() {
+	if p.freed == nil {
+		p.freed = make(chan struct{})
+		p.all = map[*instance]bool{}
+	}
+}
+
 func (p *Pool) acquire(ctx context.Context) (*instance, error) {
 	for {
 		p.mu.Lock()
@@ -151,10 +184,7 @@ func (p *Pool) acquire(ctx context.Context) (*instance, error) {
 			p.mu.Unlock()
 			return nil, errors.New("pool closed")
 		}
-		if p.freed == nil {
-			p.freed = make(chan struct{})
-			p.all = map[*instance]bool{}
-		}
+		p.setUp()
 		if n := len(p.idle); n > 0 {
 			inst := p.idle[n-1]
 			p.idle = p.idle[:n-1]

@@ -99,6 +99,26 @@ func TestInvokeEchoes(t *testing.T) {
 	}
 }
 
+func TestPrepareStartsAnIdleInstance(t *testing.T) {
+	p := newPool(t, 1, 5*time.Second)
+	if err := p.Prepare(context.Background()); err != nil {
+		t.Fatalf("Prepare() = %v", err)
+	}
+	st := p.Stats()
+	if st.Started != 1 || st.Instances != 1 || len(st.ColdStarts) != 1 {
+		t.Errorf("Stats() after Prepare = %+v, want one instance with its cold start", st)
+	}
+	if err := p.Prepare(context.Background()); err == nil {
+		t.Error("a second Prepare() at Max 1 succeeded, want an error")
+	}
+	if _, err := invoke(t, p, `{"echo":1}`); err != nil {
+		t.Fatalf("Invoke() = %v", err)
+	}
+	if st := p.Stats(); st.Started != 1 || len(st.ColdStarts) != 1 {
+		t.Errorf("Stats() after Invoke = %+v, want the prepared instance used, no new cold start", st)
+	}
+}
+
 // concurrently runs n invocations at once and returns their answers and the time taken.
 func concurrently(t *testing.T, p *Pool, n int, payload string) ([]echoAnswer, time.Duration) {
 	t.Helper()
