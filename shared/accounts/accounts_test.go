@@ -32,8 +32,20 @@ func TestLockoutLastsThirtyMinutes(t *testing.T) {
 			t.Fatalf("failure %d: %v, want kind %v", i, err, want)
 		}
 	}
-	if _, err := f.svc.Login(ctx, "+79161110001", "Зелёный-Чай-42", meta); kindOf(err) != problem.KindLocked {
+	_, err := f.svc.Login(ctx, "+79161110001", "Зелёный-Чай-42", meta)
+	if kindOf(err) != problem.KindLocked {
 		t.Fatalf("right password while locked: %v, want locked", err)
+	}
+	// The lock has a number to quote to support, the same on every answer,
+	// and support can find the account by it.
+	pe, _ := problem.As(err)
+	number, _ := pe.Extensions["lockNumber"].(string)
+	if len(number) != 9 || !strings.Contains(pe.Detail, number) {
+		t.Fatalf("the lock's answer = %+v; want a lock number in it", pe)
+	}
+	var rec lockRecord
+	if err := f.db.Get(ctx, dynamo.LockKey(number), "lock", &rec); err != nil || rec.Owner != f.users.users["u1"].sub {
+		t.Errorf("the lock number points at %+v (%v), want the account", rec, err)
 	}
 	f.clock.Advance(LockFor - time.Second)
 	if _, err := f.svc.Login(ctx, "+79161110001", "Зелёный-Чай-42", meta); kindOf(err) != problem.KindLocked {
@@ -60,8 +72,12 @@ func TestUnknownLoginsLockLikeKnownOnes(t *testing.T) {
 		_, last = f.svc.Login(ctx, "+79169999999", "Неверный-Пароль-1", meta)
 	}
 	pe, _ := problem.As(last)
-	if pe == nil || pe.Kind != problem.KindLocked || pe.Code != "account_locked" {
-		t.Errorf("fifth failure for an unknown login: %v, want the same lock a real account gets", last)
+	if pe == nil || pe.Kind != problem.KindLocked || pe.Code != "account_locked" || pe.Extensions["lockNumber"] == nil {
+		t.Errorf("fifth failure for an unknown login: %v, want the same lock a real account gets, with its number", last)
+	}
+	_, again := f.svc.Login(ctx, "+79169999999", "Неверный-Пароль-1", meta)
+	if pe2, _ := problem.As(again); pe2 == nil || pe2.Extensions["lockNumber"] != pe.Extensions["lockNumber"] {
+		t.Errorf("the next attempt = %v, want the same lock number", again)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
@@ -153,6 +154,9 @@ func (s *ChangeRequests) File(ctx context.Context, a actor.Actor, field string, 
 	if documentID == "" {
 		return ChangeRequest{}, problem.Invalid(problem.Field{Field: "documentId", Code: "required", Message: "Приложите подтверждающий документ из раздела «Мои документы»"})
 	}
+	if err := s.checkScan(ctx, sub, documentID); err != nil {
+		return ChangeRequest{}, err
+	}
 	now := s.now()
 	id := timeOrderedID(now)
 	raw, _ := json.Marshal(norm)
@@ -171,6 +175,31 @@ func (s *ChangeRequests) File(ctx context.Context, a actor.Actor, field string, 
 	}
 	s.journal(ctx, a, sub, journal.TypeProfileChange, "Подана заявка на изменение данных: "+fieldNames[field])
 	return s.request(ctx, it, false)
+}
+
+// ChangeScanMaxBytes bounds the scan supporting a change request, which must
+// be a PDF or a JPEG (the seeds: S4 3.4.1); other scans keep their 5 MB.
+const ChangeScanMaxBytes = 2 << 20
+
+// checkScan refuses a supporting scan that is not the person's checked PDF
+// or JPEG of at most ChangeScanMaxBytes.
+func (s *ChangeRequests) checkScan(ctx context.Context, sub, id string) error {
+	doc, err := documents.Find(ctx, s.DB, sub, id)
+	if problem.Is(err, problem.KindNotFound) {
+		return problem.Invalid(problem.Field{Field: "documentId", Code: "document.unavailable", Message: "Документ не найден или ещё не проверен"})
+	}
+	if err != nil {
+		return err
+	}
+	if doc.ContentType != blob.TypePDF && doc.ContentType != blob.TypeJPEG {
+		return problem.Invalid(problem.Field{Field: "documentId", Code: "document.type",
+			Message: "К заявке на изменение данных прикладывается скан в формате PDF или JPEG"})
+	}
+	if doc.Size > ChangeScanMaxBytes {
+		return problem.Invalid(problem.Field{Field: "documentId", Code: "document.too_large",
+			Message: "Скан для заявки на изменение данных — не больше 2 МБ"})
+	}
+	return nil
 }
 
 // List lists the person's requests, newest first.

@@ -145,3 +145,44 @@ func TestSettingsChangesAndStaffActionsAreJournaled(t *testing.T) {
 		t.Errorf("the person's own change has IP %q, want the request's", entries[0].IP)
 	}
 }
+
+// The scan supporting a change request is a PDF or a JPEG of at most 2 MB
+// (ordinary scans may be 5 MB and PNG); anything else is 422 and files
+// nothing.
+func TestChangeRequestScansArePDFOrJPEGUpTo2MB(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner := f.provision(t, "cr2", "+79161110022", "11223344595")
+	put := func(id, contentType string, size int64) string {
+		t.Helper()
+		k := dynamo.DocumentKey(owner, id)
+		if err := f.db.Put(ctx, map[string]any{"PK": k.PK, "SK": k.SK, "Kind": "document", "ID": id, "Type": "passport",
+			"FileName": "scan", "ContentType": contentType, "Size": size, "State": documents.StateReady, "Uses": 0}); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	value, _ := json.Marshal("Петрова")
+	cases := []struct {
+		name, doc, code string
+	}{
+		{"a PNG", put("png", "image/png", 1000), "document.type"},
+		{"a 3 MB JPEG", put("big", "image/jpeg", 3<<20), "document.too_large"},
+		{"another person's scan", "not-mine", "document.unavailable"},
+		{"a 2 MB JPEG", put("jpeg", "image/jpeg", 2<<20), ""},
+	}
+	for _, c := range cases {
+		_, err := f.svc.File(ctx, actor.Citizen(owner), "surname", value, c.doc)
+		fields := problem.FieldNames(err)
+		pe, _ := problem.As(err)
+		switch {
+		case c.code == "" && err != nil:
+			t.Errorf("%s: %v, want it filed", c.name, err)
+		case c.code != "" && (len(fields) != 1 || fields[0] != "documentId" || pe.Fields[0].Code != c.code):
+			t.Errorf("%s: %v, want 422 %s on documentId", c.name, err, c.code)
+		}
+	}
+	if list, _, _ := f.svc.ChangeRequests.List(ctx, actor.Citizen(owner), "", 10); len(list) != 1 {
+		t.Errorf("%d requests filed, want only the one with an acceptable scan", len(list))
+	}
+}

@@ -169,8 +169,8 @@ func (s *Credentials) ChangePassword(ctx context.Context, a actor.Actor, current
 	if err != nil {
 		return err
 	}
-	if until := parseStamp(acc.LockedUntil); until.After(s.now()) {
-		return locked(until, s.now())
+	if err := lockedAccount(acc, s.now()); err != nil {
+		return err
 	}
 	if _, err := s.Users.SignIn(ctx, acc.Username, current); err != nil {
 		if problem.Is(err, problem.KindUnauthenticated) {

@@ -240,7 +240,36 @@ func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 func person(phone, snils string) Registration {
 	return Registration{Surname: "Иванова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1990-05-17", Sex: "female", Citizenship: "RUS",
 		Passport: Passport{Series: "4510", Number: "123456", IssueDate: "2010-06-01", Issuer: "ОВД района Хамовники", DivisionCode: "770-001"},
-		SNILS:    snils, INN: "500100732259", Phone: phone, Email: "anna@example.ru", Password: "Зелёный-Чай-42"}
+		SNILS:    snils, INN: innFor(phone), Phone: phone, Email: "anna@example.ru", Password: "Зелёный-Чай-42"}
+}
+
+// innFor is a valid personal INN made from the last ten digits of s, so
+// each test person's INN is their own (an INN is unique, like a SNILS).
+func innFor(s string) string {
+	var d []int
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			d = append(d, int(r-'0'))
+		}
+	}
+	for len(d) < 10 {
+		d = append([]int{1}, d...)
+	}
+	d = d[len(d)-10:]
+	check := func(w []int) int {
+		sum := 0
+		for i, x := range w {
+			sum += x * d[i]
+		}
+		return sum % 11 % 10
+	}
+	d = append(d, check([]int{7, 2, 4, 10, 3, 5, 9, 4, 6, 8}))
+	d = append(d, check([]int{3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8}))
+	out := make([]byte, len(d))
+	for i, x := range d {
+		out[i] = byte('0' + x)
+	}
+	return string(out)
 }
 
 func (f *fixture) provision(t testing.TB, username, phone, snils string) string {

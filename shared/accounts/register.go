@@ -401,6 +401,9 @@ func (s *Registrations) newAccount(ctx context.Context, sub, username string, r 
 		Surname: r.Surname, Name: r.Name, Patronymic: r.Patronymic, BirthDate: r.BirthDate, Sex: r.Sex, Citizenship: r.Citizenship,
 		Phone: r.Phone, Email: r.Email, EmailConfirmed: emailOK, MFA: MFANone, PasswordChangedAt: stamp(now), CreatedAt: stamp(now),
 		SNILSHash: ix.Of(uniqueSNILS, r.SNILS), PhoneHash: ix.Of(uniquePhone, r.Phone)}
+	if r.INN != "" {
+		acc.INNHash = ix.Of(uniqueINN, r.INN)
+	}
 	if r.Email != "" {
 		acc.EmailHash = ix.Of(uniqueEmail, strings.ToLower(r.Email))
 	}

@@ -2,10 +2,12 @@ package accounts
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 	"unicode"
@@ -49,8 +51,9 @@ var errCredentials = func() error {
 	return problem.New(problem.KindUnauthenticated, "invalid_credentials", "Неверный логин или пароль")
 }
 
-// resolve finds the account a login (phone, email or SNILS) names. It tries
-// every reading of the login, as "89161234567" is a phone and may be a SNILS.
+// resolve finds the account a login (phone, email, SNILS or INN) names. It
+// tries every reading of the login, as "89161234567" is a phone and may be a
+// SNILS.
 func (s *core) resolve(ctx context.Context, login string) (string, string, bool, error) {
 	login = strings.TrimSpace(login)
 	type cand struct{ kind, value string }
@@ -65,6 +68,9 @@ func (s *core) resolve(ctx context.Context, login string) (string, string, bool,
 		}
 		if sn, err := validate.SNILS(login); err == nil {
 			cands = append(cands, cand{uniqueSNILS, sn})
+		}
+		if inn, err := validate.PersonalINN(login); err == nil {
+			cands = append(cands, cand{uniqueINN, inn})
 		}
 	}
 	ix, err := s.index(ctx)
@@ -90,11 +96,29 @@ func (s *core) resolve(ctx context.Context, login string) (string, string, bool,
 	return key, "", false, nil
 }
 
-func locked(until time.Time, now time.Time) error {
-	e := problem.New(problem.KindLocked, "account_locked",
-		"Вход временно заблокирован после нескольких неудачных попыток. Повторите после "+until.In(moscow).Format("15:04")+" (МСК) или восстановите пароль")
+// locked is the answer while a login is locked, with the lock's number to
+// quote to support (the seeds: S4 6.1).
+func locked(until, now time.Time, number string) error {
+	detail := "Вход временно заблокирован после нескольких неудачных попыток. Повторите после " + until.In(moscow).Format("15:04") +
+		" (МСК) или восстановите пароль"
+	if number != "" {
+		detail += ". Номер блокировки для обращения в поддержку: " + number
+	}
+	e := problem.New(problem.KindLocked, "account_locked", detail)
 	e.RetryAfter = until.Sub(now)
-	return e.With("lockedUntil", until)
+	e.With("lockedUntil", until)
+	if number != "" {
+		e.With("lockNumber", number)
+	}
+	return e
+}
+
+// lockedAccount is the answer for an account locked until acc says, or nil.
+func lockedAccount(acc accountItem, now time.Time) error {
+	if until := parseStamp(acc.LockedUntil); until.After(now) {
+		return locked(until, now, acc.LockNumber)
+	}
+	return nil
 }
 
 var moscow = func() *time.Location {
@@ -141,12 +165,41 @@ func (s *core) failLogin(ctx context.Context, sub string, known bool, ip string)
 	}
 	if int(failed) >= LockAfter {
 		until := now.Add(LockFor)
-		if err := s.DB.Update(ctx, counter, lockUpdate(until), nil); err != nil {
+		owner := sub
+		if !known {
+			owner = "unknown:" + sub
+		}
+		number, err := s.newLock(ctx, owner, until)
+		if err != nil {
 			return err
 		}
-		return locked(until, now)
+		if err := s.DB.Update(ctx, counter, lockUpdate(until, number), nil); err != nil {
+			return err
+		}
+		return locked(until, now, number)
 	}
 	return errCredentials()
+}
+
+// newLock gives a lock its number, which support can look up (LockKey):
+// eight random digits, drawn again in the rare case one is taken.
+func (s *core) newLock(ctx context.Context, owner string, until time.Time) (string, error) {
+	for range 5 {
+		n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
+		if err != nil {
+			return "", err
+		}
+		digits := fmt.Sprintf("%08d", n.Int64())
+		number := digits[:4] + "-" + digits[4:]
+		err = s.DB.Create(ctx, lockItem(number, owner, until))
+		if err == nil {
+			return number, nil
+		}
+		if !problem.Is(err, problem.KindConflict) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("no free lock number")
 }
 
 // tidyTTL lets DynamoDB delete the counters of logins that name no account a
@@ -159,7 +212,7 @@ func (s *core) tidyTTL(known bool, now time.Time) time.Time {
 }
 
 func (s *core) unknownLocked(ctx context.Context, key string) error {
-	var c struct{ LockedUntil string }
+	var c struct{ LockedUntil, LockNumber string }
 	err := s.DB.Get(ctx, dynamo.RateKey("login-unknown", key, "lock"), "лимит", &c)
 	if problem.Is(err, problem.KindNotFound) {
 		return nil
@@ -168,17 +221,17 @@ func (s *core) unknownLocked(ctx context.Context, key string) error {
 		return err
 	}
 	if until := parseStamp(c.LockedUntil); until.After(s.now()) {
-		return locked(until, s.now())
+		return locked(until, s.now(), c.LockNumber)
 	}
 	return nil
 }
 
-// Login signs in by phone, email or SNILS and a password. A login that
+// Login signs in by phone, email, SNILS or INN and a password. A login that
 // cannot be any of them (control characters, broken UTF-8) is a malformed
 // request, not a failed sign-in.
 func (s *SignIn) Login(ctx context.Context, login, pw string, meta Meta) (Result, error) {
 	if login = strings.TrimSpace(login); !utf8.ValidString(login) || strings.ContainsFunc(login, unicode.IsControl) {
-		return Result{}, problem.BadRequest("login_malformed", "Логин содержит недопустимые символы: укажите телефон, адрес почты или СНИЛС")
+		return Result{}, problem.BadRequest("login_malformed", "Логин содержит недопустимые символы: укажите телефон, адрес почты, СНИЛС или ИНН")
 	}
 	if err := s.ipLimited(ctx, meta.IP); err != nil {
 		return Result{}, err
@@ -204,9 +257,9 @@ func (s *SignIn) Login(ctx context.Context, login, pw string, meta Meta) (Result
 	if err := s.DB.Get(ctx, dynamo.AccountKey(sub), "учётная запись", &acc); err != nil {
 		return Result{}, err
 	}
-	if until := parseStamp(acc.LockedUntil); until.After(now) {
+	if err := lockedAccount(acc, now); err != nil {
 		s.record(ctx, sub, now, meta, kind, "refused", "locked")
-		return Result{}, locked(until, now)
+		return Result{}, err
 	}
 	res, err := s.Users.SignIn(ctx, acc.Username, pw)
 	if problem.Is(err, problem.KindUnauthenticated) {
@@ -301,8 +354,8 @@ func (s *SignIn) AnswerChallenge(ctx context.Context, id, code string, meta Meta
 	if err := s.DB.Get(ctx, dynamo.AccountKey(ch.Sub), "учётная запись", &acc); err != nil {
 		return Result{}, err
 	}
-	if until := parseStamp(acc.LockedUntil); until.After(now) {
-		return Result{}, locked(until, now)
+	if err := lockedAccount(acc, now); err != nil {
+		return Result{}, err
 	}
 	// Each guess takes one of the challenge's few attempts before it is
 	// checked, so parallel guesses cannot all slip past the lockout check
@@ -685,8 +738,8 @@ func (s *SignIn) CompleteNewPassword(ctx context.Context, id, next string, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	if until := parseStamp(acc.LockedUntil); until.After(s.now()) {
-		return Result{}, locked(until, s.now())
+	if err := lockedAccount(acc, s.now()); err != nil {
+		return Result{}, err
 	}
 	if err := s.checkNewPassword(acc, next); err != nil {
 		return Result{}, err
@@ -718,8 +771,8 @@ func (s *SignIn) Reauthenticate(ctx context.Context, a actor.Actor, pw string) e
 	if err != nil {
 		return err
 	}
-	if until := parseStamp(acc.LockedUntil); until.After(s.now()) {
-		return locked(until, s.now())
+	if err := lockedAccount(acc, s.now()); err != nil {
+		return err
 	}
 	if _, err := s.Users.SignIn(ctx, acc.Username, pw); err != nil {
 		if problem.Is(err, problem.KindUnauthenticated) {

@@ -24,11 +24,13 @@ const (
 	kindChangeRequest  = "change-request"
 	kindIdentityDoc    = "identity-document"
 	kindSignatureCode  = "signature-code"
+	kindLock           = "lock"
 )
 
 // The kinds of unique values claimed by their blind-index hash.
 const (
 	uniqueSNILS = "snils"
+	uniqueINN   = "inn"
 	uniquePhone = "phone"
 	uniqueEmail = "email"
 )
@@ -58,6 +60,7 @@ type accountItem struct {
 	INN      string `dynamodbav:"INN,omitempty"`
 	// Blind-index hashes of the unique values, to release them later.
 	SNILSHash string `dynamodbav:"SNILSHash"`
+	INNHash   string `dynamodbav:"INNHash,omitempty"`
 	PhoneHash string `dynamodbav:"PhoneHash"`
 	EmailHash string `dynamodbav:"EmailHash,omitempty"`
 	Phone     string `dynamodbav:"Phone"`
@@ -80,7 +83,9 @@ type accountItem struct {
 	PasswordHistory   []string `dynamodbav:"PasswordHistory"`
 	FailedLogins      int      `dynamodbav:"FailedLogins"`
 	LockedUntil       string   `dynamodbav:"LockedUntil,omitempty"`
-	CreatedAt         string   `dynamodbav:"CreatedAt"`
+	// LockNumber is the number of the current lock, quoted to support.
+	LockNumber string `dynamodbav:"LockNumber,omitempty"`
+	CreatedAt  string `dynamodbav:"CreatedAt"`
 }
 
 // uniqueItem claims a unique value for its owner.
@@ -234,10 +239,13 @@ func unique(kind, hash, owner string) uniqueItem {
 }
 
 // createAccount adds a new account to tx with the claims of its unique
-// values (SNILS, phone, email): of two accounts with one of them, one is
-// created.
+// values (SNILS, INN, phone, email), each of which is also a login: of two
+// accounts with one of them, one is created.
 func createAccount(tx *dynamo.Tx, acc accountItem) *dynamo.Tx {
 	tx.Create(acc).Create(unique(uniqueSNILS, acc.SNILSHash, acc.Sub)).Create(unique(uniquePhone, acc.PhoneHash, acc.Sub))
+	if acc.INNHash != "" {
+		tx.Create(unique(uniqueINN, acc.INNHash, acc.Sub))
+	}
 	if acc.EmailHash != "" {
 		tx.Create(unique(uniqueEmail, acc.EmailHash, acc.Sub))
 	}
@@ -300,14 +308,32 @@ func passwordUpdate(history []string, at time.Time) expression.UpdateBuilder {
 	return expression.Set(expression.Name("PasswordHistory"), expression.Value(history)).
 		Set(expression.Name("PasswordChangedAt"), expression.Value(stamp(at))).
 		Set(expression.Name("FailedLogins"), expression.Value(0)).
-		Remove(expression.Name("LockedUntil"))
+		Remove(expression.Name("LockedUntil")).Remove(expression.Name("LockNumber"))
 }
 
 // lockUpdate locks a login (an account or a counter of an unknown login)
-// until a time, starting its count again.
-func lockUpdate(until time.Time) expression.UpdateBuilder {
+// until a time, under a lock number, starting its count again.
+func lockUpdate(until time.Time, number string) expression.UpdateBuilder {
 	return expression.Set(expression.Name("LockedUntil"), expression.Value(stamp(until))).
+		Set(expression.Name("LockNumber"), expression.Value(number)).
 		Set(expression.Name("FailedLogins"), expression.Value(0))
+}
+
+// lockRecord points a lock's number at the login it locks, so support can
+// find it when the person quotes it: an account's sub, or "unknown:<key>"
+// for a login that names no account. It is kept 30 days past the lock.
+type lockRecord struct {
+	PK    string `dynamodbav:"PK"`
+	SK    string `dynamodbav:"SK"`
+	Kind  string `dynamodbav:"Kind"`
+	Owner string `dynamodbav:"Owner"`
+	Until string `dynamodbav:"Until"`
+	TTL   int64  `dynamodbav:"TTL"`
+}
+
+func lockItem(number, owner string, until time.Time) lockRecord {
+	k := dynamo.LockKey(number)
+	return lockRecord{PK: k.PK, SK: k.SK, Kind: kindLock, Owner: owner, Until: stamp(until), TTL: until.Add(30 * 24 * time.Hour).Unix()}
 }
 
 // forgivenUpdate clears the failed sign-ins after one completed.

@@ -10,7 +10,8 @@ func TestMoscowIsUTCPlusThree(t *testing.T) {
 	if _, offset := at.In(Moscow()).Zone(); offset != 3*3600 {
 		t.Errorf("Moscow's offset in July 2026 = %ds, want 10800 (UTC+3, no summer time)", offset)
 	}
-	if Moscow() != Moscow() {
+	first, second := Moscow(), Moscow()
+	if first != second {
 		t.Error("Moscow() returned two zones, want one loaded once")
 	}
 }

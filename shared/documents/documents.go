@@ -131,6 +131,19 @@ func (it item) doc() Document {
 	return d
 }
 
+// Find returns one of the user's checked documents (its record, no link):
+// another user's, or one not yet checked, is NotFound.
+func Find(ctx context.Context, db *dynamo.Store, sub, id string) (Document, error) {
+	var it item
+	if err := db.Get(ctx, dynamo.DocumentKey(sub, id), "документ", &it); err != nil {
+		return Document{}, err
+	}
+	if it.State != StateReady {
+		return Document{}, problem.NotFound("документ")
+	}
+	return it.doc(), nil
+}
+
 // Objects is what the service needs of the bucket.
 type Objects interface {
 	PresignUpload(ctx context.Context, key, contentType string, size int64, ttl time.Duration, now time.Time) (blob.PresignedRequest, error)

@@ -23,6 +23,7 @@
 //	devices and addresses a user signed in from PK=USER#<sub>           SK=DEVICE#<hash>
 //	a pending registration                    PK=REG#<id>               SK=REG
 //	a pending sign-in challenge (MFA)         PK=CHALLENGE#<id>         SK=CHALLENGE
+//	a sign-in lock by its number (support)    PK=LOCK#<number>          SK=LOCK
 //	a pending password reset                  PK=RESET#<id>             SK=RESET
 //	a rate-limit window (per IP, per target)  PK=RATE#<scope>#<key>     SK=<window start>
 //	a user's inbox, newest first              PK=USER#<sub>             SK begins_with NOTE#<time>
@@ -131,6 +132,9 @@ func DeviceKey(sub, hash string) Key { return Key{PK: UserPK(sub), SK: join("DEV
 
 // RegistrationKey is a pending registration.
 func RegistrationKey(id string) Key { return Key{PK: join("REG", id), SK: "REG"} }
+
+// LockKey finds a sign-in lock by the number the person quotes to support.
+func LockKey(number string) Key { return Key{PK: join("LOCK", number), SK: "LOCK"} }
 
 // ChallengeKey is a pending sign-in challenge.
 func ChallengeKey(id string) Key { return Key{PK: join("CHALLENGE", id), SK: "CHALLENGE"} }

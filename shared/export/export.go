@@ -82,6 +82,7 @@ var Elsewhere = map[string]string{
 	"registration":        "pending registrations, deleted when confirmed or after an hour",
 	"challenge":           "a sign-in waiting for a second factor, five minutes at most",
 	"reset":               "a password reset waiting for its code",
+	"lock":                "a sign-in lock's number pointing to the locked login, for support; kept 30 days",
 	"delivery":            "the delivery of a notification (its state is in notifications)",
 	"noteref":             "a producer's claim that a notification was made once",
 	"reminder-cursor":     "the reminder run's progress; not about a person",

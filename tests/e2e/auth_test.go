@@ -56,11 +56,37 @@ func newSNILS() string {
 	return snilsWith(int(200_000_000 + time.Now().UnixNano()%100_000_000 + snilsSeq.Add(1)*7))
 }
 
+// innFor is a valid personal INN made from the last ten digits of a phone:
+// every test person has an INN of their own, as an INN is unique.
+func innFor(phone string) string {
+	d := []int{}
+	for _, r := range phone {
+		if r >= '0' && r <= '9' {
+			d = append(d, int(r-'0'))
+		}
+	}
+	d = d[len(d)-10:]
+	check := func(w ...int) int {
+		sum := 0
+		for i, x := range w {
+			sum += x * d[i]
+		}
+		return sum % 11 % 10
+	}
+	d = append(d, check(7, 2, 4, 10, 3, 5, 9, 4, 6, 8))
+	d = append(d, check(3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8))
+	var b strings.Builder
+	for _, x := range d {
+		b.WriteByte(byte('0' + x))
+	}
+	return b.String()
+}
+
 func registration(phone, snils string) map[string]any {
 	return map[string]any{
 		"surname": "Иванова", "name": "Анна", "patronymic": "Сергеевна", "birthDate": "1990-05-17", "sex": "female", "citizenship": "RUS",
 		"passport": map[string]string{"series": "4510", "number": "123456", "issueDate": "2010-06-01", "issuer": "ОВД района Хамовники г. Москвы", "divisionCode": "770-001"},
-		"snils":    snils, "inn": "500100732259", "phone": phone, "password": "Зелёный-Чай-42",
+		"snils":    snils, "inn": innFor(phone), "phone": phone, "password": "Зелёный-Чай-42",
 	}
 }
 
@@ -684,5 +710,43 @@ func TestIdleSessionEnds(t *testing.T) {
 	}
 	if r := post(t, "/auth/refresh", "", map[string]string{"sessionId": s.SessionID, "refreshToken": s.RefreshToken}); r.Status != 401 {
 		t.Errorf("its refresh = %d %s, want 401", r.Status, r.Body)
+	}
+}
+
+// The INN is a login too, locked like the others, and unique: a second
+// account with one INN is refused when it is confirmed.
+func TestSignInByINN(t *testing.T) {
+	phone := newPhone()
+	register(t, phone, newSNILS())
+	inn := innFor(phone)
+	s := loginAs(t, inn, "Зелёный-Чай-42", "", nil)
+	var me struct{ Sub string }
+	call(t, "GET", "/me", s.AccessToken, nil, nil).JSON(t, &me)
+	if me.Sub == "" {
+		t.Fatal("signed in by INN without a subject")
+	}
+	var last response
+	for range 5 {
+		last = post(t, "/auth/login", "", map[string]string{"login": inn, "password": "Неверный-Пароль-1"})
+	}
+	var p struct{ Code, LockNumber string }
+	last.JSON(t, &p)
+	if last.Status != 423 || p.Code != "account_locked" || p.LockNumber == "" {
+		t.Errorf("the fifth wrong password by INN = %d %s, want 423 with a lock number", last.Status, last.Body)
+	}
+	if r := post(t, "/auth/login", "", map[string]string{"login": phone, "password": "Зелёный-Чай-42"}); r.Status != 423 {
+		t.Errorf("the phone of the account locked by INN = %d, want 423: one lock per account", r.Status)
+	}
+	// Another person registering with the same INN is refused at confirmation.
+	other := newPhone()
+	reg := registration(other, newSNILS())
+	reg["inn"] = inn
+	start := time.Now()
+	r := post(t, "/auth/register", "", reg)
+	var pending struct{ RegistrationID string }
+	r.JSON(t, &pending)
+	r = post(t, "/auth/register/confirm", "", map[string]string{"registrationId": pending.RegistrationID, "code": smsCode(t, other, start)})
+	if r.Status != 409 || !strings.Contains(string(r.Body), "account_exists") {
+		t.Errorf("confirming a second account with the INN = %d %s, want 409 account_exists", r.Status, r.Body)
 	}
 }
