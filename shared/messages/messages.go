@@ -9,8 +9,9 @@
 //     person's name, no free text from an agency, no link (people are taught
 //     that the portal never sends links by SMS). The SMS template cannot even
 //     see such vars: they are marked private and withheld from it.
-//   - Every var is escaped in the HTML email (html/template), and a link is
-//     kept only when it is https:// or a path on the portal.
+//   - Every var is escaped in the HTML email (as html/template would, see
+//     escape.go), and a link is kept only when it is https:// or a path on
+//     the portal.
 //   - A missing var is an error naming it, so a producer's bug fails its
 //     tests instead of reaching a person as "<no value>".
 package messages

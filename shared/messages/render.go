@@ -3,11 +3,8 @@ package messages
 import (
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
 	"strconv"
 	"strings"
-	"sync"
-	"text/template"
 	"time"
 	"unicode"
 )
@@ -45,9 +42,9 @@ type field struct {
 }
 
 // spec is the wording of one event type. title, every body paragraph and sms
-// are text/template sources executed on the formatted vars (strings, plus
-// what derive adds). A paragraph that renders empty is skipped; a line break
-// inside one is kept (a <br> in HTML).
+// are templates (the subset of text/template's language in tmpl.go) executed
+// on the formatted vars (strings, plus what derive adds). A paragraph that
+// renders empty is skipped; a line break inside one is kept (a <br> in HTML).
 type spec struct {
 	category string
 	fields   []field
@@ -59,9 +56,7 @@ type spec struct {
 	sms       string
 	linkLabel string // the button's text when the type has a link var
 
-	// tmpl returns the parsed templates; they are parsed on the type's first
-	// render, so a cold start pays only for the types it sends.
-	tmpl func() *template.Template
+	tmpls map[string]*tmpl // by name: "title", "p0", "p1"… (the body), "sms"
 }
 
 // smsMax is the most an SMS may take: three Cyrillic (UCS-2) segments of 67
@@ -76,22 +71,22 @@ const (
 	greeting       = "Здравствуйте!"
 )
 
-var funcs = template.FuncMap{"short": short, "sentence": sentence}
-
-// lazily gives every spec its tmpl, which parses the spec's templates once,
-// on first use. A broken template panics at its type's first render; the
-// tests render every type, so it never ships.
-func lazily(specs map[string]*spec) map[string]*spec {
+// compile parses every spec's templates; a broken template stops the program
+// at start-up, and the tests render every type, so it never ships.
+func compile(specs map[string]*spec) map[string]*spec {
 	for name, s := range specs {
-		s.tmpl = sync.OnceValue(func() *template.Template {
-			t := template.New(name).Option("missingkey=error").Funcs(funcs)
-			template.Must(t.New("title").Parse(s.title))
-			for i, p := range s.body {
-				template.Must(t.New("p" + strconv.Itoa(i)).Parse(p))
+		srcs := map[string]string{"title": s.title, "sms": s.sms}
+		for i, p := range s.body {
+			srcs["p"+strconv.Itoa(i)] = p
+		}
+		s.tmpls = make(map[string]*tmpl, len(srcs))
+		for key, src := range srcs {
+			t, err := parseTmpl(name+"/"+key, src)
+			if err != nil {
+				panic(err)
 			}
-			template.Must(t.New("sms").Parse(s.sms))
-			return t
-		})
+			s.tmpls[key] = t
+		}
 	}
 	return specs
 }
@@ -206,17 +201,13 @@ func (s *spec) render(eventType string, v Vars, loc *time.Location) (Rendered, e
 	if emailLink != "" {
 		page.Link = &emailButton{URL: emailLink, Label: s.linkLabel}
 	}
-	var h strings.Builder
-	if err := emailLayout().Execute(&h, page); err != nil {
-		return Rendered{}, err
-	}
-	out.EmailHTML = h.String()
+	out.EmailHTML = page.html()
 	return out, nil
 }
 
 func (s *spec) exec(name string, data map[string]any) (string, error) {
 	var b strings.Builder
-	if err := s.tmpl().ExecuteTemplate(&b, name, data); err != nil {
+	if err := s.tmpls[name].execute(&b, data); err != nil {
 		return "", err
 	}
 	return strings.TrimSpace(b.String()), nil
@@ -283,38 +274,61 @@ type emailPage struct {
 
 type emailButton struct{ URL, Label string }
 
-// emailLayout is deliberately plain: inline styles only (mail clients drop
-// <style>), one column, system fonts, nothing loaded from outside. It is
-// parsed on the first email rendered.
-var emailLayout = sync.OnceValue(func() *htmltemplate.Template {
-	return htmltemplate.Must(htmltemplate.New("email").Parse(emailHTML))
-})
-
-const emailHTML = `<!DOCTYPE html>
+// html is the email's HTML, every var escaped. The layout is deliberately
+// plain: inline styles only (mail clients drop <style>), one column, system
+// fonts, nothing loaded from outside.
+func (p emailPage) html() string {
+	var b strings.Builder
+	b.Grow(2048)
+	b.WriteString(`<!DOCTYPE html>
 <html lang="ru">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Subject}}</title>
+<title>`)
+	b.WriteString(escapeHTML(p.Subject))
+	b.WriteString(`</title>
 </head>
 <body style="margin:0;padding:0;background:#f2f4f7;">
 <div style="max-width:600px;margin:0 auto;padding:24px 16px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#0b1f33;">
 <div style="background:#ffffff;border-radius:8px;padding:24px;">
-<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;font-weight:bold;">{{.Subject}}</h1>
-<p style="margin:0 0 12px;">{{.Greeting}}</p>
-{{- range .Paras}}
-<p style="margin:0 0 12px;">{{range $i, $line := .}}{{if $i}}<br>{{end}}{{$line}}{{end}}</p>
-{{- end}}
-{{- with .Link}}
-<p style="margin:24px 0 0;"><a href="{{.URL}}" style="display:inline-block;padding:12px 20px;background:#0d4cd3;color:#ffffff;text-decoration:none;border-radius:6px;">{{.Label}}</a></p>
-{{- end}}
+<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;font-weight:bold;">`)
+	b.WriteString(escapeHTML(p.Subject))
+	b.WriteString(`</h1>
+<p style="margin:0 0 12px;">`)
+	b.WriteString(escapeHTML(p.Greeting))
+	b.WriteString(`</p>`)
+	for _, para := range p.Paras {
+		b.WriteString("\n" + `<p style="margin:0 0 12px;">`)
+		for i, line := range para {
+			if i > 0 {
+				b.WriteString("<br>")
+			}
+			b.WriteString(escapeHTML(line))
+		}
+		b.WriteString(`</p>`)
+	}
+	if p.Link != nil {
+		b.WriteString("\n" + `<p style="margin:24px 0 0;"><a href="`)
+		b.WriteString(escapeHref(p.Link.URL))
+		b.WriteString(`" style="display:inline-block;padding:12px 20px;background:#0d4cd3;color:#ffffff;text-decoration:none;border-radius:6px;">`)
+		b.WriteString(escapeHTML(p.Link.Label))
+		b.WriteString(`</a></p>`)
+	}
+	b.WriteString(`
 </div>
-<p style="margin:16px 0 0;font-size:13px;line-height:1.4;color:#66727f;">{{.Footer}}</p>
-<p style="margin:8px 0 0;font-size:13px;line-height:1.4;color:#66727f;">{{.Auto}}</p>
+<p style="margin:16px 0 0;font-size:13px;line-height:1.4;color:#66727f;">`)
+	b.WriteString(escapeHTML(p.Footer))
+	b.WriteString(`</p>
+<p style="margin:8px 0 0;font-size:13px;line-height:1.4;color:#66727f;">`)
+	b.WriteString(escapeHTML(p.Auto))
+	b.WriteString(`</p>
 </div>
 </body>
 </html>
-`
+`)
+	return b.String()
+}
 
 // varError reports a value outside a var's fixed set of meanings; render
 // fills in the type.
