@@ -26,7 +26,7 @@ import (
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/journal"
-	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
@@ -47,7 +47,7 @@ func main() {
 	kmsClient := kms.NewFromConfig(cfg)
 	sealer := vault.NewSealer(kmsClient, fieldKey)
 	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
-	d := accounts.Deps{DB: db, Sealer: sealer, Keys: keys, SMS: notify.NewMessenger(sns.NewFromConfig(cfg), sender),
+	d := accounts.Deps{DB: db, Sealer: sealer, Keys: keys, SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender),
 		Limiter: &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
 		Inbox:   &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
 	profiles, err := accounts.NewProfiles(d)

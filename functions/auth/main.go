@@ -24,7 +24,8 @@ import (
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
-	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/notify/sesmail"
+	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -49,7 +50,7 @@ func main() {
 	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client),
 		Sealer: vault.NewSealer(kms.NewFromConfig(cfg), fieldKey), Keys: keys, Policy: policy,
-		SMS: notify.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: notify.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
+		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
 		Sessions: sess, Inbox: &inbox.Store{DB: db},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock}

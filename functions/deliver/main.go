@@ -16,13 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/accounts/contactbook"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/logging"
-	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/notify/sesmail"
+	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/settings"
 )
 
@@ -37,9 +38,9 @@ func main() {
 	portal := env.Optional(config.PortalURL, "")
 	app.Must(base.Log, env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
-	messenger := notify.NewMessenger(sns.NewFromConfig(base.AWS), senderID)
-	d := &inbox.Deliverer{Store: &inbox.Store{DB: db}, Contacts: accounts.ContactBook{DB: db}, Zones: settings.NewStore(db),
-		Senders: inbox.Senders{Mail: notify.NewMailer(sesv2.NewFromConfig(base.AWS), from, configSet), SMS: messenger, Push: messenger},
+	messenger := snsmsg.NewMessenger(sns.NewFromConfig(base.AWS), senderID)
+	d := &inbox.Deliverer{Store: &inbox.Store{DB: db}, Contacts: contactbook.Book{DB: db}, Zones: settings.NewStore(db),
+		Senders: inbox.Senders{Mail: sesmail.NewMailer(sesv2.NewFromConfig(base.AWS), from, configSet), SMS: messenger, Push: messenger},
 		Clock:   base.Clock, PortalURL: portal}
 	h := &handler{d: d, base: base}
 	lambda.Start(h.handle)

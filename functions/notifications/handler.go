@@ -16,7 +16,7 @@ import (
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
-// devicePush is what the handler needs of notify.Messenger.
+// devicePush is what the handler needs of snsmsg.Messenger.
 type devicePush interface {
 	RegisterDevice(ctx context.Context, platformARN, token, userData string) (string, error)
 	UnregisterDevice(ctx context.Context, endpointARN string) error

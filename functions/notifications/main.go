@@ -15,7 +15,7 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/inbox"
-	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/sessions"
 )
 
@@ -28,6 +28,6 @@ func main() {
 	platforms := map[string]string{"fcm": env.Optional(config.FCMPlatformARN, ""), "apns": env.Optional(config.APNSPlatformARN, "")}
 	app.Must(base.Log, env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
-	h := &handler{store: &inbox.Store{DB: db}, push: notify.NewMessenger(sns.NewFromConfig(base.AWS), ""), platforms: platforms, base: base}
+	h := &handler{store: &inbox.Store{DB: db}, push: snsmsg.NewMessenger(sns.NewFromConfig(base.AWS), ""), platforms: platforms, base: base}
 	lambda.Start(h.router(httpapi.NewRouter("notifications", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/clock"
-	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
@@ -49,18 +48,46 @@ const (
 	MFATOTP = "totp"
 )
 
-// Users is what the services need of the Cognito user pool.
+// Users is what the services need of the user pool (shared/cognito is its
+// adapter to Cognito). A wrong password and an unknown user are both
+// Unauthenticated; an existing username at CreateUser is a Conflict.
 type Users interface {
-	CreateUser(ctx context.Context, u cognito.NewUser) (string, error)
+	CreateUser(ctx context.Context, u NewUser) (string, error)
 	DeleteUser(ctx context.Context, username string) error
-	SignIn(ctx context.Context, username, password string) (cognito.SignInResult, error)
-	Refresh(ctx context.Context, refreshToken string) (cognito.Tokens, error)
+	SignIn(ctx context.Context, username, password string) (SignInResult, error)
+	Refresh(ctx context.Context, refreshToken string) (PoolTokens, error)
 	Revoke(ctx context.Context, refreshToken string) error
 	SetAttributes(ctx context.Context, username string, attrs map[string]string) error
 	SetPassword(ctx context.Context, username, password string) error
 }
 
-var _ Users = (*cognito.Pool)(nil)
+// NewUser is a user to create in the pool, confirmed, with a permanent
+// password.
+type NewUser struct {
+	Username   string
+	Password   string
+	Attributes map[string]string
+}
+
+// PoolTokens are what the pool returns for a completed sign-in.
+type PoolTokens struct {
+	AccessToken  string `json:"accessToken"`
+	IDToken      string `json:"idToken"`
+	RefreshToken string `json:"refreshToken,omitempty"`
+	ExpiresIn    int32  `json:"expiresIn"`
+}
+
+// PoolChallenge is a sign-in the pool did not finish (MFA, new password).
+type PoolChallenge struct {
+	Name    string
+	Session string
+}
+
+// SignInResult holds either tokens or a challenge.
+type SignInResult struct {
+	Tokens    *PoolTokens
+	Challenge *PoolChallenge
+}
 
 // Sealer encrypts personal data at field level.
 type Sealer interface {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/accounts/contactbook"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -451,5 +452,15 @@ func TestIdleSessionRefreshesNothing(t *testing.T) {
 	}
 	if !f.users.revoked[res.Tokens.RefreshToken] {
 		t.Error("the idle session's refresh token was not revoked")
+	}
+}
+
+// The deliverer's contact book reads the account item these services write.
+func TestTheContactBookReadsTheAccount(t *testing.T) {
+	f := newFixture(t)
+	sub := f.provision(t, "cb1", "+79161110061", "11223344595")
+	c, err := contactbook.Book{DB: f.db}.Contacts(context.Background(), sub)
+	if err != nil || c.Phone != "+79161110061" || c.Email != "anna@example.ru" || !c.EmailConfirmed {
+		t.Errorf("Contacts = %+v, %v; want the account's phone and confirmed email", c, err)
 	}
 }

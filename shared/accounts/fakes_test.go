@@ -18,7 +18,6 @@ import (
 
 	"github.com/kabinet/kabinet/infra/local/kmsemu"
 	"github.com/kabinet/kabinet/shared/clock"
-	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 	"github.com/kabinet/kabinet/shared/inbox"
@@ -56,7 +55,7 @@ func (f *fakeUsers) token() string {
 	return "e30." + base64.RawURLEncoding.EncodeToString(payload) + ".sig"
 }
 
-func (f *fakeUsers) CreateUser(_ context.Context, u cognito.NewUser) (string, error) {
+func (f *fakeUsers) CreateUser(_ context.Context, u NewUser) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.users[u.Username]; ok {
@@ -75,24 +74,24 @@ func (f *fakeUsers) DeleteUser(_ context.Context, username string) error {
 	return nil
 }
 
-func (f *fakeUsers) SignIn(_ context.Context, username, pw string) (cognito.SignInResult, error) {
+func (f *fakeUsers) SignIn(_ context.Context, username, pw string) (SignInResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.signIns = append(f.signIns, username)
 	u, ok := f.users[username]
 	if !ok || u.password != pw {
-		return cognito.SignInResult{}, problem.Unauthenticated("")
+		return SignInResult{}, problem.Unauthenticated("")
 	}
-	return cognito.SignInResult{Tokens: &cognito.Tokens{AccessToken: f.token(), IDToken: "id", RefreshToken: fmt.Sprintf("rt-%d", f.seq)}}, nil
+	return SignInResult{Tokens: &PoolTokens{AccessToken: f.token(), IDToken: "id", RefreshToken: fmt.Sprintf("rt-%d", f.seq)}}, nil
 }
 
-func (f *fakeUsers) Refresh(_ context.Context, rt string) (cognito.Tokens, error) {
+func (f *fakeUsers) Refresh(_ context.Context, rt string) (PoolTokens, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.revoked[rt] {
-		return cognito.Tokens{}, problem.Unauthenticated("")
+		return PoolTokens{}, problem.Unauthenticated("")
 	}
-	return cognito.Tokens{AccessToken: f.token(), IDToken: "id"}, nil
+	return PoolTokens{AccessToken: f.token(), IDToken: "id"}, nil
 }
 
 func (f *fakeUsers) Revoke(_ context.Context, rt string) error {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/notify"
@@ -359,7 +358,7 @@ func (s *Registrations) Confirm(ctx context.Context, id, phoneCode, emailCode st
 	}
 	// The registration id is the Cognito username, so two confirmations of
 	// one registration cannot create two users.
-	sub, err := s.Users.CreateUser(ctx, cognito.NewUser{Username: id, Password: r.Password, Attributes: attrs})
+	sub, err := s.Users.CreateUser(ctx, NewUser{Username: id, Password: r.Password, Attributes: attrs})
 	if problem.Is(err, problem.KindConflict) {
 		return Confirmed{}, problem.Conflict("already_confirmed", "Регистрация уже подтверждена")
 	}
@@ -442,7 +441,7 @@ func (s *Registrations) Provision(ctx context.Context, username string, r Regist
 	for k, v := range extra {
 		attrs[k] = v
 	}
-	sub, err := s.Users.CreateUser(ctx, cognito.NewUser{Username: username, Password: r.Password, Attributes: attrs})
+	sub, err := s.Users.CreateUser(ctx, NewUser{Username: username, Password: r.Password, Attributes: attrs})
 	if err != nil {
 		return "", err
 	}

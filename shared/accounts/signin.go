@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/kabinet/kabinet/shared/actor"
-	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
@@ -284,7 +283,7 @@ func (s *SignIn) Login(ctx context.Context, login, pw string, meta Meta) (Result
 
 // secondStep follows a checked password: the account's second factor, or the
 // session itself when it has none.
-func (s *SignIn) secondStep(ctx context.Context, acc accountItem, tokens cognito.Tokens, method string, meta Meta) (Result, error) {
+func (s *SignIn) secondStep(ctx context.Context, acc accountItem, tokens PoolTokens, method string, meta Meta) (Result, error) {
 	switch acc.MFA {
 	case MFATOTP, MFASMS:
 		return s.challenge(ctx, acc, tokens, acc.MFA, method, meta)
@@ -300,7 +299,7 @@ func challengeContext(id string) map[string]string {
 	return map[string]string{"challenge": id, "field": "tokens"}
 }
 
-func (s *SignIn) challenge(ctx context.Context, acc accountItem, tokens cognito.Tokens, typ, method string, meta Meta) (Result, error) {
+func (s *SignIn) challenge(ctx context.Context, acc accountItem, tokens PoolTokens, typ, method string, meta Meta) (Result, error) {
 	now := s.now()
 	id := newID()
 	raw, _ := json.Marshal(tokens)
@@ -409,7 +408,7 @@ func (s *SignIn) AnswerChallenge(ctx context.Context, id, code string, meta Meta
 	if err != nil {
 		return Result{}, err
 	}
-	var tokens cognito.Tokens
+	var tokens PoolTokens
 	if err := json.Unmarshal(raw, &tokens); err != nil {
 		return Result{}, err
 	}
@@ -471,7 +470,7 @@ func refreshContext(sub, session string) map[string]string {
 	return map[string]string{"user": sub, "session": session, "field": "refresh"}
 }
 
-func (s *SignIn) startSession(ctx context.Context, acc accountItem, t cognito.Tokens, method string, meta Meta) (Tokens, error) {
+func (s *SignIn) startSession(ctx context.Context, acc accountItem, t PoolTokens, method string, meta Meta) (Tokens, error) {
 	now := s.now()
 	jti, exp, err := tokenClaims(t.AccessToken)
 	if err != nil {

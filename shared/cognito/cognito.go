@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -53,25 +54,20 @@ func (p *Pool) Ping(ctx context.Context) error {
 	return err
 }
 
-// Tokens are what a completed sign-in returns.
-type Tokens struct {
-	AccessToken  string `json:"accessToken"`
-	IDToken      string `json:"idToken"`
-	RefreshToken string `json:"refreshToken,omitempty"`
-	ExpiresIn    int32  `json:"expiresIn"`
-}
+// The pool's answers are the accounts port's types (accounts.Users): the
+// domain owns the port, this package is its adapter.
+type (
+	// Tokens are what a completed sign-in returns.
+	Tokens = accounts.PoolTokens
+	// Challenge is an unfinished sign-in (MFA, new password).
+	Challenge = accounts.PoolChallenge
+	// SignInResult holds either tokens or a challenge.
+	SignInResult = accounts.SignInResult
+	// NewUser is a user to create.
+	NewUser = accounts.NewUser
+)
 
-// Challenge is an unfinished sign-in (MFA, new password).
-type Challenge struct {
-	Name    string
-	Session string
-}
-
-// SignInResult holds either tokens or a challenge.
-type SignInResult struct {
-	Tokens    *Tokens
-	Challenge *Challenge
-}
+var _ accounts.Users = (*Pool)(nil)
 
 func result(ar *types.AuthenticationResultType, name types.ChallengeNameType, session *string) SignInResult {
 	if ar != nil {
@@ -125,13 +121,6 @@ func (p *Pool) Refresh(ctx context.Context, refreshToken string) (Tokens, error)
 func (p *Pool) Revoke(ctx context.Context, refreshToken string) error {
 	_, err := p.api.RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: aws.String(p.clientID), Token: aws.String(refreshToken)})
 	return translate("revoke", err)
-}
-
-// NewUser describes an account to create.
-type NewUser struct {
-	Username   string
-	Password   string
-	Attributes map[string]string
 }
 
 // CreateUser creates a confirmed user with a permanent password and returns

@@ -159,7 +159,7 @@ func (e *VarError) Unwrap() error { return e.Err }
 
 // Category returns the category of an event type, false for an unknown type.
 func Category(eventType string) (string, bool) {
-	s, ok := catalog[eventType]
+	s, ok := catalog()[eventType]
 	if !ok {
 		return "", false
 	}
@@ -176,8 +176,8 @@ func Urgent(eventType string) bool {
 
 // Types returns every event type, sorted.
 func Types() []string {
-	types := make([]string, 0, len(catalog))
-	for t := range catalog {
+	types := make([]string, 0, len(catalog()))
+	for t := range catalog() {
 		types = append(types, t)
 	}
 	slices.Sort(types)
@@ -193,7 +193,7 @@ var moscow = time.FixedZone("MSK", 3*60*60)
 // It fails with ErrUnknownType for an unknown type and with one *VarError
 // for each missing or unusable var (joined).
 func Render(eventType string, v Vars, loc *time.Location) (Rendered, error) {
-	s, ok := catalog[eventType]
+	s, ok := catalog()[eventType]
 	if !ok {
 		return Rendered{}, fmt.Errorf("render %q: %w", eventType, ErrUnknownType)
 	}

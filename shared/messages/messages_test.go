@@ -191,7 +191,7 @@ func TestSMSKeepsPersonalDataOut(t *testing.T) {
 			}
 		}
 		// Every var marked private, whatever its value, stays out.
-		for _, f := range catalog[typ].fields {
+		for _, f := range catalog()[typ].fields {
 			if f.flags&private == 0 {
 				continue
 			}
@@ -401,7 +401,7 @@ func TestDates(t *testing.T) {
 
 func TestMissingVarIsNamed(t *testing.T) {
 	for typ, v := range fixtures() {
-		for _, f := range catalog[typ].fields {
+		for _, f := range catalog()[typ].fields {
 			for _, empty := range []any{nil, "", "   "} {
 				vars := Vars{}
 				for k, x := range v {

@@ -2,6 +2,7 @@ package messages
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -11,9 +12,13 @@ import (
 // and its key fact; a body's lines ("Когда: …") become <br> in HTML; SMS end
 // on what to do, never on a link.
 
-// catalog is every event type's wording, parsed once at start-up (about
-// 0.1 ms; a broken template stops the program there).
-var catalog = compile(map[string]*spec{
+// catalog is every event type's wording, parsed once on the first use (a
+// function that sends nothing pays nothing at its cold start; a broken
+// template panics on first use, and the tests use every one).
+var catalog = sync.OnceValue(func() map[string]*spec { return compile(specs) })
+
+// specs is every event type's wording.
+var specs = map[string]*spec{
 	ApplicationStatus: {
 		category: CategoryApplications,
 		fields: []field{
@@ -297,7 +302,7 @@ var catalog = compile(map[string]*spec{
 		sms:       "{{sentence (short 120 .Title)}} Подробнее\u00a0— в личном кабинете.",
 		linkLabel: "Читать подробнее",
 	},
-})
+}
 
 // consentAction accepts the three actions (and their English codes) and
 // says whether the consent was withdrawn: the advice differs.

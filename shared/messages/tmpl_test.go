@@ -179,7 +179,7 @@ func TestCompileNamesABrokenTemplate(t *testing.T) {
 // and runs must give text/template's bytes, and what text/template refuses
 // it must refuse too.
 func FuzzTmpl(f *testing.F) {
-	for _, s := range catalog {
+	for _, s := range catalog() {
 		f.Add(s.title)
 		f.Add(s.sms)
 		for _, p := range s.body {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/notify/sesmail"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -86,7 +87,7 @@ func TestCognitoWrapper(t *testing.T) {
 // The mailer against the SES emulator, read back where a developer reads it.
 func TestMailerDeliversToTheSESViewer(t *testing.T) {
 	ses := sesv2.NewFromConfig(st.AWSConfig(), func(o *sesv2.Options) { o.BaseEndpoint = aws.String(st.SESURL) })
-	m := notify.NewMailer(ses, "no-reply@kabinet.example.ru", "")
+	m := sesmail.NewMailer(ses, "no-reply@kabinet.example.ru", "")
 	if err := m.Ping(context.Background()); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}

@@ -22,7 +22,8 @@ import (
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/journal"
-	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/notify/sesmail"
+	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -99,7 +100,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	activity := &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}
 	d := accounts.Deps{DB: db, Users: cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"]),
 		Sealer: vault.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Keys: keys, Policy: policy,
-		SMS: notify.NewMessenger(s.SNSClient(), "KABINET"), Mail: notify.NewMailer(ses, s.param("EmailFromAddress"), ""),
+		SMS: snsmsg.NewMessenger(s.SNSClient(), "KABINET"), Mail: sesmail.NewMailer(ses, s.param("EmailFromAddress"), ""),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: clock.System{}, Limits: sendlimit.Defaults(0)},
 		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}}
 	var out demoServices

@@ -1,4 +1,4 @@
-package notify_test
+package snsmsg_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/kabinet/kabinet/infra/local/snsemu"
 	"github.com/kabinet/kabinet/shared/notify"
+	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 )
 
 // newSNS runs the local SNS endpoint in-process and returns it with a real
@@ -56,7 +57,7 @@ func TestMessengerSMS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			emu, client := newSNS(t, 1)
-			m := notify.NewMessenger(client, tt.senderID)
+			m := snsmsg.NewMessenger(client, tt.senderID)
 			id, err := m.SMS(context.Background(), "+79001234567", "Код: 123456")
 			if err != nil {
 				t.Fatalf("SMS() = %v", err)
@@ -83,7 +84,7 @@ func TestMessengerSMS(t *testing.T) {
 
 func TestMessengerSMSInvalidPhoneIsPermanent(t *testing.T) {
 	_, client := newSNS(t, 1)
-	m := notify.NewMessenger(client, "KABINET")
+	m := snsmsg.NewMessenger(client, "KABINET")
 	_, err := m.SMS(context.Background(), "89001234567", "x")
 	if !errors.Is(err, notify.ErrPermanent) {
 		t.Errorf("SMS() to a malformed number = %v, want ErrPermanent", err)
@@ -97,7 +98,7 @@ func TestMessengerPushLifecycle(t *testing.T) {
 	ctx := context.Background()
 	emu, client := newSNS(t, 1)
 	app := createApp(t, client)
-	m := notify.NewMessenger(client, "")
+	m := snsmsg.NewMessenger(client, "")
 
 	arn, err := m.RegisterDevice(ctx, app, "device-token-1", "sub-1")
 	if err != nil {
@@ -145,7 +146,7 @@ func TestMessengerPushLifecycle(t *testing.T) {
 
 func TestMessengerRegisterDeviceUnknownApp(t *testing.T) {
 	_, client := newSNS(t, 1)
-	m := notify.NewMessenger(client, "")
+	m := snsmsg.NewMessenger(client, "")
 	_, err := m.RegisterDevice(context.Background(), "arn:aws:sns:eu-central-1:000000000000:app/GCM/none", "tok", "")
 	if err == nil {
 		t.Fatal("RegisterDevice() with an unknown application = nil, want an error")
@@ -165,7 +166,7 @@ func TestMessengerTransientFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			emu, client := newSNS(t, tt.retries)
-			m := notify.NewMessenger(client, "")
+			m := snsmsg.NewMessenger(client, "")
 			emu.FailNextPublishes(1)
 			_, err := m.SMS(ctx, "+79001234567", "first")
 			if (err != nil) != tt.wantErr {
@@ -190,7 +191,7 @@ func TestMessengerTransientFailure(t *testing.T) {
 
 func TestMessengerPingTopic(t *testing.T) {
 	emu, client := newSNS(t, 1)
-	m := notify.NewMessenger(client, "")
+	m := snsmsg.NewMessenger(client, "")
 	arn := emu.CreateTopic("notifications")
 	if err := m.PingTopic(context.Background(), arn); err != nil {
 		t.Errorf("PingTopic() = %v", err)

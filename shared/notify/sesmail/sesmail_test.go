@@ -1,4 +1,4 @@
-package notify
+package sesmail
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
+	"github.com/kabinet/kabinet/shared/notify"
 )
 
 // fakeEmail is a hand-written EmailAPI whose behaviour each test sets.
@@ -39,13 +39,13 @@ func TestMailerSendInput(t *testing.T) {
 	tests := []struct {
 		name      string
 		configSet string
-		email     Email
+		email     notify.Email
 		wantHTML  bool
 	}{
 		{"text and html with a configuration set", "kabinet-events",
-			Email{To: "ivan@example.ru", Subject: "Заявление № 1 принято", Text: "Здравствуйте!", HTML: "<p>Здравствуйте!</p>"}, true},
+			notify.Email{To: "ivan@example.ru", Subject: "Заявление № 1 принято", Text: "Здравствуйте!", HTML: "<p>Здравствуйте!</p>"}, true},
 		{"text only without a configuration set", "",
-			Email{To: "ivan@example.ru", Subject: "Код", Text: "123456"}, false},
+			notify.Email{To: "ivan@example.ru", Subject: "Код", Text: "123456"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,12 +112,12 @@ func TestMailerSendErrors(t *testing.T) {
 			fake := &fakeEmail{sendEmail: func(context.Context, *sesv2.SendEmailInput) (*sesv2.SendEmailOutput, error) {
 				return nil, tt.err
 			}}
-			_, err := NewMailer(fake, "from@example.ru", "").Send(context.Background(), Email{To: "a@example.ru", Subject: "s", Text: "t"})
+			_, err := NewMailer(fake, "from@example.ru", "").Send(context.Background(), notify.Email{To: "a@example.ru", Subject: "s", Text: "t"})
 			if err == nil {
 				t.Fatal("Send() = nil, want an error")
 			}
-			if got := errors.Is(err, ErrPermanent); got != tt.wantPermanent {
-				t.Errorf("errors.Is(%v, ErrPermanent) = %v, want %v", err, got, tt.wantPermanent)
+			if got := errors.Is(err, notify.ErrPermanent); got != tt.wantPermanent {
+				t.Errorf("errors.Is(%v, notify.ErrPermanent) = %v, want %v", err, got, tt.wantPermanent)
 			}
 			if !errors.Is(err, tt.err) {
 				t.Errorf("Send() = %v, want it to wrap the cause", err)
@@ -145,46 +145,6 @@ func TestMailerPing(t *testing.T) {
 			}}
 			if err := NewMailer(fake, "f", "").Ping(context.Background()); !errors.Is(err, tt.err) {
 				t.Errorf("Ping() = %v, want %v", err, tt.err)
-			}
-		})
-	}
-}
-
-func TestClassifySNSOutsideEndpoints(t *testing.T) {
-	for _, cause := range []error{&snstypes.NotFoundException{}, &snstypes.EndpointDisabledException{}} {
-		err := classifySNS("publish to topic", cause, false)
-		if errors.Is(err, ErrEndpointGone) || !errors.Is(err, ErrPermanent) {
-			t.Errorf("classifySNS(%T) outside an endpoint = %v, want permanent but not a gone endpoint", cause, err)
-		}
-	}
-}
-
-func TestClassifySNS(t *testing.T) {
-	tests := []struct {
-		name     string
-		err      error
-		wantGone bool
-		wantPerm bool
-	}{
-		{"endpoint disabled", &snstypes.EndpointDisabledException{}, true, true},
-		{"not found inside an operation error", &smithy.OperationError{ServiceID: "SNS", Err: &snstypes.NotFoundException{}}, true, true},
-		{"invalid parameter", &snstypes.InvalidParameterException{}, false, true},
-		{"invalid parameter value", &snstypes.InvalidParameterValueException{}, false, true},
-		{"throttled", &snstypes.ThrottledException{}, false, false},
-		{"internal error", &snstypes.InternalErrorException{}, false, false},
-		{"network failure", errors.New("connection reset"), false, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := classifySNS("send push", tt.err, true)
-			if got := errors.Is(err, ErrEndpointGone); got != tt.wantGone {
-				t.Errorf("errors.Is(%v, ErrEndpointGone) = %v, want %v", err, got, tt.wantGone)
-			}
-			if got := errors.Is(err, ErrPermanent); got != tt.wantPerm {
-				t.Errorf("errors.Is(%v, ErrPermanent) = %v, want %v", err, got, tt.wantPerm)
-			}
-			if !errors.Is(err, tt.err) {
-				t.Errorf("classifySNS() = %v, want it to wrap the cause", err)
 			}
 		})
 	}
