@@ -19,7 +19,7 @@ import (
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/applications"
-	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/blob/s3blob"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
@@ -55,7 +55,7 @@ func main() {
 	signatures, err := accounts.NewSignatures(d)
 	app.Must(base.Log, err)
 	svc := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox, Journal: activity,
-		Clock: base.Clock, Issuer: &issued.Service{DB: db, Objects: blob.New(s3.NewFromConfig(cfg), bucket),
+		Clock: base.Clock, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket),
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal}}
 	h := &handler{svc: svc}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)

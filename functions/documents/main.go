@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/kabinet/kabinet/shared/app"
-	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/blob/s3blob"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -31,7 +31,7 @@ func main() {
 	app.Must(base.Log, base.Env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	keys := vault.NewKeyring(secretsmanager.NewFromConfig(base.AWS), indexSecret)
-	svc := &documents.Service{DB: db, Objects: blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock,
+	svc := &documents.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(base.AWS), bucket), Clock: base.Clock,
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}}
 	h := &handler{svc: svc}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("documents", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)

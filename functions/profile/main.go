@@ -21,7 +21,7 @@ import (
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/applications"
-	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/blob/s3blob"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -70,6 +70,6 @@ func main() {
 	apps := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Inbox: d.Inbox, Journal: activity, Clock: base.Clock}
 	h := &handler{profiles: profiles, contacts: contacts, changes: changes, docs: docs, journal: activity,
 		exports: &export.Service{DB: db, Passwords: signIn, Profiles: profiles, IdentityDocs: docs, Applications: apps,
-			Journal: activity, Objects: blob.New(s3.NewFromConfig(cfg), bucket), Clock: base.Clock}}
+			Journal: activity, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Clock: base.Clock}}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

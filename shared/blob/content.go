@@ -14,10 +14,10 @@ type malformed string
 
 func (m malformed) Error() string { return string(m) }
 
-// checkContent checks that data is a well-formed file of the sniffed type
+// CheckContent checks that data is a well-formed file of the sniffed type
 // typ and holds nothing after its end. It returns a malformed error naming
 // the first defect found, or nil.
-func checkContent(typ string, data []byte) error {
+func CheckContent(typ string, data []byte) error {
 	switch typ {
 	case TypePDF:
 		return checkPDF(data)

@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/color/palette"
-	"image/jpeg"
-	"image/png"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -21,17 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/blob/blobtest"
 	"github.com/kabinet/kabinet/shared/pdfdoc"
 )
 
-// minimalPDF is a one-page PDF written by hand, with a correct
-// cross-reference table (qpdf --check finds nothing wrong with it).
-const minimalPDF = "%PDF-1.4\n" +
-	"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" +
-	"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n" +
-	"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n" +
-	"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \n" +
-	"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n186\n%%EOF\n"
+// minimalPDF is a one-page PDF written by hand (blobtest.MinimalPDF).
+const minimalPDF = blobtest.MinimalPDF
 
 // buildPDF writes objects 1..n (object 1 the catalog) with a classic
 // cross-reference table.
@@ -205,33 +197,11 @@ func qpdfAccepts(t testing.TB, pdf []byte) bool {
 	return exec.Command(tool, "--check", path).Run() == nil
 }
 
-func testImage() image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, 67, 41))
-	for y := range 41 {
-		for x := range 67 {
-			img.Set(x, y, color.RGBA{uint8(x * 3), uint8(y * 5), uint8(x ^ y), 255})
-		}
-	}
-	return img
-}
+func testImage() image.Image { return blobtest.Image() }
 
-// jpegOf and pngOf encode with the standard library (into a buffer,
-// which cannot fail).
-func jpegOf(img image.Image) []byte {
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
-		panic(err)
-	}
-	return b.Bytes()
-}
+func jpegOf(img image.Image) []byte { return blobtest.JPEG(img) }
 
-func pngOf(img image.Image) []byte {
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		panic(err)
-	}
-	return b.Bytes()
-}
+func pngOf(img image.Image) []byte { return blobtest.PNG(img) }
 
 // zipFile is the smallest ZIP archive: an end-of-central-directory record.
 var zipFile = append([]byte("PK\x05\x06"), make([]byte, 18)...)
@@ -384,7 +354,7 @@ func TestCheckContent(t *testing.T) {
 			if got := Sniff(c.data); got != c.typ {
 				t.Fatalf("Sniff = %q, want %q: the case does not test what it says", got, c.typ)
 			}
-			err := checkContent(c.typ, c.data)
+			err := CheckContent(c.typ, c.data)
 			if !errors.Is(err, c.want) {
 				t.Errorf("checkContent = %v, want %v", err, c.want)
 			}
@@ -518,7 +488,7 @@ func FuzzCheckContent(f *testing.F) {
 		if typ == "" {
 			return
 		}
-		err := checkContent(typ, data)
+		err := CheckContent(typ, data)
 		var m malformed
 		if err != nil && !errors.As(err, &m) {
 			t.Fatalf("checkContent = %T %v, want a malformed reason", err, err)

@@ -1,7 +1,7 @@
 // Package documents keeps the citizen's scans ("Мои документы"): a file is
 // declared, uploaded by the client straight to S3 through a short-lived
 // presigned URL, then checked by the server (size, magic bytes, declared
-// type, and the structure of the PDF, JPEG or PNG: see blob.Store.Verify)
+// type, and the structure of the PDF, JPEG or PNG: see s3blob.Store.Verify)
 // and only then listed. Files never pass through a function, and every
 // key is under its owner's prefix.
 package documents
@@ -153,7 +153,7 @@ type Objects interface {
 	Delete(ctx context.Context, key string) error
 }
 
-var _ Objects = (*blob.Store)(nil)
+
 
 // Service manages scans.
 type Service struct {

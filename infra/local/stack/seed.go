@@ -14,7 +14,7 @@ import (
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/applications"
-	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/blob/s3blob"
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/cognito"
@@ -119,7 +119,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 		return nil, err
 	}
 	out.apps = &applications.Service{DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
-		Journal: activity, Clock: clock.System{}, Issuer: &issued.Service{DB: db, Objects: blob.New(s.S3(), s.Resources["Bucket"]),
+		Journal: activity, Clock: clock.System{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]),
 			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")}}
 	return &out, nil
 }
