@@ -153,8 +153,6 @@ type Objects interface {
 	Delete(ctx context.Context, key string) error
 }
 
-
-
 // Service manages scans.
 type Service struct {
 	DB      *dynamo.Store
