@@ -19,12 +19,14 @@ import (
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/applications"
+	"github.com/kabinet/kabinet/shared/applications/journalpdf"
 	"github.com/kabinet/kabinet/shared/blob/s3blob"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
+	"github.com/kabinet/kabinet/shared/issued/issuedpdf"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/sendlimit"
@@ -55,7 +57,7 @@ func main() {
 	signatures, err := accounts.NewSignatures(d)
 	app.Must(base.Log, err)
 	svc := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox, Journal: activity,
-		Clock: base.Clock, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket),
+		Clock: base.Clock, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Renderer: issuedpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal}}
 	h := &handler{svc: svc}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)

@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
+	"github.com/kabinet/kabinet/shared/issued/issuedpdf"
 	"github.com/kabinet/kabinet/shared/issued/issuedtest"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -196,7 +197,7 @@ func newEnv(t *testing.T) *env {
 	db := dynamotest.NewStore(t)
 	objs := issuedtest.NewObjects()
 	e := &env{db: db, profiles: &fakeProfiles{levels: map[string]accounts.Level{}}, journal: &fakeJournal{entries: map[string][]journal.Entry{}},
-		issuer:  &fakeIssuer{real: &issued.Service{DB: db, Objects: objs, Signer: issuedtest.NewSigner(t), PortalURL: "https://kabinet.example.ru"}},
+		issuer:  &fakeIssuer{real: &issued.Service{DB: db, Objects: objs, Signer: issuedtest.NewSigner(t), Renderer: issuedpdf.Renderer{}, PortalURL: "https://kabinet.example.ru"}},
 		objects: objs}
 	e.svc = &Service{DB: db, Sealer: fakeSealer{}, Profiles: e.profiles, Signatures: fakeSignatures{}, Inbox: &inbox.Store{DB: db},
 		Journal: e.journal, Clock: &tickClock{t: start}, Issuer: e.issuer}

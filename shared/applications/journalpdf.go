@@ -2,18 +2,21 @@ package applications
 
 import (
 	"context"
-	"strings"
+	"fmt"
 	"time"
 
 	"github.com/kabinet/kabinet/shared/actor"
-	"github.com/kabinet/kabinet/shared/catalog"
-	"github.com/kabinet/kabinet/shared/pdfdoc"
+	"github.com/kabinet/kabinet/shared/problem"
 )
 
-var moscow = time.FixedZone("MSK", 3*60*60)
-
-// roleNames say who made a change, as the citizen reads it.
-var roleNames = map[string]string{RoleCitizen: "Заявитель", RoleOfficer: "Ведомство"}
+// Printer renders an application's status journal as a file
+// (applications/journalpdf prints it as a PDF), so a function that only
+// reads applications does not link the PDF library.
+type Printer interface {
+	// Journal returns the file's name and content for a card with its
+	// journal, printed at now.
+	Journal(a App, now time.Time) (name string, file []byte, err error)
+}
 
 // JournalPDF renders the status journal of one of the actor's applications
 // as a PDF in Russian, times in Moscow time. Another user's application is
@@ -27,45 +30,8 @@ func (s *Service) JournalPDF(ctx context.Context, ac actor.Actor, id string) (na
 	if err != nil {
 		return "", nil, err
 	}
-	svc, _ := catalog.Get(a.Service)
-	now := s.Clock.Now()
-	label := a.Number
-	if label == "" {
-		label = "черновик"
+	if s.Printer == nil {
+		return "", nil, problem.Internal(fmt.Errorf("applications: no printer configured"))
 	}
-	d := pdfdoc.New("Журнал заявления № "+label, svc.DepartmentTitle,
-		"Выписка из журнала заявления сформирована "+now.In(moscow).Format("02.01.2006 15:04")+" (МСК)", now)
-	d.Heading("Журнал заявления № "+label, 15)
-	d.Field("Услуга", svc.Title)
-	d.Field("Ведомство", svc.DepartmentTitle)
-	d.Field("Текущий статус", a.StatusName)
-	if !a.SubmittedAt.IsZero() {
-		d.Field("Подано", a.SubmittedAt.In(moscow).Format("02.01.2006 15:04")+" (МСК)")
-	}
-	if due, err := time.Parse("2006-01-02", a.DueDate); err == nil {
-		d.Field("Срок рассмотрения", "до "+due.Format("02.01.2006"))
-	}
-	if a.Result != nil {
-		d.Field("Результат", a.Result.Number+", код проверки "+a.Result.VerificationCode)
-	}
-	d.Gap(3)
-	rows := make([][]string, 0, len(a.Journal))
-	for _, e := range a.Journal {
-		comment := e.Comment
-		if len(e.Documents) > 0 {
-			comment = strings.TrimSpace(comment + "\nЗапрошены документы: " + strings.Join(e.Documents, ", "))
-		}
-		rows = append(rows, []string{e.At.In(moscow).Format("02.01.2006 15:04:05"),
-			StatusNames[e.From] + " → " + StatusNames[e.To], roleNames[e.Role], comment})
-	}
-	if len(rows) == 0 {
-		d.Text("Записей в журнале пока нет.")
-	} else {
-		d.Table([]string{"Дата и время (МСК)", "Изменение статуса", "Кто", "Комментарий"}, []float64{0.2, 0.3, 0.14, 0.36}, rows)
-	}
-	pdf, err = d.Bytes()
-	if err != nil {
-		return "", nil, err
-	}
-	return "Журнал заявления " + label + ".pdf", pdf, nil
+	return s.Printer.Journal(a, s.Clock.Now())
 }

@@ -102,6 +102,8 @@ type Service struct {
 	// Issuer makes the result document when an officer completes an
 	// application (nil: completing is refused).
 	Issuer Issuer
+	// Printer prints the journal PDF (nil: refused).
+	Printer Printer
 }
 
 // journal appends to sub's activity journal. A failure is logged, not

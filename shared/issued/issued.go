@@ -37,7 +37,6 @@ import (
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/dynamo"
-	"github.com/kabinet/kabinet/shared/pdfdoc"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -118,11 +117,21 @@ type Objects interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// Renderer writes an issued document's file (issued/issuedpdf renders the
+// PDF), so a function that only verifies or lists documents does not link
+// the PDF library.
+type Renderer interface {
+	// Render returns the document's file for r, numbered number, with
+	// its verification code and the address that checks it.
+	Render(r Request, number, code, verifyURL string) ([]byte, error)
+}
+
 // Service issues and verifies documents.
 type Service struct {
-	DB      *dynamo.Store
-	Objects Objects
-	Signer  Signer
+	DB       *dynamo.Store
+	Objects  Objects
+	Signer   Signer
+	Renderer Renderer
 	// PortalURL is the public origin the QR code points to
 	// (<PortalURL>/verify/<code>).
 	PortalURL string
@@ -274,7 +283,10 @@ func (s *Service) Issue(ctx context.Context, r Request) (*Result, error) {
 	// The document's id shows in the owner's URLs and logs; it shares
 	// nothing with the verification code.
 	docID := r.IssuedAt.UTC().Format("20060102150405") + "-" + randomID()
-	pdf, err := s.render(r, number, code)
+	if s.Renderer == nil {
+		return nil, fmt.Errorf("issued: no renderer configured")
+	}
+	pdf, err := s.Renderer.Render(r, number, code, s.VerifyURL(code))
 	if err != nil {
 		return nil, err
 	}
@@ -304,6 +316,9 @@ func (s *Service) Issue(ctx context.Context, r Request) (*Result, error) {
 
 func fileName(number string) string { return "Результат " + number + ".pdf" }
 
+// Key is where the file is kept in the bucket.
+func (r *Result) Key() string { return r.key }
+
 // Record adds the document to the applicant's documents and publishes its
 // verification record, in tx.
 func (r *Result) Record(tx *dynamo.Tx, sub string) {
@@ -319,46 +334,6 @@ func (s *Service) Discard(ctx context.Context, r *Result) error {
 // VerifyURL is where the QR code on a document leads.
 func (s *Service) VerifyURL(code string) string {
 	return strings.TrimRight(s.PortalURL, "/") + "/verify/" + code
-}
-
-func (s *Service) render(r Request, number, code string) ([]byte, error) {
-	issued := r.IssuedAt.In(moscow)
-	d := pdfdoc.New(r.ServiceTitle+" — "+number, r.DepartmentTitle,
-		"Электронный документ, выдан через личный кабинет. Код проверки: "+code, r.IssuedAt)
-	d.Text(r.DepartmentTitle)
-	d.Gap(4)
-	d.Heading("Результат предоставления государственной услуги", 15)
-	d.Heading("«"+r.ServiceTitle+"»", 12)
-	d.Gap(2)
-	d.Field("Номер документа", number)
-	d.Field("Дата выдачи", issued.Format("02.01.2006 15:04")+" (МСК)")
-	d.Field("Заявление", "№ "+r.ApplicationNumber+" от "+r.SubmittedAt.In(moscow).Format("02.01.2006"))
-	d.Gap(3)
-	d.Heading("Заявитель", 12)
-	d.Field("Фамилия, имя, отчество", r.Applicant.FullName())
-	if t, err := time.Parse("2006-01-02", r.Applicant.BirthDate); err == nil {
-		d.Field("Дата рождения", t.Format("02.01.2006"))
-	}
-	if r.Applicant.SNILS != "" {
-		d.Field("СНИЛС", r.Applicant.SNILS)
-	}
-	d.Gap(3)
-	d.Heading("Решение", 12)
-	text := "Услуга оказана. Заявление рассмотрено, решение принято в пользу заявителя."
-	if c := strings.TrimSpace(r.Decision); c != "" {
-		text += "\n" + c
-	}
-	d.Text(text)
-	d.Gap(6)
-	if err := d.QR(s.VerifyURL(code), 32,
-		"Проверить подлинность документа:",
-		s.VerifyURL(code),
-		"Код проверки: "+code,
-		"Документ подписан электронной подписью "+r.DepartmentTitle+".",
-	); err != nil {
-		return nil, err
-	}
-	return d.Bytes()
 }
 
 // Verification is what the public learns of a document by its code.

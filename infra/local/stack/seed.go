@@ -14,6 +14,7 @@ import (
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/applications"
+	"github.com/kabinet/kabinet/shared/applications/journalpdf"
 	"github.com/kabinet/kabinet/shared/blob/s3blob"
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/clock"
@@ -21,6 +22,7 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
+	"github.com/kabinet/kabinet/shared/issued/issuedpdf"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify/sesmail"
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
@@ -119,7 +121,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 		return nil, err
 	}
 	out.apps = &applications.Service{DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
-		Journal: activity, Clock: clock.System{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]),
+		Journal: activity, Clock: clock.System{}, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: issuedpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")}}
 	return &out, nil
 }
