@@ -1,7 +1,7 @@
 // Package logging builds Kabinet's structured JSON logger. Personal data never
 // reaches a log line: attributes whose key names a personal or secret field are
 // replaced, and string values that look like an email, a phone number, a SNILS,
-// an INN, a passport number or a token are masked wherever they appear.
+// an INN, a passport number, a token or a calendar subscription's token are masked wherever they appear.
 package logging
 
 import (
@@ -29,6 +29,9 @@ var sensitiveKeys = map[string]bool{
 var (
 	emailRe = regexp.MustCompile(`[^\s@"'<>]+@[^\s@"'<>]+\.[^\s@"'<>]+`)
 	jwtRe   = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+	// feedTokenRe is a calendar subscription token (shared/calendar's
+	// TokenPrefix): it sits in a path, so any text that quotes one is masked.
+	feedTokenRe = regexp.MustCompile(`kcf_[A-Za-z0-9_-]{16,}`)
 	// uuidRe comes first in the alternation so that identifiers, which are not
 	// personal data, survive the digit rule.
 	digitsRe = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\+?\d[\d\s()-]{8,}\d`)
@@ -37,6 +40,7 @@ var (
 // Scrub masks personal data inside free text.
 func Scrub(s string) string {
 	s = jwtRe.ReplaceAllString(s, Redacted)
+	s = feedTokenRe.ReplaceAllString(s, Redacted)
 	s = emailRe.ReplaceAllString(s, Redacted)
 	return digitsRe.ReplaceAllStringFunc(s, func(m string) string {
 		if len(m) == 36 && strings.Count(m, "-") == 4 && !strings.ContainsAny(m, " ()+") {
