@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/httpapi/httpapitest"
@@ -38,48 +39,23 @@ func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
 		{Event: "calendar-feeds-revoke.json", Method: "Feeds.Revoke", Status: 204, Args: []string{"Qm9va0ZlZWQx"}},
 		{Event: "calendar-feed-get.json", Method: "Feeds.Open", Status: 200},
 	}
-	httpapitest.CheckRoutes(t, routes, func() (*httpapi.Router, *httpapitest.Recorder) {
-		f := &fake{}
-		return fakeRouter(f), &f.Recorder
-	})
+	httpapitest.CheckRoutes(t, routes, newFake)
+}
+
+func newFake() (*httpapi.Router, *httpapitest.Recorder) {
+	f := &fake{}
+	return fakeRouter(f), &f.Recorder
 }
 
 // Malformed input is refused before the service is asked.
 func TestBadInputIsRefusedBeforeTheService(t *testing.T) {
-	cases := []struct {
-		event  string
-		query  map[string]string
-		body   string
-		status int
-		code   string
-	}{
-		{"calendar-list.json", map[string]string{"from": "tomorrow"}, "", 422, "validation_failed"},
-		{"calendar-ics.json", map[string]string{"to": "soon"}, "", 422, "validation_failed"},
-		{"calendar-items-add.json", nil, `{"title":"x","start":"not a time"}`, 400, "malformed_json"},
-		{"calendar-items-add.json", nil, `{"title":"x","colour":"red"}`, 400, "malformed_json"},
-		{"calendar-feeds-create.json", nil, `{"name":`, 400, "malformed_json"},
-	}
-	for _, c := range cases {
-		t.Run(c.event+c.body, func(t *testing.T) {
-			req, err := httpapi.ReadEvent("../../events/" + c.event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.query != nil {
-				req.QueryStringParameters = c.query
-			}
-			if c.body != "" {
-				req.Body = c.body
-			}
-			f := &fake{}
-			res, _ := fakeRouter(f).Serve(context.Background(), req)
-			var p struct{ Code string }
-			_ = json.Unmarshal([]byte(res.Body), &p)
-			if res.StatusCode != c.status || p.Code != c.code || len(f.Calls()) != 0 {
-				t.Errorf("got %d %s and calls %+v, want %d %s and no call", res.StatusCode, res.Body, f.Calls(), c.status, c.code)
-			}
-		})
-	}
+	httpapitest.CheckRefusals(t, []httpapitest.Refusal{
+		{Event: "calendar-list.json", Query: map[string]string{"from": "tomorrow"}, Status: 422, Code: "validation_failed"},
+		{Event: "calendar-ics.json", Query: map[string]string{"to": "soon"}, Status: 422, Code: "validation_failed"},
+		{Event: "calendar-items-add.json", Body: `{"title":"x","start":"not a time"}`, Status: 400, Code: "malformed_json"},
+		{Event: "calendar-items-add.json", Body: `{"title":"x","colour":"red"}`, Status: 400, Code: "malformed_json"},
+		{Event: "calendar-feeds-create.json", Body: `{"name":`, Status: 400, Code: "malformed_json"},
+	}, newFake)
 }
 
 // A subscription is made without a body too, and its answer carries the
@@ -102,36 +78,17 @@ func TestCreateFeedAnswersBothAddresses(t *testing.T) {
 
 // The service's errors become problem+json with their status.
 func TestServiceErrorsMapToProblems(t *testing.T) {
-	cases := []struct {
-		event  string
-		err    error
-		status int
-	}{
-		{"calendar-items-add.json", problem.Invalid(problem.Field{Field: "title", Code: "title.invalid"}), 422},
-		{"calendar-items-delete.json", problem.Forbidden("x"), 403},
-		{"calendar-list.json", problem.Invalid(problem.Field{Field: "to", Code: "period.order"}), 422},
-		{"calendar-feeds-revoke.json", problem.NotFound("подписка"), 404},
-		{"calendar-feeds-create.json", problem.Conflict("too_many_feeds", "x"), 409},
-		{"calendar-feed-get.json", problem.NotFound("календарь"), 404},
-		{"calendar-feed-get.json", &problem.Error{Kind: problem.KindTooManyRequests, Code: "too_many_requests", RetryAfter: 90e9}, 429},
-		{"calendar-feed-get.json", io.ErrUnexpectedEOF, 500},
-	}
-	for _, c := range cases {
-		t.Run(c.event, func(t *testing.T) {
-			req, err := httpapi.ReadEvent("../../events/" + c.event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := &fake{httpapitest.Recorder{Err: c.err}}
-			res, _ := fakeRouter(f).Serve(context.Background(), req)
-			if res.StatusCode != c.status || !strings.HasPrefix(res.Headers["Content-Type"], "application/problem+json") {
-				t.Errorf("got %d %s %s, want %d problem+json", res.StatusCode, res.Headers["Content-Type"], res.Body, c.status)
-			}
-			if c.status == 429 && res.Headers["Retry-After"] != "90" {
-				t.Errorf("Retry-After = %q, want 90", res.Headers["Retry-After"])
-			}
-		})
-	}
+	limited := &problem.Error{Kind: problem.KindTooManyRequests, Code: "too_many_requests", RetryAfter: 90 * time.Second}
+	httpapitest.CheckFailures(t, []httpapitest.Failure{
+		{Event: "calendar-items-add.json", Err: problem.Invalid(problem.Field{Field: "title", Code: "title.invalid"}), Status: 422},
+		{Event: "calendar-items-delete.json", Err: problem.Forbidden("x"), Status: 403},
+		{Event: "calendar-list.json", Err: problem.Invalid(problem.Field{Field: "to", Code: "period.order"}), Status: 422},
+		{Event: "calendar-feeds-revoke.json", Err: problem.NotFound("подписка"), Status: 404},
+		{Event: "calendar-feeds-create.json", Err: problem.Conflict("too_many_feeds", "x"), Status: 409},
+		{Event: "calendar-feed-get.json", Err: problem.NotFound("календарь"), Status: 404},
+		{Event: "calendar-feed-get.json", Err: limited, Status: 429, Headers: map[string]string{"Retry-After": "90"}},
+		{Event: "calendar-feed-get.json", Err: io.ErrUnexpectedEOF, Status: 500},
+	}, func(err error) *httpapi.Router { return fakeRouter(&fake{httpapitest.Recorder{Err: err}}) })
 }
 
 // The request log of the public feed names the route, never the path that

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -39,57 +38,25 @@ func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
 		{Event: "notifications-devices-add.json", Method: "Devices.Add", Status: 201, Args: []string{"fcm"}},
 		{Event: "notifications-devices-delete.json", Method: "Devices.Remove", Status: 204, Args: []string{"Zx8QpL2vRt5y"}},
 	}
-	httpapitest.CheckRoutes(t, routes, func() (*httpapi.Router, *httpapitest.Recorder) {
-		f := &fake{}
-		return fakeRouter(f), &f.Recorder
-	}, "List", "Unread", "MarkRead", "MarkAllRead")
+	httpapitest.CheckRoutes(t, routes, newFake, "List", "Unread", "MarkRead", "MarkAllRead")
+}
+
+func newFake() (*httpapi.Router, *httpapitest.Recorder) {
+	f := &fake{}
+	return fakeRouter(f), &f.Recorder
 }
 
 // Input that is refused before any service call.
 func TestBadInputIsRefusedBeforeTheService(t *testing.T) {
-	cases := []struct {
-		event, body, query string
-		headers            map[string]string
-		status             int
-		code               string
-	}{
-		{"notifications-list.json", "", "limit=0", nil, 422, "validation_failed"},
-		{"notifications-list.json", "", "unread=maybe", nil, 422, "validation_failed"},
-		{"notifications-devices-add.json", `{"platform":"fcm","token":7}`, "", nil, 400, "malformed_json"},
-		{"notifications-devices-add.json", `{"platform":"fcm"}`, "", map[string]string{"content-type": "text/plain"}, 415, "unsupported_media_type"},
-		{"notifications-preferences-put.json", `{"dailyCap":{"sms":5}}`, "", map[string]string{"if-match": ""}, 428, "if_match_required"},
-		{"notifications-preferences-put.json", `{"dailyCap":`, "", nil, 400, "malformed_json"},
-		{"notifications-preferences-put.json", `{"quietHours":"22-08"}`, "", nil, 400, "malformed_json"},
-	}
-	for _, c := range cases {
-		t.Run(c.event+c.body+c.query, func(t *testing.T) {
-			req, err := httpapi.ReadEvent("../../events/" + c.event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.body != "" {
-				req.Body = c.body
-			}
-			if c.query != "" {
-				k, v, _ := strings.Cut(c.query, "=")
-				req.QueryStringParameters = map[string]string{k: v}
-			}
-			for k, v := range c.headers {
-				if v == "" {
-					delete(req.Headers, k)
-				} else {
-					req.Headers[k] = v
-				}
-			}
-			f := &fake{}
-			res, _ := fakeRouter(f).Serve(context.Background(), req)
-			var p struct{ Code string }
-			_ = json.Unmarshal([]byte(res.Body), &p)
-			if res.StatusCode != c.status || p.Code != c.code || len(f.Calls()) != 0 {
-				t.Errorf("got %d %s and calls %+v, want %d %s and no call", res.StatusCode, res.Body, f.Calls(), c.status, c.code)
-			}
-		})
-	}
+	httpapitest.CheckRefusals(t, []httpapitest.Refusal{
+		{Event: "notifications-list.json", Query: map[string]string{"limit": "0"}, Status: 422, Code: "validation_failed"},
+		{Event: "notifications-list.json", Query: map[string]string{"unread": "maybe"}, Status: 422, Code: "validation_failed"},
+		{Event: "notifications-devices-add.json", Body: `{"platform":"fcm","token":7}`, Status: 400, Code: "malformed_json"},
+		{Event: "notifications-devices-add.json", Body: `{"platform":"fcm"}`, Headers: map[string]string{"content-type": "text/plain"}, Status: 415, Code: "unsupported_media_type"},
+		{Event: "notifications-preferences-put.json", Body: `{"dailyCap":{"sms":5}}`, Headers: map[string]string{"if-match": ""}, Status: 428, Code: "if_match_required"},
+		{Event: "notifications-preferences-put.json", Body: `{"dailyCap":`, Status: 400, Code: "malformed_json"},
+		{Event: "notifications-preferences-put.json", Body: `{"quietHours":"22-08"}`, Status: 400, Code: "malformed_json"},
+	}, newFake)
 }
 
 // quietHours: null clears them; the answer carries the new version's ETag.
@@ -110,28 +77,12 @@ func TestPreferencesAnswerTheirVersion(t *testing.T) {
 // The services' errors become problem+json with their status; an
 // unclassified one is a 500 that says nothing.
 func TestServiceErrorsMapToProblems(t *testing.T) {
-	cases := []struct {
-		event  string
-		err    error
-		status int
-	}{
-		{"notifications-preferences-put.json", problem.Conflict("stale_version", "x"), 409},
-		{"notifications-preferences-put.json", problem.Invalid(problem.Field{Field: "channels.security", Code: "category.locked"}), 422},
-		{"notifications-devices-add.json", problem.Invalid(problem.Field{Field: "platform", Code: "platform.unsupported"}), 422},
-		{"notifications-devices-delete.json", problem.NotFound("устройство"), 404},
-		{"notifications-read.json", problem.NotFound("уведомление"), 404},
-		{"notifications-devices-add.json", errors.New("sns: endpoint arn:aws:sns:secret"), 500},
-	}
-	for _, c := range cases {
-		t.Run(c.event, func(t *testing.T) {
-			req, err := httpapi.ReadEvent("../../events/" + c.event)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, _ := fakeRouter(&fake{httpapitest.Recorder{Err: c.err}}).Serve(context.Background(), req)
-			if res.StatusCode != c.status || !strings.HasPrefix(res.Headers["Content-Type"], "application/problem+json") || strings.Contains(res.Body, "arn:") {
-				t.Errorf("got %d %s %s, want %d problem+json", res.StatusCode, res.Headers["Content-Type"], res.Body, c.status)
-			}
-		})
-	}
+	httpapitest.CheckFailures(t, []httpapitest.Failure{
+		{Event: "notifications-preferences-put.json", Err: problem.Conflict("stale_version", "x"), Status: 409},
+		{Event: "notifications-preferences-put.json", Err: problem.Invalid(problem.Field{Field: "channels.security", Code: "category.locked"}), Status: 422},
+		{Event: "notifications-devices-add.json", Err: problem.Invalid(problem.Field{Field: "platform", Code: "platform.unsupported"}), Status: 422},
+		{Event: "notifications-devices-delete.json", Err: problem.NotFound("устройство"), Status: 404},
+		{Event: "notifications-read.json", Err: problem.NotFound("уведомление"), Status: 404},
+		{Event: "notifications-devices-add.json", Err: errors.New("sns: endpoint arn:aws:sns:secret"), Status: 500},
+	}, func(err error) *httpapi.Router { return fakeRouter(&fake{httpapitest.Recorder{Err: err}}) })
 }
