@@ -2,27 +2,40 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"fmt"
+	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/calendar"
-	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
-	"github.com/kabinet/kabinet/shared/messages"
 	"github.com/kabinet/kabinet/shared/problem"
-	"github.com/kabinet/kabinet/shared/reminders"
+)
+
+// calendarService is what the handler needs of calendar.Service.
+type calendarService interface {
+	List(ctx context.Context, a actor.Actor, from, to time.Time) (calendar.Listing, error)
+	ICS(ctx context.Context, a actor.Actor, from, to time.Time) (string, error)
+	Add(ctx context.Context, a actor.Actor, in calendar.Item) (calendar.Entry, error)
+	Remove(ctx context.Context, a actor.Actor, id string) error
+}
+
+// feedService is what the handler needs of calendar.Feeds.
+type feedService interface {
+	Create(ctx context.Context, a actor.Actor, name string) (calendar.NewFeed, error)
+	List(ctx context.Context, a actor.Actor) ([]calendar.Feed, error)
+	Revoke(ctx context.Context, a actor.Actor, id string) error
+	Open(ctx context.Context, a actor.Actor, token string) (string, error)
+}
+
+var (
+	_ calendarService = (*calendar.Service)(nil)
+	_ feedService     = (*calendar.Feeds)(nil)
 )
 
 type handler struct {
-	db   *dynamo.Store
-	cal  *calendar.Store
-	base *app.Base
+	cal   calendarService
+	feeds feedService
 }
 
 func (h *handler) router(r *httpapi.Router) *httpapi.Router {
@@ -30,18 +43,21 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /calendar.ics", h.ics)
 	r.HandleAuthed("POST /calendar/items", h.add)
 	r.HandleAuthed("DELETE /calendar/items/{id}", h.remove)
+	r.HandleAuthed("POST /calendar/feeds", h.createFeed)
+	r.HandleAuthed("GET /calendar/feeds", h.listFeeds)
+	r.HandleAuthed("DELETE /calendar/feeds/{id}", h.revokeFeed)
+	r.Handle("GET /calendar/feed/{token}", h.openFeed)
 	return r
 }
 
-// period reads from and to (RFC 3339 or YYYY-MM-DD); by default the next 90 days.
-func (h *handler) period(req *httpapi.Request) (time.Time, time.Time, error) {
-	now := h.base.Clock.Now().UTC()
-	from, to := now.Truncate(24*time.Hour), now.Truncate(24*time.Hour).AddDate(0, 0, 90)
+// period reads from and to (RFC 3339 or YYYY-MM-DD); an absent one is zero,
+// which the service fills in.
+func period(req *httpapi.Request) (time.Time, time.Time, error) {
 	var fields []problem.Field
-	parse := func(name string, def time.Time) time.Time {
+	parse := func(name string) time.Time {
 		s := req.QueryStringParameters[name]
 		if s == "" {
-			return def
+			return time.Time{}
 		}
 		if t, err := time.Parse(time.RFC3339, s); err == nil {
 			return t
@@ -50,15 +66,9 @@ func (h *handler) period(req *httpapi.Request) (time.Time, time.Time, error) {
 			return t
 		}
 		fields = append(fields, problem.Field{Field: name, Code: "date.format", Message: "Дата в формате ГГГГ-ММ-ДД или RFC 3339"})
-		return def
+		return time.Time{}
 	}
-	from, to = parse("from", from), parse("to", to)
-	if len(fields) == 0 && !to.After(from) {
-		fields = append(fields, problem.Field{Field: "to", Code: "period.order", Message: "Конец периода должен быть позже начала"})
-	}
-	if len(fields) == 0 && to.Sub(from) > calendar.MaxSpan {
-		fields = append(fields, problem.Field{Field: "to", Code: "period.too_long", Message: "Период не длиннее 400 дней"})
-	}
+	from, to := parse("from"), parse("to")
 	if len(fields) > 0 {
 		return from, to, problem.Invalid(fields...)
 	}
@@ -66,36 +76,37 @@ func (h *handler) period(req *httpapi.Request) (time.Time, time.Time, error) {
 }
 
 func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	from, to, err := h.period(req)
+	from, to, err := period(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	entries, err := h.cal.List(ctx, id.Subject, from, to)
+	l, err := h.cal.List(ctx, id.Actor(req), from, to)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if entries == nil {
-		entries = []calendar.Entry{}
-	}
-	return httpapi.JSON(http.StatusOK, map[string]any{"from": from, "to": to, "items": entries})
+	return httpapi.JSON(http.StatusOK, l)
+}
+
+// icsResponse answers with an iCalendar document.
+func icsResponse(body, disposition string) httpapi.Response {
+	return httpapi.Response{StatusCode: http.StatusOK, Body: body, Headers: map[string]string{
+		"Content-Type":           "text/calendar; charset=utf-8",
+		"Content-Disposition":    disposition + `; filename="kabinet.ics"`,
+		"Cache-Control":          "no-store",
+		"X-Content-Type-Options": "nosniff",
+	}}
 }
 
 func (h *handler) ics(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	from, to, err := h.period(req)
+	from, to, err := period(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	entries, err := h.cal.List(ctx, id.Subject, from, to)
+	body, err := h.cal.ICS(ctx, id.Actor(req), from, to)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	body := calendar.ICS(entries, h.base.Clock.Now(), "kabinet.gosuslugi.local")
-	return httpapi.Response{StatusCode: http.StatusOK, Body: body, Headers: map[string]string{
-		"Content-Type":           "text/calendar; charset=utf-8",
-		"Content-Disposition":    `attachment; filename="kabinet.ics"`,
-		"Cache-Control":          "no-store",
-		"X-Content-Type-Options": "nosniff",
-	}}, nil
+	return icsResponse(body, "attachment"), nil
 }
 
 type itemInput struct {
@@ -107,48 +118,14 @@ type itemInput struct {
 	RemindMinutesBefore *int `json:"remindMinutesBefore,omitempty"`
 }
 
-// MaxOwnItems bounds how far ahead an own item may be.
-const maxAhead = 5 * 365 * 24 * time.Hour
-
 func (h *handler) add(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	var in itemInput
 	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	now := h.base.Clock.Now()
-	e := calendar.Entry{Kind: calendar.KindOwn, Title: strings.TrimSpace(in.Title), Start: in.Start, End: in.End, AllDay: in.AllDay}
-	var fields []problem.Field
-	for _, f := range e.Validate() {
-		fields = append(fields, problem.Field{Field: f, Code: f + ".invalid", Message: map[string]string{
-			"title": "Название — от 1 до 200 символов", "start": "Укажите начало (RFC 3339)", "end": "Конец не может быть раньше начала"}[f]})
-	}
-	if !e.Start.IsZero() && (e.Start.Before(now.Add(-24*time.Hour)) || e.Start.After(now.Add(maxAhead))) {
-		fields = append(fields, problem.Field{Field: "start", Code: "start.range", Message: "Событие — не раньше вчерашнего дня и не позже чем через 5 лет"})
-	}
-	before := 24 * 60
-	if in.RemindMinutesBefore != nil {
-		before = *in.RemindMinutesBefore
-		if before < 0 || before > 30*24*60 {
-			fields = append(fields, problem.Field{Field: "remindMinutesBefore", Code: "remind.range", Message: "Напоминание — от 0 минут до 30 дней до начала"})
-		}
-	}
-	if len(fields) > 0 {
-		return httpapi.Response{}, problem.Invalid(fields...)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	// The id carries the start, so the entry's key can be found from it.
-	e.ID = fmt.Sprintf("%d-%s", e.Start.Unix(), base64.RawURLEncoding.EncodeToString(b))
-	tx := &dynamo.Tx{}
-	calendar.Add(tx, id.Subject, e)
-	remindAt := e.Start.Add(-time.Duration(before) * time.Minute)
-	if remindAt.After(now) {
-		if err := reminders.Schedule(tx, reminders.Reminder{Sub: id.Subject, ID: "cal-" + e.ID, At: remindAt,
-			Type: messages.CalendarItem, Vars: messages.Vars{"Title": e.Title, "At": e.Start}}); err != nil {
-			return httpapi.Response{}, err
-		}
-	}
-	if err := h.db.Transact(ctx, "", tx); err != nil {
+	e, err := h.cal.Add(ctx, id.Actor(req), calendar.Item{Title: in.Title, Start: in.Start, End: in.End, AllDay: in.AllDay,
+		RemindMinutesBefore: in.RemindMinutesBefore})
+	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusCreated, e)
@@ -159,23 +136,91 @@ func (h *handler) remove(ctx context.Context, req *httpapi.Request, id httpapi.I
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	secs, _, ok := strings.Cut(eid, "-")
-	unix, perr := strconv.ParseInt(secs, 10, 64)
-	if !ok || perr != nil {
-		return httpapi.Response{}, problem.NotFound("событие календаря")
-	}
-	k := calendar.Key(id.Subject, calendar.Entry{ID: eid, Start: time.Unix(unix, 0)})
-	e, err := h.cal.Get(ctx, k)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if e.Kind != calendar.KindOwn {
-		return httpapi.Response{}, problem.Forbidden("Это событие создано ведомством и удаляется вместе с ним")
-	}
-	tx := (&dynamo.Tx{}).Delete(k, true)
-	reminders.Cancel(tx, id.Subject, "cal-"+eid)
-	if err := h.db.Transact(ctx, "", tx); err != nil {
+	if err := h.cal.Remove(ctx, id.Actor(req), eid); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
+}
+
+type feedInput struct {
+	Name string `json:"name"`
+}
+
+// newFeed is a subscription just made: its token and addresses are shown
+// this once.
+type newFeed struct {
+	calendar.Feed
+	Token     string `json:"token"`
+	URL       string `json:"url"`
+	WebcalURL string `json:"webcalUrl"`
+}
+
+// createFeed takes an optional body (a name for the subscription).
+func (h *handler) createFeed(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in feedInput
+	if req.Body != "" || httpapi.Header(req, "Content-Type") != "" {
+		if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	f, err := h.feeds.Create(ctx, id.Actor(req), in.Name)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	scheme, host := origin(req)
+	path := calendar.FeedPath(f.Token)
+	return httpapi.JSON(http.StatusCreated, newFeed{Feed: f.Feed, Token: f.Token,
+		URL: scheme + "://" + host + path, WebcalURL: "webcal://" + host + path})
+}
+
+// origin is the scheme and host the client called the API at: API
+// Gateway's domain name over HTTPS; plain HTTP only for the local stack on
+// a loopback address.
+func origin(req *httpapi.Request) (string, string) {
+	host := req.RequestContext.DomainName
+	if host == "" {
+		host = httpapi.Header(req, "Host")
+	}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	if ip := net.ParseIP(name); (ip != nil && ip.IsLoopback()) || name == "localhost" {
+		return "http", host
+	}
+	return "https", host
+}
+
+func (h *handler) listFeeds(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	fs, err := h.feeds.List(ctx, id.Actor(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string][]calendar.Feed{"items": fs})
+}
+
+func (h *handler) revokeFeed(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	fid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.feeds.Revoke(ctx, id.Actor(req), fid); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.NoContent(), nil
+}
+
+// openFeed is the public subscription address: no JWT, the token in the
+// path is the only credential. The router logs the route key, never the
+// path that carries it.
+func (h *handler) openFeed(ctx context.Context, req *httpapi.Request) (httpapi.Response, error) {
+	token, err := httpapi.PathParam(req, "token")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	body, err := h.feeds.Open(ctx, httpapi.Identity{}.Actor(req), token)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return icsResponse(body, "inline"), nil
 }

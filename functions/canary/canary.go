@@ -12,8 +12,23 @@ import (
 	"github.com/kabinet/kabinet/shared/health"
 )
 
+// probes is what the canary needs: whether each dependency answers.
+type probes interface {
+	Run(ctx context.Context) []health.Dependency
+}
+
+// checks probes the dependencies in parallel, each within the canary's deadline.
+type checks []health.Check
+
+// Run implements probes.
+func (c checks) Run(ctx context.Context) []health.Dependency {
+	return health.Run(ctx, c, 3*time.Second)
+}
+
+var _ probes = checks(nil)
+
 type canary struct {
-	checks []health.Check
+	probes probes
 	log    *slog.Logger
 }
 
@@ -24,7 +39,7 @@ type Result struct {
 }
 
 func (c *canary) run(ctx context.Context, ev events.EventBridgeEvent) (Result, error) {
-	deps := health.Run(ctx, c.checks, 3*time.Second)
+	deps := c.probes.Run(ctx)
 	var down []string
 	for _, d := range deps {
 		if d.Err() != nil {

@@ -17,11 +17,11 @@ func main() {
 	ctx := context.Background()
 	base, err := app.Load(ctx)
 	app.Must(nil, err)
-	checks := health.Standard(health.NewClients(base.AWS), health.Names{
+	probes := checks(health.Standard(health.NewClients(base.AWS), health.Names{
 		Table: base.Env.String(config.TableName), Bucket: base.Env.String(config.BucketName),
 		UserPool: base.Env.String(config.UserPoolID), Topic: base.Env.String(config.NotificationTopic),
-	})
+	}))
 	app.Must(base.Log, base.Env.Err())
-	c := &canary{checks: checks, log: base.Log}
-	lambda.Start(c.run)
+	c := &canary{probes: probes, log: base.Log}
+	lambda.StartHandlerFunc(c.run)
 }

@@ -6,11 +6,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -21,7 +17,6 @@ import (
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
-	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/notify/sesmail"
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/settings"
@@ -42,58 +37,6 @@ func main() {
 	d := &inbox.Deliverer{Store: &inbox.Store{DB: db}, Contacts: contactbook.Book{DB: db}, Zones: settings.NewStore(db),
 		Senders: inbox.Senders{Mail: sesmail.NewMailer(sesv2.NewFromConfig(base.AWS), from, configSet), SMS: messenger, Push: messenger},
 		Clock:   base.Clock, PortalURL: portal}
-	h := &handler{d: d, base: base}
-	lambda.Start(h.handle)
-}
-
-type handler struct {
-	d    *inbox.Deliverer
-	base *app.Base
-}
-
-// handle accepts a DynamoDB stream batch or a scheduled event.
-func (h *handler) handle(ctx context.Context, raw json.RawMessage) (inbox.Stats, error) {
-	ctx = logging.WithLogger(ctx, h.base.Log)
-	var probe struct {
-		Records []json.RawMessage `json:"Records"`
-	}
-	if err := json.Unmarshal(raw, &probe); err == nil && len(probe.Records) > 0 {
-		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return inbox.Stats{}, fmt.Errorf("decode stream batch: %w", err)
-		}
-		return h.stream(ctx, ev)
-	}
-	st, err := h.d.Sweep(ctx)
-	h.base.Log.Info("sweep", "seen", st.Seen, "sent", st.Sent, "held", st.Held, "retried", st.Retried, "failed", st.Failed, "capped", st.Capped, "skipped", st.Skipped)
-	return st, err
-}
-
-// stream delivers the deliveries a batch inserted; anything it cannot do
-// now stays pending for the sweep.
-func (h *handler) stream(ctx context.Context, ev events.DynamoDBEvent) (inbox.Stats, error) {
-	// A note's channels usually come in one batch: they share their reads.
-	ctx = inbox.WithReadCache(ctx)
-	var total inbox.Stats
-	for _, r := range ev.Records {
-		if r.EventName != "INSERT" {
-			continue
-		}
-		img := r.Change.NewImage
-		if img["Kind"].String() != "delivery" {
-			continue
-		}
-		sub, note, channel := img["Sub"].String(), img["NoteID"].String(), img["Channel"].String()
-		if sub == "" || note == "" || !strings.Contains("email sms push", channel) {
-			continue
-		}
-		st, err := h.d.DeliverOne(ctx, sub, note, channel)
-		if err != nil {
-			h.base.Log.Error("stream delivery", "err", err)
-		}
-		total.Sent += st.Sent
-		total.Failed += st.Failed
-		total.Retried += st.Retried
-	}
-	return total, nil
+	h := &handler{d: d, log: base.Log}
+	lambda.StartHandlerFunc(h.handle)
 }

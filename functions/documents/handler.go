@@ -8,7 +8,19 @@ import (
 	"github.com/kabinet/kabinet/shared/httpapi"
 )
 
-type handler struct{ svc *documents.Service }
+// documentService is what the handler needs of documents.Service (which
+// takes the caller's subject: the scans are only ever the caller's own).
+type documentService interface {
+	Declare(ctx context.Context, sub string, d documents.Declaration) (documents.Declared, error)
+	Complete(ctx context.Context, sub, id string) (documents.Document, error)
+	List(ctx context.Context, sub, typ, cursor string, limit int32) ([]documents.Document, string, error)
+	Get(ctx context.Context, sub, id string) (documents.Download, error)
+	Delete(ctx context.Context, sub, id string) error
+}
+
+var _ documentService = (*documents.Service)(nil)
+
+type handler struct{ svc documentService }
 
 func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("POST /documents", h.declare)

@@ -17,19 +17,30 @@ import (
 func main() {
 	base, err := app.Load(context.Background())
 	app.Must(nil, err)
-	lambda.Start(newRouter(base).Serve)
+	lambda.StartHandlerFunc(newRouter(base, routeTable{}).Serve)
 }
 
-func newRouter(base *app.Base) *httpapi.Router {
+// table is what the handler needs of the routes: the methods a path has.
+type table interface {
+	AllowedMethods(path string) []string
+}
+
+// routeTable is shared/routes' table of every route.
+type routeTable struct{}
+
+// AllowedMethods implements table.
+func (routeTable) AllowedMethods(path string) []string { return routes.AllowedMethods(path) }
+
+var _ table = routeTable{}
+
+func newRouter(base *app.Base, t table) *httpapi.Router {
 	r := httpapi.NewRouter("fallback", base.Log)
-	r.Handle("$default", unmatched)
+	r.Handle("$default", func(_ context.Context, req *httpapi.Request) (httpapi.Response, error) {
+		if allow := t.AllowedMethods(req.RequestContext.HTTP.Path); len(allow) > 0 {
+			return httpapi.Response{}, problem.New(problem.KindMethodNotAllowed, "method_not_allowed",
+				"Метод "+req.RequestContext.HTTP.Method+" не поддерживается для этого адреса").With("allow", allow)
+		}
+		return httpapi.Response{}, problem.New(problem.KindNotFound, "route_not_found", "Такого адреса в API нет")
+	})
 	return r
-}
-
-func unmatched(_ context.Context, req *httpapi.Request) (httpapi.Response, error) {
-	if allow := routes.AllowedMethods(req.RequestContext.HTTP.Path); len(allow) > 0 {
-		return httpapi.Response{}, problem.New(problem.KindMethodNotAllowed, "method_not_allowed",
-			"Метод "+req.RequestContext.HTTP.Method+" не поддерживается для этого адреса").With("allow", allow)
-	}
-	return httpapi.Response{}, problem.New(problem.KindNotFound, "route_not_found", "Такого адреса в API нет")
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func TestUnmatchedRequests(t *testing.T) {
-	r := newRouter(&app.Base{Log: logging.New(io.Discard, "error")})
+	r := newRouter(&app.Base{Log: logging.New(io.Discard, "error")}, routeTable{})
 	if m := r.Mismatch(); len(m) > 0 {
 		t.Errorf("router and shared/routes disagree: %v", m)
 	}
@@ -37,4 +37,28 @@ func TestUnmatchedRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The handler asks the table with the request's path, and answers 405 with
+// every method the table names.
+func TestTheTableDecides(t *testing.T) {
+	req, err := httpapi.ReadEvent("../../events/fallback-unknown-path.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := &fixedTable{allow: []string{"GET", "PUT"}}
+	res, _ := newRouter(&app.Base{Log: logging.New(io.Discard, "error")}, tbl).Serve(context.Background(), req)
+	if res.StatusCode != 405 || res.Headers["Allow"] != "GET, PUT" || tbl.asked != req.RequestContext.HTTP.Path {
+		t.Errorf("got %d Allow=%q after asking for %q", res.StatusCode, res.Headers["Allow"], tbl.asked)
+	}
+}
+
+type fixedTable struct {
+	allow []string
+	asked string
+}
+
+func (f *fixedTable) AllowedMethods(path string) []string {
+	f.asked = path
+	return f.allow
 }

@@ -11,8 +11,24 @@ import (
 	"github.com/kabinet/kabinet/shared/logging"
 )
 
+// probes is what the handler needs: whether each dependency answers.
+type probes interface {
+	Run(ctx context.Context) []health.Dependency
+}
+
+// checks probes the dependencies in parallel, each within the deadline an
+// API Gateway request can afford.
+type checks []health.Check
+
+// Run implements probes.
+func (c checks) Run(ctx context.Context) []health.Dependency {
+	return health.Run(ctx, c, 2*time.Second)
+}
+
+var _ probes = checks(nil)
+
 type handler struct {
-	checks []health.Check
+	probes probes
 	base   *app.Base
 }
 
@@ -24,7 +40,7 @@ func (h *handler) router() *httpapi.Router {
 
 // get answers 200 when every dependency answers and 503 otherwise.
 func (h *handler) get(ctx context.Context, _ *httpapi.Request) (httpapi.Response, error) {
-	deps := health.Run(ctx, h.checks, 2*time.Second)
+	deps := h.probes.Run(ctx)
 	rep := health.Report{Status: "ok", Version: h.base.Common.Version, Stage: h.base.Common.Stage,
 		Time: h.base.Clock.Now().UTC(), Dependencies: deps}
 	status := http.StatusOK

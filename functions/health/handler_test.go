@@ -22,6 +22,19 @@ func testBase() *app.Base {
 
 func ping(err error) func(context.Context) error { return func(context.Context) error { return err } }
 
+// countingProbes counts the probe runs.
+type countingProbes struct {
+	checks
+	runs int
+}
+
+func (p *countingProbes) Run(ctx context.Context) []health.Dependency {
+	p.runs++
+	return p.checks.Run(ctx)
+}
+
+var _ probes = (*countingProbes)(nil)
+
 func TestRoutesMatchTheTable(t *testing.T) {
 	h := &handler{base: testBase()}
 	if m := h.router().Mismatch(); len(m) > 0 {
@@ -45,13 +58,14 @@ func TestHealth(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h := &handler{base: testBase(), checks: []health.Check{{Name: "dynamodb", Ping: ping(nil)}, {Name: "s3", Ping: ping(c.failing)}}}
+			p := &countingProbes{checks: checks{{Name: "dynamodb", Ping: ping(nil)}, {Name: "s3", Ping: ping(c.failing)}}}
+			h := &handler{base: testBase(), probes: p}
 			res, err := h.router().Serve(context.Background(), req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.StatusCode != c.wantStatus {
-				t.Errorf("status = %d, want %d", res.StatusCode, c.wantStatus)
+			if res.StatusCode != c.wantStatus || p.runs != 1 {
+				t.Errorf("status = %d after %d probe runs, want %d after one", res.StatusCode, p.runs, c.wantStatus)
 			}
 			var rep health.Report
 			if err := json.Unmarshal([]byte(res.Body), &rep); err != nil {

@@ -16,11 +16,11 @@ func main() {
 	ctx := context.Background()
 	base, err := app.Load(ctx)
 	app.Must(nil, err)
-	checks := health.Standard(health.NewClients(base.AWS), health.Names{
+	probes := checks(health.Standard(health.NewClients(base.AWS), health.Names{
 		Table: base.Env.String(config.TableName), Bucket: base.Env.String(config.BucketName),
 		UserPool: base.Env.String(config.UserPoolID), Topic: base.Env.String(config.NotificationTopic),
-	})
+	}))
 	app.Must(base.Log, base.Env.Err())
-	h := &handler{checks: checks, base: base}
-	lambda.Start(h.router().Serve)
+	h := &handler{probes: probes, base: base}
+	lambda.StartHandlerFunc(h.router().Serve)
 }

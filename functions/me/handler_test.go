@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/httpapi"
@@ -107,4 +108,31 @@ func TestPutSettings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// recorded is a fake of the settings store on the shared Recorder.
+type recorded struct{ httpapitest.Recorder }
+
+var _ settingsStore = (*recorded)(nil)
+
+func (r *recorded) Get(_ context.Context, sub string) (settings.Settings, error) {
+	return settings.Defaults(), r.Record("Get", actor.Citizen(sub))
+}
+
+func (r *recorded) Put(_ context.Context, sub string, s settings.Settings, v int64, _ time.Time) (settings.Settings, error) {
+	s.Version = v + 1
+	return s, r.Record("Put", actor.Citizen(sub), s.TimeZone, s.Locale)
+}
+
+// The settings routes reach the store for the caller the claims name.
+func TestSettingsRoutesCallTheStoreAsTheCaller(t *testing.T) {
+	routes := []httpapitest.Route{
+		{Event: "me-settings-get.json", Method: "Get", Status: 200},
+		{Event: "me-settings-put.json", Method: "Put", Status: 200, Args: []string{"Asia/Yekaterinburg", "ru"}},
+	}
+	httpapitest.CheckRoutes(t, routes, func() (*httpapi.Router, *httpapitest.Recorder) {
+		r := &recorded{}
+		h := &handler{settings: r, base: &app.Base{Log: logging.New(io.Discard, "error"), Clock: clock.System{}}}
+		return h.router().Guard(httpapitest.AdmitAll{}), &r.Recorder
+	}, "Get", "Put")
 }

@@ -25,5 +25,5 @@ func main() {
 	app.Must(base.Log, base.Env.Err())
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	h := &handler{settings: settings.NewStore(db), base: base}
-	lambda.Start(h.router().Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
+	lambda.StartHandlerFunc(h.router().Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

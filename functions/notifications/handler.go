@@ -2,31 +2,47 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 
-	"github.com/kabinet/kabinet/shared/app"
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/inbox"
-	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
-// devicePush is what the handler needs of snsmsg.Messenger.
-type devicePush interface {
-	RegisterDevice(ctx context.Context, platformARN, token, userData string) (string, error)
-	UnregisterDevice(ctx context.Context, endpointARN string) error
+// notes is what the handler needs of the inbox (inbox.Store).
+type notes interface {
+	List(ctx context.Context, sub string, unreadOnly bool, cursor string, limit int32) ([]inbox.Record, string, error)
+	Unread(ctx context.Context, sub string) (int, error)
+	MarkRead(ctx context.Context, sub, id string) error
+	MarkAllRead(ctx context.Context, sub string) (int, error)
 }
 
+// preferences is what the handler needs of inbox.PreferenceService.
+type preferences interface {
+	Get(ctx context.Context, a actor.Actor) (inbox.Preferences, error)
+	Update(ctx context.Context, a actor.Actor, c inbox.Change, ifVersion int64) (inbox.Preferences, error)
+}
+
+// devices is what the handler needs of inbox.DeviceService.
+type devices interface {
+	List(ctx context.Context, a actor.Actor) ([]inbox.Device, error)
+	Add(ctx context.Context, a actor.Actor, platform, token string) (inbox.Device, error)
+	Remove(ctx context.Context, a actor.Actor, id string) error
+}
+
+var (
+	_ notes       = (*inbox.Store)(nil)
+	_ preferences = (*inbox.PreferenceService)(nil)
+	_ devices     = (*inbox.DeviceService)(nil)
+)
+
 type handler struct {
-	store     *inbox.Store
-	push      devicePush
-	platforms map[string]string
-	base      *app.Base
+	notes   notes
+	prefs   preferences
+	devices devices
 }
 
 func (h *handler) router(r *httpapi.Router) *httpapi.Router {
@@ -61,7 +77,7 @@ func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Ide
 	default:
 		return httpapi.Response{}, problem.Invalid(problem.Field{Field: "unread", Code: "boolean", Message: "unread — true или false"})
 	}
-	items, next, err := h.store.List(ctx, id.Subject, unread, cursor, limit)
+	items, next, err := h.notes.List(ctx, id.Subject, unread, cursor, limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -69,7 +85,7 @@ func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Ide
 }
 
 func (h *handler) unread(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	n, err := h.store.Unread(ctx, id.Subject)
+	n, err := h.notes.Unread(ctx, id.Subject)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -81,22 +97,22 @@ func (h *handler) markRead(ctx context.Context, req *httpapi.Request, id httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.store.MarkRead(ctx, id.Subject, nid); err != nil {
+	if err := h.notes.MarkRead(ctx, id.Subject, nid); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil
 }
 
 func (h *handler) markAll(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	n, err := h.store.MarkAllRead(ctx, id.Subject)
+	n, err := h.notes.MarkAllRead(ctx, id.Subject)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, map[string]int{"marked": n})
 }
 
-func (h *handler) getPrefs(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	p, err := h.store.Preferences(ctx, id.Subject)
+func (h *handler) getPrefs(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	p, err := h.prefs.Get(ctx, id.Actor(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -121,40 +137,19 @@ func (h *handler) putPrefs(ctx context.Context, req *httpapi.Request, id httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	cur, err := h.store.Preferences(ctx, id.Subject)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	next := cur
-	for cat, chans := range in.Channels {
-		if chans == nil {
-			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "channels." + cat, Code: "category.null",
-				Message: "Укажите каналы категории объектом, например {\"email\": true}"})
-		}
-		merged := map[string]bool{}
-		for ch, on := range next.Channels[cat] {
-			merged[ch] = on
-		}
-		for ch, on := range chans {
-			merged[ch] = on
-		}
-		next.Channels[cat] = merged
-	}
-	for ch, n := range in.DailyCap {
-		next.DailyCap[ch] = n
-	}
+	c := inbox.Change{Channels: in.Channels, DailyCap: in.DailyCap}
 	switch q := strings.TrimSpace(string(in.QuietHours)); q {
 	case "":
 	case "null":
-		next.QuietHours = nil
+		c.ClearQuietHours = true
 	default:
 		var qh inbox.QuietHours
 		if err := json.Unmarshal(in.QuietHours, &qh); err != nil {
 			return httpapi.Response{}, problem.BadRequest("malformed_json", "quietHours: ожидается объект {start, end} или null")
 		}
-		next.QuietHours = &qh
+		c.QuietHours = &qh
 	}
-	p, err := h.store.SetPreferences(ctx, id.Subject, next, version, h.base.Clock.Now())
+	p, err := h.prefs.Update(ctx, id.Actor(req), c, version)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -162,8 +157,8 @@ func (h *handler) putPrefs(ctx context.Context, req *httpapi.Request, id httpapi
 	return httpapi.WithETag(res, p.Version), err
 }
 
-func (h *handler) listDevices(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	ds, err := h.store.Devices(ctx, id.Subject)
+func (h *handler) listDevices(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	ds, err := h.devices.List(ctx, id.Actor(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -180,25 +175,8 @@ func (h *handler) addDevice(ctx context.Context, req *httpapi.Request, id httpap
 	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	var fields []problem.Field
-	arn, ok := h.platforms[in.Platform]
-	if !ok || arn == "" {
-		fields = append(fields, problem.Field{Field: "platform", Code: "platform.unsupported", Message: "Платформа: fcm или apns"})
-	}
-	if len(in.Token) < 8 || len(in.Token) > 4096 || strings.ContainsAny(in.Token, " \t\n") {
-		fields = append(fields, problem.Field{Field: "token", Code: "token.invalid", Message: "Некорректный токен устройства"})
-	}
-	if len(fields) > 0 {
-		return httpapi.Response{}, problem.Invalid(fields...)
-	}
-	endpoint, err := h.push.RegisterDevice(ctx, arn, in.Token, id.Subject)
+	d, err := h.devices.Add(ctx, id.Actor(req), in.Platform, in.Token)
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	b := make([]byte, 9)
-	_, _ = rand.Read(b)
-	d := inbox.Device{ID: base64.RawURLEncoding.EncodeToString(b), Platform: in.Platform, EndpointARN: endpoint, CreatedAt: h.base.Clock.Now()}
-	if err := h.store.SaveDevice(ctx, id.Subject, d); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusCreated, d)
@@ -209,14 +187,7 @@ func (h *handler) deleteDevice(ctx context.Context, req *httpapi.Request, id htt
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	d, err := h.store.Device(ctx, id.Subject, did)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := h.push.UnregisterDevice(ctx, d.EndpointARN); err != nil && !errors.Is(err, notify.ErrEndpointGone) {
-		return httpapi.Response{}, err
-	}
-	if err := h.store.DeleteDevice(ctx, id.Subject, did); err != nil {
+	if err := h.devices.Remove(ctx, id.Actor(req), did); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.NoContent(), nil

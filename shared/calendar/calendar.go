@@ -4,13 +4,9 @@
 package calendar
 
 import (
-	"context"
-
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/kabinet/kabinet/shared/dynamo"
 )
 
 // Kinds of entries.
@@ -32,80 +28,6 @@ type Entry struct {
 	AllDay bool      `json:"allDay"`
 	// Link is a relative path in the portal, when the entry has a page.
 	Link string `json:"link,omitempty"`
-}
-
-type item struct {
-	PK     string `dynamodbav:"PK"`
-	SK     string `dynamodbav:"SK"`
-	Kind   string `dynamodbav:"Kind"`
-	ID     string `dynamodbav:"ID"`
-	Type   string `dynamodbav:"Type"`
-	Title  string `dynamodbav:"Title"`
-	Start  string `dynamodbav:"Start"`
-	End    string `dynamodbav:"End,omitempty"`
-	AllDay bool   `dynamodbav:"AllDay"`
-	Link   string `dynamodbav:"Link,omitempty"`
-	TTL    int64  `dynamodbav:"TTL"`
-}
-
-const stamp = "2006-01-02T15:04:05Z"
-
-func (it item) entry() Entry {
-	s, _ := time.Parse(stamp, it.Start)
-	e, _ := time.Parse(stamp, it.End)
-	return Entry{ID: it.ID, Kind: it.Type, Title: it.Title, Start: s, End: e, AllDay: it.AllDay, Link: it.Link}
-}
-
-// Key is where an entry is stored; callers keep it to remove the entry.
-func Key(sub string, e Entry) dynamo.Key {
-	return dynamo.CalendarKey(sub, e.Start.UTC().Format(stamp), e.ID)
-}
-
-// Add puts an entry into tx (with the change that makes it).
-func Add(tx *dynamo.Tx, sub string, e Entry) {
-	k := Key(sub, e)
-	it := item{PK: k.PK, SK: k.SK, Kind: "calendar", ID: e.ID, Type: e.Kind, Title: e.Title, Start: e.Start.UTC().Format(stamp),
-		AllDay: e.AllDay, Link: e.Link, TTL: e.Start.Add(400 * 24 * time.Hour).Unix()}
-	if !e.End.IsZero() {
-		it.End = e.End.UTC().Format(stamp)
-	}
-	tx.Put(it)
-}
-
-// Store reads the calendar.
-type Store struct{ DB *dynamo.Store }
-
-// MaxSpan is the longest period one request may list.
-const MaxSpan = 400 * 24 * time.Hour
-
-// List returns the entries starting in [from, to), in order.
-func (s *Store) List(ctx context.Context, sub string, from, to time.Time) ([]Entry, error) {
-	var out []Entry
-	cursor := ""
-	for {
-		var items []item
-		next, err := s.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), From: dynamo.CalendarPrefix + from.UTC().Format(stamp),
-			To: dynamo.CalendarPrefix + to.UTC().Add(-time.Second).Format(stamp) + "~", Forward: true, Cursor: cursor}, &items)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			out = append(out, it.entry())
-		}
-		if next == "" {
-			return out, nil
-		}
-		cursor = next
-	}
-}
-
-// Get returns one of the user's entries by its key; another user's is NotFound.
-func (s *Store) Get(ctx context.Context, k dynamo.Key) (Entry, error) {
-	var it item
-	if err := s.DB.Get(ctx, k, "событие календаря", &it); err != nil {
-		return Entry{}, err
-	}
-	return it.entry(), nil
 }
 
 // ICS renders entries as an iCalendar document. Times are UTC; all-day

@@ -49,6 +49,8 @@
 //	a user's personal-data exports            PK=USER#<sub>             SK=EXPORT#<id>
 //	a user's document scans, newest first     PK=USER#<sub>             SK begins_with DOC#<time>
 //	a user's calendar, by date                PK=USER#<sub>             SK between CAL#<from> and CAL#<to>
+//	a user's calendar subscriptions           PK=USER#<sub>             SK begins_with CALFEED#
+//	a calendar subscription by its token      PK=CALFEED#<keyed hash>   SK=CALFEED
 //	a user's activity journal, by sequence    PK=USER#<sub>             SK begins_with JOURNAL#<seq>
 //	the head of a user's journal              PK=USER#<sub>             SK=JOURNAL-HEAD
 //	a department's queue in one status        GSI1PK=QUEUE#<dept>       GSI1SK begins_with <status>#
@@ -194,6 +196,18 @@ const CalendarPrefix = "CAL#"
 func CalendarKey(sub, start, id string) Key {
 	return Key{PK: UserPK(sub), SK: CalendarPrefix + start + "#" + id}
 }
+
+// CalendarFeedPrefix is the sort-key prefix of a user's calendar
+// subscriptions ("CALF" sorts after every "CAL#" key, so a period of the
+// calendar never reads them).
+const CalendarFeedPrefix = "CALFEED#"
+
+// CalendarFeedKey is one calendar subscription in its owner's partition.
+func CalendarFeedKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: CalendarFeedPrefix + id} }
+
+// CalendarFeedTokenKey finds a calendar subscription by the keyed hash of
+// its token (the public feed's only way in); the token itself is never stored.
+func CalendarFeedTokenKey(hash string) Key { return Key{PK: join("CALFEED", hash), SK: "CALFEED"} }
 
 // DocumentPrefix is the sort-key prefix of a user's document scans.
 const DocumentPrefix = "DOC#"

@@ -58,6 +58,7 @@ var Sections = map[string]Section{
 	"push-device":     {"pushDevices", []string{"ID", "Platform", "CreatedAt"}},
 	"reminder":        {"reminders", []string{"ID", "At", "Type", "Vars", "State"}},
 	"calendar":        {"calendar", []string{"ID", "Type", "Title", "Start", "End", "AllDay", "Link"}},
+	"calendar-feed":   {"calendarSubscriptions", []string{"ID", "Name", "CreatedAt"}},
 	"document":        {"documents", []string{"ID", "Type", "FileName", "ContentType", "Size", "State", "CreatedAt", "Number", "Code", "Application", "Title"}},
 	"profile-history": {"profileHistory", []string{"At", "Field", "Old", "New", "Actor", "ActorID"}},
 	"change-request": {"changeRequests", []string{"ID", "Field", "DocumentID", "Status", "Reason", "CreatedAt", "DecidedAt",
@@ -87,6 +88,7 @@ var Elsewhere = map[string]string{
 	"noteref":             "a producer's claim that a notification was made once",
 	"reminder-cursor":     "the reminder run's progress; not about a person",
 	"application-pointer": "maps an application id to its owner for officers; no personal data",
+	"calendar-feed-token": "finds a calendar subscription by the keyed hash of its token; the subscription is exported with the calendar subscriptions",
 	"verification":        "the public record of an issued document (surname and initials, number, hash, signature); the document itself is exported with the documents",
 }
 

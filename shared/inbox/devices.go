@@ -25,10 +25,13 @@ type deviceItem struct {
 	CreatedAt   string `dynamodbav:"CreatedAt"`
 }
 
-// SaveDevice records a push endpoint for a user.
-func (s *Store) SaveDevice(ctx context.Context, sub string, d Device) error {
+// kindDevice is the Kind of a push device's record.
+const kindDevice = "push-device"
+
+// createDevice adds a device's record to tx; it must be new.
+func createDevice(tx *dynamo.Tx, sub string, d Device) {
 	k := dynamo.PushKey(sub, d.ID)
-	return s.DB.Put(ctx, deviceItem{PK: k.PK, SK: k.SK, Kind: "push-device", ID: d.ID, Platform: d.Platform,
+	tx.Create(deviceItem{PK: k.PK, SK: k.SK, Kind: kindDevice, ID: d.ID, Platform: d.Platform,
 		EndpointARN: d.EndpointARN, CreatedAt: d.CreatedAt.UTC().Format(time.RFC3339)})
 }
 
@@ -40,14 +43,6 @@ func (s *Store) Device(ctx context.Context, sub, id string) (Device, error) {
 	}
 	t, _ := time.Parse(time.RFC3339, it.CreatedAt)
 	return Device{ID: it.ID, Platform: it.Platform, EndpointARN: it.EndpointARN, CreatedAt: t}, nil
-}
-
-// DeleteDevice forgets a device.
-func (s *Store) DeleteDevice(ctx context.Context, sub, id string) error {
-	if _, err := s.Device(ctx, sub, id); err != nil {
-		return err
-	}
-	return s.DB.Delete(ctx, dynamo.PushKey(sub, id))
 }
 
 // Devices lists a user's push devices.

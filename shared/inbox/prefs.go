@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/problem"
 )
@@ -138,6 +140,9 @@ func (p Preferences) Validate() error {
 	return nil
 }
 
+// kindPrefs is the Kind of the preferences item.
+const kindPrefs = "prefs"
+
 type prefsItem struct {
 	PK         string                     `dynamodbav:"PK"`
 	SK         string                     `dynamodbav:"SK"`
@@ -171,17 +176,49 @@ func (s *Store) Preferences(ctx context.Context, sub string) (Preferences, error
 }
 
 // SetPreferences saves preferences read at version ifVersion; a stale write
-// is refused with 409 and changes nothing.
+// is refused with 409 stale_version and changes nothing. The preferences
+// service also journals the change; this is the bare write (seeding, tests).
 func (s *Store) SetPreferences(ctx context.Context, sub string, p Preferences, ifVersion int64, now time.Time) (Preferences, error) {
-	if err := p.Validate(); err != nil {
+	tx := &dynamo.Tx{}
+	if err := putPreferences(tx, sub, p, ifVersion, now); err != nil {
 		return Preferences{}, err
 	}
-	k := dynamo.PrefsKey(sub)
-	p.Version = ifVersion + 1
-	it := prefsItem{PK: k.PK, SK: k.SK, Kind: "prefs", Channels: p.Channels, QuietHours: p.QuietHours, DailyCap: p.DailyCap,
-		V: p.Version, UpdatedAt: now.UTC().Format(time.RFC3339)}
-	if err := s.DB.PutVersioned(ctx, it, p.Version); err != nil {
-		return Preferences{}, fmt.Errorf("save preferences: %w", err)
+	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		return Preferences{}, fmt.Errorf("save preferences: %w", staleVersion(err))
 	}
 	return s.Preferences(ctx, sub)
+}
+
+// putPreferences adds to tx the write of preferences read at version
+// ifVersion (0: never saved): the item must still be at that version, the
+// If-Match condition of PUT /notifications/preferences.
+func putPreferences(tx *dynamo.Tx, sub string, p Preferences, ifVersion int64, now time.Time) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	cond := expression.AttributeNotExists(expression.Name(dynamo.AttrPK))
+	if ifVersion > 0 {
+		cond = expression.Name(dynamo.AttrVersion).Equal(expression.Value(ifVersion))
+	}
+	upd := expression.Set(expression.Name(dynamo.AttrKind), expression.Value(kindPrefs)).
+		Set(expression.Name("Channels"), expression.Value(p.Channels)).
+		Set(expression.Name("DailyCap"), expression.Value(p.DailyCap)).
+		Set(expression.Name(dynamo.AttrVersion), expression.Value(ifVersion+1)).
+		Set(expression.Name("UpdatedAt"), expression.Value(now.UTC().Format(time.RFC3339)))
+	if p.QuietHours != nil {
+		upd = upd.Set(expression.Name("QuietHours"), expression.Value(p.QuietHours))
+	} else {
+		upd = upd.Remove(expression.Name("QuietHours"))
+	}
+	tx.Update(dynamo.PrefsKey(sub), upd, &cond)
+	return nil
+}
+
+// staleVersion names a failed version condition as such.
+func staleVersion(err error) error {
+	if pe, ok := problem.As(err); ok && pe.Kind == problem.KindConflict {
+		return problem.Wrap(err, problem.KindConflict, "stale_version",
+			"Данные изменились после того, как вы их открыли. Обновите страницу и повторите")
+	}
+	return err
 }

@@ -1,7 +1,7 @@
 // Package logging builds Kabinet's structured JSON logger. Personal data never
 // reaches a log line: attributes whose key names a personal or secret field are
 // replaced, and string values that look like an email, a phone number, a SNILS,
-// an INN, a passport number or a token are masked wherever they appear.
+// an INN, a passport number, a token or a calendar subscription's token are masked wherever they appear.
 package logging
 
 import (
@@ -38,6 +38,9 @@ var (
 	jwtRe = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
 	})
+	// feedTokenRe is a calendar subscription token (shared/calendar's
+	// TokenPrefix): it sits in a path, so any text that quotes one is masked.
+	feedTokenRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`kcf_[A-Za-z0-9_-]{16,}`) })
 	// The UUID comes first in the alternation so that identifiers, which
 	// are not personal data, survive the digit rule.
 	digitsRe = sync.OnceValue(func() *regexp.Regexp {
@@ -53,6 +56,9 @@ const minMaskedDigits = 10
 func Scrub(s string) string {
 	if strings.Contains(s, "eyJ") {
 		s = jwtRe().ReplaceAllString(s, Redacted)
+	}
+	if strings.Contains(s, "kcf_") {
+		s = feedTokenRe().ReplaceAllString(s, Redacted)
 	}
 	if strings.IndexByte(s, '@') >= 0 {
 		s = emailRe().ReplaceAllString(s, Redacted)

@@ -11,6 +11,7 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	secrets := []string{
 		"ivan.petrov@mail.ru", "+79123456789", "8 (912) 345-67-89", "112-233-445 95",
 		"500100732259", "4508 123456", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl",
+		"kcf_Qk9PS0ZFRURUT0tFTi1ub3QtcmVhbC1ub3QtcmVhbC14",
 	}
 	var buf bytes.Buffer
 	log := New(&buf, "debug")

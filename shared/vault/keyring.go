@@ -14,6 +14,7 @@ import (
 const (
 	purposeCodes   = "kabinet one-time codes"
 	purposeJournal = "kabinet activity journal"
+	purposeFeeds   = "kabinet calendar feed tokens"
 )
 
 // Keys are the blind index and every key derived from its secret.
@@ -24,6 +25,8 @@ type Keys struct {
 	Codes []byte
 	// Journal keys the activity journal's hash chain.
 	Journal []byte
+	// Feeds keys the hashes of calendar subscription tokens at rest.
+	Feeds []byte
 }
 
 // DeriveKeys builds the index and derives every purpose key from the index
@@ -33,7 +36,8 @@ func DeriveKeys(indexKey []byte) (Keys, error) {
 	if err != nil {
 		return Keys{}, err
 	}
-	return Keys{Index: ix, Codes: derive(indexKey, purposeCodes), Journal: derive(indexKey, purposeJournal)}, nil
+	return Keys{Index: ix, Codes: derive(indexKey, purposeCodes), Journal: derive(indexKey, purposeJournal),
+		Feeds: derive(indexKey, purposeFeeds)}, nil
 }
 
 func derive(indexKey []byte, purpose string) []byte {
@@ -85,4 +89,11 @@ func (k *Keyring) Keys(ctx context.Context) (Keys, error) {
 func (k *Keyring) JournalKey(ctx context.Context) ([]byte, error) {
 	keys, err := k.Keys(ctx)
 	return keys.Journal, err
+}
+
+// FeedKey gives the key of calendar subscription token hashes
+// (calendar.KeySource).
+func (k *Keyring) FeedKey(ctx context.Context) ([]byte, error) {
+	keys, err := k.Keys(ctx)
+	return keys.Feeds, err
 }

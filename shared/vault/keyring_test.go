@@ -65,11 +65,16 @@ func TestDeriveKeysIsStable(t *testing.T) {
 		m.Write([]byte(purpose))
 		return m.Sum(nil)
 	}
-	if !bytes.Equal(keys.Journal, want("kabinet activity journal")) || !bytes.Equal(keys.Codes, want("kabinet one-time codes")) {
-		t.Error("a derived key changed: existing journals or pending codes would no longer check out")
+	if !bytes.Equal(keys.Journal, want("kabinet activity journal")) || !bytes.Equal(keys.Codes, want("kabinet one-time codes")) ||
+		!bytes.Equal(keys.Feeds, want("kabinet calendar feed tokens")) {
+		t.Error("a derived key changed: existing journals, pending codes or calendar subscriptions would no longer check out")
 	}
-	if bytes.Equal(keys.Journal, keys.Codes) || bytes.Equal(keys.Codes, key) {
-		t.Error("two purposes share a key")
+	distinct := map[string]bool{string(key): true}
+	for _, k := range [][]byte{keys.Journal, keys.Codes, keys.Feeds} {
+		if distinct[string(k)] {
+			t.Error("two purposes share a key")
+		}
+		distinct[string(k)] = true
 	}
 	if _, err := DeriveKeys(key[:31]); err == nil {
 		t.Error("a short index key was accepted")

@@ -344,6 +344,13 @@ func TestPreferencesChangeOnlyWhatIsNamed(t *testing.T) {
 	if stale.Status != 409 {
 		t.Errorf("a stale If-Match = %d, want 409", stale.Status)
 	}
+	// Both changes, and only they, are in the activity journal.
+	var journal struct{ Items []struct{ Summary string } }
+	call(t, "GET", "/activity?type=settings.change", s.AccessToken, nil, nil).JSON(t, &journal)
+	if len(journal.Items) != 2 || !strings.Contains(journal.Items[0].Summary, "«новости» — включены SMS") ||
+		!strings.Contains(journal.Items[1].Summary, "тихие часы с 23:00 до 07:00") {
+		t.Errorf("settings changes journaled: %+v", journal.Items)
+	}
 }
 
 func TestDeadPushEndpointIsRemoved(t *testing.T) {

@@ -25,7 +25,29 @@ import (
 // away with the test.
 func NewStore(t testing.TB) *dynamo.Store {
 	t.Helper()
-	srv := httptest.NewServer(&dynamofix.Handler{Inner: miniserver.NewServer()})
+	db, _ := NewFaultyStore(t)
+	return db
+}
+
+// Faults switches failure injection of one emulator on and off: while on,
+// every call fails as DynamoDB's InternalServerError (the SDK retries it,
+// then gives up), the failing store of failure and compensation tests.
+type Faults struct{ srv *miniserver.Server }
+
+// Fail turns the failures on or off.
+func (f Faults) Fail(on bool) {
+	if on {
+		f.srv.EmulateFailure(miniserver.FailureConditionInternalServerError)
+	} else {
+		f.srv.EmulateFailure(miniserver.FailureConditionNone)
+	}
+}
+
+// NewFaultyStore is NewStore with the emulator's failure switch.
+func NewFaultyStore(t testing.TB) (*dynamo.Store, Faults) {
+	t.Helper()
+	mini := miniserver.NewServer()
+	srv := httptest.NewServer(&dynamofix.Handler{Inner: mini})
 	t.Cleanup(srv.Close)
 	// Three attempts, as the SDK's default: under load a kept-alive
 	// connection to the test server is sometimes closed under a request,
@@ -35,7 +57,7 @@ func NewStore(t testing.TB) *dynamo.Store {
 	if _, err := api.CreateTable(context.Background(), template.TableInput("kabinet-test", tableProps(t))); err != nil {
 		t.Fatal(err)
 	}
-	return dynamo.New(api, "kabinet-test")
+	return dynamo.New(api, "kabinet-test"), Faults{srv: mini}
 }
 
 // tableProps reads the table's definition from template.yaml.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/kabinet/kabinet/infra/local/snsemu"
+	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 )
@@ -200,3 +201,6 @@ func TestMessengerPingTopic(t *testing.T) {
 		t.Errorf("PingTopic() of a missing topic = nil, want an error")
 	}
 }
+
+// The messenger registers the devices of the inbox's device service.
+var _ inbox.Endpoints = (*snsmsg.Messenger)(nil)
