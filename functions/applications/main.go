@@ -32,6 +32,7 @@ import (
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
+	"github.com/kabinet/kabinet/shared/vault/kmsseal"
 )
 
 func main() {
@@ -47,7 +48,7 @@ func main() {
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
 	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
 	kmsClient := kms.NewFromConfig(cfg)
-	sealer := vault.NewSealer(kmsClient, fieldKey)
+	sealer := kmsseal.NewSealer(kmsClient, fieldKey)
 	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
 	d := accounts.Deps{DB: db, Sealer: sealer, Keys: keys, SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender),
 		Limiter: &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},

@@ -30,6 +30,7 @@ import (
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
+	"github.com/kabinet/kabinet/shared/vault/kmsseal"
 )
 
 func main() {
@@ -49,7 +50,7 @@ func main() {
 	sess.Idle = base.Common.SessionIdle
 	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client),
-		Sealer: vault.NewSealer(kms.NewFromConfig(cfg), fieldKey), Keys: keys, Policy: policy,
+		Sealer: kmsseal.NewSealer(kms.NewFromConfig(cfg), fieldKey), Keys: keys, Policy: policy,
 		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
 		Sessions: sess, Inbox: &inbox.Store{DB: db},

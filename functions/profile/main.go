@@ -34,6 +34,7 @@ import (
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
+	"github.com/kabinet/kabinet/shared/vault/kmsseal"
 )
 
 func main() {
@@ -51,7 +52,7 @@ func main() {
 	sess := sessions.NewStore(db)
 	sess.Idle = base.Common.SessionIdle
 	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
-	sealer := vault.NewSealer(kms.NewFromConfig(cfg), fieldKey)
+	sealer := kmsseal.NewSealer(kms.NewFromConfig(cfg), fieldKey)
 	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client), Sealer: sealer, Keys: keys,
 		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),

@@ -27,6 +27,7 @@ import (
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
+	"github.com/kabinet/kabinet/shared/vault/kmsseal"
 )
 
 // fakeUsers is an in-memory user pool issuing JWT-shaped tokens.
@@ -230,7 +231,7 @@ func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 	}
 	c := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	users, out := newFakeUsers(c), &outbox{}
-	d := Deps{DB: db, Users: users, Sealer: vault.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Keys: testKeys(t),
+	d := Deps{DB: db, Users: users, Sealer: kmsseal.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Keys: testKeys(t),
 		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c,
 		Limiter: unlimited{}}
 	return &fixture{svc: newServices(t, d), deps: d, clock: c, users: users, out: out, db: db}

@@ -208,3 +208,5 @@ func TestLoadIndexKeyFromEmulator(t *testing.T) {
 		t.Errorf("an index from the loaded key differs from one with the same key")
 	}
 }
+
+var ctx = context.Background()

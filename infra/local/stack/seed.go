@@ -31,6 +31,7 @@ import (
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/settings"
 	"github.com/kabinet/kabinet/shared/vault"
+	"github.com/kabinet/kabinet/shared/vault/kmsseal"
 )
 
 // DemoAccount is a seeded account a newcomer can sign in with. The passwords
@@ -101,7 +102,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	ses := sesv2.NewFromConfig(s.cfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(s.SESURL) })
 	activity := &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}
 	d := accounts.Deps{DB: db, Users: cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"]),
-		Sealer: vault.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Keys: keys, Policy: policy,
+		Sealer: kmsseal.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Keys: keys, Policy: policy,
 		SMS: snsmsg.NewMessenger(s.SNSClient(), "KABINET"), Mail: sesmail.NewMailer(ses, s.param("EmailFromAddress"), ""),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: clock.System{}, Limits: sendlimit.Defaults(0)},
 		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}}

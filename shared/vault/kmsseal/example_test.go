@@ -1,4 +1,4 @@
-package vault_test
+package kmsseal_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/infra/local/kmsemu"
 	"github.com/kabinet/kabinet/infra/local/secretsemu"
 	"github.com/kabinet/kabinet/shared/vault"
+	"github.com/kabinet/kabinet/shared/vault/kmsseal"
 )
 
 // A function's main builds the KMS and Secrets Manager clients from its
@@ -33,7 +34,7 @@ func Example() {
 	secretsClient := secretsmanager.New(secretsmanager.Options{BaseEndpoint: aws.String(secretsSrv.URL), Region: "eu-central-1", Credentials: creds})
 
 	// Once per cold start.
-	sealer := vault.NewSealer(kmsClient, keyID)
+	sealer := kmsseal.NewSealer(kmsClient, keyID)
 	key, err := vault.LoadIndexKey(ctx, secretsClient, "kabinet/index-key")
 	if err != nil {
 		fmt.Println(err)
@@ -47,7 +48,7 @@ func Example() {
 
 	// Per field: the item stores the sealed value and the index value.
 	snils := "11223344595" // as validate.SNILS returns it
-	sealed, err := sealer.Seal(ctx, []byte(snils), vault.FieldContext("user-sub", "snils"))
+	sealed, err := sealer.Seal(ctx, []byte(snils), kmsseal.FieldContext("user-sub", "snils"))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -55,9 +56,9 @@ func Example() {
 	fmt.Println(strings.HasPrefix(sealed, "v1."), strings.Contains(sealed, snils))
 	fmt.Println(len(index.Of(vault.KindSNILS, snils)))
 
-	plain, err := sealer.Open(ctx, sealed, vault.FieldContext("user-sub", "snils"))
+	plain, err := sealer.Open(ctx, sealed, kmsseal.FieldContext("user-sub", "snils"))
 	fmt.Println(string(plain), err)
-	_, err = sealer.Open(ctx, sealed, vault.FieldContext("another-user", "snils"))
+	_, err = sealer.Open(ctx, sealed, kmsseal.FieldContext("another-user", "snils"))
 	fmt.Println(err)
 	// Output:
 	// true false
