@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/notify/sesmail"
@@ -86,7 +83,7 @@ func TestCognitoWrapper(t *testing.T) {
 
 // The mailer against the SES emulator, read back where a developer reads it.
 func TestMailerDeliversToTheSESViewer(t *testing.T) {
-	ses := sesv2.NewFromConfig(st.AWSConfig(), func(o *sesv2.Options) { o.BaseEndpoint = aws.String(st.SESURL) })
+	ses := sesmail.NewClient(st.AWSConfig(), st.SESURL)
 	m := sesmail.NewMailer(ses, "no-reply@kabinet.example.ru", "")
 	if err := m.Ping(context.Background()); err != nil {
 		t.Fatalf("Ping: %v", err)
