@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/kabinet/kabinet/shared/accounts"
@@ -51,7 +50,7 @@ func main() {
 	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client),
 		Sealer: kmsseal.NewSealer(kms.NewFromConfig(cfg), fieldKey), Keys: keys, Policy: policy,
-		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
+		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesmail.NewClient(cfg, env.Endpoint(cfg, config.SESEndpoint)), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
 		Sessions: sess, Inbox: &inbox.Store{DB: db},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock}

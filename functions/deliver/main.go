@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/kabinet/kabinet/shared/accounts/contactbook"
@@ -35,7 +34,7 @@ func main() {
 	db := dynamo.New(dynamodb.NewFromConfig(base.AWS), table)
 	messenger := snsmsg.NewMessenger(sns.NewFromConfig(base.AWS), senderID)
 	d := &inbox.Deliverer{Store: &inbox.Store{DB: db}, Contacts: contactbook.Book{DB: db}, Zones: settings.NewStore(db),
-		Senders: inbox.Senders{Mail: sesmail.NewMailer(sesv2.NewFromConfig(base.AWS), from, configSet), SMS: messenger, Push: messenger},
+		Senders: inbox.Senders{Mail: sesmail.NewMailer(sesmail.NewClient(base.AWS, env.Endpoint(base.AWS, config.SESEndpoint)), from, configSet), SMS: messenger, Push: messenger},
 		Clock:   base.Clock, PortalURL: portal}
 	h := &handler{d: d, log: base.Log}
 	lambda.StartHandlerFunc(h.handle)

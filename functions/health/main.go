@@ -16,7 +16,7 @@ func main() {
 	ctx := context.Background()
 	base, err := app.Load(ctx)
 	app.Must(nil, err)
-	probes := checks(health.Standard(health.NewClients(base.AWS), health.Names{
+	probes := checks(health.Standard(health.NewClients(base.AWS, base.Env.Endpoint(base.AWS, config.SESEndpoint)), health.Names{
 		Table: base.Env.String(config.TableName), Bucket: base.Env.String(config.BucketName),
 		UserPool: base.Env.String(config.UserPoolID), Topic: base.Env.String(config.NotificationTopic),
 	}))

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/kabinet/kabinet/shared/accounts"
@@ -55,7 +54,7 @@ func main() {
 	sealer := kmsseal.NewSealer(kms.NewFromConfig(cfg), fieldKey)
 	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client), Sealer: sealer, Keys: keys,
-		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesv2.NewFromConfig(cfg), from, configSet),
+		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesmail.NewClient(cfg, env.Endpoint(cfg, config.SESEndpoint)), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
 		Sessions: sess, Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
 	profiles, err := accounts.NewProfiles(d)

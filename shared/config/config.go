@@ -2,9 +2,11 @@
 // only package that reads environment variables; every name is a Var constant
 // below, so a test can check that template.yaml sets each one a function uses.
 //
-// AWS endpoints are not configured here: the SDK's standard settings
-// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>) point the same binary at AWS,
-// LocalStack or the embedded local stack.
+// AWS endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL,
+// AWS_ENDPOINT_URL_<SERVICE>), which point the same binary at AWS, LocalStack
+// or the embedded local stack. The SDK's clients read them themselves; the
+// one client of Kabinet's own (SES v2, notify/sesmail) reads its setting
+// here, through Endpoint.
 package config
 
 import (
@@ -61,6 +63,11 @@ const (
 	// ClockOffset shifts the process clock (a Go duration such as "26h"). Only
 	// the local stack sets it, so that tests can run a function in the future.
 	ClockOffset Var = "KABINET_CLOCK_OFFSET"
+	// SESEndpoint is the SDK's service-specific endpoint setting for SES v2,
+	// read here because notify/sesmail's client is not the SDK's. Like every
+	// AWS_ENDPOINT_URL_<SERVICE> it is unset on AWS and set by the local
+	// stack (or for sam local and LocalStack), never by template.yaml.
+	SESEndpoint Var = "AWS_ENDPOINT_URL_SESV2"
 )
 
 // Env reads variables from a lookup function and collects what is missing or
@@ -116,6 +123,17 @@ func parse[T any](e *Env, v Var, def T, what string, p func(string) (T, error)) 
 		return def
 	}
 	return x
+}
+
+// Endpoint returns the service-specific endpoint setting v
+// (AWS_ENDPOINT_URL_<SERVICE>), or "" when it is unset or when cfg says to
+// ignore configured endpoints (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), as the
+// SDK's clients do. The global AWS_ENDPOINT_URL is cfg.BaseEndpoint already.
+func (e *Env) Endpoint(cfg aws.Config, v Var) string {
+	if ignore, found, err := awsconfig.GetIgnoreConfiguredEndpoints(context.Background(), cfg.ConfigSources); err == nil && found && ignore {
+		return ""
+	}
+	return e.Optional(v, "")
 }
 
 // Err reports every missing or malformed variable read so far.

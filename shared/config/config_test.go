@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 )
 
 func TestEnvReportsEveryProblem(t *testing.T) {
@@ -36,5 +39,34 @@ func TestEnvOK(t *testing.T) {
 	}
 	if err := e.Err(); err != nil {
 		t.Errorf("Err() = %v", err)
+	}
+}
+
+func TestEndpoint(t *testing.T) {
+	yes, no := true, false
+	env := map[string]string{string(SESEndpoint): " http://127.0.0.1:8005 "}
+	tests := []struct {
+		name string
+		env  map[string]string
+		cfg  aws.Config
+		want string
+	}{
+		{"set", env, aws.Config{}, "http://127.0.0.1:8005"},
+		{"unset", map[string]string{}, aws.Config{}, ""},
+		{"set, configured endpoints not ignored", env,
+			aws.Config{ConfigSources: []any{awsconfig.EnvConfig{IgnoreConfiguredEndpoints: &no}}}, "http://127.0.0.1:8005"},
+		{"set but configured endpoints ignored", env,
+			aws.Config{ConfigSources: []any{awsconfig.EnvConfig{IgnoreConfiguredEndpoints: &yes}}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := FromMap(tt.env)
+			if got := e.Endpoint(tt.cfg, SESEndpoint); got != tt.want {
+				t.Errorf("Endpoint(%s) = %q, want %q", SESEndpoint, got, tt.want)
+			}
+			if err := e.Err(); err != nil {
+				t.Errorf("Err() = %v, want nil: the setting is optional", err)
+			}
+		})
 	}
 }

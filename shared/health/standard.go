@@ -7,8 +7,9 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/kabinet/kabinet/shared/notify/sesmail"
 )
 
 // Clients are the read-only calls the standard probes make.
@@ -26,14 +27,17 @@ type Clients struct {
 		GetTopicAttributes(context.Context, *sns.GetTopicAttributesInput, ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error)
 	}
 	SES interface {
-		GetAccount(context.Context, *sesv2.GetAccountInput, ...func(*sesv2.Options)) (*sesv2.GetAccountOutput, error)
+		GetAccount(context.Context) error
 	}
 }
 
-// NewClients builds the probes' clients from one AWS configuration.
-func NewClients(cfg aws.Config) Clients {
+// NewClients builds the probes' clients from one AWS configuration;
+// sesEndpoint is the SES v2 endpoint setting (config.SESEndpoint through
+// config.Env.Endpoint), which Kabinet's own SES client reads from the
+// caller rather than from the environment.
+func NewClients(cfg aws.Config, sesEndpoint string) Clients {
 	return Clients{DynamoDB: dynamodb.NewFromConfig(cfg), S3: s3.NewFromConfig(cfg),
-		Cognito: cip.NewFromConfig(cfg), SNS: sns.NewFromConfig(cfg), SES: sesv2.NewFromConfig(cfg)}
+		Cognito: cip.NewFromConfig(cfg), SNS: sns.NewFromConfig(cfg), SES: sesmail.NewClient(cfg, sesEndpoint)}
 }
 
 // Names are the resources to probe.
@@ -62,8 +66,7 @@ func Standard(c Clients, n Names) []Check {
 			return err
 		}},
 		{Name: "ses", Ping: func(ctx context.Context) error {
-			_, err := c.SES.GetAccount(ctx, &sesv2.GetAccountInput{})
-			return err
+			return c.SES.GetAccount(ctx)
 		}},
 	}
 }

@@ -3,13 +3,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/notify"
@@ -84,9 +82,10 @@ func TestCognitoWrapper(t *testing.T) {
 	}
 }
 
-// The mailer against the SES emulator, read back where a developer reads it.
+// The mailer and its SES client against the SES emulator (which refuses
+// unsigned requests), read back where a developer reads it.
 func TestMailerDeliversToTheSESViewer(t *testing.T) {
-	ses := sesv2.NewFromConfig(st.AWSConfig(), func(o *sesv2.Options) { o.BaseEndpoint = aws.String(st.SESURL) })
+	ses := sesmail.NewClient(st.AWSConfig(), st.SESURL)
 	m := sesmail.NewMailer(ses, "no-reply@kabinet.example.ru", "")
 	if err := m.Ping(context.Background()); err != nil {
 		t.Fatalf("Ping: %v", err)
@@ -122,4 +121,23 @@ func TestMailerDeliversToTheSESViewer(t *testing.T) {
 		}
 	}
 	t.Errorf("the email %q is not in the SES viewer's store", subject)
+}
+
+// The emulator's refusals classify as SES's would: a message without a
+// sender is refused for good and not retried, an unsigned request is not
+// the message's fault.
+func TestSESClientErrorsFromTheEmulator(t *testing.T) {
+	ctx := context.Background()
+	_, err := sesmail.NewMailer(sesmail.NewClient(st.AWSConfig(), st.SESURL), "", "").Send(ctx,
+		notify.Email{To: "citizen@kabinet.local", Subject: "Без отправителя", Text: "Текст"})
+	var api *sesmail.APIError
+	if !errors.As(err, &api) || api.StatusCode != http.StatusBadRequest || !errors.Is(err, notify.ErrPermanent) {
+		t.Errorf("Send without a sender = %v, want a permanent 400", err)
+	}
+	cfg := st.AWSConfig()
+	cfg.Credentials = nil
+	err = sesmail.NewClient(cfg, st.SESURL).GetAccount(ctx)
+	if !errors.As(err, &api) || api.StatusCode != http.StatusForbidden || api.Permanent() {
+		t.Errorf("GetAccount unsigned = %v, want a 403 that is not permanent", err)
+	}
 }

@@ -254,7 +254,7 @@ func TestSESOutageIsRetriedWithoutDuplicates(t *testing.T) {
 	s, sub, _, email := newCitizen(t)
 	setPrefs(t, s.AccessToken, map[string]any{"channels": map[string]any{"applications": map[string]bool{"email": true, "sms": false, "push": false}}})
 	number := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
-	// Three failures outlast the SDK's own retries of one send.
+	// Three failures outlast the SES client's three attempts at one send.
 	st.SESFaults.FailNext(3)
 	if _, err := producer().Notify(context.Background(), statusNote(sub, number), time.Now()); err != nil {
 		t.Fatal(err)

@@ -28,9 +28,10 @@ func lambdaEnv() []string {
 // templatePackages are the packages the functions must not link.
 var templatePackages = []string{"text/template", "html/template"}
 
-// No package a function links imports text/template or html/template
-// (shared/messages interprets its own small template language instead).
-func TestFunctionsLinkNoTemplatePackages(t *testing.T) {
+// functionImports lists every package the functions link, as go list
+// lines "pkg import import...".
+func functionImports(t *testing.T) string {
+	t.Helper()
 	cmd := exec.Command("go", "list", "-tags", "lambda.norpc", "-deps",
 		"-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./functions/...")
 	cmd.Dir = root(t)
@@ -39,23 +40,65 @@ func TestFunctionsLinkNoTemplatePackages(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	for _, bad := range templateImporters(string(out)) {
+	return string(out)
+}
+
+// No package a function links imports text/template or html/template
+// (shared/messages interprets its own small template language instead).
+func TestFunctionsLinkNoTemplatePackages(t *testing.T) {
+	for _, bad := range templateImporters(functionImports(t)) {
 		t.Errorf("%s: the linker then keeps every exported method of every type converted to an interface (whole AWS clients); see shared/messages/tmpl.go", bad)
 	}
 }
 
-// templateImporters reads go list lines "pkg import import..." and names
-// each package that imports one of templatePackages, other than those
-// packages themselves.
+// templateImporters names each package of a go list that imports one of
+// templatePackages, other than those packages themselves.
 func templateImporters(list string) []string {
+	return importers(list, func(pkg string) bool { return slices.Contains(templatePackages, pkg) })
+}
+
+// sesv2Package is the SDK's SES v2 client.
+const sesv2Package = "github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+// Issue 10: no function's package init over 1.5 times the fallback's. The
+// SDK's SES v2 client brings sesv2/schemas, whose init alone took ~0.45 ms
+// in every function that linked it: it builds the schemas of all ~100 SES
+// operations, of which Kabinet calls two (SendEmail, GetAccount), so
+// notify/sesmail has a small client of its own.
+func TestFunctionsLinkNoSESv2Client(t *testing.T) {
+	for _, bad := range sesv2Importers(functionImports(t)) {
+		t.Errorf("%s: its package init builds the schemas of every SES operation at each cold start (issue 10); send through notify/sesmail's own client", bad)
+	}
+}
+
+// sesv2Importers names each package of a go list that imports the SDK's
+// SES v2 client or one of its packages, other than those themselves.
+func sesv2Importers(list string) []string {
+	return importers(list, func(pkg string) bool { return pkg == sesv2Package || strings.HasPrefix(pkg, sesv2Package+"/") })
+}
+
+func TestSESv2ImportersCatchesAnImport(t *testing.T) {
+	list := sesv2Package + " " + sesv2Package + "/types " + sesv2Package + "/schemas\n" + sesv2Package + "/types fmt\n" +
+		"github.com/kabinet/kabinet/shared/health context " + sesv2Package + "/types\n" +
+		"github.com/kabinet/kabinet/functions/me fmt github.com/aws/aws-sdk-go-v2/service/sesv2x\n"
+	got := sesv2Importers(list)
+	want := []string{"github.com/kabinet/kabinet/shared/health imports " + sesv2Package + "/types"}
+	if !slices.Equal(got, want) {
+		t.Errorf("sesv2Importers = %q, want %q", got, want)
+	}
+}
+
+// importers reads go list lines "pkg import import..." and names each
+// package outside banned that imports one inside it.
+func importers(list string, banned func(string) bool) []string {
 	var bad []string
 	for line := range strings.Lines(list) {
 		pkg, imports, _ := strings.Cut(strings.TrimSpace(line), " ")
-		if slices.Contains(templatePackages, pkg) {
+		if banned(pkg) {
 			continue
 		}
 		for imp := range strings.FieldsSeq(imports) {
-			if slices.Contains(templatePackages, imp) {
+			if banned(imp) {
 				bad = append(bad, pkg+" imports "+imp)
 			}
 		}

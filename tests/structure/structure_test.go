@@ -299,15 +299,7 @@ func helperVars(t *testing.T, vars map[string]string) map[string][]string {
 		if filepath.Base(dir) == "config" {
 			continue // ReadCommon is counted for every function
 		}
-		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-		for _, p := range files {
-			if strings.HasSuffix(p, "_test.go") {
-				continue
-			}
-			f, err := parser.ParseFile(token.NewFileSet(), p, nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for _, f := range folderFiles(t, dir) {
 			for _, d := range f.Decls {
 				fd, ok := d.(*ast.FuncDecl)
 				if !ok || fd.Recv != nil || !fd.Name.IsExported() || fd.Body == nil {
@@ -343,20 +335,8 @@ func configRefs(n ast.Node, vars map[string]string) []string {
 func varsUsed(t *testing.T, dir string, vars map[string]string) []string {
 	t.Helper()
 	helpers := helperVars(t, vars)
-	fset := token.NewFileSet()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]bool{}
-	for _, p := range files {
-		if strings.HasSuffix(p, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, p, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range folderFiles(t, dir) {
 		for _, v := range configRefs(f, vars) {
 			seen[v] = true
 		}
@@ -409,6 +389,15 @@ func commonVars(t *testing.T, vars map[string]string) []string {
 // localOnly are variables only the local stack sets.
 var localOnly = map[string]bool{"KABINET_CLOCK_OFFSET": true}
 
+// endpointSetting reports whether v is one of the SDK's endpoint settings,
+// AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> (config reads
+// AWS_ENDPOINT_URL_SESV2 for Kabinet's own SES client). On AWS they stay
+// unset, so that every client reaches the service's regional endpoint; the
+// local stack sets them, as sam local's --env-vars and LocalStack users do.
+func endpointSetting(v string) bool {
+	return v == "AWS_ENDPOINT_URL" || strings.HasPrefix(v, "AWS_ENDPOINT_URL_")
+}
+
 func TestEveryEnvironmentVariableIsSetByTemplate(t *testing.T) {
 	tpl := loadTemplate(t)
 	vars := configVars(t)
@@ -419,7 +408,7 @@ func TestEveryEnvironmentVariableIsSetByTemplate(t *testing.T) {
 	for _, fn := range tpl.Functions {
 		used := append(varsUsed(t, filepath.Join(root(t), fn.CodeURI), vars), common...)
 		for _, v := range used {
-			if localOnly[v] {
+			if localOnly[v] || endpointSetting(v) {
 				continue
 			}
 			_, inGlobals := tpl.Globals.Env[v]
@@ -429,6 +418,79 @@ func TestEveryEnvironmentVariableIsSetByTemplate(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The endpoint settings a function reads through config are the
+// environment's, not the template's: template.yaml sets none (a value there
+// would send the deployed function away from AWS's endpoint), and the local
+// stack sets each one, so that the function reaches its emulator.
+func TestEndpointSettingsAreLeftToTheEnvironment(t *testing.T) {
+	tpl := loadTemplate(t)
+	for v := range tpl.Globals.Env {
+		if endpointSetting(v) {
+			t.Errorf("template.yaml's Globals set %s; on AWS it must stay unset", v)
+		}
+	}
+	for _, fn := range tpl.Functions {
+		for v := range fn.Env {
+			if endpointSetting(v) {
+				t.Errorf("%s sets %s in template.yaml; on AWS it must stay unset", fn.LogicalID, v)
+			}
+		}
+	}
+	stack := stringLiterals(t, filepath.Join(root(t), "infra", "local", "stack"))
+	found := 0
+	for _, v := range configVars(t) {
+		if !endpointSetting(v) {
+			continue
+		}
+		found++
+		if !stack[v] {
+			t.Errorf("functions read %s through config, but the local stack (infra/local/stack) does not set it", v)
+		}
+	}
+	if found == 0 {
+		t.Fatal("found no endpoint setting among config's variables; AWS_ENDPOINT_URL_SESV2 was one")
+	}
+}
+
+// folderFiles parses the Go files of a folder, tests aside.
+func folderFiles(t *testing.T, dir string) []*ast.File {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), p, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
+// stringLiterals lists the string constants of a folder's Go files (tests
+// aside).
+func stringLiterals(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, f := range folderFiles(t, dir) {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if s, err := strconv.Unquote(lit.Value); err == nil {
+					out[s] = true
+				}
+			}
+			return true
+		})
+	}
+	return out
 }
 
 func TestOnlyConfigReadsTheEnvironment(t *testing.T) {

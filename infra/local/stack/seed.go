@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/applications"
@@ -99,7 +98,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	}
 	db := dynamo.New(s.DynamoDB(), s.Resources["Table"])
 	keys := vault.NewKeyring(s.SecretsClient(), s.Resources["IndexKeySecret"])
-	ses := sesv2.NewFromConfig(s.cfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(s.SESURL) })
+	ses := sesmail.NewClient(s.cfg, s.SESURL)
 	activity := &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}
 	d := accounts.Deps{DB: db, Users: cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"]),
 		Sealer: kmsseal.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Keys: keys, Policy: policy,

@@ -1,5 +1,10 @@
 // Package sesmail sends email through SES v2 (notify's email adapter) and
 // classifies the outcome as sent, retryable or permanent.
+//
+// It calls SES's REST API with a client of its own (Client: SendEmail and
+// GetAccount, signed with the SDK's SigV4 signer) instead of the SDK's
+// sesv2 client, whose package builds schemas for all of SES's operations
+// at every cold start of every function that links it (issue 10).
 package sesmail
 
 import (
@@ -7,20 +12,19 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-
 	"github.com/kabinet/kabinet/shared/notify"
 )
 
-// EmailAPI is the part of the SES v2 client used here.
+// EmailAPI is the part of SES used here.
 type EmailAPI interface {
-	SendEmail(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
-	GetAccount(context.Context, *sesv2.GetAccountInput, ...func(*sesv2.Options)) (*sesv2.GetAccountOutput, error)
+	// SendEmail sends one message and returns its id; an *APIError tells
+	// SES's answer.
+	SendEmail(context.Context, *SendEmailInput) (string, error)
+	// GetAccount fails when SES does not answer for the account.
+	GetAccount(context.Context) error
 }
 
-var _ EmailAPI = (*sesv2.Client)(nil)
+var _ EmailAPI = (*Client)(nil)
 
 // Mailer sends email through SES.
 type Mailer struct {
@@ -36,35 +40,29 @@ func NewMailer(api EmailAPI, from, configSet string) *Mailer {
 
 // Ping checks that SES answers for the account.
 func (m *Mailer) Ping(ctx context.Context) error {
-	_, err := m.api.GetAccount(ctx, &sesv2.GetAccountInput{})
-	return err
+	return m.api.GetAccount(ctx)
 }
 
-// Send delivers one email and returns the provider's message id.
+// Send delivers one email and returns the provider's message id. An error
+// wraps notify.ErrPermanent when SES refused the message in a way that
+// sending it again cannot change (see APIError.Permanent).
 func (m *Mailer) Send(ctx context.Context, e notify.Email) (string, error) {
-	body := &sestypes.Body{Text: &sestypes.Content{Data: aws.String(e.Text), Charset: aws.String("UTF-8")}}
+	body := Body{Text: &Content{Data: e.Text, Charset: "UTF-8"}}
 	if e.HTML != "" {
-		body.Html = &sestypes.Content{Data: aws.String(e.HTML), Charset: aws.String("UTF-8")}
+		body.HTML = &Content{Data: e.HTML, Charset: "UTF-8"}
 	}
-	in := &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(m.from),
-		Destination:      &sestypes.Destination{ToAddresses: []string{e.To}},
-		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
-			Subject: &sestypes.Content{Data: aws.String(e.Subject), Charset: aws.String("UTF-8")},
-			Body:    body,
-		}},
-	}
-	if m.configSet != "" {
-		in.ConfigurationSetName = aws.String(m.configSet)
-	}
-	out, err := m.api.SendEmail(ctx, in)
+	id, err := m.api.SendEmail(ctx, &SendEmailInput{
+		FromEmailAddress:     m.from,
+		Destination:          Destination{ToAddresses: []string{e.To}},
+		Content:              EmailContent{Simple: Message{Subject: Content{Data: e.Subject, Charset: "UTF-8"}, Body: body}},
+		ConfigurationSetName: m.configSet,
+	})
 	if err != nil {
-		var rej *sestypes.MessageRejected
-		var bad *sestypes.BadRequestException
-		if errors.As(err, &rej) || errors.As(err, &bad) {
+		var api *APIError
+		if errors.As(err, &api) && api.Permanent() {
 			return "", fmt.Errorf("send email: %w: %w", notify.ErrPermanent, err)
 		}
 		return "", fmt.Errorf("send email: %w", err)
 	}
-	return aws.ToString(out.MessageId), nil
+	return id, nil
 }
