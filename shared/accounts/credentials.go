@@ -165,20 +165,9 @@ func (s *Credentials) ChangePassword(ctx context.Context, a actor.Actor, current
 	if err := a.RequireRecentSignIn(s.now()); err != nil {
 		return err
 	}
-	acc, err := s.account(ctx, a.Sub)
+	acc, err := s.checkPassword(ctx, a, current,
+		problem.Invalid(problem.Field{Field: "currentPassword", Code: "password.wrong", Message: "Текущий пароль указан неверно"}))
 	if err != nil {
-		return err
-	}
-	if err := lockedAccount(acc, s.now()); err != nil {
-		return err
-	}
-	if _, err := s.Users.SignIn(ctx, acc.Username, current); err != nil {
-		if problem.Is(err, problem.KindUnauthenticated) {
-			if ferr := s.failLogin(ctx, a.Sub, true, a.IP); problem.Is(ferr, problem.KindLocked) {
-				return ferr
-			}
-			return problem.Invalid(problem.Field{Field: "currentPassword", Code: "password.wrong", Message: "Текущий пароль указан неверно"})
-		}
 		return err
 	}
 	if err := s.checkNewPassword(acc, next); err != nil {

@@ -765,22 +765,29 @@ func (s *SignIn) CompleteNewPassword(ctx context.Context, id, next string, meta 
 // Reauthenticate checks the person's password again before a sensitive act
 // (a personal-data export); a wrong one counts towards the lockout.
 func (s *SignIn) Reauthenticate(ctx context.Context, a actor.Actor, pw string) error {
-	sub := a.Sub
-	acc, err := s.account(ctx, sub)
+	_, err := s.checkPassword(ctx, a, pw, problem.New(problem.KindForbidden, "reauthentication_failed", "Пароль указан неверно"))
+	return err
+}
+
+// checkPassword checks a signed-in person's password again: a locked
+// account is refused, a wrong password counts towards the lockout and is
+// answered wrong (or the lock it caused).
+func (s *core) checkPassword(ctx context.Context, a actor.Actor, pw string, wrong error) (accountItem, error) {
+	acc, err := s.account(ctx, a.Sub)
 	if err != nil {
-		return err
+		return acc, err
 	}
 	if err := lockedAccount(acc, s.now()); err != nil {
-		return err
+		return acc, err
 	}
 	if _, err := s.Users.SignIn(ctx, acc.Username, pw); err != nil {
 		if problem.Is(err, problem.KindUnauthenticated) {
-			if ferr := s.failLogin(ctx, sub, true, a.IP); problem.Is(ferr, problem.KindLocked) {
-				return ferr
+			if ferr := s.failLogin(ctx, a.Sub, true, a.IP); problem.Is(ferr, problem.KindLocked) {
+				return acc, ferr
 			}
-			return problem.New(problem.KindForbidden, "reauthentication_failed", "Пароль указан неверно")
+			return acc, wrong
 		}
-		return err
+		return acc, err
 	}
-	return nil
+	return acc, nil
 }
