@@ -140,6 +140,30 @@ type Deps struct {
 	// Journal records what is done in the account (nil: not recorded).
 	Journal *journal.Journal
 	Clock   clock.Clock
+	// Payers learn of the identifiers charges are found by (nil: nobody
+	// does, and charges reach people only by what payments itself holds).
+	Payers PayerHook
+}
+
+// PayerHook is told, after the change commits, of what finds the charges
+// posted for a person: a driver licence or a vehicle registration
+// certificate recorded among their documents, and an identity checked (a
+// SNILS and an INN count from the standard level). payments.Charges
+// implements it; a failure is logged, the change stays.
+type PayerHook interface {
+	DocumentAdded(ctx context.Context, sub, docType, docID, number string) error
+	DocumentRemoved(ctx context.Context, sub, docType, docID, number string) error
+	IdentityChecked(ctx context.Context, sub string) error
+}
+
+// payers tells the hook with call, logging a failure.
+func (s *core) payers(ctx context.Context, call func(PayerHook) error) {
+	if s.Payers == nil {
+		return
+	}
+	if err := call(s.Payers); err != nil {
+		logging.From(ctx).Error("charges not relinked", "err", err)
+	}
 }
 
 // need returns an error naming the dependencies a service lacks.

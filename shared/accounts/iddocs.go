@@ -129,7 +129,43 @@ func (s *IdentityDocs) Save(ctx context.Context, a actor.Actor, d IdentityDoc) (
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
 		return IdentityDoc{}, err
 	}
+	number := strings.TrimSpace(d.Series) + strings.TrimSpace(d.Number)
+	s.payers(ctx, func(h PayerHook) error {
+		if !payerDoc[d.Type] && (creating || !payerDoc[old.Type]) {
+			return nil
+		}
+		if !creating {
+			oldNumber, err := s.docNumber(ctx, sub, old)
+			if err != nil {
+				return err
+			}
+			if old.Type == d.Type && oldNumber == number {
+				return nil
+			}
+			if err := h.DocumentRemoved(ctx, sub, old.Type, d.ID, oldNumber); err != nil {
+				return err
+			}
+		}
+		return h.DocumentAdded(ctx, sub, d.Type, d.ID, number)
+	})
 	return d, nil
+}
+
+// payerDoc are the documents charges are posted by (fines by the driver
+// licence, by the vehicle's registration certificate).
+var payerDoc = map[string]bool{"driver_license": true, "vehicle_registration": true}
+
+// docNumber is a record's series and number run together, opened.
+func (s *IdentityDocs) docNumber(ctx context.Context, sub string, it idDocItem) (string, error) {
+	raw, err := s.Sealer.Open(ctx, it.Numbers, idDocContext(sub, it.ID))
+	if err != nil {
+		return "", err
+	}
+	var nums map[string]string
+	if err := json.Unmarshal(raw, &nums); err != nil {
+		return "", err
+	}
+	return nums["series"] + nums["number"], nil
 }
 
 func (s *IdentityDocs) identityDocItem(ctx context.Context, sub, id string) (idDocItem, error) {
@@ -151,7 +187,20 @@ func (s *IdentityDocs) Delete(ctx context.Context, a actor.Actor, id string) err
 		exp, _ := time.Parse(dateLayout, it.ExpiresAt)
 		tx.Delete(calendar.Key(sub, calendar.Entry{ID: "document-" + id, Start: exp}), false)
 	}
-	return s.DB.Transact(ctx, "", tx)
+	if err := s.DB.Transact(ctx, "", tx); err != nil {
+		return err
+	}
+	s.payers(ctx, func(h PayerHook) error {
+		if !payerDoc[it.Type] {
+			return nil
+		}
+		number, err := s.docNumber(ctx, sub, it)
+		if err != nil {
+			return err
+		}
+		return h.DocumentRemoved(ctx, sub, it.Type, id, number)
+	})
+	return nil
 }
 
 // List lists the person's documents: the passport, SNILS and INN from the

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -68,6 +69,7 @@ func (s *Levels) SetLevel(ctx context.Context, a actor.Actor, sub string, c Leve
 		return err
 	}
 	s.journal(ctx, a, sub, journal.TypeLevel, "Личность подтверждена сотрудником центра обслуживания: уровень учётной записи — "+c.Level.Name())
+	s.payers(ctx, func(h PayerHook) error { return h.IdentityChecked(ctx, sub) })
 	return nil
 }
 
@@ -79,4 +81,41 @@ func (s *Profiles) Level(ctx context.Context, sub string) (Level, error) {
 		return "", err
 	}
 	return Level(acc.Level), nil
+}
+
+// PayerKeys are what finds the charges posted for a person by their SNILS
+// and INN: the blind-index hashes of each ("" when the account has none)
+// and the account's level, since a SNILS or an INN typed at registration
+// is only the person's once the level is standard.
+type PayerKeys struct {
+	Level     Level
+	SNILSHash string
+	INNHash   string
+}
+
+// PayerKeys reads a person's payer keys. NotFound without an account.
+func (s *Profiles) PayerKeys(ctx context.Context, sub string) (PayerKeys, error) {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return PayerKeys{}, err
+	}
+	return PayerKeys{Level: Level(acc.Level), SNILSHash: acc.SNILSHash, INNHash: acc.INNHash}, nil
+}
+
+// HolderOf is the account that claimed a SNILS or an INN (kind "snils" or
+// "inn", by its blind-index hash), with its level. NotFound when nobody
+// did.
+func (s *Profiles) HolderOf(ctx context.Context, kind, hash string) (string, Level, error) {
+	if kind != uniqueSNILS && kind != uniqueINN {
+		return "", "", fmt.Errorf("accounts: HolderOf %q", kind)
+	}
+	var u uniqueItem
+	if err := s.DB.Get(ctx, dynamo.UniqueKey(kind, hash), "учётная запись", &u); err != nil {
+		return "", "", err
+	}
+	acc, err := s.account(ctx, u.Owner)
+	if err != nil {
+		return "", "", err
+	}
+	return acc.Sub, Level(acc.Level), nil
 }

@@ -60,6 +60,14 @@
 //	an issued document by verification code   PK=VERIFY#<code>          SK=VERIFY
 //	a pending signing code of a document      PK=USER#<sub>             SK=SIGNCODE#<doc>
 //
+//	a charge by its УИН (the agency's)        PK=CHARGE#<uin>           SK=CHARGE
+//	the charges of a payer identifier         PK=PAYER#<kind>#<hash>    SK=CHARGE#<uin>
+//	the people of a payer identifier          PK=PAYERID#<kind>#<hash>  SK=SUB#<sub>
+//	a person's link to a charge               PK=USER#<sub>             SK=CHARGELINK#<uin>
+//	a person's charges, unpaid first by due   GSI1PK=CHARGES#<sub>      GSI1SK=<rank>#<due>#<uin>
+//	a person's vehicles                       PK=USER#<sub>             SK begins_with VEHICLE#
+//	a person's utility accounts               PK=USER#<sub>             SK begins_with UTILACC#
+//
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
 
@@ -338,3 +346,50 @@ func QueueStatusPrefix(status string) string { return status + "#" }
 // ApplicationNumberCounter names the counter of one year's application
 // numbers (YYYY), for Store.Next.
 func ApplicationNumberCounter(year string) string { return "application-number-" + year }
+
+// ChargeKey is a charge, found by its УИН.
+func ChargeKey(uin string) Key { return Key{PK: join("CHARGE", uin), SK: "CHARGE"} }
+
+// PayerPK is the partition of the charges posted for one payer identifier
+// (kind "snils", "inn", "dl", "sts", "utility"), by its blind-index hash.
+func PayerPK(kind, hash string) string { return join("PAYER", kind, hash) }
+
+// PayerChargeKey lists a charge under one of its payer identifiers.
+func PayerChargeKey(kind, hash, uin string) Key {
+	return Key{PK: PayerPK(kind, hash), SK: join("CHARGE", uin)}
+}
+
+// PayerIDPK is the partition of the people who hold one payer identifier.
+func PayerIDPK(kind, hash string) string { return join("PAYERID", kind, hash) }
+
+// PayerIDKey says that a person holds a payer identifier.
+func PayerIDKey(kind, hash, sub string) Key {
+	return Key{PK: PayerIDPK(kind, hash), SK: join("SUB", sub)}
+}
+
+// ChargeLinkPrefix is the sort-key prefix of a person's charge links.
+const ChargeLinkPrefix = "CHARGELINK#"
+
+// ChargeLinkKey links a charge to a person who owes it.
+func ChargeLinkKey(sub, uin string) Key { return Key{PK: UserPK(sub), SK: ChargeLinkPrefix + uin} }
+
+// ChargesPK is the GSI1 partition of a person's charges.
+func ChargesPK(sub string) string { return join("CHARGES", sub) }
+
+// ChargesSK orders a person's charges: by rank (unpaid first), then due
+// date, then УИН.
+func ChargesSK(rank int, due, uin string) string { return join(fmt.Sprint(rank), due, uin) }
+
+// VehiclePrefix is the sort-key prefix of a person's vehicles.
+const VehiclePrefix = "VEHICLE#"
+
+// VehicleKey is one of a person's vehicles.
+func VehicleKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: VehiclePrefix + id} }
+
+// UtilityAccountPrefix is the sort-key prefix of a person's utility accounts.
+const UtilityAccountPrefix = "UTILACC#"
+
+// UtilityAccountKey is one of a person's utility accounts.
+func UtilityAccountKey(sub, id string) Key {
+	return Key{PK: UserPK(sub), SK: UtilityAccountPrefix + id}
+}

@@ -35,6 +35,9 @@ type Page struct {
 	Filter *expression.ConditionBuilder
 	// Cursor is the opaque value a previous page returned.
 	Cursor string
+	// Consistent reads the table strongly consistently (indexes cannot):
+	// for a read that must see a write made just before elsewhere.
+	Consistent bool
 }
 
 func (p Page) keyNames() (pk, sk string) {
@@ -79,6 +82,8 @@ func (s *Store) Query(ctx context.Context, p Page, out any) (string, error) {
 	}
 	if p.Index != "" {
 		in.IndexName = aws.String(p.Index)
+	} else if p.Consistent {
+		in.ConsistentRead = aws.Bool(true)
 	}
 	if p.Cursor != "" {
 		start, err := decodeCursor(p, pkName, skName)

@@ -325,3 +325,26 @@ func (s *Store) Transact(ctx context.Context, token string, tx *Tx) error {
 	_, err := s.api.TransactWriteItems(ctx, in)
 	return translate("transaction", err)
 }
+
+// PutIf adds a put under a condition (a versioned write of a whole item).
+func (t *Tx) PutIf(item any, cond expression.ConditionBuilder) *Tx {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		t.err = errors.Join(t.err, err)
+		return t
+	}
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		t.err = errors.Join(t.err, err)
+		return t
+	}
+	t.items = append(t.items, types.TransactWriteItem{Put: &types.Put{Item: av, ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}})
+	return t
+}
+
+// Len is the number of writes collected (DynamoDB takes at most MaxTxItems).
+func (t *Tx) Len() int { return len(t.items) }
+
+// MaxTxItems is the most writes one transaction may hold.
+const MaxTxItems = 100

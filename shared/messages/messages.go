@@ -42,6 +42,12 @@ const (
 	// PaymentDone: a payment went through. Vars: Amount (kopecks), Purpose,
 	// ReceiptLink.
 	PaymentDone = "payment.done"
+	// ChargeChanged: an agency changed what is to pay or by when. Vars: Kind,
+	// Amount (kopecks, to pay now), DueDate (date), Link.
+	ChargeChanged = "charge.changed"
+	// ChargeCancelled: an agency cancelled a charge. Vars: Kind, Amount
+	// (kopecks), Payee, Link.
+	ChargeCancelled = "charge.cancelled"
 	// AppointmentBooked: an appointment was booked. Vars: Place, Address, At
 	// (date-time), Specialist (optional), Link.
 	AppointmentBooked = "appointment.booked"
@@ -64,6 +70,9 @@ const (
 	// ChargeDue: a charge is still unpaid near its due date. Vars: Kind,
 	// Amount (kopecks), DueDate (date), Link.
 	ChargeDue = "reminder.charge_due"
+	// ChargeDiscountEnds: the discount for paying a fine early ends soon.
+	// Vars: Percent, Amount (kopecks, with the discount), Until (date), Link.
+	ChargeDiscountEnds = "reminder.charge_discount"
 	// PasswordExpiring: the password expires soon. Vars: ExpiresAt (date).
 	PasswordExpiring = "reminder.password_expiring"
 	// ApplicationDue: a deadline on an application is near. Vars: Number,

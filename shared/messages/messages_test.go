@@ -47,6 +47,18 @@ func fixtures() map[string]Vars {
 			"Kind": "штраф", "Amount": int64(150000), "DueDate": "2025-04-01", "Payee": testPayee,
 			"Link": "https://kabinet.example.ru/payments/charges/188101772500001",
 		},
+		ChargeChanged: {
+			"Kind": "штраф", "Amount": int64(75000), "DueDate": "2025-04-10",
+			"Link": "https://kabinet.example.ru/charges/18810177200000123453",
+		},
+		ChargeCancelled: {
+			"Kind": "штраф", "Amount": int64(150000), "Payee": testPayee,
+			"Link": "https://kabinet.example.ru/charges/18810177200000123453",
+		},
+		ChargeDiscountEnds: {
+			"Percent": 50, "Amount": int64(25000), "Until": "2025-03-21",
+			"Link": "/charges/18810177200000123453",
+		},
 		PaymentDone: {
 			"Amount": int64(75000), "Purpose": testPurpose,
 			"ReceiptLink": "https://kabinet.example.ru/payments/receipts/9f2c",
@@ -492,6 +504,9 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{ApplicationRequest, "applications", false},
 		{ChargeIssued, "payments", false},
 		{PaymentDone, "payments", false},
+		{ChargeChanged, "payments", false},
+		{ChargeCancelled, "payments", false},
+		{ChargeDiscountEnds, "reminders", false},
 		{AppointmentBooked, "appointments", false},
 		{AppointmentReminder, "appointments", false},
 		{ConsentChanged, "consents", false},
@@ -526,8 +541,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 22 {
-		t.Errorf("%d types, want 22", len(types))
+	if len(types) != 25 {
+		t.Errorf("%d types, want 25", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

@@ -90,6 +90,34 @@ var specs = map[string]*spec{
 		sms:       "Платёж на {{.Amount}} выполнен. Квитанция\u00a0— в личном кабинете.",
 		linkLabel: "Открыть квитанцию",
 	},
+	ChargeChanged: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Kind", text, 0}, {"Amount", money, 0}, {"DueDate", date, 0}, {"Link", link, private},
+		},
+		title: "Начисление изменено: {{.Kind}}, {{.Amount}}",
+		body: []string{
+			"Ведомство изменило начисление: {{.Kind}}. Теперь к оплате {{.Amount}}.",
+			"Срок оплаты: до\u00a0{{.DueDate}} включительно",
+			"Подробности и оплата\u00a0— в личном кабинете.",
+		},
+		sms:       "Начисление изменено: {{short 20 .Kind}}, к оплате {{.Amount}} до\u00a0{{.DueDate}}. Подробности\u00a0— в личном кабинете.",
+		linkLabel: "Открыть начисление",
+	},
+	ChargeCancelled: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Kind", text, 0}, {"Amount", money, 0}, {"Payee", text, private}, {"Link", link, private},
+		},
+		title: "Начисление аннулировано: {{.Kind}}, {{.Amount}}",
+		body: []string{
+			"Ведомство аннулировало начисление: {{.Kind}} на сумму {{.Amount}}.",
+			"Получатель: {{.Payee}}",
+			"Оплачивать его не нужно.",
+		},
+		sms:       "Начисление аннулировано: {{short 20 .Kind}} на {{.Amount}}. Оплачивать его не нужно.",
+		linkLabel: "Открыть начисление",
+	},
 	AppointmentBooked: {
 		category: CategoryAppointments,
 		fields: []field{
@@ -207,6 +235,19 @@ var specs = map[string]*spec{
 		},
 		sms:       "Напоминаем: {{short 20 .Kind}} на {{.Amount}} нужно оплатить до\u00a0{{.DueDate}}. Это можно сделать в личном кабинете.",
 		linkLabel: "Оплатить",
+	},
+	ChargeDiscountEnds: {
+		category: CategoryReminders,
+		fields: []field{
+			{"Percent", number, 0}, {"Amount", money, 0}, {"Until", date, 0}, {"Link", link, private},
+		},
+		title: "Скидка на штраф действует до\u00a0{{.Until}}",
+		body: []string{
+			"Штраф можно оплатить со скидкой {{.Percent}}\u00a0%: к оплате {{.Amount}}.",
+			"Скидка действует до\u00a0{{.Until}} включительно, после этого штраф придётся оплатить полностью.",
+		},
+		sms:       "Штраф со скидкой {{.Percent}}\u00a0%\u00a0— {{.Amount}}, если оплатить до\u00a0{{.Until}}. Это можно сделать в личном кабинете.",
+		linkLabel: "Оплатить со скидкой",
 	},
 	PasswordExpiring: {
 		category: CategoryReminders,

@@ -12,21 +12,49 @@ import (
 // when. Features call these in the transaction that creates or moves the
 // thing, and Cancel* when it goes away.
 
-// ChargeDue reminds of a charge 3 days and 1 day before it is due.
-func ChargeDue(tx *dynamo.Tx, sub, chargeID string, due time.Time, vars messages.Vars) error {
-	for _, before := range []int{3, 1} {
-		if err := Schedule(tx, Reminder{Sub: sub, ID: fmt.Sprintf("charge-%s-%dd", chargeID, before), At: due.AddDate(0, 0, -before),
-			Type: messages.ChargeDue, Vars: vars}); err != nil {
+// ChargeDue reminds of a charge 3 days and 1 day before it is due (at
+// the hour of due), skipping a day already past.
+func ChargeDue(tx *dynamo.Tx, sub, chargeID string, due, now time.Time, vars messages.Vars) error {
+	return beforeDays(tx, sub, "charge-"+chargeID, messages.ChargeDue, due, now, vars)
+}
+
+// CancelChargeDue removes a paid or cancelled charge's reminders.
+func CancelChargeDue(tx *dynamo.Tx, sub, chargeID string) {
+	cancelDays(tx, sub, "charge-"+chargeID)
+}
+
+// ChargeDiscount reminds 3 days and 1 day before a fine's discount ends
+// (until is its last day, at the hour of reminding).
+func ChargeDiscount(tx *dynamo.Tx, sub, chargeID string, until, now time.Time, vars messages.Vars) error {
+	return beforeDays(tx, sub, "discount-"+chargeID, messages.ChargeDiscountEnds, until, now, vars)
+}
+
+// CancelChargeDiscount removes the reminders of a discount no longer there.
+func CancelChargeDiscount(tx *dynamo.Tx, sub, chargeID string) {
+	cancelDays(tx, sub, "discount-"+chargeID)
+}
+
+// chargeDays are how many days before a date a charge is reminded of.
+var chargeDays = []int{3, 1}
+
+func beforeDays(tx *dynamo.Tx, sub, prefix, typ string, at, now time.Time, vars messages.Vars) error {
+	for _, before := range chargeDays {
+		id := fmt.Sprintf("%s-%dd", prefix, before)
+		when := at.AddDate(0, 0, -before)
+		if !when.After(now) {
+			Cancel(tx, sub, id)
+			continue
+		}
+		if err := Schedule(tx, Reminder{Sub: sub, ID: id, At: when, Type: typ, Vars: vars}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// CancelChargeDue removes a paid or cancelled charge's reminders.
-func CancelChargeDue(tx *dynamo.Tx, sub, chargeID string) {
-	for _, before := range []int{3, 1} {
-		Cancel(tx, sub, fmt.Sprintf("charge-%s-%dd", chargeID, before))
+func cancelDays(tx *dynamo.Tx, sub, prefix string) {
+	for _, before := range chargeDays {
+		Cancel(tx, sub, fmt.Sprintf("%s-%dd", prefix, before))
 	}
 }
 

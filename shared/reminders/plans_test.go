@@ -28,7 +28,8 @@ func TestPlans(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tx := &dynamo.Tx{}
 	steps := []error{
-		ChargeDue(tx, "u", "c1", due, messages.Vars{"Kind": "налог", "Amount": 150000, "DueDate": due, "Link": "/payments/c1"}),
+		ChargeDue(tx, "u", "c1", due, now, messages.Vars{"Kind": "налог", "Amount": 150000, "DueDate": due, "Link": "/payments/c1"}),
+		ChargeDiscount(tx, "u", "c1", now.AddDate(0, 0, 2), now, messages.Vars{"Percent": 50, "Amount": 75000, "Until": now.AddDate(0, 0, 2), "Link": "/charges/c1"}),
 		Appointment(tx, "u", "a1", due, messages.Vars{"Place": "Поликлиника №3", "Address": "ул. Ленина, 1", "At": due}),
 		DocumentExpiry(tx, "u", "d1", "водительское удостоверение", due),
 		PassportReplacement(tx, "u", birth, now),
@@ -53,6 +54,7 @@ func TestPlans(t *testing.T) {
 		"passport-45":     time.Date(2051, 2, 15, 0, 0, 0, 0, time.UTC),
 		"consent-k1":      due.AddDate(0, 0, -14),
 		"application-ap1": due.AddDate(0, 0, -3),
+		"discount-c1-1d":  now.AddDate(0, 0, 1),
 	}
 	for id, want := range cases {
 		if got := scheduledAt(t, db, "u", id); !got.Equal(want) {
@@ -62,6 +64,9 @@ func TestPlans(t *testing.T) {
 	var none item
 	if err := db.Get(ctx, dynamo.ReminderKey("u", "application-ap2"), "reminder", &none); err == nil {
 		t.Error("a deadline two days away got a reminder three days before it")
+	}
+	if err := db.Get(ctx, dynamo.ReminderKey("u", "discount-c1-3d"), "reminder", &none); err == nil {
+		t.Error("a discount ending in two days got a reminder three days before its end, in the past")
 	}
 	tx = &dynamo.Tx{}
 	CancelChargeDue(tx, "u", "c1")
