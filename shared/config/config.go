@@ -60,6 +60,15 @@ const (
 	// SMSDailyLimit is the day's SMS volume past which anonymous flows
 	// (registration, recovery) stop sending (0: no guard).
 	SMSDailyLimit Var = "SMS_DAILY_LIMIT"
+	// YooKassaAPIURL is the root of the payment provider's API (ЮKassa v3;
+	// https://api.yookassa.ru/v3 when unset). The local stack points it at
+	// its emulator, as AWS_ENDPOINT_URL_* point the SDK at the others.
+	YooKassaAPIURL Var = "YOOKASSA_API_URL"
+	// YooKassaShopID is the shop's id at ЮKassa (the user of Basic auth).
+	YooKassaShopID Var = "YOOKASSA_SHOP_ID"
+	// YooKassaSecretKeySecret names the Secrets Manager secret whose string
+	// is the shop's secret key; it is read on first use, never at cold start.
+	YooKassaSecretKeySecret Var = "YOOKASSA_SECRET_KEY_SECRET_ID"
 	// ClockOffset shifts the process clock (a Go duration such as "26h"). Only
 	// the local stack sets it, so that tests can run a function in the future.
 	ClockOffset Var = "KABINET_CLOCK_OFFSET"

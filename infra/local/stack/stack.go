@@ -1,10 +1,11 @@
 // Package stack is Kabinet's local stack: emulators for DynamoDB (minidyn),
-// S3 (gofakes3), SNS (snsemu), Cognito (cognito-local) and SES
-// (aws-ses-v2-local); the resources of template.yaml created in them; every
-// function built and run as its real bootstrap binary through the Lambda
-// Runtime API; a gateway that plays API Gateway with its JWT authorizer; and
-// the template's schedules firing by themselves. `make run` and the
-// end-to-end tests both start it.
+// S3 (gofakes3), SNS (snsemu), Cognito (cognito-local), SES
+// (aws-ses-v2-local) and the payment provider (yookassaemu, ЮKassa's API);
+// the resources of template.yaml created in them; every function built and
+// run as its real bootstrap binary through the Lambda Runtime API; a gateway
+// that plays API Gateway with its JWT authorizer; and the template's
+// schedules firing by themselves. `make run` and the end-to-end tests both
+// start it.
 package stack
 
 import (
@@ -32,7 +33,9 @@ import (
 	"github.com/kabinet/kabinet/infra/local/secretsemu"
 	"github.com/kabinet/kabinet/infra/local/snsemu"
 	"github.com/kabinet/kabinet/infra/local/template"
+	"github.com/kabinet/kabinet/infra/local/yookassaemu"
 	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/config"
 )
 
 // Region is the region the local stack pretends to be in.
@@ -50,6 +53,11 @@ type Options struct {
 	Version                     string
 	Clock                       clock.Clock
 	Log                         io.Writer
+
+	// YooKassaAddr is the payment provider emulator's address (its API, the
+	// payment page and the log).
+	YooKassaAddr string
+
 	// Progress, when set, gets a line as each part of the stack starts
 	// ("stack: starting <part>") and as it is ready ("stack: ready <part>
 	// in <time>"), so that whoever waits for the stack can tell what is
@@ -87,6 +95,12 @@ type Stack struct {
 	Template           *template.Template
 	Gateway            *gateway.Gateway
 	Pools              map[string]*lambdart.Pool
+
+	// YooKassa is the payment provider (ЮKassa's API, the payer's page, the
+	// faults); YooKassaURL its root (the API is under /v3).
+	YooKassa    *yookassaemu.Server
+	YooKassaURL string
+
 	// Resources maps a logical id to its local physical id (table name,
 	// bucket name, pool id, client id, topic ARN, ...).
 	Resources map[string]string
@@ -106,6 +120,8 @@ type Stack struct {
 	mu        sync.Mutex
 	closers   []func()
 	log       *slog.Logger
+	// yookassaSecret is the secret holding the emulated shop's key.
+	yookassaSecret string
 	// progressMu keeps the progress lines of parts starting at once whole.
 	progressMu sync.Mutex
 }
@@ -202,6 +218,9 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if err := s.step("resources from template.yaml", func() error { return s.provision(ctx) }); err != nil {
 		return nil, fmt.Errorf("create resources from template.yaml: %w", err)
 	}
+	if err := s.provisionYooKassa(ctx); err != nil {
+		return nil, err
+	}
 	s.log.Info("resources created; waiting for the function build")
 	if err := <-built; err != nil {
 		return nil, err
@@ -212,6 +231,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if err := s.step("gateway", s.startGateway); err != nil {
 		return nil, err
 	}
+	s.YooKassa.SetNotificationURL(s.APIURL + PaymentNotificationsPath)
 	if err := s.startDocs(); err != nil {
 		return nil, err
 	}
@@ -228,6 +248,9 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 }
 
 func (s *Stack) startEmulators(ctx context.Context) error {
+	if err := s.step("payment provider emulator (ЮKassa)", s.startYooKassa); err != nil {
+		return err
+	}
 	if s.opts.LocalStack != "" {
 		s.DynamoURL, s.S3URL, s.SNSURL, s.SESURL = s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack
 		s.KMSURL, s.SecretsURL = s.opts.LocalStack, s.opts.LocalStack
@@ -388,6 +411,10 @@ func (s *Stack) FunctionEnv(fn template.Function) (map[string]string, error) {
 		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": s.CognitoURL,
 		"AWS_ENDPOINT_URL_KMS":                       s.KMSURL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER":           s.SecretsURL,
+		// The payment provider: the emulator's shop, its key in Secrets Manager.
+		string(config.YooKassaAPIURL):          s.YooKassaURL + "/v3",
+		string(config.YooKassaShopID):          YooKassaShopID,
+		string(config.YooKassaSecretKeySecret): s.yookassaSecret,
 		// Any other service fails fast on loopback instead of reaching out.
 		"AWS_ENDPOINT_URL":          "http://127.0.0.1:1",
 		"AWS_EC2_METADATA_DISABLED": "true",
@@ -487,6 +514,8 @@ func (s *Stack) Summary() string {
 	fmt.Fprintf(&b, "  Cognito (cognito-local)       %s   user pool %s, app client %s\n", s.CognitoURL, s.Resources["UserPool"], s.Resources["UserPoolClient"])
 	fmt.Fprintf(&b, "  DynamoDB (minidyn)            %s   table %s\n", s.DynamoURL, s.Resources["Table"])
 	fmt.Fprintf(&b, "  S3 (gofakes3)                 %s   bucket %s\n", s.S3URL, s.Resources["Bucket"])
+	fmt.Fprintf(&b, "  Payments (ЮKassa emulator)    %s   shop %s, key %s (JSON: %s/_emulator/payments)\n",
+		s.YooKassaURL, YooKassaShopID, s.YooKassa.SecretKey, s.YooKassaURL)
 	if len(s.Demo) > 0 {
 		fmt.Fprintf(&b, "\n  Demo accounts (POST /auth/login with the phone, email or SNILS and the password):\n")
 		for _, d := range s.Demo {

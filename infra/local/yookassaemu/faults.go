@@ -1,0 +1,232 @@
+package yookassaemu
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Faults are the failures armed for what comes next. Each is used once (a
+// count, once per request): Arm them before the request or the payer's
+// answer they are meant for.
+type Faults struct {
+	// FailCreates: the next n creates answer 500 internal_server_error
+	// before anything happens (nothing is kept under the key, so a retry
+	// makes the payment).
+	FailCreates int `json:"failCreates,omitempty"`
+	// ThrottleCreates: the next n creates answer 429 too_many_requests
+	// before anything happens.
+	ThrottleCreates int `json:"throttleCreates,omitempty"`
+	// ProcessCreates: the next n creates make their payment and keep it
+	// under the key, but answer 202 processing; a repeat gets the payment.
+	ProcessCreates int `json:"processCreates,omitempty"`
+	// CreateDelay: the next create makes its payment and keeps its answer
+	// under the key, then answers only after this long (or never, if the
+	// client hangs up first): a client's timeout when the payment exists.
+	CreateDelay Duration `json:"createDelay,omitempty"`
+	// Decline: the payer's next answer on the page is declined by the bank
+	// with this reason (insufficient_funds, card_expired, fraud_suspected,
+	// ...), whichever button was pressed.
+	Decline string `json:"decline,omitempty"`
+	// Notify spoils the notifications of the next change of status.
+	Notify NotifyFaults `json:"notify"`
+}
+
+// NotifyFaults are what can go wrong with notifications. They combine
+// (twice and stale: the true one, its copy, then the stale one).
+type NotifyFaults struct {
+	// Twice sends the notification a second time, the same body.
+	Twice bool `json:"twice,omitempty"`
+	// Stale, after the true notification, sends one that contradicts it:
+	// "canceled" (a payment.canceled for a payment that is not) or
+	// "waiting_for_capture" (the earlier status arriving late).
+	Stale string `json:"stale,omitempty"`
+	// BeforeRedirect delivers the notifications of the payer's answer
+	// before the page redirects the payer back (by default they go just
+	// after).
+	BeforeRedirect bool `json:"beforeRedirect,omitempty"`
+	// Never drops the notifications: they are logged, never sent.
+	Never bool `json:"never,omitempty"`
+}
+
+// Duration is a time.Duration written as Go writes it in JSON ("3s").
+type Duration time.Duration
+
+// MarshalJSON writes "3s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads "3s".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	*d = Duration(v)
+	return err
+}
+
+// Arm adds faults to those armed: counts add up, a duration, a reason or a
+// notification fault that is set replaces the armed one.
+func (s *Server) Arm(f Faults) error {
+	if f.Notify.Stale != "" && f.Notify.Stale != StatusCanceled && f.Notify.Stale != StatusWaitingForCapture {
+		return fmt.Errorf("stale must be %q or %q, not %q", StatusCanceled, StatusWaitingForCapture, f.Notify.Stale)
+	}
+	if f.FailCreates < 0 || f.ThrottleCreates < 0 || f.ProcessCreates < 0 || f.CreateDelay < 0 {
+		return fmt.Errorf("fault counts and delays cannot be negative")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := &s.faults
+	a.FailCreates += f.FailCreates
+	a.ThrottleCreates += f.ThrottleCreates
+	a.ProcessCreates += f.ProcessCreates
+	if f.CreateDelay > 0 {
+		a.CreateDelay = f.CreateDelay
+	}
+	if f.Decline != "" {
+		a.Decline = f.Decline
+	}
+	n := f.Notify
+	a.Notify.Twice = a.Notify.Twice || n.Twice
+	a.Notify.BeforeRedirect = a.Notify.BeforeRedirect || n.BeforeRedirect
+	a.Notify.Never = a.Notify.Never || n.Never
+	if n.Stale != "" {
+		a.Notify.Stale = n.Stale
+	}
+	return nil
+}
+
+// Armed returns the faults not used yet.
+func (s *Server) Armed() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// Reset disarms every fault.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.faults = Faults{}
+	s.mu.Unlock()
+}
+
+func isCreate(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/v3/payments"
+}
+
+// takeCreateFailure uses a 500 or 429 armed for a create (the caller holds
+// s.mu).
+func (s *Server) takeCreateFailure(r *http.Request) *apiErr {
+	switch {
+	case !isCreate(r):
+		return nil
+	case s.faults.FailCreates > 0:
+		s.faults.FailCreates--
+		return &apiErr{http.StatusInternalServerError, "internal_server_error", "Internal server error (injected)", ""}
+	case s.faults.ThrottleCreates > 0:
+		s.faults.ThrottleCreates--
+		return &apiErr{http.StatusTooManyRequests, "too_many_requests", "Too many requests (injected)", ""}
+	}
+	return nil
+}
+
+// takeProcessing uses a 202 armed for a create (the caller holds s.mu).
+func (s *Server) takeProcessing(r *http.Request) bool {
+	if !isCreate(r) || s.faults.ProcessCreates == 0 {
+		return false
+	}
+	s.faults.ProcessCreates--
+	return true
+}
+
+// takeCreateDelay uses a delay armed for a create.
+func (s *Server) takeCreateDelay(r *http.Request) time.Duration {
+	if !isCreate(r) {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := time.Duration(s.faults.CreateDelay)
+	s.faults.CreateDelay = 0
+	return d
+}
+
+// takeNotifyFaults uses the notification faults (the caller holds s.mu).
+func (s *Server) takeNotifyFaults() NotifyFaults {
+	n := s.faults.Notify
+	s.faults.Notify = NotifyFaults{}
+	return n
+}
+
+// Record is a payment with its notifications, as /_emulator/payments shows
+// it.
+type Record struct {
+	Payment
+	Notifications []Notification `json:"notifications"`
+}
+
+// control serves the control API:
+//
+//	GET    /_emulator/payments              every payment with its notifications (JSON)
+//	GET    /_emulator/notifications         every notification with its attempts (JSON)
+//	POST   /_emulator/payments/{id}/expire  end a pending or held payment as its time running out would
+//	GET    /_emulator/faults                the faults armed
+//	POST   /_emulator/faults                arm faults (a Faults object)
+//	DELETE /_emulator/faults                disarm every fault
+//	PUT    /_emulator/notification-url      {"url": "..."}: where notifications go
+func (s *Server) control(m *http.ServeMux) {
+	m.HandleFunc("GET /_emulator/payments", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Records()) })
+	m.HandleFunc("GET /_emulator/notifications", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, s.Notifications())
+	})
+	m.HandleFunc("POST /_emulator/payments/{id}/expire", func(w http.ResponseWriter, r *http.Request) {
+		switch err := s.Expire(r.PathValue("id")); err {
+		case nil:
+			p, _ := s.Payment(r.PathValue("id"))
+			writeJSON(w, http.StatusOK, p)
+		case errNoPayment:
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+		default:
+			writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+		}
+	})
+	m.HandleFunc("GET /_emulator/faults", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Armed()) })
+	m.HandleFunc("POST /_emulator/faults", func(w http.ResponseWriter, r *http.Request) {
+		var f Faults
+		d := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&f); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "not a faults object: " + err.Error()})
+			return
+		}
+		if err := s.Arm(f); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, s.Armed())
+	})
+	m.HandleFunc("DELETE /_emulator/faults", func(w http.ResponseWriter, _ *http.Request) {
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("PUT /_emulator/notification-url", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			URL string `json:"url"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&in); err != nil || (in.URL != "" && !absoluteURL(in.URL)) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `want {"url": "<absolute http(s) URL>"}`})
+			return
+		}
+		s.SetNotificationURL(strings.TrimSpace(in.URL))
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
