@@ -1,10 +1,13 @@
 // Package actor is who acts on a service call: a citizen, an officer of a
-// department, a registrar who checks identities, a support operator, or the
-// portal itself (a schedule, a stream). Services take an Actor and enforce
+// department, a registrar who checks identities, a support operator, an
+// agency's or a partner organisation's system calling as itself (machine to
+// machine, DESIGN 11), or the portal itself (a schedule, a stream). Services
+// take an Actor and enforce
 // their own rules with it — who may call at all, on whose records, and how
 // recently they must have signed in — so that a rule holds whichever handler,
 // schedule or test calls the service. Handlers only build the Actor from the
-// claims the JWT authorizer verified (httpapi.Identity.Actor).
+// claims the JWT authorizer verified (httpapi.Identity.Actor for people,
+// httpapi.Machine.Actor for systems).
 package actor
 
 import (
@@ -39,6 +42,11 @@ const (
 	RoleRegistrar Role = "registrar"
 	RoleSupport   Role = "support"
 	RoleSystem    Role = "system"
+	// RoleAgency: an agency's information system (traffic police, tax
+	// service, bailiffs, a utility, a department collecting state duties).
+	RoleAgency Role = "agency"
+	// RolePartner: a partner organisation's system (a bank, an insurer).
+	RolePartner Role = "partner"
 )
 
 // StepUpAge is how recent a sign-in must be for sensitive changes (password,
@@ -61,6 +69,10 @@ type Actor struct {
 	// from a client.
 	IP, UserAgent string
 	system        bool
+	// A machine actor is an OAuth client of the user pool: its client id,
+	// and the agency or the partner organisation it is. Only Agency and
+	// Partner set them, so no person's actor can carry them.
+	clientID, agency, partner string
 }
 
 // System is the portal itself acting: a schedule, a stream, the seeding.
@@ -69,6 +81,30 @@ func System() Actor { return Actor{system: true} }
 // Citizen is a person acting on their own account (tests and seeding; a
 // request builds its Actor from the verified claims).
 func Citizen(sub string) Actor { return Actor{Sub: sub} }
+
+// Agency is an agency's system acting as itself: code names the agency
+// (the department's catalog code where it is one, e.g. "gibdd", "fns"),
+// clientID its app client. A request builds it from the token's one agency
+// scope (httpapi.Machine.Actor).
+func Agency(code, clientID string) Actor { return Actor{agency: code, clientID: clientID} }
+
+// Partner is a partner organisation's system acting as itself: org names
+// the organisation, clientID its app client.
+func Partner(org, clientID string) Actor { return Actor{partner: org, clientID: clientID} }
+
+// Agency is the code of the agency whose system acts, "" for anyone else.
+func (a Actor) Agency() string { return a.agency }
+
+// Partner is the partner organisation whose system acts, "" for anyone else.
+func (a Actor) Partner() string { return a.partner }
+
+// ClientID is the app client of a machine actor, "" for people and the
+// portal.
+func (a Actor) ClientID() string { return a.clientID }
+
+// IsMachine reports whether an agency's or a partner's system acts. It has
+// no subject, groups or sign-in, so every gate for people refuses it.
+func (a Actor) IsMachine() bool { return a.agency != "" || a.partner != "" }
 
 // IsSystem reports whether the portal itself acts.
 func (a Actor) IsSystem() bool { return a.system }
@@ -88,6 +124,10 @@ func (a Actor) Role() Role {
 	switch {
 	case a.system:
 		return RoleSystem
+	case a.agency != "":
+		return RoleAgency
+	case a.partner != "":
+		return RolePartner
 	case a.IsRegistrar():
 		return RoleRegistrar
 	case a.In(GroupOfficers):
@@ -126,6 +166,38 @@ func (a Actor) RequireOfficerOrRegistrar() error {
 	}
 	if err := a.RequireOfficer(); err != nil {
 		return problem.New(problem.KindForbidden, "not_staff", "Раздел доступен только сотрудникам ведомств и центров обслуживания")
+	}
+	return nil
+}
+
+// RequireAgency refuses anyone but the system of the agency code names.
+func (a Actor) RequireAgency(code string) error {
+	if err := a.RequireAnyAgency(); err != nil {
+		return err
+	}
+	if code == "" || a.agency != code {
+		return problem.New(problem.KindForbidden, "another_agency", "Действие доступно только системе другого ведомства")
+	}
+	return nil
+}
+
+// RequireAnyAgency refuses anyone but an agency's system; the service then
+// acts on that agency's records only (Agency()).
+func (a Actor) RequireAnyAgency() error {
+	if a.agency == "" {
+		return problem.New(problem.KindForbidden, "not_an_agency", "Раздел доступен только информационным системам ведомств")
+	}
+	return nil
+}
+
+// RequirePartner refuses anyone but the system of the partner organisation
+// org names.
+func (a Actor) RequirePartner(org string) error {
+	if a.partner == "" {
+		return problem.New(problem.KindForbidden, "not_a_partner", "Раздел доступен только системам организаций-партнёров")
+	}
+	if org == "" || a.partner != org {
+		return problem.New(problem.KindForbidden, "another_partner", "Действие доступно только системе другой организации")
 	}
 	return nil
 }
