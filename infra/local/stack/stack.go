@@ -418,26 +418,43 @@ func (s *Stack) startFunctions() error {
 	return nil
 }
 
+// startGateway serves the template's routes behind their authorizers, as
+// API Gateway deploys them.
 func (s *Stack) startGateway() error {
-	var rs []*gateway.Route
-	for _, fn := range s.Template.Functions {
-		for _, r := range fn.Routes {
-			rs = append(rs, &gateway.Route{Method: r.Method, Path: r.Path, Public: r.Public, Function: s.Pools[fn.Name]})
-		}
+	fns := map[string]gateway.Invoker{}
+	for name, p := range s.Pools {
+		fns[name] = p
 	}
-	auth := &gateway.Authorizer{
-		Issuer:   s.Issuer,
-		JWKSURL:  s.Issuer + "/.well-known/jwks.json",
-		Audience: []string{s.Resources["UserPoolClient"]},
-		Clock:    s.opts.Clock,
+	rs, auths, err := gateway.FromTemplate(s.Template, fns, s.resolver(), s.localIssuer, s.jwks(), s.opts.Clock)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
 	}
-	s.Gateway = gateway.New(rs, auth, s.opts.Clock, s.log)
+	if s.Gateway, err = gateway.New(rs, auths, s.opts.Clock, s.log); err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
 	ln, err := listen(s.opts.APIAddr)
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	s.APIURL = s.serve(ln, s.Gateway)
 	return nil
+}
+
+// localIssuer is the issuer that tokens carry here for the one the template
+// names: the user pool's issuer on AWS is cognito-local's pool address.
+func (s *Stack) localIssuer(templateIssuer string) (string, error) {
+	for _, id := range s.Template.OfType("AWS::Cognito::UserPool") {
+		if templateIssuer == "https://cognito-idp."+Region+".amazonaws.com/"+s.Resources[id] {
+			return s.Issuer, nil
+		}
+	}
+	return "", fmt.Errorf("%s is not the user pool's issuer; the local stack issues tokens only for its user pool", templateIssuer)
+}
+
+// jwks are where the user pool's signing keys are published: cognito-local
+// signs people's tokens.
+func (s *Stack) jwks() []string {
+	return []string{s.Issuer + "/.well-known/jwks.json"}
 }
 
 // SetFunctionClock runs a function's future instances with their clock
