@@ -23,6 +23,7 @@ func main() {
 	s3Addr := flag.String("s3", "127.0.0.1:4567", "address of the S3 emulator")
 	snsAddr := flag.String("sns", "127.0.0.1:4568", "address of the SNS endpoint and its message log")
 	cognitoPort := flag.Int("cognito-port", 9229, "port of cognito-local")
+	tokenAddr := flag.String("token", "127.0.0.1:9230", "address of the user pool domain's token endpoint (client credentials)")
 	sesPort := flag.Int("ses-port", 8005, "port of the SES emulator and its mail viewer")
 	maxInstances := flag.Int("max-instances", 8, "most concurrent instances of one function")
 	localstack := flag.String("localstack", "", "URL of a running LocalStack to use for DynamoDB, S3, SNS and SES")
@@ -38,7 +39,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := stack.Options{Root: root, APIAddr: *api, DocsAddr: *docs, DynamoAddr: *dynamoAddr, S3Addr: *s3Addr, SNSAddr: *snsAddr,
-		CognitoPort: *cognitoPort, SESPort: *sesPort, MaxInstances: *maxInstances, Version: version(root),
+		CognitoPort: *cognitoPort, TokenAddr: *tokenAddr, SESPort: *sesPort, MaxInstances: *maxInstances, Version: version(root),
 		Log: os.Stderr, Seed: true, Schedules: true, LocalStack: *localstack}
 	if *quiet {
 		opts.Log = nil

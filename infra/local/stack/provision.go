@@ -253,7 +253,8 @@ func (s *Stack) createUserPool(ctx context.Context) error {
 	for _, id := range t.OfType("AWS::Cognito::UserPoolClient") {
 		cp := t.Resources[id].Properties
 		ci := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(pool), ClientName: aws.String(template.Str(cp, "ClientName")),
-			GenerateSecret: false, EnableTokenRevocation: aws.Bool(template.Str(cp, "EnableTokenRevocation") == "true"),
+			GenerateSecret:             template.Str(cp, "GenerateSecret") == "true",
+			EnableTokenRevocation:      aws.Bool(template.Str(cp, "EnableTokenRevocation") == "true"),
 			PreventUserExistenceErrors: ciptypes.PreventUserExistenceErrorTypes(template.Str(cp, "PreventUserExistenceErrors")),
 			AccessTokenValidity:        aws.Int32(atoi(template.Str(cp, "AccessTokenValidity"))),
 			IdTokenValidity:            aws.Int32(atoi(template.Str(cp, "IdTokenValidity"))),
@@ -266,11 +267,26 @@ func (s *Stack) createUserPool(ctx context.Context) error {
 		for _, f := range template.Strings(cp, "ExplicitAuthFlows") {
 			ci.ExplicitAuthFlows = append(ci.ExplicitAuthFlows, ciptypes.ExplicitAuthFlowsType(f))
 		}
+		// The OAuth settings, which the local token endpoint reads from the
+		// template too (machineClients).
+		for _, f := range template.Strings(cp, "AllowedOAuthFlows") {
+			ci.AllowedOAuthFlows = append(ci.AllowedOAuthFlows, ciptypes.OAuthFlowType(f))
+		}
+		ci.AllowedOAuthScopes = template.Strings(cp, "AllowedOAuthScopes")
+		ci.AllowedOAuthFlowsUserPoolClient = template.Str(cp, "AllowedOAuthFlowsUserPoolClient") == "true"
 		out, err := c.CreateUserPoolClient(ctx, ci)
 		if err != nil {
 			return fmt.Errorf("app client %s: %w", id, err)
 		}
 		s.Resources[id] = aws.ToString(out.UserPoolClient.ClientId)
+		// GenerateSecret: cognito-local makes a fresh secret at each start,
+		// as Cognito does when it creates the client.
+		if ci.GenerateSecret {
+			if out.UserPoolClient.ClientSecret == nil {
+				return fmt.Errorf("app client %s: cognito-local made no secret", id)
+			}
+			s.clientSecrets[id] = aws.ToString(out.UserPoolClient.ClientSecret)
+		}
 	}
 	for _, id := range t.OfType("AWS::Cognito::UserPoolGroup") {
 		gp := t.Resources[id].Properties

@@ -29,6 +29,7 @@ import (
 	"github.com/kabinet/kabinet/infra/local/gateway"
 	"github.com/kabinet/kabinet/infra/local/kmsemu"
 	"github.com/kabinet/kabinet/infra/local/lambdart"
+	"github.com/kabinet/kabinet/infra/local/oauthemu"
 	"github.com/kabinet/kabinet/infra/local/secretsemu"
 	"github.com/kabinet/kabinet/infra/local/snsemu"
 	"github.com/kabinet/kabinet/infra/local/template"
@@ -62,6 +63,9 @@ type Options struct {
 	// DocsAddr is the address of the API reference (docs/openapi.yaml in
 	// Swagger UI); empty means any free port.
 	DocsAddr string
+	// TokenAddr is the address of the user pool domain's token endpoint
+	// (client credentials, oauthemu); empty means any free port.
+	TokenAddr string
 	// LocalStack, when set (e.g. http://127.0.0.1:4566), serves DynamoDB, S3,
 	// SNS and SES instead of the embedded emulators; Cognito stays on
 	// cognito-local, which LocalStack's free edition lacks.
@@ -92,6 +96,12 @@ type Stack struct {
 	Resources map[string]string
 	// Issuer is the token issuer the authorizer accepts.
 	Issuer string
+	// TokenURL is the token endpoint of the user pool's domain, where
+	// machine clients get access tokens; OAuth serves it.
+	TokenURL string
+	OAuth    *oauthemu.Server
+	// Machines are the agency systems' app clients with this run's secrets.
+	Machines []MachineClient
 	// Demo holds the seeded demo accounts.
 	Demo []DemoAccount
 	// DemoResult is the verification code of the demo citizen's issued
@@ -103,9 +113,11 @@ type Stack struct {
 
 	cfg       aws.Config
 	sesAPIURL string
-	mu        sync.Mutex
-	closers   []func()
-	log       *slog.Logger
+	// clientSecrets are the app clients' secrets by logical id.
+	clientSecrets map[string]string
+	mu            sync.Mutex
+	closers       []func()
+	log           *slog.Logger
 	// progressMu keeps the progress lines of parts starting at once whole.
 	progressMu sync.Mutex
 }
@@ -178,7 +190,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if opts.Version == "" {
 		opts.Version = "local"
 	}
-	s := &Stack{opts: opts, Pools: map[string]*lambdart.Pool{}, Resources: map[string]string{},
+	s := &Stack{opts: opts, Pools: map[string]*lambdart.Pool{}, Resources: map[string]string{}, clientSecrets: map[string]string{},
 		log: slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	defer func() {
 		if err != nil {
@@ -201,6 +213,9 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	s.log.Info("emulators up; creating resources from template.yaml")
 	if err := s.step("resources from template.yaml", func() error { return s.provision(ctx) }); err != nil {
 		return nil, fmt.Errorf("create resources from template.yaml: %w", err)
+	}
+	if err := s.step("token endpoint", s.startTokenEndpoint); err != nil {
+		return nil, err
 	}
 	s.log.Info("resources created; waiting for the function build")
 	if err := <-built; err != nil {
@@ -452,9 +467,9 @@ func (s *Stack) localIssuer(templateIssuer string) (string, error) {
 }
 
 // jwks are where the user pool's signing keys are published: cognito-local
-// signs people's tokens.
+// signs people's tokens, the token endpoint the systems'.
 func (s *Stack) jwks() []string {
-	return []string{s.Issuer + "/.well-known/jwks.json"}
+	return []string{s.Issuer + "/.well-known/jwks.json", strings.TrimSuffix(s.TokenURL, "/oauth2/token") + "/.well-known/jwks.json"}
 }
 
 // SetFunctionClock runs a function's future instances with their clock
@@ -510,6 +525,7 @@ func (s *Stack) Summary() string {
 			fmt.Fprintf(&b, "    %-8s %-13s %-22s SNILS %s  password %-18s %s\n", d.Role, d.Phone, d.Email, d.SNILS, d.Password, d.Note)
 		}
 	}
+	b.WriteString(s.machineSummary())
 	if s.DemoResult != "" {
 		fmt.Fprintf(&b, "\n  The demo citizen has a draft, a submitted and a completed application; check the issued result:\n")
 		fmt.Fprintf(&b, "    %s/verify/%s\n", s.APIURL, s.DemoResult)
