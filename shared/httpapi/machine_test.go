@@ -201,17 +201,21 @@ func TestRouterHandleAuthedRefusesMachineTokens(t *testing.T) {
 }
 
 func TestRouterMismatchOfHandlerKinds(t *testing.T) {
-	noop := func(context.Context, *Request, Identity) (Response, error) { return NoContent(), nil }
+	person := func(context.Context, *Request, Identity) (Response, error) { return NoContent(), nil }
+	system := func(context.Context, *Request, Machine) (Response, error) { return NoContent(), nil }
 	r := NewRouter("me", discardLogger())
-	r.HandleMachine("GET /me", func(context.Context, *Request, Machine) (Response, error) { return NoContent(), nil })
-	r.HandleAuthed("GET /me/settings", noop)
-	r.HandleAuthed("PUT /me/settings", noop)
-	want := []string{"GET /me is registered with HandleMachine but is no machine route"}
+	r.HandleMachine("GET /me", system)
+	r.HandleAuthed("GET /me/settings", person)
+	r.HandleAuthed("PUT /me/settings", person)
+	r.HandleAuthed("GET /agency/whoami", person)
+	want := []string{"GET /agency/whoami is a machine route but not registered with HandleMachine",
+		"GET /me is registered with HandleMachine but is no machine route"}
 	if got := r.Mismatch(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Mismatch() = %q, want %q", got, want)
 	}
-	// Registering the route again as a person's makes it agree.
-	r.HandleAuthed("GET /me", noop)
+	// Registering each again as what it is makes them agree.
+	r.HandleAuthed("GET /me", person)
+	r.HandleMachine("GET /agency/whoami", system)
 	if got := r.Mismatch(); len(got) != 0 {
 		t.Errorf("Mismatch() = %q after re-registering, want none", got)
 	}

@@ -125,6 +125,7 @@ var All = []Route{
 	{Function: "me", Method: "GET", Path: "/me"},
 	{Function: "me", Method: "GET", Path: "/me/settings"},
 	{Function: "me", Method: "PUT", Path: "/me/settings"},
+	{Function: "me", Method: "GET", Path: "/agency/whoami", Machine: true},
 }
 
 // ForFunction returns the routes a function serves.
