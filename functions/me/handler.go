@@ -28,6 +28,7 @@ func (h *handler) router() *httpapi.Router {
 	r.HandleAuthed("GET /me", h.me)
 	r.HandleAuthed("GET /me/settings", h.getSettings)
 	r.HandleAuthed("PUT /me/settings", h.putSettings)
+	r.HandleMachine("GET /agency/whoami", h.agencyWhoami)
 	return r
 }
 
@@ -82,4 +83,22 @@ func (h *handler) putSettings(ctx context.Context, req *httpapi.Request, id http
 	}
 	res, err := httpapi.JSON(http.StatusOK, s)
 	return httpapi.WithETag(res, s.Version), err
+}
+
+// AgencyWhoami is the calling agency system as its token describes it.
+type AgencyWhoami struct {
+	Agency   string   `json:"agency"`
+	ClientID string   `json:"clientId"`
+	Scopes   []string `json:"scopes"`
+}
+
+// agencyWhoami answers which agency system calls: what a system's
+// developers check first when they connect (DESIGN 11). A partner's token
+// is refused here (403 not_an_agency).
+func (h *handler) agencyWhoami(_ context.Context, req *httpapi.Request, m httpapi.Machine) (httpapi.Response, error) {
+	a := m.Actor(req)
+	if err := a.RequireAnyAgency(); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, AgencyWhoami{Agency: a.Agency(), ClientID: a.ClientID(), Scopes: m.Scopes})
 }

@@ -136,3 +136,58 @@ func TestSettingsRoutesCallTheStoreAsTheCaller(t *testing.T) {
 		return h.router().Guard(httpapitest.AdmitAll{}), &r.Recorder
 	}, "Get", "Put")
 }
+
+func TestAgencyWhoami(t *testing.T) {
+	withScope := func(scope string) func(*httpapi.Request) {
+		return func(req *httpapi.Request) { req.RequestContext.Authorizer.JWT.Claims["scope"] = scope }
+	}
+	tests := []struct {
+		name     string
+		event    string
+		change   func(*httpapi.Request)
+		status   int
+		wantCode string
+	}{
+		{"an agency's token", "agency-whoami.json", nil, 200, ""},
+		{"a citizen's token", "me-get.json", func(req *httpapi.Request) { req.RouteKey = "GET /agency/whoami" }, 401, "machine_token_required"},
+		{"no claims", "agency-whoami.json", func(req *httpapi.Request) { req.RequestContext.Authorizer = nil }, 401, "unauthenticated"},
+		{"a partner's token", "agency-whoami.json", withScope("kabinet/partner.sberbank"), 403, "not_an_agency"},
+		{"two agencies' scopes", "agency-whoami.json", withScope("kabinet/agency.gibdd kabinet/agency.fns"), 403, "organisation_scope"},
+		{"an agency's token on GET /me", "agency-whoami.json", func(req *httpapi.Request) { req.RouteKey = "GET /me" }, 401, "machine_token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := event(t, tt.event)
+			if tt.change != nil {
+				tt.change(&req)
+			}
+			// The person's routes need a guard; the machine route never asks it.
+			res, _ := newHandler(fakeSettings{}).router().Guard(httpapitest.AdmitAll{}).Serve(context.Background(), req)
+			if res.StatusCode != tt.status {
+				t.Fatalf("GET %s = %d %s, want %d", req.RouteKey, res.StatusCode, res.Body, tt.status)
+			}
+			if tt.status == 200 {
+				var who AgencyWhoami
+				if err := json.Unmarshal([]byte(res.Body), &who); err != nil {
+					t.Fatal(err)
+				}
+				want := AgencyWhoami{Agency: "gibdd", ClientID: "4f1kq0t8m2c5h7j9l3n6p8r0s2", Scopes: []string{"kabinet/agency.gibdd"}}
+				if who.Agency != want.Agency || who.ClientID != want.ClientID || len(who.Scopes) != 1 || who.Scopes[0] != want.Scopes[0] {
+					t.Errorf("whoami = %+v, want %+v", who, want)
+				}
+				return
+			}
+			var p struct{ Code string }
+			if err := json.Unmarshal([]byte(res.Body), &p); err != nil || p.Code != tt.wantCode {
+				t.Errorf("problem = %s, want code %s", res.Body, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestAgencyWhoamiNeedsNoSessionGuard(t *testing.T) {
+	res, _ := newHandler(fakeSettings{}).router().Serve(context.Background(), event(t, "agency-whoami.json"))
+	if res.StatusCode != 200 {
+		t.Errorf("GET /agency/whoami without a session guard = %d %s, want 200", res.StatusCode, res.Body)
+	}
+}

@@ -1,7 +1,8 @@
 // Command me serves what the signed-in person may ask about themselves
 // before any feature: GET /me (who the token says you are: subject, groups,
 // department, account level) and GET/PUT /me/settings (time zone and
-// language, versioned with ETag and If-Match).
+// language, versioned with ETag and If-Match); and what an agency system
+// asks first: GET /agency/whoami (which agency and client its token names).
 package main
 
 import (

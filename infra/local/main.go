@@ -23,6 +23,7 @@ func main() {
 	s3Addr := flag.String("s3", "127.0.0.1:4567", "address of the S3 emulator")
 	snsAddr := flag.String("sns", "127.0.0.1:4568", "address of the SNS endpoint and its message log")
 	cognitoPort := flag.Int("cognito-port", 9229, "port of cognito-local")
+	tokenAddr := flag.String("token", "127.0.0.1:9230", "address of the user pool domain's token endpoint (client credentials)")
 	sesPort := flag.Int("ses-port", 8005, "port of the SES emulator and its mail viewer")
 	yookassaAddr := flag.String("yookassa", "127.0.0.1:4569", "address of the payment provider's emulator (ЮKassa's API, the payment page, the log)")
 	maxInstances := flag.Int("max-instances", 8, "most concurrent instances of one function")
@@ -39,7 +40,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := stack.Options{Root: root, APIAddr: *api, DocsAddr: *docs, DynamoAddr: *dynamoAddr, S3Addr: *s3Addr, SNSAddr: *snsAddr,
-		CognitoPort: *cognitoPort, SESPort: *sesPort, YooKassaAddr: *yookassaAddr, MaxInstances: *maxInstances, Version: version(root),
+		CognitoPort: *cognitoPort, TokenAddr: *tokenAddr, SESPort: *sesPort, YooKassaAddr: *yookassaAddr, MaxInstances: *maxInstances, Version: version(root),
 		Log: os.Stderr, Seed: true, Schedules: true, LocalStack: *localstack}
 	if *quiet {
 		opts.Log = nil

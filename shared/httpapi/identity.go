@@ -37,7 +37,9 @@ func (id Identity) InGroup(g string) bool {
 }
 
 // ReadIdentity returns the caller's identity, or 401 when the request carries
-// no verified claims or no subject.
+// no verified claims, no subject, or a system's token (client credentials):
+// an Identity is a person, and a system reaches only machine routes
+// (ReadMachine).
 func ReadIdentity(req *Request) (Identity, error) {
 	auth := req.RequestContext.Authorizer
 	if auth == nil || auth.JWT == nil {
@@ -47,6 +49,10 @@ func ReadIdentity(req *Request) (Identity, error) {
 	sub, ok := c["sub"]
 	if !ok || sub == "" {
 		return Identity{}, problem.Unauthenticated("")
+	}
+	if isMachineToken(c) {
+		return Identity{}, problem.New(problem.KindUnauthenticated, "machine_token",
+			"Токен информационной системы не даёт доступа к личному кабинету: этот раздел — для людей")
 	}
 	id := Identity{
 		Subject:    sub,

@@ -19,13 +19,19 @@ type Handler func(ctx context.Context, req *Request) (Response, error)
 // AuthedHandler is a Handler that needs a verified identity.
 type AuthedHandler func(ctx context.Context, req *Request, id Identity) (Response, error)
 
+// MachineHandler is a Handler for a route that agency or partner systems
+// call as themselves.
+type MachineHandler func(ctx context.Context, req *Request, m Machine) (Response, error)
+
 // Router dispatches payload-2.0 events by their route key ("GET /health"),
 // which API Gateway sets to the template route that matched.
 type Router struct {
 	function string
 	log      *slog.Logger
 	handlers map[string]Handler
-	guard    SessionGuard
+	// machine names the routes registered with HandleMachine.
+	machine map[string]bool
+	guard   SessionGuard
 }
 
 // SessionGuard decides whether a token the JWT authorizer accepted may still
@@ -49,11 +55,14 @@ func NewRouter(function string, log *slog.Logger) *Router {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Router{function: function, log: log, handlers: map[string]Handler{}}
+	return &Router{function: function, log: log, handlers: map[string]Handler{}, machine: map[string]bool{}}
 }
 
 // Handle registers a handler for a route key.
-func (r *Router) Handle(routeKey string, h Handler) { r.handlers[routeKey] = h }
+func (r *Router) Handle(routeKey string, h Handler) {
+	r.handlers[routeKey] = h
+	delete(r.machine, routeKey)
+}
 
 // HandleAuthed registers a handler that receives the caller's identity; a
 // request without one is answered 401 before the handler runs.
@@ -71,10 +80,29 @@ func (r *Router) HandleAuthed(routeKey string, h AuthedHandler) {
 		}
 		return h(ctx, req, id)
 	}
+	delete(r.machine, routeKey)
+}
+
+// HandleMachine registers a handler that receives the calling system; a
+// request without a system's token (none, or a person's) is answered 401
+// and one whose token holds not exactly one organisation scope 403, before
+// the handler runs. Systems have no session: the session guard is not
+// passed.
+func (r *Router) HandleMachine(routeKey string, h MachineHandler) {
+	r.handlers[routeKey] = func(ctx context.Context, req *Request) (Response, error) {
+		m, err := ReadMachine(req)
+		if err != nil {
+			return Response{}, err
+		}
+		return h(ctx, req, m)
+	}
+	r.machine[routeKey] = true
 }
 
 // Mismatch lists the differences between the routes table and the registered
-// handlers for this function: routes with no handler and handlers with no route.
+// handlers for this function: routes with no handler, handlers with no
+// route, and a machine route (routes.Route.Machine) whose handler is not
+// registered with HandleMachine, or the other way round.
 func (r *Router) Mismatch() []string {
 	var out []string
 	want := map[string]bool{}
@@ -82,6 +110,10 @@ func (r *Router) Mismatch() []string {
 		want[rt.Key()] = true
 		if _, ok := r.handlers[rt.Key()]; !ok {
 			out = append(out, "no handler for "+rt.Key())
+		} else if rt.Machine && !r.machine[rt.Key()] {
+			out = append(out, rt.Key()+" is a machine route but not registered with HandleMachine")
+		} else if !rt.Machine && r.machine[rt.Key()] {
+			out = append(out, rt.Key()+" is registered with HandleMachine but is no machine route")
 		}
 	}
 	for k := range r.handlers {

@@ -20,6 +20,11 @@ type Route struct {
 	Path string
 	// Public routes skip the JWT authorizer.
 	Public bool
+	// Machine routes are called by agency or partner systems as themselves
+	// (client credentials): their authorizer is AgencyJwt, not the API's
+	// default, and their handlers are registered with
+	// httpapi.Router.HandleMachine.
+	Machine bool
 }
 
 // Key is the API Gateway route key, e.g. "GET /health", or "$default".
@@ -124,6 +129,7 @@ var All = []Route{
 	{Function: "me", Method: "GET", Path: "/me"},
 	{Function: "me", Method: "GET", Path: "/me/settings"},
 	{Function: "me", Method: "PUT", Path: "/me/settings"},
+	{Function: "me", Method: "GET", Path: "/agency/whoami", Machine: true},
 }
 
 // ForFunction returns the routes a function serves.

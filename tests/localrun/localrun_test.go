@@ -117,7 +117,7 @@ func TestRunServesHealthAndCtrlCStopsEverything(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "-quiet", "-progress", "-api", "127.0.0.1:0", "-dynamodb", "127.0.0.1:0", "-s3", "127.0.0.1:0",
-		"-sns", "127.0.0.1:0", "-cognito-port", "0", "-ses-port", "0")
+		"-sns", "127.0.0.1:0", "-cognito-port", "0", "-ses-port", "0", "-token", "127.0.0.1:0")
 	cmd.Dir = root
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -142,6 +142,7 @@ func TestScanDetectorCatchesScan(t *testing.T) {
 
 func TestTemplateRoutesMatchRoutesTable(t *testing.T) {
 	tpl := loadTemplate(t)
+	machine := machineAuthorizers(tpl)
 	inTemplate := map[string]string{}
 	for _, fn := range tpl.Functions {
 		for _, r := range fn.Routes {
@@ -149,12 +150,13 @@ func TestTemplateRoutesMatchRoutesTable(t *testing.T) {
 			if _, dup := inTemplate[key]; dup {
 				t.Errorf("route %s is declared twice in template.yaml", key)
 			}
-			inTemplate[key] = fn.Name + " public=" + strconv.FormatBool(r.Public)
+			_, m := machine[r.Authorizer]
+			inTemplate[key] = fn.Name + " public=" + strconv.FormatBool(r.Public) + " machine=" + strconv.FormatBool(m)
 		}
 	}
 	inCode := map[string]string{}
 	for _, r := range routes.All {
-		inCode[r.Key()] = r.Function + " public=" + strconv.FormatBool(r.Public)
+		inCode[r.Key()] = r.Function + " public=" + strconv.FormatBool(r.Public) + " machine=" + strconv.FormatBool(r.Machine)
 	}
 	for k, v := range inCode {
 		if got, ok := inTemplate[k]; !ok {

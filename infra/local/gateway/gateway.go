@@ -1,18 +1,21 @@
 // Package gateway is the local stand-in for API Gateway's HTTP API: it
-// matches a request to a template route, enforces the JWT authorizer, turns
-// the request into a payload-2.0 event, invokes the function and turns its
-// answer back into HTTP, including API Gateway's own answers (401, 413, 500).
+// matches a request to a template route, enforces the route's JWT authorizer
+// and authorization scopes, turns the request into a payload-2.0 event,
+// invokes the function and turns its answer back into HTTP, including API
+// Gateway's own answers (401, 403, 413, 500).
 package gateway
 
 import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -32,9 +35,14 @@ type Invoker interface {
 
 // Route binds a template route to a function.
 type Route struct {
-	Method   string // ANY matches every method
-	Path     string // "$default" for the catch-all route
-	Public   bool
+	Method string // ANY matches every method
+	Path   string // "$default" for the catch-all route
+	Public bool
+	// Authorizer names the route's JWT authorizer (unless Public).
+	Authorizer string
+	// Scopes are the route's authorization scopes: when there are any, a
+	// token must hold one of them, else 403.
+	Scopes   []string
 	Function Invoker
 
 	re      *regexp.Regexp
@@ -49,7 +57,7 @@ const MaxPayload = 10 << 20
 type Gateway struct {
 	routes   []*Route
 	fallback *Route
-	auth     *Authorizer
+	auths    map[string]*Authorizer
 	clock    clock.Clock
 	log      *slog.Logger
 	seq      atomic.Int64
@@ -59,11 +67,16 @@ type Gateway struct {
 
 var paramName = regexp.MustCompile(`\{([^}/+]+)\+?\}`)
 
-// New builds a gateway. Routes are ordered as API Gateway prefers them: the
-// most specific path (most literal segments, fewest parameters, greedy last).
-func New(rs []*Route, auth *Authorizer, c clock.Clock, log *slog.Logger) *Gateway {
-	g := &Gateway{auth: auth, clock: c, log: log, CORSOrigin: "*"}
+// New builds a gateway over routes and the authorizers they name; a
+// protected route naming none of them is an error, as API Gateway would not
+// deploy it. Routes are ordered as API Gateway prefers them: the most
+// specific path (most literal segments, fewest parameters, greedy last).
+func New(rs []*Route, auths map[string]*Authorizer, c clock.Clock, log *slog.Logger) (*Gateway, error) {
+	g := &Gateway{auths: auths, clock: c, log: log, CORSOrigin: "*"}
 	for _, r := range rs {
+		if _, ok := auths[r.Authorizer]; !r.Public && !ok {
+			return nil, fmt.Errorf("route %s %s: no authorizer %q", r.Method, r.Path, r.Authorizer)
+		}
 		if r.Path == "$default" {
 			g.fallback = r
 			continue
@@ -77,7 +90,7 @@ func New(rs []*Route, auth *Authorizer, c clock.Clock, log *slog.Logger) *Gatewa
 		g.routes = append(g.routes, r)
 	}
 	sort.SliceStable(g.routes, func(i, j int) bool { return specificity(g.routes[i]) > specificity(g.routes[j]) })
-	return g
+	return g, nil
 }
 
 // specificity ranks routes as API Gateway does: any route without a greedy
@@ -174,11 +187,21 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var claims map[string]string
 	var scopes []string
 	if !route.Public {
-		claims, scopes, err = g.auth.Verify(r.Context(), r.Header.Get("Authorization"))
+		claims, scopes, err = g.auths[route.Authorizer].Verify(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
-			g.log.Info("authorizer refused", "route", routeKey, "reason", err.Error())
+			g.log.Info("authorizer refused", "route", routeKey, "authorizer", route.Authorizer, "reason", err.Error())
 			writeAPIGW(w, http.StatusUnauthorized, "Unauthorized")
 			return
+		}
+		if len(route.Scopes) > 0 && !holdsOne(scopes, route.Scopes) {
+			g.log.Info("authorizer refused", "route", routeKey, "authorizer", route.Authorizer, "reason", "no scope of the route")
+			writeAPIGW(w, http.StatusForbidden, "Forbidden")
+			return
+		}
+		if len(route.Scopes) == 0 {
+			// API Gateway fills jwt.scopes only on a route that requires
+			// scopes; elsewhere it is null (the scope claim stays).
+			scopes = nil
 		}
 	}
 	ev := g.event(r, routeKey, params, body, claims, scopes)
@@ -191,6 +214,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.respond(w, out)
 	g.log.Debug("request", "route", routeKey, "ms", time.Since(start).Milliseconds())
+}
+
+// holdsOne reports whether a token's scopes include one of a route's, as
+// API Gateway requires.
+func holdsOne(token, route []string) bool {
+	for _, s := range route {
+		if slices.Contains(token, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (g *Gateway) event(r *http.Request, routeKey string, params map[string]string, body []byte, claims map[string]string, scopes []string) events.APIGatewayV2HTTPRequest {

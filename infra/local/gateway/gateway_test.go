@@ -84,8 +84,8 @@ func newGateway(t *testing.T, withFallback bool) *testGateway {
 		{Method: "ANY", Path: "/files/{proxy+}", Public: true, Function: fn("files")},
 		{Method: "GET", Path: "/docs/x/{proxy+}", Public: true, Function: fn("docsProxy")},
 		{Method: "GET", Path: "/{a}/{b}/{c}", Public: true, Function: fn("three")},
-		{Method: "GET", Path: "/items/{id}", Function: fn("items")},
-		{Method: "GET", Path: "/items/special", Function: fn("special")},
+		{Method: "GET", Path: "/items/{id}", Authorizer: "Cognito", Function: fn("items")},
+		{Method: "GET", Path: "/items/special", Authorizer: "Cognito", Function: fn("special")},
 		{Method: "ANY", Path: "/things/{id}", Public: true, Function: fn("anyThings")},
 		{Method: "GET", Path: "/things/{id}", Public: true, Function: fn("getThings")},
 		{Method: "GET", Path: "/users/{user}/docs/{doc}", Public: true, Function: fn("userDoc")},
@@ -93,7 +93,10 @@ func newGateway(t *testing.T, withFallback bool) *testGateway {
 	if withFallback {
 		rs = append(rs, &Route{Method: "ANY", Path: "$default", Public: true, Function: fn("fallback")})
 	}
-	g := New(rs, a, clock.NewManual(testNow), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g, err := New(rs, map[string]*Authorizer{"Cognito": a}, clock.NewManual(testNow), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &testGateway{Gateway: g, fns: fns}
 }
 
@@ -205,8 +208,8 @@ func TestGatewayAuthorization(t *testing.T) {
 		if a.JWT.Claims["sub"] != "0a1b2c3d" || a.JWT.Claims["cognito:groups"] != "[citizens operators]" {
 			t.Errorf("claims = %v", a.JWT.Claims)
 		}
-		if !reflect.DeepEqual(a.JWT.Scopes, []string{"openid", "profile"}) {
-			t.Errorf("scopes = %v", a.JWT.Scopes)
+		if a.JWT.Scopes != nil || a.JWT.Claims["scope"] != "openid profile" {
+			t.Errorf("scopes = %v, claim scope %q; want null on a route that requires none, and the claim as it is", a.JWT.Scopes, a.JWT.Claims["scope"])
 		}
 	})
 

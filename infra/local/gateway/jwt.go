@@ -21,11 +21,14 @@ import (
 
 // Authorizer verifies bearer tokens the way API Gateway's JWT authorizer
 // does: RS256 signature by a key from the issuer's JWKS, iss equal to the
-// configured issuer, aud (or, for access tokens, client_id) in the audience
-// list, and exp/nbf against the clock.
+// configured issuer, aud (or, when there is no aud, client_id) in the
+// audience list, and exp/nbf against the clock.
 type Authorizer struct {
-	Issuer   string
-	JWKSURL  string
+	Issuer string
+	// JWKSURLs serve the issuer's keys. On AWS the user pool publishes one
+	// set; locally cognito-local signs people's tokens and the local token
+	// endpoint the systems', each with keys of its own.
+	JWKSURLs []string
 	Audience []string
 	Clock    clock.Clock
 
@@ -37,20 +40,36 @@ type Authorizer struct {
 func (a *Authorizer) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if k, ok := a.keys[kid]; ok {
+	if k := a.keys[kid]; k != nil {
 		return k, nil
 	}
 	// Refetch at most every few seconds, as a key may have rotated.
 	if time.Since(a.at) < 5*time.Second && a.keys != nil {
 		return nil, fmt.Errorf("unknown kid %q", kid)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.JWKSURL, nil)
+	a.keys = map[string]*rsa.PublicKey{}
+	a.at = time.Now()
+	var errs []error
+	for _, u := range a.JWKSURLs {
+		if err := fetchKeys(ctx, u, a.keys); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if k := a.keys[kid]; k != nil {
+		return k, nil
+	}
+	return nil, errors.Join(append([]error{fmt.Errorf("unknown kid %q", kid)}, errs...)...)
+}
+
+// fetchKeys adds the RSA keys of the JWKS at url to keys.
+func fetchKeys(ctx context.Context, url string, keys map[string]*rsa.PublicKey) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch JWKS: %w", err)
+		return fmt.Errorf("fetch JWKS: %w", err)
 	}
 	defer res.Body.Close()
 	var set struct {
@@ -62,10 +81,8 @@ func (a *Authorizer) key(ctx context.Context, kid string) (*rsa.PublicKey, error
 		} `json:"keys"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&set); err != nil {
-		return nil, fmt.Errorf("decode JWKS: %w", err)
+		return fmt.Errorf("decode JWKS %s: %w", url, err)
 	}
-	a.keys = map[string]*rsa.PublicKey{}
-	a.at = time.Now()
 	for _, k := range set.Keys {
 		if k.Kty != "RSA" {
 			continue
@@ -75,12 +92,14 @@ func (a *Authorizer) key(ctx context.Context, kid string) (*rsa.PublicKey, error
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		a.keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		if _, dup := keys[k.Kid]; dup {
+			// Two sets with one kid: neither is trusted with it.
+			keys[k.Kid] = nil
+			continue
+		}
+		keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
 	}
-	if k, ok := a.keys[kid]; ok {
-		return k, nil
-	}
-	return nil, fmt.Errorf("unknown kid %q", kid)
+	return nil
 }
 
 // Verify checks an Authorization header value and returns the claims as API

@@ -46,11 +46,18 @@ func mustKey() *rsa.PrivateKey {
 // jwksServer serves the public half of signingKey under testKid and counts fetches.
 func jwksServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
+	return keySet(t, testKid, signingKey)
+}
+
+// keySet serves a JWKS with the public half of key under kid (and an EC key
+// the authorizer must pass over), and counts fetches.
+func keySet(t *testing.T, kid string, key *rsa.PrivateKey) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
 	var fetches atomic.Int32
-	pub := signingKey.PublicKey
+	pub := key.PublicKey
 	body, _ := json.Marshal(map[string]any{"keys": []map[string]string{
 		{"kid": "ec-key", "kty": "EC", "crv": "P-256"},
-		{"kid": testKid, "kty": "RSA", "alg": "RS256", "use": "sig",
+		{"kid": kid, "kty": "RSA", "alg": "RS256", "use": "sig",
 			"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 			"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())},
 	}})
@@ -67,7 +74,7 @@ func newAuthorizer(t *testing.T) (*Authorizer, *clock.Manual) {
 	t.Helper()
 	srv, _ := jwksServer(t)
 	c := clock.NewManual(testNow)
-	return &Authorizer{Issuer: testIssuer, JWKSURL: srv.URL, Audience: []string{testClient}, Clock: c}, c
+	return &Authorizer{Issuer: testIssuer, JWKSURLs: []string{srv.URL}, Audience: []string{testClient}, Clock: c}, c
 }
 
 // accessClaims are the claims of a Cognito access token: client_id, no aud.
@@ -260,7 +267,7 @@ func TestAuthorizerRefuses(t *testing.T) {
 
 func TestAuthorizerCachesKeys(t *testing.T) {
 	srv, fetches := jwksServer(t)
-	a := &Authorizer{Issuer: testIssuer, JWKSURL: srv.URL, Audience: []string{testClient}, Clock: clock.NewManual(testNow)}
+	a := &Authorizer{Issuer: testIssuer, JWKSURLs: []string{srv.URL}, Audience: []string{testClient}, Clock: clock.NewManual(testNow)}
 	good := sign(t, accessClaims(), signingKey, testKid)
 	for range 3 {
 		if _, _, err := a.Verify(context.Background(), good); err != nil {

@@ -31,6 +31,10 @@ func TestSampleTokens(t *testing.T) {
 		{"a subject of two usernames", map[string]string{"a.json": event("s1", "j1", "citizen"), "b.json": event("s1", "j2", "officer")}, 0, "b.json: subject s1"},
 		{"a username of two subjects", map[string]string{"a.json": event("s1", "j1", "citizen"), "b.json": event("s2", "j2", "citizen")}, 0, "b.json: demo account citizen"},
 		{"no demo account", map[string]string{"a.json": event("s1", "j1", "stranger")}, 0, `a.json: username "stranger"`},
+		{"a system's token needs no session", map[string]string{"a.json": event("s1", "j1", "citizen"),
+			"b.json": `{"version":"2.0","requestContext":{"authorizer":{"jwt":{"claims":{"sub":"c1","client_id":"c1","jti":"j9","token_use":"access"}}}}}`}, 1, ""},
+		{"a token without a username that is no system's", map[string]string{
+			"a.json": `{"version":"2.0","requestContext":{"authorizer":{"jwt":{"claims":{"sub":"s1","client_id":"c1","jti":"j9","token_use":"access"}}}}}`}, 0, "a.json: an access token needs"},
 	}
 	for _, c := range cases {
 		dir := t.TempDir()

@@ -195,14 +195,6 @@ func seq(n *yaml.Node) []*yaml.Node {
 	return n.Content
 }
 
-func scalars(n *yaml.Node) []string {
-	var out []string
-	for _, c := range seq(n) {
-		out = append(out, c.Value)
-	}
-	return out
-}
-
 func atoi(s string) int32 {
 	n, _ := strconv.Atoi(s)
 	return int32(n)
@@ -219,7 +211,7 @@ func (s *Stack) createUserPool(ctx context.Context) error {
 	pp := template.Get(p, "Policies", "PasswordPolicy")
 	in := &cip.CreateUserPoolInput{
 		PoolName:         aws.String("kabinet-local"),
-		AliasAttributes:  aliasAttrs(scalars(template.Get(p, "AliasAttributes"))),
+		AliasAttributes:  aliasAttrs(template.Strings(p, "AliasAttributes")),
 		MfaConfiguration: ciptypes.UserPoolMfaType(template.Str(p, "MfaConfiguration")),
 		Policies: &ciptypes.UserPoolPolicyType{PasswordPolicy: &ciptypes.PasswordPolicyType{
 			MinimumLength:                 aws.Int32(atoi(template.Str(pp, "MinimumLength"))),
@@ -230,7 +222,7 @@ func (s *Stack) createUserPool(ctx context.Context) error {
 			TemporaryPasswordValidityDays: atoi(template.Str(pp, "TemporaryPasswordValidityDays")),
 		}},
 	}
-	for _, a := range scalars(template.Get(p, "AutoVerifiedAttributes")) {
+	for _, a := range template.Strings(p, "AutoVerifiedAttributes") {
 		in.AutoVerifiedAttributes = append(in.AutoVerifiedAttributes, ciptypes.VerifiedAttributeType(a))
 	}
 	for _, sc := range seq(template.Get(p, "Schema")) {
@@ -247,7 +239,7 @@ func (s *Stack) createUserPool(ctx context.Context) error {
 	s.Issuer = s.CognitoURL + "/" + pool
 	// cognito-local takes the MFA settings from this call, not from CreateUserPool.
 	mfa := &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(pool), MfaConfiguration: in.MfaConfiguration}
-	for _, m := range scalars(template.Get(p, "EnabledMfas")) {
+	for _, m := range template.Strings(p, "EnabledMfas") {
 		switch m {
 		case "SOFTWARE_TOKEN_MFA":
 			mfa.SoftwareTokenMfaConfiguration = &ciptypes.SoftwareTokenMfaConfigType{Enabled: true}
@@ -261,7 +253,8 @@ func (s *Stack) createUserPool(ctx context.Context) error {
 	for _, id := range t.OfType("AWS::Cognito::UserPoolClient") {
 		cp := t.Resources[id].Properties
 		ci := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(pool), ClientName: aws.String(template.Str(cp, "ClientName")),
-			GenerateSecret: false, EnableTokenRevocation: aws.Bool(template.Str(cp, "EnableTokenRevocation") == "true"),
+			GenerateSecret:             template.Str(cp, "GenerateSecret") == "true",
+			EnableTokenRevocation:      aws.Bool(template.Str(cp, "EnableTokenRevocation") == "true"),
 			PreventUserExistenceErrors: ciptypes.PreventUserExistenceErrorTypes(template.Str(cp, "PreventUserExistenceErrors")),
 			AccessTokenValidity:        aws.Int32(atoi(template.Str(cp, "AccessTokenValidity"))),
 			IdTokenValidity:            aws.Int32(atoi(template.Str(cp, "IdTokenValidity"))),
@@ -271,14 +264,29 @@ func (s *Stack) createUserPool(ctx context.Context) error {
 				IdToken:      ciptypes.TimeUnitsType(template.Str(cp, "TokenValidityUnits", "IdToken")),
 				RefreshToken: ciptypes.TimeUnitsType(template.Str(cp, "TokenValidityUnits", "RefreshToken")),
 			}}
-		for _, f := range scalars(template.Get(cp, "ExplicitAuthFlows")) {
+		for _, f := range template.Strings(cp, "ExplicitAuthFlows") {
 			ci.ExplicitAuthFlows = append(ci.ExplicitAuthFlows, ciptypes.ExplicitAuthFlowsType(f))
 		}
+		// The OAuth settings, which the local token endpoint reads from the
+		// template too (machineClients).
+		for _, f := range template.Strings(cp, "AllowedOAuthFlows") {
+			ci.AllowedOAuthFlows = append(ci.AllowedOAuthFlows, ciptypes.OAuthFlowType(f))
+		}
+		ci.AllowedOAuthScopes = template.Strings(cp, "AllowedOAuthScopes")
+		ci.AllowedOAuthFlowsUserPoolClient = template.Str(cp, "AllowedOAuthFlowsUserPoolClient") == "true"
 		out, err := c.CreateUserPoolClient(ctx, ci)
 		if err != nil {
 			return fmt.Errorf("app client %s: %w", id, err)
 		}
 		s.Resources[id] = aws.ToString(out.UserPoolClient.ClientId)
+		// GenerateSecret: cognito-local makes a fresh secret at each start,
+		// as Cognito does when it creates the client.
+		if ci.GenerateSecret {
+			if out.UserPoolClient.ClientSecret == nil {
+				return fmt.Errorf("app client %s: cognito-local made no secret", id)
+			}
+			s.clientSecrets[id] = aws.ToString(out.UserPoolClient.ClientSecret)
+		}
 	}
 	for _, id := range t.OfType("AWS::Cognito::UserPoolGroup") {
 		gp := t.Resources[id].Properties

@@ -30,6 +30,7 @@ import (
 	"github.com/kabinet/kabinet/infra/local/gateway"
 	"github.com/kabinet/kabinet/infra/local/kmsemu"
 	"github.com/kabinet/kabinet/infra/local/lambdart"
+	"github.com/kabinet/kabinet/infra/local/oauthemu"
 	"github.com/kabinet/kabinet/infra/local/secretsemu"
 	"github.com/kabinet/kabinet/infra/local/snsemu"
 	"github.com/kabinet/kabinet/infra/local/template"
@@ -70,6 +71,9 @@ type Options struct {
 	// DocsAddr is the address of the API reference (docs/openapi.yaml in
 	// Swagger UI); empty means any free port.
 	DocsAddr string
+	// TokenAddr is the address of the user pool domain's token endpoint
+	// (client credentials, oauthemu); empty means any free port.
+	TokenAddr string
 	// LocalStack, when set (e.g. http://127.0.0.1:4566), serves DynamoDB, S3,
 	// SNS and SES instead of the embedded emulators; Cognito stays on
 	// cognito-local, which LocalStack's free edition lacks.
@@ -106,6 +110,12 @@ type Stack struct {
 	Resources map[string]string
 	// Issuer is the token issuer the authorizer accepts.
 	Issuer string
+	// TokenURL is the token endpoint of the user pool's domain, where
+	// machine clients get access tokens; OAuth serves it.
+	TokenURL string
+	OAuth    *oauthemu.Server
+	// Machines are the agency systems' app clients with this run's secrets.
+	Machines []MachineClient
 	// Demo holds the seeded demo accounts.
 	Demo []DemoAccount
 	// DemoResult is the verification code of the demo citizen's issued
@@ -117,9 +127,11 @@ type Stack struct {
 
 	cfg       aws.Config
 	sesAPIURL string
-	mu        sync.Mutex
-	closers   []func()
-	log       *slog.Logger
+	// clientSecrets are the app clients' secrets by logical id.
+	clientSecrets map[string]string
+	mu            sync.Mutex
+	closers       []func()
+	log           *slog.Logger
 	// yookassaSecret is the secret holding the emulated shop's key.
 	yookassaSecret string
 	// progressMu keeps the progress lines of parts starting at once whole.
@@ -194,7 +206,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if opts.Version == "" {
 		opts.Version = "local"
 	}
-	s := &Stack{opts: opts, Pools: map[string]*lambdart.Pool{}, Resources: map[string]string{},
+	s := &Stack{opts: opts, Pools: map[string]*lambdart.Pool{}, Resources: map[string]string{}, clientSecrets: map[string]string{},
 		log: slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	defer func() {
 		if err != nil {
@@ -217,6 +229,9 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	s.log.Info("emulators up; creating resources from template.yaml")
 	if err := s.step("resources from template.yaml", func() error { return s.provision(ctx) }); err != nil {
 		return nil, fmt.Errorf("create resources from template.yaml: %w", err)
+	}
+	if err := s.step("token endpoint", s.startTokenEndpoint); err != nil {
+		return nil, err
 	}
 	if err := s.provisionYooKassa(ctx); err != nil {
 		return nil, err
@@ -445,26 +460,43 @@ func (s *Stack) startFunctions() error {
 	return nil
 }
 
+// startGateway serves the template's routes behind their authorizers, as
+// API Gateway deploys them.
 func (s *Stack) startGateway() error {
-	var rs []*gateway.Route
-	for _, fn := range s.Template.Functions {
-		for _, r := range fn.Routes {
-			rs = append(rs, &gateway.Route{Method: r.Method, Path: r.Path, Public: r.Public, Function: s.Pools[fn.Name]})
-		}
+	fns := map[string]gateway.Invoker{}
+	for name, p := range s.Pools {
+		fns[name] = p
 	}
-	auth := &gateway.Authorizer{
-		Issuer:   s.Issuer,
-		JWKSURL:  s.Issuer + "/.well-known/jwks.json",
-		Audience: []string{s.Resources["UserPoolClient"]},
-		Clock:    s.opts.Clock,
+	rs, auths, err := gateway.FromTemplate(s.Template, fns, s.resolver(), s.localIssuer, s.jwks(), s.opts.Clock)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
 	}
-	s.Gateway = gateway.New(rs, auth, s.opts.Clock, s.log)
+	if s.Gateway, err = gateway.New(rs, auths, s.opts.Clock, s.log); err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
 	ln, err := listen(s.opts.APIAddr)
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	s.APIURL = s.serve(ln, s.Gateway)
 	return nil
+}
+
+// localIssuer is the issuer that tokens carry here for the one the template
+// names: the user pool's issuer on AWS is cognito-local's pool address.
+func (s *Stack) localIssuer(templateIssuer string) (string, error) {
+	for _, id := range s.Template.OfType("AWS::Cognito::UserPool") {
+		if templateIssuer == "https://cognito-idp."+Region+".amazonaws.com/"+s.Resources[id] {
+			return s.Issuer, nil
+		}
+	}
+	return "", fmt.Errorf("%s is not the user pool's issuer; the local stack issues tokens only for its user pool", templateIssuer)
+}
+
+// jwks are where the user pool's signing keys are published: cognito-local
+// signs people's tokens, the token endpoint the systems'.
+func (s *Stack) jwks() []string {
+	return []string{s.Issuer + "/.well-known/jwks.json", strings.TrimSuffix(s.TokenURL, "/oauth2/token") + "/.well-known/jwks.json"}
 }
 
 // SetFunctionClock runs a function's future instances with their clock
@@ -522,6 +554,7 @@ func (s *Stack) Summary() string {
 			fmt.Fprintf(&b, "    %-8s %-13s %-22s SNILS %s  password %-18s %s\n", d.Role, d.Phone, d.Email, d.SNILS, d.Password, d.Note)
 		}
 	}
+	b.WriteString(s.machineSummary())
 	if s.DemoResult != "" {
 		fmt.Fprintf(&b, "\n  The demo citizen has a draft, a submitted and a completed application; check the issued result:\n")
 		fmt.Fprintf(&b, "    %s/verify/%s\n", s.APIURL, s.DemoResult)

@@ -14,7 +14,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -26,6 +28,27 @@ type Template struct {
 	Resources  map[string]Resource
 	// Functions are the AWS::Serverless::Function resources, sorted by logical id.
 	Functions []Function
+	// HTTPAPIs are the AWS::Serverless::HttpApi resources by logical id.
+	HTTPAPIs map[string]HTTPAPI
+}
+
+// HTTPAPI is how an HttpApi authorizes its routes.
+type HTTPAPI struct {
+	// DefaultAuthorizer guards every route that names no authorizer.
+	DefaultAuthorizer string
+	// Authorizers are its JWT authorizers by name.
+	Authorizers map[string]JWTAuthorizer
+}
+
+// JWTAuthorizer is one of an HttpApi's JWT authorizers.
+type JWTAuthorizer struct {
+	IdentitySource string
+	// Issuer and Audience are the JwtConfiguration's values, unresolved.
+	Issuer   *yaml.Node
+	Audience []*yaml.Node
+	// Scopes are its AuthorizationScopes, which SAM gives every route using
+	// it that names none of its own.
+	Scopes []string
 }
 
 // Parameter is a template parameter.
@@ -64,6 +87,14 @@ type Route struct {
 	Method string
 	Path   string
 	Public bool
+	// API is the logical id of the HttpApi (ApiId).
+	API string
+	// Authorizer is the authorizer that guards the route: its own
+	// Auth.Authorizer, else the API's DefaultAuthorizer; "" when public.
+	Authorizer string
+	// Scopes are the route's AuthorizationScopes, else its authorizer's: a
+	// token must hold one of them.
+	Scopes []string
 }
 
 // Key is the route key, "GET /health" or "$default".
@@ -117,7 +148,7 @@ func Parse(b []byte) (*Template, error) {
 		return nil, fmt.Errorf("parse template: not a YAML document")
 	}
 	root := doc.Content[0]
-	t := &Template{Parameters: map[string]Parameter{}, Resources: map[string]Resource{}}
+	t := &Template{Parameters: map[string]Parameter{}, Resources: map[string]Resource{}, HTTPAPIs: map[string]HTTPAPI{}}
 	each(Get(root, "Parameters"), func(name string, p *yaml.Node) {
 		t.Parameters[name] = Parameter{Default: Str(p, "Default")}
 	})
@@ -128,6 +159,9 @@ func Parse(b []byte) (*Template, error) {
 	each(Get(root, "Resources"), func(id string, r *yaml.Node) {
 		res := Resource{Type: Str(r, "Type"), Properties: Get(r, "Properties")}
 		t.Resources[id] = res
+		if res.Type == "AWS::Serverless::HttpApi" {
+			t.HTTPAPIs[id] = parseHTTPAPI(res.Properties)
+		}
 		if res.Type != "AWS::Serverless::Function" || err != nil {
 			return
 		}
@@ -140,7 +174,42 @@ func Parse(b []byte) (*Template, error) {
 		return nil, err
 	}
 	sort.Slice(t.Functions, func(i, j int) bool { return t.Functions[i].LogicalID < t.Functions[j].LogicalID })
+	t.authorizeRoutes()
 	return t, nil
+}
+
+func parseHTTPAPI(props *yaml.Node) HTTPAPI {
+	api := HTTPAPI{DefaultAuthorizer: Str(props, "Auth", "DefaultAuthorizer"), Authorizers: map[string]JWTAuthorizer{}}
+	each(Get(props, "Auth", "Authorizers"), func(name string, a *yaml.Node) {
+		api.Authorizers[name] = JWTAuthorizer{
+			IdentitySource: Str(a, "IdentitySource"),
+			Issuer:         Get(a, "JwtConfiguration", "issuer"),
+			Audience:       items(Get(a, "JwtConfiguration", "audience")),
+			Scopes:         Strings(a, "AuthorizationScopes"),
+		}
+	})
+	return api
+}
+
+// authorizeRoutes gives each protected route the authorizer and scopes SAM
+// gives it: the route's own, else its API's default authorizer, and that
+// authorizer's scopes when the route names none.
+func (t *Template) authorizeRoutes() {
+	for i := range t.Functions {
+		for j := range t.Functions[i].Routes {
+			r := &t.Functions[i].Routes[j]
+			if r.Public {
+				continue
+			}
+			api := t.HTTPAPIs[r.API]
+			if r.Authorizer == "" {
+				r.Authorizer = api.DefaultAuthorizer
+			}
+			if r.Scopes == nil {
+				r.Scopes = api.Authorizers[r.Authorizer].Scopes
+			}
+		}
+	}
 }
 
 // each calls f for every key of a mapping node.
@@ -179,6 +248,15 @@ func Str(n *yaml.Node, path ...string) string {
 	return ""
 }
 
+// Strings returns the scalars of the sequence at a path, or nil.
+func Strings(n *yaml.Node, path ...string) []string {
+	var out []string
+	for _, c := range items(Get(n, path...)) {
+		out = append(out, c.Value)
+	}
+	return out
+}
+
 func functionProps(n *yaml.Node) FunctionProps {
 	p := FunctionProps{Env: map[string]*yaml.Node{}}
 	if vars := Get(n, "Environment", "Variables"); vars != nil {
@@ -207,11 +285,12 @@ func parseFunction(id string, props *yaml.Node) (Function, error) {
 		p := Get(ev, "Properties")
 		switch Str(ev, "Type") {
 		case "HttpApi":
-			fn.Routes = append(fn.Routes, Route{
-				Method: strings.ToUpper(Str(p, "Method")),
-				Path:   Str(p, "Path"),
-				Public: Str(p, "Auth", "Authorizer") == "NONE",
-			})
+			r := Route{Method: strings.ToUpper(Str(p, "Method")), Path: Str(p, "Path"), API: Str(p, "ApiId"),
+				Authorizer: Str(p, "Auth", "Authorizer"), Scopes: Strings(p, "Auth", "AuthorizationScopes")}
+			if r.Authorizer == "NONE" {
+				r.Public, r.Authorizer, r.Scopes = true, "", nil
+			}
+			fn.Routes = append(fn.Routes, r)
 		case "ScheduleV2", "Schedule":
 			expr := Str(p, "ScheduleExpression")
 			if expr == "" {
@@ -384,4 +463,58 @@ func items(n *yaml.Node) []*yaml.Node {
 		return nil
 	}
 	return n.Content
+}
+
+// AppClient is an AWS::Cognito::UserPoolClient, as far as the local token
+// endpoint needs it.
+type AppClient struct {
+	LogicalID string
+	Name      string
+	// GenerateSecret: a confidential client, which authenticates with its
+	// client id and secret.
+	GenerateSecret bool
+	// OAuthFlows are its AllowedOAuthFlows (client_credentials, code,
+	// implicit), OAuthScopes its AllowedOAuthScopes.
+	OAuthFlows, OAuthScopes []string
+	// AccessTokenValidity is how long its access tokens live.
+	AccessTokenValidity time.Duration
+}
+
+// AppClients returns the user pool's app clients, sorted by logical id.
+func (t *Template) AppClients() []AppClient {
+	var out []AppClient
+	for _, id := range t.OfType("AWS::Cognito::UserPoolClient") {
+		p := t.Resources[id].Properties
+		out = append(out, AppClient{LogicalID: id, Name: Str(p, "ClientName"), GenerateSecret: Str(p, "GenerateSecret") == "true",
+			OAuthFlows: Strings(p, "AllowedOAuthFlows"), OAuthScopes: Strings(p, "AllowedOAuthScopes"),
+			AccessTokenValidity: validity(Str(p, "AccessTokenValidity"), Str(p, "TokenValidityUnits", "AccessToken"))})
+	}
+	return out
+}
+
+// validity reads a token validity as Cognito does: the value in its unit,
+// hours when none is given; an hour when the value is not set.
+func validity(value, unit string) time.Duration {
+	n, err := strconv.Atoi(value)
+	if err != nil || n <= 0 {
+		return time.Hour
+	}
+	per := map[string]time.Duration{"seconds": time.Second, "minutes": time.Minute, "hours": time.Hour, "days": 24 * time.Hour}[unit]
+	if per == 0 {
+		per = time.Hour
+	}
+	return time.Duration(n) * per
+}
+
+// ResourceScopes lists the scopes the user pool's resource servers declare,
+// as tokens carry them: <identifier>/<scope name>.
+func (t *Template) ResourceScopes() []string {
+	var out []string
+	for _, id := range t.OfType("AWS::Cognito::UserPoolResourceServer") {
+		p := t.Resources[id].Properties
+		for _, sc := range items(Get(p, "Scopes")) {
+			out = append(out, Str(p, "Identifier")+"/"+Str(sc, "ScopeName"))
+		}
+	}
+	return out
 }

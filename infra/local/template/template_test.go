@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -299,6 +300,9 @@ func TestRealTemplate(t *testing.T) {
 			}
 			for _, rt := range fn.Routes {
 				template[fn.Name] = append(template[fn.Name], rt.Key())
+				if _, ok := tpl.HTTPAPIs[rt.API].Authorizers[rt.Authorizer]; !rt.Public && !ok {
+					t.Errorf("route %s: authorizer %q is not one of %s's", rt.Key(), rt.Authorizer, rt.API)
+				}
 				want := false
 				for _, w := range routes.ForFunction(fn.Name) {
 					if w.Key() == rt.Key() {
@@ -322,5 +326,136 @@ func TestRealTemplate(t *testing.T) {
 		if !found {
 			t.Errorf("routes table has %s for %s, template.yaml does not", rt.Key(), rt.Function)
 		}
+	}
+}
+
+const authSample = `
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: People
+        Authorizers:
+          People:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration:
+              issuer: !Sub https://cognito-idp.${AWS::Region}.amazonaws.com/${Pool}
+              audience: [!Ref WebClient]
+          Machines:
+            IdentitySource: $request.header.Authorization
+            AuthorizationScopes: [api/any]
+            JwtConfiguration:
+              issuer: https://issuer.example
+              audience: [!Ref OneClient, two]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/fn/
+      Events:
+        Default:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Path: /mine, Method: GET}
+        Scoped:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /charges
+            Method: POST
+            Auth: {Authorizer: Machines, AuthorizationScopes: [api/agency.fns, api/agency.gibdd]}
+        Inherited:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Path: /any, Method: GET, Auth: {Authorizer: Machines}}
+        Open:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Path: /open, Method: GET, Auth: {Authorizer: NONE, AuthorizationScopes: [ignored]}}
+  WebClient:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      ClientName: web
+      GenerateSecret: false
+      AccessTokenValidity: 15
+      TokenValidityUnits: {AccessToken: minutes}
+  OneClient:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      ClientName: one
+      GenerateSecret: true
+      AllowedOAuthFlows: [client_credentials]
+      AllowedOAuthScopes: [api/agency.fns]
+  Server:
+    Type: AWS::Cognito::UserPoolResourceServer
+    Properties:
+      Identifier: api
+      Scopes:
+        - {ScopeName: agency.fns, ScopeDescription: x}
+        - {ScopeName: any, ScopeDescription: y}
+`
+
+func TestParseAuthorization(t *testing.T) {
+	tpl, err := Parse([]byte(authSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := tpl.HTTPAPIs["Api"]
+	if api.DefaultAuthorizer != "People" || len(api.Authorizers) != 2 {
+		t.Fatalf("HTTPAPIs[Api] = %+v, want the default People and two authorizers", api)
+	}
+	m := api.Authorizers["Machines"]
+	if m.IdentitySource != "$request.header.Authorization" || m.Issuer.Value != "https://issuer.example" ||
+		len(m.Audience) != 2 || m.Audience[0].Tag != "!Ref" || m.Audience[0].Value != "OneClient" || !reflect.DeepEqual(m.Scopes, []string{"api/any"}) {
+		t.Errorf("Authorizers[Machines] = %+v", m)
+	}
+	want := []Route{
+		{Method: "GET", Path: "/mine", API: "Api", Authorizer: "People"},
+		{Method: "POST", Path: "/charges", API: "Api", Authorizer: "Machines", Scopes: []string{"api/agency.fns", "api/agency.gibdd"}},
+		{Method: "GET", Path: "/any", API: "Api", Authorizer: "Machines", Scopes: []string{"api/any"}},
+		{Method: "GET", Path: "/open", API: "Api", Public: true},
+	}
+	for i, r := range tpl.Functions[0].Routes {
+		t.Run(r.Key(), func(t *testing.T) {
+			if !reflect.DeepEqual(r, want[i]) {
+				t.Errorf("route = %+v, want %+v", r, want[i])
+			}
+		})
+	}
+}
+
+func TestAppClientsAndScopes(t *testing.T) {
+	tpl, err := Parse([]byte(authSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []AppClient{
+		{LogicalID: "OneClient", Name: "one", GenerateSecret: true, OAuthFlows: []string{"client_credentials"},
+			OAuthScopes: []string{"api/agency.fns"}, AccessTokenValidity: time.Hour},
+		{LogicalID: "WebClient", Name: "web", AccessTokenValidity: 15 * time.Minute},
+	}
+	if got := tpl.AppClients(); !reflect.DeepEqual(got, want) {
+		t.Errorf("AppClients() =\n%+v\nwant\n%+v", got, want)
+	}
+	if got := tpl.ResourceScopes(); !reflect.DeepEqual(got, []string{"api/agency.fns", "api/any"}) {
+		t.Errorf("ResourceScopes() = %v", got)
+	}
+}
+
+func TestTokenValidity(t *testing.T) {
+	tests := []struct {
+		name, value, unit string
+		want              time.Duration
+	}{
+		{"minutes", "60", "minutes", time.Hour},
+		{"seconds", "300", "seconds", 5 * time.Minute},
+		{"days", "1", "days", 24 * time.Hour},
+		{"hours by default", "2", "", 2 * time.Hour},
+		{"an hour when not set", "", "minutes", time.Hour},
+		{"an hour when not a number", "x", "minutes", time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := validity(tt.value, tt.unit); got != tt.want {
+				t.Errorf("validity(%q, %q) = %v, want %v", tt.value, tt.unit, got, tt.want)
+			}
+		})
 	}
 }
