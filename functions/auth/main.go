@@ -26,6 +26,7 @@ import (
 	"github.com/kabinet/kabinet/shared/notify/sesmail"
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
@@ -60,6 +61,12 @@ func main() {
 	h.signIn, err = accounts.NewSignIn(d)
 	app.Must(base.Log, err)
 	h.creds, err = accounts.NewCredentials(d)
+	app.Must(base.Log, err)
+	// Payments link the charges posted for a SNILS or an INN once a
+	// registrar checked the person (the standard level).
+	people, err := accounts.NewProfiles(d)
+	app.Must(base.Log, err)
+	d.Payers, err = payments.NewCharges(payments.Deps{DB: db, Clock: base.Clock, Keys: keys, People: people, Inbox: d.Inbox})
 	app.Must(base.Log, err)
 	h.levels, err = accounts.NewLevels(d)
 	app.Must(base.Log, err)

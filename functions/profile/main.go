@@ -30,6 +30,7 @@ import (
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify/sesmail"
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
+	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
@@ -63,6 +64,10 @@ func main() {
 	app.Must(base.Log, err)
 	changes, err := accounts.NewChangeRequests(d)
 	app.Must(base.Log, err)
+	// Payments learn of a driver licence or a vehicle certificate recorded
+	// among the documents, to find the charges posted for it.
+	d.Payers, err = payments.NewCharges(payments.Deps{DB: db, Clock: base.Clock, Keys: keys, People: profiles, Inbox: d.Inbox})
+	app.Must(base.Log, err)
 	docs, err := accounts.NewIdentityDocs(d)
 	app.Must(base.Log, err)
 	signIn, err := accounts.NewSignIn(d)
@@ -70,6 +75,6 @@ func main() {
 	apps := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Inbox: d.Inbox, Journal: activity, Clock: base.Clock}
 	h := &handler{profiles: profiles, contacts: contacts, changes: changes, docs: docs, journal: activity,
 		exports: &export.Service{DB: db, Passwords: signIn, Profiles: profiles, IdentityDocs: docs, Applications: apps,
-			Journal: activity, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Clock: base.Clock}}
+			Journal: activity, Payments: payments.History{DB: db}, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Clock: base.Clock}}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

@@ -119,3 +119,18 @@ func (s *Profiles) HolderOf(ctx context.Context, kind, hash string) (string, Lev
 	}
 	return acc.Sub, Level(acc.Level), nil
 }
+
+// FullName is a person's name as their account holds it.
+type FullName struct {
+	Surname, Name, Patronymic string
+}
+
+// FullName reads a person's name (no sealed field is opened). NotFound
+// without an account.
+func (s *Profiles) FullName(ctx context.Context, sub string) (FullName, error) {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return FullName{}, err
+	}
+	return FullName{Surname: acc.Surname, Name: acc.Name, Patronymic: acc.Patronymic}, nil
+}

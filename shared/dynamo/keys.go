@@ -67,6 +67,11 @@
 //	a person's charges, unpaid first by due   GSI1PK=CHARGES#<sub>      GSI1SK=<rank>#<due>#<uin>
 //	a person's vehicles                       PK=USER#<sub>             SK begins_with VEHICLE#
 //	a person's utility accounts               PK=USER#<sub>             SK begins_with UTILACC#
+//	a payment                                 PK=PAYMENT#<id>           SK=PAYMENT
+//	a person's payments, newest first         GSI1PK=PAYMENTS#<sub>     GSI1SK=<created>#<id>
+//	payments not yet final (reconciliation)   GSI2PK=PAYMENTS-OPEN      GSI2SK=<created>#<id>
+//	payments left unknown (operators)         GSI2PK=PAYMENTS-FLAGGED   GSI2SK=<flagged>#<id>
+//	a person's use of an idempotency key      PK=IDEMP#<sub>#<hash>     SK=IDEMP
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
@@ -393,3 +398,19 @@ const UtilityAccountPrefix = "UTILACC#"
 func UtilityAccountKey(sub, id string) Key {
 	return Key{PK: UserPK(sub), SK: UtilityAccountPrefix + id}
 }
+
+// PaymentKey is a payment.
+func PaymentKey(id string) Key { return Key{PK: join("PAYMENT", id), SK: "PAYMENT"} }
+
+// PaymentsPK is the GSI1 partition of a person's payments.
+func PaymentsPK(sub string) string { return join("PAYMENTS", sub) }
+
+// The GSI2 partitions of payments an operator or a schedule looks after.
+const (
+	OpenPaymentsPK    = "PAYMENTS-OPEN"
+	FlaggedPaymentsPK = "PAYMENTS-FLAGGED"
+)
+
+// IdempotencyKey records a person's use of an Idempotency-Key (by its
+// hash) for 24 hours.
+func IdempotencyKey(sub, hash string) Key { return Key{PK: join("IDEMP", sub, hash), SK: "IDEMP"} }

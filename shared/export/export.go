@@ -26,6 +26,7 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -73,6 +74,10 @@ var Sections = map[string]Section{
 	"application-template":       {"applicationTemplates", nil},                                   // the opened list
 	"application-template-count": {"", nil},                                                       // a number that caps the templates
 	"signature-code":             {"pendingSignatures", []string{"Version", "SentAt", "Expires"}}, // a code asked for to sign an application
+	"charge-link": {"charges", []string{"UIN", "Agency", "Type", "Purpose", "Amount", "PaidAmount", "Due", "DiscountPercent",
+		"DiscountUntil", "Status", "PaymentID", "LinkedAt"}},
+	"vehicle":         {"vehicles", []string{"ID", "Plate", "CertMask", "Name", "AddedAt"}},
+	"utility-account": {"utilityAccounts", []string{"ID", "Provider", "Mask", "Name", "AddedAt"}},
 }
 
 // Elsewhere are the kinds kept outside a person's partition, and why they
@@ -90,6 +95,11 @@ var Elsewhere = map[string]string{
 	"application-pointer": "maps an application id to its owner for officers; no personal data",
 	"calendar-feed-token": "finds a calendar subscription by the keyed hash of its token; the subscription is exported with the calendar subscriptions",
 	"verification":        "the public record of an issued document (surname and initials, number, hash, signature); the document itself is exported with the documents",
+	"charge":              "an agency's charge under its УИН (payer identifiers as keyed hashes); what the person owes of it is exported with the charges",
+	"charge-payer":        "lists a charge under the keyed hash of a payer identifier; no personal data",
+	"payer-holder":        "who holds a payer identifier, by its keyed hash; the vehicles, documents and accounts it comes from are exported",
+	"payment":             "a payment under its id; exported with the payments",
+	"idempotency":         "a client's use of an Idempotency-Key, kept 24 hours; no personal data",
 }
 
 // Export is one export.
@@ -143,6 +153,11 @@ type Applications interface {
 	OpenTemplates(ctx context.Context, sub string) ([]applications.Template, error)
 }
 
+// Payments gives the person's payments (payments.History).
+type Payments interface {
+	All(ctx context.Context, sub string) ([]payments.PaymentView, error)
+}
+
 // Journal gives the whole activity journal.
 type Journal interface {
 	All(ctx context.Context, sub string, f journal.Filter) ([]journal.Entry, error)
@@ -158,8 +173,10 @@ type Service struct {
 	Applications Applications
 	// Journal gives activity.csv (nil: empty).
 	Journal Journal
-	Objects Objects
-	Clock   clock.Clock
+	// Payments gives the payments section (nil: empty).
+	Payments Payments
+	Objects  Objects
+	Clock    clock.Clock
 }
 
 // Lifetime is how long an export can be downloaded.
@@ -216,6 +233,13 @@ func (s *Service) Build(ctx context.Context, a actor.Actor, password string) (Ex
 			return Export{}, err
 		}
 		sections["applicationTemplates"] = asMaps(templates)
+	}
+	if s.Payments != nil {
+		pays, err := s.Payments.All(ctx, sub)
+		if err != nil {
+			return Export{}, err
+		}
+		sections["payments"] = asMaps(pays)
 	}
 	for _, later := range []string{"payments", "consents"} {
 		if sections[later] == nil {

@@ -160,7 +160,7 @@ func (a Applicant) Short() string {
 	return strings.TrimSpace(out)
 }
 
-// Request is what a department issues: the result of one application.
+// Request is what is issued: the result of one application, or a receipt.
 type Request struct {
 	Sub               string
 	ApplicationID     string
@@ -173,6 +173,14 @@ type Request struct {
 	// Decision is the officer's comment on approval, if any.
 	Decision string
 	IssuedAt time.Time
+	// Number, when set, is the document's number (a receipt's); otherwise
+	// it is the application's result number (Number(ApplicationNumber)).
+	Number string
+	// FileName, when set, names the file among the owner's documents.
+	FileName string
+	// Content is what the renderer prints beyond these fields (a receipt's
+	// payment); the issuing itself never reads it.
+	Content any
 }
 
 // Result is a document issued and stored, waiting for the transaction that
@@ -279,7 +287,10 @@ var moscow = time.FixedZone("MSK", 3*60*60)
 // transaction fails.
 func (s *Service) Issue(ctx context.Context, r Request) (*Result, error) {
 	code := newCode()
-	number := Number(r.ApplicationNumber)
+	number := r.Number
+	if number == "" {
+		number = Number(r.ApplicationNumber)
+	}
 	// The document's id shows in the owner's URLs and logs; it shares
 	// nothing with the verification code.
 	docID := r.IssuedAt.UTC().Format("20060102150405") + "-" + randomID()
@@ -309,8 +320,12 @@ func (s *Service) Issue(ctx context.Context, r Request) (*Result, error) {
 	if err := s.Objects.Put(ctx, key, blob.TypePDF, pdf); err != nil {
 		return nil, err
 	}
+	name := r.FileName
+	if name == "" {
+		name = fileName(number)
+	}
 	return &Result{DocumentID: docID, Number: number, Code: code, key: key, record: rec,
-		doc: documents.IssuedDocument{ID: docID, FileName: fileName(number), Size: int64(len(pdf)), Number: number,
+		doc: documents.IssuedDocument{ID: docID, FileName: name, Size: int64(len(pdf)), Number: number,
 			Code: code, Application: r.ApplicationID, Title: r.ServiceTitle, IssuedAt: r.IssuedAt}}, nil
 }
 

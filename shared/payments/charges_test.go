@@ -43,8 +43,8 @@ func (p *people) PayerKeys(_ context.Context, sub string) (accounts.PayerKeys, e
 	return k, nil
 }
 
-func (p *people) Autofill(context.Context, string) (map[string]any, error) {
-	return map[string]any{"surname": "Иванов", "name": "Иван", "patronymic": "Иванович"}, nil
+func (p *people) FullName(context.Context, string) (accounts.FullName, error) {
+	return accounts.FullName{Surname: "Иванов", Name: "Иван", Patronymic: "Иванович"}, nil
 }
 
 type fixture struct {

@@ -37,8 +37,8 @@ type People interface {
 	// PayerKeys are a person's level and the hashes of their SNILS and INN
 	// ("" when none).
 	PayerKeys(ctx context.Context, sub string) (accounts.PayerKeys, error)
-	// Autofill gives the profile's values (the payer's name on a receipt).
-	Autofill(ctx context.Context, sub string) (map[string]any, error)
+	// FullName is the person's name (the payer's on a receipt).
+	FullName(ctx context.Context, sub string) (accounts.FullName, error)
 }
 
 // Inbox puts notes in a person's inbox, in the transaction of the change.
@@ -88,6 +88,10 @@ type Deps struct {
 	// PortalURL is where the person returns after paying
 	// (<PortalURL>/payments/<id>).
 	PortalURL string
+	// TestPayments accepts payments the provider marks as test ones (a
+	// test shop: the local stack, a staging deployment); a production
+	// deployment flags them instead of crediting anything.
+	TestPayments bool
 }
 
 func (d Deps) need(service string, names ...string) error {

@@ -1,0 +1,540 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
+	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// A payment pays up to MaxCharges of a person's charges at the amounts the
+// server computes. It is made once per Idempotency-Key: the key is claimed
+// first (a duplicate in flight is 409, the same key with another body 422,
+// the same request again gets the first answer for 24 hours), then the
+// payment and the hold on its charges are written in one transaction, and
+// only then is the provider asked, with the payment's id as its idempotence
+// key — so asking again, by a retry or by reconciliation, can never make a
+// second payment at the provider.
+
+// MaxCharges is the most charges one payment pays.
+const MaxCharges = 5
+
+// Statuses of a payment.
+const (
+	PaymentCreated   = "created" // recorded, the provider not yet answered
+	PaymentPending   = "pending" // waiting for the payer on the provider's page
+	PaymentSucceeded = "succeeded"
+	PaymentCanceled  = "canceled"
+	PaymentFailed    = "failed" // the provider refused to start it
+)
+
+var paymentStatusNames = map[string]string{PaymentCreated: "создан", PaymentPending: "ожидает оплаты",
+	PaymentSucceeded: "оплачен", PaymentCanceled: "отменён", PaymentFailed: "не выполнен"}
+
+func paymentFinal(s string) bool {
+	return s == PaymentSucceeded || s == PaymentCanceled || s == PaymentFailed
+}
+
+// Payments are a person's payments: paying charges, the provider's
+// notifications, reconciliation, receipts and the history.
+type Payments struct {
+	d       Deps
+	charges *Charges
+}
+
+// NewPayments needs Keys, People, Inbox, Journal, Provider, Receipts and
+// PortalURL, and Signatures when ConfirmAbove is set.
+func NewPayments(d Deps) (*Payments, error) {
+	names := []string{"Keys", "People", "Inbox", "Journal", "Provider", "Receipts", "PortalURL"}
+	if d.ConfirmAbove > 0 {
+		names = append(names, "Signatures")
+	}
+	if err := d.need("Payments", names...); err != nil {
+		return nil, err
+	}
+	return &Payments{d: d, charges: &Charges{d}}, nil
+}
+
+// PayRequest is what the person asks to pay.
+type PayRequest struct {
+	// Charges are the УИН of the charges to pay (1 to MaxCharges).
+	Charges []string `json:"charges"`
+	// Code confirms a payment above the threshold (a one-time code).
+	Code string `json:"code,omitempty"`
+}
+
+// check validates the request and returns its УИН sorted.
+func (r PayRequest) check() ([]string, error) {
+	var f []problem.Field
+	if len(r.Charges) == 0 || len(r.Charges) > MaxCharges {
+		f = append(f, problem.Field{Field: "charges", Code: "payment.charges", Message: fmt.Sprintf("Выберите от 1 до %d начислений", MaxCharges)})
+	}
+	seen := map[string]bool{}
+	for i, u := range r.Charges {
+		field := fmt.Sprintf("charges[%d]", i)
+		if _, err := ValidUIN(field, u); err != nil {
+			pe, _ := problem.As(err)
+			f = append(f, pe.Fields...)
+		} else if seen[u] {
+			f = append(f, problem.Field{Field: field, Code: "payment.duplicate", Message: "Начисление указано дважды"})
+		}
+		seen[u] = true
+	}
+	if r.Code != "" && (len(r.Code) != 6 || strings.Trim(r.Code, "0123456789") != "") {
+		f = append(f, problem.Field{Field: "code", Code: "code.format", Message: "Код подтверждения — 6 цифр"})
+	}
+	if len(f) > 0 {
+		return nil, problem.Invalid(f...)
+	}
+	uins := slices.Clone(r.Charges)
+	slices.Sort(uins)
+	return uins, nil
+}
+
+// PaymentLine is one charge a payment pays.
+type PaymentLine struct {
+	UIN         string `json:"uin" dynamodbav:"UIN"`
+	Kind        string `json:"kind" dynamodbav:"Kind"`
+	Agency      string `json:"agency" dynamodbav:"Agency"`
+	AgencyTitle string `json:"agencyTitle" dynamodbav:"-"`
+	Purpose     string `json:"purpose" dynamodbav:"Purpose"`
+	Amount      int64  `json:"amount" dynamodbav:"Amount"`
+	Payee       Payee  `json:"-" dynamodbav:"Payee"`
+}
+
+// ReceiptRef names a payment's receipt among the person's documents.
+type ReceiptRef struct {
+	DocumentID       string `json:"documentId"`
+	Number           string `json:"number"`
+	VerificationCode string `json:"verificationCode"`
+}
+
+// PaymentView is a payment as its payer sees it.
+type PaymentView struct {
+	ID         string        `json:"id"`
+	Status     string        `json:"status"`
+	StatusName string        `json:"statusName"`
+	Amount     int64         `json:"amount"`
+	Charges    []PaymentLine `json:"charges"`
+	// ConfirmationURL is the provider's page, while the payment waits.
+	ConfirmationURL string      `json:"confirmationUrl,omitempty"`
+	CreatedAt       time.Time   `json:"createdAt"`
+	PaidAt          time.Time   `json:"paidAt,omitzero"`
+	Receipt         *ReceiptRef `json:"receipt,omitempty"`
+	CancelReason    string      `json:"cancelReason,omitempty"`
+}
+
+type paymentItem struct {
+	PK              string        `dynamodbav:"PK"`
+	SK              string        `dynamodbav:"SK"`
+	Kind            string        `dynamodbav:"Kind"`
+	ID              string        `dynamodbav:"ID"`
+	Sub             string        `dynamodbav:"Sub"`
+	Status          string        `dynamodbav:"Status"`
+	Amount          int64         `dynamodbav:"Amount"`
+	Lines           []PaymentLine `dynamodbav:"Lines"`
+	ProviderID      string        `dynamodbav:"ProviderID,omitempty"`
+	ConfirmationURL string        `dynamodbav:"ConfirmationURL,omitempty"`
+	CreatedAt       string        `dynamodbav:"CreatedAt"`
+	UpdatedAt       string        `dynamodbav:"UpdatedAt"`
+	PaidAt          string        `dynamodbav:"PaidAt,omitempty"`
+	CancelReason    string        `dynamodbav:"CancelReason,omitempty"`
+	ReceiptID       string        `dynamodbav:"ReceiptID,omitempty"`
+	ReceiptNumber   string        `dynamodbav:"ReceiptNumber,omitempty"`
+	ReceiptCode     string        `dynamodbav:"ReceiptCode,omitempty"`
+	Flag            string        `dynamodbav:"Flag,omitempty"`
+	GSI1PK          string        `dynamodbav:"GSI1PK"`
+	GSI1SK          string        `dynamodbav:"GSI1SK"`
+	GSI2PK          string        `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK          string        `dynamodbav:"GSI2SK,omitempty"`
+}
+
+const kindPayment = "payment"
+
+func (it paymentItem) view() PaymentView {
+	v := PaymentView{ID: it.ID, Status: it.Status, StatusName: paymentStatusNames[it.Status], Amount: it.Amount, Charges: it.Lines,
+		CreatedAt: parseStamp(it.CreatedAt), PaidAt: parseStamp(it.PaidAt), CancelReason: it.CancelReason}
+	for i := range v.Charges {
+		v.Charges[i].AgencyTitle = Agencies[v.Charges[i].Agency].Title
+	}
+	if it.Status == PaymentPending {
+		v.ConfirmationURL = it.ConfirmationURL
+	}
+	if it.ReceiptID != "" {
+		v.Receipt = &ReceiptRef{DocumentID: it.ReceiptID, Number: it.ReceiptNumber, VerificationCode: it.ReceiptCode}
+	}
+	return v
+}
+
+// newPaymentID is sortable by time and 64 characters at most (the
+// provider's idempotence key).
+func newPaymentID(now time.Time) string {
+	return now.UTC().Format("20060102T150405") + "-" + newID()
+}
+
+// Answer is what paying answered, kept with the key for a repeat.
+type Answer struct {
+	Status  int         `json:"status"`
+	Payment PaymentView `json:"payment"`
+}
+
+// Idempotency of POST /payments.
+
+// IdempotencyTTL is how long a key's first answer is kept.
+const IdempotencyTTL = 24 * time.Hour
+
+// lease is how long a claim holds a key against a duplicate in flight.
+const lease = 45 * time.Second
+
+type claimItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Kind       string `dynamodbav:"Kind"`
+	BodyHash   string `dynamodbav:"BodyHash"`
+	State      string `dynamodbav:"State"` // in_flight or done
+	PaymentID  string `dynamodbav:"PaymentID"`
+	LeaseUntil string `dynamodbav:"LeaseUntil"`
+	Answer     string `dynamodbav:"Answer,omitempty"`
+	TTL        int64  `dynamodbav:"TTL"`
+}
+
+const (
+	kindClaim     = "idempotency"
+	claimInFlight = "in_flight"
+	claimDone     = "done"
+)
+
+// CheckKey checks an Idempotency-Key: 1 to 255 printable ASCII characters.
+func CheckKey(key string) error {
+	if len(key) == 0 || len(key) > 255 {
+		return problem.BadRequest("idempotency_key_required", "Укажите заголовок Idempotency-Key: от 1 до 255 символов, новый для каждого платежа")
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return problem.BadRequest("idempotency_key_invalid", "Idempotency-Key — печатные символы ASCII без пробелов")
+		}
+	}
+	return nil
+}
+
+func bodyHash(uins []string, code string) string {
+	sum := sha256.Sum256([]byte(strings.Join(uins, ",") + "|" + code))
+	return hex.EncodeToString(sum[:])
+}
+
+func keyHash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:16])
+}
+
+// claim takes the key for this request. It returns the claim to go on
+// with, or the first answer when the request was already answered.
+func (p *Payments) claim(ctx context.Context, k dynamo.Key, body string, now time.Time) (claimItem, *Answer, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		var cur claimItem
+		err := p.d.DB.Get(ctx, k, "ключ", &cur)
+		switch {
+		case problem.Is(err, problem.KindNotFound) || (err == nil && cur.TTL <= now.Unix()):
+			c := claimItem{PK: k.PK, SK: k.SK, Kind: kindClaim, BodyHash: body, State: claimInFlight, PaymentID: newPaymentID(now),
+				LeaseUntil: stamp(now.Add(lease)), TTL: now.Add(IdempotencyTTL).Unix()}
+			cond := expression.AttributeNotExists(expression.Name(dynamo.AttrPK))
+			if err == nil {
+				cond = expression.Name(dynamo.AttrTTL).Equal(expression.Value(cur.TTL))
+			}
+			werr := p.d.DB.Transact(ctx, "", (&dynamo.Tx{}).PutIf(c, cond))
+			if werr == nil {
+				return c, nil, nil
+			}
+			if !problem.Is(werr, problem.KindConflict) {
+				return claimItem{}, nil, werr
+			}
+			continue // another request took it: see what it holds
+		case err != nil:
+			return claimItem{}, nil, err
+		}
+		if cur.BodyHash != body {
+			return claimItem{}, nil, problem.New(problem.KindInvalid, "idempotency_key_reused",
+				"Этот Idempotency-Key уже использован для другого платежа: для нового платежа нужен новый ключ")
+		}
+		if cur.State == claimDone {
+			var a Answer
+			if err := json.Unmarshal([]byte(cur.Answer), &a); err != nil {
+				return claimItem{}, nil, fmt.Errorf("payments: stored answer: %w", err)
+			}
+			return cur, &a, nil
+		}
+		if cur.LeaseUntil > stamp(now) {
+			return claimItem{}, nil, problem.Conflict("idempotency_in_flight", "Этот платёж уже обрабатывается: дождитесь ответа на первый запрос")
+		}
+		// The first request gave up (or failed halfway): take over its
+		// payment.
+		upd := expression.Set(expression.Name("LeaseUntil"), expression.Value(stamp(now.Add(lease))))
+		cond := expression.Name("LeaseUntil").Equal(expression.Value(cur.LeaseUntil)).And(expression.Name("State").Equal(expression.Value(claimInFlight)))
+		if werr := p.d.DB.Update(ctx, k, upd, &cond); werr != nil {
+			if problem.Is(werr, problem.KindConflict) {
+				continue
+			}
+			return claimItem{}, nil, werr
+		}
+		cur.LeaseUntil = stamp(now.Add(lease))
+		return cur, nil, nil
+	}
+	return claimItem{}, nil, problem.Conflict("idempotency_in_flight", "Этот платёж уже обрабатывается: дождитесь ответа на первый запрос")
+}
+
+// Pay pays charges of the person once per key. Errors: BadRequest (the
+// key), Invalid (the charges, a reused key), NotFound (a charge not the
+// person's), Conflict (a charge paid, being paid or cancelled; the key in
+// flight), PreconditionRequired (a code needed above the threshold),
+// Unavailable (the provider did not answer: repeat with the same key).
+func (p *Payments) Pay(ctx context.Context, a actor.Actor, key string, in PayRequest) (Answer, error) {
+	sub, err := person(a)
+	if err != nil {
+		return Answer{}, err
+	}
+	if err := CheckKey(key); err != nil {
+		return Answer{}, err
+	}
+	uins, err := in.check()
+	if err != nil {
+		return Answer{}, err
+	}
+	now := p.d.Clock.Now()
+	k := dynamo.IdempotencyKey(sub, keyHash(key))
+	c, first, err := p.claim(ctx, k, bodyHash(uins, in.Code), now)
+	if err != nil || first != nil {
+		if first != nil {
+			return *first, nil
+		}
+		return Answer{}, err
+	}
+	ans, keep, err := p.run(ctx, sub, c.PaymentID, uins, in.Code, now)
+	if err != nil {
+		if keep {
+			// A payment exists whose outcome is unknown: the key stays
+			// with it, free for the client's repeat at once.
+			upd := expression.Set(expression.Name("LeaseUntil"), expression.Value(stamp(now)))
+			if uerr := p.d.DB.Update(ctx, k, upd, nil); uerr != nil {
+				logging.From(ctx).Error("idempotency lease not released", "err", uerr)
+			}
+		} else if derr := p.d.DB.Delete(ctx, k); derr != nil {
+			logging.From(ctx).Error("idempotency claim not released", "err", derr)
+		}
+		return Answer{}, err
+	}
+	raw, _ := json.Marshal(ans)
+	upd := expression.Set(expression.Name("State"), expression.Value(claimDone)).Set(expression.Name("Answer"), expression.Value(string(raw)))
+	if err := p.d.DB.Update(ctx, k, upd, nil); err != nil {
+		// The payment stands; a repeat finds it through the claim.
+		logging.From(ctx).Error("idempotency answer not kept", "err", err)
+	}
+	return ans, nil
+}
+
+// run makes (or resumes) payment id: records it with its charges held,
+// then asks the provider. keep says whether the payment exists, so the key
+// must stay with it.
+func (p *Payments) run(ctx context.Context, sub, id string, uins []string, code string, now time.Time) (Answer, bool, error) {
+	pay, exists, err := p.payment(ctx, id)
+	if err != nil {
+		return Answer{}, true, err
+	}
+	if exists && pay.Sub != sub {
+		return Answer{}, false, problem.Internal(fmt.Errorf("payments: claim of %s names another person's payment", sub))
+	}
+	if !exists {
+		if pay, err = p.open(ctx, sub, id, uins, code, now); err != nil {
+			return Answer{}, false, err
+		}
+	}
+	if pay.Status == PaymentCreated {
+		pp, err := p.d.Provider.Create(ctx, p.newPayment(pay))
+		switch {
+		case problem.Is(err, problem.KindUnavailable):
+			return Answer{}, true, problem.Wrap(err, problem.KindUnavailable, "payment_provider_unavailable",
+				"Платёжная система не ответила. Повторите запрос с тем же Idempotency-Key: повторная оплата не произойдёт")
+		case err != nil:
+			logging.From(ctx).Error("provider refused a payment", "payment", id, "err", err)
+			if ferr := p.release(ctx, pay, PaymentFailed, "Платёжная система отклонила платёж"); ferr != nil {
+				return Answer{}, true, ferr
+			}
+			return Answer{}, false, problem.Wrap(err, problem.KindInvalid, "payment_refused", "Платёжная система отклонила платёж, попробуйте позже")
+		}
+		if pay, err = p.apply(ctx, pay, pp); err != nil {
+			return Answer{}, true, err
+		}
+	}
+	return Answer{Status: 201, Payment: pay.view()}, true, nil
+}
+
+func (p *Payments) newPayment(pay paymentItem) NewPayment {
+	return NewPayment{IdempotenceKey: pay.ID, Amount: pay.Amount, Description: fmt.Sprintf("Оплата начислений на портале: %d шт.", len(pay.Lines)),
+		ReturnURL: strings.TrimRight(p.d.PortalURL, "/") + "/payments/" + pay.ID, Metadata: map[string]string{"payment": pay.ID}}
+}
+
+func (p *Payments) payment(ctx context.Context, id string) (paymentItem, bool, error) {
+	var it paymentItem
+	err := p.d.DB.Get(ctx, dynamo.PaymentKey(id), "платёж", &it)
+	if problem.Is(err, problem.KindNotFound) {
+		return paymentItem{}, false, nil
+	}
+	return it, err == nil, err
+}
+
+// held reads the person's charges to pay, each as it is now.
+func (p *Payments) held(ctx context.Context, sub string, uins []string) ([]chargeItem, []linkItem, error) {
+	chs := make([]chargeItem, 0, len(uins))
+	links := make([]linkItem, 0, len(uins))
+	for _, uin := range uins {
+		var l linkItem
+		if err := p.d.DB.Get(ctx, dynamo.ChargeLinkKey(sub, uin), "начисление", &l); err != nil {
+			return nil, nil, err
+		}
+		ch, exists, err := p.charges.charge(ctx, uin)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !exists {
+			return nil, nil, notFound()
+		}
+		chs, links = append(chs, ch), append(links, l)
+	}
+	return chs, links, nil
+}
+
+func notPayable(ch chargeItem) error {
+	switch ch.Status {
+	case StatusPending:
+		return problem.Conflict("charge_being_paid", "Начисление "+ch.UIN+" уже оплачивается: дождитесь результата платежа").With("uin", ch.UIN)
+	case StatusPaid:
+		return problem.Conflict("charge_paid", "Начисление "+ch.UIN+" уже оплачено").With("uin", ch.UIN)
+	}
+	return problem.Conflict("charge_cancelled", "Начисление "+ch.UIN+" аннулировано ведомством: оплачивать его не нужно").With("uin", ch.UIN)
+}
+
+// confirmDoc and confirmContent bind a confirmation code to the charges
+// and the total it confirms.
+func confirmDoc(uins []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(uins, ",")))
+	return "payment-" + hex.EncodeToString(sum[:8])
+}
+
+func confirmContent(uins []string, total int64) string {
+	return fmt.Sprintf("%s:%d", strings.Join(uins, ","), total)
+}
+
+// open records the payment and holds its charges, in one transaction.
+func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code string, now time.Time) (paymentItem, error) {
+	for attempt := 0; ; attempt++ {
+		chs, links, err := p.held(ctx, sub, uins)
+		if err != nil {
+			return paymentItem{}, err
+		}
+		var total int64
+		lines := make([]PaymentLine, 0, len(chs))
+		for _, ch := range chs {
+			if !payable(ch.Status) {
+				return paymentItem{}, notPayable(ch)
+			}
+			amount := ch.dueNow(now)
+			total += amount
+			lines = append(lines, PaymentLine{UIN: ch.UIN, Kind: ch.Type, Agency: ch.Agency, Purpose: ch.Purpose, Amount: amount, Payee: ch.Payee})
+		}
+		tx := &dynamo.Tx{}
+		if p.d.ConfirmAbove > 0 && total > p.d.ConfirmAbove {
+			if code == "" {
+				return paymentItem{}, problem.New(problem.KindPreconditionRequired, "confirmation_required",
+					"Платёж больше "+rub(p.d.ConfirmAbove)+" подтвердите кодом: запросите его и повторите платёж с кодом").
+					With("confirmAbove", p.d.ConfirmAbove).With("amount", total)
+			}
+			use, err := p.d.Signatures.CheckSignature(ctx, sub, confirmDoc(uins), 1, confirmContent(uins, total), code)
+			if err != nil {
+				return paymentItem{}, err
+			}
+			use(tx)
+		}
+		k := dynamo.PaymentKey(id)
+		at := stamp(now)
+		pay := paymentItem{PK: k.PK, SK: k.SK, Kind: kindPayment, ID: id, Sub: sub, Status: PaymentCreated, Amount: total, Lines: lines,
+			CreatedAt: at, UpdatedAt: at, GSI1PK: dynamo.PaymentsPK(sub), GSI1SK: at + "#" + id, GSI2PK: dynamo.OpenPaymentsPK, GSI2SK: at + "#" + id}
+		tx.Create(pay)
+		for i, ch := range chs {
+			held := ch
+			held.Status, held.PaymentID, held.UpdatedAt, held.V = StatusPending, id, at, ch.V+1
+			putCharge(tx, held, ch.V)
+			p.putLink(tx, sub, held, links[i])
+		}
+		err = p.d.DB.Transact(ctx, "", tx)
+		if err == nil {
+			p.syncOthers(ctx, sub, uins)
+			return pay, nil
+		}
+		if !retryable(err) || attempt == maxAttempts-1 {
+			return paymentItem{}, err
+		}
+	}
+}
+
+// putLink writes sub's link of ch as ch now is, if the link is still old.
+func (p *Payments) putLink(tx *dynamo.Tx, sub string, ch chargeItem, old linkItem) {
+	l := newLink(sub, ch, old.Via, old.LinkedAt)
+	tx.PutIf(l, expression.Name("ChargeV").Equal(expression.Value(old.ChargeV)))
+}
+
+// syncOthers brings the other holders' links of the charges up to date,
+// after the payer's changed with them; a failure waits for the next sync.
+func (p *Payments) syncOthers(ctx context.Context, sub string, uins []string) {
+	for _, uin := range uins {
+		ch, exists, err := p.charges.charge(ctx, uin)
+		if err != nil || !exists || len(ch.Owners) < 2 {
+			continue
+		}
+		if _, err := p.charges.syncOwners(ctx, ch); err != nil {
+			logging.From(ctx).Warn("co-owners' links left for later", "uin", uin, "err", err)
+		}
+	}
+}
+
+// StartConfirmation sends (or, with an authenticator, announces) the code
+// that confirms paying charges above the threshold; it answers what Pay
+// will ask and the total it confirms.
+func (p *Payments) StartConfirmation(ctx context.Context, a actor.Actor, in PayRequest) (accounts.SignaturePending, int64, error) {
+	sub, err := person(a)
+	if err != nil {
+		return accounts.SignaturePending{}, 0, err
+	}
+	in.Code = ""
+	uins, err := in.check()
+	if err != nil {
+		return accounts.SignaturePending{}, 0, err
+	}
+	chs, _, err := p.held(ctx, sub, uins)
+	if err != nil {
+		return accounts.SignaturePending{}, 0, err
+	}
+	now := p.d.Clock.Now()
+	var total int64
+	for _, ch := range chs {
+		if !payable(ch.Status) {
+			return accounts.SignaturePending{}, 0, notPayable(ch)
+		}
+		total += ch.dueNow(now)
+	}
+	if p.d.ConfirmAbove <= 0 || total <= p.d.ConfirmAbove {
+		return accounts.SignaturePending{}, 0, problem.Conflict("confirmation_not_needed", "Платёж до "+rub(p.d.ConfirmAbove)+" подтверждать кодом не нужно")
+	}
+	sp, err := p.d.Signatures.StartSignature(ctx, sub, confirmDoc(uins), 1, confirmContent(uins, total))
+	return sp, total, err
+}
