@@ -69,6 +69,15 @@ const (
 	// YooKassaSecretKeySecret names the Secrets Manager secret whose string
 	// is the shop's secret key; it is read on first use, never at cold start.
 	YooKassaSecretKeySecret Var = "YOOKASSA_SECRET_KEY_SECRET_ID"
+	// PaymentConfirmAbove is the payment total (kopecks) above which a
+	// one-time code confirms it (0: never).
+	PaymentConfirmAbove Var = "PAYMENT_CONFIRM_ABOVE"
+	// AcceptTestPayments ("true") credits payments the provider marks as a
+	// test shop's; otherwise they are flagged for an operator.
+	AcceptTestPayments Var = "PAYMENTS_ACCEPT_TEST"
+	// ReconcileAfter is how long a payment stays open before the
+	// reconciliation asks the provider (a Go duration).
+	ReconcileAfter Var = "RECONCILE_AFTER"
 	// ClockOffset shifts the process clock (a Go duration such as "26h"). Only
 	// the local stack sets it, so that tests can run a function in the future.
 	ClockOffset Var = "KABINET_CLOCK_OFFSET"

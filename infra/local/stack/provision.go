@@ -65,6 +65,14 @@ func (s *Stack) param(name string) string {
 	if name == "CorsAllowOrigin" {
 		return "*"
 	}
+	if name == "PortalUrl" {
+		// No web client runs locally: a payer comes back to the API.
+		return "http://" + s.opts.APIAddr
+	}
+	if name == "AcceptTestPayments" {
+		// The emulator's shop is a test shop, as a ЮKassa test shop is.
+		return "true"
+	}
 	if v, ok := s.Resources["param:"+name]; ok {
 		return v
 	}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/httpapi/httpapitest"
+	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/payments"
+	"github.com/kabinet/kabinet/shared/problem"
+)
+
+// fake records every service call on the shared Recorder.
+type fake struct{ httpapitest.Recorder }
+
+func (f *fake) Post(_ context.Context, a actor.Actor, uin string, in payments.ChargeInput) (payments.AgencyCharge, bool, error) {
+	return payments.AgencyCharge{UIN: uin}, true, f.Record("Post", a, uin, in.Kind, a.Agency())
+}
+func (f *fake) Cancel(_ context.Context, a actor.Actor, uin, reason string) (payments.AgencyCharge, error) {
+	return payments.AgencyCharge{UIN: uin}, f.Record("Cancel", a, uin, reason)
+}
+func (f *fake) AgencyGet(_ context.Context, a actor.Actor, uin string) (payments.AgencyCharge, error) {
+	return payments.AgencyCharge{UIN: uin}, f.Record("AgencyGet", a, uin, a.Agency())
+}
+func (f *fake) List(_ context.Context, a actor.Actor, fl payments.ChargeFilter, _ string, _ int32) ([]payments.ChargeView, string, error) {
+	return nil, "", f.Record("Charges.List", a, fl.Status)
+}
+func (f *fake) Card(_ context.Context, a actor.Actor, uin string) (payments.ChargeView, error) {
+	return payments.ChargeView{ID: uin}, f.Record("Card", a, uin)
+}
+func (f *fake) Lookup(_ context.Context, a actor.Actor, uin string) (payments.ChargeView, error) {
+	return payments.ChargeView{ID: uin}, f.Record("Lookup", a, uin)
+}
+func (f *fake) AddVehicle(_ context.Context, a actor.Actor, in payments.VehicleInput) (payments.Vehicle, error) {
+	return payments.Vehicle{}, f.Record("AddVehicle", a, in.Plate, in.Certificate)
+}
+func (f *fake) Vehicles(_ context.Context, a actor.Actor) ([]payments.Vehicle, error) {
+	return nil, f.Record("Vehicles", a)
+}
+func (f *fake) RemoveVehicle(_ context.Context, a actor.Actor, id string) error {
+	return f.Record("RemoveVehicle", a, id)
+}
+func (f *fake) AddUtilityAccount(_ context.Context, a actor.Actor, in payments.UtilityAccountInput) (payments.UtilityAccountView, error) {
+	return payments.UtilityAccountView{}, f.Record("AddUtilityAccount", a, in.Provider, in.Account)
+}
+func (f *fake) UtilityAccounts(_ context.Context, a actor.Actor) ([]payments.UtilityAccountView, error) {
+	return nil, f.Record("UtilityAccounts", a)
+}
+func (f *fake) RemoveUtilityAccount(_ context.Context, a actor.Actor, id string) error {
+	return f.Record("RemoveUtilityAccount", a, id)
+}
+
+// fakePayments is the payments half of the fake.
+type fakePayments struct{ *fake }
+
+func (f fakePayments) Pay(_ context.Context, a actor.Actor, key string, in payments.PayRequest) (payments.Answer, error) {
+	return payments.Answer{Status: 201}, f.Record("Pay", a, key, strings.Join(in.Charges, ","))
+}
+func (f fakePayments) StartConfirmation(_ context.Context, a actor.Actor, in payments.PayRequest) (accounts.SignaturePending, int64, error) {
+	return accounts.SignaturePending{Method: "sms"}, 1, f.Record("StartConfirmation", a, strings.Join(in.Charges, ","))
+}
+func (f fakePayments) Notify(_ context.Context, body []byte) error {
+	return f.Record("Notify", actor.Actor{}, string(body[:10]))
+}
+func (f fakePayments) Get(_ context.Context, a actor.Actor, id string) (payments.PaymentView, error) {
+	return payments.PaymentView{ID: id}, f.Record("Get", a, id)
+}
+func (f fakePayments) List(_ context.Context, a actor.Actor, fl payments.PaymentFilter, _ string, _ int32) ([]payments.PaymentView, string, error) {
+	return nil, "", f.Record("Payments.List", a, fl.Status, fl.From.Format(time.DateOnly), fl.To.Format(time.DateOnly))
+}
+func (f fakePayments) CSV(_ context.Context, a actor.Actor, fl payments.PaymentFilter) ([]byte, error) {
+	return []byte("\ufeff"), f.Record("CSV", a)
+}
+func (f fakePayments) StatementPDF(_ context.Context, a actor.Actor, _ payments.Printer, fl payments.PaymentFilter) ([]byte, error) {
+	return []byte("%PDF-"), f.Record("StatementPDF", a)
+}
+func (f fakePayments) ReceiptFile(_ context.Context, a actor.Actor, _ payments.Files, id string) (blob.PresignedRequest, error) {
+	return blob.PresignedRequest{URL: "https://bucket.example/receipt.pdf"}, f.Record("ReceiptFile", a, id)
+}
+
+func fakeRouter(f *fake) *httpapi.Router {
+	h := &handler{charges: f, payments: fakePayments{f}}
+	return h.router(httpapi.NewRouter("payments", logging.New(io.Discard, "error"))).Guard(httpapitest.AdmitAll{})
+}
+
+func newFake() (*httpapi.Router, *httpapitest.Recorder) {
+	f := &fake{}
+	return fakeRouter(f), &f.Recorder
+}
+
+func TestRoutesMatchTheTable(t *testing.T) {
+	if m := fakeRouter(&fake{}).Mismatch(); len(m) > 0 {
+		t.Errorf("router and shared/routes disagree: %v", m)
+	}
+}
+
+const uin = "18810177200000123453"
+
+// Every route reaches its service call as the caller the sample event
+// describes: an agency system as its agency, a person as themselves.
+func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
+	routes := []httpapitest.Route{
+		{Event: "agency-charges-put.json", Method: "Post", Status: 201, Args: []string{uin, "fine", "gibdd"}},
+		{Event: "agency-charges-get.json", Method: "AgencyGet", Status: 200, Args: []string{uin, "gibdd"}},
+		{Event: "agency-charges-cancel.json", Method: "Cancel", Status: 200, Args: []string{uin, "Постановление отменено решением суда"}},
+		{Event: "charges-list.json", Method: "Charges.List", Status: 200, Args: []string{"unpaid"}},
+		{Event: "charges-get.json", Method: "Card", Status: 200, Args: []string{uin}},
+		{Event: "charges-lookup.json", Method: "Lookup", Status: 200, Args: []string{uin}},
+		{Event: "vehicles-list.json", Method: "Vehicles", Status: 200},
+		{Event: "vehicles-add.json", Method: "AddVehicle", Status: 201, Args: []string{"А123ВС77", "77УЕ123456"}},
+		{Event: "vehicles-delete.json", Method: "RemoveVehicle", Status: 204, Args: []string{"Qk3vR9xTz1Aa"}},
+		{Event: "utility-accounts-list.json", Method: "UtilityAccounts", Status: 200},
+		{Event: "utility-accounts-add.json", Method: "AddUtilityAccount", Status: 201, Args: []string{"eirc", "1234567890"}},
+		{Event: "utility-accounts-delete.json", Method: "RemoveUtilityAccount", Status: 204, Args: []string{"Qk3vR9xTz1Ab"}},
+		{Event: "payments-create.json", Method: "Pay", Status: 201, Args: []string{"5f0c3a4e-2b7d-4e1a-9c3f-8d2e1b0a7c6d", uin}},
+		{Event: "payments-confirmation.json", Method: "StartConfirmation", Status: 200, Args: []string{uin}},
+		{Event: "payments-list.json", Method: "Payments.List", Status: 200, Args: []string{"succeeded", "2026-01-01", "2027-01-01"}},
+		{Event: "payments-csv.json", Method: "CSV", Status: 200},
+		{Event: "payments-statement.json", Method: "StatementPDF", Status: 200},
+		{Event: "payments-get.json", Method: "Get", Status: 200, Args: []string{"20261125T090000-AbCdEfGhIjKl"}},
+		{Event: "payments-receipt.json", Method: "ReceiptFile", Status: 303, Args: []string{"20261125T090000-AbCdEfGhIjKl"}},
+		{Event: "payments-notification.json", Method: "Notify", Status: 200},
+	}
+	httpapitest.CheckRoutes(t, routes, newFake, "Notify")
+}
+
+// Malformed input is refused before the service is asked.
+func TestBadInputIsRefusedBeforeTheService(t *testing.T) {
+	httpapitest.CheckRefusals(t, []httpapitest.Refusal{
+		{Event: "agency-charges-put.json", Body: `{"amount":"500"}`, Status: 400, Code: "malformed_json"},
+		{Event: "agency-charges-put.json", Body: `{"kind":"fine","extra":1}`, Status: 400, Code: "malformed_json"},
+		{Event: "payments-create.json", Body: `{"charges":"x"}`, Status: 400, Code: "malformed_json"},
+		{Event: "payments-list.json", Query: map[string]string{"from": "yesterday"}, Status: 422, Code: "validation_failed"},
+		{Event: "payments-list.json", Query: map[string]string{"minAmount": "1.5"}, Status: 422, Code: "validation_failed"},
+		{Event: "charges-list.json", Query: map[string]string{"limit": "1000"}, Status: 422, Code: "validation_failed"},
+		{Event: "vehicles-add.json", Body: `[]`, Status: 400, Code: "malformed_json"},
+	}, newFake)
+}
+
+// The services' errors become problem+json with their status.
+func TestServiceErrorsMapToProblems(t *testing.T) {
+	httpapitest.CheckFailures(t, []httpapitest.Failure{
+		{Event: "agency-charges-put.json", Err: problem.Invalid(problem.Field{Field: "uin", Code: "uin.checksum"}), Status: 422},
+		{Event: "agency-charges-put.json", Err: problem.NotFound("начисление"), Status: 404},
+		{Event: "agency-charges-cancel.json", Err: problem.Conflict("charge_paid", "x"), Status: 409},
+		{Event: "payments-create.json", Err: problem.Conflict("idempotency_in_flight", "x"), Status: 409},
+		{Event: "payments-create.json", Err: problem.New(problem.KindPreconditionRequired, "confirmation_required", "x"), Status: 428},
+		{Event: "payments-create.json", Err: problem.New(problem.KindUnavailable, "payment_provider_unavailable", "x"), Status: 503},
+		{Event: "payments-notification.json", Err: problem.BadRequest("payment_notification_malformed", "x"), Status: 400},
+		{Event: "payments-notification.json", Err: io.ErrUnexpectedEOF, Status: 500},
+		{Event: "payments-receipt.json", Err: problem.NotFound("платёж"), Status: 404},
+	}, func(err error) *httpapi.Router { return fakeRouter(&fake{httpapitest.Recorder{Err: err}}) })
+}
