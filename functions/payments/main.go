@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -59,7 +60,8 @@ func main() {
 	app.Must(base.Log, err)
 	signatures, err := accounts.NewSignatures(d)
 	app.Must(base.Log, err)
-	provider, err := yookassa.New(yookassa.Config{BaseURL: apiURL, ShopID: shop, Secret: yookassa.ManagedSecretKey(secrets, shopKey)})
+	provider, err := yookassa.New(yookassa.Config{BaseURL: apiURL, ShopID: shop, Secret: yookassa.ManagedSecretKey(secrets, shopKey),
+		Timeout: 5 * time.Second})
 	app.Must(base.Log, err)
 	objects := s3blob.New(s3.NewFromConfig(cfg), bucket)
 	pd := payments.Deps{DB: db, Keys: keys, Clock: base.Clock, People: people, Inbox: d.Inbox,

@@ -49,7 +49,8 @@ func main() {
 	// field is opened for it).
 	people, err := accounts.NewProfiles(accounts.Deps{DB: db, Sealer: kmsseal.NewSealer(kmsClient, fieldKey), Clock: base.Clock})
 	app.Must(base.Log, err)
-	provider, err := yookassa.New(yookassa.Config{BaseURL: apiURL, ShopID: shop, Secret: yookassa.ManagedSecretKey(secrets, shopKey)})
+	provider, err := yookassa.New(yookassa.Config{BaseURL: apiURL, ShopID: shop, Secret: yookassa.ManagedSecretKey(secrets, shopKey),
+		Timeout: 5 * time.Second})
 	app.Must(base.Log, err)
 	pays, err := payments.NewPayments(payments.Deps{DB: db, Keys: keys, Clock: base.Clock, People: people, Inbox: &inbox.Store{DB: db},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider,

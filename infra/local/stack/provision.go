@@ -65,9 +65,9 @@ func (s *Stack) param(name string) string {
 	if name == "CorsAllowOrigin" {
 		return "*"
 	}
-	if name == "PortalUrl" {
+	if name == "PortalUrl" && s.apiLn != nil {
 		// No web client runs locally: a payer comes back to the API.
-		return "http://" + s.opts.APIAddr
+		return "http://" + s.apiLn.Addr().String()
 	}
 	if name == "AcceptTestPayments" {
 		// The emulator's shop is a test shop, as a ЮKassa test shop is.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,6 +135,8 @@ type Stack struct {
 	log           *slog.Logger
 	// yookassaSecret is the secret holding the emulated shop's key.
 	yookassaSecret string
+	// apiLn is the gateway's listener, open before the functions start.
+	apiLn net.Listener
 	// progressMu keeps the progress lines of parts starting at once whole.
 	progressMu sync.Mutex
 }
@@ -240,6 +243,12 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if err := <-built; err != nil {
 		return nil, err
 	}
+	// The gateway's address is known before the functions start: their
+	// environment names it (where a payer returns from the payment page).
+	if s.apiLn, err = listen(s.opts.APIAddr); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	s.onClose(func() { _ = s.apiLn.Close() })
 	if err := s.step("functions", s.startFunctions); err != nil {
 		return nil, err
 	}
@@ -474,11 +483,7 @@ func (s *Stack) startGateway() error {
 	if s.Gateway, err = gateway.New(rs, auths, s.opts.Clock, s.log); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	ln, err := listen(s.opts.APIAddr)
-	if err != nil {
-		return fmt.Errorf("gateway: %w", err)
-	}
-	s.APIURL = s.serve(ln, s.Gateway)
+	s.APIURL = s.serve(s.apiLn, s.Gateway)
 	return nil
 }
 

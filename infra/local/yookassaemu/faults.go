@@ -26,6 +26,11 @@ type Faults struct {
 	// under the key, then answers only after this long (or never, if the
 	// client hangs up first): a client's timeout when the payment exists.
 	CreateDelay Duration `json:"createDelay,omitempty"`
+	// Partition: the next create makes its payment, and from then on the
+	// API answers nothing (every request hangs until its client gives up)
+	// until Reset or DELETE /_emulator/faults heals it: the shop cannot
+	// learn of a payment that exists, however often it retries.
+	Partition bool `json:"partition,omitempty"`
 	// Decline: the payer's next answer on the page is declined by the bank
 	// with this reason (insufficient_funds, card_expired, fraud_suspected,
 	// ...), whichever button was pressed.
@@ -89,6 +94,7 @@ func (s *Server) Arm(f Faults) error {
 	if f.Decline != "" {
 		a.Decline = f.Decline
 	}
+	a.Partition = a.Partition || f.Partition
 	n := f.Notify
 	a.Notify.Twice = a.Notify.Twice || n.Twice
 	a.Notify.BeforeRedirect = a.Notify.BeforeRedirect || n.BeforeRedirect
@@ -106,11 +112,31 @@ func (s *Server) Armed() Faults {
 	return s.faults
 }
 
-// Reset disarms every fault.
+// Reset disarms every fault and heals a partition.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	s.faults = Faults{}
+	if s.partition != nil {
+		close(s.partition)
+		s.partition = nil
+	}
 	s.mu.Unlock()
+}
+
+// takePartition starts the partition armed for a create (the caller holds
+// s.mu).
+func (s *Server) takePartition(r *http.Request) {
+	if isCreate(r) && s.faults.Partition && s.partition == nil {
+		s.faults.Partition = false
+		s.partition = make(chan struct{})
+	}
+}
+
+// partitioned is closed when the partition heals (nil: none).
+func (s *Server) partitioned() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.partition
 }
 
 func isCreate(r *http.Request) bool {

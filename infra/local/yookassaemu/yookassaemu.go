@@ -162,6 +162,8 @@ type Server struct {
 	keys      map[string]*remembered
 	faults    Faults
 	sent      int // notifications made, for their ids
+	// partition, while open, holds every API request (Faults.Partition).
+	partition chan struct{}
 
 	closed   chan struct{}
 	closing  sync.Once
@@ -287,6 +289,13 @@ type op func(r *http.Request, body []byte) (status int, answer []byte, notes bat
 // the body's limits and, for POST, the Idempotence-Key.
 func (s *Server) api(o op) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if heal := s.partitioned(); heal != nil {
+			select {
+			case <-heal:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		id, secret, ok := r.BasicAuth()
 		if !ok || subtle.ConstantTimeCompare([]byte(id), []byte(s.ShopID)) != 1 || subtle.ConstantTimeCompare([]byte(secret), []byte(s.SecretKey)) != 1 {
 			writeAPI(w, http.StatusUnauthorized, (&apiErr{http.StatusUnauthorized, "invalid_credentials",
@@ -308,6 +317,18 @@ func (s *Server) api(o op) http.HandlerFunc {
 			return
 		}
 		status, answer, notes := s.idempotent(r, body, o)
+		s.mu.Lock()
+		s.takePartition(r)
+		heal := s.partition
+		s.mu.Unlock()
+		if heal != nil {
+			// The payment is made; its answer is lost with the network.
+			select {
+			case <-heal:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if d := s.takeCreateDelay(r); d > 0 {
 			// The timeout fault: the answer is decided and kept under the
 			// key, but it comes later than the client waits.

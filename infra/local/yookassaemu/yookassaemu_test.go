@@ -553,6 +553,41 @@ func TestFaultTimeout(t *testing.T) {
 	}
 }
 
+// A partition after the payment is made: no repeat and no read reaches the
+// shop until it heals; then a repeat with the key gets the payment.
+func TestFaultPartition(t *testing.T) {
+	e := newEnv(t)
+	_ = e.emu.Arm(Faults{Partition: true})
+	impatient := &http.Client{Timeout: 100 * time.Millisecond}
+	send := func(method, path, body string) error {
+		req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+		req.SetBasicAuth(shop, secret)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotence-Key", "k")
+		res, err := impatient.Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		return err
+	}
+	for i := range 3 {
+		if err := send(http.MethodPost, "/v3/payments", createBody); err == nil {
+			t.Fatalf("attempt %d answered during the partition", i+1)
+		}
+	}
+	ps := e.emu.Payments()
+	if len(ps) != 1 {
+		t.Fatalf("%d payments, want 1 (made, never answered)", len(ps))
+	}
+	if err := send(http.MethodGet, "/v3/payments/"+ps[0].ID, ""); err == nil {
+		t.Fatal("a read answered during the partition")
+	}
+	e.emu.Reset()
+	if id := e.create(t, "k", createBody); id != ps[0].ID {
+		t.Errorf("after healing the repeat answered %s, want %s", id, ps[0].ID)
+	}
+}
+
 func TestFaultNotifyTwice(t *testing.T) {
 	e := newEnv(t)
 	_ = e.emu.Arm(Faults{Notify: NotifyFaults{Twice: true}})

@@ -1,0 +1,487 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kabinet/kabinet/infra/local/yookassaemu"
+	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/payments"
+)
+
+// newUIN is a УИН of the traffic police no other test uses.
+var uinSeq atomic.Int64
+
+func newUIN() string {
+	n := time.Now().UnixNano()%1_000_000_000 + uinSeq.Add(1)*1_000_000_000
+	return payments.NewUIN("18810177", n%100_000_000_000)
+}
+
+// newCertificate is a vehicle registration certificate number no other
+// test uses.
+func newCertificate() string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	return fmt.Sprintf("77УЕ%06d", n.Int64())
+}
+
+func table() *dynamo.Store { return dynamo.New(st.DynamoDB(), st.Resources["Table"]) }
+
+// putCharge posts a charge as an agency's system does.
+func putCharge(t *testing.T, agencyTok, uin string, body map[string]any) response {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	return call(t, http.MethodPut, "/agency/charges/"+uin, agencyTok, b, map[string]string{"Content-Type": "application/json"})
+}
+
+func fineFor(cert string, amount int64) map[string]any {
+	resolution := time.Now().In(time.FixedZone("MSK", 3*3600)).AddDate(0, 0, -2).Format(time.DateOnly)
+	return map[string]any{"kind": "fine", "purpose": "Штраф по постановлению ГИБДД", "amount": amount,
+		"basis":   map[string]any{"document": "resolution", "number": "18810177" + resolution[:4] + "0001", "date": resolution, "article": "12.9 ч.2"},
+		"dueDate": time.Now().AddDate(0, 0, 70).Format(time.DateOnly), "payer": map[string]any{"vehicleCertificate": cert}}
+}
+
+type chargeDoc struct {
+	ID, Status string
+	Amount     int64
+	AmountDue  int64
+	Discount   *struct {
+		Percent int
+		Until   string
+		Active  bool
+	}
+	Consequence string
+}
+
+type paymentDoc struct {
+	ID, Status      string
+	Amount          int64
+	ConfirmationURL string
+	Receipt         *struct{ DocumentID, Number, VerificationCode string }
+}
+
+// pay starts a payment of uins with key.
+func pay(t *testing.T, token, key string, uins ...string) response {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"charges": uins})
+	return call(t, http.MethodPost, "/payments", token, b, map[string]string{"Content-Type": "application/json", "Idempotency-Key": key})
+}
+
+// answerPage presses a button on the provider's payment page, as the payer
+// does, without following the redirect back.
+func answerPage(t *testing.T, confirmationURL, action string) {
+	t.Helper()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.PostForm(confirmationURL, url.Values{"action": {action}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("payment page answered %d", res.StatusCode)
+	}
+}
+
+// waitPayment polls the payment until it is in status (or the time is up).
+func waitPayment(t *testing.T, token, id, status string) paymentDoc {
+	t.Helper()
+	var p paymentDoc
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		call(t, http.MethodGet, "/payments/"+id, token, nil, nil).JSON(t, &p)
+		if p.Status == status {
+			return p
+		}
+	}
+	t.Fatalf("payment %s is %s, want %s", id, p.Status, status)
+	return p
+}
+
+// providerPayments are the emulator's payments made for our payment id.
+func providerPayments(id string) []yookassaemu.Payment {
+	var out []yookassaemu.Payment
+	for _, p := range st.YooKassa.Payments() {
+		if p.Metadata["payment"] == id {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// receiptPDF follows the receipt's redirect to the stored file.
+func receiptPDF(t *testing.T, token, id string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, st.APIURL+"/payments/"+id+"/receipt.pdf", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	checkContract(t, req, response{Status: res.StatusCode, Header: res.Header})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("receipt = %d", res.StatusCode)
+	}
+	file, err := http.Get(res.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Body.Close()
+	b, _ := io.ReadAll(file.Body)
+	if file.StatusCode != http.StatusOK || !strings.HasPrefix(string(b), "%PDF-") {
+		t.Fatalf("receipt file = %d %.40q", file.StatusCode, b)
+	}
+	return b
+}
+
+func notesOfType(t *testing.T, sub, typ string) int {
+	t.Helper()
+	recs, _, err := producer().List(context.Background(), sub, false, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range recs {
+		if r.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// The acceptance path: an agency posts a fine for a vehicle the
+// citizen registered; the citizen sees it with the discount and pays on the
+// provider's page; the notification comes before the redirect, twice and
+// then a stale one: one payment, one receipt, the charge paid, its
+// reminders gone; the receipt names the УИН and the amount and /verify
+// confirms it.
+func TestFineForARegisteredVehicleIsPaidOnce(t *testing.T) {
+	s, sub, _, _ := newCitizen(t)
+	cert := newCertificate()
+	if r := post(t, "/vehicles", s.AccessToken, map[string]string{"plate": "В777ОР199", "certificate": cert}); r.Status != http.StatusCreated {
+		t.Fatalf("add vehicle = %d %s", r.Status, r.Body)
+	}
+	gibdd := agencyToken(t, "AgencyGibddClient")
+	uin := newUIN()
+	if r := putCharge(t, gibdd, uin, fineFor(cert, 150000)); r.Status != http.StatusCreated {
+		t.Fatalf("post fine = %d %s", r.Status, r.Body)
+	}
+	if r := putCharge(t, gibdd, uin, fineFor(cert, 150000)); r.Status != http.StatusOK {
+		t.Fatalf("the same fine again = %d %s", r.Status, r.Body)
+	}
+	var list struct{ Items []chargeDoc }
+	call(t, http.MethodGet, "/charges?status=unpaid", s.AccessToken, nil, nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != uin || list.Items[0].AmountDue != 75000 || list.Items[0].Discount == nil || !list.Items[0].Discount.Active {
+		t.Fatalf("charges = %+v", list.Items)
+	}
+	var card chargeDoc
+	call(t, http.MethodGet, "/charges/"+uin, s.AccessToken, nil, nil).JSON(t, &card)
+	if card.Discount.Percent != 50 || card.Consequence == "" {
+		t.Fatalf("card = %+v", card)
+	}
+	if n := notesOfType(t, sub, "charge.issued"); n != 1 {
+		t.Fatalf("%d notes of the new fine", n)
+	}
+	var reminder map[string]any
+	if err := table().Get(context.Background(), dynamo.ReminderKey(sub, "charge-"+uin+"-3d"), "reminder", &reminder); err != nil {
+		t.Fatalf("the fine has no reminder: %v", err)
+	}
+
+	r := pay(t, s.AccessToken, "accept-"+uin, uin)
+	var p paymentDoc
+	r.JSON(t, &p)
+	if r.Status != http.StatusCreated || p.Amount != 75000 || p.ConfirmationURL == "" {
+		t.Fatalf("pay = %d %s", r.Status, r.Body)
+	}
+	if err := st.YooKassa.Arm(yookassaemu.Faults{Notify: yookassaemu.NotifyFaults{Twice: true, Stale: "canceled", BeforeRedirect: true}}); err != nil {
+		t.Fatal(err)
+	}
+	answerPage(t, p.ConfirmationURL, "pay")
+	p = waitPayment(t, s.AccessToken, p.ID, payments.PaymentSucceeded)
+	// Let the copy and the stale one arrive, then look.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		pp := providerPayments(p.ID)
+		if len(pp) == 1 {
+			if rec, ok := st.YooKassa.Payment(pp[0].ID); ok && rec.Status == "succeeded" && len(notificationsOf(pp[0].ID)) >= 3 {
+				break
+			}
+		}
+	}
+	if pp := providerPayments(p.ID); len(pp) != 1 || pp[0].Status != "succeeded" {
+		t.Fatalf("provider payments %+v", pp)
+	}
+	p = waitPayment(t, s.AccessToken, p.ID, payments.PaymentSucceeded)
+	if p.Receipt == nil {
+		t.Fatal("no receipt")
+	}
+	call(t, http.MethodGet, "/charges/"+uin, s.AccessToken, nil, nil).JSON(t, &card)
+	if card.Status != payments.StatusPaid || card.AmountDue != 0 {
+		t.Fatalf("charge after paying = %+v", card)
+	}
+	if err := table().Get(context.Background(), dynamo.ReminderKey(sub, "charge-"+uin+"-3d"), "reminder", &reminder); err == nil {
+		t.Fatal("the paid fine's reminder is still there")
+	}
+	if n := notesOfType(t, sub, "payment.done"); n != 1 {
+		t.Fatalf("%d notes of the payment", n)
+	}
+	var docs struct{ Items []struct{ ID, Type string } }
+	call(t, http.MethodGet, "/documents?type=result", s.AccessToken, nil, nil).JSON(t, &docs)
+	if len(docs.Items) != 1 || docs.Items[0].ID != p.Receipt.DocumentID {
+		t.Fatalf("documents = %+v, want the receipt", docs.Items)
+	}
+	if r := call(t, http.MethodDelete, "/documents/"+p.Receipt.DocumentID, s.AccessToken, nil, nil); r.Status != http.StatusConflict {
+		t.Fatalf("deleting the receipt = %d", r.Status)
+	}
+
+	pdf := receiptPDF(t, s.AccessToken, p.ID)
+	text := pdfText(t, pdf)
+	for _, want := range []string{uin, "750,00", p.Receipt.VerificationCode, "Квитанция об оплате"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the receipt lacks %q:\n%s", want, text)
+		}
+	}
+	if res, v := verify(t, p.Receipt.VerificationCode, pdf, "application/pdf"); res.Status != http.StatusOK || !v.Genuine || v.Unaltered == nil || !*v.Unaltered {
+		t.Fatalf("verify = %d %+v", res.Status, v)
+	}
+	// Nobody else sees it.
+	other, _, _, _ := newCitizen(t)
+	for _, path := range []string{"/payments/" + p.ID, "/payments/" + p.ID + "/receipt.pdf", "/charges/" + uin} {
+		if r := call(t, http.MethodGet, path, other.AccessToken, nil, nil); r.Status != http.StatusNotFound {
+			t.Errorf("another citizen GET %s = %d", path, r.Status)
+		}
+	}
+	fns := agencyToken(t, "AgencyFnsClient")
+	if r := call(t, http.MethodGet, "/agency/charges/"+uin, fns, nil, nil); r.Status != http.StatusNotFound {
+		t.Errorf("another agency reads the fine: %d", r.Status)
+	}
+	if r := call(t, http.MethodGet, "/charges", gibdd, nil, nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("an agency token on a citizen route = %d", r.Status)
+	}
+	if r := call(t, http.MethodGet, "/agency/charges/"+uin, s.AccessToken, nil, nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("a citizen token on an agency route = %d", r.Status)
+	}
+	if r := putCharge(t, gibdd, uin, fineFor(cert, 200000)); r.Status != http.StatusConflict || problemCode(t, r) != "charge_paid" {
+		t.Errorf("changing a paid fine = %d %s", r.Status, r.Body)
+	}
+}
+
+func notificationsOf(providerID string) []yookassaemu.Notification {
+	var out []yookassaemu.Notification
+	for _, n := range st.YooKassa.Notifications() {
+		if n.PaymentID == providerID {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// 50 clients sending one payment with one key make one payment and one
+// call to the provider; 50 with different keys for one charge: one pays,
+// the rest are 409.
+func TestConcurrentPaymentsOnTheStack(t *testing.T) {
+	s, _, _, _ := newCitizen(t)
+	cert := newCertificate()
+	post(t, "/vehicles", s.AccessToken, map[string]string{"plate": "Е001КХ77", "certificate": cert})
+	gibdd := agencyToken(t, "AgencyGibddClient")
+	one, two := newUIN(), newUIN()
+	for _, u := range []string{one, two} {
+		if r := putCharge(t, gibdd, u, fineFor(cert, 50000)); r.Status != http.StatusCreated {
+			t.Fatalf("post = %d %s", r.Status, r.Body)
+		}
+	}
+	before := len(st.YooKassa.Records())
+	var wg sync.WaitGroup
+	statuses := make(chan int, 100)
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- pay(t, s.AccessToken, "one-key-"+one, one).Status
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for range 50 {
+		switch st := <-statuses; st {
+		case http.StatusCreated:
+			created++
+		case http.StatusConflict:
+		default:
+			t.Errorf("same key answered %d", st)
+		}
+	}
+	if created < 1 {
+		t.Fatal("no answer was the payment")
+	}
+	if n := len(st.YooKassa.Records()) - before; n != 1 {
+		t.Fatalf("%d provider payments for one key", n)
+	}
+	var okCount, conflicts atomic.Int64
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch r := pay(t, s.AccessToken, fmt.Sprintf("key-%s-%d", two, i), two); r.Status {
+			case http.StatusCreated:
+				okCount.Add(1)
+			case http.StatusConflict:
+				conflicts.Add(1)
+			default:
+				t.Errorf("other keys answered %d %s", r.Status, r.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	if okCount.Load() != 1 || conflicts.Load() != 49 {
+		t.Fatalf("%d paid, %d refused; want 1 and 49", okCount.Load(), conflicts.Load())
+	}
+	if n := len(st.YooKassa.Records()) - before; n != 2 {
+		t.Fatalf("%d provider payments in all, want 2", n)
+	}
+}
+
+// reconcile runs the reconciliation as the schedule would, with its clock
+// past the age at which open payments are settled.
+func reconcile(t *testing.T) {
+	t.Helper()
+	if err := st.SetFunctionClock("reconcile", 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.SetFunctionClock("reconcile", 0) }()
+	if _, err := st.FireSchedule(context.Background(), "reconcile", "EveryFiveMinutes"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The provider made the payment but never answered (the network went and
+// every attempt timed out), and a paid payment's notifications were lost:
+// the reconciliation settles each exactly once, however often it runs.
+func TestReconciliationSettlesWhatNobodyReported(t *testing.T) {
+	s, sub, _, _ := newCitizen(t)
+	cert := newCertificate()
+	post(t, "/vehicles", s.AccessToken, map[string]string{"plate": "М123ММ50", "certificate": cert})
+	gibdd := agencyToken(t, "AgencyGibddClient")
+	lost, unanswered := newUIN(), newUIN()
+	for _, u := range []string{lost, unanswered} {
+		if r := putCharge(t, gibdd, u, fineFor(cert, 30000)); r.Status != http.StatusCreated {
+			t.Fatalf("post = %d %s", r.Status, r.Body)
+		}
+	}
+
+	// A lost notification.
+	var p paymentDoc
+	pay(t, s.AccessToken, "lost-"+lost, lost).JSON(t, &p)
+	if err := st.YooKassa.Arm(yookassaemu.Faults{Notify: yookassaemu.NotifyFaults{Never: true}}); err != nil {
+		t.Fatal(err)
+	}
+	answerPage(t, p.ConfirmationURL, "pay")
+	time.Sleep(500 * time.Millisecond)
+	if got := waitPayment(t, s.AccessToken, p.ID, payments.PaymentPending); got.Status != payments.PaymentPending {
+		t.Fatal("settled without a notification")
+	}
+
+	// A create the provider made, then the network between us went: every
+	// attempt times out.
+	if err := st.YooKassa.Arm(yookassaemu.Faults{Partition: true}); err != nil {
+		t.Fatal(err)
+	}
+	r := pay(t, s.AccessToken, "unanswered-"+unanswered, unanswered)
+	st.YooKassa.Reset()
+	if r.Status != http.StatusServiceUnavailable || problemCode(t, r) != "payment_provider_unavailable" {
+		t.Fatalf("an unanswered create = %d %s", r.Status, r.Body)
+	}
+	var payList struct{ Items []paymentDoc }
+	call(t, http.MethodGet, "/payments?status=created", s.AccessToken, nil, nil).JSON(t, &payList)
+	if len(payList.Items) != 1 {
+		t.Fatalf("created payments = %+v", payList.Items)
+	}
+	q := payList.Items[0]
+	pp := providerPayments(q.ID)
+	if len(pp) != 1 {
+		t.Fatalf("provider payments of the unanswered one: %+v", pp)
+	}
+	answerPage(t, pp[0].Confirmation.ConfirmationURL, "pay") // the payer paid on a page we never saw
+
+	reconcile(t)
+	reconcile(t)
+	for _, id := range []string{p.ID, q.ID} {
+		got := waitPayment(t, s.AccessToken, id, payments.PaymentSucceeded)
+		if got.Receipt == nil {
+			t.Errorf("%s has no receipt", id)
+		}
+		if n := len(providerPayments(id)); n != 1 {
+			t.Errorf("%s has %d provider payments", id, n)
+		}
+	}
+	if n := notesOfType(t, sub, "payment.done"); n != 2 {
+		t.Errorf("%d payment notes, want 2", n)
+	}
+	var docs struct{ Items []struct{ ID string } }
+	call(t, http.MethodGet, "/documents?type=result", s.AccessToken, nil, nil).JSON(t, &docs)
+	if len(docs.Items) != 2 {
+		t.Errorf("%d receipts, want 2", len(docs.Items))
+	}
+	// The client's repeat with the unanswered key gets the payment.
+	r = pay(t, s.AccessToken, "unanswered-"+unanswered, unanswered)
+	var again paymentDoc
+	r.JSON(t, &again)
+	if r.Status != http.StatusCreated || again.ID != q.ID {
+		t.Errorf("repeat = %d %s", r.Status, r.Body)
+	}
+}
+
+// A declined card frees the fine to pay again; the history lists both
+// payments and exports them.
+func TestDeclinedPaymentAndHistory(t *testing.T) {
+	s, _, _, _ := newCitizen(t)
+	cert := newCertificate()
+	post(t, "/vehicles", s.AccessToken, map[string]string{"plate": "О555ОО77", "certificate": cert})
+	gibdd := agencyToken(t, "AgencyGibddClient")
+	uin := newUIN()
+	putCharge(t, gibdd, uin, fineFor(cert, 40000))
+	var p paymentDoc
+	pay(t, s.AccessToken, "declined-"+uin, uin).JSON(t, &p)
+	if err := st.YooKassa.Arm(yookassaemu.Faults{Decline: "insufficient_funds"}); err != nil {
+		t.Fatal(err)
+	}
+	answerPage(t, p.ConfirmationURL, "pay")
+	waitPayment(t, s.AccessToken, p.ID, payments.PaymentCanceled)
+	var card chargeDoc
+	call(t, http.MethodGet, "/charges/"+uin, s.AccessToken, nil, nil).JSON(t, &card)
+	if card.Status != payments.StatusUnpaid {
+		t.Fatalf("after a decline the charge is %s", card.Status)
+	}
+	var p2 paymentDoc
+	pay(t, s.AccessToken, "again-"+uin, uin).JSON(t, &p2)
+	answerPage(t, p2.ConfirmationURL, "pay")
+	waitPayment(t, s.AccessToken, p2.ID, payments.PaymentSucceeded)
+
+	var hist struct{ Items []paymentDoc }
+	call(t, http.MethodGet, "/payments", s.AccessToken, nil, nil).JSON(t, &hist)
+	if len(hist.Items) != 2 || hist.Items[0].ID != p2.ID {
+		t.Fatalf("history = %+v", hist.Items)
+	}
+	today := time.Now().Format(time.DateOnly)
+	call(t, http.MethodGet, "/payments?status=succeeded&from="+today+"&to="+today, s.AccessToken, nil, nil).JSON(t, &hist)
+	if len(hist.Items) != 1 {
+		t.Fatalf("succeeded today = %+v", hist.Items)
+	}
+	csv := call(t, http.MethodGet, "/payments/export.csv?from="+today+"&to="+today, s.AccessToken, nil, nil)
+	if csv.Status != http.StatusOK || !strings.HasPrefix(string(csv.Body), "\ufeff") || !strings.Contains(string(csv.Body), uin) {
+		t.Fatalf("csv = %d %.200s", csv.Status, csv.Body)
+	}
+	stmt := call(t, http.MethodGet, "/payments/statement.pdf?from="+today+"&to="+today, s.AccessToken, nil, nil)
+	if stmt.Status != http.StatusOK || !strings.Contains(pdfText(t, stmt.Body), uin) {
+		t.Fatalf("statement = %d", stmt.Status)
+	}
+}
