@@ -29,6 +29,7 @@ import (
 	"github.com/kabinet/kabinet/shared/issued/issuedpdf"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
+	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/vault"
@@ -57,7 +58,9 @@ func main() {
 	app.Must(base.Log, err)
 	signatures, err := accounts.NewSignatures(d)
 	app.Must(base.Log, err)
-	svc := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox, Journal: activity,
+	duties, err := payments.NewCharges(payments.Deps{DB: db, Clock: base.Clock, Keys: keys, People: profiles, Inbox: d.Inbox})
+	app.Must(base.Log, err)
+	svc := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox, Journal: activity, Duties: duties,
 		Clock: base.Clock, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Renderer: issuedpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal}}
 	h := &handler{svc: svc}

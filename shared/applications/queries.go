@@ -29,7 +29,8 @@ func (s *Service) List(ctx context.Context, a actor.Actor, f Filter, cursor stri
 	if err != nil {
 		return nil, "", err
 	}
-	return s.summaries(items, RoleCitizen), next, nil
+	out, err := s.withDuties(ctx, s.summaries(items, RoleCitizen), items)
+	return out, next, err
 }
 
 func (s *Service) summaries(items []appItem, role string) []App {
@@ -65,7 +66,7 @@ func (s *Service) card(ctx context.Context, it appItem, role string, withValues 
 		return App{}, err
 	}
 	a.Journal = journalFor(logs, role)
-	return a, nil
+	return s.withDuty(ctx, a, it)
 }
 
 // Cards builds every card of a user (answers opened, journal, as the
@@ -142,5 +143,6 @@ func (s *Service) Queue(ctx context.Context, a actor.Actor, status, cursor strin
 	if err != nil {
 		return nil, "", err
 	}
-	return s.summaries(items, RoleOfficer), next, nil
+	out, err := s.withDuties(ctx, s.summaries(items, RoleOfficer), items)
+	return out, next, err
 }

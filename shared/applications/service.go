@@ -11,6 +11,7 @@ import (
 	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/payments"
 )
 
 // Sealer seals form answers at rest; the context is bound to the sealed
@@ -75,7 +76,20 @@ type Issuer interface {
 	Verify(ctx context.Context, code string, file []byte) (issued.Verification, error)
 }
 
+// Duties charge the state duty of a service with a fee (payments.Charges).
+type Duties interface {
+	// DutyTx adds the duty's charge to the submission's transaction and
+	// returns its УИН.
+	DutyTx(ctx context.Context, tx *dynamo.Tx, d payments.Duty, now time.Time) (string, error)
+	// CancelDutyTx adds the cancellation of an unpaid duty to tx; Conflict
+	// while it is being paid.
+	CancelDutyTx(ctx context.Context, tx *dynamo.Tx, sub, uin, reason string, now time.Time) error
+	// Duties are the states of duties by УИН.
+	Duties(ctx context.Context, uins []string) (map[string]payments.DutyState, error)
+}
+
 var (
+	_ Duties     = (*payments.Charges)(nil)
 	_ Sealer     = accounts.Sealer(nil)
 	_ Signatures = (*accounts.Signatures)(nil)
 	_ Profiles   = (*accounts.Profiles)(nil)
@@ -104,6 +118,9 @@ type Service struct {
 	Issuer Issuer
 	// Printer prints the journal PDF (nil: refused).
 	Printer Printer
+	// Duties charge the state duty of services with a fee (nil: none is
+	// charged).
+	Duties Duties
 }
 
 // journal appends to sub's activity journal. A failure is logged, not

@@ -59,6 +59,8 @@ type appItem struct {
 	ResultNumber  string   `dynamodbav:"ResultNumber,omitempty"`
 	ResultCode    string   `dynamodbav:"ResultCode,omitempty"`
 	DocumentsDue  string   `dynamodbav:"DocumentsDue,omitempty"`
+	// DutyUIN is the charge of the service's state duty.
+	DutyUIN string `dynamodbav:"DutyUIN,omitempty"`
 }
 
 // pointerItem finds a submitted application's owner by its id (officers
@@ -189,9 +191,9 @@ func (st store) nextNumber(ctx context.Context, now time.Time) (int64, error) {
 
 // submission is what submitting writes on a draft.
 type submission struct {
-	number, due string
-	at          time.Time
-	attachments []string
+	number, due, duty string
+	at                time.Time
+	attachments       []string
 }
 
 // submitWrite adds to tx the draft's submission, conditional on the draft
@@ -205,6 +207,9 @@ func (st store) submitWrite(tx *dynamo.Tx, it appItem, s submission) {
 		Set(expression.Name("UpdatedAt"), expression.Value(stamp(s.at))).
 		Set(expression.Name(dynamo.AttrGSI1PK), expression.Value(dynamo.QueuePK(it.Department))).
 		Set(expression.Name(dynamo.AttrGSI1SK), expression.Value(dynamo.QueueSK(Submitted, stamp(s.at), it.ID)))
+	if s.duty != "" {
+		upd = upd.Set(expression.Name("DutyUIN"), expression.Value(s.duty))
+	}
 	if len(s.attachments) > 0 {
 		// An empty list is never stored: the attribute is simply absent.
 		upd = upd.Set(expression.Name("Attachments"), expression.Value(s.attachments))

@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/workdays"
 )
@@ -127,7 +128,15 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id string, attachme
 	}
 	number := fmt.Sprintf("%s-%s-%06d", now.UTC().Format("2006"), now.UTC().Format("0102"), n)
 	tx := &dynamo.Tx{}
-	s.table().submitWrite(tx, it, submission{number: number, due: workdays.Add(now, svc.WorkingDays).Format("2006-01-02"), at: now, attachments: attachments})
+	duty := ""
+	if svc.FeeKopecks > 0 && s.Duties != nil {
+		if duty, err = s.Duties.DutyTx(ctx, tx, payments.Duty{Sub: it.Sub, ApplicationID: id, Number: number, ServiceTitle: svc.Title,
+			Department: svc.Department, Amount: svc.FeeKopecks}, now); err != nil {
+			return App{}, err
+		}
+	}
+	s.table().submitWrite(tx, it, submission{number: number, due: workdays.Add(now, svc.WorkingDays).Format("2006-01-02"), at: now,
+		attachments: attachments, duty: duty})
 	for _, d := range attachments {
 		documents.Attach(tx, it.Sub, d)
 	}
@@ -152,7 +161,11 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id string, attachme
 	if it, err = s.table().app(ctx, it.Sub, id); err != nil {
 		return App{}, err
 	}
-	return s.view(ctx, it, RoleCitizen)
+	out, err := s.view(ctx, it, RoleCitizen)
+	if err != nil {
+		return App{}, err
+	}
+	return s.withDuty(ctx, out, it)
 }
 
 // checkAttachments returns the types of the user's ready scans among ids;

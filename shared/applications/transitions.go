@@ -169,6 +169,12 @@ func (s *Service) move(ctx context.Context, a actor.Actor, role string, it appIt
 			s.discard(context.WithoutCancel(ctx), it, c.result)
 		}
 	}()
+	if m.To == Cancelled && it.DutyUIN != "" && s.Duties != nil {
+		// A duty not paid yet goes with the application.
+		if err := s.Duties.CancelDutyTx(ctx, tx, sub, it.DutyUIN, "Заявление № "+it.Number+" отменено", now); err != nil {
+			return App{}, err
+		}
+	}
 	if m.To == Completed {
 		var err error
 		if c.result, err = s.issue(ctx, it, comment, now); err != nil {
@@ -211,7 +217,11 @@ func (s *Service) move(ctx context.Context, a actor.Actor, role string, it appIt
 	if err != nil {
 		return App{}, err
 	}
-	return s.view(ctx, after, role)
+	out, err := s.view(ctx, after, role)
+	if err != nil {
+		return App{}, err
+	}
+	return s.withDuty(ctx, out, after)
 }
 
 // journalStatus records an officer's status change in the applicant's

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/payments"
+
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/workdays"
 )
@@ -39,6 +41,9 @@ type App struct {
 	// DocumentsDue is the last day for requested documents
 	// (awaiting_documents only).
 	DocumentsDue string `json:"documentsDue,omitempty"`
+	// Duty is the service's state duty and whether it is paid (GET
+	// /charges/{uin} pays it).
+	Duty *payments.DutyState `json:"duty,omitempty"`
 }
 
 // ActionResubmit is the action, beyond the statuses, of a rejected
@@ -83,6 +88,42 @@ func (s *Service) view(ctx context.Context, it appItem, role string) (App, error
 	a := s.summary(it, role)
 	_ = json.Unmarshal(raw, &a.Values)
 	return a, nil
+}
+
+// withDuty adds where the application's duty stands.
+func (s *Service) withDuty(ctx context.Context, a App, it appItem) (App, error) {
+	out, err := s.withDuties(ctx, []App{a}, []appItem{it})
+	if err != nil {
+		return App{}, err
+	}
+	return out[0], nil
+}
+
+// withDuties adds where each application's duty stands (one read per
+// application that has one).
+func (s *Service) withDuties(ctx context.Context, apps []App, items []appItem) ([]App, error) {
+	if s.Duties == nil {
+		return apps, nil
+	}
+	var uins []string
+	for _, it := range items {
+		if it.DutyUIN != "" {
+			uins = append(uins, it.DutyUIN)
+		}
+	}
+	if len(uins) == 0 {
+		return apps, nil
+	}
+	states, err := s.Duties.Duties(ctx, uins)
+	if err != nil {
+		return nil, err
+	}
+	for i, it := range items {
+		if d, ok := states[it.DutyUIN]; ok && it.DutyUIN != "" {
+			apps[i].Duty = &d
+		}
+	}
+	return apps, nil
 }
 
 // summary is the application without its answers (lists and queues: no

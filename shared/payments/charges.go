@@ -162,7 +162,7 @@ type chargeItem struct {
 	Payee   Payee  `dynamodbav:"Payee"`
 	// Payers are the payer identifiers as "kind#hash" (blind index), Masks
 	// what the card shows of them.
-	Payers   []string  `dynamodbav:"Payers,stringset"`
+	Payers   []string  `dynamodbav:"Payers,stringset,omitempty"`
 	Masks    []string  `dynamodbav:"Masks"`
 	Discount *Discount `dynamodbav:"Discount,omitempty"`
 	Status   string    `dynamodbav:"Status"`
