@@ -26,6 +26,7 @@ import (
 	"github.com/kabinet/kabinet/shared/notify/sesmail"
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/password"
+	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/settings"
@@ -86,9 +87,11 @@ var demoPeople = map[string]accounts.Registration{
 // built on the stack's emulators from the same dependencies the functions
 // get (the keys read from the index secret, as on Lambda).
 type demoServices struct {
-	reg   *accounts.Registrations
-	creds *accounts.Credentials
-	apps  *applications.Service
+	reg     *accounts.Registrations
+	creds   *accounts.Credentials
+	apps    *applications.Service
+	charges *payments.Charges
+	pays    *payments.Payments
 }
 
 func (s *Stack) services(ctx context.Context) (*demoServices, error) {
@@ -120,7 +123,10 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.apps = &applications.Service{DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
+	if out.charges, out.pays, err = s.paymentServices(profiles, d); err != nil {
+		return nil, err
+	}
+	out.apps = &applications.Service{Duties: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
 		Journal: activity, Clock: clock.System{}, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: issuedpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")}}
 	return &out, nil
@@ -179,7 +185,10 @@ func (s *Stack) seed(ctx context.Context) error {
 	if err := s.RenewEventSessions(ctx); err != nil {
 		return err
 	}
-	return s.seedApplications(ctx, svc.apps)
+	if err := s.seedApplications(ctx, svc.apps); err != nil {
+		return err
+	}
+	return s.seedPayments(ctx, svc.charges, svc.pays)
 }
 
 // seedApplications gives the demo citizen applications to look at: a

@@ -122,6 +122,8 @@ type Stack struct {
 	// DemoResult is the verification code of the demo citizen's issued
 	// document (GET /verify/{code}).
 	DemoResult string
+	// DemoReceipt is the verification code of the demo citizen's receipt.
+	DemoReceipt string
 	// eventTokens are the access tokens of events/, which the seeding
 	// gives live sessions.
 	eventTokens []eventToken
@@ -563,6 +565,10 @@ func (s *Stack) Summary() string {
 	if s.DemoResult != "" {
 		fmt.Fprintf(&b, "\n  The demo citizen has a draft, a submitted and a completed application; check the issued result:\n")
 		fmt.Fprintf(&b, "    %s/verify/%s\n", s.APIURL, s.DemoResult)
+	}
+	if s.DemoReceipt != "" {
+		fmt.Fprintf(&b, "\n  The demo citizen owes a traffic fine (car %s, СТС %s, with its 50%% discount), a property tax and a utility bill,\n", DemoPlate, DemoCertificate)
+		fmt.Fprintf(&b, "  and paid a duty (GET /charges, GET /payments); its receipt: %s/verify/%s\n", s.APIURL, s.DemoReceipt)
 	}
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop everything.\n")
 	return b.String()
