@@ -100,7 +100,9 @@ func (s *Store) Get(ctx context.Context, k Key, what string, out any) error {
 	if err != nil {
 		return translate("get "+k.PK, err)
 	}
-	if res.Item == nil {
+	// An item always has its key: an empty one is none (minidyn's
+	// in-process client answers a missing item so).
+	if len(res.Item) == 0 {
 		return problem.NotFound(what)
 	}
 	if err := attributevalue.UnmarshalMap(res.Item, out); err != nil {

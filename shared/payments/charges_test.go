@@ -55,7 +55,9 @@ type fixture struct {
 	svc    *Charges
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureOn(t, dynamotest.NewStore(t)) }
+
+func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 	t.Helper()
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
@@ -63,7 +65,6 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := dynamotest.NewStore(t)
 	f := &fixture{db: db, clock: clock.NewManual(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)), ix: keys.Index,
 		people: &people{holders: map[string]string{}, levels: map[string]accounts.Level{}, keys: map[string]accounts.PayerKeys{}}}
 	f.svc, err = NewCharges(Deps{DB: db, Clock: f.clock, Keys: vault.FixedKeyring(keys), People: f.people, Inbox: &inbox.Store{DB: db}})
@@ -93,7 +94,7 @@ func fine(amount int64, payer Payer) ChargeInput {
 		Due:   "2027-01-30", Payer: payer}
 }
 
-func notes(t *testing.T, db *dynamo.Store, sub string) []inbox.Record {
+func notes(t testing.TB, db *dynamo.Store, sub string) []inbox.Record {
 	t.Helper()
 	recs, _, err := (&inbox.Store{DB: db}).List(context.Background(), sub, false, "", 50)
 	if err != nil {

@@ -83,7 +83,14 @@ func (p *provider) settle(id string, status ProviderStatus) {
 	}
 }
 
-func (p *provider) only(t *testing.T) ProviderPayment {
+// byKeyID is the provider's id of the payment made under key.
+func (p *provider) byKeyID(key string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.byKey[key].ID
+}
+
+func (p *provider) only(t testing.TB) ProviderPayment {
 	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -118,9 +125,13 @@ type payFixture struct {
 }
 
 func newPayFixture(t *testing.T, confirmAbove int64) *payFixture {
+	return newPayFixtureOn(t, newFixture(t), confirmAbove)
+}
+
+func newPayFixtureOn(t testing.TB, f *fixture, confirmAbove int64) *payFixture {
 	t.Helper()
-	f := newFixture(t)
 	pf := &payFixture{fixture: f, provider: newProvider(), objects: issuedtest.NewObjects()}
+	_ = pf.objects
 	d := f.svc.d
 	d.Journal = &journal.Journal{DB: f.db, Key: journal.StaticKey(make([]byte, 32)), Clock: f.clock}
 	d.Provider = pf.provider
@@ -150,7 +161,7 @@ func (receiptText) Render(r issued.Request, number, code, _ string) ([]byte, err
 }
 
 // owed posts the fine for u1's vehicle.
-func (pf *payFixture) owed(t *testing.T) {
+func (pf *payFixture) owed(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := pf.svc.AddVehicle(ctx, actor.Citizen("u1"), VehicleInput{Plate: "А123ВС77", Certificate: "77УЕ123456"}); err != nil {

@@ -66,34 +66,80 @@ func BenchmarkEndpoints(b *testing.B) {
 	if len(apps.Items) == 0 || st.DemoResult == "" {
 		b.Fatal("the demo citizen has no completed application")
 	}
+	var charges struct {
+		Items []struct{ ID, Kind, Status string }
+	}
+	call(b, "GET", "/charges?limit=20", token, nil, nil).JSON(b, &charges)
+	var pays struct{ Items []struct{ ID string } }
+	call(b, "GET", "/payments?status=succeeded&limit=1", token, nil, nil).JSON(b, &pays)
+	if len(charges.Items) == 0 || len(pays.Items) == 0 || st.DemoReceipt == "" {
+		b.Fatal("the demo citizen has no charges or no payment")
+	}
+	var fine, paidDuty string
+	for _, c := range charges.Items {
+		switch {
+		case c.Kind == "fine" && c.Status == "unpaid":
+			fine = c.ID
+		case c.Status == "paid":
+			paidDuty = c.ID
+		}
+	}
+	// The notification of the demo payment: settled already, so the
+	// path reads and changes nothing, as a duplicate does.
+	var providerID string
+	for _, p := range st.YooKassa.Payments() {
+		if p.Metadata["payment"] == pays.Items[0].ID {
+			providerID = p.ID
+		}
+	}
+	agency := agencyToken(b, "AgencyGibddClient")
 	cases := []struct {
 		name, method, path string
 		body               string
 		header             map[string]string
+		token              string
 	}{
-		{"GET /health", "GET", "/health", "", nil},
-		{"GET /me", "GET", "/me", "", nil},
-		{"GET /me/settings", "GET", "/me/settings", "", nil},
+		{"GET /health", "GET", "/health", "", nil, ""},
+		{"GET /me", "GET", "/me", "", nil, ""},
+		{"GET /me/settings", "GET", "/me/settings", "", nil, ""},
 		{"PUT /me/settings (stale, refused)", "PUT", "/me/settings", `{"timeZone":"Europe/Moscow","locale":"ru"}`,
-			map[string]string{"Content-Type": "application/json", "If-Match": `"0"`}},
-		{"GET /profile", "GET", "/profile", "", nil},
-		{"GET /activity (a page)", "GET", "/activity?limit=20", "", nil},
-		{"GET /notifications (a page)", "GET", "/notifications?limit=20", "", nil},
-		{"GET /documents (a page)", "GET", "/documents?limit=20", "", nil},
-		{"GET /services (search)", "GET", "/services?q=%D0%BF%D0%B0%D1%81%D0%BF%D0%BE%D1%80%D1%82", "", nil},
-		{"GET /services/{code}", "GET", "/services/no-criminal-record", "", nil},
-		{"POST /applications (a draft)", "POST", "/applications", `{"service":"egrul-extract"}`, map[string]string{"Content-Type": "application/json"}},
-		{"GET /applications (a page)", "GET", "/applications?limit=20", "", nil},
-		{"GET /templates", "GET", "/templates", "", nil},
-		{"GET /applications/{id}/journal.pdf", "GET", "/applications/" + apps.Items[0].ID + "/journal.pdf", "", nil},
-		{"GET /verify/{code}", "GET", "/verify/" + st.DemoResult, "", nil},
+			map[string]string{"Content-Type": "application/json", "If-Match": `"0"`}, ""},
+		{"GET /profile", "GET", "/profile", "", nil, ""},
+		{"GET /activity (a page)", "GET", "/activity?limit=20", "", nil, ""},
+		{"GET /notifications (a page)", "GET", "/notifications?limit=20", "", nil, ""},
+		{"GET /documents (a page)", "GET", "/documents?limit=20", "", nil, ""},
+		{"GET /services (search)", "GET", "/services?q=%D0%BF%D0%B0%D1%81%D0%BF%D0%BE%D1%80%D1%82", "", nil, ""},
+		{"GET /services/{code}", "GET", "/services/no-criminal-record", "", nil, ""},
+		{"POST /applications (a draft)", "POST", "/applications", `{"service":"egrul-extract"}`, map[string]string{"Content-Type": "application/json"}, ""},
+		{"GET /applications (a page)", "GET", "/applications?limit=20", "", nil, ""},
+		{"GET /templates", "GET", "/templates", "", nil, ""},
+		{"GET /applications/{id}/journal.pdf", "GET", "/applications/" + apps.Items[0].ID + "/journal.pdf", "", nil, ""},
+		{"GET /verify/{code}", "GET", "/verify/" + st.DemoResult, "", nil, ""},
+		{"GET /charges (a page)", "GET", "/charges?limit=20", "", nil, ""},
+		{"GET /charges/{id}", "GET", "/charges/" + fine, "", nil, ""},
+		{"POST /charges/lookup (already linked)", "POST", "/charges/lookup", `{"uin":"` + paidDuty + `"}`, map[string]string{"Content-Type": "application/json"}, ""},
+		{"GET /vehicles", "GET", "/vehicles", "", nil, ""},
+		{"GET /agency/charges/{uin}", "GET", "/agency/charges/" + fine, "", nil, agency},
+		{"POST /payments (a paid charge, refused)", "POST", "/payments", `{"charges":["` + paidDuty + `"]}`,
+			map[string]string{"Content-Type": "application/json", "Idempotency-Key": "bench-refused"}, ""},
+		{"POST /payments (the same key again: the first answer)", "POST", "/payments", `{"charges":["` + paidDuty + `"]}`,
+			map[string]string{"Content-Type": "application/json", "Idempotency-Key": "demo-seed-" + paidDuty}, ""},
+		{"GET /payments (a page)", "GET", "/payments?limit=20", "", nil, ""},
+		{"GET /payments/{id}", "GET", "/payments/" + pays.Items[0].ID, "", nil, ""},
+		{"GET /payments/export.csv (a year)", "GET", "/payments/export.csv?from=2026-01-01&to=2026-12-31", "", nil, ""},
+		{"POST /payments/notifications (settled: a duplicate)", "POST", "/payments/notifications",
+			`{"type":"notification","event":"payment.succeeded","object":{"id":"` + providerID + `"}}`, map[string]string{"Content-Type": "application/json"}, "-"},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			st.Dynamo.ResetCounts()
 			for i := 0; i < b.N; i++ {
 				req, _ := http.NewRequest(c.method, st.APIURL+c.path, strings.NewReader(c.body))
-				if c.path != "/health" && !strings.HasPrefix(c.path, "/services") && !strings.HasPrefix(c.path, "/verify") {
+				switch {
+				case c.token == "-":
+				case c.token != "":
+					req.Header.Set("Authorization", "Bearer "+c.token)
+				case c.path != "/health" && !strings.HasPrefix(c.path, "/services") && !strings.HasPrefix(c.path, "/verify"):
 					req.Header.Set("Authorization", "Bearer "+token)
 				}
 				for k, v := range c.header {
