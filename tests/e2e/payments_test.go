@@ -485,3 +485,90 @@ func TestDeclinedPaymentAndHistory(t *testing.T) {
 		t.Fatalf("statement = %d", stmt.Status)
 	}
 }
+
+// Every role on the payments routes: nobody but A reaches A's charges,
+// vehicles, payments or receipts (staff roles open staff routes, not
+// another person's account); no agency but the charge's administrator
+// reads, changes or cancels it; a person's token is refused on the agency
+// routes and an agency's on the citizens'.
+func TestAuthorizationMatrixForPayments(t *testing.T) {
+	a, _, _, _ := newCitizen(t)
+	cert := newCertificate()
+	var v struct{ ID string }
+	post(t, "/vehicles", a.AccessToken, map[string]string{"plate": "Т777ТТ77", "certificate": cert}).JSON(t, &v)
+	var ua struct{ ID string }
+	post(t, "/utility-accounts", a.AccessToken, map[string]string{"provider": "eirc", "account": fmt.Sprint(time.Now().UnixNano())}).JSON(t, &ua)
+	gibdd := agencyToken(t, "AgencyGibddClient")
+	uin := newUIN()
+	if r := putCharge(t, gibdd, uin, fineFor(cert, 20000)); r.Status != http.StatusCreated {
+		t.Fatalf("post = %d %s", r.Status, r.Body)
+	}
+	var p paymentDoc
+	pay(t, a.AccessToken, "matrix-"+uin, uin).JSON(t, &p)
+	answerPage(t, p.ConfirmationURL, "pay")
+	waitPayment(t, a.AccessToken, p.ID, payments.PaymentSucceeded)
+
+	b, _, _, _ := newCitizen(t)
+	people := map[string]session{"user B": b, "officer mvd": login(t, "officer"), "officer fns": login(t, "officer-fns"),
+		"registrar": login(t, "registrar"), "support": login(t, "support")}
+	mine := []struct{ method, path string }{
+		{"GET", "/charges/" + uin},
+		{"GET", "/payments/" + p.ID},
+		{"GET", "/payments/" + p.ID + "/receipt.pdf"},
+		{"DELETE", "/vehicles/" + v.ID},
+		{"DELETE", "/utility-accounts/" + ua.ID},
+	}
+	for name, s := range people {
+		for _, u := range mine {
+			if r := call(t, u.method, u.path, s.AccessToken, nil, nil); r.Status != http.StatusNotFound {
+				t.Errorf("%s: %s %s = %d, want 404", name, u.method, u.path, r.Status)
+			}
+		}
+		var list struct{ Items []struct{ ID string } }
+		call(t, "GET", "/charges", s.AccessToken, nil, nil).JSON(t, &list)
+		for _, c := range list.Items {
+			if c.ID == uin {
+				t.Errorf("%s lists A's charge", name)
+			}
+		}
+		if r := call(t, "GET", "/agency/charges/"+uin, s.AccessToken, nil, nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("%s on an agency route = %d, want 401", name, r.Status)
+		}
+		if r := pay(t, s.AccessToken, "steal-"+strings.ReplaceAll(name, " ", "-"), uin); r.Status != http.StatusNotFound {
+			t.Errorf("%s paying A's charge without looking it up = %d, want 404", name, r.Status)
+		}
+	}
+	for id, kind := range map[string]string{"AgencyFnsClient": "tax", "AgencyMvdClient": "fine", "AgencyFsspClient": "enforcement"} {
+		other := agencyToken(t, id)
+		theirs := fineFor(cert, 1)
+		theirs["kind"] = kind
+		if kind != "fine" {
+			theirs["basis"] = map[string]any{"document": "notice", "number": "1", "date": time.Now().AddDate(0, 0, -1).Format(time.DateOnly)}
+		}
+		if r := call(t, "GET", "/agency/charges/"+uin, other, nil, nil); r.Status != http.StatusNotFound {
+			t.Errorf("%s reads gibdd's charge: %d", id, r.Status)
+		}
+		if r := putCharge(t, other, uin, theirs); r.Status != http.StatusNotFound {
+			t.Errorf("%s overwrites gibdd's charge: %d", id, r.Status)
+		}
+		cancel, _ := json.Marshal(map[string]string{"reason": "Ошибочное начисление"})
+		if r := call(t, "POST", "/agency/charges/"+uin+"/cancel", other, cancel, map[string]string{"Content-Type": "application/json"}); r.Status != http.StatusNotFound {
+			t.Errorf("%s cancels gibdd's charge: %d", id, r.Status)
+		}
+		for _, u := range append(mine, struct{ method, path string }{"GET", "/charges"}) {
+			if r := call(t, u.method, u.path, other, nil, nil); r.Status != http.StatusUnauthorized {
+				t.Errorf("%s: %s %s = %d, want 401", id, u.method, u.path, r.Status)
+			}
+		}
+	}
+	for _, u := range append(mine, struct{ method, path string }{"GET", "/agency/charges/" + uin}) {
+		if r := call(t, u.method, u.path, "", nil, nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("anonymous: %s %s = %d, want 401", u.method, u.path, r.Status)
+		}
+	}
+	// A's are intact.
+	var card chargeDoc
+	if call(t, "GET", "/charges/"+uin, a.AccessToken, nil, nil).JSON(t, &card); card.Status != payments.StatusPaid || card.Amount != 20000 {
+		t.Errorf("A's charge after the others: %+v", card)
+	}
+}
