@@ -398,37 +398,48 @@ func TestMalformedLoginIsABadRequest(t *testing.T) {
 
 // Every flow that sends a code passes the one limiter: over it,
 // registration is 429 and keeps and sends nothing, recovery answers as
-// always and sends nothing, signed-in flows are 429.
+// always and sends nothing, signed-in flows are 429. Codes to the
+// account's own phone (recovery, signing) are counted apart from those to
+// a phone a caller names (registration), each flow on its own.
 func TestSendsPassTheLimiter(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
+	once := []sendlimit.Window{{Max: 1, Per: time.Hour}}
 	f.deps.Limiter = &sendlimit.Limiter{DB: f.db, Keys: f.deps.Keys, Clock: f.clock,
-		Limits: sendlimit.Limits{PerDestination: []sendlimit.Window{{Max: 1, Per: time.Hour}}}}
+		Limits: sendlimit.Limits{PerDestination: once, PerOwnContact: once}}
 	f.svc = newServices(t, f.deps)
 	sub := f.provision(t, "l1", "+79161110041", "11223344595")
-	if _, err := f.svc.Forgot(ctx, "+79161110041", meta); err != nil {
-		t.Fatal(err)
-	}
-	sent := len(f.out.sms)
-	if _, err := f.svc.Forgot(ctx, "+79161110041", meta); err != nil {
-		t.Errorf("a reset over the limit = %v, want the usual answer", err)
-	}
+	signedIn := actor.Actor{Sub: sub, AuthTime: f.clock.Now()}
 	r := person("+79161110041", "12345678964")
 	r.Email = "other@example.ru"
-	if _, err := f.svc.Register(ctx, r, meta); kindOf(err) != problem.KindTooManyRequests {
-		t.Errorf("a registration to the limited phone = %v, want 429", err)
+	// sent: whether a code goes out; refused: the error when it does not
+	// (recovery then answers as always).
+	steps := []struct {
+		name    string
+		do      func() error
+		sent    bool
+		refused bool
+	}{
+		{"a reset", func() error { _, err := f.svc.Forgot(ctx, "+79161110041", meta); return err }, true, false},
+		{"a registration naming the phone", func() error { _, err := f.svc.Register(ctx, r, meta); return err }, true, false},
+		{"a signing code", func() error { _, err := f.svc.StartSignature(ctx, sub, "app-1", 1, "x"); return err }, true, false},
+		{"a contact change to a fresh address", func() error { _, err := f.svc.Contacts.Start(ctx, signedIn, "email", "new@example.ru"); return err }, true, false},
+		{"a second reset", func() error { _, err := f.svc.Forgot(ctx, "+79161110041", meta); return err }, false, false},
+		{"a second registration naming the phone", func() error { _, err := f.svc.Register(ctx, r, meta); return err }, false, true},
+		{"a second signing code", func() error { _, err := f.svc.StartSignature(ctx, sub, "app-2", 1, "x"); return err }, false, true},
+		{"a second code to the new address", func() error { _, err := f.svc.Contacts.Start(ctx, signedIn, "email", "new@example.ru"); return err }, false, true},
 	}
-	if _, err := f.svc.Contacts.Start(ctx, actor.Actor{Sub: sub, AuthTime: f.clock.Now()}, "email", "new@example.ru"); err != nil {
-		t.Fatalf("a contact change to a fresh address = %v", err)
-	}
-	if _, err := f.svc.Contacts.Start(ctx, actor.Actor{Sub: sub, AuthTime: f.clock.Now()}, "email", "new@example.ru"); kindOf(err) != problem.KindTooManyRequests {
-		t.Errorf("a second code to that address = %v, want 429", err)
-	}
-	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1, "x"); kindOf(err) != problem.KindTooManyRequests {
-		t.Errorf("a signing code to the limited phone = %v, want 429", err)
-	}
-	if len(f.out.sms) != sent || len(f.out.mail) != 1 {
-		t.Errorf("%d SMS and %d emails after the refusals, want %d and 1", len(f.out.sms), len(f.out.mail), sent)
+	for _, st := range steps {
+		before := len(f.out.sms) + len(f.out.mail)
+		err := st.do()
+		if got := len(f.out.sms)+len(f.out.mail) > before; got != st.sent {
+			t.Errorf("%s: sent = %v, want %v", st.name, got, st.sent)
+		}
+		if st.refused && kindOf(err) != problem.KindTooManyRequests {
+			t.Errorf("%s = %v, want 429", st.name, err)
+		} else if !st.refused && err != nil {
+			t.Errorf("%s = %v, want the usual answer", st.name, err)
+		}
 	}
 }
 

@@ -61,7 +61,7 @@ func (s *Contacts) Start(ctx context.Context, a actor.Actor, kind, value string)
 	default:
 		return ContactPending{}, problem.NotFound("контакт")
 	}
-	send := sendlimit.Send{Channel: sendlimit.SMS, To: norm, Account: sub, IP: a.IP, Flow: "contact-change"}
+	send := sendlimit.Send{Channel: sendlimit.SMS, To: norm, Account: sub, IP: a.IP, Flow: sendlimit.FlowContactChange}
 	if kind == "email" {
 		send.Channel = sendlimit.Email
 	}

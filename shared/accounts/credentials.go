@@ -227,7 +227,7 @@ func (s *Credentials) Forgot(ctx context.Context, login string, meta Meta) (Rese
 		if err != nil {
 			return ResetStarted{}, err
 		}
-		send := sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Account: sub, IP: meta.IP, Anonymous: true, Flow: "reset"}
+		send := sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: sub, IP: meta.IP, Anonymous: true, Flow: sendlimit.FlowReset}
 		if kind == uniqueEmail && acc.Email != "" {
 			send.Channel, send.To = sendlimit.Email, acc.Email
 		}

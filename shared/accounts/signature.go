@@ -77,7 +77,7 @@ func (s *Signatures) StartSignature(ctx context.Context, sub, docID string, vers
 		e.RetryAfter = window.Add(CodeAttemptWindow).Sub(now)
 		return SignaturePending{}, e.With("retryAt", window.Add(CodeAttemptWindow))
 	}
-	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Account: sub, Flow: "signature"}); err != nil {
+	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: sub, Flow: sendlimit.FlowSignature}); err != nil {
 		return SignaturePending{}, err
 	}
 	code, err := newCode()

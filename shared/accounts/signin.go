@@ -313,7 +313,7 @@ func (s *SignIn) challenge(ctx context.Context, acc accountItem, tokens PoolToke
 	res := Result{Challenge: typ, ChallengeID: id, ExpiresAt: now.Add(ChallengeTTL)}
 	var code string
 	if typ == MFASMS {
-		if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Account: acc.Sub, IP: meta.IP, Flow: "sign-in"}); err != nil {
+		if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: acc.Sub, IP: meta.IP, Flow: sendlimit.FlowSignIn}); err != nil {
 			return Result{}, err
 		}
 		if code, err = newCode(); err != nil {

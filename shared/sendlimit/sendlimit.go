@@ -9,8 +9,13 @@
 // # Limits
 //
 // A send is counted, in fixed windows, against:
-//   - its destination (a phone or an email, whatever the flow and whoever
-//     asks), by a keyed hash so the table never holds the address;
+//   - its destination, by a keyed hash so the table never holds the
+//     address: a phone or an email the caller names (registration, its
+//     resend, a new contact), whatever the flow and whoever asks; or, for
+//     a code to an account's own confirmed contact (sign-in, recovery,
+//     signing), a counter of that flow and destination apart, so that
+//     nobody can use up a person's own codes by naming their phone
+//     elsewhere;
 //   - the client address, for anonymous flows;
 //   - the account, when there is one;
 //   - for anonymous SMS, the whole portal's day (a setting): when the day's
@@ -52,6 +57,10 @@ type Send struct {
 	Channel Channel
 	// To is the normalized phone or email.
 	To string
+	// Own is true when To is Account's own confirmed contact, not an
+	// address the caller names: it is counted per flow, apart from the
+	// sends to addresses callers name. Without Account it has no effect.
+	Own bool
 	// Account is the account the message is for, when known.
 	Account string
 	// IP is the client address of the request that asks for it.
@@ -59,9 +68,22 @@ type Send struct {
 	// Anonymous is true for flows nobody is signed in to (registration,
 	// recovery): they are limited per address and by the day's SMS guard.
 	Anonymous bool
-	// Flow names the flow for the logs ("registration", "reset", …).
-	Flow string
+	// Flow names the flow, for the logs and the counters of own contacts.
+	Flow Flow
 }
+
+// Flow is a flow that sends codes.
+type Flow string
+
+// The flows.
+const (
+	FlowRegistration  Flow = "registration"
+	FlowResend        Flow = "resend"
+	FlowReset         Flow = "reset"
+	FlowSignIn        Flow = "sign-in"
+	FlowContactChange Flow = "contact-change"
+	FlowSignature     Flow = "signature"
+)
 
 // Window is at most Max sends in each Per.
 type Window struct {
@@ -71,20 +93,26 @@ type Window struct {
 
 // Limits are the bounds.
 type Limits struct {
+	// PerDestination bounds the sends to an address a caller names.
 	PerDestination []Window
-	PerAddress     []Window
-	PerAccount     []Window
+	// PerOwnContact bounds the sends of one flow to an account's own
+	// confirmed contact.
+	PerOwnContact []Window
+	PerAddress    []Window
+	PerAccount    []Window
 	// DailySMS bounds the anonymous SMS of the whole portal in a day
 	// (Moscow time); 0 means no guard.
 	DailySMS int64
 }
 
 // Defaults are the limits of the seeds' flows: a phone or an email gets at
-// most 3 codes in 15 minutes and 10 in a day, one client address 10 in an
-// hour and 30 in a day, one account 10 in an hour.
+// most 3 codes in 15 minutes and 10 in a day from the flows that name it,
+// and as many from each flow of its own account; one client address 10 in
+// an hour and 30 in a day, one account 10 in an hour.
 func Defaults(dailySMS int64) Limits {
 	return Limits{
 		PerDestination: []Window{{3, 15 * time.Minute}, {10, 24 * time.Hour}},
+		PerOwnContact:  []Window{{3, 15 * time.Minute}, {10, 24 * time.Hour}},
 		PerAddress:     []Window{{10, time.Hour}, {30, 24 * time.Hour}},
 		PerAccount:     []Window{{10, time.Hour}},
 		DailySMS:       dailySMS,
@@ -124,7 +152,11 @@ func (l *Limiter) Allow(ctx context.Context, s Send) error {
 		return err
 	}
 	now := l.Clock.Now().UTC()
-	counters := []counter{{"send-to", keys.Index.Of("send-"+string(s.Channel), s.To), l.Limits.PerDestination}}
+	to := keys.Index.Of("send-"+string(s.Channel), s.To)
+	counters := []counter{{"send-to", to, l.Limits.PerDestination}}
+	if s.Own && s.Account != "" {
+		counters[0] = counter{"send-own", string(s.Flow) + "#" + to, l.Limits.PerOwnContact}
+	}
 	if s.Account != "" {
 		counters = append(counters, counter{"send-account", s.Account, l.Limits.PerAccount})
 	}
@@ -201,7 +233,7 @@ func dayOf(now time.Time) time.Time {
 // Embedded Metric Format record, which the SMSDailyGuardAlarm of
 // template.yaml watches (no API call: Lambda's log pipeline turns the line
 // into the metric Kabinet/SMSDailyGuardTripped).
-func (l *Limiter) tripped(ctx context.Context, flow string) {
+func (l *Limiter) tripped(ctx context.Context, flow Flow) {
 	logging.From(ctx).Error("SMS daily guard tripped: anonymous flows stop sending SMS", "flow", flow, "limit", l.Limits.DailySMS)
 	rec := map[string]any{
 		"_aws": map[string]any{

@@ -34,12 +34,12 @@ func code(err error) string {
 	return fmt.Sprint(err)
 }
 
-// One destination gets at most its limit whatever the flow and whoever asks
-// (every request from another address and for no account).
+// One destination a caller names gets at most its limit whatever the flow
+// and whoever asks (every request from another address).
 func TestADestinationIsLimitedAcrossFlowsAndCallers(t *testing.T) {
 	l, c, _ := newLimiter(t, Defaults(0))
 	ctx := context.Background()
-	flows := []string{"registration", "reset", "resend", "registration", "mfa"}
+	flows := []Flow{FlowRegistration, FlowResend, FlowContactChange, FlowRegistration, FlowResend}
 	passed := 0
 	for i, flow := range flows {
 		err := l.Allow(ctx, Send{Channel: SMS, To: "+79160001122", IP: fmt.Sprintf("203.0.113.%d", i), Anonymous: true, Flow: flow})
@@ -143,5 +143,48 @@ func TestTheDailyGuardStopsAnonymousSMS(t *testing.T) {
 	c.Advance(24 * time.Hour)
 	if err := l.Allow(ctx, Send{Channel: SMS, To: "+79160002007", Anonymous: true}); err != nil {
 		t.Errorf("the next day: %v", err)
+	}
+}
+
+// Codes to an account's own confirmed phone are counted per flow, apart
+// from the sends to a phone callers name: an outsider who names the phone
+// in registrations, or starts resets of the account, uses up neither the
+// sign-in codes nor the signing codes; each flow still has its limit.
+func TestOwnContactSendsAreCountedApart(t *testing.T) {
+	l, _, _ := newLimiter(t, Defaults(0))
+	ctx := context.Background()
+	const phone = "+79160003344"
+	for i := range 10 {
+		_ = l.Allow(ctx, Send{Channel: SMS, To: phone, IP: fmt.Sprintf("192.0.2.%d", i), Anonymous: true, Flow: FlowRegistration})
+		_ = l.Allow(ctx, Send{Channel: SMS, To: phone, Own: true, Account: "sub-3", IP: fmt.Sprintf("192.0.2.%d", i), Anonymous: true, Flow: FlowReset})
+	}
+	if err := l.Allow(ctx, Send{Channel: SMS, To: phone, IP: "192.0.2.99", Anonymous: true, Flow: FlowRegistration}); code(err) != "too_many_messages" {
+		t.Fatalf("a registration past the phone's limit: %v, want too_many_messages", err)
+	}
+	tests := []struct {
+		name string
+		send Send
+		pass int
+	}{
+		{"sign-in", Send{Channel: SMS, To: phone, Own: true, Account: "sub-3", IP: "192.0.2.99", Flow: FlowSignIn}, 3},
+		{"signing", Send{Channel: SMS, To: phone, Own: true, Account: "sub-3", Flow: FlowSignature}, 3},
+		{"reset", Send{Channel: SMS, To: phone, Own: true, Account: "sub-3", IP: "192.0.2.98", Anonymous: true, Flow: FlowReset}, 0},
+		{"own without an account is a named address", Send{Channel: SMS, To: phone, Own: true, Anonymous: true, IP: "192.0.2.97", Flow: FlowReset}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			passed := 0
+			for range 4 {
+				switch err := l.Allow(ctx, tt.send); {
+				case err == nil:
+					passed++
+				case code(err) != "too_many_messages":
+					t.Fatal(err)
+				}
+			}
+			if passed != tt.pass {
+				t.Errorf("%d of 4 sends passed, want %d", passed, tt.pass)
+			}
+		})
 	}
 }
