@@ -34,6 +34,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/shared/clock"
@@ -152,7 +153,7 @@ func (l *Limiter) Allow(ctx context.Context, s Send) error {
 		return err
 	}
 	now := l.Clock.Now().UTC()
-	to := keys.Index.Of("send-"+string(s.Channel), s.To)
+	to := keys.Index.Of("send-"+string(s.Channel), destination(s))
 	counters := []counter{{"send-to", to, l.Limits.PerDestination}}
 	if s.Own && s.Account != "" {
 		counters[0] = counter{"send-own", string(s.Flow) + "#" + to, l.Limits.PerOwnContact}
@@ -205,6 +206,16 @@ func (l *Limiter) Allow(ctx context.Context, s Send) error {
 		}
 	}
 	return nil
+}
+
+// destination is the address a send is counted under: an email in lower
+// case, whole (as the uniqueness index keeps it), so that a mailbox named
+// in other letter cases is one destination.
+func destination(s Send) string {
+	if s.Channel == Email {
+		return strings.ToLower(s.To)
+	}
+	return s.To
 }
 
 // release gives back what a refused send reserved.

@@ -188,3 +188,20 @@ func TestOwnContactSendsAreCountedApart(t *testing.T) {
 		})
 	}
 }
+
+// A mailbox is one destination whatever the letter case it is named in
+// (the uniqueness index lowercases it too), so changing case gains
+// nothing.
+func TestAMailboxIsOneDestinationWhateverTheCase(t *testing.T) {
+	l, _, _ := newLimiter(t, Limits{PerDestination: []Window{{2, time.Hour}}})
+	ctx := context.Background()
+	passed := 0
+	for _, to := range []string{"anna@example.ru", "Anna@example.ru", "ANNA@example.ru", "aNNa@Example.RU"} {
+		if l.Allow(ctx, Send{Channel: Email, To: to, Anonymous: true, Flow: FlowRegistration}) == nil {
+			passed++
+		}
+	}
+	if passed != 2 {
+		t.Errorf("%d emails passed to one mailbox named in four cases, want 2", passed)
+	}
+}
