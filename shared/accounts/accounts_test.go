@@ -361,23 +361,39 @@ func TestSessionsAreListedNewestFirst(t *testing.T) {
 	}
 }
 
+// An account gets at most 3 reset codes in an hour (the limiter's
+// defaults), whoever asks; more requests answer the same and send nothing.
 func TestResetCodesAreLimitedPerAccount(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
+	f.limitSends(t, sendlimit.Defaults(0))
 	f.provision(t, "u8", "+79161110008", "11223344595")
-	for i := 0; i < MaxResetSends+2; i++ {
-		if _, err := f.svc.Forgot(ctx, "+79161110008", meta); err != nil {
-			t.Fatal(err)
+	sent := func() int {
+		n := 0
+		for _, m := range f.out.sms {
+			if strings.HasPrefix(m, "+79161110008: Код восстановления") {
+				n++
+			}
 		}
+		return n
 	}
-	sent := 0
-	for _, m := range f.out.sms {
-		if strings.HasPrefix(m, "+79161110008: Код восстановления") {
-			sent++
+	for range 2 {
+		for range 3 {
+			if _, err := f.svc.Forgot(ctx, "+79161110008", meta); err != nil {
+				t.Fatal(err)
+			}
 		}
+		f.clock.Advance(20 * time.Minute)
 	}
-	if sent != MaxResetSends {
-		t.Errorf("%d reset codes sent, want %d", sent, MaxResetSends)
+	if n := sent(); n != 3 {
+		t.Errorf("%d reset codes sent in 40 minutes, want 3", n)
+	}
+	f.clock.Advance(time.Hour)
+	if _, err := f.svc.Forgot(ctx, "+79161110008", meta); err != nil {
+		t.Fatal(err)
+	}
+	if n := sent(); n != 4 {
+		t.Errorf("%d reset codes sent after the hour, want 4", n)
 	}
 }
 
@@ -405,9 +421,7 @@ func TestSendsPassTheLimiter(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	once := []sendlimit.Window{{Max: 1, Per: time.Hour}}
-	f.deps.Limiter = &sendlimit.Limiter{DB: f.db, Keys: f.deps.Keys, Clock: f.clock,
-		Limits: sendlimit.Limits{PerDestination: once, PerOwnContact: once}}
-	f.svc = newServices(t, f.deps)
+	f.limitSends(t, sendlimit.Limits{PerDestination: once, PerOwnContact: once})
 	sub := f.provision(t, "l1", "+79161110041", "11223344595")
 	signedIn := actor.Actor{Sub: sub, AuthTime: f.clock.Now()}
 	r := person("+79161110041", "12345678964")
@@ -441,6 +455,55 @@ func TestSendsPassTheLimiter(t *testing.T) {
 			t.Errorf("%s = %v, want the usual answer", st.name, err)
 		}
 	}
+}
+
+// A reset or signing code the limiter refuses takes nothing from its
+// flow's own budget: once the limit that refused it (here the account's)
+// reopens, codes go out.
+func TestRefusedCodesTakeNothingFromTheirFlow(t *testing.T) {
+	ctx := context.Background()
+	setup := func(t *testing.T) (*fixture, string) {
+		f := newFixture(t)
+		limits := sendlimit.Defaults(0)
+		limits.PerAccount = []sendlimit.Window{{Max: 1, Per: 15 * time.Minute}}
+		f.limitSends(t, limits)
+		return f, f.provision(t, "p1", "+79161110061", "11223344595")
+	}
+	t.Run("reset", func(t *testing.T) {
+		f, _ := setup(t)
+		for range 5 {
+			if _, err := f.svc.Forgot(ctx, "+79161110061", meta); err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Advance(time.Minute)
+		}
+		f.clock.Advance(15 * time.Minute)
+		if _, err := f.svc.Forgot(ctx, "+79161110061", meta); err != nil {
+			t.Fatal(err)
+		}
+		sent := 0
+		for _, m := range f.out.sms {
+			if strings.HasPrefix(m, "+79161110061: Код восстановления") {
+				sent++
+			}
+		}
+		if sent != 2 {
+			t.Errorf("%d reset codes sent, want 2 (one in each window of the account): the refused ones took the flow's budget", sent)
+		}
+	})
+	t.Run("signing", func(t *testing.T) {
+		f, sub := setup(t)
+		for i := range 11 {
+			_, err := f.svc.StartSignature(ctx, sub, fmt.Sprintf("app-%d", i), 1, "")
+			if i > 0 && kindOf(err) != problem.KindTooManyRequests {
+				t.Fatalf("signing code %d within the account's limit of 1: %v, want 429", i+1, err)
+			}
+		}
+		f.clock.Advance(15 * time.Minute)
+		if _, err := f.svc.StartSignature(ctx, sub, "app-x", 1, ""); err != nil {
+			t.Errorf("a signing code once the account's window reopened: %v (the refused ones took the flow's budget)", err)
+		}
+	})
 }
 
 // A session unused for longer than the idle timeout refreshes nothing and

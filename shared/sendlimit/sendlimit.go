@@ -17,7 +17,8 @@
 //     nobody can use up a person's own codes by naming their phone
 //     elsewhere;
 //   - the client address, for anonymous flows;
-//   - the account, when there is one;
+//   - the account, when there is one, and the account's sends of one flow
+//     where the flow has limits of its own (reset codes);
 //   - for anonymous SMS, the whole portal's day (a setting): when the day's
 //     volume is exceeded, anonymous flows stop sending until the next day,
 //     which is logged as an error and raises an alarm (an Embedded Metric
@@ -101,6 +102,8 @@ type Limits struct {
 	PerOwnContact []Window
 	PerAddress    []Window
 	PerAccount    []Window
+	// PerFlow adds bounds on one account's sends of a flow.
+	PerFlow map[Flow][]Window
 	// DailySMS bounds the anonymous SMS of the whole portal in a day
 	// (Moscow time); 0 means no guard.
 	DailySMS int64
@@ -109,13 +112,15 @@ type Limits struct {
 // Defaults are the limits of the seeds' flows: a phone or an email gets at
 // most 3 codes in 15 minutes and 10 in a day from the flows that name it,
 // and as many from each flow of its own account; one client address 10 in
-// an hour and 30 in a day, one account 10 in an hour.
+// an hour and 30 in a day, one account 10 in an hour (signing codes
+// included), and 3 reset codes in an hour.
 func Defaults(dailySMS int64) Limits {
 	return Limits{
 		PerDestination: []Window{{3, 15 * time.Minute}, {10, 24 * time.Hour}},
 		PerOwnContact:  []Window{{3, 15 * time.Minute}, {10, 24 * time.Hour}},
 		PerAddress:     []Window{{10, time.Hour}, {30, 24 * time.Hour}},
 		PerAccount:     []Window{{10, time.Hour}},
+		PerFlow:        map[Flow][]Window{FlowReset: {{3, time.Hour}}},
 		DailySMS:       dailySMS,
 	}
 }
@@ -160,6 +165,9 @@ func (l *Limiter) Allow(ctx context.Context, s Send) error {
 	}
 	if s.Account != "" {
 		counters = append(counters, counter{"send-account", s.Account, l.Limits.PerAccount})
+		if w := l.Limits.PerFlow[s.Flow]; len(w) > 0 {
+			counters = append(counters, counter{"send-flow", string(s.Flow) + "#" + s.Account, w})
+		}
 	}
 	if s.Anonymous && s.IP != "" {
 		counters = append(counters, counter{"send-ip", keys.Index.Of("send-ip", s.IP), l.Limits.PerAddress})

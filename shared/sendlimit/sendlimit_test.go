@@ -205,3 +205,27 @@ func TestAMailboxIsOneDestinationWhateverTheCase(t *testing.T) {
 		t.Errorf("%d emails passed to one mailbox named in four cases, want 2", passed)
 	}
 }
+
+// A flow with limits of its own is held to them per account, on top of the
+// account's limit; other flows of the account are not.
+func TestAFlowIsLimitedPerAccount(t *testing.T) {
+	l, _, _ := newLimiter(t, Limits{PerAccount: []Window{{5, time.Hour}}, PerFlow: map[Flow][]Window{FlowReset: {{2, time.Hour}}}})
+	ctx := context.Background()
+	send := func(flow Flow, account string) error {
+		return l.Allow(ctx, Send{Channel: SMS, To: "+79160004455", Own: true, Account: account, Flow: flow})
+	}
+	for range 2 {
+		if err := send(FlowReset, "sub-4"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := send(FlowReset, "sub-4"); code(err) != "too_many_messages" {
+		t.Errorf("a third reset code in the hour: %v, want too_many_messages", err)
+	}
+	if err := send(FlowSignIn, "sub-4"); err != nil {
+		t.Errorf("a sign-in code of the account: %v", err)
+	}
+	if err := send(FlowReset, "sub-5"); err != nil {
+		t.Errorf("a reset code of another account: %v", err)
+	}
+}
