@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -109,6 +110,14 @@ type Limits struct {
 	DailySMS int64
 }
 
+// The sends one client address may ask for, by default; a deployment sets
+// its own (FromEnv), as a mobile carrier puts many people behind one
+// address.
+const (
+	addressHour = 10
+	addressDay  = 30
+)
+
 // Defaults are the limits of the seeds' flows: a phone or an email gets at
 // most 3 codes in 15 minutes and 10 in a day from the flows that name it,
 // and as many from each flow of its own account; one client address 10 in
@@ -118,11 +127,23 @@ func Defaults(dailySMS int64) Limits {
 	return Limits{
 		PerDestination: []Window{{3, 15 * time.Minute}, {10, 24 * time.Hour}},
 		PerOwnContact:  []Window{{3, 15 * time.Minute}, {10, 24 * time.Hour}},
-		PerAddress:     []Window{{10, time.Hour}, {30, 24 * time.Hour}},
+		PerAddress:     []Window{{addressHour, time.Hour}, {addressDay, 24 * time.Hour}},
 		PerAccount:     []Window{{10, time.Hour}},
 		PerFlow:        map[Flow][]Window{FlowReset: {{3, time.Hour}}},
 		DailySMS:       dailySMS,
 	}
+}
+
+// FromEnv reads the limits a deployment sets (template.yaml's
+// SMSDailyLimit, SendsPerAddressHour and SendsPerAddressDay) over
+// Defaults; a malformed value is reported by env.Err.
+func FromEnv(env *config.Env) Limits {
+	l := Defaults(int64(env.Int(config.SMSDailyLimit, 0)))
+	l.PerAddress = []Window{
+		{int64(env.Positive(config.SendsPerAddressHour, addressHour)), time.Hour},
+		{int64(env.Positive(config.SendsPerAddressDay, addressDay)), 24 * time.Hour},
+	}
+	return l
 }
 
 // Limiter counts sends in the table.

@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/vault"
@@ -227,5 +230,28 @@ func TestAFlowIsLimitedPerAccount(t *testing.T) {
 	}
 	if err := send(FlowReset, "sub-5"); err != nil {
 		t.Errorf("a reset code of another account: %v", err)
+	}
+}
+
+// A deployment sets the per-address limits and the day's SMS guard; the
+// rest are the defaults.
+func TestFromEnv(t *testing.T) {
+	env := config.FromMap(map[string]string{"SMS_DAILY_LIMIT": "5000", "SENDS_PER_ADDRESS_HOUR": "40", "SENDS_PER_ADDRESS_DAY": "200"})
+	got := FromEnv(env)
+	if err := env.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := Defaults(5000)
+	want.PerAddress = []Window{{40, time.Hour}, {200, 24 * time.Hour}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FromEnv = %+v, want %+v", got, want)
+	}
+	if got := FromEnv(config.FromMap(nil)); !reflect.DeepEqual(got, Defaults(0)) {
+		t.Errorf("FromEnv of nothing = %+v, want the defaults without a guard", got)
+	}
+	bad := config.FromMap(map[string]string{"SENDS_PER_ADDRESS_DAY": "0"})
+	FromEnv(bad)
+	if err := bad.Err(); err == nil || !strings.Contains(err.Error(), "SENDS_PER_ADDRESS_DAY") {
+		t.Errorf("a limit of 0 per address: Err() = %v, want it named", err)
 	}
 }
