@@ -457,6 +457,26 @@ func TestSendsPassTheLimiter(t *testing.T) {
 	}
 }
 
+// A registration is one request of its client address, with or without
+// an email: its email code takes no second count of the address (many
+// people share one address on mobile networks).
+func TestARegistrationCountsOnceAgainstItsAddress(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.limitSends(t, sendlimit.Limits{PerAddress: []sendlimit.Window{{Max: 2, Per: time.Hour}}})
+	for i, phone := range []string{"+79161110071", "+79161110072", "+79161110073"} {
+		r := person(phone, "11223344595")
+		r.Email = fmt.Sprintf("person%d@example.ru", i)
+		p, err := f.svc.Register(ctx, r, meta)
+		switch {
+		case i < 2 && (err != nil || p.EmailSentTo == ""):
+			t.Errorf("registration %d with an email from one address = %+v, %v; want both codes sent", i+1, p, err)
+		case i == 2 && kindOf(err) != problem.KindTooManyRequests:
+			t.Errorf("registration 3 from an address limited to 2 = %v, want 429", err)
+		}
+	}
+}
+
 // A reset or signing code the limiter refuses takes nothing from its
 // flow's own budget: once the limit that refused it (here the account's)
 // reopens, codes go out.

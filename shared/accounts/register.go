@@ -154,7 +154,10 @@ func (s *Registrations) Register(ctx context.Context, r Registration, meta Meta)
 		return Pending{}, err
 	}
 	// A mailbox over its limit gets no email code; the phone confirms alone.
-	emailAllowed := r.Email != "" && s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.Email, To: r.Email, IP: meta.IP, Anonymous: true, Flow: sendlimit.FlowRegistration}) == nil
+	// The request took its count of the client address with the SMS: the
+	// email rides on it and takes none (no IP), or a registration with an
+	// email would count twice against an address many people may share.
+	emailAllowed := r.Email != "" && s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.Email, To: r.Email, Anonymous: true, Flow: sendlimit.FlowRegistration}) == nil
 	id := newID()
 	raw, err := json.Marshal(r)
 	if err != nil {
