@@ -172,7 +172,11 @@ func (f *Feeds) Revoke(ctx context.Context, a actor.Actor, id string) error {
 func (f *Feeds) Open(ctx context.Context, a actor.Actor, token string) (string, error) {
 	now := f.d.Clock.Now()
 	if a.IP != "" {
-		if err := f.limit(ctx, "feed-ip", a.IP, FetchesPerAddress, now); err != nil {
+		key, err := f.addressKey(ctx, a.IP)
+		if err != nil {
+			return "", err
+		}
+		if err := f.limit(ctx, "feed-ip", key, FetchesPerAddress, now); err != nil {
 			return "", err
 		}
 	}
@@ -216,7 +220,8 @@ func wellFormed(token string) bool {
 	return err == nil
 }
 
-// hash is the keyed hash a token is stored and counted under.
+// hash is the keyed hash a token is stored and counted under (and, through
+// addressKey, a client address).
 func (f *Feeds) hash(ctx context.Context, token string) (string, error) {
 	key, err := f.d.Keys.FeedKey(ctx)
 	if err != nil {
@@ -228,6 +233,13 @@ func (f *Feeds) hash(ctx context.Context, token string) (string, error) {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(token))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
+}
+
+// addressKey is the keyed hash a client address is counted under, so that
+// the table never holds the address (as sendlimit keeps it); the prefix
+// keeps it apart from any token's hash.
+func (f *Feeds) addressKey(ctx context.Context, ip string) (string, error) {
+	return f.hash(ctx, "client-address\x00"+ip)
 }
 
 // limit takes one request of a scope's window for key; over limit it

@@ -232,6 +232,31 @@ func TestFeedRateLimitsHoldUnderConcurrency(t *testing.T) {
 	}
 }
 
+// The public address counts a client address under a keyed hash: the
+// table never holds the address itself.
+func TestFeedCountsAClientAddressUnderAKeyedHash(t *testing.T) {
+	f, _, _, db := newFeeds(t)
+	ctx, ip := context.Background(), "203.0.113.77"
+	if _, err := f.Open(ctx, actor.Actor{IP: ip}, "garbage"); !problem.Is(err, problem.KindNotFound) {
+		t.Fatalf("Open = %v, want NotFound", err)
+	}
+	window := now.UTC().Truncate(FeedWindow).Format(time.RFC3339)
+	var it map[string]any
+	if err := db.Get(ctx, dynamo.RateKey("feed-ip", ip, window), "x", &it); !problem.Is(err, problem.KindNotFound) {
+		t.Errorf("a rate item keyed by the raw address: %v %v", it, err)
+	}
+	key, err := f.addressKey(ctx, ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(key, ip) {
+		t.Errorf("address key %q holds the address", key)
+	}
+	if err := db.Get(ctx, dynamo.RateKey("feed-ip", key, window), "x", &it); err != nil {
+		t.Errorf("the address's count under its keyed hash: %v", err)
+	}
+}
+
 func TestOwnItemsCarryTheirReminder(t *testing.T) {
 	_, s, _, db := newFeeds(t)
 	ctx, me := context.Background(), actor.Citizen("u1")
