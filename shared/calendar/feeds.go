@@ -100,13 +100,16 @@ func (f *Feeds) Create(ctx context.Context, a actor.Actor, name string) (NewFeed
 		return NewFeed{}, problem.Invalid(problem.Field{Field: "name", Code: "name.invalid",
 			Message: fmt.Sprintf("Название подписки — не длиннее %d символов, без управляющих символов", MaxFeedName)})
 	}
+	tooMany := problem.Conflict("too_many_feeds",
+		fmt.Sprintf("Можно завести не больше %d подписок на календарь: отзовите ненужную", MaxFeeds))
+	// The list refuses at once what is plainly over the cap; the count in
+	// the transaction holds it against parallel creates.
 	have, err := f.store.feeds(ctx, sub)
 	if err != nil {
 		return NewFeed{}, fmt.Errorf("create calendar feed: %w", err)
 	}
 	if len(have) >= MaxFeeds {
-		return NewFeed{}, problem.Conflict("too_many_feeds",
-			fmt.Sprintf("Можно завести не больше %d подписок на календарь: отзовите ненужную", MaxFeeds))
+		return NewFeed{}, tooMany
 	}
 	token := TokenPrefix + randomID(tokenBytes)
 	hash, err := f.hash(ctx, token)
@@ -115,8 +118,11 @@ func (f *Feeds) Create(ctx context.Context, a actor.Actor, name string) (NewFeed
 	}
 	feed := Feed{ID: randomID(9), Name: name, CreatedAt: f.d.Clock.Now().UTC().Truncate(time.Second)}
 	tx := &dynamo.Tx{}
-	createFeed(tx, sub, feed, hash)
+	createFeed(tx, sub, feed, hash, MaxFeeds)
 	if err := f.d.DB.Transact(ctx, "", tx); err != nil {
+		if problem.Is(err, problem.KindConflict) {
+			return NewFeed{}, tooMany
+		}
 		return NewFeed{}, fmt.Errorf("create calendar feed: %w", err)
 	}
 	f.journal(ctx, a, sub, "Создан адрес подписки на календарь для приложений-календарей")
