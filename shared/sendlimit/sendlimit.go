@@ -256,17 +256,10 @@ func (l *Limiter) release(ctx context.Context, held []reservation) {
 	}
 }
 
-var moscow = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return l
-	}
-	return time.FixedZone("MSK", 3*3600)
-}()
-
 // dayOf is the start of now's day in Moscow.
 func dayOf(now time.Time) time.Time {
-	m := now.In(moscow)
-	return time.Date(m.Year(), m.Month(), m.Day(), 0, 0, 0, 0, moscow)
+	m := now.In(clock.Moscow())
+	return time.Date(m.Year(), m.Month(), m.Day(), 0, 0, 0, 0, m.Location())
 }
 
 // tripped logs the guard's trip as an error and writes a CloudWatch
