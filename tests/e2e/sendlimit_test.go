@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,5 +142,46 @@ func TestOutsidersCannotUseUpAPersonsOwnSignInCodes(t *testing.T) {
 	}
 	if r := post(t, "/auth/login/mfa", "", map[string]string{"challengeId": ch.ChallengeID, "code": smsCode(t, phone, start)}); r.Status != http.StatusOK {
 		t.Errorf("the SMS code = %d %s", r.Status, r.Body)
+	}
+}
+
+// Every route whose code a send limit can refuse has the limit's answers
+// in the contract by their status, with Retry-After, so a client tells
+// "wait" from other errors without reading the default problem: 429
+// too_many_messages, and 503 sms_paused where the day's SMS guard applies
+// (the anonymous flows that answer it; recovery answers 202 whatever the
+// limits).
+func TestSendLimitAnswersAreInTheContract(t *testing.T) {
+	tests := []struct {
+		method, path string
+		statuses     []int
+	}{
+		{"POST", "/auth/register", []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}},
+		{"POST", "/auth/register/resend", []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}},
+		{"POST", "/auth/login", []int{http.StatusTooManyRequests}},
+		{"POST", "/auth/login/new-password", []int{http.StatusTooManyRequests}},
+		{"POST", "/profile/phone", []int{http.StatusTooManyRequests}},
+		{"POST", "/profile/email", []int{http.StatusTooManyRequests}},
+		{"POST", "/applications/{id}/signature", []int{http.StatusTooManyRequests}},
+	}
+	for _, tt := range tests {
+		item := spec.Paths.Value(tt.path)
+		if item == nil || item.GetOperation(tt.method) == nil {
+			t.Errorf("%s %s is not in docs/openapi.yaml", tt.method, tt.path)
+			continue
+		}
+		for _, status := range tt.statuses {
+			r := item.GetOperation(tt.method).Responses.Status(status)
+			switch {
+			case r == nil || r.Value == nil:
+				t.Errorf("%s %s documents no %d", tt.method, tt.path, status)
+			case r.Value.Headers["Retry-After"] == nil:
+				t.Errorf("%s %s documents %d without Retry-After", tt.method, tt.path, status)
+			}
+		}
+	}
+	forgot := spec.Paths.Value("/auth/password/forgot").Post.Description
+	if !strings.Contains(forgot, "too_many_messages") || !strings.Contains(forgot, "202") {
+		t.Errorf("POST /auth/password/forgot does not say that over the send limits it still answers 202: %q", forgot)
 	}
 }
