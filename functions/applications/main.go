@@ -43,7 +43,7 @@ func main() {
 	table, bucket := env.String(config.TableName), env.String(config.BucketName)
 	fieldKey, indexSecret, signingKey := env.String(config.FieldKeyID), env.String(config.IndexKeySecret), env.String(config.SigningKeyID)
 	sender, portal := env.Optional(config.SMSSenderID, ""), env.String(config.PortalURL)
-	dailySMS := env.Int(config.SMSDailyLimit, 0)
+	limits := sendlimit.FromEnv(env)
 	app.Must(base.Log, env.Err())
 
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
@@ -52,7 +52,7 @@ func main() {
 	sealer := kmsseal.NewSealer(kmsClient, fieldKey)
 	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
 	d := accounts.Deps{DB: db, Sealer: sealer, Keys: keys, SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender),
-		Limiter: &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
+		Limiter: &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: limits},
 		Inbox:   &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
 	profiles, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)

@@ -40,7 +40,7 @@ func main() {
 	table, pool, client := env.String(config.TableName), env.String(config.UserPoolID), env.String(config.UserPoolClientID)
 	fieldKey, indexSecret := env.String(config.FieldKeyID), env.String(config.IndexKeySecret)
 	from, configSet, sender := env.String(config.EmailFrom), env.Optional(config.SESConfigSet, ""), env.Optional(config.SMSSenderID, "")
-	dailySMS := env.Int(config.SMSDailyLimit, 0)
+	limits := sendlimit.FromEnv(env)
 	policy, err := password.ByName(env.Optional(config.PasswordProfile, "seeds"))
 	app.Must(base.Log, err)
 	app.Must(base.Log, env.Err())
@@ -52,7 +52,7 @@ func main() {
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client),
 		Sealer: kmsseal.NewSealer(kms.NewFromConfig(cfg), fieldKey), Keys: keys, Policy: policy,
 		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesmail.NewClient(cfg, env.Endpoint(cfg, config.SESEndpoint)), from, configSet),
-		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
+		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: limits},
 		Sessions: sess, Inbox: &inbox.Store{DB: db},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock}
 	var h handler

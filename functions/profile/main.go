@@ -45,7 +45,7 @@ func main() {
 	pool, client := env.String(config.UserPoolID), env.String(config.UserPoolClientID)
 	fieldKey, indexSecret := env.String(config.FieldKeyID), env.String(config.IndexKeySecret)
 	from, configSet, sender := env.String(config.EmailFrom), env.Optional(config.SESConfigSet, ""), env.Optional(config.SMSSenderID, "")
-	dailySMS := env.Int(config.SMSDailyLimit, 0)
+	limits := sendlimit.FromEnv(env)
 	app.Must(base.Log, env.Err())
 
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
@@ -56,7 +56,7 @@ func main() {
 	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client), Sealer: sealer, Keys: keys,
 		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesmail.NewClient(cfg, env.Endpoint(cfg, config.SESEndpoint)), from, configSet),
-		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
+		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: limits},
 		Sessions: sess, Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
 	profiles, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)

@@ -361,23 +361,39 @@ func TestSessionsAreListedNewestFirst(t *testing.T) {
 	}
 }
 
+// An account gets at most 3 reset codes in an hour (the limiter's
+// defaults), whoever asks; more requests answer the same and send nothing.
 func TestResetCodesAreLimitedPerAccount(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
+	f.limitSends(t, sendlimit.Defaults(0))
 	f.provision(t, "u8", "+79161110008", "11223344595")
-	for i := 0; i < MaxResetSends+2; i++ {
-		if _, err := f.svc.Forgot(ctx, "+79161110008", meta); err != nil {
-			t.Fatal(err)
+	sent := func() int {
+		n := 0
+		for _, m := range f.out.sms {
+			if strings.HasPrefix(m, "+79161110008: Код восстановления") {
+				n++
+			}
 		}
+		return n
 	}
-	sent := 0
-	for _, m := range f.out.sms {
-		if strings.HasPrefix(m, "+79161110008: Код восстановления") {
-			sent++
+	for range 2 {
+		for range 3 {
+			if _, err := f.svc.Forgot(ctx, "+79161110008", meta); err != nil {
+				t.Fatal(err)
+			}
 		}
+		f.clock.Advance(20 * time.Minute)
 	}
-	if sent != MaxResetSends {
-		t.Errorf("%d reset codes sent, want %d", sent, MaxResetSends)
+	if n := sent(); n != 3 {
+		t.Errorf("%d reset codes sent in 40 minutes, want 3", n)
+	}
+	f.clock.Advance(time.Hour)
+	if _, err := f.svc.Forgot(ctx, "+79161110008", meta); err != nil {
+		t.Fatal(err)
+	}
+	if n := sent(); n != 4 {
+		t.Errorf("%d reset codes sent after the hour, want 4", n)
 	}
 }
 
@@ -398,38 +414,116 @@ func TestMalformedLoginIsABadRequest(t *testing.T) {
 
 // Every flow that sends a code passes the one limiter: over it,
 // registration is 429 and keeps and sends nothing, recovery answers as
-// always and sends nothing, signed-in flows are 429.
+// always and sends nothing, signed-in flows are 429. Codes to the
+// account's own phone (recovery, signing) are counted apart from those to
+// a phone a caller names (registration), each flow on its own.
 func TestSendsPassTheLimiter(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.deps.Limiter = &sendlimit.Limiter{DB: f.db, Keys: f.deps.Keys, Clock: f.clock,
-		Limits: sendlimit.Limits{PerDestination: []sendlimit.Window{{Max: 1, Per: time.Hour}}}}
-	f.svc = newServices(t, f.deps)
+	once := []sendlimit.Window{{Max: 1, Per: time.Hour}}
+	f.limitSends(t, sendlimit.Limits{PerDestination: once, PerOwnContact: once})
 	sub := f.provision(t, "l1", "+79161110041", "11223344595")
-	if _, err := f.svc.Forgot(ctx, "+79161110041", meta); err != nil {
-		t.Fatal(err)
-	}
-	sent := len(f.out.sms)
-	if _, err := f.svc.Forgot(ctx, "+79161110041", meta); err != nil {
-		t.Errorf("a reset over the limit = %v, want the usual answer", err)
-	}
+	signedIn := actor.Actor{Sub: sub, AuthTime: f.clock.Now()}
 	r := person("+79161110041", "12345678964")
 	r.Email = "other@example.ru"
-	if _, err := f.svc.Register(ctx, r, meta); kindOf(err) != problem.KindTooManyRequests {
-		t.Errorf("a registration to the limited phone = %v, want 429", err)
+	// sent: whether a code goes out; refused: the error when it does not
+	// (recovery then answers as always).
+	steps := []struct {
+		name    string
+		do      func() error
+		sent    bool
+		refused bool
+	}{
+		{"a reset", func() error { _, err := f.svc.Forgot(ctx, "+79161110041", meta); return err }, true, false},
+		{"a registration naming the phone", func() error { _, err := f.svc.Register(ctx, r, meta); return err }, true, false},
+		{"a signing code", func() error { _, err := f.svc.StartSignature(ctx, sub, "app-1", 1, "x"); return err }, true, false},
+		{"a contact change to a fresh address", func() error { _, err := f.svc.Contacts.Start(ctx, signedIn, "email", "new@example.ru"); return err }, true, false},
+		{"a second reset", func() error { _, err := f.svc.Forgot(ctx, "+79161110041", meta); return err }, false, false},
+		{"a second registration naming the phone", func() error { _, err := f.svc.Register(ctx, r, meta); return err }, false, true},
+		{"a second signing code", func() error { _, err := f.svc.StartSignature(ctx, sub, "app-2", 1, "x"); return err }, false, true},
+		{"a second code to the new address", func() error { _, err := f.svc.Contacts.Start(ctx, signedIn, "email", "new@example.ru"); return err }, false, true},
 	}
-	if _, err := f.svc.Contacts.Start(ctx, actor.Actor{Sub: sub, AuthTime: f.clock.Now()}, "email", "new@example.ru"); err != nil {
-		t.Fatalf("a contact change to a fresh address = %v", err)
+	for _, st := range steps {
+		before := len(f.out.sms) + len(f.out.mail)
+		err := st.do()
+		if got := len(f.out.sms)+len(f.out.mail) > before; got != st.sent {
+			t.Errorf("%s: sent = %v, want %v", st.name, got, st.sent)
+		}
+		if st.refused && kindOf(err) != problem.KindTooManyRequests {
+			t.Errorf("%s = %v, want 429", st.name, err)
+		} else if !st.refused && err != nil {
+			t.Errorf("%s = %v, want the usual answer", st.name, err)
+		}
 	}
-	if _, err := f.svc.Contacts.Start(ctx, actor.Actor{Sub: sub, AuthTime: f.clock.Now()}, "email", "new@example.ru"); kindOf(err) != problem.KindTooManyRequests {
-		t.Errorf("a second code to that address = %v, want 429", err)
+}
+
+// A registration is one request of its client address, with or without
+// an email: its email code takes no second count of the address (many
+// people share one address on mobile networks).
+func TestARegistrationCountsOnceAgainstItsAddress(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.limitSends(t, sendlimit.Limits{PerAddress: []sendlimit.Window{{Max: 2, Per: time.Hour}}})
+	for i, phone := range []string{"+79161110071", "+79161110072", "+79161110073"} {
+		r := person(phone, "11223344595")
+		r.Email = fmt.Sprintf("person%d@example.ru", i)
+		p, err := f.svc.Register(ctx, r, meta)
+		switch {
+		case i < 2 && (err != nil || p.EmailSentTo == ""):
+			t.Errorf("registration %d with an email from one address = %+v, %v; want both codes sent", i+1, p, err)
+		case i == 2 && kindOf(err) != problem.KindTooManyRequests:
+			t.Errorf("registration 3 from an address limited to 2 = %v, want 429", err)
+		}
 	}
-	if _, err := f.svc.StartSignature(ctx, sub, "app-1", 1, "x"); kindOf(err) != problem.KindTooManyRequests {
-		t.Errorf("a signing code to the limited phone = %v, want 429", err)
+}
+
+// A reset or signing code the limiter refuses takes nothing from its
+// flow's own budget: once the limit that refused it (here the account's)
+// reopens, codes go out.
+func TestRefusedCodesTakeNothingFromTheirFlow(t *testing.T) {
+	ctx := context.Background()
+	setup := func(t *testing.T) (*fixture, string) {
+		f := newFixture(t)
+		limits := sendlimit.Defaults(0)
+		limits.PerAccount = []sendlimit.Window{{Max: 1, Per: 15 * time.Minute}}
+		f.limitSends(t, limits)
+		return f, f.provision(t, "p1", "+79161110061", "11223344595")
 	}
-	if len(f.out.sms) != sent || len(f.out.mail) != 1 {
-		t.Errorf("%d SMS and %d emails after the refusals, want %d and 1", len(f.out.sms), len(f.out.mail), sent)
-	}
+	t.Run("reset", func(t *testing.T) {
+		f, _ := setup(t)
+		for range 5 {
+			if _, err := f.svc.Forgot(ctx, "+79161110061", meta); err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Advance(time.Minute)
+		}
+		f.clock.Advance(15 * time.Minute)
+		if _, err := f.svc.Forgot(ctx, "+79161110061", meta); err != nil {
+			t.Fatal(err)
+		}
+		sent := 0
+		for _, m := range f.out.sms {
+			if strings.HasPrefix(m, "+79161110061: Код восстановления") {
+				sent++
+			}
+		}
+		if sent != 2 {
+			t.Errorf("%d reset codes sent, want 2 (one in each window of the account): the refused ones took the flow's budget", sent)
+		}
+	})
+	t.Run("signing", func(t *testing.T) {
+		f, sub := setup(t)
+		for i := range 11 {
+			_, err := f.svc.StartSignature(ctx, sub, fmt.Sprintf("app-%d", i), 1, "")
+			if i > 0 && kindOf(err) != problem.KindTooManyRequests {
+				t.Fatalf("signing code %d within the account's limit of 1: %v, want 429", i+1, err)
+			}
+		}
+		f.clock.Advance(15 * time.Minute)
+		if _, err := f.svc.StartSignature(ctx, sub, "app-x", 1, ""); err != nil {
+			t.Errorf("a signing code once the account's window reopened: %v (the refused ones took the flow's budget)", err)
+		}
+	})
 }
 
 // A session unused for longer than the idle timeout refreshes nothing and

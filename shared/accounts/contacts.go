@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
@@ -46,7 +47,7 @@ func (s *Contacts) Start(ctx context.Context, a actor.Actor, kind, value string)
 		}
 		if next := parseStamp(acc.PhoneChangedAt).Add(MinPhoneChangeInterval); acc.PhoneChangedAt != "" && next.After(now) {
 			return ContactPending{}, problem.Conflict("phone_change_too_soon",
-				"Основной телефон можно менять не чаще раза в 30 дней. Следующая смена возможна с "+next.In(moscow).Format("02.01.2006")).With("availableFrom", next)
+				"Основной телефон можно менять не чаще раза в 30 дней. Следующая смена возможна с "+next.In(clock.Moscow()).Format("02.01.2006")).With("availableFrom", next)
 		}
 		if norm == acc.Phone {
 			return ContactPending{}, problem.Invalid(problem.Field{Field: "phone", Code: "phone.same", Message: "Это ваш текущий номер"})
@@ -61,7 +62,7 @@ func (s *Contacts) Start(ctx context.Context, a actor.Actor, kind, value string)
 	default:
 		return ContactPending{}, problem.NotFound("контакт")
 	}
-	send := sendlimit.Send{Channel: sendlimit.SMS, To: norm, Account: sub, IP: a.IP, Flow: "contact-change"}
+	send := sendlimit.Send{Channel: sendlimit.SMS, To: norm, Account: sub, IP: a.IP, Flow: sendlimit.FlowContactChange}
 	if kind == "email" {
 		send.Channel = sendlimit.Email
 	}

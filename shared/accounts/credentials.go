@@ -187,9 +187,6 @@ type ResetStarted struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-// MaxResetSends is how many reset codes one account gets per hour.
-var MaxResetSends = 3
-
 // Forgot starts a password reset: when the login names an account, a code
 // goes to its phone (or to the email, when the login is the email).
 func (s *Credentials) Forgot(ctx context.Context, login string, meta Meta) (ResetStarted, error) {
@@ -218,21 +215,18 @@ func (s *Credentials) Forgot(ctx context.Context, login string, meta Meta) (Rese
 	if err := s.DB.Create(ctx, it); err != nil {
 		return ResetStarted{}, err
 	}
-	if known && s.resetSendsExceeded(ctx, sub) {
-		// The answer stays the same; the person is not flooded with codes.
-		known = false
-	}
 	if known {
 		acc, err := s.account(ctx, sub)
 		if err != nil {
 			return ResetStarted{}, err
 		}
-		send := sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Account: sub, IP: meta.IP, Anonymous: true, Flow: "reset"}
+		send := sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: sub, IP: meta.IP, Anonymous: true, Flow: sendlimit.FlowReset}
 		if kind == uniqueEmail && acc.Email != "" {
 			send.Channel, send.To = sendlimit.Email, acc.Email
 		}
-		// Over a limit the answer stays the same, or it would tell that the
-		// login names an account; nothing is sent.
+		// Over a limit (the account's reset codes among them) the answer
+		// stays the same, or it would tell that the login names an
+		// account; nothing is sent.
 		if err := s.Limiter.Allow(ctx, send); err != nil {
 			logging.From(ctx).Info("reset code not sent: over a send limit", "problem", problem.CodeOf(err))
 			return ResetStarted{ResetID: id, ExpiresAt: now.Add(CodeTTL)}, nil
@@ -249,12 +243,6 @@ func (s *Credentials) Forgot(ctx context.Context, login string, meta Meta) (Rese
 		}
 	}
 	return ResetStarted{ResetID: id, ExpiresAt: now.Add(CodeTTL)}, nil
-}
-
-func (s *core) resetSendsExceeded(ctx context.Context, sub string) bool {
-	window := s.now().Truncate(time.Hour)
-	n, err := s.DB.Increment(ctx, dynamo.RateKey("reset-send", sub, stamp(window)), "N", 1, window.Add(2*time.Hour))
-	return err != nil || int(n) > MaxResetSends
 }
 
 // Reset sets a new password with the code, then ends every session.

@@ -283,6 +283,13 @@ func (f *fixture) provision(t testing.TB, username, phone, snils string) string 
 
 var meta = Meta{IP: "203.0.113.5", UserAgent: "test-agent"}
 
+// limitSends gives the services a real send limiter with limits l.
+func (f *fixture) limitSends(t testing.TB, l sendlimit.Limits) {
+	t.Helper()
+	f.deps.Limiter = &sendlimit.Limiter{DB: f.db, Keys: f.deps.Keys, Clock: f.clock, Limits: l}
+	f.svc = newServices(t, f.deps)
+}
+
 // unlimited is a send limiter that allows everything (the limiter has its
 // own tests; TestSendsPassTheLimiter uses a real one).
 type unlimited struct{}

@@ -150,11 +150,14 @@ func (s *Registrations) Register(ctx context.Context, r Registration, meta Meta)
 	}
 	// Every code to the phone counts against its limits first: nothing is
 	// kept or sent for a registration over them.
-	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: r.Phone, IP: meta.IP, Anonymous: true, Flow: "registration"}); err != nil {
+	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: r.Phone, IP: meta.IP, Anonymous: true, Flow: sendlimit.FlowRegistration}); err != nil {
 		return Pending{}, err
 	}
 	// A mailbox over its limit gets no email code; the phone confirms alone.
-	emailAllowed := r.Email != "" && s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.Email, To: r.Email, IP: meta.IP, Anonymous: true, Flow: "registration"}) == nil
+	// The request took its count of the client address with the SMS: the
+	// email rides on it and takes none (no IP), or a registration with an
+	// email would count twice against an address many people may share.
+	emailAllowed := r.Email != "" && s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.Email, To: r.Email, Anonymous: true, Flow: sendlimit.FlowRegistration}) == nil
 	id := newID()
 	raw, err := json.Marshal(r)
 	if err != nil {
@@ -227,7 +230,7 @@ func (s *Registrations) Resend(ctx context.Context, id string, meta Meta) (Pendi
 	if it.Sends >= MaxSends {
 		return Pending{}, problem.New(problem.KindTooManyRequests, "too_many_codes", "Код отправлялся слишком много раз. Начните регистрацию заново позже")
 	}
-	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: it.Phone, IP: meta.IP, Anonymous: true, Flow: "resend"}); err != nil {
+	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: it.Phone, IP: meta.IP, Anonymous: true, Flow: sendlimit.FlowResend}); err != nil {
 		return Pending{}, err
 	}
 	code, err := newCode()

@@ -12,12 +12,8 @@ import (
 	"github.com/kabinet/kabinet/shared/validate"
 )
 
-// SignatureTTL is how long a signing code works; MaxSignatureSMS bounds
-// the signing codes sent to one person in an hour.
-const (
-	SignatureTTL    = 5 * time.Minute
-	MaxSignatureSMS = 10
-)
+// SignatureTTL is how long a signing code works.
+const SignatureTTL = 5 * time.Minute
 
 // Signing methods.
 const (
@@ -66,18 +62,9 @@ func (s *Signatures) StartSignature(ctx context.Context, sub, docID string, vers
 	case !problem.Is(err, problem.KindNotFound):
 		return SignaturePending{}, err
 	}
-	// At most MaxSignatureSMS codes an hour per person, whatever the drafts.
-	window := now.Truncate(CodeAttemptWindow)
-	sent, err := s.DB.Increment(ctx, dynamo.RateKey("signature-sms", sub, stamp(window)), "N", 1, window.Add(2*CodeAttemptWindow))
-	if err != nil {
-		return SignaturePending{}, err
-	}
-	if sent > MaxSignatureSMS {
-		e := problem.New(problem.KindTooManyRequests, "too_many_codes", "Слишком много кодов за час. Повторите позже")
-		e.RetryAfter = window.Add(CodeAttemptWindow).Sub(now)
-		return SignaturePending{}, e.With("retryAt", window.Add(CodeAttemptWindow))
-	}
-	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Account: sub, Flow: "signature"}); err != nil {
+	// The person's signing codes are limited whatever the drafts, per
+	// account and to the phone, by the one limiter.
+	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: sub, Flow: sendlimit.FlowSignature}); err != nil {
 		return SignaturePending{}, err
 	}
 	code, err := newCode()

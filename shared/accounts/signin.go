@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
@@ -98,7 +99,7 @@ func (s *core) resolve(ctx context.Context, login string) (string, string, bool,
 // locked is the answer while a login is locked, with the lock's number to
 // quote to support (the seeds: S4 6.1).
 func locked(until, now time.Time, number string) error {
-	detail := "Вход временно заблокирован после нескольких неудачных попыток. Повторите после " + until.In(moscow).Format("15:04") +
+	detail := "Вход временно заблокирован после нескольких неудачных попыток. Повторите после " + until.In(clock.Moscow()).Format("15:04") +
 		" (МСК) или восстановите пароль"
 	if number != "" {
 		detail += ". Номер блокировки для обращения в поддержку: " + number
@@ -119,13 +120,6 @@ func lockedAccount(acc accountItem, now time.Time) error {
 	}
 	return nil
 }
-
-var moscow = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return l
-	}
-	return time.FixedZone("MSK", 3*3600)
-}()
 
 func (s *core) ipLimited(ctx context.Context, ip string) error {
 	now := s.now()
@@ -313,7 +307,7 @@ func (s *SignIn) challenge(ctx context.Context, acc accountItem, tokens PoolToke
 	res := Result{Challenge: typ, ChallengeID: id, ExpiresAt: now.Add(ChallengeTTL)}
 	var code string
 	if typ == MFASMS {
-		if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Account: acc.Sub, IP: meta.IP, Flow: "sign-in"}); err != nil {
+		if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: acc.Sub, IP: meta.IP, Flow: sendlimit.FlowSignIn}); err != nil {
 			return Result{}, err
 		}
 		if code, err = newCode(); err != nil {

@@ -100,13 +100,16 @@ func (f *Feeds) Create(ctx context.Context, a actor.Actor, name string) (NewFeed
 		return NewFeed{}, problem.Invalid(problem.Field{Field: "name", Code: "name.invalid",
 			Message: fmt.Sprintf("Название подписки — не длиннее %d символов, без управляющих символов", MaxFeedName)})
 	}
+	tooMany := problem.Conflict("too_many_feeds",
+		fmt.Sprintf("Можно завести не больше %d подписок на календарь: отзовите ненужную", MaxFeeds))
+	// The list refuses at once what is plainly over the cap; the count in
+	// the transaction holds it against parallel creates.
 	have, err := f.store.feeds(ctx, sub)
 	if err != nil {
 		return NewFeed{}, fmt.Errorf("create calendar feed: %w", err)
 	}
 	if len(have) >= MaxFeeds {
-		return NewFeed{}, problem.Conflict("too_many_feeds",
-			fmt.Sprintf("Можно завести не больше %d подписок на календарь: отзовите ненужную", MaxFeeds))
+		return NewFeed{}, tooMany
 	}
 	token := TokenPrefix + randomID(tokenBytes)
 	hash, err := f.hash(ctx, token)
@@ -115,8 +118,11 @@ func (f *Feeds) Create(ctx context.Context, a actor.Actor, name string) (NewFeed
 	}
 	feed := Feed{ID: randomID(9), Name: name, CreatedAt: f.d.Clock.Now().UTC().Truncate(time.Second)}
 	tx := &dynamo.Tx{}
-	createFeed(tx, sub, feed, hash)
+	createFeed(tx, sub, feed, hash, MaxFeeds)
 	if err := f.d.DB.Transact(ctx, "", tx); err != nil {
+		if problem.Is(err, problem.KindConflict) {
+			return NewFeed{}, tooMany
+		}
 		return NewFeed{}, fmt.Errorf("create calendar feed: %w", err)
 	}
 	f.journal(ctx, a, sub, "Создан адрес подписки на календарь для приложений-календарей")
@@ -172,7 +178,11 @@ func (f *Feeds) Revoke(ctx context.Context, a actor.Actor, id string) error {
 func (f *Feeds) Open(ctx context.Context, a actor.Actor, token string) (string, error) {
 	now := f.d.Clock.Now()
 	if a.IP != "" {
-		if err := f.limit(ctx, "feed-ip", a.IP, FetchesPerAddress, now); err != nil {
+		key, err := f.addressKey(ctx, a.IP)
+		if err != nil {
+			return "", err
+		}
+		if err := f.limit(ctx, "feed-ip", key, FetchesPerAddress, now); err != nil {
 			return "", err
 		}
 	}
@@ -216,7 +226,8 @@ func wellFormed(token string) bool {
 	return err == nil
 }
 
-// hash is the keyed hash a token is stored and counted under.
+// hash is the keyed hash a token is stored and counted under (and, through
+// addressKey, a client address).
 func (f *Feeds) hash(ctx context.Context, token string) (string, error) {
 	key, err := f.d.Keys.FeedKey(ctx)
 	if err != nil {
@@ -228,6 +239,13 @@ func (f *Feeds) hash(ctx context.Context, token string) (string, error) {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(token))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
+}
+
+// addressKey is the keyed hash a client address is counted under, so that
+// the table never holds the address (as sendlimit keeps it); the prefix
+// keeps it apart from any token's hash.
+func (f *Feeds) addressKey(ctx context.Context, ip string) (string, error) {
+	return f.hash(ctx, "client-address\x00"+ip)
 }
 
 // limit takes one request of a scope's window for key; over limit it

@@ -177,6 +177,57 @@ func TestFeedNameAndCount(t *testing.T) {
 	}
 }
 
+// Parallel creates cannot pass the cap: the count is kept in the
+// transaction that makes each subscription, and revoking gives a place
+// back.
+func TestFeedCapHoldsUnderConcurrency(t *testing.T) {
+	f, _, _, _ := newFeeds(t)
+	ctx, me := context.Background(), actor.Citizen("u1")
+	create := func(n int) (made []NewFeed) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				nf, err := f.Create(ctx, me, "")
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					made = append(made, nf)
+				case problem.CodeOf(err) != "too_many_feeds":
+					t.Errorf("Create = %v, want too_many_feeds past the cap", err)
+				}
+			}()
+		}
+		wg.Wait()
+		return made
+	}
+	made := create(40)
+	list, err := f.List(ctx, me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(made) != MaxFeeds || len(list) != MaxFeeds {
+		t.Fatalf("40 parallel creates made %d and keep %d subscriptions, want %d", len(made), len(list), MaxFeeds)
+	}
+	var wg sync.WaitGroup
+	for _, nf := range made[:3] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f.Revoke(ctx, me, nf.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if again := create(10); len(again) != 3 {
+		t.Errorf("after 3 revocations %d more were made, want 3", len(again))
+	}
+}
+
 // openInParallel opens n times at once and counts the answers.
 func openInParallel(t *testing.T, f *Feeds, n int, token func(i int) string, ip func(i int) string) (ok, limited int) {
 	t.Helper()
@@ -229,6 +280,31 @@ func TestFeedRateLimitsHoldUnderConcurrency(t *testing.T) {
 	}
 	if _, err := f.Open(context.Background(), actor.Actor{IP: "198.51.100.200"}, "garbage"); !problem.Is(err, problem.KindTooManyRequests) {
 		t.Errorf("a limited address trying garbage = %v, want TooManyRequests", err)
+	}
+}
+
+// The public address counts a client address under a keyed hash: the
+// table never holds the address itself.
+func TestFeedCountsAClientAddressUnderAKeyedHash(t *testing.T) {
+	f, _, _, db := newFeeds(t)
+	ctx, ip := context.Background(), "203.0.113.77"
+	if _, err := f.Open(ctx, actor.Actor{IP: ip}, "garbage"); !problem.Is(err, problem.KindNotFound) {
+		t.Fatalf("Open = %v, want NotFound", err)
+	}
+	window := now.UTC().Truncate(FeedWindow).Format(time.RFC3339)
+	var it map[string]any
+	if err := db.Get(ctx, dynamo.RateKey("feed-ip", ip, window), "x", &it); !problem.Is(err, problem.KindNotFound) {
+		t.Errorf("a rate item keyed by the raw address: %v %v", it, err)
+	}
+	key, err := f.addressKey(ctx, ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(key, ip) {
+		t.Errorf("address key %q holds the address", key)
+	}
+	if err := db.Get(ctx, dynamo.RateKey("feed-ip", key, window), "x", &it); err != nil {
+		t.Errorf("the address's count under its keyed hash: %v", err)
 	}
 }
 

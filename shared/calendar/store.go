@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+
 	"github.com/kabinet/kabinet/shared/dynamo"
 )
 
@@ -15,6 +17,8 @@ const (
 	kindFeed = "calendar-feed"
 	// kindFeedToken finds a subscription by the keyed hash of its token.
 	kindFeedToken = "calendar-feed-token"
+	// kindFeedCount counts a person's subscriptions, to hold them to MaxFeeds.
+	kindFeedCount = "calendar-feed-count"
 )
 
 type item struct {
@@ -119,19 +123,26 @@ func (it feedItem) feed() Feed {
 }
 
 // createFeed puts a subscription and its token item into tx; both must be
-// new.
-func createFeed(tx *dynamo.Tx, sub string, f Feed, hash string) {
+// new, and the person's count must stay within max, or tx fails with a
+// Conflict: parallel creates cannot pass the cap.
+func createFeed(tx *dynamo.Tx, sub string, f Feed, hash string, max int) {
 	k, tk := dynamo.CalendarFeedKey(sub, f.ID), dynamo.CalendarFeedTokenKey(hash)
 	tx.Create(feedItem{PK: k.PK, SK: k.SK, Kind: kindFeed, ID: f.ID, Name: f.Name,
 		CreatedAt: f.CreatedAt.UTC().Format(time.RFC3339), TokenHash: hash})
 	tx.Create(feedTokenItem{PK: tk.PK, SK: tk.SK, Kind: kindFeedToken, Sub: sub, FeedID: f.ID})
+	n := expression.Name("N")
+	within := expression.Or(expression.AttributeNotExists(n), n.LessThan(expression.Value(max)))
+	tx.Update(dynamo.CalendarFeedCountKey(sub), expression.Add(n, expression.Value(1)).
+		Set(expression.Name(dynamo.AttrKind), expression.Value(kindFeedCount)), &within)
 }
 
 // deleteFeed removes a subscription (which must still be there, so two
-// revocations do not both succeed) and its token item.
+// revocations do not both succeed) and its token item, and gives its place
+// in the count back.
 func deleteFeed(tx *dynamo.Tx, sub, id, hash string) {
 	tx.Delete(dynamo.CalendarFeedKey(sub, id), true)
 	tx.Delete(dynamo.CalendarFeedTokenKey(hash), false)
+	tx.Update(dynamo.CalendarFeedCountKey(sub), expression.Add(expression.Name("N"), expression.Value(-1)), nil)
 }
 
 // feeds lists a person's subscriptions, oldest first.

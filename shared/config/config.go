@@ -60,6 +60,11 @@ const (
 	// SMSDailyLimit is the day's SMS volume past which anonymous flows
 	// (registration, recovery) stop sending (0: no guard).
 	SMSDailyLimit Var = "SMS_DAILY_LIMIT"
+	// SendsPerAddressHour and SendsPerAddressDay bound the codes anonymous
+	// flows send at the request of one client address in an hour and in a
+	// day (shared/sendlimit).
+	SendsPerAddressHour Var = "SENDS_PER_ADDRESS_HOUR"
+	SendsPerAddressDay  Var = "SENDS_PER_ADDRESS_DAY"
 	// YooKassaAPIURL is the root of the payment provider's API (ЮKassa v3;
 	// https://api.yookassa.ru/v3 when unset). The local stack points it at
 	// its emulator, as AWS_ENDPOINT_URL_* point the SDK at the others.
@@ -123,6 +128,17 @@ func (e *Env) Optional(v Var, def string) string {
 
 // Int returns an optional integer variable.
 func (e *Env) Int(v Var, def int) int { return parse(e, v, def, "an integer", strconv.Atoi) }
+
+// Positive returns an optional integer variable that must be at least 1.
+func (e *Env) Positive(v Var, def int) int {
+	return parse(e, v, def, "a positive integer", func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err == nil && n < 1 {
+			err = strconv.ErrRange
+		}
+		return n, err
+	})
+}
 
 // Duration returns an optional duration variable.
 func (e *Env) Duration(v Var, def time.Duration) time.Duration {

@@ -70,3 +70,29 @@ func TestEndpoint(t *testing.T) {
 		})
 	}
 }
+
+func TestPositive(t *testing.T) {
+	tests := []struct {
+		name, value string
+		want        int
+		bad         bool
+	}{
+		{"unset", "", 10, false},
+		{"set", " 25 ", 25, false},
+		{"one", "1", 1, false},
+		{"zero", "0", 10, true},
+		{"negative", "-3", 10, true},
+		{"not a number", "many", 10, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := FromMap(map[string]string{string(SendsPerAddressHour): tt.value})
+			if got := e.Positive(SendsPerAddressHour, 10); got != tt.want {
+				t.Errorf("Positive = %d, want %d", got, tt.want)
+			}
+			if err := e.Err(); (err != nil) != tt.bad {
+				t.Errorf("Err() = %v, want an error: %v", err, tt.bad)
+			}
+		})
+	}
+}

@@ -51,6 +51,7 @@
 //	a user's calendar, by date                PK=USER#<sub>             SK between CAL#<from> and CAL#<to>
 //	a user's calendar subscriptions           PK=USER#<sub>             SK begins_with CALFEED#
 //	a calendar subscription by its token      PK=CALFEED#<keyed hash>   SK=CALFEED
+//	how many calendar feeds a user keeps      PK=USER#<sub>             SK=CALFEEDCOUNT
 //	a user's activity journal, by sequence    PK=USER#<sub>             SK begins_with JOURNAL#<seq>
 //	the head of a user's journal              PK=USER#<sub>             SK=JOURNAL-HEAD
 //	a department's queue in one status        GSI1PK=QUEUE#<dept>       GSI1SK begins_with <status>#
@@ -221,6 +222,11 @@ func CalendarFeedKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: Calen
 // CalendarFeedTokenKey finds a calendar subscription by the keyed hash of
 // its token (the public feed's only way in); the token itself is never stored.
 func CalendarFeedTokenKey(hash string) Key { return Key{PK: join("CALFEED", hash), SK: "CALFEED"} }
+
+// CalendarFeedCountKey counts a user's calendar subscriptions, to hold
+// them to a cap ("CALFEEDCOUNT" does not begin with CalendarFeedPrefix, so
+// listing the subscriptions never reads it).
+func CalendarFeedCountKey(sub string) Key { return Key{PK: UserPK(sub), SK: "CALFEEDCOUNT"} }
 
 // DocumentPrefix is the sort-key prefix of a user's document scans.
 const DocumentPrefix = "DOC#"

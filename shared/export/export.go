@@ -73,6 +73,7 @@ var Sections = map[string]Section{
 	"application-log":            {"applicationHistory", []string{"At", "From", "To", "Role", "Comment", "Documents"}},
 	"application-template":       {"applicationTemplates", nil},                                   // the opened list
 	"application-template-count": {"", nil},                                                       // a number that caps the templates
+	"calendar-feed-count":        {"", nil},                                                       // a number that caps the calendar subscriptions
 	"signature-code":             {"pendingSignatures", []string{"Version", "SentAt", "Expires"}}, // a code asked for to sign an application
 	"charge-link": {"charges", []string{"UIN", "Agency", "Type", "Purpose", "Amount", "PaidAmount", "Due", "DiscountPercent",
 		"DiscountUntil", "Status", "PaymentID", "LinkedAt"}},

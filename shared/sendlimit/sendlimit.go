@@ -9,10 +9,16 @@
 // # Limits
 //
 // A send is counted, in fixed windows, against:
-//   - its destination (a phone or an email, whatever the flow and whoever
-//     asks), by a keyed hash so the table never holds the address;
+//   - its destination, by a keyed hash so the table never holds the
+//     address: a phone or an email the caller names (registration, its
+//     resend, a new contact), whatever the flow and whoever asks; or, for
+//     a code to an account's own confirmed contact (sign-in, recovery,
+//     signing), a counter of that flow and destination apart, so that
+//     nobody can use up a person's own codes by naming their phone
+//     elsewhere;
 //   - the client address, for anonymous flows;
-//   - the account, when there is one;
+//   - the account, when there is one, and the account's sends of one flow
+//     where the flow has limits of its own (reset codes);
 //   - for anonymous SMS, the whole portal's day (a setting): when the day's
 //     volume is exceeded, anonymous flows stop sending until the next day,
 //     which is logged as an error and raises an alarm (an Embedded Metric
@@ -29,9 +35,11 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -52,6 +60,10 @@ type Send struct {
 	Channel Channel
 	// To is the normalized phone or email.
 	To string
+	// Own is true when To is Account's own confirmed contact, not an
+	// address the caller names: it is counted per flow, apart from the
+	// sends to addresses callers name. Without Account it has no effect.
+	Own bool
 	// Account is the account the message is for, when known.
 	Account string
 	// IP is the client address of the request that asks for it.
@@ -59,9 +71,22 @@ type Send struct {
 	// Anonymous is true for flows nobody is signed in to (registration,
 	// recovery): they are limited per address and by the day's SMS guard.
 	Anonymous bool
-	// Flow names the flow for the logs ("registration", "reset", …).
-	Flow string
+	// Flow names the flow, for the logs and the counters of own contacts.
+	Flow Flow
 }
+
+// Flow is a flow that sends codes.
+type Flow string
+
+// The flows.
+const (
+	FlowRegistration  Flow = "registration"
+	FlowResend        Flow = "resend"
+	FlowReset         Flow = "reset"
+	FlowSignIn        Flow = "sign-in"
+	FlowContactChange Flow = "contact-change"
+	FlowSignature     Flow = "signature"
+)
 
 // Window is at most Max sends in each Per.
 type Window struct {
@@ -71,24 +96,54 @@ type Window struct {
 
 // Limits are the bounds.
 type Limits struct {
+	// PerDestination bounds the sends to an address a caller names.
 	PerDestination []Window
-	PerAddress     []Window
-	PerAccount     []Window
+	// PerOwnContact bounds the sends of one flow to an account's own
+	// confirmed contact.
+	PerOwnContact []Window
+	PerAddress    []Window
+	PerAccount    []Window
+	// PerFlow adds bounds on one account's sends of a flow.
+	PerFlow map[Flow][]Window
 	// DailySMS bounds the anonymous SMS of the whole portal in a day
 	// (Moscow time); 0 means no guard.
 	DailySMS int64
 }
 
+// The sends one client address may ask for, by default; a deployment sets
+// its own (FromEnv), as a mobile carrier puts many people behind one
+// address.
+const (
+	addressHour = 10
+	addressDay  = 30
+)
+
 // Defaults are the limits of the seeds' flows: a phone or an email gets at
-// most 3 codes in 15 minutes and 10 in a day, one client address 10 in an
-// hour and 30 in a day, one account 10 in an hour.
+// most 3 codes in 15 minutes and 10 in a day from the flows that name it,
+// and as many from each flow of its own account; one client address 10 in
+// an hour and 30 in a day, one account 10 in an hour (signing codes
+// included), and 3 reset codes in an hour.
 func Defaults(dailySMS int64) Limits {
 	return Limits{
 		PerDestination: []Window{{3, 15 * time.Minute}, {10, 24 * time.Hour}},
-		PerAddress:     []Window{{10, time.Hour}, {30, 24 * time.Hour}},
+		PerOwnContact:  []Window{{3, 15 * time.Minute}, {10, 24 * time.Hour}},
+		PerAddress:     []Window{{addressHour, time.Hour}, {addressDay, 24 * time.Hour}},
 		PerAccount:     []Window{{10, time.Hour}},
+		PerFlow:        map[Flow][]Window{FlowReset: {{3, time.Hour}}},
 		DailySMS:       dailySMS,
 	}
+}
+
+// FromEnv reads the limits a deployment sets (template.yaml's
+// SMSDailyLimit, SendsPerAddressHour and SendsPerAddressDay) over
+// Defaults; a malformed value is reported by env.Err.
+func FromEnv(env *config.Env) Limits {
+	l := Defaults(int64(env.Int(config.SMSDailyLimit, 0)))
+	l.PerAddress = []Window{
+		{int64(env.Positive(config.SendsPerAddressHour, addressHour)), time.Hour},
+		{int64(env.Positive(config.SendsPerAddressDay, addressDay)), 24 * time.Hour},
+	}
+	return l
 }
 
 // Limiter counts sends in the table.
@@ -124,9 +179,16 @@ func (l *Limiter) Allow(ctx context.Context, s Send) error {
 		return err
 	}
 	now := l.Clock.Now().UTC()
-	counters := []counter{{"send-to", keys.Index.Of("send-"+string(s.Channel), s.To), l.Limits.PerDestination}}
+	to := keys.Index.Of("send-"+string(s.Channel), destination(s))
+	counters := []counter{{"send-to", to, l.Limits.PerDestination}}
+	if s.Own && s.Account != "" {
+		counters[0] = counter{"send-own", string(s.Flow) + "#" + to, l.Limits.PerOwnContact}
+	}
 	if s.Account != "" {
 		counters = append(counters, counter{"send-account", s.Account, l.Limits.PerAccount})
+		if w := l.Limits.PerFlow[s.Flow]; len(w) > 0 {
+			counters = append(counters, counter{"send-flow", string(s.Flow) + "#" + s.Account, w})
+		}
 	}
 	if s.Anonymous && s.IP != "" {
 		counters = append(counters, counter{"send-ip", keys.Index.Of("send-ip", s.IP), l.Limits.PerAddress})
@@ -175,6 +237,16 @@ func (l *Limiter) Allow(ctx context.Context, s Send) error {
 	return nil
 }
 
+// destination is the address a send is counted under: an email in lower
+// case, whole (as the uniqueness index keeps it), so that a mailbox named
+// in other letter cases is one destination.
+func destination(s Send) string {
+	if s.Channel == Email {
+		return strings.ToLower(s.To)
+	}
+	return s.To
+}
+
 // release gives back what a refused send reserved.
 func (l *Limiter) release(ctx context.Context, held []reservation) {
 	for _, r := range held {
@@ -184,24 +256,17 @@ func (l *Limiter) release(ctx context.Context, held []reservation) {
 	}
 }
 
-var moscow = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return l
-	}
-	return time.FixedZone("MSK", 3*3600)
-}()
-
 // dayOf is the start of now's day in Moscow.
 func dayOf(now time.Time) time.Time {
-	m := now.In(moscow)
-	return time.Date(m.Year(), m.Month(), m.Day(), 0, 0, 0, 0, moscow)
+	m := now.In(clock.Moscow())
+	return time.Date(m.Year(), m.Month(), m.Day(), 0, 0, 0, 0, m.Location())
 }
 
 // tripped logs the guard's trip as an error and writes a CloudWatch
 // Embedded Metric Format record, which the SMSDailyGuardAlarm of
 // template.yaml watches (no API call: Lambda's log pipeline turns the line
 // into the metric Kabinet/SMSDailyGuardTripped).
-func (l *Limiter) tripped(ctx context.Context, flow string) {
+func (l *Limiter) tripped(ctx context.Context, flow Flow) {
 	logging.From(ctx).Error("SMS daily guard tripped: anonymous flows stop sending SMS", "flow", flow, "limit", l.Limits.DailySMS)
 	rec := map[string]any{
 		"_aws": map[string]any{

@@ -516,3 +516,39 @@ func TestOnlyConfigReadsTheEnvironment(t *testing.T) {
 		})
 	}
 }
+
+// The Moscow zone is shared/clock's clock.Moscow, loaded once on first
+// use: no other package loads it from the zone database, least of all at
+// package init, where every cold start of every function linking it pays.
+func TestOnlyClockLoadsTheMoscowZone(t *testing.T) {
+	fset := token.NewFileSet()
+	for _, p := range goFiles(t) {
+		rel, _ := filepath.Rel(root(t), p)
+		if strings.HasPrefix(rel, "shared/clock/") || strings.HasSuffix(rel, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) != 1 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "LoadLocation" {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); !ok || x.Name != "time" {
+				return true
+			}
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if zone, _ := strconv.Unquote(lit.Value); zone == "Europe/Moscow" {
+					t.Errorf("%s: time.LoadLocation(%q); use clock.Moscow()", fset.Position(call.Pos()), zone)
+				}
+			}
+			return true
+		})
+	}
+}
