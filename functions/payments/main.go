@@ -43,7 +43,7 @@ func main() {
 	table, bucket := env.String(config.TableName), env.String(config.BucketName)
 	fieldKey, indexSecret, signingKey := env.String(config.FieldKeyID), env.String(config.IndexKeySecret), env.String(config.SigningKeyID)
 	sender, portal := env.Optional(config.SMSSenderID, ""), env.String(config.PortalURL)
-	dailySMS := env.Int(config.SMSDailyLimit, 0)
+	limits := sendlimit.FromEnv(env)
 	confirmAbove := env.Int(config.PaymentConfirmAbove, 0)
 	acceptTest := env.Optional(config.AcceptTestPayments, "false") == "true"
 	apiURL, shop, shopKey := env.Optional(config.YooKassaAPIURL, yookassa.DefaultBaseURL), env.String(config.YooKassaShopID), env.String(config.YooKassaSecretKeySecret)
@@ -54,7 +54,7 @@ func main() {
 	keys := vault.NewKeyring(secrets, indexSecret)
 	kmsClient := kms.NewFromConfig(cfg)
 	d := accounts.Deps{DB: db, Sealer: kmsseal.NewSealer(kmsClient, fieldKey), Keys: keys, SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender),
-		Limiter: &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sendlimit.Defaults(int64(dailySMS))},
+		Limiter: &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: limits},
 		Inbox:   &inbox.Store{DB: db}, Clock: base.Clock}
 	people, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)
