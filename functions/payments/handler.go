@@ -42,6 +42,7 @@ type paymentService interface {
 	CSV(ctx context.Context, a actor.Actor, f payments.PaymentFilter) ([]byte, error)
 	StatementPDF(ctx context.Context, a actor.Actor, printer payments.Printer, f payments.PaymentFilter) ([]byte, error)
 	ReceiptFile(ctx context.Context, a actor.Actor, files payments.Files, id string) (blob.PresignedRequest, error)
+	Flagged(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]payments.FlaggedPayment, string, error)
 }
 
 var (
@@ -77,6 +78,7 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /payments/{id}", h.payment)
 	r.HandleAuthed("GET /payments/{id}/receipt.pdf", h.receipt)
 	r.Handle("POST /payments/notifications", h.notification)
+	r.HandleAuthed("GET /support/payments/flagged", h.flagged)
 	return r
 }
 
@@ -382,4 +384,17 @@ func (h *handler) notification(ctx context.Context, req *httpapi.Request) (httpa
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, map[string]string{"status": "accepted"})
+}
+
+// flagged lists the payments left to an operator (support only).
+func (h *handler) flagged(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	cursor, limit, err := httpapi.PageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	items, next, err := h.payments.Flagged(ctx, id.Actor(req), cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, page[payments.FlaggedPayment]{Items: items, Next: next})
 }

@@ -85,6 +85,10 @@ func (f fakePayments) ReceiptFile(_ context.Context, a actor.Actor, _ payments.F
 	return blob.PresignedRequest{URL: "https://bucket.example/receipt.pdf"}, f.Record("ReceiptFile", a, id)
 }
 
+func (f fakePayments) Flagged(_ context.Context, a actor.Actor, _ string, _ int32) ([]payments.FlaggedPayment, string, error) {
+	return nil, "", f.Record("Flagged", a)
+}
+
 func fakeRouter(f *fake) *httpapi.Router {
 	h := &handler{charges: f, payments: fakePayments{f}}
 	return h.router(httpapi.NewRouter("payments", logging.New(io.Discard, "error"))).Guard(httpapitest.AdmitAll{})
@@ -127,6 +131,7 @@ func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
 		{Event: "payments-get.json", Method: "Get", Status: 200, Args: []string{"20261125T090000-AbCdEfGhIjKl"}},
 		{Event: "payments-receipt.json", Method: "ReceiptFile", Status: 303, Args: []string{"20261125T090000-AbCdEfGhIjKl"}},
 		{Event: "payments-notification.json", Method: "Notify", Status: 200},
+		{Event: "support-payments-flagged.json", Method: "Flagged", Status: 200},
 	}
 	httpapitest.CheckRoutes(t, routes, newFake, "Notify")
 }

@@ -418,3 +418,41 @@ func TestPayRefusals(t *testing.T) {
 		t.Fatalf("the key after refusals: %v", err)
 	}
 }
+
+// A payment the provider reports for another amount is left to an
+// operator, whom only support sees.
+func TestMismatchedPaymentIsFlaggedForSupport(t *testing.T) {
+	pf := newPayFixture(t, 0)
+	pf.owed(t)
+	ctx := context.Background()
+	ans, err := pf.pay.Pay(ctx, actor.Citizen("u1"), "k", PayRequest{Charges: []string{fineUIN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := pf.provider.only(t)
+	pf.provider.mu.Lock()
+	pf.provider.byID[pp.ID].Amount++
+	pf.provider.mu.Unlock()
+	pf.provider.settle(pp.ID, ProviderSucceeded)
+	if err := pf.pay.Notify(ctx, notification(pp.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := pf.pay.Get(ctx, actor.Citizen("u1"), ans.Payment.ID); v.Status != PaymentPending {
+		t.Fatalf("a mismatched payment was settled: %s", v.Status)
+	}
+	support := actor.Actor{Sub: "op", Groups: []string{actor.GroupSupport}}
+	flagged, _, err := pf.pay.Flagged(ctx, support, "", 10)
+	if err != nil || len(flagged) != 1 || flagged[0].ID != ans.Payment.ID || flagged[0].Flag == "" {
+		t.Fatalf("flagged %+v %v", flagged, err)
+	}
+	for _, who := range []actor.Actor{actor.Citizen("u1"), {Sub: "o", Groups: []string{actor.GroupOfficers}, Department: "mvd"}, gibdd} {
+		if _, _, err := pf.pay.Flagged(ctx, who, "", 10); !problem.Is(err, problem.KindForbidden) {
+			t.Errorf("%+v sees flagged payments: %v", who, err)
+		}
+	}
+	// Reconciliation leaves it alone.
+	pf.clock.Advance(time.Hour)
+	if st, err := pf.pay.Reconcile(ctx, 5*time.Minute, 24*time.Hour); err != nil || st.Checked != 0 {
+		t.Fatalf("reconciled a flagged payment: %+v %v", st, err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
@@ -348,4 +349,32 @@ func (p *Payments) Reconcile(ctx context.Context, after, flagAfter time.Duration
 		}
 		page.Cursor = next
 	}
+}
+
+// FlaggedPayment is a payment left to an operator.
+type FlaggedPayment struct {
+	PaymentView
+	// Flag says why it was left.
+	Flag string `json:"flag"`
+	// Payer is the account whose payment it is (its id, for the
+	// operator's tools; no personal data).
+	Payer string `json:"payer"`
+}
+
+// Flagged is a page of the payments left to an operator, oldest first.
+// Forbidden for anyone but a support operator.
+func (p *Payments) Flagged(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]FlaggedPayment, string, error) {
+	if a.IsMachine() || !a.In(actor.GroupSupport) {
+		return nil, "", problem.New(problem.KindForbidden, "not_support", "Раздел доступен только операторам поддержки")
+	}
+	items, next, err := dynamo.Collect(ctx, p.d.DB, dynamo.Page{Index: dynamo.IndexGSI2, Partition: dynamo.FlaggedPaymentsPK, Forward: true, Cursor: cursor},
+		int(limit), func(paymentItem) bool { return true })
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]FlaggedPayment, 0, len(items))
+	for _, it := range items {
+		out = append(out, FlaggedPayment{PaymentView: it.view(), Flag: it.Flag, Payer: it.Sub})
+	}
+	return out, next, nil
 }

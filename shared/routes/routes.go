@@ -150,6 +150,7 @@ var All = []Route{
 	{Function: "payments", Method: "GET", Path: "/payments/{id}"},
 	{Function: "payments", Method: "GET", Path: "/payments/{id}/receipt.pdf"},
 	{Function: "payments", Method: "POST", Path: "/payments/notifications", Public: true},
+	{Function: "payments", Method: "GET", Path: "/support/payments/flagged"},
 }
 
 // ForFunction returns the routes a function serves.

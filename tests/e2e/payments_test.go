@@ -566,6 +566,22 @@ func TestAuthorizationMatrixForPayments(t *testing.T) {
 			t.Errorf("anonymous: %s %s = %d, want 401", u.method, u.path, r.Status)
 		}
 	}
+	// Payments left to an operator are support's to see, nobody else's.
+	for name, s := range people {
+		want := http.StatusForbidden
+		if name == "support" {
+			want = http.StatusOK
+		}
+		if r := call(t, "GET", "/support/payments/flagged", s.AccessToken, nil, nil); r.Status != want {
+			t.Errorf("%s: GET /support/payments/flagged = %d, want %d", name, r.Status, want)
+		}
+	}
+	if r := call(t, "GET", "/support/payments/flagged", a.AccessToken, nil, nil); r.Status != http.StatusForbidden {
+		t.Errorf("a citizen sees flagged payments: %d", r.Status)
+	}
+	if r := call(t, "GET", "/support/payments/flagged", gibdd, nil, nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("an agency sees flagged payments: %d", r.Status)
+	}
 	// A's are intact.
 	var card chargeDoc
 	if call(t, "GET", "/charges/"+uin, a.AccessToken, nil, nil).JSON(t, &card); card.Status != payments.StatusPaid || card.Amount != 20000 {
