@@ -262,7 +262,9 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 		purposes[i] = l.Purpose
 	}
 	if _, err := p.d.Inbox.Add(tx, inbox.Note{Sub: pay.Sub, Type: messages.PaymentDone, Vars: messages.Vars{"Amount": pay.Amount,
-		"Purpose": strings.Join(purposes, "; "), "ReceiptLink": "/payments/" + pay.ID + "/receipt.pdf"}}, now); err != nil {
+		// The payment's page of the web client, where the receipt is: an
+		// absolute address, so the email carries it too.
+		"Purpose": strings.Join(purposes, "; "), "ReceiptLink": strings.TrimRight(p.d.PortalURL, "/") + "/payments/" + pay.ID}}, now); err != nil {
 		return nil, nil, err
 	}
 	head, err := p.d.Journal.Head(ctx, pay.Sub)
