@@ -39,8 +39,12 @@ type AgencyCharge struct {
 }
 
 func (c chargeItem) agencyView() AgencyCharge {
+	masks := c.Masks
+	if masks == nil {
+		masks = []string{} // a duty the portal charged names nobody by an identifier
+	}
 	return AgencyCharge{UIN: c.UIN, Kind: c.Type, Purpose: c.Purpose, Amount: c.Amount, PaidAmount: c.PaidAmount, Basis: c.Basis,
-		Due: c.Due, Payee: c.Payee, Payers: c.Masks, Discount: c.Discount, Status: c.Status, PaidAt: parseStamp(c.PaidAt),
+		Due: c.Due, Payee: c.Payee, Payers: masks, Discount: c.Discount, Status: c.Status, PaidAt: parseStamp(c.PaidAt),
 		CancelReason: c.CancelReason, PostedAt: parseStamp(c.PostedAt), UpdatedAt: parseStamp(c.UpdatedAt), Version: c.V, Linked: len(c.Owners)}
 }
 

@@ -363,8 +363,17 @@ func (p *Payments) run(ctx context.Context, sub, id string, uins []string, code 
 		pp, err := p.d.Provider.Create(ctx, p.newPayment(pay))
 		switch {
 		case problem.Is(err, problem.KindUnavailable):
-			return Answer{}, true, problem.Wrap(err, problem.KindUnavailable, "payment_provider_unavailable",
+			out := problem.Wrap(err, problem.KindUnavailable, "payment_provider_unavailable",
 				"Платёжная система не ответила. Повторите запрос с тем же Idempotency-Key: повторная оплата не произойдёт")
+			if pe, ok := problem.As(err); ok {
+				out.RetryAfter = pe.RetryAfter
+			}
+			return Answer{}, true, out
+		case err != nil && !problem.Is(err, problem.KindInvalid) && !problem.Is(err, problem.KindConflict):
+			// The shop's credentials refused, an answer not understood: the
+			// payment may exist at the provider. It stays, for a repeat or
+			// the reconciliation (and, failing that, an operator).
+			return Answer{}, true, err
 		case err != nil:
 			logging.From(ctx).Error("provider refused a payment", "payment", id, "err", err)
 			if ferr := p.release(ctx, pay, PaymentFailed, "Платёжная система отклонила платёж"); ferr != nil {
@@ -435,6 +444,28 @@ func confirmContent(uins []string, total int64) string {
 	return fmt.Sprintf("%s:%d", strings.Join(uins, ","), total)
 }
 
+// confirmationError words a refused code for a payment: the signing codes
+// speak of an application and name the field signatureCode; here it is the
+// request's code.
+func confirmationError(err error) error {
+	pe, ok := problem.As(err)
+	if !ok {
+		return err
+	}
+	for i := range pe.Fields {
+		if pe.Fields[i].Field == "signatureCode" {
+			pe.Fields[i].Field = "code"
+		}
+		if pe.Fields[i].Code == "signature.required" {
+			pe.Fields[i].Message = "Подтвердите платёж: запросите код и введите его"
+		}
+	}
+	if pe.Code == "signature_stale" {
+		return problem.Conflict("confirmation_stale", "Сумма или состав платежа изменились после запроса кода. Запросите новый код")
+	}
+	return err
+}
+
 // open records the payment and holds its charges, in one transaction.
 func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code string, now time.Time) (paymentItem, error) {
 	for attempt := 0; ; attempt++ {
@@ -461,7 +492,7 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code
 			}
 			use, err := p.d.Signatures.CheckSignature(ctx, sub, confirmDoc(uins), 1, confirmContent(uins, total), code)
 			if err != nil {
-				return paymentItem{}, err
+				return paymentItem{}, confirmationError(err)
 			}
 			use(tx)
 		}
