@@ -366,18 +366,4 @@ func payeeTitle(ch chargeItem) string {
 }
 
 // rub formats kopecks as "1 234,56 ₽".
-func rub(k int64) string {
-	sign := ""
-	if k < 0 {
-		sign, k = "-", -k
-	}
-	r := fmt.Sprint(k / 100)
-	var b strings.Builder
-	for i, d := range r {
-		if i > 0 && (len(r)-i)%3 == 0 {
-			b.WriteString("\u00a0")
-		}
-		b.WriteRune(d)
-	}
-	return fmt.Sprintf("%s%s,%02d\u00a0₽", sign, b.String(), k%100)
-}
+func rub(k int64) string { return messages.Money(k) }
