@@ -33,6 +33,8 @@ var actorLabels = map[string]string{
 	ActorRegistrar: "Сотрудник центра обслуживания",
 	ActorSupport:   "Оператор поддержки",
 	ActorSystem:    "Система",
+	ActorAgency:    "Информационная система ведомства",
+	ActorPartner:   "Информационная система организации-партнёра",
 }
 
 // TypeLabel names an entry type in Russian; an unknown type is shown as is.

@@ -103,16 +103,31 @@ const (
 	ActorRegistrar = string(actor.RoleRegistrar)
 	ActorSupport   = string(actor.RoleSupport)
 	ActorSystem    = string(actor.RoleSystem)
+	ActorAgency    = string(actor.RoleAgency)
+	ActorPartner   = string(actor.RolePartner)
 )
 
-// By is an entry's Actor and ActorID for an action taken by a: the role,
-// and the person when staff acted on someone else's account.
+// By is an entry's Actor and ActorID for an action taken by a on owner's
+// account. A person acting on their own account is the citizen, whatever
+// staff groups they are in (an officer changing their own password is not
+// acting as an officer). Staff on someone else's account are their role
+// and their subject; an agency's or a partner's system is its role and
+// "<organisation>/<app client>", so that what a system wrote names who
+// wrote it.
 func By(a actor.Actor, owner string) (role, id string) {
-	role = string(a.Role())
-	if a.Sub != "" && a.Sub != owner {
-		id = a.Sub
+	switch {
+	case a.IsMachine():
+		org := a.Agency()
+		if org == "" {
+			org = a.Partner()
+		}
+		return string(a.Role()), org + "/" + a.ClientID()
+	case a.Sub != "" && a.Sub == owner:
+		return ActorCitizen, ""
+	case a.Sub != "":
+		return string(a.Role()), a.Sub
 	}
-	return role, id
+	return string(a.Role()), ""
 }
 
 // MaxSummary is the longest Summary, in characters.
@@ -139,11 +154,13 @@ type Entry struct {
 	// IP is the address the action came from, when there was one.
 	IP string `json:"ip,omitempty"`
 	// Actor is the role the action was taken in (ActorCitizen,
-	// ActorOfficer, ActorRegistrar, ActorSupport or ActorSystem).
+	// ActorOfficer, ActorRegistrar, ActorSupport, ActorSystem, ActorAgency
+	// or ActorPartner).
 	Actor string `json:"actor"`
-	// ActorID is the staff person who acted on the account (an officer, a
-	// registrar, an operator): who, not only which role. Empty when the
-	// person acted themselves or the portal did.
+	// ActorID is who acted on the account (By): the staff person (an
+	// officer, a registrar, an operator), or the organisation and app
+	// client of a system. Empty when the person acted themselves or the
+	// portal did.
 	ActorID string `json:"actorId,omitempty"`
 	// Hash is the entry's link in the chain; Append sets it.
 	Hash string `json:"hash"`
@@ -292,9 +309,9 @@ func normalize(e Entry) (Entry, error) {
 		return Entry{}, invalid("summary", "control_characters", "Описание не должно содержать управляющих символов")
 	}
 	switch e.Actor {
-	case ActorCitizen, ActorOfficer, ActorRegistrar, ActorSupport, ActorSystem:
+	case ActorCitizen, ActorOfficer, ActorRegistrar, ActorSupport, ActorSystem, ActorAgency, ActorPartner:
 	default:
-		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer, registrar, support или system")
+		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer, registrar, support, system, agency или partner")
 	}
 	if len(e.ActorID) > 128 || strings.ContainsFunc(e.ActorID, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		return Entry{}, invalid("actorId", "invalid_actor_id", "Некорректный идентификатор сотрудника")
