@@ -168,7 +168,8 @@ type historyItem struct {
 	Old   string `dynamodbav:"Old"`
 	New   string `dynamodbav:"New"`
 	Actor string `dynamodbav:"Actor"`
-	// ActorID is the staff person who made the change.
+	// ActorID is the staff person who made the change, kept for staff and
+	// audit (the person's history shows the role only).
 	ActorID string `dynamodbav:"ActorID,omitempty"`
 }
 

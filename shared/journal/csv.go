@@ -53,6 +53,14 @@ func ActorLabel(a string) string {
 	return a
 }
 
+// who is the "Кто" of an entry: the role, and the organisation of a system.
+func who(e Entry) string {
+	if e.Organisation != "" {
+		return ActorLabel(e.Actor) + " (" + e.Organisation + ")"
+	}
+	return ActorLabel(e.Actor)
+}
+
 // CSV renders entries for a spreadsheet: RFC 4180 (CRLF, quoted where
 // needed), UTF-8 with a byte-order mark so that Excel reads the Cyrillic
 // right, a Russian header and Moscow times. A cell that a spreadsheet would
@@ -72,7 +80,7 @@ func CSV(entries []Entry) []byte {
 			cell(TypeLabel(e.Type)),
 			cell(e.Summary),
 			cell(e.IP),
-			cell(ActorLabel(e.Actor)),
+			cell(who(e)),
 		})
 	}
 	w.Flush()

@@ -160,8 +160,12 @@ type Entry struct {
 	// ActorID is who acted on the account (By): the staff person (an
 	// officer, a registrar, an operator), or the organisation and app
 	// client of a system. Empty when the person acted themselves or the
-	// portal did.
-	ActorID string `json:"actorId,omitempty"`
+	// portal did. It is recorded (and hashed) for staff and audit and never
+	// shown to the person: their journal names the role, and Organisation.
+	ActorID string `json:"-"`
+	// Organisation is the agency or partner organisation whose system
+	// acted (the part of ActorID before the client), empty for people.
+	Organisation string `json:"organisation,omitempty"`
 	// Hash is the entry's link in the chain; Append sets it.
 	Hash string `json:"hash"`
 }
@@ -247,7 +251,11 @@ type entryItem struct {
 }
 
 func (it entryItem) entry() Entry {
-	return Entry{Seq: it.Seq, At: parseStamp(it.At), Type: it.Type, Summary: it.Summary, IP: it.IP, Actor: it.Actor, ActorID: it.ActorID, Hash: it.Hash}
+	e := Entry{Seq: it.Seq, At: parseStamp(it.At), Type: it.Type, Summary: it.Summary, IP: it.IP, Actor: it.Actor, ActorID: it.ActorID, Hash: it.Hash}
+	if it.Actor == ActorAgency || it.Actor == ActorPartner {
+		e.Organisation, _, _ = strings.Cut(it.ActorID, "/")
+	}
+	return e
 }
 
 type headItem struct {
@@ -323,7 +331,7 @@ func normalize(e Entry) (Entry, error) {
 		}
 		e.IP = addr.Unmap().String()
 	}
-	e.Seq, e.At, e.Hash = 0, time.Time{}, ""
+	e.Seq, e.At, e.Hash, e.Organisation = 0, time.Time{}, "", ""
 	return e, nil
 }
 

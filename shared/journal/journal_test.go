@@ -561,3 +561,47 @@ func TestAppendRecordsTheActingSystem(t *testing.T) {
 		t.Errorf("Verify = %+v, %v; want OK", r, err)
 	}
 }
+
+// The person reading their journal sees the role an action was taken in,
+// and the organisation of a system, never a staff member's account id,
+// which stays recorded (and hashed) for staff and audit.
+func TestThePersonSeesTheRoleNotTheStaffID(t *testing.T) {
+	ctx := context.Background()
+	j, _ := newJournal(t)
+	for _, e := range []Entry{
+		{Type: TypeLevel, Summary: "Уровень подтверждён", Actor: ActorRegistrar, ActorID: "registrar-1"},
+		{Type: TypePayment, Summary: "Начислен штраф", Actor: ActorAgency, ActorID: "gibdd/client-9"},
+		{Type: TypeConsent, Summary: "Банк запросил сведения", Actor: ActorPartner, ActorID: "sberbank/client-3"},
+	} {
+		if _, err := j.Append(ctx, "alice", e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, _, err := j.List(ctx, "alice", Filter{}, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(page)
+	shown := string(b)
+	for _, hidden := range []string{"registrar-1", "client-9", "client-3", "actorId"} {
+		if strings.Contains(shown, hidden) {
+			t.Errorf("the person's journal shows %q: %s", hidden, shown)
+		}
+	}
+	var got []struct{ Actor, Organisation string }
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ Actor, Organisation string }{{"partner", "sberbank"}, {"agency", "gibdd"}, {"registrar", ""}}
+	if !slices.Equal(got, want) {
+		t.Errorf("the person's journal = %+v, want %+v", got, want)
+	}
+	csv := string(CSV(page))
+	if strings.Contains(csv, "registrar-1") || strings.Contains(csv, "client-9") ||
+		!strings.Contains(csv, "Информационная система ведомства (gibdd)") {
+		t.Errorf("activity.csv = %q; want the agency named, no staff or client id", csv)
+	}
+	if r, err := j.Verify(ctx, "alice"); err != nil || !r.OK {
+		t.Errorf("Verify = %+v, %v; want OK", r, err)
+	}
+}
