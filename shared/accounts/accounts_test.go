@@ -11,6 +11,7 @@ import (
 	"github.com/kabinet/kabinet/shared/accounts/contactbook"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 )
@@ -556,5 +557,43 @@ func TestTheContactBookReadsTheAccount(t *testing.T) {
 	c, err := contactbook.Book{DB: f.db}.Contacts(context.Background(), sub)
 	if err != nil || c.Phone != "+79161110061" || c.Email != "anna@example.ru" || !c.EmailConfirmed {
 		t.Errorf("Contacts = %+v, %v; want the account's phone and confirmed email", c, err)
+	}
+}
+
+// A registrar's level change and its journal entry are one write: the user
+// pool's attribute failing afterwards neither fails the change nor loses
+// the entry (the level is read from the account), and a journal that
+// cannot be written stops the change.
+func TestLevelChangeCommitsWithItsJournalEntry(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	registrar := actor.Actor{Sub: "registrar-1", Groups: []string{actor.GroupRegistrars}}
+	sub := f.provision(t, "lv1", "+79161110041", "11223344595")
+	f.users.attrsDown = true
+	if err := f.svc.SetLevel(ctx, registrar, sub, LevelChange{Level: LevelConfirmed, Method: "in_person"}); err != nil {
+		t.Fatalf("SetLevel with the user pool down = %v, want done", err)
+	}
+	if acc, err := f.svc.SignIn.account(ctx, sub); err != nil || acc.Level != "confirmed" || acc.LevelBy != "registrar-1" {
+		t.Errorf("the account = %+v, %v; want confirmed by registrar-1", acc, err)
+	}
+	entries, err := f.deps.Journal.All(ctx, sub, journal.Filter{Types: []string{journal.TypeLevel}})
+	if err != nil || len(entries) != 1 || entries[0].Actor != "registrar" || entries[0].ActorID != "registrar-1" {
+		t.Errorf("level entries = %+v, %v; want one by registrar-1", entries, err)
+	}
+	if err := f.svc.SetLevel(ctx, registrar, sub, LevelChange{Level: LevelConfirmed, Method: "in_person"}); problem.CodeOf(err) != "level_not_higher" {
+		t.Errorf("the same change again = %v, want 409 level_not_higher", err)
+	}
+
+	g := newFixture(t)
+	other := g.provision(t, "lv2", "+79161110042", "11223344595")
+	g.deps.Journal.Key = brokenKey{}
+	if err := g.svc.SetLevel(ctx, registrar, other, LevelChange{Level: LevelConfirmed, Method: "in_person"}); err == nil {
+		t.Error("SetLevel with the journal down = done, want an error")
+	}
+	if acc, err := g.svc.SignIn.account(ctx, other); err != nil || acc.Level != "standard" || acc.LevelBy != "" {
+		t.Errorf("the account after a failed journal = %+v, %v; want still standard", acc, err)
+	}
+	if g.users.users["lv2"].attrs["custom:level"] == "confirmed" {
+		t.Error("the user pool was told of a level change that did not happen")
 	}
 }

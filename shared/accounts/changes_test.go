@@ -195,3 +195,42 @@ func TestChangeRequestScansArePDFOrJPEGUpTo2MB(t *testing.T) {
 		t.Errorf("%d requests filed, want only the one with an acceptable scan", len(list))
 	}
 }
+
+// A decision and its journal entry are one write: with the journal down
+// nothing is decided (the request stays pending in the queue, the value
+// unchanged, no notice), and once it is back the decision lands with the
+// entry naming who decided.
+func TestDecisionCommitsWithItsJournalEntry(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner := f.provision(t, "cr3", "+79161110023", "11223344595")
+	value, _ := json.Marshal("Петрова")
+	r, err := f.svc.File(ctx, actor.Citizen(owner), "surname", value, f.scan(t, owner, "scan-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mvd := actor.Actor{Sub: "officer-mvd", Groups: []string{actor.GroupOfficers}, Department: "mvd"}
+	key := f.deps.Journal.Key
+	f.deps.Journal.Key = brokenKey{}
+	if err := f.svc.Decide(ctx, mvd, owner, r.ID, true, ""); err == nil {
+		t.Fatal("Decide with the journal down = done, want an error")
+	}
+	f.deps.Journal.Key = key
+	if got, _ := f.svc.ChangeRequests.Get(ctx, actor.Citizen(owner), r.ID); got.Status != RequestPending {
+		t.Errorf("after a failed journal the request is %s, want pending", got.Status)
+	}
+	if p, _ := f.svc.Profile(ctx, actor.Citizen(owner)); p.Fields["surname"].Value != "Иванова" {
+		t.Errorf("after a failed journal the surname is %v, want Иванова", p.Fields["surname"].Value)
+	}
+	if n, _ := f.deps.Inbox.Unread(ctx, owner); n != 0 {
+		t.Errorf("after a failed journal the person has %d notices, want 0", n)
+	}
+	if err := f.svc.Decide(ctx, mvd, owner, r.ID, true, ""); err != nil {
+		t.Fatalf("Decide = %v", err)
+	}
+	entries, err := f.deps.Journal.All(ctx, owner, journal.Filter{})
+	if err != nil || len(entries) != 2 || entries[1].Summary != "Заявка на изменение данных (Фамилия) одобрена" ||
+		entries[1].Actor != "officer" || entries[1].ActorID != "officer-mvd" {
+		t.Errorf("journal = %+v, %v; want the filing and the approval by officer-mvd", entries, err)
+	}
+}

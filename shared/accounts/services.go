@@ -36,9 +36,9 @@ func NewCredentials(d Deps) (*Credentials, error) {
 // raise them after checking the person.
 type Levels struct{ core }
 
-// NewLevels needs Users (the level is also a user attribute).
+// NewLevels needs Users (the level is also a user attribute) and Journal.
 func NewLevels(d Deps) (*Levels, error) {
-	return with(&Levels{core{d}}, d.need("Levels", "Users"))
+	return with(&Levels{core{d}}, d.need("Levels", "Users", "Journal"))
 }
 
 // Profiles are a person's personal data: reading it (for the person and
@@ -65,9 +65,9 @@ func NewContacts(d Deps) (*Contacts, error) {
 // field or a registrar decides it.
 type ChangeRequests struct{ core }
 
-// NewChangeRequests needs Sealer and Inbox.
+// NewChangeRequests needs Sealer, Inbox and Journal.
 func NewChangeRequests(d Deps) (*ChangeRequests, error) {
-	return with(&ChangeRequests{core{d}}, d.need("ChangeRequests", "Sealer", "Inbox"))
+	return with(&ChangeRequests{core{d}}, d.need("ChangeRequests", "Sealer", "Inbox", "Journal"))
 }
 
 // IdentityDocs are the records of a person's documents (international

@@ -41,7 +41,8 @@
 // # Cost
 //
 // Append: one consistent read of the head and one two-item transaction
-// (plus the same again per lost race). List: one query per page. All and
+// (plus the same again per lost race); Commit the same, with the change's
+// writes in the transaction. List: one query per page. All and
 // Verify: one query per 100 entries, Verify one read more for the head.
 //
 // # Retention
@@ -443,6 +444,53 @@ func (j *Journal) Append(ctx context.Context, sub string, e Entry) (Entry, error
 	}
 	return Entry{}, problem.Wrap(fmt.Errorf("journal append after %d attempts: %w", maxAttempts, last),
 		problem.KindUnavailable, "busy", "Журнал сейчас изменяется, повторите попытку")
+}
+
+// Commit writes a change and the entry that records it in one
+// transaction, so that neither is ever written without the other. change
+// adds the change's writes to a fresh tx and returns its entry. When the
+// transaction fails with Conflict or Unavailable — another append moved
+// the head, or a condition of the change failed — Commit calls change
+// again with a fresh tx: change must read again what its writes depend on
+// and return its own error (a real conflict) when that changed. It returns
+// the entry as stored. Errors: change's; Invalid for a malformed entry;
+// Unavailable when the journal stays contended.
+func (j *Journal) Commit(ctx context.Context, sub string, change func(ctx context.Context, tx *dynamo.Tx) (Entry, error)) (Entry, error) {
+	if _, err := j.ready(ctx); err != nil {
+		return Entry{}, err
+	}
+	var last error
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return Entry{}, fmt.Errorf("journal commit: %w", err)
+			}
+		}
+		tx := &dynamo.Tx{}
+		e, err := change(ctx, tx)
+		if err != nil {
+			return Entry{}, err
+		}
+		head, err := j.Head(ctx, sub)
+		if err != nil {
+			return Entry{}, fmt.Errorf("journal commit: %w", err)
+		}
+		out, err := j.AppendTx(ctx, tx, head, sub, e)
+		if err != nil {
+			return Entry{}, err
+		}
+		// A token of each attempt's own, as Append's.
+		err = j.DB.Transact(ctx, token(), tx)
+		if err == nil {
+			return out, nil
+		}
+		if !problem.Is(err, problem.KindConflict) && !problem.Is(err, problem.KindUnavailable) {
+			return Entry{}, fmt.Errorf("journal commit: %w", err)
+		}
+		last = err
+	}
+	return Entry{}, problem.Wrap(fmt.Errorf("journal commit after %d attempts: %w", maxAttempts, last),
+		problem.KindUnavailable, "busy", "Данные сейчас изменяются, повторите попытку")
 }
 
 // backoff waits a random time that grows with the attempt, so that racing
