@@ -309,7 +309,9 @@ func (s *ChangeRequests) Decide(ctx context.Context, a actor.Actor, sub, id stri
 	return err
 }
 
-// applyChange adds the approved value to tx, with its history entry.
+// applyChange adds the approved value to tx, with its history entry, on
+// the condition that the account is still at the version it reads (Decide
+// tries again on a conflict).
 func (s *ChangeRequests) applyChange(ctx context.Context, tx *dynamo.Tx, a actor.Actor, it requestItem, now time.Time) error {
 	raw, err := s.requestValue(ctx, it)
 	if err != nil {
@@ -341,7 +343,8 @@ func (s *ChangeRequests) applyChange(ctx context.Context, tx *dynamo.Tx, a actor
 			old, shown = maskAddress(old), maskAddress(v)
 		}
 	}
-	tx.Update(dynamo.AccountKey(it.Sub), fieldUpdate(attr, value, acc.V), nil)
+	upd, cond := fieldUpdate(attr, value, acc.V)
+	tx.Update(dynamo.AccountKey(it.Sub), upd, &cond)
 	s.history(tx, a, it.Sub, it.Field, old, shown, now)
 	return nil
 }

@@ -234,3 +234,68 @@ func TestDecisionCommitsWithItsJournalEntry(t *testing.T) {
 		t.Errorf("journal = %+v, %v; want the filing and the approval by officer-mvd", entries, err)
 	}
 }
+
+// hookedSealer runs before, once, when it is asked to seal a field: the
+// moment an approval has read the account and not yet written it.
+type hookedSealer struct {
+	Sealer
+	field  string
+	before func()
+}
+
+func (h *hookedSealer) Seal(ctx context.Context, plaintext []byte, c map[string]string) (string, error) {
+	if c["field"] == h.field && h.before != nil {
+		run := h.before
+		h.before = nil
+		run()
+	}
+	return h.Sealer.Seal(ctx, plaintext, c)
+}
+
+// An approval and a direct edit of the profile made at the same time both
+// move the version on, so no two states of the profile share a version
+// (and an ETag): the edit lands between the approval's read of the account
+// and its write.
+func TestApprovalAndConcurrentEditGetDistinctVersions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner := f.provision(t, "cr4", "+79161110024", "11223344595")
+	citizen := actor.Citizen(owner)
+	passport, _ := json.Marshal(Passport{Series: "4511", Number: "654321", IssueDate: "2021-06-01", Issuer: "ГУ МВД России по г. Москве", DivisionCode: "770-002"})
+	r, err := f.svc.File(ctx, citizen, "passport", passport, f.scan(t, owner, "scan-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := f.svc.Profile(ctx, citizen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edited Profile
+	hooked := &hookedSealer{Sealer: f.deps.Sealer, field: "passport", before: func() {
+		raw := map[string]json.RawMessage{"actualAddress": json.RawMessage(`"г. Казань, ул. Баумана, 1"`)}
+		if edited, err = f.svc.PatchProfile(ctx, citizen, raw, read.Version); err != nil {
+			t.Errorf("the edit at version %d = %v", read.Version, err)
+		}
+	}}
+	d := f.deps
+	d.Sealer = hooked
+	changes, err := NewChangeRequests(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mvd := actor.Actor{Sub: "officer-mvd", Groups: []string{actor.GroupOfficers}, Department: "mvd"}
+	if err := changes.Decide(ctx, mvd, owner, r.ID, true, ""); err != nil {
+		t.Fatalf("Decide = %v", err)
+	}
+	after, err := f.svc.Profile(ctx, citizen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited.Version != read.Version+1 || after.Version != read.Version+2 {
+		t.Errorf("versions: read %d, after the edit %d, after the approval %d; want %d, %d, %d",
+			read.Version, edited.Version, after.Version, read.Version, read.Version+1, read.Version+2)
+	}
+	if after.Fields["actualAddress"].Value != "г. Казань, ул. Баумана, 1" || after.Fields["passport"].Value.(Passport).Number != "654321" {
+		t.Errorf("after both: address %v, passport %+v; want both changes", after.Fields["actualAddress"].Value, after.Fields["passport"].Value)
+	}
+}

@@ -372,10 +372,12 @@ func versioned(upd expression.UpdateBuilder, read int64) (expression.UpdateBuild
 		expression.Name(dynamo.AttrVersion).Equal(expression.Value(read))
 }
 
-// fieldUpdate sets one attribute of an account (a decided change request)
-// and moves its version on.
-func fieldUpdate(attr string, value any, read int64) expression.UpdateBuilder {
-	return expression.Set(expression.Name(attr), expression.Value(value)).Set(expression.Name(dynamo.AttrVersion), expression.Value(read+1))
+// fieldUpdate sets one attribute of an account read at version read (an
+// approved change request), moving the version on under the condition that
+// it is still the one read: an edit committed meanwhile makes the approval
+// read the account again rather than both taking the same version.
+func fieldUpdate(attr string, value any, read int64) (expression.UpdateBuilder, expression.ConditionBuilder) {
+	return versioned(expression.Set(expression.Name(attr), expression.Value(value)), read)
 }
 
 // editUpdate applies a direct edit of editable fields to a profile read at
