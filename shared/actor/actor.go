@@ -212,6 +212,16 @@ func (a Actor) NotSelf(sub string) error {
 	return nil
 }
 
+// OwnAccount is the account of a person acting on their own records (their
+// settings, inbox, calendar): their subject. The portal and agencies' and
+// partners' systems have no account of their own: Unauthenticated.
+func (a Actor) OwnAccount() (string, error) {
+	if a.Sub == "" {
+		return "", problem.Unauthenticated("")
+	}
+	return a.Sub, nil
+}
+
 // RequireOwner refuses a call on another person's account. Services use it
 // where the caller names the account (a person acts on their own only).
 func (a Actor) RequireOwner(sub string) error {

@@ -116,3 +116,26 @@ func checkGate(t *testing.T, err error, wantCode string) {
 		t.Errorf("kind = %v, want forbidden", p.Kind)
 	}
 }
+
+// A person's own records are their subject's; nobody without an account
+// has any.
+func TestOwnAccount(t *testing.T) {
+	tests := []struct {
+		name, want string
+		a          Actor
+	}{
+		{"a citizen", "s-1", Citizen("s-1")},
+		{"an officer", "s-2", Actor{Sub: "s-2", Groups: []string{GroupOfficers}, Department: "mvd"}},
+		{"the portal", "", System()},
+		{"an agency's system", "", Agency("gibdd", "client-1")},
+		{"a partner's system", "", Partner("sberbank", "client-2")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.a.OwnAccount()
+			if got != tt.want || (tt.want == "") != problem.Is(err, problem.KindUnauthenticated) {
+				t.Errorf("OwnAccount() = %q, %v; want %q (401 when empty)", got, err, tt.want)
+			}
+		})
+	}
+}
