@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -595,5 +596,50 @@ func TestLevelChangeCommitsWithItsJournalEntry(t *testing.T) {
 	}
 	if g.users.users["lv2"].attrs["custom:level"] == "confirmed" {
 		t.Error("the user pool was told of a level change that did not happen")
+	}
+}
+
+// Wrong passwords arriving together lock the account once: every answer
+// that says it is locked quotes the one lock number.
+func TestParallelFailuresShareOneLockNumber(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "pl1", "+79161110071", "11223344595")
+	for i := 1; i < LockAfter; i++ {
+		if _, err := f.svc.Login(ctx, "+79161110071", "Неверный-Пароль-1", meta); kindOf(err) != problem.KindUnauthenticated {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	// The password checks all answer together, so every failure is
+	// counted before any locks the account.
+	const n = 8
+	var checked sync.WaitGroup
+	checked.Add(n)
+	f.users.hold = func() { checked.Done(); checked.Wait() }
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { _, errs[i] = f.svc.Login(ctx, "+79161110071", "Неверный-Пароль-1", meta) })
+	}
+	wg.Wait()
+	f.users.hold = nil
+	numbers := map[string]bool{}
+	for i, err := range errs {
+		pe, _ := problem.As(err)
+		if pe == nil || (pe.Kind != problem.KindLocked && pe.Kind != problem.KindUnauthenticated) {
+			t.Fatalf("attempt %d: %v, want locked or a wrong password", i, err)
+		}
+		if pe.Kind == problem.KindLocked {
+			numbers[fmt.Sprint(pe.Extensions["lockNumber"])] = true
+		}
+	}
+	_, err := f.svc.Login(ctx, "+79161110071", "Зелёный-Чай-42", meta)
+	pe, _ := problem.As(err)
+	if pe == nil || pe.Kind != problem.KindLocked {
+		t.Fatalf("the right password after the failures: %v, want locked", err)
+	}
+	now := fmt.Sprint(pe.Extensions["lockNumber"])
+	if len(numbers) != 1 || !numbers[now] {
+		t.Errorf("lock numbers answered = %v, the lock's = %s; want that one number only", numbers, now)
 	}
 }

@@ -42,6 +42,9 @@ type fakeUsers struct {
 	signIns []string
 	// attrsDown makes SetAttributes fail, as a Cognito outage would.
 	attrsDown bool
+	// hold, when set, runs before every password check (to line up
+	// parallel sign-ins).
+	hold func()
 }
 
 type fakeUser struct {
@@ -79,6 +82,9 @@ func (f *fakeUsers) DeleteUser(_ context.Context, username string) error {
 }
 
 func (f *fakeUsers) SignIn(_ context.Context, username, pw string) (SignInResult, error) {
+	if f.hold != nil {
+		f.hold()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.signIns = append(f.signIns, username)

@@ -313,11 +313,15 @@ func passwordUpdate(history []string, at time.Time) expression.UpdateBuilder {
 }
 
 // lockUpdate locks a login (an account or a counter of an unknown login)
-// until a time, under a lock number, starting its count again.
-func lockUpdate(until time.Time, number string) expression.UpdateBuilder {
+// until a time, under a lock number, starting its count again, on the
+// condition that no lock holds at now: a login is locked once, under one
+// number.
+func lockUpdate(until time.Time, number string, now time.Time) (expression.UpdateBuilder, expression.ConditionBuilder) {
 	return expression.Set(expression.Name("LockedUntil"), expression.Value(stamp(until))).
-		Set(expression.Name("LockNumber"), expression.Value(number)).
-		Set(expression.Name("FailedLogins"), expression.Value(0))
+			Set(expression.Name("LockNumber"), expression.Value(number)).
+			Set(expression.Name("FailedLogins"), expression.Value(0)),
+		expression.AttributeNotExists(expression.Name("LockedUntil")).
+			Or(expression.Name("LockedUntil").LessThanEqual(expression.Value(stamp(now))))
 }
 
 // lockRecord points a lock's number at the login it locks, so support can
