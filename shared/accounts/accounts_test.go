@@ -12,9 +12,11 @@ import (
 	"github.com/kabinet/kabinet/shared/accounts/contactbook"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/sendlimit"
+	"github.com/kabinet/kabinet/shared/sessions"
 )
 
 var codeRe = regexp.MustCompile(`\d{6}`)
@@ -641,5 +643,37 @@ func TestParallelFailuresShareOneLockNumber(t *testing.T) {
 	now := fmt.Sprint(pe.Extensions["lockNumber"])
 	if len(numbers) != 1 || !numbers[now] {
 		t.Errorf("lock numbers answered = %v, the lock's = %s; want that one number only", numbers, now)
+	}
+}
+
+// A session the guard ends for idleness cannot revoke its refresh token
+// itself (the guard holds no user pool): the token's next refresh does,
+// so it renews nothing at the user pool either.
+func TestRefreshOfAnIdleEndedSessionRevokesItsToken(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "id1", "+79161110081", "11223344595")
+	res, err := f.svc.Login(ctx, "+79161110081", "Зелёный-Чай-42", meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _, _ := SplitSessionID(res.Tokens.SessionID)
+	jti, _, err := tokenClaims(res.Tokens.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(sessions.IdleTimeout + time.Minute)
+	guard := sessions.NewGuard(f.db, f.clock, sessions.IdleTimeout)
+	if _, err := guard.Admit(ctx, httpapi.Identity{Subject: sub, TokenID: jti, TokenUse: "access"}); problem.CodeOf(err) != "session_idle" {
+		t.Fatalf("the guard after %v idle = %v, want 401 session_idle", sessions.IdleTimeout+time.Minute, err)
+	}
+	if f.users.revoked[res.Tokens.RefreshToken] {
+		t.Fatal("the guard revoked the token itself; this test expects the refresh to")
+	}
+	if _, err := f.svc.Refresh(ctx, res.Tokens.SessionID, res.Tokens.RefreshToken); problem.CodeOf(err) != "session_ended" {
+		t.Errorf("refresh of the ended session = %v, want 401 session_ended", err)
+	}
+	if !f.users.revoked[res.Tokens.RefreshToken] {
+		t.Error("the refresh token of the idle-ended session is still valid at the user pool")
 	}
 }

@@ -535,6 +535,15 @@ func (s *SignIn) Refresh(ctx context.Context, handle, refreshToken string) (Toke
 	}
 	sess, sealed, err := s.Sessions.Get(ctx, sub, id)
 	if problem.Is(err, problem.KindNotFound) {
+		// Ended where its refresh token could not be revoked (the guard
+		// ends an idle session with no user pool at hand): the token is
+		// presented here, so revoke it now. Revoking a token that is
+		// revoked already, or is no token, changes nothing.
+		if refreshToken != "" {
+			if err := s.Users.Revoke(ctx, refreshToken); err != nil {
+				logging.From(ctx).Warn("refresh token of an ended session not revoked", "err", err)
+			}
+		}
 		return Tokens{}, problem.New(problem.KindUnauthenticated, "session_ended", "Сеанс завершён. Войдите снова")
 	}
 	if err != nil {
