@@ -126,7 +126,8 @@ type Deps struct {
 	// Keys give the blind index and the one-time codes' key, read from
 	// Secrets Manager on first use.
 	Keys *vault.Keyring
-	// Policy is the password policy.
+	// Policy is the password policy (password.Seeds or password.NIST); a
+	// zero one, which accepts any password, counts as missing.
 	Policy password.Profile
 	SMS    SMS
 	Mail   Mail
@@ -172,7 +173,7 @@ func (s *core) payers(ctx context.Context, call func(PayerHook) error) {
 func (d Deps) need(service string, names ...string) error {
 	set := map[string]bool{"DB": d.DB != nil, "Users": d.Users != nil, "Sealer": d.Sealer != nil, "Keys": d.Keys != nil,
 		"SMS": d.SMS != nil, "Mail": d.Mail != nil, "Limiter": d.Limiter != nil, "Sessions": d.Sessions != nil, "Inbox": d.Inbox != nil, "Clock": d.Clock != nil,
-		"Journal": d.Journal != nil}
+		"Journal": d.Journal != nil, "Policy": d.Policy.MinLength > 0}
 	var missing []string
 	for _, n := range append([]string{"DB", "Clock"}, names...) {
 		if !set[n] {

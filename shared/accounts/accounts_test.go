@@ -14,6 +14,7 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -675,5 +676,38 @@ func TestRefreshOfAnIdleEndedSessionRevokesItsToken(t *testing.T) {
 	}
 	if !f.users.revoked[res.Tokens.RefreshToken] {
 		t.Error("the refresh token of the idle-ended session is still valid at the user pool")
+	}
+}
+
+// Each service refuses at cold start without what it uses: a zero password
+// policy (which accepts any password) counts as none, and the staff
+// actions need the journal they commit with.
+func TestServicesNameWhatTheyLack(t *testing.T) {
+	f := newFixture(t)
+	noPolicy, noJournal := f.deps, f.deps
+	noPolicy.Policy = password.Profile{}
+	noJournal.Journal = nil
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"registrations without a policy", func() error { _, err := NewRegistrations(noPolicy); return err }(), "accounts: Registrations needs Policy"},
+		{"sign-in without a policy", func() error { _, err := NewSignIn(noPolicy); return err }(), "accounts: SignIn needs Policy"},
+		{"credentials without a policy", func() error { _, err := NewCredentials(noPolicy); return err }(), "accounts: Credentials needs Policy"},
+		{"levels without a journal", func() error { _, err := NewLevels(noJournal); return err }(), "accounts: Levels needs Journal"},
+		{"change requests without a journal", func() error { _, err := NewChangeRequests(noJournal); return err }(), "accounts: ChangeRequests needs Journal"},
+		{"profiles without a policy", func() error { _, err := NewProfiles(noPolicy); return err }(), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ""
+			if tt.err != nil {
+				got = tt.err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("error = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
