@@ -685,18 +685,21 @@ func TestAccountLevel(t *testing.T) {
 	ctx := context.Background()
 	const confirmedOnly, standardOnly = "international-passport-biometric", "no-criminal-record"
 	cases := []struct {
-		name, level, service, want string
+		name, level, service, want, detail string
 	}{
-		{"standard for a confirmed service", "standard", confirmedOnly, "confirmed"},
-		{"simplified for a standard service", "simplified", standardOnly, "standard"},
-		{"simplified for a confirmed service", "simplified", confirmedOnly, "confirmed"},
-		{"an unknown level", "", standardOnly, "standard"},
+		{"standard for a confirmed service", "standard", confirmedOnly, "confirmed",
+			"Для этой услуги нужна подтверждённая учётная запись, а ваша — стандартная"},
+		{"simplified for a standard service", "simplified", standardOnly, "standard",
+			"Для этой услуги нужна стандартная учётная запись, а ваша — упрощённая"},
+		{"simplified for a confirmed service", "simplified", confirmedOnly, "confirmed",
+			"Для этой услуги нужна подтверждённая учётная запись, а ваша — упрощённая"},
+		{"an unknown level", "", standardOnly, "standard", "Для этой услуги нужна стандартная учётная запись"},
 	}
 	for _, c := range cases {
 		t.Run("create: "+c.name, func(t *testing.T) {
 			a := e.citizen(c.level)
 			_, err := e.svc.CreateDraft(ctx, a, c.service)
-			checkLevelTooLow(t, err, c.want)
+			checkLevelTooLow(t, err, c.want, c.detail)
 			if list, _, err := e.svc.List(ctx, a, Filter{}, "", 10); err != nil || len(list) != 0 {
 				t.Errorf("after a refusal the list holds %d (%v), want nothing", len(list), err)
 			}
@@ -711,14 +714,14 @@ func TestAccountLevel(t *testing.T) {
 		}
 		e.profiles.setLevel(a.Sub, "simplified")
 		_, err = e.svc.DraftFromTemplate(ctx, a, tpl.ID)
-		checkLevelTooLow(t, err, "standard")
+		checkLevelTooLow(t, err, "standard", "Для этой услуги нужна стандартная учётная запись, а ваша — упрощённая")
 	})
 	t.Run("submit", func(t *testing.T) {
 		a := e.citizen("standard")
 		d := e.draftOf(t, a, standardOnly)
 		e.profiles.setLevel(a.Sub, "simplified")
 		_, err := e.svc.Submit(ctx, a, d.ID, []string{e.scan(t, a.Sub, "passport")}, "123456", d.Version)
-		checkLevelTooLow(t, err, "standard")
+		checkLevelTooLow(t, err, "standard", "Для этой услуги нужна стандартная учётная запись, а ваша — упрощённая")
 		if it := e.item(t, a.Sub, d.ID); it.Status != Draft || it.V != d.Version {
 			t.Errorf("refused submission left %s v%d", it.Status, it.V)
 		}
@@ -743,12 +746,11 @@ func TestAccountLevel(t *testing.T) {
 	})
 }
 
-func checkLevelTooLow(t *testing.T, err error, want string) {
+func checkLevelTooLow(t *testing.T, err error, want, detail string) {
 	t.Helper()
 	p, ok := problem.As(err)
-	if !ok || p.Kind != problem.KindForbidden || p.Code != "level_too_low" || p.Extensions["requiredLevel"] != want ||
-		!strings.Contains(p.Detail, levelNames[want]) {
-		t.Errorf("got %v, want 403 level_too_low naming %s", err, want)
+	if !ok || p.Kind != problem.KindForbidden || p.Code != "level_too_low" || p.Extensions["requiredLevel"] != want || p.Detail != detail {
+		t.Errorf("got %v, want 403 level_too_low naming %s: %q", err, want, detail)
 	}
 }
 
