@@ -112,9 +112,6 @@ func (a Actor) IsSystem() bool { return a.system }
 // In reports whether the actor belongs to a Cognito group.
 func (a Actor) In(group string) bool { return slices.Contains(a.Groups, group) }
 
-// IsOfficer reports whether the actor is an officer with a department.
-func (a Actor) IsOfficer() bool { return a.In(GroupOfficers) && a.Department != "" }
-
 // IsRegistrar reports whether the actor checks identities.
 func (a Actor) IsRegistrar() bool { return a.In(GroupRegistrars) }
 

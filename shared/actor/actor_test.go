@@ -38,8 +38,8 @@ func TestRoles(t *testing.T) {
 				t.Errorf("IsMachine, Agency, Partner, ClientID = %v %q %q %q; want %v %q %q %q",
 					a.IsMachine(), a.Agency(), a.Partner(), a.ClientID(), tt.machine, tt.agency, tt.partner, tt.clientID)
 			}
-			if a.IsSystem() != tt.wantIsSys || a.IsOfficer() != tt.wantOfficer {
-				t.Errorf("IsSystem, IsOfficer = %v %v; want %v %v", a.IsSystem(), a.IsOfficer(), tt.wantIsSys, tt.wantOfficer)
+			if officer := a.RequireOfficer() == nil; a.IsSystem() != tt.wantIsSys || officer != tt.wantOfficer {
+				t.Errorf("IsSystem, RequireOfficer passes = %v %v; want %v %v", a.IsSystem(), officer, tt.wantIsSys, tt.wantOfficer)
 			}
 		})
 	}
