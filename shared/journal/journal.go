@@ -398,8 +398,8 @@ func (j *Journal) AppendTx(ctx context.Context, tx *dynamo.Tx, head Head, sub st
 	return it.entry(), nil
 }
 
-// maxAttempts bounds Append's retries when other appends to the same
-// journal win the race.
+// maxAttempts bounds the retries of Append and Commit when other appends
+// to the same journal win the race.
 const maxAttempts = 12
 
 // Append writes the next entry of a user's journal and returns it with
@@ -407,43 +407,10 @@ const maxAttempts = 12
 // the loser of a race re-reads the head and tries again. Errors: Invalid for
 // a malformed entry; Unavailable when the journal stays contended.
 func (j *Journal) Append(ctx context.Context, sub string, e Entry) (Entry, error) {
-	if _, err := j.ready(ctx); err != nil {
-		return Entry{}, err
-	}
 	if _, err := normalize(e); err != nil {
 		return Entry{}, err
 	}
-	var last error
-	for attempt := range maxAttempts {
-		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
-				return Entry{}, fmt.Errorf("journal append: %w", err)
-			}
-		}
-		head, err := j.Head(ctx, sub)
-		if err != nil {
-			return Entry{}, fmt.Errorf("journal append: %w", err)
-		}
-		tx := &dynamo.Tx{}
-		out, err := j.AppendTx(ctx, tx, head, sub, e)
-		if err != nil {
-			return Entry{}, err
-		}
-		// A token of its own for each attempt: if the SDK resends a
-		// transaction that in fact committed, DynamoDB answers success
-		// instead of failing the condition, which would make this loop
-		// append the entry a second time.
-		err = j.DB.Transact(ctx, token(), tx)
-		if err == nil {
-			return out, nil
-		}
-		if !problem.Is(err, problem.KindConflict) && !problem.Is(err, problem.KindUnavailable) {
-			return Entry{}, fmt.Errorf("journal append: %w", err)
-		}
-		last = err
-	}
-	return Entry{}, problem.Wrap(fmt.Errorf("journal append after %d attempts: %w", maxAttempts, last),
-		problem.KindUnavailable, "busy", "Журнал сейчас изменяется, повторите попытку")
+	return j.Commit(ctx, sub, func(context.Context, *dynamo.Tx) (Entry, error) { return e, nil })
 }
 
 // Commit writes a change and the entry that records it in one
@@ -479,7 +446,10 @@ func (j *Journal) Commit(ctx context.Context, sub string, change func(ctx contex
 		if err != nil {
 			return Entry{}, err
 		}
-		// A token of each attempt's own, as Append's.
+		// A token of its own for each attempt: if the SDK resends a
+		// transaction that in fact committed, DynamoDB answers success
+		// instead of failing the condition, which would make this loop
+		// write the change and its entry a second time.
 		err = j.DB.Transact(ctx, token(), tx)
 		if err == nil {
 			return out, nil
