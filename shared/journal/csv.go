@@ -33,6 +33,8 @@ var actorLabels = map[string]string{
 	ActorRegistrar: "Сотрудник центра обслуживания",
 	ActorSupport:   "Оператор поддержки",
 	ActorSystem:    "Система",
+	ActorAgency:    "Информационная система ведомства",
+	ActorPartner:   "Информационная система организации-партнёра",
 }
 
 // TypeLabel names an entry type in Russian; an unknown type is shown as is.
@@ -49,6 +51,14 @@ func ActorLabel(a string) string {
 		return l
 	}
 	return a
+}
+
+// who is the "Кто" of an entry: the role, and the organisation of a system.
+func who(e Entry) string {
+	if e.Organisation != "" {
+		return ActorLabel(e.Actor) + " (" + e.Organisation + ")"
+	}
+	return ActorLabel(e.Actor)
 }
 
 // CSV renders entries for a spreadsheet: RFC 4180 (CRLF, quoted where
@@ -70,7 +80,7 @@ func CSV(entries []Entry) []byte {
 			cell(TypeLabel(e.Type)),
 			cell(e.Summary),
 			cell(e.IP),
-			cell(ActorLabel(e.Actor)),
+			cell(who(e)),
 		})
 	}
 	w.Flush()
