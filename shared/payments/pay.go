@@ -147,7 +147,7 @@ type paymentItem struct {
 	Lines           []PaymentLine `dynamodbav:"Lines"`
 	ProviderID      string        `dynamodbav:"ProviderID,omitempty"`
 	ConfirmationURL string        `dynamodbav:"ConfirmationURL,omitempty"`
-	CreatedAt       string        `dynamodbav:"CreatedAt"`
+	CreatedAt       string        `dynamodbav:"CreatedAt"` // RFC 3339, seconds
 	UpdatedAt       string        `dynamodbav:"UpdatedAt"`
 	PaidAt          string        `dynamodbav:"PaidAt,omitempty"`
 	CancelReason    string        `dynamodbav:"CancelReason,omitempty"`
@@ -177,6 +177,10 @@ func (it paymentItem) view() PaymentView {
 	}
 	return v
 }
+
+// sortStamp orders payments: nanoseconds and a fixed width, so that two
+// made within a second keep their order and stamps compare as times.
+func sortStamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 // newPaymentID is sortable by time and 64 characters at most (the
 // provider's idempotence key).
@@ -497,9 +501,9 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code
 			use(tx)
 		}
 		k := dynamo.PaymentKey(id)
-		at := stamp(now)
+		at, order := stamp(now), sortStamp(now)+"#"+id
 		pay := paymentItem{PK: k.PK, SK: k.SK, Kind: kindPayment, ID: id, Sub: sub, Status: PaymentCreated, Amount: total, Lines: lines,
-			CreatedAt: at, UpdatedAt: at, GSI1PK: dynamo.PaymentsPK(sub), GSI1SK: at + "#" + id, GSI2PK: dynamo.OpenPaymentsPK, GSI2SK: at + "#" + id}
+			CreatedAt: at, UpdatedAt: at, GSI1PK: dynamo.PaymentsPK(sub), GSI1SK: order, GSI2PK: dynamo.OpenPaymentsPK, GSI2SK: order}
 		tx.Create(pay)
 		for i, ch := range chs {
 			held := ch

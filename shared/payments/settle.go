@@ -283,11 +283,10 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 // flag leaves a payment to an operator: it is listed among the flagged and
 // no longer reconciled by itself.
 func (p *Payments) flag(ctx context.Context, pay paymentItem, reason string) error {
-	now := stamp(p.d.Clock.Now())
 	logging.From(ctx).Error("payment flagged for an operator", "payment", pay.ID, "reason", reason)
 	upd := expression.Set(expression.Name("Flag"), expression.Value(reason)).
 		Set(expression.Name(dynamo.AttrGSI2PK), expression.Value(dynamo.FlaggedPaymentsPK)).
-		Set(expression.Name(dynamo.AttrGSI2SK), expression.Value(now+"#"+pay.ID))
+		Set(expression.Name(dynamo.AttrGSI2SK), expression.Value(sortStamp(p.d.Clock.Now())+"#"+pay.ID))
 	return p.d.DB.Update(ctx, dynamo.PaymentKey(pay.ID), upd, nil)
 }
 
@@ -305,7 +304,7 @@ type ReconcileStats struct {
 func (p *Payments) Reconcile(ctx context.Context, after, flagAfter time.Duration) (ReconcileStats, error) {
 	now := p.d.Clock.Now()
 	var st ReconcileStats
-	page := dynamo.Page{Index: dynamo.IndexGSI2, Partition: dynamo.OpenPaymentsPK, From: "0", To: stamp(now.Add(-after)), Forward: true}
+	page := dynamo.Page{Index: dynamo.IndexGSI2, Partition: dynamo.OpenPaymentsPK, From: "0", To: sortStamp(now.Add(-after)), Forward: true}
 	for {
 		var items []paymentItem
 		next, err := p.d.DB.Query(ctx, page, &items)
