@@ -43,6 +43,8 @@ type paymentService interface {
 	StatementPDF(ctx context.Context, a actor.Actor, printer payments.Printer, f payments.PaymentFilter) ([]byte, error)
 	ReceiptFile(ctx context.Context, a actor.Actor, files payments.Files, id string) (blob.PresignedRequest, error)
 	Flagged(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]payments.FlaggedPayment, string, error)
+	GetLimits(ctx context.Context, a actor.Actor) (payments.LimitsView, error)
+	SetLimits(ctx context.Context, a actor.Actor, l payments.Limits) (payments.LimitsView, error)
 }
 
 var (
@@ -73,6 +75,8 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("POST /payments", h.pay)
 	r.HandleAuthed("POST /payments/confirmation", h.confirmation)
 	r.HandleAuthed("GET /payments", h.listPayments)
+	r.HandleAuthed("GET /payments/limits", h.limits)
+	r.HandleAuthed("PUT /payments/limits", h.setLimits)
 	r.HandleAuthed("GET /payments/export.csv", h.csv)
 	r.HandleAuthed("GET /payments/statement.pdf", h.statement)
 	r.HandleAuthed("GET /payments/{id}", h.payment)
@@ -397,4 +401,24 @@ func (h *handler) flagged(ctx context.Context, req *httpapi.Request, id httpapi.
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, page[payments.FlaggedPayment]{Items: items, Next: next})
+}
+
+func (h *handler) limits(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	v, err := h.payments.GetLimits(ctx, id.Actor(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, v)
+}
+
+func (h *handler) setLimits(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in payments.Limits
+	if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	v, err := h.payments.SetLimits(ctx, id.Actor(req), in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, v)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -89,6 +90,13 @@ func (f fakePayments) Flagged(_ context.Context, a actor.Actor, _ string, _ int3
 	return nil, "", f.Record("Flagged", a)
 }
 
+func (f fakePayments) GetLimits(_ context.Context, a actor.Actor) (payments.LimitsView, error) {
+	return payments.LimitsView{}, f.Record("GetLimits", a)
+}
+func (f fakePayments) SetLimits(_ context.Context, a actor.Actor, l payments.Limits) (payments.LimitsView, error) {
+	return payments.LimitsView{}, f.Record("SetLimits", a, fmt.Sprint(l.PerPayment, l.PerDay, l.PerMonth))
+}
+
 func fakeRouter(f *fake) *httpapi.Router {
 	h := &handler{charges: f, payments: fakePayments{f}}
 	return h.router(httpapi.NewRouter("payments", logging.New(io.Discard, "error"))).Guard(httpapitest.AdmitAll{})
@@ -132,6 +140,8 @@ func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
 		{Event: "payments-receipt.json", Method: "ReceiptFile", Status: 303, Args: []string{"20261125T090000-AbCdEfGhIjKl"}},
 		{Event: "payments-notification.json", Method: "Notify", Status: 200},
 		{Event: "support-payments-flagged.json", Method: "Flagged", Status: 200},
+		{Event: "payments-limits-get.json", Method: "GetLimits", Status: 200},
+		{Event: "payments-limits-put.json", Method: "SetLimits", Status: 200, Args: []string{"5000000 10000000 0"}},
 	}
 	httpapitest.CheckRoutes(t, routes, newFake, "Notify")
 }

@@ -73,6 +73,8 @@
 //	payments not yet final (reconciliation)   GSI2PK=PAYMENTS-OPEN      GSI2SK=<created>#<id>
 //	payments left unknown (operators)         GSI2PK=PAYMENTS-FLAGGED   GSI2SK=<flagged>#<id>
 //	a person's use of an idempotency key      PK=IDEMP#<sub>#<hash>     SK=IDEMP
+//	a person's own payment limits             PK=USER#<sub>             SK=PAYLIMITS
+//	a person's payments of a day or month     PK=USER#<sub>             SK=PAYUSE#<YYYY-MM-DD or YYYY-MM>
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
@@ -420,3 +422,10 @@ const (
 // IdempotencyKey records a person's use of an Idempotency-Key (by its
 // hash) for 24 hours.
 func IdempotencyKey(sub, hash string) Key { return Key{PK: join("IDEMP", sub, hash), SK: "IDEMP"} }
+
+// PaymentLimitsKey is a person's own payment limits.
+func PaymentLimitsKey(sub string) Key { return Key{PK: UserPK(sub), SK: "PAYLIMITS"} }
+
+// PaymentUsageKey sums a person's payments of a day (YYYY-MM-DD) or a
+// month (YYYY-MM).
+func PaymentUsageKey(sub, period string) Key { return Key{PK: UserPK(sub), SK: "PAYUSE#" + period} }

@@ -73,6 +73,10 @@ type PayRequest struct {
 	Charges []string `json:"charges"`
 	// Code confirms a payment above the threshold (a one-time code).
 	Code string `json:"code,omitempty"`
+	// Amounts pay part of a charge (kopecks, by УИН): where its agency
+	// allows paying in parts, or where what is due is above the provider's
+	// single-payment maximum. Absent: the whole amount due.
+	Amounts map[string]int64 `json:"amounts,omitempty"`
 }
 
 // check validates the request and returns its УИН sorted.
@@ -91,6 +95,13 @@ func (r PayRequest) check() ([]string, error) {
 			f = append(f, problem.Field{Field: field, Code: "payment.duplicate", Message: "Начисление указано дважды"})
 		}
 		seen[u] = true
+	}
+	for uin, a := range r.Amounts {
+		if !seen[uin] {
+			f = append(f, problem.Field{Field: "amounts." + uin, Code: "payment.amount_unknown_charge", Message: "Сумма указана для начисления, которого нет в платеже"})
+		} else if a <= 0 {
+			f = append(f, problem.Field{Field: "amounts." + uin, Code: "payment.amount", Message: "Сумма — целое число копеек больше нуля"})
+		}
 	}
 	if r.Code != "" && (len(r.Code) != 6 || strings.Trim(r.Code, "0123456789") != "") {
 		f = append(f, problem.Field{Field: "code", Code: "code.format", Message: "Код подтверждения — 6 цифр"})
@@ -111,7 +122,10 @@ type PaymentLine struct {
 	AgencyTitle string `json:"agencyTitle" dynamodbav:"-"`
 	Purpose     string `json:"purpose" dynamodbav:"Purpose"`
 	Amount      int64  `json:"amount" dynamodbav:"Amount"`
-	Payee       Payee  `json:"-" dynamodbav:"Payee"`
+	// Full says the line pays all that was due (with a discount, if any);
+	// otherwise it is a part.
+	Full  bool  `json:"full" dynamodbav:"Full"`
+	Payee Payee `json:"-" dynamodbav:"Payee"`
 }
 
 // ReceiptRef names a payment's receipt among the person's documents.
@@ -233,8 +247,12 @@ func CheckKey(key string) error {
 	return nil
 }
 
-func bodyHash(uins []string, code string) string {
-	sum := sha256.Sum256([]byte(strings.Join(uins, ",") + "|" + code))
+func bodyHash(uins []string, code string, amounts map[string]int64) string {
+	parts := make([]string, len(uins))
+	for i, u := range uins {
+		parts[i] = fmt.Sprintf("%s=%d", u, amounts[u])
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, ",") + "|" + code))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -317,14 +335,14 @@ func (p *Payments) Pay(ctx context.Context, a actor.Actor, key string, in PayReq
 	}
 	now := p.d.Clock.Now()
 	k := dynamo.IdempotencyKey(sub, keyHash(key))
-	c, first, err := p.claim(ctx, k, bodyHash(uins, in.Code), now)
+	c, first, err := p.claim(ctx, k, bodyHash(uins, in.Code, in.Amounts), now)
 	if err != nil || first != nil {
 		if first != nil {
 			return *first, nil
 		}
 		return Answer{}, err
 	}
-	ans, keep, err := p.run(ctx, sub, c.PaymentID, uins, in.Code, now)
+	ans, keep, err := p.run(ctx, sub, c.PaymentID, uins, in, now)
 	if err != nil {
 		if keep {
 			// A payment exists whose outcome is unknown: the key stays
@@ -350,7 +368,7 @@ func (p *Payments) Pay(ctx context.Context, a actor.Actor, key string, in PayReq
 // run makes (or resumes) payment id: records it with its charges held,
 // then asks the provider. keep says whether the payment exists, so the key
 // must stay with it.
-func (p *Payments) run(ctx context.Context, sub, id string, uins []string, code string, now time.Time) (Answer, bool, error) {
+func (p *Payments) run(ctx context.Context, sub, id string, uins []string, in PayRequest, now time.Time) (Answer, bool, error) {
 	pay, exists, err := p.payment(ctx, id)
 	if err != nil {
 		return Answer{}, true, err
@@ -359,7 +377,7 @@ func (p *Payments) run(ctx context.Context, sub, id string, uins []string, code 
 		return Answer{}, false, problem.Internal(fmt.Errorf("payments: claim of %s names another person's payment", sub))
 	}
 	if !exists {
-		if pay, err = p.open(ctx, sub, id, uins, code, now); err != nil {
+		if pay, err = p.open(ctx, sub, id, uins, in, now); err != nil {
 			return Answer{}, false, err
 		}
 	}
@@ -471,7 +489,8 @@ func confirmationError(err error) error {
 }
 
 // open records the payment and holds its charges, in one transaction.
-func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code string, now time.Time) (paymentItem, error) {
+func (p *Payments) open(ctx context.Context, sub, id string, uins []string, in PayRequest, now time.Time) (paymentItem, error) {
+	code := in.Code
 	for attempt := 0; ; attempt++ {
 		chs, links, err := p.held(ctx, sub, uins)
 		if err != nil {
@@ -483,9 +502,21 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code
 			if !payable(ch.Status) {
 				return paymentItem{}, notPayable(ch)
 			}
-			amount := ch.dueNow(now)
-			total += amount
-			lines = append(lines, PaymentLine{UIN: ch.UIN, Kind: ch.Type, Agency: ch.Agency, Purpose: ch.Purpose, Amount: amount, Payee: ch.Payee})
+			line, err := p.lineOf(ch, in.Amounts, now)
+			if err != nil {
+				return paymentItem{}, err
+			}
+			total += line.Amount
+			lines = append(lines, line)
+		}
+		if p.d.ProviderMax > 0 && total > p.d.ProviderMax {
+			return paymentItem{}, problem.New(problem.KindInvalid, "payment_over_provider_max",
+				"Сумма платежа больше "+rub(p.d.ProviderMax)+", предельной для одного платежа: оплатите начисление частями").
+				With("providerMax", p.d.ProviderMax).With("amount", total)
+		}
+		limits, err := p.checkLimits(ctx, sub, total, now)
+		if err != nil {
+			return paymentItem{}, err
 		}
 		tx := &dynamo.Tx{}
 		if p.d.ConfirmAbove > 0 && total > p.d.ConfirmAbove {
@@ -505,6 +536,7 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code
 		pay := paymentItem{PK: k.PK, SK: k.SK, Kind: kindPayment, ID: id, Sub: sub, Status: PaymentCreated, Amount: total, Lines: lines,
 			CreatedAt: at, UpdatedAt: at, GSI1PK: dynamo.PaymentsPK(sub), GSI1SK: order, GSI2PK: dynamo.OpenPaymentsPK, GSI2SK: order}
 		tx.Create(pay)
+		countUsage(tx, sub, limits, total, now)
 		for i, ch := range chs {
 			held := ch
 			held.Status, held.PaymentID, held.UpdatedAt, held.V = StatusPending, id, at, ch.V+1
@@ -519,7 +551,38 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code
 		if !retryable(err) || attempt == maxAttempts-1 {
 			return paymentItem{}, err
 		}
+		// A concurrent payment may have used up the limit meanwhile.
+		if _, lerr := p.checkLimits(ctx, sub, total, now); lerr != nil {
+			return paymentItem{}, lerr
+		}
 	}
+}
+
+// lineOf is what the payment pays of ch: all that is due, or the part the
+// request names where the charge may be paid in parts (its agency allows
+// it, or what is due is above the provider's single-payment maximum; not
+// while a fine's discount lasts, which only a whole payment keeps).
+func (p *Payments) lineOf(ch chargeItem, amounts map[string]int64, now time.Time) (PaymentLine, error) {
+	due := ch.dueNow(now)
+	line := PaymentLine{UIN: ch.UIN, Kind: ch.Type, Agency: ch.Agency, Purpose: ch.Purpose, Amount: due, Full: true, Payee: ch.Payee}
+	part, ok := amounts[ch.UIN]
+	if !ok || part == due {
+		return line, nil
+	}
+	field := "amounts." + ch.UIN
+	switch {
+	case part > due:
+		return PaymentLine{}, problem.Invalid(problem.Field{Field: field, Code: "payment.amount_above_due",
+			Message: "Сумма больше оставшейся к оплате: " + rub(due)})
+	case ch.discountActive(now):
+		return PaymentLine{}, problem.Invalid(problem.Field{Field: field, Code: "payment.partial_discount",
+			Message: "Пока действует скидка, штраф оплачивается целиком: " + rub(due)})
+	case !ch.PartialAllowed && !(p.d.ProviderMax > 0 && due > p.d.ProviderMax):
+		return PaymentLine{}, problem.Invalid(problem.Field{Field: field, Code: "payment.partial_not_allowed",
+			Message: "Это начисление оплачивается только целиком"})
+	}
+	line.Amount, line.Full = part, false
+	return line, nil
 }
 
 // putLink writes sub's link of ch as ch now is, if the link is still old.
@@ -565,7 +628,11 @@ func (p *Payments) StartConfirmation(ctx context.Context, a actor.Actor, in PayR
 		if !payable(ch.Status) {
 			return accounts.SignaturePending{}, 0, notPayable(ch)
 		}
-		total += ch.dueNow(now)
+		line, err := p.lineOf(ch, in.Amounts, now)
+		if err != nil {
+			return accounts.SignaturePending{}, 0, err
+		}
+		total += line.Amount
 	}
 	if p.d.ConfirmAbove <= 0 || total <= p.d.ConfirmAbove {
 		return accounts.SignaturePending{}, 0, problem.Conflict("confirmation_not_needed", "Платёж до "+rub(p.d.ConfirmAbove)+" подтверждать кодом не нужно")

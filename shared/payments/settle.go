@@ -133,12 +133,14 @@ func (p *Payments) release(ctx context.Context, pay paymentItem, status, reason 
 		tx.Update(dynamo.PaymentKey(pay.ID), expression.Set(expression.Name("Status"), expression.Value(status)).
 			Set(expression.Name("CancelReason"), expression.Value(reason)).Set(expression.Name("UpdatedAt"), expression.Value(now)).
 			Remove(expression.Name(dynamo.AttrGSI2PK)).Remove(expression.Name(dynamo.AttrGSI2SK)), &cond)
+		// What did not go through counts against no limit.
+		uncountUsage(tx, pay.Sub, pay.Amount, parseStamp(pay.CreatedAt))
 		for i, ch := range chs {
 			if ch.PaymentID != pay.ID {
 				continue
 			}
 			free := ch
-			free.Status, free.PaymentID, free.UpdatedAt, free.V = statusFor(ch.PaidAmount, ch.Amount), "", now, ch.V+1
+			free.Status, free.PaymentID, free.UpdatedAt, free.V = statusFor(ch.paid(), ch.Amount), "", now, ch.V+1
 			putCharge(tx, free, ch.V)
 			p.putLink(tx, pay.Sub, free, links[i])
 		}
@@ -248,8 +250,18 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 				continue
 			}
 		}
+		line := pay.Lines[i]
 		paid := ch
-		paid.Status, paid.PaymentID, paid.PaidAt, paid.UpdatedAt, paid.V = StatusPaid, pay.ID, at, stamp(now), ch.V+1
+		if line.Full {
+			paid.PortalPaid = ch.Amount - ch.PaidAmount // a discount's whole payment pays it all
+		} else {
+			paid.PortalPaid += line.Amount
+		}
+		paid.Status, paid.PaymentID, paid.PaidAt, paid.UpdatedAt, paid.V = statusFor(paid.paid(), ch.Amount), pay.ID, at, stamp(now), ch.V+1
+		if paid.Status != StatusPaid {
+			// Paid in part: the rest is to pay, by another payment.
+			paid.PaymentID = ""
+		}
 		putCharge(tx, paid, ch.V)
 		p.putLink(tx, pay.Sub, paid, links[i])
 		old := links[i]

@@ -145,6 +145,8 @@ var All = []Route{
 	{Function: "payments", Method: "POST", Path: "/payments"},
 	{Function: "payments", Method: "POST", Path: "/payments/confirmation"},
 	{Function: "payments", Method: "GET", Path: "/payments"},
+	{Function: "payments", Method: "GET", Path: "/payments/limits"},
+	{Function: "payments", Method: "PUT", Path: "/payments/limits"},
 	{Function: "payments", Method: "GET", Path: "/payments/export.csv"},
 	{Function: "payments", Method: "GET", Path: "/payments/statement.pdf"},
 	{Function: "payments", Method: "GET", Path: "/payments/{id}"},
