@@ -58,6 +58,16 @@ func (f *fake) RemoveUtilityAccount(_ context.Context, a actor.Actor, id string)
 	return f.Record("RemoveUtilityAccount", a, id)
 }
 
+func (f *fake) SubmitReadings(_ context.Context, a actor.Actor, id string, in []payments.Reading) ([]payments.ReadingView, error) {
+	return nil, f.Record("SubmitReadings", a, id, in[0].Meter, string(in[0].Value))
+}
+func (f *fake) Readings(_ context.Context, a actor.Actor, id string) ([]payments.ReadingView, error) {
+	return nil, f.Record("Readings", a, id)
+}
+func (f *fake) ProviderReadings(_ context.Context, a actor.Actor, provider string, since time.Time, _ string, _ int32) ([]payments.ProviderReading, string, error) {
+	return nil, "", f.Record("ProviderReadings", a, provider, since.Format(time.RFC3339), a.Agency())
+}
+
 // fakePayments is the payments half of the fake.
 type fakePayments struct{ *fake }
 
@@ -141,6 +151,9 @@ func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
 		{Event: "payments-notification.json", Method: "Notify", Status: 200},
 		{Event: "support-payments-flagged.json", Method: "Flagged", Status: 200},
 		{Event: "payments-limits-get.json", Method: "GetLimits", Status: 200},
+		{Event: "utility-readings-submit.json", Method: "SubmitReadings", Status: 201, Args: []string{"Qk3vR9xTz1Ab", "ХВС кухня", "123.456"}},
+		{Event: "utility-readings-list.json", Method: "Readings", Status: 200, Args: []string{"Qk3vR9xTz1Ab"}},
+		{Event: "agency-readings.json", Method: "ProviderReadings", Status: 200, Args: []string{"eirc", "2026-11-15T00:00:00Z", "utility"}},
 		{Event: "payments-limits-put.json", Method: "SetLimits", Status: 200, Args: []string{"5000000 10000000 0"}},
 	}
 	httpapitest.CheckRoutes(t, routes, newFake, "Notify")

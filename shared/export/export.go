@@ -82,6 +82,8 @@ var Sections = map[string]Section{
 		"DiscountUntil", "Status", "PaymentID", "LinkedAt"}},
 	"vehicle":         {"vehicles", []string{"ID", "Plate", "CertMask", "Name", "AddedAt"}},
 	"payment-limits":  {"paymentLimits", []string{"PerPayment", "PerDay", "PerMonth", "UpdatedAt"}},
+	"meter":           {"", nil}, // a meter's last accepted value, which the readings hold
+	"meter-reading":   {"meterReadings", []string{"Provider", "Account", "Meter", "Value", "Previous", "At"}},
 	"payment-usage":   {"", nil}, // running sums of a day's and a month's payments, which the payments themselves show
 	"utility-account": {"utilityAccounts", []string{"ID", "Provider", "Mask", "Name", "AddedAt"}},
 }

@@ -201,8 +201,11 @@ type utilityItem struct {
 	Provider string `dynamodbav:"Provider"`
 	Mask     string `dynamodbav:"Mask"`
 	Hash     string `dynamodbav:"Hash"`
-	Name     string `dynamodbav:"Name,omitempty"`
-	AddedAt  string `dynamodbav:"AddedAt"`
+	// Account is the provider's own number of it, which its system reads
+	// with the meter readings.
+	Account string `dynamodbav:"Account"`
+	Name    string `dynamodbav:"Name,omitempty"`
+	AddedAt string `dynamodbav:"AddedAt"`
 }
 
 func (it utilityItem) view() UtilityAccountView {
@@ -252,7 +255,7 @@ func (c *Charges) AddUtilityAccount(ctx context.Context, a actor.Actor, in Utili
 	provider, account, _ := strings.Cut(norm, ":")
 	id := newID()
 	k := dynamo.UtilityAccountKey(sub, id)
-	it := utilityItem{PK: k.PK, SK: k.SK, Kind: kindUtility, ID: id, Provider: provider, Mask: mask(IDUtility, account), Hash: hash,
+	it := utilityItem{PK: k.PK, SK: k.SK, Kind: kindUtility, ID: id, Provider: provider, Mask: mask(IDUtility, account), Hash: hash, Account: account,
 		Name: name, AddedAt: stamp(c.d.Clock.Now())}
 	if err := c.d.DB.Create(ctx, it); err != nil {
 		return UtilityAccountView{}, err

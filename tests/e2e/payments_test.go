@@ -662,3 +662,69 @@ func TestLimitsAndAChargePaidInParts(t *testing.T) {
 		}
 	}
 }
+
+// Meter readings go in within the provider's window, never lower than the
+// last, and the provider's system reads them through its agency route.
+func TestMeterReadingsReachTheProvider(t *testing.T) {
+	msk := time.FixedZone("MSK", 3*3600)
+	now := time.Now().In(msk)
+	window := time.Date(now.Year(), now.Month(), 20, 12, 0, 0, 0, msk)
+	if window.Before(now) {
+		window = window.AddDate(0, 1, 0)
+	}
+	out := window.AddDate(0, 0, 8) // the 28th
+	// The person signs in on the 28th (the functions' clocks moved there
+	// together, so the session is not idle), then the clocks go back to
+	// the 20th.
+	shift := func(to time.Time) {
+		t.Helper()
+		for _, fn := range []string{"auth", "payments"} {
+			if err := st.SetFunctionClock(fn, to.Sub(now)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	shift(out)
+	defer func() {
+		for _, fn := range []string{"auth", "payments"} {
+			_ = st.SetFunctionClock(fn, 0)
+		}
+	}()
+	s, _, _, _ := newCitizen(t)
+	account := fmt.Sprint(time.Now().UnixNano() % 10_000_000_000)
+	var acc struct{ ID string }
+	post(t, "/utility-accounts", s.AccessToken, map[string]string{"provider": "eirc", "account": account}).JSON(t, &acc)
+	submit := func(v string) response {
+		return post(t, "/utility-accounts/"+acc.ID+"/readings", s.AccessToken,
+			map[string]any{"readings": []map[string]any{{"meter": "ХВС", "value": json.RawMessage(v)}}})
+	}
+	if r := submit("10"); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("out of the window = %d %s", r.Status, r.Body)
+	}
+	shift(window)
+	if r := submit("123.456"); r.Status != http.StatusCreated {
+		t.Fatalf("readings = %d %s", r.Status, r.Body)
+	}
+	if r := submit("100"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "reading.lower") {
+		t.Fatalf("a lower reading = %d %s", r.Status, r.Body)
+	}
+	utility := agencyToken(t, "AgencyUtilityClient")
+	var page struct {
+		Items []struct{ Account, Meter, Value string }
+	}
+	call(t, "GET", "/agency/readings?provider=eirc&limit=100", utility, nil, nil).JSON(t, &page)
+	found := false
+	for _, it := range page.Items {
+		found = found || (it.Account == account && it.Value == "123.456")
+	}
+	if !found {
+		t.Fatalf("the provider does not see the reading: %+v", page.Items)
+	}
+	if r := call(t, "GET", "/agency/readings?provider=eirc", agencyToken(t, "AgencyGibddClient"), nil, nil); r.Status != http.StatusForbidden {
+		t.Errorf("the traffic police read meter readings: %d", r.Status)
+	}
+	other, _, _, _ := newCitizen(t)
+	if r := call(t, "GET", "/utility-accounts/"+acc.ID+"/readings", other.AccessToken, nil, nil); r.Status != http.StatusNotFound {
+		t.Errorf("another person reads the readings: %d", r.Status)
+	}
+}
