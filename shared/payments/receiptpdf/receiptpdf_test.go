@@ -16,7 +16,7 @@ func receipt() payments.Receipt {
 	return payments.Receipt{PaymentID: "20261125T090000-AbCdEfGhIjKl", ProviderID: "2f4c1a3e-000f-5000-9000-1b2c3d4e5f60", PaidAt: paidAt,
 		Payer: "Петров Пётр Петрович", Total: 175050, Lines: []payments.ReceiptLine{
 			{UIN: "18810177200000123453", Kind: "штраф", Purpose: "Штраф по постановлению 18810177200000123453", Agency: "Госавтоинспекция МВД России",
-				Payee: payments.Payee{Name: "УФК по г. Москве (ГУ МВД России по г. Москве)", INN: "7707089101", KPP: "770731005", KBK: "18811601123010001140", OKTMO: "45000000"},
+				Payee:  payments.Payee{Name: "УФК по г. Москве (ГУ МВД России по г. Москве)", INN: "7707089101", KPP: "770731005", KBK: "18811601123010001140", OKTMO: "45000000"},
 				Amount: 25000},
 			{UIN: "18206010000000000011", Kind: "налог", Purpose: "Налог на имущество", Agency: "ФНС России",
 				Payee: payments.Payee{Name: "Казначейство России (ФНС России)", INN: "7727406020", KPP: "770801001"}, Amount: 150050},
@@ -49,7 +49,7 @@ func TestReceiptRefusesOtherContent(t *testing.T) {
 
 func TestStatementListsThePeriod(t *testing.T) {
 	from := time.Date(2026, 10, 31, 21, 0, 0, 0, time.UTC) // 1 November, Moscow
-	to := time.Date(2026, 11, 30, 21, 0, 0, 0, time.UTC) // 1 December, Moscow: the period ends before it
+	to := time.Date(2026, 11, 30, 21, 0, 0, 0, time.UTC)   // 1 December, Moscow: the period ends before it
 	s := payments.Statement{Payer: "Петров Пётр Петрович", From: from, To: to, At: paidAt, Total: 25000,
 		Payments: []payments.PaymentView{{ID: "p1", Status: payments.PaymentSucceeded, StatusName: "оплачен", Amount: 25000, PaidAt: paidAt,
 			Charges: []payments.PaymentLine{{UIN: "18810177200000123453", Purpose: "Штраф", Amount: 25000}}}}}
