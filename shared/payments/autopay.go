@@ -164,22 +164,28 @@ func (r ruleItem) matches(ch chargeItem, via []string) bool {
 	return false
 }
 
-func rulesOf(ctx context.Context, db *dynamo.Store, sub string) ([]ruleItem, error) {
-	var out []ruleItem
-	p := dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.AutopayRulePrefix, Forward: true, Consistent: true}
+// every reads every page of a query of a person's own (bounded) items.
+func every[T any](ctx context.Context, db *dynamo.Store, p dynamo.Page) ([]T, error) {
+	var out []T
 	for {
-		var page []ruleItem
+		var page []T
 		next, err := db.Query(ctx, p, &page)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, page...)
 		if next == "" {
-			slices.SortFunc(out, func(a, b ruleItem) int { return strings.Compare(a.CreatedAt+a.ID, b.CreatedAt+b.ID) })
 			return out, nil
 		}
 		p.Cursor = next
 	}
+}
+
+// rulesOf are sub's rules, oldest first.
+func rulesOf(ctx context.Context, db *dynamo.Store, sub string) ([]ruleItem, error) {
+	out, err := every[ruleItem](ctx, db, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.AutopayRulePrefix, Forward: true, Consistent: true})
+	slices.SortFunc(out, func(a, b ruleItem) int { return strings.Compare(a.CreatedAt+a.ID, b.CreatedAt+b.ID) })
+	return out, err
 }
 
 // cancelRuleTx cancels an active rule in tx (if it is still as read).
@@ -329,27 +335,19 @@ func cancelScheduled(ctx context.Context, db *dynamo.Store, sub string, rules []
 	if len(rules) == 0 {
 		return
 	}
-	p := dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.AutopayPrefix, Forward: true, Consistent: true}
-	for {
-		var page []autopayItem
-		next, err := db.Query(ctx, p, &page)
-		if err != nil {
-			logging.From(ctx).Warn("scheduled autopays of a cancelled rule left to the run", "err", err)
-			return
+	items, err := every[autopayItem](ctx, db, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.AutopayPrefix, Forward: true, Consistent: true})
+	if err != nil {
+		logging.From(ctx).Warn("scheduled autopays of a cancelled rule left to the run", "err", err)
+		return
+	}
+	for _, it := range items {
+		if it.Status != AutopayScheduled || !slices.Contains(rules, it.Rule) {
+			continue
 		}
-		for _, it := range page {
-			if it.Status != AutopayScheduled || !slices.Contains(rules, it.Rule) {
-				continue
-			}
-			tx := (&dynamo.Tx{}).Update(dynamo.AutopayKey(sub, it.UIN), endAutopay(AutopayCancelled, reason, it.V, now), versionIs(it.V, AutopayScheduled))
-			if err := db.Transact(ctx, "", tx); err != nil && !problem.Is(err, problem.KindConflict) {
-				logging.From(ctx).Warn("scheduled autopay of a cancelled rule left to the run", "err", err)
-			}
+		tx := (&dynamo.Tx{}).Update(dynamo.AutopayKey(sub, it.UIN), endAutopay(AutopayCancelled, reason, it.V, now), versionIs(it.V, AutopayScheduled))
+		if err := db.Transact(ctx, "", tx); err != nil && !problem.Is(err, problem.KindConflict) {
+			logging.From(ctx).Warn("scheduled autopay of a cancelled rule left to the run", "err", err)
 		}
-		if next == "" {
-			return
-		}
-		p.Cursor = next
 	}
 }
 
@@ -514,11 +512,16 @@ func (r ruleItem) what() string {
 }
 
 func (a *Autopays) journal(ctx context.Context, tx *dynamo.Tx, sub, summary, role string) error {
-	head, err := a.d.Journal.Head(ctx, sub)
+	return journalTx(ctx, a.d.Journal, tx, sub, summary, role)
+}
+
+// journalTx puts a payments entry of sub's journal in tx.
+func journalTx(ctx context.Context, j *journal.Journal, tx *dynamo.Tx, sub, summary, role string) error {
+	head, err := j.Head(ctx, sub)
 	if err != nil {
 		return err
 	}
-	_, err = a.d.Journal.AppendTx(ctx, tx, head, sub, journal.Entry{Type: journal.TypePayment, Summary: summary, Actor: role})
+	_, err = j.AppendTx(ctx, tx, head, sub, journal.Entry{Type: journal.TypePayment, Summary: summary, Actor: role})
 	return err
 }
 
@@ -813,13 +816,7 @@ func (p *Payments) autopayFailedTx(ctx context.Context, tx *dynamo.Tx, sub, kind
 		"Reason": reason, "Link": autopaysLink}}, now); err != nil {
 		return err
 	}
-	head, err := p.d.Journal.Head(ctx, sub)
-	if err != nil {
-		return err
-	}
-	_, err = p.d.Journal.AppendTx(ctx, tx, head, sub, journal.Entry{Type: journal.TypePayment,
-		Summary: "Автоплатёж не выполнен: " + kindNames[kind] + ", " + rub(amount) + ", " + uin + ": " + reason, Actor: journal.ActorSystem})
-	return err
+	return journalTx(ctx, p.d.Journal, tx, sub, "Автоплатёж не выполнен: "+kindNames[kind]+", "+rub(amount)+", "+uin+": "+reason, journal.ActorSystem)
 }
 
 // What a payment of an autopay adds to its own transactions.

@@ -196,20 +196,7 @@ func (m *Methods) get(ctx context.Context, sub, id string) (methodItem, error) {
 }
 
 func (m *Methods) all(ctx context.Context, sub string) ([]methodItem, error) {
-	var out []methodItem
-	p := dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.PaymentMethodPrefix, Forward: true, Consistent: true}
-	for {
-		var page []methodItem
-		next, err := m.d.DB.Query(ctx, p, &page)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		p.Cursor = next
-	}
+	return every[methodItem](ctx, m.d.DB, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.PaymentMethodPrefix, Forward: true, Consistent: true})
 }
 
 // live are the methods a person sees: not unlinked, not an attempt past
@@ -561,12 +548,7 @@ func (m *Methods) Confirm(ctx context.Context, a actor.Actor, id, code string) (
 }
 
 func (m *Methods) journal(ctx context.Context, tx *dynamo.Tx, sub, summary string) error {
-	head, err := m.d.Journal.Head(ctx, sub)
-	if err != nil {
-		return err
-	}
-	_, err = m.d.Journal.AppendTx(ctx, tx, head, sub, journal.Entry{Type: journal.TypePayment, Summary: summary, Actor: journal.ActorCitizen})
-	return err
+	return journalTx(ctx, m.d.Journal, tx, sub, summary, journal.ActorCitizen)
 }
 
 // Unlink unlinks a card: it can pay nothing more (its provider id is
