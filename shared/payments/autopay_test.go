@@ -518,3 +518,30 @@ func TestEndedCardSaysSo(t *testing.T) {
 		})
 	}
 }
+
+// The person's own payment limits hold for autopays too: one over the
+// day's limit ends failed, naming the limit.
+func TestAutopayKeepsThePersonsLimits(t *testing.T) {
+	af := newAutoFixture(t)
+	ctx := context.Background()
+	u1 := actor.Citizen("u1")
+	card := af.linkCard(t, "u1")
+	af.utilityRule(t, "u1", "4001234567", card.ID, 600000, 1_000_000)
+	if _, err := af.pay.SetLimits(ctx, u1, Limits{PerDay: 50000}); err != nil {
+		t.Fatal(err)
+	}
+	uin := NewUIN("00000000", 21)
+	if _, _, err := af.svc.Post(ctx, utility, uin, bill("4001234567", 60000)); err != nil {
+		t.Fatal(err)
+	}
+	af.clock.Advance(26 * time.Hour)
+	af.runTwice(t)
+	var it autopayItem
+	_ = af.db.Get(ctx, dynamo.AutopayKey("u1", uin), "a", &it)
+	if it.Status != AutopayFailed || !strings.Contains(it.Reason, "лимит в день") || af.cards.charges.Load() != 0 {
+		t.Fatalf("over the day's limit = %+v, %d charges", it, af.cards.charges.Load())
+	}
+	if v, _ := af.pay.GetLimits(ctx, u1); v.UsedToday != 0 {
+		t.Fatalf("a refused autopay counts: %+v", v)
+	}
+}

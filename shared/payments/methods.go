@@ -235,7 +235,7 @@ func (m *Methods) Link(ctx context.Context, a actor.Actor) (MethodView, error) {
 	ttl := now.Add(methodAttemptTTL).Unix()
 	it := methodItem{PK: k.PK, SK: k.SK, Kind: kindMethod, ID: id, Sub: sub, Status: MethodAwaitingCard, CreatedAt: stamp(now),
 		UpdatedAt: stamp(now), TTL: ttl, V: 1}
-	tx := (&dynamo.Tx{}).Create(it).Create(methodOwnerItem{PK: ok.PK, SK: ok.SK, Kind: kindMethodOwner, Sub: sub})
+	tx := (&dynamo.Tx{}).Create(it).Create(methodOwnerItem{PK: ok.PK, SK: ok.SK, Kind: kindMethodOwner, Sub: sub, TTL: ttl})
 	if err := m.d.DB.Transact(ctx, "", tx); err != nil {
 		return MethodView{}, err
 	}
@@ -580,6 +580,7 @@ func (m *Methods) Unlink(ctx context.Context, a actor.Actor, id string) error {
 		Set(expression.Name(dynamo.AttrVersion), expression.Value(it.V+1))
 	cond := expression.Name(dynamo.AttrVersion).Equal(expression.Value(it.V))
 	tx.Update(dynamo.PaymentMethodKey(sub, id), upd, &cond)
+	tx.Update(dynamo.PaymentMethodOwnerKey(id), expression.Set(expression.Name(dynamo.AttrTTL), expression.Value(now.Add(methodEndedTTL).Unix())), nil)
 	var cancelled []string
 	for _, r := range rules {
 		if r.Status == RuleActive && r.Method == id {

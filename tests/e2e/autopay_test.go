@@ -451,3 +451,57 @@ func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
+
+// providerMethod is the emulator's id of a linked card: the saved method of
+// the card's verification payment (Kabinet never shows it).
+func providerMethod(t *testing.T, card string) string {
+	t.Helper()
+	for _, p := range st.YooKassa.Payments() {
+		if p.Metadata["method"] != card {
+			continue
+		}
+		for _, m := range st.YooKassa.Methods() {
+			if m.PaymentID == p.ID {
+				return m.ID
+			}
+		}
+	}
+	t.Fatalf("the emulator saved no card for %s", card)
+	return ""
+}
+
+// A card whose permission the payer withdrew at the bank: the charge ends
+// canceled with the bank's reason, and the card then says why it cannot
+// pay (a field-level 422) and is listed as revoked.
+func TestRevokedCardSaysSo(t *testing.T) {
+	s, _, phone, _ := newCitizen(t)
+	card := linkCard(t, s.AccessToken, phone)
+	if err := st.YooKassa.RevokeMethod(providerMethod(t, card.ID)); err != nil {
+		t.Fatal(err)
+	}
+	cert := newCertificate()
+	post(t, "/vehicles", s.AccessToken, map[string]string{"plate": "М321ОР77", "certificate": cert})
+	uin := newUIN()
+	putCharge(t, agencyToken(t, "AgencyGibddClient"), uin, fineFor(cert, 40000))
+	pay := func(key string) response {
+		return call(t, "POST", "/payments", s.AccessToken, mustJSON(map[string]any{"charges": []string{uin}, "paymentMethod": card.ID}),
+			map[string]string{"Content-Type": "application/json", "Idempotency-Key": key + uin})
+	}
+	var p struct{ Status, CancelReason string }
+	if r := pay("revoked-1-"); r.Status != http.StatusCreated {
+		t.Fatalf("pay = %d %s", r.Status, r.Body)
+	} else if r.JSON(t, &p); p.Status != payments.PaymentCanceled || !strings.Contains(p.CancelReason, "отозвано") {
+		t.Fatalf("a revoked card's payment = %+v", p)
+	}
+	var c cardDoc
+	if call(t, "GET", "/payment-methods/"+card.ID, s.AccessToken, nil, nil).JSON(t, &c); c.Status != payments.MethodRevoked {
+		t.Fatalf("the card is %+v", c)
+	}
+	if r := pay("revoked-2-"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "payment_method.revoked") {
+		t.Fatalf("paying again = %d %s", r.Status, r.Body)
+	}
+	var charge chargeDoc
+	if call(t, "GET", "/charges/"+uin, s.AccessToken, nil, nil).JSON(t, &charge); charge.Status != payments.StatusUnpaid {
+		t.Fatalf("the fine is %s", charge.Status)
+	}
+}
