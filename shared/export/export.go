@@ -86,6 +86,15 @@ var Sections = map[string]Section{
 	"meter-reading":   {"meterReadings", []string{"Provider", "Account", "Meter", "Value", "Previous", "At"}},
 	"payment-usage":   {"", nil}, // running sums of a day's and a month's payments, which the payments themselves show
 	"utility-account": {"utilityAccounts", []string{"ID", "Provider", "Mask", "Name", "AddedAt"}},
+
+	// Linked cards and autopay: the provider's id of a card stays sealed and out.
+	"payment-method": {"paymentMethods", []string{"ID", "Status", "CardType", "Last4", "ExpiryMonth", "ExpiryYear", "Reason",
+		"CreatedAt", "LinkedAt"}},
+	"autopay-rule": {"autopayRules", []string{"ID", "Status", "ChargeKind", "Agency", "UtilityAccount", "UtilityMask", "Card",
+		"MaxPerCharge", "MaxPerMonth", "CreatedAt", "CancelledAt", "CancelReason"}},
+	"autopay-rule-usage": {"", nil}, // a running sum of a rule's month, which the autopays show
+	"autopay": {"autopays", []string{"UIN", "Rule", "Card", "ChargeKind", "Agency", "Purpose", "Amount", "Status", "PayAt",
+		"PaymentID", "Reason", "CreatedAt", "UpdatedAt"}},
 }
 
 // Elsewhere are the kinds kept outside a person's partition, and why they
@@ -108,6 +117,9 @@ var Elsewhere = map[string]string{
 	"payer-holder":        "who holds a payer identifier, by its keyed hash; the vehicles, documents and accounts it comes from are exported",
 	"payment":             "a payment under its id; exported with the payments",
 	"idempotency":         "a client's use of an Idempotency-Key, kept 24 hours; no personal data",
+
+	// Linked cards.
+	"payment-method-owner": "maps a linked card's id to its owner for the provider's notification; no personal data (the card is exported with the payment methods)",
 }
 
 // Export is one export.

@@ -91,6 +91,15 @@ func fixtures() map[string]Vars {
 		ProfileChangeDecided: {"Field": "Фамилия", "Decision": "одобрена", "Reason": "Документ подтверждает изменение"},
 		ProfileChanged:       {"At": signIn, "Fields": "адрес проживания"},
 		SecurityMFA:          {"At": signIn, "Method": "totp"},
+		CardLinked:           {"At": signIn, "Card": "MasterCard •••• 4444"},
+		CardUnlinked:         {"At": signIn, "Card": "Мир •••• 0004"},
+		AutopayScheduled: {
+			"Kind": "ЖКУ", "Purpose": "Жилищно-коммунальные услуги за март 2025", "Amount": int64(543210),
+			"Card": "MasterCard •••• 4444", "PayAt": time.Date(2025, 3, 11, 7, 0, 0, 0, time.UTC), "Link": "/autopays",
+		},
+		AutopayFailed: {
+			"Kind": "штраф", "Amount": int64(75000), "Reason": "Недостаточно средств", "Link": "/autopays",
+		},
 		News: {
 			"Title": "Новый раздел «Мои документы»",
 			"Text":  "Теперь все ваши документы собраны в одном месте.\n\nОткройте раздел, чтобы проверить сроки действия.",
@@ -523,6 +532,10 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{SecurityPassword, "security", true},
 		{SecurityContact, "security", true},
 		{SecurityMFA, "security", true},
+		{CardLinked, "security", true},
+		{CardUnlinked, "security", true},
+		{AutopayScheduled, "payments", false},
+		{AutopayFailed, "payments", false},
 		{News, "news", false},
 	}
 	if len(cases) != len(Types()) {
@@ -541,8 +554,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 25 {
-		t.Errorf("%d types, want 25", len(types))
+	if len(types) != 29 {
+		t.Errorf("%d types, want 29", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

@@ -92,6 +92,7 @@ type demoServices struct {
 	apps    *applications.Service
 	charges *payments.Charges
 	pays    *payments.Payments
+	cards   *demoCards
 }
 
 func (s *Stack) services(ctx context.Context) (*demoServices, error) {
@@ -124,6 +125,9 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 		return nil, err
 	}
 	if out.charges, out.pays, err = s.paymentServices(profiles, d); err != nil {
+		return nil, err
+	}
+	if out.cards, err = s.cardServices(profiles, d); err != nil {
 		return nil, err
 	}
 	out.apps = &applications.Service{Duties: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
@@ -188,7 +192,7 @@ func (s *Stack) seed(ctx context.Context) error {
 	if err := s.seedApplications(ctx, svc.apps); err != nil {
 		return err
 	}
-	return s.seedPayments(ctx, svc.charges, svc.pays)
+	return s.seedPayments(ctx, svc.charges, svc.pays, svc.cards)
 }
 
 // seedApplications gives the demo citizen applications to look at: a
