@@ -58,6 +58,7 @@ var (
 type handler struct {
 	charges  chargeService
 	payments paymentService
+	refunds  refundService
 	files    payments.Files
 	printer  payments.Printer
 }
@@ -87,6 +88,8 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /payments/statement.pdf", h.statement)
 	r.HandleAuthed("GET /payments/{id}", h.payment)
 	r.HandleAuthed("GET /payments/{id}/receipt.pdf", h.receipt)
+	r.HandleAuthed("POST /payments/{id}/refunds", h.requestRefund)
+	r.HandleAuthed("GET /payments/{id}/refunds", h.listRefunds)
 	r.Handle("POST /payments/notifications", h.notification)
 	r.HandleAuthed("GET /support/payments/flagged", h.flagged)
 	return r
@@ -145,7 +148,7 @@ func (h *handler) cancelCharge(ctx context.Context, req *httpapi.Request, m http
 // page is a list and the cursor of the next page.
 type page[T any] struct {
 	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
+	Next  string `json:"nextCursor,omitempty"`
 }
 
 func (h *handler) listCharges(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

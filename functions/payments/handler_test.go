@@ -107,8 +107,18 @@ func (f fakePayments) SetLimits(_ context.Context, a actor.Actor, l payments.Lim
 	return payments.LimitsView{}, f.Record("SetLimits", a, fmt.Sprint(l.PerPayment, l.PerDay, l.PerMonth))
 }
 
+// fakeRefunds is the refunds third of the fake.
+type fakeRefunds struct{ *fake }
+
+func (f fakeRefunds) Request(_ context.Context, a actor.Actor, id, key string, in payments.RefundRequest) (payments.RefundView, error) {
+	return payments.RefundView{ID: "r1", PaymentID: id}, f.Record("Refunds.Request", a, id, key, string(in.Amount), in.UIN)
+}
+func (f fakeRefunds) List(_ context.Context, a actor.Actor, id, cursor string, limit int32) ([]payments.RefundView, string, error) {
+	return nil, "", f.Record("Refunds.List", a, id, cursor, fmt.Sprint(limit))
+}
+
 func fakeRouter(f *fake) *httpapi.Router {
-	h := &handler{charges: f, payments: fakePayments{f}}
+	h := &handler{charges: f, payments: fakePayments{f}, refunds: fakeRefunds{f}}
 	return h.router(httpapi.NewRouter("payments", logging.New(io.Discard, "error"))).Guard(httpapitest.AdmitAll{})
 }
 
@@ -155,6 +165,9 @@ func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
 		{Event: "utility-readings-list.json", Method: "Readings", Status: 200, Args: []string{"Qk3vR9xTz1Ab"}},
 		{Event: "agency-readings.json", Method: "ProviderReadings", Status: 200, Args: []string{"eirc", "2026-11-15T00:00:00Z", "utility"}},
 		{Event: "payments-limits-put.json", Method: "SetLimits", Status: 200, Args: []string{"5000000 10000000 0"}},
+		{Event: "payments-refunds-create.json", Method: "Refunds.Request", Status: 201,
+			Args: []string{"20261125T090000-AbCdEfGhIjKl", "3b6f0d2e-9c1a-4f7e-8a2b-5d4c3e2f1a0b", "25000", uin}},
+		{Event: "payments-refunds-list.json", Method: "Refunds.List", Status: 200, Args: []string{"20261125T090000-AbCdEfGhIjKl", "", "20"}},
 	}
 	httpapitest.CheckRoutes(t, routes, newFake, "Notify")
 }
@@ -169,6 +182,9 @@ func TestBadInputIsRefusedBeforeTheService(t *testing.T) {
 		{Event: "payments-list.json", Query: map[string]string{"minAmount": "1.5"}, Status: 422, Code: "validation_failed"},
 		{Event: "charges-list.json", Query: map[string]string{"limit": "1000"}, Status: 422, Code: "validation_failed"},
 		{Event: "vehicles-add.json", Body: `[]`, Status: 400, Code: "malformed_json"},
+		{Event: "payments-refunds-create.json", Body: `{"amount":1,"reason":"x"}`, Status: 400, Code: "malformed_json"},
+		{Event: "payments-refunds-create.json", Body: `[1]`, Status: 400, Code: "malformed_json"},
+		{Event: "payments-refunds-list.json", Query: map[string]string{"limit": "0"}, Status: 422, Code: "validation_failed"},
 	}, newFake)
 }
 
@@ -184,5 +200,9 @@ func TestServiceErrorsMapToProblems(t *testing.T) {
 		{Event: "payments-notification.json", Err: problem.BadRequest("payment_notification_malformed", "x"), Status: 400},
 		{Event: "payments-notification.json", Err: io.ErrUnexpectedEOF, Status: 500},
 		{Event: "payments-receipt.json", Err: problem.NotFound("платёж"), Status: 404},
+		{Event: "payments-refunds-create.json", Err: problem.Invalid(problem.Field{Field: "amount", Code: "refund.amount_above_refundable"}), Status: 422},
+		{Event: "payments-refunds-create.json", Err: problem.Conflict("nothing_to_refund", "x"), Status: 409},
+		{Event: "payments-refunds-create.json", Err: problem.BadRequest("idempotency_key_required", "x"), Status: 400},
+		{Event: "payments-refunds-list.json", Err: problem.NotFound("платёж"), Status: 404},
 	}, func(err error) *httpapi.Router { return fakeRouter(&fake{httpapitest.Recorder{Err: err}}) })
 }

@@ -124,6 +124,9 @@ type Stack struct {
 	DemoResult string
 	// DemoReceipt is the verification code of the demo citizen's receipt.
 	DemoReceipt string
+	// DemoRefundReceipt is the verification code of the receipt of the
+	// demo citizen's refund.
+	DemoRefundReceipt string
 	// eventTokens are the access tokens of events/, which the seeding
 	// gives live sessions.
 	eventTokens []eventToken
@@ -569,6 +572,10 @@ func (s *Stack) Summary() string {
 	if s.DemoReceipt != "" {
 		fmt.Fprintf(&b, "\n  The demo citizen owes a traffic fine (car %s, СТС %s, with its 50%% discount), a property tax and a utility bill,\n", DemoPlate, DemoCertificate)
 		fmt.Fprintf(&b, "  and paid a duty (GET /charges, GET /payments); its receipt: %s/verify/%s\n", s.APIURL, s.DemoReceipt)
+	}
+	if s.DemoRefundReceipt != "" {
+		fmt.Fprintf(&b, "  A paid duty the traffic police cancelled was refunded (GET /payments/{id}/refunds); its «Чек возврата»: %s/verify/%s\n",
+			s.APIURL, s.DemoRefundReceipt)
 	}
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop everything.\n")
 	return b.String()

@@ -1,6 +1,6 @@
-// Package receiptpdf renders payment receipts (issued.Renderer) and
-// statements of payments for a period as PDFs, so that a function that
-// only lists payments does not link the PDF library.
+// Package receiptpdf renders payment and refund receipts
+// (issued.Renderer) and statements of payments for a period as PDFs, so
+// that a function that only lists payments does not link the PDF library.
 package receiptpdf
 
 import (
@@ -31,6 +31,9 @@ func rub(k int64) string { return payments.Rub(k) }
 func (Renderer) Render(r issued.Request, number, code, verifyURL string) ([]byte, error) {
 	rc, ok := r.Content.(payments.Receipt)
 	if !ok {
+		if rr, ok := r.Content.(payments.RefundReceipt); ok {
+			return refund(rr, number, code, verifyURL)
+		}
 		return nil, fmt.Errorf("receiptpdf: the content of %s is not a receipt", number)
 	}
 	paid := rc.PaidAt.In(clock.Moscow())
@@ -44,10 +47,29 @@ func (Renderer) Render(r issued.Request, number, code, verifyURL string) ([]byte
 	d.Field("Платёж в портале", rc.PaymentID)
 	d.Field("Операция платёжной системы", rc.ProviderID)
 	d.Field("Статус", "Исполнен")
-	for i, l := range rc.Lines {
+	charges(d, rc.Lines, "Сумма")
+	d.Gap(4)
+	d.Text("Сведения о платеже переданы в Государственную информационную систему о государственных и муниципальных платежах (ГИС ГМП). " +
+		"Квитанция хранится в разделе «Документы» личного кабинета.")
+	d.Gap(4)
+	if err := d.QR(verifyURL, 30,
+		"Проверить подлинность квитанции:",
+		verifyURL,
+		"Код проверки: "+code,
+		"Квитанция подписана электронной подписью портала.",
+	); err != nil {
+		return nil, err
+	}
+	return d.Bytes()
+}
+
+// charges prints the charges of a receipt, each with its amount (named
+// amount).
+func charges(d *pdfdoc.Doc, lines []payments.ReceiptLine, amount string) {
+	for i, l := range lines {
 		d.Gap(3)
-		if len(rc.Lines) > 1 {
-			d.Heading(fmt.Sprintf("Начисление %d из %d", i+1, len(rc.Lines)), 11.5)
+		if len(lines) > 1 {
+			d.Heading(fmt.Sprintf("Начисление %d из %d", i+1, len(lines)), 11.5)
 		} else {
 			d.Heading("Начисление", 11.5)
 		}
@@ -63,21 +85,8 @@ func (Renderer) Render(r issued.Request, number, code, verifyURL string) ([]byte
 		if l.Payee.OKTMO != "" {
 			d.Field("ОКТМО", l.Payee.OKTMO)
 		}
-		d.Field("Сумма", rub(l.Amount))
+		d.Field(amount, rub(l.Amount))
 	}
-	d.Gap(4)
-	d.Text("Сведения о платеже переданы в Государственную информационную систему о государственных и муниципальных платежах (ГИС ГМП). " +
-		"Квитанция хранится в разделе «Документы» личного кабинета.")
-	d.Gap(4)
-	if err := d.QR(verifyURL, 30,
-		"Проверить подлинность квитанции:",
-		verifyURL,
-		"Код проверки: "+code,
-		"Квитанция подписана электронной подписью портала.",
-	); err != nil {
-		return nil, err
-	}
-	return d.Bytes()
 }
 
 // Statement implements payments.Printer: the person's payments of a
