@@ -176,8 +176,9 @@ type Statement struct {
 	From, To time.Time
 	At       time.Time
 	Payments []PaymentView
-	// Total is the sum of the succeeded payments.
-	Total int64
+	// Total is the sum of the succeeded payments, Refunded what refunds
+	// returned of the period's payments.
+	Total, Refunded int64
 }
 
 // Printer prints statements (receiptpdf renders them).
@@ -208,6 +209,7 @@ func (p *Payments) StatementPDF(ctx context.Context, a actor.Actor, printer Prin
 		if pay.Status == PaymentSucceeded {
 			s.Total += pay.Amount
 		}
+		s.Refunded += pay.RefundedAmount
 	}
 	return printer.Statement(s)
 }

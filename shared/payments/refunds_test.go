@@ -12,6 +12,7 @@ import (
 
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/issued/issuedtest"
 	"github.com/kabinet/kabinet/shared/journal"
@@ -153,9 +154,11 @@ type refundFixture struct {
 	refunds *Refunds
 }
 
-func newRefundFixture(t *testing.T) *refundFixture {
+func newRefundFixture(t *testing.T) *refundFixture { return newRefundFixtureOn(t, newFixture(t)) }
+
+func newRefundFixtureOn(t testing.TB, base *fixture) *refundFixture {
 	t.Helper()
-	pf := newPayFixture(t, 0)
+	pf := newPayFixtureOn(t, base, 0)
 	rf := &refundFixture{payFixture: pf, refunder: newRefunder(pf.provider)}
 	d := pf.pay.d
 	d.Refunder = rf.refunder
@@ -177,7 +180,7 @@ var u1 = actor.Citizen("u1")
 
 // paid makes u1 pay the fine (25 000 with its discount) and settles it;
 // it returns the payment's id and the provider's.
-func (f *refundFixture) paid(t *testing.T) (string, string) {
+func (f *refundFixture) paid(t testing.TB) (string, string) {
 	t.Helper()
 	f.owed(t)
 	id, ppID := f.paying(t, "pay-"+fineUIN)
@@ -189,7 +192,7 @@ func (f *refundFixture) paid(t *testing.T) (string, string) {
 }
 
 // paying starts a payment of the fine, left on the provider's page.
-func (f *refundFixture) paying(t *testing.T, key string) (string, string) {
+func (f *refundFixture) paying(t testing.TB, key string) (string, string) {
 	t.Helper()
 	ans, err := f.pay.Pay(context.Background(), u1, key, PayRequest{Charges: []string{fineUIN}})
 	if err != nil {
@@ -662,4 +665,51 @@ func TestLineCredit(t *testing.T) {
 			t.Errorf("%s: credit %d, extra %d; want %d, %d", c.name, credit, extra, c.credit, c.extra)
 		}
 	}
+}
+
+// A payer's request, from the key's claim to the refund's end with its
+// receipt: its DynamoDB round trips.
+func BenchmarkRefundRequest(b *testing.B) {
+	db, calls := dynamotest.NewInProcess(b)
+	f := newRefundFixtureOn(b, newFixtureOn(b, db))
+	ctx := context.Background()
+	id, _ := f.paid(b)
+	f.refunder.decline = "general_decline"
+	if _, err := f.charges.Cancel(ctx, gibdd, fineUIN, "Постановление отменено"); err != nil {
+		b.Fatal(err)
+	}
+	calls.Reset()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := f.refunds.Request(ctx, u1, id, fmt.Sprint("bench-", i), RefundRequest{Amount: json.RawMessage("1")}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(calls.Calls())/float64(b.N), "ddb-calls/op")
+}
+
+// Whatever a client sends as a refund's amount and УИН, the check answers
+// a positive integer read exactly as written, or a field error naming it.
+func FuzzRefundRequest(f *testing.F) {
+	for _, seed := range []string{"25000", "-1", "1.5", "0", `"100"`, "1e3", "null", "", "999999999999", "9999999999999", " 12 "} {
+		f.Add(seed, fineUIN)
+	}
+	f.Fuzz(func(t *testing.T, amount, uin string) {
+		got, gotUIN, err := RefundRequest{Amount: json.RawMessage(amount), UIN: uin}.check()
+		if err != nil {
+			if !problem.Is(err, problem.KindInvalid) {
+				t.Fatalf("%q %q: %v", amount, uin, err)
+			}
+			if f := fieldsOf(err); f != "amount" && f != "uin" && f != "amount,uin" {
+				t.Fatalf("%q %q: fields %q", amount, uin, f)
+			}
+			return
+		}
+		if raw := strings.TrimSpace(amount); raw != "" && raw != "null" && fmt.Sprint(got) != raw {
+			t.Fatalf("%q read as %d", amount, got)
+		}
+		if got < 0 || (uin != "" && gotUIN == "") {
+			t.Fatalf("%q %q: %d %q", amount, uin, got, gotUIN)
+		}
+	})
 }

@@ -100,6 +100,9 @@ func (Renderer) Statement(s payments.Statement) ([]byte, error) {
 	d.Field("Период", s.From.In(msk).Format("02.01.2006")+" — "+s.To.Add(-time.Nanosecond).In(msk).Format("02.01.2006"))
 	d.Field("Платежей", fmt.Sprint(len(s.Payments)))
 	d.Field("Итого оплачено", rub(s.Total))
+	if s.Refunded > 0 {
+		d.Field("Возвращено", rub(s.Refunded))
+	}
 	d.Gap(3)
 	rows := make([][]string, 0, len(s.Payments))
 	for _, p := range s.Payments {

@@ -63,7 +63,15 @@ func TestStatementListsThePeriod(t *testing.T) {
 			t.Errorf("the statement lacks %q:\n%s", want, text)
 		}
 	}
-	s.Payments, s.Total = nil, 0
+	if strings.Contains(text, "Возвращено") {
+		t.Errorf("a statement without refunds names them:\n%s", text)
+	}
+	s.Refunded = 10000
+	pdf, _ = Renderer{}.Statement(s)
+	if text := pdfdoctest.Text(t, pdf, false); !strings.Contains(text, "Возвращено") || !strings.Contains(text, "100,00 ₽") {
+		t.Errorf("the statement lacks what was refunded:\n%s", text)
+	}
+	s.Payments, s.Total, s.Refunded = nil, 0, 0
 	pdf, _ = Renderer{}.Statement(s)
 	if text := pdfdoctest.Text(t, pdf, false); !strings.Contains(text, "За этот период платежей нет") {
 		t.Errorf("an empty statement:\n%s", text)
