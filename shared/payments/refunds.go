@@ -614,7 +614,7 @@ func (r *Refunds) apply(ctx context.Context, rf refundItem, pr ProviderRefund) (
 // ended runs the end of a refund once: change builds its transaction
 // from the refund and the payment as they are; a refund no longer pending
 // is returned as it is.
-func (r *Refunds) ended(ctx context.Context, rf refundItem, change func(rf refundItem, pay paymentItem) (*dynamo.Tx, func(), error)) (refundItem, error) {
+func (r *Refunds) ended(ctx context.Context, rf refundItem, change func(rf refundItem, pay paymentItem) (*dynamo.Tx, error)) (refundItem, error) {
 	for attempt := 0; ; attempt++ {
 		cur, exists, err := r.refund(ctx, rf.PaymentID, rf.ID)
 		if err != nil {
@@ -630,16 +630,13 @@ func (r *Refunds) ended(ctx context.Context, rf refundItem, change func(rf refun
 		if err != nil {
 			return cur, err
 		}
-		tx, undo, err := change(cur, pay)
+		tx, err := change(cur, pay)
 		if err == nil {
 			err = r.d.DB.Transact(ctx, "", tx)
 		}
 		if err == nil {
 			cur, _, err = r.refund(ctx, rf.PaymentID, rf.ID)
 			return cur, err
-		}
-		if undo != nil {
-			undo()
 		}
 		if !retryable(err) || attempt == refundAttempts-1 {
 			return cur, err
@@ -675,16 +672,27 @@ func (r *Refunds) finish(ctx context.Context, rf refundItem, pr ProviderRefund) 
 	if err != nil {
 		return rf, err
 	}
-	return r.ended(ctx, rf, func(rf refundItem, pay paymentItem) (*dynamo.Tx, func(), error) {
-		now := r.d.Clock.Now()
-		rec, err := r.d.Receipts.Issue(ctx, refundReceiptRequest(rf, pay, pr, name, now))
-		if err != nil {
-			return nil, nil, err
+	// The receipt is issued once, for every attempt; it stays only if the
+	// refund ended with it.
+	var rec *issued.Result
+	defer func() {
+		if rec == nil {
+			return
 		}
-		undo := func() {
+		if cur, _, err := r.refund(ctx, rf.PaymentID, rf.ID); err == nil && cur.ReceiptID != rec.DocumentID {
 			if derr := r.d.Receipts.Discard(ctx, rec); derr != nil {
 				logging.From(ctx).Error("receipt of a failed refund's end not deleted", "refund", rf.ID, "err", derr)
 			}
+		}
+	}()
+	return r.ended(ctx, rf, func(rf refundItem, pay paymentItem) (*dynamo.Tx, error) {
+		now := r.d.Clock.Now()
+		if rec == nil {
+			issuedRec, err := r.d.Receipts.Issue(ctx, refundReceiptRequest(rf, pay, pr, name, now))
+			if err != nil {
+				return nil, err
+			}
+			rec = issuedRec
 		}
 		cond := expression.Name("Status").Equal(expression.Value(RefundPending))
 		upd := refundEnd(expression.Set(expression.Name("ProviderID"), expression.Value(pr.ID)), RefundSucceeded, now).
@@ -696,21 +704,21 @@ func (r *Refunds) finish(ctx context.Context, rf refundItem, pr ProviderRefund) 
 			expression.Plus(expression.IfNotExists(refunded, expression.Value(0)), expression.Value(rf.Amount))), nil)
 		if _, err := r.d.Inbox.Add(tx, inbox.Note{Sub: rf.Sub, Type: messages.RefundDone, Vars: messages.Vars{"Amount": rf.Amount,
 			"Link": r.paymentLink(rf.PaymentID)}}, now); err != nil {
-			return nil, undo, err
+			return nil, err
 		}
 		summary := fmt.Sprintf("Возврат %s по платежу %s: %s", rub(rf.Amount), rf.PaymentID, refundCauses[rf.Cause])
 		if err := r.journalTx(ctx, tx, rf, summary); err != nil {
-			return nil, undo, err
+			return nil, err
 		}
 		rec.Record(tx, rf.Sub)
-		return tx, undo, nil
+		return tx, nil
 	})
 }
 
 // cancel ends a refund the provider did not make: its money is left to
 // refund again, on the payer's request.
 func (r *Refunds) cancel(ctx context.Context, rf refundItem, reason string) (refundItem, error) {
-	return r.ended(ctx, rf, func(rf refundItem, _ paymentItem) (*dynamo.Tx, func(), error) {
+	return r.ended(ctx, rf, func(rf refundItem, _ paymentItem) (*dynamo.Tx, error) {
 		now := r.d.Clock.Now()
 		cond := expression.Name("Status").Equal(expression.Value(RefundPending))
 		upd := refundEnd(expression.Set(expression.Name("CancelReason"), expression.Value(reason)), RefundCanceled, now)
@@ -723,13 +731,13 @@ func (r *Refunds) cancel(ctx context.Context, rf refundItem, reason string) (ref
 		tx.Update(dynamo.PaymentKey(rf.PaymentID), back, nil)
 		if _, err := r.d.Inbox.Add(tx, inbox.Note{Sub: rf.Sub, Type: messages.RefundCanceled, Vars: messages.Vars{"Amount": rf.Amount,
 			"Reason": reason, "Link": r.paymentLink(rf.PaymentID)}}, now); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		summary := fmt.Sprintf("Возврат %s по платежу %s не выполнен: %s", rub(rf.Amount), rf.PaymentID, reason)
 		if err := r.journalTx(ctx, tx, rf, summary); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		return tx, nil, nil
+		return tx, nil
 	})
 }
 

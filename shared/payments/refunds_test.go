@@ -35,6 +35,8 @@ type refunder struct {
 	// hold: the next stay pending; decline: the next is made canceled.
 	timeouts, hold int
 	decline        string
+	// made is called once a refund is made, before it is answered.
+	made func()
 }
 
 func newRefunder(p *provider) *refunder {
@@ -72,6 +74,9 @@ func (r *refunder) Refund(ctx context.Context, n NewRefund) (ProviderRefund, err
 			r.taken[pp.ID] += n.Amount
 		}
 		r.byKey[n.IdempotenceKey], r.byID[pr.ID] = pr, pr
+		if r.made != nil {
+			r.made()
+		}
 	}
 	if r.timeouts > 0 {
 		r.timeouts--
@@ -102,8 +107,8 @@ func (r *refunder) settle(id string, status ProviderRefundStatus) {
 	}
 }
 
-// refunds are the provider's refunds not canceled, and their sum.
-func (r *refunder) made() ([]ProviderRefund, int64) {
+// returned are the provider's refunds not canceled, and their sum.
+func (r *refunder) returned() ([]ProviderRefund, int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []ProviderRefund
@@ -271,7 +276,7 @@ func TestADuplicatePaymentIsRefundedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	made, sum := f.refunder.made()
+	made, sum := f.refunder.returned()
 	if len(made) != 1 || sum != 25000 || made[0].PaymentID != ppID {
 		t.Fatalf("provider refunds %+v, want one of 25 000 of %s", made, ppID)
 	}
@@ -324,7 +329,7 @@ func TestACancelledPaidChargeIsRefundedOnce(t *testing.T) {
 	if _, err := f.charges.Cancel(ctx, gibdd, fineUIN, "Постановление отменено судом"); err != nil {
 		t.Fatal(err)
 	}
-	made, sum := f.refunder.made()
+	made, sum := f.refunder.returned()
 	if len(made) != 1 || sum != 25000 {
 		t.Fatalf("provider refunds %+v", made)
 	}
@@ -405,7 +410,7 @@ func TestConcurrentRequestsNeverExceedWhatIsRefundable(t *testing.T) {
 	if ok.Load() != 8 || refused.Load() != 12 {
 		t.Fatalf("%d made, %d refused; want 8 and 12", ok.Load(), refused.Load())
 	}
-	made, sum := f.refunder.made()
+	made, sum := f.refunder.returned()
 	if sum != 24000 || len(made) != 8 || f.refunder.refused.Load() != 0 {
 		t.Fatalf("the provider returned %d in %d refunds (refused %d)", sum, len(made), f.refunder.refused.Load())
 	}
@@ -417,6 +422,11 @@ func TestConcurrentRequestsNeverExceedWhatIsRefundable(t *testing.T) {
 	v = f.view(t, id)
 	if v.RefundedAmount != 24000 || v.RefundableAmount != 1000 {
 		t.Fatalf("after the requests: %+v", v)
+	}
+	// The payment's receipt and one per refund made, none left over by a
+	// lost race.
+	if n := f.objects.Len(); n != 9 {
+		t.Fatalf("%d receipts stored, want 9", n)
 	}
 	// The rest, asked without an amount.
 	r, err := f.refunds.Request(ctx, u1, id, "rest", RefundRequest{})
@@ -488,7 +498,7 @@ func TestARefundRequestIsCheckedAndOncePerKey(t *testing.T) {
 	if _, err := f.refunds.Request(ctx, u1, id, "bad-zero", RefundRequest{Amount: json.RawMessage("500")}); problem.CodeOf(err) != "idempotency_key_reused" {
 		t.Fatalf("the key with another amount: %v", err)
 	}
-	if _, sum := f.refunder.made(); sum != 10000 {
+	if _, sum := f.refunder.returned(); sum != 10000 {
 		t.Fatalf("the provider returned %d", sum)
 	}
 }
@@ -516,7 +526,7 @@ func TestRefundsCutShortAreFinished(t *testing.T) {
 	if err != nil || st.Checked != 1 || st.Ended != 1 {
 		t.Fatalf("reconciliation %+v %v", st, err)
 	}
-	if made, sum := f.refunder.made(); len(made) != 1 || sum != 25000 {
+	if made, sum := f.refunder.returned(); len(made) != 1 || sum != 25000 {
 		t.Fatalf("provider refunds %+v", made)
 	}
 	if v := f.view(t, id); v.Refunds[0].Status != RefundSucceeded || v.RefundedAmount != 25000 {
@@ -530,7 +540,7 @@ func TestRefundsCutShortAreFinished(t *testing.T) {
 	if _, err := g.charges.Cancel(ctx, gibdd, fineUIN, "Постановление отменено"); err != nil {
 		t.Fatal(err)
 	}
-	made, _ := g.refunder.made()
+	made, _ := g.refunder.returned()
 	if len(made) != 1 || made[0].Status != ProviderRefundPending {
 		t.Fatalf("held: %+v", made)
 	}
@@ -637,7 +647,7 @@ func TestAPaymentTakenAfterItEndedIsRefunded(t *testing.T) {
 	if v.Status != PaymentFailed || v.RefundedAmount != 25000 || len(v.Refunds) != 1 || v.Refunds[0].Cause != RefundNotSettled {
 		t.Fatalf("payment %+v", v)
 	}
-	if made, _ := f.refunder.made(); len(made) != 1 {
+	if made, _ := f.refunder.returned(); len(made) != 1 {
 		t.Fatalf("provider refunds %+v", made)
 	}
 	if c, _ := f.svc.Card(ctx, u1, fineUIN); c.Status != StatusUnpaid {
@@ -712,4 +722,47 @@ func FuzzRefundRequest(f *testing.F) {
 			t.Fatalf("%q %q: %d %q", amount, uin, got, gotUIN)
 		}
 	})
+}
+
+// The table fails: a cancellation that could not be recorded changes
+// nothing and is cancelled again; a refund the provider made while the
+// table was down is finished by the reconciliation, under the same key,
+// once.
+func TestATableFailureLosesNoRefund(t *testing.T) {
+	db, faults := dynamotest.NewFaultyStore(t)
+	f := newRefundFixtureOn(t, newFixtureOn(t, db))
+	ctx := context.Background()
+	id, _ := f.paid(t)
+	faults.Fail(true)
+	if _, err := f.charges.Cancel(ctx, gibdd, fineUIN, "Постановление отменено"); err == nil {
+		t.Fatal("cancelled with the table down")
+	}
+	faults.Fail(false)
+	if c, _ := f.svc.Card(ctx, u1, fineUIN); c.Status != StatusPaid || f.refunder.calls.Load() != 0 {
+		t.Fatalf("a failed cancellation changed the charge (%s) or refunded", c.Status)
+	}
+	f.refunder.made = func() { faults.Fail(true) }
+	if _, err := f.charges.Cancel(ctx, gibdd, fineUIN, "Постановление отменено"); err != nil {
+		t.Fatal(err) // the cancellation stands; the refund is left to the reconciliation
+	}
+	f.refunder.made = nil
+	faults.Fail(false)
+	if v := f.view(t, id); len(v.Refunds) != 1 || v.Refunds[0].Status != RefundPending {
+		t.Fatalf("after the table failed under the refund: %+v", v.Refunds)
+	}
+	f.clock.Advance(6 * time.Minute)
+	for range 2 {
+		if _, err := f.refunds.Reconcile(ctx, 5*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v := f.view(t, id); v.Refunds[0].Status != RefundSucceeded || v.RefundedAmount != 25000 {
+		t.Fatalf("after the reconciliation: %+v", v)
+	}
+	if made, sum := f.refunder.returned(); len(made) != 1 || sum != 25000 {
+		t.Fatalf("provider refunds %+v", made)
+	}
+	if noteCount(t, f, "refund.done") != 1 || f.objects.Len() != 2 {
+		t.Fatalf("%d notes, %d receipts", noteCount(t, f, "refund.done"), f.objects.Len())
+	}
 }
