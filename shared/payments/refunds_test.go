@@ -509,7 +509,7 @@ func TestARefundRequestIsCheckedAndOncePerKey(t *testing.T) {
 func TestRefundsCutShortAreFinished(t *testing.T) {
 	f := newRefundFixture(t)
 	ctx := context.Background()
-	id, ppID := f.paid(t)
+	id, _ := f.paid(t)
 	f.refunder.timeouts = 1
 	if _, err := f.charges.Cancel(ctx, gibdd, fineUIN, "Постановление отменено"); err != nil {
 		t.Fatal(err)
@@ -535,7 +535,7 @@ func TestRefundsCutShortAreFinished(t *testing.T) {
 
 	// A second charge, held pending at the provider.
 	g := newRefundFixture(t)
-	id, ppID = g.paid(t)
+	id, ppID := g.paid(t)
 	g.refunder.hold = 1
 	if _, err := g.charges.Cancel(ctx, gibdd, fineUIN, "Постановление отменено"); err != nil {
 		t.Fatal(err)
