@@ -80,7 +80,7 @@ const (
 )
 
 var refundCauses = map[string]string{
-	RefundDuplicate:       "начисление уже оплачено: платёж прошёл повторно",
+	RefundDuplicate:       "начисление уже было оплачено, платёж прошёл повторно",
 	RefundOverpaid:        "оплачено больше, чем требует начисление",
 	RefundChargeCancelled: "ведомство аннулировало оплаченное начисление",
 	RefundNotSettled:      "платёж не был зачислен, а деньги списаны",
@@ -447,12 +447,12 @@ var errNothingDue = errors.New("payments: nothing left to refund")
 
 // reserve makes refund id of pay: the lines pick chooses of the payment as
 // read, taken from RefundLeft under the condition that enough is left,
-// with the payer's note, in one transaction (and, with clearDue, the mark
-// of money due gone). A race lost to another refund re-reads the payment
-// and picks again; pick's error (or errNothingDue) ends it. A refund of
-// the id already made (an earlier attempt that committed) is returned.
+// with the payer's note, in one transaction. A race lost to another refund
+// re-reads the payment and picks again; pick's error (or errNothingDue)
+// ends it. A refund of the id already made (an earlier attempt that
+// committed) is returned.
 func (r *Refunds) reserve(ctx context.Context, pay paymentItem, id string, pick func(paymentItem) ([]RefundLine, error),
-	cause, initiator string, clearDue bool) (refundItem, error) {
+	cause, initiator string) (refundItem, error) {
 	for attempt := 0; ; attempt++ {
 		lines, err := pick(pay)
 		if err != nil {
@@ -471,9 +471,6 @@ func (r *Refunds) reserve(ctx context.Context, pay paymentItem, id string, pick 
 			cond = cond.And(name.GreaterThanEqual(expression.Value(l.Amount)))
 		}
 		tx := (&dynamo.Tx{}).Create(rf).Update(dynamo.PaymentKey(pay.ID), upd, &cond)
-		if clearDue {
-			tx.Delete(dynamo.RefundDueKey(pay.ID), false)
-		}
 		if _, err := r.d.Inbox.Add(tx, inbox.Note{Sub: pay.Sub, Type: messages.RefundStarted, Vars: messages.Vars{"Amount": rf.Amount,
 			"Reason": refundCauses[cause], "Link": r.paymentLink(pay.ID)}}, now); err != nil {
 			return refundItem{}, err
@@ -525,13 +522,18 @@ func (r *Refunds) refundDue(ctx context.Context, paymentID string) error {
 	if !exists || pay.ProviderID == "" {
 		return problem.Internal(fmt.Errorf("payments: money due back of payment %s, which the provider did not take", paymentID))
 	}
-	rf, err := r.reserve(ctx, pay, newPaymentID(r.d.Clock.Now()), allDue, due.Cause, RefundByPortal, true)
-	if errors.Is(err, errNothingDue) {
-		// The payer asked for it all first.
-		return r.d.DB.Delete(ctx, dynamo.RefundDueKey(paymentID))
-	}
-	if err != nil {
+	rf, err := r.reserve(ctx, pay, newPaymentID(r.d.Clock.Now()), allDue, due.Cause, RefundByPortal)
+	if err != nil && !errors.Is(err, errNothingDue) { // nothing: the payer asked for it all first
 		return err
+	}
+	// The mark goes unless money was found again since it was read: the
+	// next run refunds that.
+	cond := expression.Name(dynamo.AttrGSI2SK).Equal(expression.Value(due.GSI2SK))
+	if derr := r.d.DB.Transact(ctx, "", (&dynamo.Tx{}).DeleteIf(dynamo.RefundDueKey(paymentID), cond)); derr != nil && !problem.Is(derr, problem.KindConflict) {
+		logging.From(ctx).Warn("mark of a refund due not cleared", "payment", paymentID, "err", derr)
+	}
+	if errors.Is(err, errNothingDue) {
+		return nil
 	}
 	_, err = r.send(ctx, rf)
 	return err
@@ -981,7 +983,7 @@ func (r *Refunds) Request(ctx context.Context, a actor.Actor, paymentID, key str
 	}
 	rf, exists, err := r.refund(ctx, pay.ID, c.PaymentID)
 	if err == nil && !exists {
-		rf, err = r.reserve(ctx, pay, c.PaymentID, asked(amount, uin), RefundRequested, RefundByPayer, false)
+		rf, err = r.reserve(ctx, pay, c.PaymentID, asked(amount, uin), RefundRequested, RefundByPayer)
 	}
 	if err != nil {
 		// Refused as it stands, nothing was made; otherwise the refund
