@@ -106,7 +106,8 @@ func emulatorRefunds(providerID string) ([]yookassaemu.Refund, int64) {
 func paidFine(t *testing.T, s session, gibdd string, amount int64) (string, string, string) {
 	t.Helper()
 	cert := newCertificate()
-	if r := post(t, "/vehicles", s.AccessToken, map[string]string{"plate": "К321КК77", "certificate": cert}); r.Status != http.StatusCreated {
+	plate := fmt.Sprintf("К%03dКК77", uinSeq.Add(1)%1000)
+	if r := post(t, "/vehicles", s.AccessToken, map[string]string{"plate": plate, "certificate": cert}); r.Status != http.StatusCreated {
 		t.Fatalf("add vehicle = %d %s", r.Status, r.Body)
 	}
 	uin := newUIN()
@@ -436,5 +437,64 @@ func TestRefundRoutesRefuseOthersAndBadInput(t *testing.T) {
 	if r.JSON(t, &rf); r.Status != http.StatusCreated || rf.Status != payments.RefundSucceeded || rf.Initiator != payments.RefundByPayer ||
 		rf.Cause != payments.RefundRequested || rf.Receipt == nil {
 		t.Fatalf("the payer's request = %d %s", r.Status, r.Body)
+	}
+}
+
+// Refunds the provider holds pending end only as it says: one it makes is
+// finished by its notification, fetched back; one it cancels (ЮKassa does
+// not notify that) by the reconciliation, which leaves the money to ask
+// back.
+func TestHeldRefundsEndOnlyAsTheProviderSays(t *testing.T) {
+	s, sub, _, _ := newCitizen(t)
+	gibdd := agencyToken(t, "AgencyGibddClient")
+	uin1, id1, pp1 := paidFine(t, s, gibdd, 30000)
+	uin2, id2, pp2 := paidFine(t, s, gibdd, 30000)
+	if err := st.YooKassa.Arm(yookassaemu.Faults{HoldRefunds: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, uin := range []string{uin1, uin2} {
+		b, _ := json.Marshal(map[string]string{"reason": "Постановление отменено решением суда"})
+		if r := call(t, http.MethodPost, "/agency/charges/"+uin+"/cancel", gibdd, b, map[string]string{"Content-Type": "application/json"}); r.Status != http.StatusOK {
+			t.Fatalf("cancel = %d %s", r.Status, r.Body)
+		}
+	}
+	held := func(ppID string) yookassaemu.Refund {
+		t.Helper()
+		rs, _ := emulatorRefunds(ppID)
+		if len(rs) != 1 || rs[0].Status != "pending" {
+			t.Fatalf("refunds at the provider: %+v", rs)
+		}
+		return rs[0]
+	}
+	first, second := held(pp1), held(pp2)
+	for _, id := range []string{id1, id2} {
+		if rs := waitRefunds(t, s.AccessToken, id, func(rs []refundDoc) bool { return len(rs) == 1 }); rs[0].Status != payments.RefundPending {
+			t.Fatalf("a refund the provider holds is %s", rs[0].Status)
+		}
+	}
+	if err := st.YooKassa.SettleRefund(first.ID, "succeeded", ""); err != nil {
+		t.Fatal(err)
+	}
+	rs := waitRefunds(t, s.AccessToken, id1, func(rs []refundDoc) bool { return len(rs) == 1 && rs[0].Status == payments.RefundSucceeded })
+	if rs[0].Receipt == nil {
+		t.Fatalf("a succeeded refund without its receipt: %+v", rs[0])
+	}
+	if err := st.YooKassa.SettleRefund(second.ID, "canceled", "rejected_by_payee"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // nothing is notified: nothing changes
+	if p := paymentWithRefunds(t, s.AccessToken, id2); p.Refunds[0].Status != payments.RefundPending {
+		t.Fatalf("a cancel nobody reported changed the refund: %+v", p.Refunds[0])
+	}
+	reconcile(t)
+	p := paymentWithRefunds(t, s.AccessToken, id2)
+	if p.Refunds[0].Status != payments.RefundCanceled || p.Refunds[0].CancelReason != "Банк, выпустивший карту, отклонил возврат" ||
+		p.RefundableAmount != 15000 || p.RefundedAmount != 0 {
+		t.Fatalf("after the reconciliation: %+v", p)
+	}
+	for typ, want := range map[string]int{"refund.started": 2, "refund.done": 1, "refund.canceled": 1} {
+		if n := notesOfType(t, sub, typ); n != want {
+			t.Errorf("%d notes %s, want %d", n, typ, want)
+		}
 	}
 }
