@@ -116,6 +116,8 @@ var Elsewhere = map[string]string{
 	"charge-payer":        "lists a charge under the keyed hash of a payer identifier; no personal data",
 	"payer-holder":        "who holds a payer identifier, by its keyed hash; the vehicles, documents and accounts it comes from are exported",
 	"payment":             "a payment under its id; exported with the payments",
+	"refund":              "a refund of a payment, beside it; exported with the payments",
+	"refund-due":          "marks a payment with money still to refund; no personal data",
 	"idempotency":         "a client's use of an Idempotency-Key, kept 24 hours; no personal data",
 
 	// Linked cards.

@@ -154,6 +154,8 @@ var All = []Route{
 	{Function: "payments", Method: "GET", Path: "/payments/statement.pdf"},
 	{Function: "payments", Method: "GET", Path: "/payments/{id}"},
 	{Function: "payments", Method: "GET", Path: "/payments/{id}/receipt.pdf"},
+	{Function: "payments", Method: "POST", Path: "/payments/{id}/refunds"},
+	{Function: "payments", Method: "GET", Path: "/payments/{id}/refunds"},
 	{Function: "payments", Method: "POST", Path: "/payments/notifications", Public: true},
 	{Function: "payments", Method: "GET", Path: "/support/payments/flagged"},
 	{Function: "payments", Method: "POST", Path: "/payment-methods"},
