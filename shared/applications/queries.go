@@ -66,6 +66,9 @@ func (s *Service) card(ctx context.Context, it appItem, role string, withValues 
 		return App{}, err
 	}
 	a.Journal = journalFor(logs, role)
+	if a, err = s.withRequest(ctx, a, it, role); err != nil {
+		return App{}, err
+	}
 	return s.withDuty(ctx, a, it)
 }
 

@@ -37,6 +37,16 @@ type AgencyCharge struct {
 	Version      int64     `json:"version"`
 	// Linked is how many accounts the charge was found for.
 	Linked int `json:"linkedAccounts"`
+	// Request is the type of the request about the charge being decided
+	// (appeal, installment, refund); AppealOutcome a decided appeal's.
+	Request       string `json:"request,omitempty"`
+	AppealOutcome string `json:"appealOutcome,omitempty"`
+	// RefundedAmount is what decided refunds return of it (kopecks).
+	RefundedAmount int64 `json:"refundedAmount,omitempty"`
+	// Installment is the plan of a charge in instalments; PlanOf names the
+	// charge a part is of.
+	Installment []PlanPart `json:"installment,omitempty"`
+	PlanOf      string     `json:"planOf,omitempty"`
 }
 
 func (c chargeItem) agencyView() AgencyCharge {
@@ -46,7 +56,8 @@ func (c chargeItem) agencyView() AgencyCharge {
 	}
 	return AgencyCharge{UIN: c.UIN, Kind: c.Type, Purpose: c.Purpose, Amount: c.Amount, PaidAmount: c.paid(), Basis: c.Basis,
 		Due: c.Due, Payee: c.Payee, Payers: masks, Discount: c.Discount, Status: c.Status, PaidAt: parseStamp(c.PaidAt),
-		CancelReason: c.CancelReason, PostedAt: parseStamp(c.PostedAt), UpdatedAt: parseStamp(c.UpdatedAt), Version: c.V, Linked: len(c.Owners)}
+		CancelReason: c.CancelReason, PostedAt: parseStamp(c.PostedAt), UpdatedAt: parseStamp(c.UpdatedAt), Version: c.V, Linked: len(c.Owners),
+		Request: c.RequestType, AppealOutcome: c.AppealOutcome, RefundedAmount: c.Refunded, Installment: c.Plan, PlanOf: c.PlanOf}
 }
 
 // agencyOf is the agency a system acts for; anyone else is refused.
@@ -114,6 +125,7 @@ func (c *Charges) Post(ctx context.Context, a actor.Actor, uin string, in Charge
 				break
 			}
 			next.PostedAt, next.Owners, next.Application, next.V = cur.PostedAt, cur.Owners, cur.Application, cur.V+1
+			next.requestState = cur.requestState
 			next.PortalPaid, next.Status = cur.PortalPaid, statusFor(next.PaidAmount+cur.PortalPaid, next.Amount)
 		} else {
 			next.V = 1
@@ -149,6 +161,10 @@ func postable(cur, next chargeItem) error {
 	case StatusPaid:
 		if !cur.sameContent(next) {
 			return problem.Conflict("charge_paid", "Начисление уже оплачено: изменить его нельзя")
+		}
+	case StatusInstallment:
+		if !cur.sameContent(next) {
+			return problem.Conflict("charge_in_installment", "Начисление в рассрочке: его части — отдельные начисления, изменяйте их")
 		}
 	}
 	return nil
@@ -234,6 +250,8 @@ func (c *Charges) Cancel(ctx context.Context, a actor.Actor, uin, reason string)
 			return AgencyCharge{}, problem.Conflict("charge_being_paid", "Начисление сейчас оплачивается: аннулировать его можно после подтверждения платежа")
 		case StatusPaid:
 			return AgencyCharge{}, problem.Conflict("charge_paid", "Начисление уже оплачено: аннулировать его нельзя, оформите возврат")
+		case StatusInstallment:
+			return AgencyCharge{}, problem.Conflict("charge_in_installment", "Начисление в рассрочке: аннулируйте его неоплаченные части")
 		}
 		next := cur
 		next.Status, next.CancelReason, next.UpdatedAt, next.V = StatusCancelled, reason, stamp(c.d.Clock.Now()), cur.V+1

@@ -56,13 +56,15 @@ type linkItem struct {
 	Via             []string `dynamodbav:"Via,stringset,omitempty"`
 	ChargeV         int64    `dynamodbav:"ChargeV"`
 	LinkedAt        string   `dynamodbav:"LinkedAt"`
+	// RequestType marks a request about the charge being decided.
+	RequestType string `dynamodbav:"RequestType,omitempty"`
 }
 
 func newLink(sub string, ch chargeItem, via []string, linkedAt string) linkItem {
 	k := dynamo.ChargeLinkKey(sub, ch.UIN)
 	it := linkItem{PK: k.PK, SK: k.SK, Kind: kindLink, GSI1PK: dynamo.ChargesPK(sub), GSI1SK: dynamo.ChargesSK(rank(ch.Status), ch.Due, ch.UIN),
 		UIN: ch.UIN, Agency: ch.Agency, Type: ch.Type, Purpose: ch.Purpose, Amount: ch.Amount, PaidAmount: ch.paid(), Due: ch.Due,
-		Status: ch.Status, PaymentID: ch.PaymentID, Via: via, ChargeV: ch.V, LinkedAt: linkedAt}
+		Status: ch.Status, PaymentID: ch.PaymentID, Via: via, ChargeV: ch.V, LinkedAt: linkedAt, RequestType: ch.RequestType}
 	if ch.Discount != nil {
 		it.DiscountPercent, it.DiscountUntil = ch.Discount.Percent, ch.Discount.Until
 	}

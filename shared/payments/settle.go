@@ -243,6 +243,8 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 	// cannot happen while holds are kept, but money came): one still to
 	// pay is paid all the same; an operator looks at each.
 	var stray []string
+	// Parts of instalment plans pay the charges they are of.
+	plans := planPayments{}
 	for i, ch := range chs {
 		if ch.PaymentID != pay.ID {
 			stray = append(stray, ch.UIN)
@@ -263,11 +265,15 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 			paid.PaymentID = ""
 		}
 		putCharge(tx, paid, ch.V)
+		plans.add(ch, paid)
 		p.putLink(tx, pay.Sub, paid, links[i])
 		old := links[i]
 		if err := p.charges.plan(tx, pay.Sub, paid, &old, now); err != nil {
 			return nil, nil, err
 		}
+	}
+	if err := p.charges.plansPaidTx(ctx, tx, pay.Sub, plans, now); err != nil {
+		return nil, nil, err
 	}
 	purposes := make([]string, len(pay.Lines))
 	for i, l := range pay.Lines {
