@@ -369,11 +369,7 @@ func (s *Service) AgencyPayout(ctx context.Context, a actor.Actor, id string, in
 	if err != nil {
 		return App{}, err
 	}
-	owner, err := s.table().owner(ctx, id)
-	if err != nil {
-		return App{}, err
-	}
-	it, err := s.table().app(ctx, owner, id)
+	it, err := s.table().byID(ctx, id)
 	if err != nil {
 		return App{}, err
 	}

@@ -418,3 +418,85 @@ func TestADutyRefundIsDecidedAndPaidOut(t *testing.T) {
 		t.Fatalf("the payout's journal entry: %+v", l)
 	}
 }
+
+// Of refund requests for one charge submitted at once, one is submitted;
+// of the department's system posting the payout several times at once, one
+// completes the application and issues one document.
+func TestARefundIsRequestedAndPaidOutOnceUnderConcurrency(t *testing.T) {
+	r := withRequests(t)
+	ctx := context.Background()
+	a := r.citizen("standard")
+	uin := r.fine(t, a, "mvd", 50000, "2026-11-20")
+	ans, err := r.pays.Pay(ctx, a, "fine", payments.PayRequest{Charges: []string{uin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.pays.Notify(ctx, []byte(`{"type":"notification","event":"payment.succeeded","object":{"id":"pp-`+ans.Payment.ID+`"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]any{"uin": uin, "reason": "Штраф уплачен повторно", "bik": "044525225", "corrAccount": "30101810400000000225",
+		"account": "40817810438000000001", "recipientSurname": "Ёлкина", "recipientName": "Анна", "recipientPatronymic": "Сергеевна"}
+	const n = 8
+	drafts := make([]App, n)
+	for i := range drafts {
+		drafts[i] = r.request(t, a, "fine-refund", values)
+	}
+	var wg sync.WaitGroup
+	apps, errs := make([]App, n), make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			apps[i], errs[i] = r.submit(t, a, drafts[i])
+		}()
+	}
+	wg.Wait()
+	var app App
+	for i, err := range errs {
+		switch {
+		case err == nil && app.ID == "":
+			app = apps[i]
+		case err == nil:
+			t.Fatalf("two refunds of one charge submitted: %s and %s", app.ID, apps[i].ID)
+		case problem.CodeOf(err) != "request_open":
+			t.Errorf("a concurrent refund: %v", err)
+		}
+	}
+	if app.ID == "" || app.ChargeRequest.RequestedAmount != 25000 {
+		t.Fatalf("no refund submitted: %+v", errs)
+	}
+	r.walk(t, r.officer("mvd"), app.ID, Registered, InProgress, Approved)
+	issuedBefore := len(r.issuer.requests)
+	system := actor.Agency("mvd", "client-mvd")
+	payout := payments.PayoutInput{OrderNumber: "9", OrderDate: payments.Today(r.svc.Clock.Now()), Amount: "25000"}
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			apps[i], errs[i] = r.svc.AgencyPayout(ctx, system, app.ID, payout)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !problem.Is(err, problem.KindConflict) {
+			t.Errorf("a concurrent payout: %v", err)
+		}
+	}
+	it := r.item(t, a.Sub, app.ID)
+	completed := 0
+	for _, l := range r.logs(t, a.Sub, app.ID) {
+		if l.To == Completed {
+			completed++
+		}
+	}
+	if it.Status != Completed || it.Payout == nil || completed != 1 {
+		t.Fatalf("after the payouts: %s, %d completions", it.Status, completed)
+	}
+	// Documents made by a payout that lost the race are discarded.
+	if kept := len(r.issuer.requests) - issuedBefore - len(r.issuer.discarded); kept != 1 {
+		t.Fatalf("%d refund documents kept", kept)
+	}
+	if c, _ := r.charges.Card(ctx, a, uin); c.RefundedAmount != 25000 {
+		t.Fatalf("refunded %d", c.RefundedAmount)
+	}
+}

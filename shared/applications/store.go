@@ -159,6 +159,17 @@ func (st store) owner(ctx context.Context, id string) (string, error) {
 	return p.Sub, err
 }
 
+// byID reads a submitted application by its id alone, through its pointer
+// (NotFound for a draft or an unknown id): staff and systems know only the
+// id.
+func (st store) byID(ctx context.Context, id string) (appItem, error) {
+	owner, err := st.owner(ctx, id)
+	if err != nil {
+		return appItem{}, err
+	}
+	return st.app(ctx, owner, id)
+}
+
 func (st store) create(ctx context.Context, it appItem) error { return st.db.Create(ctx, it) }
 
 // saveValues replaces a draft's answers if it is still the draft read at

@@ -83,25 +83,16 @@ func (pf *payFixture) commit(t testing.TB, build func(tx *dynamo.Tx) error) {
 func (pf *payFixture) payAll(t testing.TB, sub, key string, uins ...string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := pf.pay.Pay(ctx, actor.Citizen(sub), key, PayRequest{Charges: uins}); err != nil {
+	ans, err := pf.pay.Pay(ctx, actor.Citizen(sub), key, PayRequest{Charges: uins})
+	if err != nil {
 		t.Fatal(err)
 	}
-	id := pf.provider.byKeyID(keyOf(t, pf, sub, key))
+	// The provider's idempotence key is the payment's id.
+	id := pf.provider.byKeyID(ans.Payment.ID)
 	pf.provider.settle(id, ProviderSucceeded)
 	if err := pf.pay.Notify(ctx, notification(id)); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// keyOf is the provider's idempotence key of the payment made under a
-// client's key: the payment's id.
-func keyOf(t testing.TB, pf *payFixture, sub, key string) string {
-	t.Helper()
-	pays, _, err := pf.pay.List(context.Background(), actor.Citizen(sub), PaymentFilter{}, "", 50)
-	if err != nil || len(pays) == 0 {
-		t.Fatalf("payments of %s: %v", sub, err)
-	}
-	return pays[0].ID
 }
 
 func TestAppealMarksTheChargeOnceAndInItsWindow(t *testing.T) {
@@ -419,5 +410,50 @@ func TestConcurrentRequestsOpenOne(t *testing.T) {
 	c, _, _ := pf.svc.charge(context.Background(), fineUIN)
 	if ok != 1 || c.RequestOpen == "" {
 		t.Fatalf("%d requests opened, the charge holds %q", ok, c.RequestOpen)
+	}
+}
+
+// Two parts of a plan paid at once both count towards the charge they are
+// of: its version orders the two settlements.
+func TestPartsPaidAtOnceBothCount(t *testing.T) {
+	pf := newPayFixture(t, 0)
+	pf.owed(t)
+	ctx := context.Background()
+	if _, err := pf.request(t, "u1", catalog.RequestInstallment, "a1", map[string]any{"parts": 2.0}); err != nil {
+		t.Fatal(err)
+	}
+	var d Decided
+	pf.commit(t, func(tx *dynamo.Tx) (err error) {
+		d, err = pf.svc.DecideRequestTx(ctx, tx, ref(catalog.RequestInstallment, "a1", 0),
+			&Decision{Schedule: []PartInput{{"30000", "2026-12-25"}, {"20000", "2027-01-25"}}}, pf.clock.Now())
+		return err
+	})
+	ids := make([]string, len(d.Schedule))
+	for i, p := range d.Schedule {
+		ans, err := pf.pay.Pay(ctx, actor.Citizen("u1"), "part-"+p.UIN, PayRequest{Charges: []string{p.UIN}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = pf.provider.byKeyID(ans.Payment.ID)
+		pf.provider.settle(ids[i], ProviderSucceeded)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(ids))
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = pf.pay.Notify(ctx, notification(id))
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _, _ := pf.svc.charge(ctx, fineUIN)
+	if c.Status != StatusPaid || c.paid() != 50000 {
+		t.Fatalf("the charge after both parts: %s, %d paid", c.Status, c.paid())
 	}
 }

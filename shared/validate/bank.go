@@ -19,9 +19,9 @@ const (
 // BIK checks a bank identification code of a Russian credit institution: 9
 // digits, the first two the country's code 04 (spaces are dropped).
 func BIK(s string) (string, error) {
-	d := strings.ReplaceAll(strings.TrimSpace(s), " ", "")
-	if d == "" {
-		return "", errRequired()
+	d, err := spaceless(s)
+	if err != nil {
+		return "", err
 	}
 	if len(d) != 9 || !allDigits(d) || !strings.HasPrefix(d, "04") {
 		return "", newError(CodeBIKFormat, "БИК банка — 9 цифр, начинается с 04")
@@ -37,9 +37,9 @@ func BIK(s string) (string, error) {
 // digits, weighted 7, 1, 3, 7, 1, 3, ..., sums to a multiple of ten. bik
 // must be valid (BIK).
 func BankAccount(bik, account string) (string, error) {
-	d := strings.ReplaceAll(strings.TrimSpace(account), " ", "")
-	if d == "" {
-		return "", errRequired()
+	d, err := spaceless(account)
+	if err != nil {
+		return "", err
 	}
 	if len(d) != 20 || !allDigits(d) {
 		return "", newError(CodeAccountFormat, "Номер счёта — 20 цифр")
@@ -64,9 +64,9 @@ func BankAccount(bik, account string) (string, error) {
 // conditional number of the Bank of Russia's division that keeps it ("0"
 // and the BIK's fifth and sixth digits). bik must be valid (BIK).
 func CorrespondentAccount(bik, account string) (string, error) {
-	d := strings.ReplaceAll(strings.TrimSpace(account), " ", "")
-	if d == "" {
-		return "", errRequired()
+	d, err := spaceless(account)
+	if err != nil {
+		return "", err
 	}
 	b, err := BIK(bik)
 	if err != nil {
@@ -90,4 +90,14 @@ func accountKeyOK(cond, account string) bool {
 		sum += int(c-'0') * [3]int{7, 1, 3}[i%3]
 	}
 	return sum%10 == 0
+}
+
+// spaceless is a bank code with its spaces dropped; Required when nothing
+// is left.
+func spaceless(s string) (string, error) {
+	d := strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	if d == "" {
+		return "", errRequired()
+	}
+	return d, nil
 }
