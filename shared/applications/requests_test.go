@@ -500,3 +500,46 @@ func TestARefundIsRequestedAndPaidOutOnceUnderConcurrency(t *testing.T) {
 		t.Fatalf("refunded %d", c.RefundedAmount)
 	}
 }
+
+// A tax spread over the most parts there are is decided in one
+// transaction with its application's move.
+func TestATwelvePartTaxPlanFitsOneDecision(t *testing.T) {
+	r := withRequests(t)
+	ctx := context.Background()
+	a := r.citizen("standard")
+	r.seq++
+	cert := fmt.Sprintf("77УЕ%06d", r.seq)
+	if _, err := r.charges.AddVehicle(ctx, a, payments.VehicleInput{Plate: "А123ВС77", Certificate: cert}); err != nil {
+		t.Fatal(err)
+	}
+	uin := payments.NewUIN("18206010", int64(r.seq))
+	if _, _, err := r.charges.Post(ctx, actor.Agency("fns", "client-fns"), uin, payments.ChargeInput{Kind: payments.KindTax,
+		Purpose: "Транспортный налог за 2025 год", Amount: 1_200_001, Basis: payments.Basis{Document: "notice", Number: "№ 1", Date: "2026-10-01"},
+		Due: "2026-12-01", Payer: payments.Payer{VehicleCert: cert}}); err != nil {
+		t.Fatal(err)
+	}
+	app, err := r.submit(t, a, r.request(t, a, "tax-installment", map[string]any{"uin": uin, "parts": 12, "reason": "Болезнь"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	officer := r.officer("fns")
+	r.walk(t, officer, app.ID, Registered, InProgress)
+	card, err := r.svc.OfficerCard(ctx, officer, app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schedule []payments.PartInput
+	for _, p := range card.ChargeRequest.ProposedSchedule {
+		schedule = append(schedule, payments.PartInput{Amount: payments.Kopecks(fmt.Sprint(p.Amount)), Due: p.Due})
+	}
+	if len(schedule) != 12 || card.ChargeRequest.ProposedSchedule[11].Amount != 100_001 {
+		t.Fatalf("the proposed schedule: %+v", card.ChargeRequest.ProposedSchedule)
+	}
+	if app, err = r.svc.OfficerTransition(ctx, officer, app.ID, Move{To: Approved, Decision: &payments.Decision{Schedule: schedule}}); err != nil {
+		t.Fatal(err)
+	}
+	list, _, _ := r.charges.List(ctx, a, payments.ChargeFilter{Status: payments.StatusUnpaid}, "", 50)
+	if len(app.ChargeRequest.Schedule) != 12 || len(list) != 12 {
+		t.Fatalf("%d parts approved, %d to pay", len(app.ChargeRequest.Schedule), len(list))
+	}
+}

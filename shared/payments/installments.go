@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/calendar"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/problem"
 )
@@ -155,7 +156,7 @@ func (c *Charges) grantInstallmentTx(ctx context.Context, tx *dynamo.Tx, ref Req
 		part.PlanOf, part.PlanPart, part.PlanParts = ch.UIN, i+1, len(plan)
 		tx.Create(part)
 		tx.Create(newLink(ref.Sub, part, []string{viaApplication}, stamp(now)))
-		if err := c.plan(tx, ref.Sub, part, nil, now); err != nil {
+		if err := planPart(tx, ref.Sub, part, now); err != nil {
 			return Decided{}, err
 		}
 	}
@@ -207,4 +208,13 @@ func (c *Charges) plansPaidTx(ctx context.Context, tx *dynamo.Tx, sub string, pp
 		}
 	}
 	return nil
+}
+
+// planPart puts a new part's due date in sub's calendar and its reminders
+// in the plan: what plan gives a payable charge, without the removals of
+// entries a new charge with no discount cannot have, so that a plan of
+// twelve parts fits one transaction with the decision.
+func planPart(tx *dynamo.Tx, sub string, part chargeItem, now time.Time) error {
+	calendar.Add(tx, sub, dueEntryOf(part))
+	return remindDue(tx, sub, part, now)
 }
