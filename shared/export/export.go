@@ -79,7 +79,7 @@ var Sections = map[string]Section{
 	"calendar-feed-count":        {"", nil},                                                       // a number that caps the calendar subscriptions
 	"signature-code":             {"pendingSignatures", []string{"Version", "SentAt", "Expires"}}, // a code asked for to sign an application
 	"charge-link": {"charges", []string{"UIN", "Agency", "Type", "Purpose", "Amount", "PaidAmount", "Due", "DiscountPercent",
-		"DiscountUntil", "Status", "PaymentID", "LinkedAt"}},
+		"DiscountUntil", "Status", "PaymentID", "LinkedAt", "RequestType"}},
 	"vehicle":         {"vehicles", []string{"ID", "Plate", "CertMask", "Name", "AddedAt"}},
 	"payment-limits":  {"paymentLimits", []string{"PerPayment", "PerDay", "PerMonth", "UpdatedAt"}},
 	"meter":           {"", nil}, // a meter's last accepted value, which the readings hold

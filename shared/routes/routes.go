@@ -130,6 +130,8 @@ var All = []Route{
 	{Function: "me", Method: "GET", Path: "/me/settings"},
 	{Function: "me", Method: "PUT", Path: "/me/settings"},
 	{Function: "me", Method: "GET", Path: "/agency/whoami", Machine: true},
+	{Function: "applications", Method: "GET", Path: "/agency/refunds", Machine: true},
+	{Function: "applications", Method: "POST", Path: "/agency/refunds/{id}/payout", Machine: true},
 	{Function: "payments", Method: "PUT", Path: "/agency/charges/{uin}", Machine: true},
 	{Function: "payments", Method: "GET", Path: "/agency/charges/{uin}", Machine: true},
 	{Function: "payments", Method: "POST", Path: "/agency/charges/{uin}/cancel", Machine: true},

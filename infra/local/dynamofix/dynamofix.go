@@ -9,6 +9,9 @@
 //     of a secondary index it had none of, minidyn overwrites the smallest
 //     entry of that index's sorted keys instead of adding one, and every
 //     query of the index then loses items from there on.
+//   - Transaction size: DynamoDB refuses a TransactWriteItems of more than
+//     100 actions (a ValidationException); minidyn runs it, so a change that
+//     would fail on AWS passed every local test.
 //   - Checksums: see Checksum.
 //
 // On AWS both work, and Kabinet's code uses them as it should; this front
@@ -34,6 +37,7 @@ package dynamofix
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -108,6 +112,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if op == "TransactWriteItems" {
+		if n := transactItems(body); n > maxTransactItems {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = fmt.Fprintf(w, `{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected: Value of %d items at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to %d"}`, n, maxTransactItems)
+			return
+		}
+	}
 	var rec *httptest.ResponseRecorder
 	switch op {
 	case "UpdateItem", "TransactWriteItems":
@@ -123,6 +135,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply(w, rec)
+}
+
+// maxTransactItems is the most actions DynamoDB takes in one transaction.
+const maxTransactItems = 100
+
+// transactItems counts the actions of a TransactWriteItems body.
+func transactItems(body []byte) int {
+	var in struct{ TransactItems []json.RawMessage }
+	_ = json.Unmarshal(body, &in)
+	return len(in.TransactItems)
 }
 
 func (h *Handler) forward(orig *http.Request, body []byte) *httptest.ResponseRecorder {
