@@ -48,7 +48,7 @@ type Section struct {
 var Sections = map[string]Section{
 	"account": {"account", []string{"Sub", "Level", "LevelMethod", "LevelBy", "LevelAt", "Surname", "Name", "Patronymic", "BirthDate",
 		"Sex", "Citizenship", "Phone", "Email", "EmailConfirmed", "MFA", "BirthPlace", "RegAddress", "ActualAddress", "ExtraPhones",
-		"PhoneChangedAt", "Department", "PasswordChangedAt", "FailedLogins", "LockedUntil", "CreatedAt"}},
+		"PhoneChangedAt", "Department", "Organisation", "PasswordChangedAt", "FailedLogins", "LockedUntil", "CreatedAt"}},
 	"settings":        {"settings", []string{"TimeZone", "Locale", "UpdatedAt"}},
 	"session":         {"sessions", []string{"ID", "CreatedAt", "LastSeen", "UserAgent", "IP", "Method", "AuthTime", "Level"}},
 	"login":           {"signInHistory", []string{"At", "IP", "UserAgent", "Method", "Result", "Reason"}},

@@ -94,6 +94,9 @@ const (
 	TypeApplicationStatus = "application.status"
 	TypePayment           = "payment"
 	TypeConsent           = "consent"
+	// TypeAppointment: an appointment booked, moved, cancelled or marked
+	// (by the person, or by staff of the organisation).
+	TypeAppointment = "appointment"
 )
 
 // Actors: who did what an entry records (the roles of shared/actor).
@@ -102,6 +105,7 @@ const (
 	ActorOfficer   = string(actor.RoleOfficer)
 	ActorRegistrar = string(actor.RoleRegistrar)
 	ActorSupport   = string(actor.RoleSupport)
+	ActorStaff     = string(actor.RoleStaff)
 	ActorSystem    = string(actor.RoleSystem)
 )
 
@@ -139,7 +143,7 @@ type Entry struct {
 	// IP is the address the action came from, when there was one.
 	IP string `json:"ip,omitempty"`
 	// Actor is the role the action was taken in (ActorCitizen,
-	// ActorOfficer, ActorRegistrar, ActorSupport or ActorSystem).
+	// ActorOfficer, ActorRegistrar, ActorSupport, ActorStaff or ActorSystem).
 	Actor string `json:"actor"`
 	// ActorID is the staff person who acted on the account (an officer, a
 	// registrar, an operator): who, not only which role. Empty when the
@@ -292,9 +296,9 @@ func normalize(e Entry) (Entry, error) {
 		return Entry{}, invalid("summary", "control_characters", "Описание не должно содержать управляющих символов")
 	}
 	switch e.Actor {
-	case ActorCitizen, ActorOfficer, ActorRegistrar, ActorSupport, ActorSystem:
+	case ActorCitizen, ActorOfficer, ActorRegistrar, ActorSupport, ActorStaff, ActorSystem:
 	default:
-		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer, registrar, support или system")
+		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer, registrar, support, staff или system")
 	}
 	if len(e.ActorID) > 128 || strings.ContainsFunc(e.ActorID, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		return Entry{}, invalid("actorId", "invalid_actor_id", "Некорректный идентификатор сотрудника")

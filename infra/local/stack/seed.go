@@ -46,6 +46,8 @@ type DemoAccount struct {
 	Group    string
 	// Department is the officer's department (custom:department).
 	Department string
+	// Organisation is a staff member's organisation (custom:organisation).
+	Organisation string
 	Level      accounts.Level
 	// TOTPSecret is set for the account with an authenticator app.
 	TOTPSecret string
@@ -156,6 +158,9 @@ func (s *Stack) seed(ctx context.Context) error {
 		extra := map[string]string{}
 		if d.Department != "" {
 			extra["custom:department"] = d.Department
+		}
+		if d.Organisation != "" {
+			extra["custom:organisation"] = d.Organisation
 		}
 		// cognito-local keeps a given sub (Cognito would make its own):
 		// the accounts the sample events name get the events' subjects.
