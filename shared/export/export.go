@@ -58,7 +58,7 @@ var Sections = map[string]Section{
 	"prefs":           {"notificationPreferences", []string{"Channels", "QuietHours", "DailyCap", "UpdatedAt"}},
 	"push-device":     {"pushDevices", []string{"ID", "Platform", "CreatedAt"}},
 	"reminder":        {"reminders", []string{"ID", "At", "Type", "Vars", "State"}},
-	"calendar":        {"calendar", []string{"ID", "Type", "Title", "Start", "End", "AllDay", "Link"}},
+	"calendar":        {"calendar", []string{"ID", "Type", "Title", "Start", "End", "AllDay", "Link", "Location"}},
 	"calendar-feed":   {"calendarSubscriptions", []string{"ID", "Name", "CreatedAt"}},
 	"document":        {"documents", []string{"ID", "Type", "FileName", "ContentType", "Size", "State", "CreatedAt", "Number", "Code", "Application", "Title"}},
 	"profile-history": {"profileHistory", []string{"At", "Field", "Old", "New", "Actor", "ActorID"}},
