@@ -3,6 +3,7 @@ package appointments
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -435,4 +436,46 @@ func (s *Directory) SetSchedule(ctx context.Context, a actor.Actor, resourceID s
 		}
 	}
 	return next.view(true), st, nil
+}
+
+// KindRef names a kind of organisation.
+type KindRef struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// Catalog is what one can book where: the kinds of organisations, the
+// specialties and services of each, the regions and a clinic's visit types.
+type Catalog struct {
+	Kinds      []KindRef    `json:"kinds"`
+	Services   []Service    `json:"services"`
+	Regions    []Region     `json:"regions"`
+	VisitTypes []ServiceRef `json:"visitTypes"`
+}
+
+// Catalog lists the kinds, services (of one kind when named), regions and
+// visit types. Errors: Invalid (an unknown kind).
+func (s *Directory) Catalog(_ context.Context, a actor.Actor, kind string) (Catalog, error) {
+	if _, err := person(a); err != nil {
+		return Catalog{}, err
+	}
+	if _, ok := KindNames[kind]; kind != "" && !ok {
+		return Catalog{}, problem.Invalid(invalid("kind", "organisation.kind", "Вид организации: clinic, exam, mfc или pension"))
+	}
+	var c Catalog
+	for _, k := range []string{KindClinic, KindExam, KindMFC, KindPension} {
+		c.Kinds = append(c.Kinds, KindRef{Code: k, Name: KindNames[k]})
+	}
+	for _, svc := range Services {
+		if kind == "" || svc.Kind == kind {
+			c.Services = append(c.Services, svc)
+		}
+	}
+	for _, code := range slices.Sorted(maps.Keys(Regions)) {
+		c.Regions = append(c.Regions, Regions[code])
+	}
+	for _, v := range []string{VisitFirst, VisitRepeat, VisitPreventive} {
+		c.VisitTypes = append(c.VisitTypes, ServiceRef{Code: v, Name: VisitTypeNames[v]})
+	}
+	return c, nil
 }

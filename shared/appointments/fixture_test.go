@@ -63,6 +63,7 @@ type env struct {
 	slots     *Slots
 	bookings  *Bookings
 	waitlist  *Waitlist
+	offers    *Offers
 	reception *Reception
 	apps      *fakeApplications
 	inbox     *inbox.Store
@@ -87,6 +88,9 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	if e.waitlist, err = NewWaitlist(d); err != nil {
+		t.Fatal(err)
+	}
+	if e.offers, err = NewOffers(d); err != nil {
 		t.Fatal(err)
 	}
 	if e.reception, err = NewReception(d); err != nil {

@@ -511,11 +511,23 @@ type Expired struct {
 	Errors int `json:"errors"`
 }
 
+// Offers are the places held for the waitlist, passed on when their hold
+// ends.
+type Offers struct{ core }
+
+// NewOffers needs Inbox (the next person is told).
+func NewOffers(d Deps) (*Offers, error) {
+	if err := d.need("Offers", "Inbox"); err != nil {
+		return nil, err
+	}
+	return &Offers{newCore(d)}, nil
+}
+
 // ExpireOffers ends every offer whose hold is over and passes its place
 // on: to the next person waiting, or back to everyone (the portal only: a
 // schedule every minute). Overlapping runs pass each place once: each end
 // is conditional on the entry as read.
-func (s *Waitlist) ExpireOffers(ctx context.Context, a actor.Actor) (Expired, error) {
+func (s *Offers) ExpireOffers(ctx context.Context, a actor.Actor) (Expired, error) {
 	if err := system(a); err != nil {
 		return Expired{}, err
 	}
@@ -542,7 +554,7 @@ func (s *Waitlist) ExpireOffers(ctx context.Context, a actor.Actor) (Expired, er
 	}
 }
 
-func (s *Waitlist) expire(ctx context.Context, due waitItem, now time.Time, st *Expired) error {
+func (s *Offers) expire(ctx context.Context, due waitItem, now time.Time, st *Expired) error {
 	var offeredTo *waitItem
 	freed, skipped := false, false
 	err := transact(ctx, s.d.DB, func(int) (*dynamo.Tx, error) {

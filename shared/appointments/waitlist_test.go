@@ -53,13 +53,13 @@ func TestFreedPlaceIsOfferedInTurn(t *testing.T) {
 	}
 	offered(0, 1)
 	// The schedule runs before the hold ends: nothing moves.
-	if st, err := e.waitlist.ExpireOffers(ctx, anySystem()); err != nil || st.Expired != 0 {
+	if st, err := e.offers.ExpireOffers(ctx, anySystem()); err != nil || st.Expired != 0 {
 		t.Errorf("a run within the hold: %+v, %v", st, err)
 	}
 	for round := 1; round <= 2; round++ {
 		e.clock.Advance(HoldFor + time.Minute)
 		for range 2 { // twice: a second run passes nothing twice
-			if _, err := e.waitlist.ExpireOffers(ctx, anySystem()); err != nil {
+			if _, err := e.offers.ExpireOffers(ctx, anySystem()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -67,7 +67,7 @@ func TestFreedPlaceIsOfferedInTurn(t *testing.T) {
 	}
 	// The third one lets it go too: the place is everyone's again.
 	e.clock.Advance(HoldFor + time.Minute)
-	st, err := e.waitlist.ExpireOffers(ctx, anySystem())
+	st, err := e.offers.ExpireOffers(ctx, anySystem())
 	if err != nil || st.Expired != 1 || st.Freed != 1 {
 		t.Errorf("the last run: %+v, %v", st, err)
 	}
