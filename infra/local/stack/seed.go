@@ -48,7 +48,7 @@ type DemoAccount struct {
 	Department string
 	// Organisation is a staff member's organisation (custom:organisation).
 	Organisation string
-	Level      accounts.Level
+	Level        accounts.Level
 	// TOTPSecret is set for the account with an authenticator app.
 	TOTPSecret string
 	Note       string
