@@ -38,7 +38,7 @@ help:
 	@echo "make fuzz       - every fuzz target, FUZZTIME each (default 15s)"
 	@echo "make build      - Lambda bootstraps for arm64 (sam build when SAM CLI is installed)"
 	@echo "make deploy     - sam build and deploy, ENV=default|prod (guided until samconfig.toml has that env's deploy parameters)"
-	@echo "make invoke FN=health EVENT=events/health-get.json - invoke one function with a sample event"
+	@echo "make invoke FN=health EVENT=events/health-get.json - invoke one function with a sample event on the local stack"
 	@echo "make run-localstack - the same functions against LocalStack (needs Docker)"
 
 # Node emulators (cognito-local, aws-ses-v2-local), the API reference viewer
@@ -115,12 +115,11 @@ build:
 deploy:
 	sam build --config-env $(ENV) && sam deploy --config-env $(ENV) $(if $(DEPLOY_CONFIGURED),,--guided)
 
-# Invoke one function with a sample event: sam local invoke when SAM CLI (and
-# Docker) are there, otherwise the local stack's runtime.
+# Invoke one function with a sample event on the local stack's runtime (a
+# freshly seeded stack). sam local invoke is not run from here: see README,
+# "sam local".
 invoke: deps
-	@if command -v sam >/dev/null && command -v docker >/dev/null && docker info >/dev/null 2>&1; then \
-	  sam local invoke $$($(GO) run ./infra/local/invoke -logical-id $(FN)) --event $(EVENT); else \
-	  $(GO) run ./infra/local/invoke -function $(FN) -event $(EVENT); fi
+	$(GO) run ./infra/local/invoke -function $(FN) -event $(EVENT)
 
 localstack-up:
 	docker compose -f infra/localstack/compose.yaml up -d --wait

@@ -17,15 +17,10 @@ type probes interface {
 	Run(ctx context.Context) []health.Dependency
 }
 
-// checks probes the dependencies in parallel, each within the canary's deadline.
-type checks []health.Check
+// probeTimeout is what one probe may take within the canary's deadline.
+const probeTimeout = 3 * time.Second
 
-// Run implements probes.
-func (c checks) Run(ctx context.Context) []health.Dependency {
-	return health.Run(ctx, c, 3*time.Second)
-}
-
-var _ probes = checks(nil)
+var _ probes = health.Probes{}
 
 type canary struct {
 	probes probes

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/kabinet/kabinet/shared/health"
 	"github.com/kabinet/kabinet/shared/logging"
 )
 
@@ -34,16 +35,16 @@ func TestCanaryFailsWhenADependencyIsDown(t *testing.T) {
 	ev := scheduled(t)
 	cases := []struct {
 		name    string
-		checks  checks
+		checks  []health.Check
 		wantErr bool
 	}{
-		{"all up", checks{{Name: "dynamodb", Ping: ok}, {Name: "ses", Ping: ok}}, false},
-		{"ses down", checks{{Name: "dynamodb", Ping: ok}, {Name: "ses", Ping: down}}, true},
+		{"all up", []health.Check{{Name: "dynamodb", Ping: ok}, {Name: "ses", Ping: ok}}, false},
+		{"ses down", []health.Check{{Name: "dynamodb", Ping: ok}, {Name: "ses", Ping: down}}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var log strings.Builder
-			cn := &canary{probes: c.checks, log: logging.New(&log, "info")}
+			cn := &canary{probes: health.Probes{Checks: c.checks, Timeout: probeTimeout}, log: logging.New(&log, "info")}
 			res, err := cn.run(context.Background(), ev)
 			if (err != nil) != c.wantErr || res.Healthy == c.wantErr || len(res.Dependencies) != 2 {
 				t.Errorf("run = %+v, %v; want error %v", res, err, c.wantErr)

@@ -17,10 +17,10 @@ func main() {
 	ctx := context.Background()
 	base, err := app.Load(ctx)
 	app.Must(nil, err)
-	probes := checks(health.Standard(health.NewClients(base.AWS, base.Env.Endpoint(base.AWS, config.SESEndpoint)), health.Names{
+	probes := health.Probes{Timeout: probeTimeout, Checks: health.Standard(health.NewClients(base.AWS, base.Env.Endpoint(base.AWS, config.SESEndpoint)), health.Names{
 		Table: base.Env.String(config.TableName), Bucket: base.Env.String(config.BucketName),
 		UserPool: base.Env.String(config.UserPoolID), Topic: base.Env.String(config.NotificationTopic),
-	}))
+	})}
 	app.Must(base.Log, base.Env.Err())
 	c := &canary{probes: probes, log: base.Log}
 	lambda.StartHandlerFunc(c.run)

@@ -16,16 +16,11 @@ type probes interface {
 	Run(ctx context.Context) []health.Dependency
 }
 
-// checks probes the dependencies in parallel, each within the deadline an
-// API Gateway request can afford.
-type checks []health.Check
+// probeTimeout is what one probe may take within the deadline an API
+// Gateway request can afford.
+const probeTimeout = 2 * time.Second
 
-// Run implements probes.
-func (c checks) Run(ctx context.Context) []health.Dependency {
-	return health.Run(ctx, c, 2*time.Second)
-}
-
-var _ probes = checks(nil)
+var _ probes = health.Probes{}
 
 type handler struct {
 	probes probes

@@ -24,13 +24,13 @@ func ping(err error) func(context.Context) error { return func(context.Context) 
 
 // countingProbes counts the probe runs.
 type countingProbes struct {
-	checks
+	health.Probes
 	runs int
 }
 
 func (p *countingProbes) Run(ctx context.Context) []health.Dependency {
 	p.runs++
-	return p.checks.Run(ctx)
+	return p.Probes.Run(ctx)
 }
 
 var _ probes = (*countingProbes)(nil)
@@ -58,7 +58,7 @@ func TestHealth(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := &countingProbes{checks: checks{{Name: "dynamodb", Ping: ping(nil)}, {Name: "s3", Ping: ping(c.failing)}}}
+			p := &countingProbes{Probes: health.Probes{Timeout: probeTimeout, Checks: []health.Check{{Name: "dynamodb", Ping: ping(nil)}, {Name: "s3", Ping: ping(c.failing)}}}}
 			h := &handler{base: testBase(), probes: p}
 			res, err := h.router().Serve(context.Background(), req)
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/httpapi/httpapitest"
 	"github.com/kabinet/kabinet/shared/settings"
 )
@@ -12,9 +13,9 @@ import (
 // Per-request CPU and allocations of the handler alone (no network, no DynamoDB).
 func BenchmarkServe(b *testing.B) {
 	f := fakeSettings{
-		get: func(context.Context, string) (settings.Settings, error) { return settings.Defaults(), nil },
-		put: func(_ context.Context, _ string, s settings.Settings, v int64, now time.Time) (settings.Settings, error) {
-			s.Version, s.UpdatedAt = v+1, now
+		get: func(context.Context, actor.Actor) (settings.Settings, error) { return settings.Defaults(), nil },
+		update: func(_ context.Context, _ actor.Actor, s settings.Settings, v int64) (settings.Settings, error) {
+			s.Version, s.UpdatedAt = v+1, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 			return s, nil
 		},
 	}

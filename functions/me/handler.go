@@ -5,21 +5,22 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/settings"
 )
 
-// settingsStore is what the handler needs of settings.Store.
-type settingsStore interface {
-	Get(ctx context.Context, sub string) (settings.Settings, error)
-	Put(ctx context.Context, sub string, s settings.Settings, ifVersion int64, now time.Time) (settings.Settings, error)
+// settingsService is what the handler needs of settings.Service.
+type settingsService interface {
+	Get(ctx context.Context, a actor.Actor) (settings.Settings, error)
+	Update(ctx context.Context, a actor.Actor, next settings.Settings, ifVersion int64) (settings.Settings, error)
 }
 
-var _ settingsStore = (*settings.Store)(nil)
+var _ settingsService = (*settings.Service)(nil)
 
 type handler struct {
-	settings settingsStore
+	settings settingsService
 	base     *app.Base
 }
 
@@ -52,8 +53,8 @@ func (h *handler) me(_ context.Context, _ *httpapi.Request, id httpapi.Identity)
 		Department: id.Department, Level: id.Level, ClientID: id.ClientID, AuthTime: id.AuthTime})
 }
 
-func (h *handler) getSettings(ctx context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
-	s, err := h.settings.Get(ctx, id.Subject)
+func (h *handler) getSettings(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	s, err := h.settings.Get(ctx, id.Actor(req))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -77,7 +78,7 @@ func (h *handler) putSettings(ctx context.Context, req *httpapi.Request, id http
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	s, err := h.settings.Put(ctx, id.Subject, settings.Settings{TimeZone: in.TimeZone, Locale: in.Locale}, version, h.base.Clock.Now())
+	s, err := h.settings.Update(ctx, id.Actor(req), settings.Settings{TimeZone: in.TimeZone, Locale: in.Locale}, version)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,15 +20,15 @@ import (
 
 // fakeSettings is a hand-written fake with function fields.
 type fakeSettings struct {
-	get func(ctx context.Context, sub string) (settings.Settings, error)
-	put func(ctx context.Context, sub string, s settings.Settings, ifVersion int64, now time.Time) (settings.Settings, error)
+	get    func(ctx context.Context, a actor.Actor) (settings.Settings, error)
+	update func(ctx context.Context, a actor.Actor, s settings.Settings, ifVersion int64) (settings.Settings, error)
 }
 
-func (f fakeSettings) Get(ctx context.Context, sub string) (settings.Settings, error) {
-	return f.get(ctx, sub)
+func (f fakeSettings) Get(ctx context.Context, a actor.Actor) (settings.Settings, error) {
+	return f.get(ctx, a)
 }
-func (f fakeSettings) Put(ctx context.Context, sub string, s settings.Settings, v int64, now time.Time) (settings.Settings, error) {
-	return f.put(ctx, sub, s, v, now)
+func (f fakeSettings) Update(ctx context.Context, a actor.Actor, s settings.Settings, v int64) (settings.Settings, error) {
+	return f.update(ctx, a, s, v)
 }
 
 func newHandler(f fakeSettings) *handler {
@@ -71,12 +72,12 @@ func TestMeWithoutClaimsIs401(t *testing.T) {
 
 func TestPutSettings(t *testing.T) {
 	var gotSub string
-	f := fakeSettings{put: func(_ context.Context, sub string, s settings.Settings, v int64, now time.Time) (settings.Settings, error) {
-		gotSub = sub
+	f := fakeSettings{update: func(_ context.Context, a actor.Actor, s settings.Settings, v int64) (settings.Settings, error) {
+		gotSub = a.Sub
 		if v == 7 {
 			return settings.Settings{}, problem.Conflict("stale_version", "устарело")
 		}
-		s.Version, s.UpdatedAt = v+1, now
+		s.Version, s.UpdatedAt = v+1, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 		return s, nil
 	}}
 	cases := []struct {
@@ -110,31 +111,32 @@ func TestPutSettings(t *testing.T) {
 	}
 }
 
-// recorded is a fake of the settings store on the shared Recorder.
+// recorded is a fake of the settings service on the shared Recorder.
 type recorded struct{ httpapitest.Recorder }
 
-var _ settingsStore = (*recorded)(nil)
+var _ settingsService = (*recorded)(nil)
 
-func (r *recorded) Get(_ context.Context, sub string) (settings.Settings, error) {
-	return settings.Defaults(), r.Record("Get", actor.Citizen(sub))
+func (r *recorded) Get(_ context.Context, a actor.Actor) (settings.Settings, error) {
+	return settings.Defaults(), r.Record("Get", a)
 }
 
-func (r *recorded) Put(_ context.Context, sub string, s settings.Settings, v int64, _ time.Time) (settings.Settings, error) {
+func (r *recorded) Update(_ context.Context, a actor.Actor, s settings.Settings, v int64) (settings.Settings, error) {
 	s.Version = v + 1
-	return s, r.Record("Put", actor.Citizen(sub), s.TimeZone, s.Locale)
+	return s, r.Record("Update", a, s.TimeZone, s.Locale, strconv.FormatInt(v, 10))
 }
 
-// The settings routes reach the store for the caller the claims name.
-func TestSettingsRoutesCallTheStoreAsTheCaller(t *testing.T) {
+// The settings routes call the service as the caller the claims name, from
+// the request's address, with the version of If-Match.
+func TestSettingsRoutesCallTheServiceAsTheCaller(t *testing.T) {
 	routes := []httpapitest.Route{
 		{Event: "me-settings-get.json", Method: "Get", Status: 200},
-		{Event: "me-settings-put.json", Method: "Put", Status: 200, Args: []string{"Asia/Yekaterinburg", "ru"}},
+		{Event: "me-settings-put.json", Method: "Update", Status: 200, Args: []string{"Asia/Yekaterinburg", "ru", "0"}},
 	}
 	httpapitest.CheckRoutes(t, routes, func() (*httpapi.Router, *httpapitest.Recorder) {
 		r := &recorded{}
 		h := &handler{settings: r, base: &app.Base{Log: logging.New(io.Discard, "error"), Clock: clock.System{}}}
 		return h.router().Guard(httpapitest.AdmitAll{}), &r.Recorder
-	}, "Get", "Put")
+	})
 }
 
 func TestAgencyWhoami(t *testing.T) {

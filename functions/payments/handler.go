@@ -30,6 +30,9 @@ type chargeService interface {
 	AddUtilityAccount(ctx context.Context, a actor.Actor, in payments.UtilityAccountInput) (payments.UtilityAccountView, error)
 	UtilityAccounts(ctx context.Context, a actor.Actor) ([]payments.UtilityAccountView, error)
 	RemoveUtilityAccount(ctx context.Context, a actor.Actor, id string) error
+	SubmitReadings(ctx context.Context, a actor.Actor, accountID string, in []payments.Reading) ([]payments.ReadingView, error)
+	Readings(ctx context.Context, a actor.Actor, accountID string) ([]payments.ReadingView, error)
+	ProviderReadings(ctx context.Context, a actor.Actor, provider string, since time.Time, cursor string, limit int32) ([]payments.ProviderReading, string, error)
 }
 
 // paymentService is what the handler needs of payments.Payments.
@@ -43,6 +46,8 @@ type paymentService interface {
 	StatementPDF(ctx context.Context, a actor.Actor, printer payments.Printer, f payments.PaymentFilter) ([]byte, error)
 	ReceiptFile(ctx context.Context, a actor.Actor, files payments.Files, id string) (blob.PresignedRequest, error)
 	Flagged(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]payments.FlaggedPayment, string, error)
+	GetLimits(ctx context.Context, a actor.Actor) (payments.LimitsView, error)
+	SetLimits(ctx context.Context, a actor.Actor, l payments.Limits) (payments.LimitsView, error)
 }
 
 var (
@@ -70,9 +75,14 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /utility-accounts", h.utilityAccounts)
 	r.HandleAuthed("POST /utility-accounts", h.addUtilityAccount)
 	r.HandleAuthed("DELETE /utility-accounts/{id}", h.removeUtilityAccount)
+	r.HandleAuthed("POST /utility-accounts/{id}/readings", h.submitReadings)
+	r.HandleAuthed("GET /utility-accounts/{id}/readings", h.readings)
+	r.HandleMachine("GET /agency/readings", h.providerReadings)
 	r.HandleAuthed("POST /payments", h.pay)
 	r.HandleAuthed("POST /payments/confirmation", h.confirmation)
 	r.HandleAuthed("GET /payments", h.listPayments)
+	r.HandleAuthed("GET /payments/limits", h.limits)
+	r.HandleAuthed("PUT /payments/limits", h.setLimits)
 	r.HandleAuthed("GET /payments/export.csv", h.csv)
 	r.HandleAuthed("GET /payments/statement.pdf", h.statement)
 	r.HandleAuthed("GET /payments/{id}", h.payment)
@@ -397,4 +407,75 @@ func (h *handler) flagged(ctx context.Context, req *httpapi.Request, id httpapi.
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, page[payments.FlaggedPayment]{Items: items, Next: next})
+}
+
+func (h *handler) limits(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	v, err := h.payments.GetLimits(ctx, id.Actor(req))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, v)
+}
+
+func (h *handler) setLimits(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	var in payments.Limits
+	if err := httpapi.DecodeJSON(req, 1<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	v, err := h.payments.SetLimits(ctx, id.Actor(req), in)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, v)
+}
+
+func (h *handler) submitReadings(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in struct {
+		Readings []payments.Reading `json:"readings"`
+	}
+	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	out, err := h.charges.SubmitReadings(ctx, id.Actor(req), aid, in.Readings)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, map[string]any{"items": out})
+}
+
+func (h *handler) readings(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out, err := h.charges.Readings(ctx, id.Actor(req), aid)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": out})
+}
+
+// providerReadings is the utility provider's system reading the meter
+// readings of its accounts (provider, since: RFC 3339).
+func (h *handler) providerReadings(ctx context.Context, req *httpapi.Request, m httpapi.Machine) (httpapi.Response, error) {
+	cursor, limit, err := httpapi.PageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	q := req.QueryStringParameters
+	var since time.Time
+	if s := q["since"]; s != "" {
+		if since, err = time.Parse(time.RFC3339, s); err != nil {
+			return httpapi.Response{}, problem.Invalid(problem.Field{Field: "since", Code: "date.format", Message: "Время в формате RFC 3339"})
+		}
+	}
+	items, next, err := h.charges.ProviderReadings(ctx, m.Actor(req), q["provider"], since, cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, page[payments.ProviderReading]{Items: items, Next: next})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -57,6 +58,16 @@ func (f *fake) RemoveUtilityAccount(_ context.Context, a actor.Actor, id string)
 	return f.Record("RemoveUtilityAccount", a, id)
 }
 
+func (f *fake) SubmitReadings(_ context.Context, a actor.Actor, id string, in []payments.Reading) ([]payments.ReadingView, error) {
+	return nil, f.Record("SubmitReadings", a, id, in[0].Meter, string(in[0].Value))
+}
+func (f *fake) Readings(_ context.Context, a actor.Actor, id string) ([]payments.ReadingView, error) {
+	return nil, f.Record("Readings", a, id)
+}
+func (f *fake) ProviderReadings(_ context.Context, a actor.Actor, provider string, since time.Time, _ string, _ int32) ([]payments.ProviderReading, string, error) {
+	return nil, "", f.Record("ProviderReadings", a, provider, since.Format(time.RFC3339), a.Agency())
+}
+
 // fakePayments is the payments half of the fake.
 type fakePayments struct{ *fake }
 
@@ -87,6 +98,13 @@ func (f fakePayments) ReceiptFile(_ context.Context, a actor.Actor, _ payments.F
 
 func (f fakePayments) Flagged(_ context.Context, a actor.Actor, _ string, _ int32) ([]payments.FlaggedPayment, string, error) {
 	return nil, "", f.Record("Flagged", a)
+}
+
+func (f fakePayments) GetLimits(_ context.Context, a actor.Actor) (payments.LimitsView, error) {
+	return payments.LimitsView{}, f.Record("GetLimits", a)
+}
+func (f fakePayments) SetLimits(_ context.Context, a actor.Actor, l payments.Limits) (payments.LimitsView, error) {
+	return payments.LimitsView{}, f.Record("SetLimits", a, fmt.Sprint(l.PerPayment, l.PerDay, l.PerMonth))
 }
 
 func fakeRouter(f *fake) *httpapi.Router {
@@ -132,6 +150,11 @@ func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
 		{Event: "payments-receipt.json", Method: "ReceiptFile", Status: 303, Args: []string{"20261125T090000-AbCdEfGhIjKl"}},
 		{Event: "payments-notification.json", Method: "Notify", Status: 200},
 		{Event: "support-payments-flagged.json", Method: "Flagged", Status: 200},
+		{Event: "payments-limits-get.json", Method: "GetLimits", Status: 200},
+		{Event: "utility-readings-submit.json", Method: "SubmitReadings", Status: 201, Args: []string{"Qk3vR9xTz1Ab", "ХВС кухня", "123.456"}},
+		{Event: "utility-readings-list.json", Method: "Readings", Status: 200, Args: []string{"Qk3vR9xTz1Ab"}},
+		{Event: "agency-readings.json", Method: "ProviderReadings", Status: 200, Args: []string{"eirc", "2026-11-15T00:00:00Z", "utility"}},
+		{Event: "payments-limits-put.json", Method: "SetLimits", Status: 200, Args: []string{"5000000 10000000 0"}},
 	}
 	httpapitest.CheckRoutes(t, routes, newFake, "Notify")
 }

@@ -43,8 +43,11 @@ func main() {
 	table, bucket := env.String(config.TableName), env.String(config.BucketName)
 	fieldKey, indexSecret, signingKey := env.String(config.FieldKeyID), env.String(config.IndexKeySecret), env.String(config.SigningKeyID)
 	sender, portal := env.Optional(config.SMSSenderID, ""), env.String(config.PortalURL)
-	limits := sendlimit.FromEnv(env)
+	sends := sendlimit.FromEnv(env)
 	confirmAbove := env.Int(config.PaymentConfirmAbove, 0)
+	limits := payments.Limits{PerPayment: int64(env.Int(config.PaymentLimitPerPayment, 0)), PerDay: int64(env.Int(config.PaymentLimitPerDay, 0)),
+		PerMonth: int64(env.Int(config.PaymentLimitPerMonth, 0))}
+	providerMax := int64(env.Int(config.ProviderMaxPayment, 0))
 	acceptTest := env.Optional(config.AcceptTestPayments, "false") == "true"
 	apiURL, shop, shopKey := env.Optional(config.YooKassaAPIURL, yookassa.DefaultBaseURL), env.String(config.YooKassaShopID), env.String(config.YooKassaSecretKeySecret)
 	app.Must(base.Log, env.Err())
@@ -54,7 +57,7 @@ func main() {
 	keys := vault.NewKeyring(secrets, indexSecret)
 	kmsClient := kms.NewFromConfig(cfg)
 	d := accounts.Deps{DB: db, Sealer: kmsseal.NewSealer(kmsClient, fieldKey), Keys: keys, SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender),
-		Limiter: &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: limits},
+		Limiter: &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: sends},
 		Inbox:   &inbox.Store{DB: db}, Clock: base.Clock}
 	people, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)
@@ -68,7 +71,7 @@ func main() {
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider,
 		Receipts: &issued.Service{DB: db, Objects: objects, Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal},
-		Signatures: signatures, ConfirmAbove: int64(confirmAbove), PortalURL: portal, TestPayments: acceptTest}
+		Signatures: signatures, ConfirmAbove: int64(confirmAbove), Limits: limits, ProviderMax: providerMax, PortalURL: portal, TestPayments: acceptTest}
 	charges, err := payments.NewCharges(pd)
 	app.Must(base.Log, err)
 	pays, err := payments.NewPayments(pd)

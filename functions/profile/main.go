@@ -30,6 +30,7 @@ import (
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify/sesmail"
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
+	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -46,6 +47,8 @@ func main() {
 	fieldKey, indexSecret := env.String(config.FieldKeyID), env.String(config.IndexKeySecret)
 	from, configSet, sender := env.String(config.EmailFrom), env.Optional(config.SESConfigSet, ""), env.Optional(config.SMSSenderID, "")
 	limits := sendlimit.FromEnv(env)
+	policy, err := password.ByName(env.Optional(config.PasswordProfile, "seeds"))
+	app.Must(base.Log, err)
 	app.Must(base.Log, env.Err())
 
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
@@ -55,7 +58,7 @@ func main() {
 	sealer := kmsseal.NewSealer(kms.NewFromConfig(cfg), fieldKey)
 	activity := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client), Sealer: sealer, Keys: keys,
-		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesmail.NewClient(cfg, env.Endpoint(cfg, config.SESEndpoint)), from, configSet),
+		Policy: policy, SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesmail.NewClient(cfg, env.Endpoint(cfg, config.SESEndpoint)), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: limits},
 		Sessions: sess, Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
 	profiles, err := accounts.NewProfiles(d)

@@ -126,7 +126,8 @@ type Deps struct {
 	// Keys give the blind index and the one-time codes' key, read from
 	// Secrets Manager on first use.
 	Keys *vault.Keyring
-	// Policy is the password policy.
+	// Policy is the password policy (password.Seeds or password.NIST); a
+	// zero one, which accepts any password, counts as missing.
 	Policy password.Profile
 	SMS    SMS
 	Mail   Mail
@@ -137,7 +138,9 @@ type Deps struct {
 	// Inbox receives notices (security notices go out on every channel
 	// whatever the person's preferences).
 	Inbox *inbox.Store
-	// Journal records what is done in the account (nil: not recorded).
+	// Journal records what is done in the account. Levels and
+	// ChangeRequests need it (a staff action commits with its entry); the
+	// others record in it when it is set.
 	Journal *journal.Journal
 	Clock   clock.Clock
 	// Payers learn of the identifiers charges are found by (nil: nobody
@@ -169,7 +172,8 @@ func (s *core) payers(ctx context.Context, call func(PayerHook) error) {
 // need returns an error naming the dependencies a service lacks.
 func (d Deps) need(service string, names ...string) error {
 	set := map[string]bool{"DB": d.DB != nil, "Users": d.Users != nil, "Sealer": d.Sealer != nil, "Keys": d.Keys != nil,
-		"SMS": d.SMS != nil, "Mail": d.Mail != nil, "Limiter": d.Limiter != nil, "Sessions": d.Sessions != nil, "Inbox": d.Inbox != nil, "Clock": d.Clock != nil}
+		"SMS": d.SMS != nil, "Mail": d.Mail != nil, "Limiter": d.Limiter != nil, "Sessions": d.Sessions != nil, "Inbox": d.Inbox != nil, "Clock": d.Clock != nil,
+		"Journal": d.Journal != nil, "Policy": d.Policy.MinLength > 0}
 	var missing []string
 	for _, n := range append([]string{"DB", "Clock"}, names...) {
 		if !set[n] {
@@ -231,10 +235,15 @@ func (s *core) journal(ctx context.Context, a actor.Actor, sub, typ, summary str
 	if s.Journal == nil {
 		return
 	}
-	role, id := journal.By(a, sub)
-	if _, err := s.Journal.Append(ctx, sub, journal.Entry{Type: typ, Summary: summary, IP: a.IP, Actor: role, ActorID: id}); err != nil {
+	if _, err := s.Journal.Append(ctx, sub, entry(a, sub, typ, summary)); err != nil {
 		logging.From(ctx).Error("journal entry not written", "type", typ, "err", err)
 	}
+}
+
+// entry is the journal entry of an action on sub's account taken by a.
+func entry(a actor.Actor, sub, typ, summary string) journal.Entry {
+	role, id := journal.By(a, sub)
+	return journal.Entry{Type: typ, Summary: summary, IP: a.IP, Actor: role, ActorID: id}
 }
 
 // index gives the blind index (the first call reads its secret).

@@ -5,14 +5,19 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/kabinet/kabinet/shared/accounts/contactbook"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/httpapi"
+	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/sendlimit"
+	"github.com/kabinet/kabinet/shared/sessions"
 )
 
 var codeRe = regexp.MustCompile(`\d{6}`)
@@ -556,5 +561,153 @@ func TestTheContactBookReadsTheAccount(t *testing.T) {
 	c, err := contactbook.Book{DB: f.db}.Contacts(context.Background(), sub)
 	if err != nil || c.Phone != "+79161110061" || c.Email != "anna@example.ru" || !c.EmailConfirmed {
 		t.Errorf("Contacts = %+v, %v; want the account's phone and confirmed email", c, err)
+	}
+}
+
+// A registrar's level change and its journal entry are one write: the user
+// pool's attribute failing afterwards neither fails the change nor loses
+// the entry (the level is read from the account), and a journal that
+// cannot be written stops the change.
+func TestLevelChangeCommitsWithItsJournalEntry(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	registrar := actor.Actor{Sub: "registrar-1", Groups: []string{actor.GroupRegistrars}}
+	sub := f.provision(t, "lv1", "+79161110041", "11223344595")
+	f.users.attrsDown = true
+	if err := f.svc.SetLevel(ctx, registrar, sub, LevelChange{Level: LevelConfirmed, Method: "in_person"}); err != nil {
+		t.Fatalf("SetLevel with the user pool down = %v, want done", err)
+	}
+	if acc, err := f.svc.SignIn.account(ctx, sub); err != nil || acc.Level != "confirmed" || acc.LevelBy != "registrar-1" {
+		t.Errorf("the account = %+v, %v; want confirmed by registrar-1", acc, err)
+	}
+	entries, err := f.deps.Journal.All(ctx, sub, journal.Filter{Types: []string{journal.TypeLevel}})
+	if err != nil || len(entries) != 1 || entries[0].Actor != "registrar" || entries[0].ActorID != "registrar-1" {
+		t.Errorf("level entries = %+v, %v; want one by registrar-1", entries, err)
+	}
+	if err := f.svc.SetLevel(ctx, registrar, sub, LevelChange{Level: LevelConfirmed, Method: "in_person"}); problem.CodeOf(err) != "level_not_higher" {
+		t.Errorf("the same change again = %v, want 409 level_not_higher", err)
+	}
+
+	g := newFixture(t)
+	other := g.provision(t, "lv2", "+79161110042", "11223344595")
+	g.deps.Journal.Key = brokenKey{}
+	if err := g.svc.SetLevel(ctx, registrar, other, LevelChange{Level: LevelConfirmed, Method: "in_person"}); err == nil {
+		t.Error("SetLevel with the journal down = done, want an error")
+	}
+	if acc, err := g.svc.SignIn.account(ctx, other); err != nil || acc.Level != "standard" || acc.LevelBy != "" {
+		t.Errorf("the account after a failed journal = %+v, %v; want still standard", acc, err)
+	}
+	if g.users.users["lv2"].attrs["custom:level"] == "confirmed" {
+		t.Error("the user pool was told of a level change that did not happen")
+	}
+}
+
+// Wrong passwords arriving together lock the account once: every answer
+// that says it is locked quotes the one lock number.
+func TestParallelFailuresShareOneLockNumber(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "pl1", "+79161110071", "11223344595")
+	for i := 1; i < LockAfter; i++ {
+		if _, err := f.svc.Login(ctx, "+79161110071", "Неверный-Пароль-1", meta); kindOf(err) != problem.KindUnauthenticated {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	// The password checks all answer together, so every failure is
+	// counted before any locks the account.
+	const n = 8
+	var checked sync.WaitGroup
+	checked.Add(n)
+	f.users.hold = func() { checked.Done(); checked.Wait() }
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { _, errs[i] = f.svc.Login(ctx, "+79161110071", "Неверный-Пароль-1", meta) })
+	}
+	wg.Wait()
+	f.users.hold = nil
+	numbers := map[string]bool{}
+	for i, err := range errs {
+		pe, _ := problem.As(err)
+		if pe == nil || (pe.Kind != problem.KindLocked && pe.Kind != problem.KindUnauthenticated) {
+			t.Fatalf("attempt %d: %v, want locked or a wrong password", i, err)
+		}
+		if pe.Kind == problem.KindLocked {
+			numbers[fmt.Sprint(pe.Extensions["lockNumber"])] = true
+		}
+	}
+	_, err := f.svc.Login(ctx, "+79161110071", "Зелёный-Чай-42", meta)
+	pe, _ := problem.As(err)
+	if pe == nil || pe.Kind != problem.KindLocked {
+		t.Fatalf("the right password after the failures: %v, want locked", err)
+	}
+	now := fmt.Sprint(pe.Extensions["lockNumber"])
+	if len(numbers) != 1 || !numbers[now] {
+		t.Errorf("lock numbers answered = %v, the lock's = %s; want that one number only", numbers, now)
+	}
+}
+
+// A session the guard ends for idleness cannot revoke its refresh token
+// itself (the guard holds no user pool): the token's next refresh does,
+// so it renews nothing at the user pool either.
+func TestRefreshOfAnIdleEndedSessionRevokesItsToken(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.provision(t, "id1", "+79161110081", "11223344595")
+	res, err := f.svc.Login(ctx, "+79161110081", "Зелёный-Чай-42", meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _, _ := SplitSessionID(res.Tokens.SessionID)
+	jti, _, err := tokenClaims(res.Tokens.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(sessions.IdleTimeout + time.Minute)
+	guard := sessions.NewGuard(f.db, f.clock, sessions.IdleTimeout)
+	if _, err := guard.Admit(ctx, httpapi.Identity{Subject: sub, TokenID: jti, TokenUse: "access"}); problem.CodeOf(err) != "session_idle" {
+		t.Fatalf("the guard after %v idle = %v, want 401 session_idle", sessions.IdleTimeout+time.Minute, err)
+	}
+	if f.users.revoked[res.Tokens.RefreshToken] {
+		t.Fatal("the guard revoked the token itself; this test expects the refresh to")
+	}
+	if _, err := f.svc.Refresh(ctx, res.Tokens.SessionID, res.Tokens.RefreshToken); problem.CodeOf(err) != "session_ended" {
+		t.Errorf("refresh of the ended session = %v, want 401 session_ended", err)
+	}
+	if !f.users.revoked[res.Tokens.RefreshToken] {
+		t.Error("the refresh token of the idle-ended session is still valid at the user pool")
+	}
+}
+
+// Each service refuses at cold start without what it uses: a zero password
+// policy (which accepts any password) counts as none, and the staff
+// actions need the journal they commit with.
+func TestServicesNameWhatTheyLack(t *testing.T) {
+	f := newFixture(t)
+	noPolicy, noJournal := f.deps, f.deps
+	noPolicy.Policy = password.Profile{}
+	noJournal.Journal = nil
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"registrations without a policy", func() error { _, err := NewRegistrations(noPolicy); return err }(), "accounts: Registrations needs Policy"},
+		{"sign-in without a policy", func() error { _, err := NewSignIn(noPolicy); return err }(), "accounts: SignIn needs Policy"},
+		{"credentials without a policy", func() error { _, err := NewCredentials(noPolicy); return err }(), "accounts: Credentials needs Policy"},
+		{"levels without a journal", func() error { _, err := NewLevels(noJournal); return err }(), "accounts: Levels needs Journal"},
+		{"change requests without a journal", func() error { _, err := NewChangeRequests(noJournal); return err }(), "accounts: ChangeRequests needs Journal"},
+		{"profiles without a policy", func() error { _, err := NewProfiles(noPolicy); return err }(), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ""
+			if tt.err != nil {
+				got = tt.err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("error = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

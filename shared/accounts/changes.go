@@ -260,8 +260,8 @@ func (s *ChangeRequests) Pending(ctx context.Context, a actor.Actor, cursor stri
 // request, once: two deciding at once get one success and one 409. An
 // officer decides only the fields their department owns (another
 // department's request is NotFound), a registrar any; nobody decides their
-// own. The request, the profile's history and the person's journal record
-// who decided.
+// own. The decision, the value, the profile's history, the person's notice
+// and the journal entry saying who decided are one write.
 func (s *ChangeRequests) Decide(ctx context.Context, a actor.Actor, sub, id string, approve bool, reason string) error {
 	if err := a.RequireOfficerOrRegistrar(); err != nil {
 		return err
@@ -270,49 +270,48 @@ func (s *ChangeRequests) Decide(ctx context.Context, a actor.Actor, sub, id stri
 		return err
 	}
 	now := s.now()
-	var it requestItem
-	if err := s.DB.Get(ctx, dynamo.ChangeRequestKey(sub, id), "заявка на изменение данных", &it); err != nil {
-		return err
-	}
-	if !a.IsRegistrar() && it.Department != a.Department {
-		return problem.NotFound("заявка на изменение данных")
-	}
-	if !approve && utf8.RuneCountInString(strings.TrimSpace(reason)) < 5 {
-		return problem.Invalid(problem.Field{Field: "reason", Code: "reason.required", Message: "Укажите причину отказа (не короче 5 символов)"})
-	}
-	if it.Status != RequestPending {
-		return problem.Conflict("already_decided", "По этой заявке уже принято решение")
-	}
 	status, decision := RequestRejected, "отклонена"
 	if approve {
 		status, decision = RequestApproved, "одобрена"
 	}
-	upd, cond := decisionUpdate(status, strings.TrimSpace(reason), a.Sub, string(a.Role()), now)
-	tx := (&dynamo.Tx{}).Update(dynamo.ChangeRequestKey(sub, id), upd, &cond)
-	documents.Release(tx, sub, it.DocumentID)
-	if approve {
-		if err := s.applyChange(ctx, tx, a, it, now); err != nil {
-			return err
+	_, err := s.Journal.Commit(ctx, sub, func(ctx context.Context, tx *dynamo.Tx) (journal.Entry, error) {
+		// Read on every attempt: a decision made meanwhile is the answer.
+		var it requestItem
+		if err := s.DB.Get(ctx, dynamo.ChangeRequestKey(sub, id), "заявка на изменение данных", &it); err != nil {
+			return journal.Entry{}, err
 		}
-	}
-	note := inbox.Note{Sub: sub, Type: messages.ProfileChangeDecided, Vars: messages.Vars{"Field": fieldNames[it.Field], "Decision": decision}}
-	if !approve {
-		note.Vars["Reason"] = strings.TrimSpace(reason)
-	}
-	if _, err := s.Inbox.Add(tx, note, now); err != nil {
-		return err
-	}
-	if err := s.DB.Transact(ctx, "", tx); err != nil {
-		if problem.Is(err, problem.KindConflict) {
-			return problem.Conflict("already_decided", "По этой заявке уже принято решение")
+		if !a.IsRegistrar() && it.Department != a.Department {
+			return journal.Entry{}, problem.NotFound("заявка на изменение данных")
 		}
-		return err
-	}
-	s.journal(ctx, a, sub, journal.TypeProfileChange, "Заявка на изменение данных ("+fieldNames[it.Field]+") "+decision)
-	return nil
+		if !approve && utf8.RuneCountInString(strings.TrimSpace(reason)) < 5 {
+			return journal.Entry{}, problem.Invalid(problem.Field{Field: "reason", Code: "reason.required", Message: "Укажите причину отказа (не короче 5 символов)"})
+		}
+		if it.Status != RequestPending {
+			return journal.Entry{}, problem.Conflict("already_decided", "По этой заявке уже принято решение")
+		}
+		upd, cond := decisionUpdate(status, strings.TrimSpace(reason), a.Sub, string(a.Role()), now)
+		tx.Update(dynamo.ChangeRequestKey(sub, id), upd, &cond)
+		documents.Release(tx, sub, it.DocumentID)
+		if approve {
+			if err := s.applyChange(ctx, tx, a, it, now); err != nil {
+				return journal.Entry{}, err
+			}
+		}
+		note := inbox.Note{Sub: sub, Type: messages.ProfileChangeDecided, Vars: messages.Vars{"Field": fieldNames[it.Field], "Decision": decision}}
+		if !approve {
+			note.Vars["Reason"] = strings.TrimSpace(reason)
+		}
+		if _, err := s.Inbox.Add(tx, note, now); err != nil {
+			return journal.Entry{}, err
+		}
+		return entry(a, sub, journal.TypeProfileChange, "Заявка на изменение данных ("+fieldNames[it.Field]+") "+decision), nil
+	})
+	return err
 }
 
-// applyChange adds the approved value to tx, with its history entry.
+// applyChange adds the approved value to tx, with its history entry, on
+// the condition that the account is still at the version it reads (Decide
+// tries again on a conflict).
 func (s *ChangeRequests) applyChange(ctx context.Context, tx *dynamo.Tx, a actor.Actor, it requestItem, now time.Time) error {
 	raw, err := s.requestValue(ctx, it)
 	if err != nil {
@@ -344,7 +343,8 @@ func (s *ChangeRequests) applyChange(ctx context.Context, tx *dynamo.Tx, a actor
 			old, shown = maskAddress(old), maskAddress(v)
 		}
 	}
-	tx.Update(dynamo.AccountKey(it.Sub), fieldUpdate(attr, value, acc.V), nil)
+	upd, cond := fieldUpdate(attr, value, acc.V)
+	tx.Update(dynamo.AccountKey(it.Sub), upd, &cond)
 	s.history(tx, a, it.Sub, it.Field, old, shown, now)
 	return nil
 }

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/kabinet/kabinet/shared/actor"
@@ -99,9 +100,17 @@ func TestChangeRequestsAreDecidedByTheOwningDepartmentOrARegistrar(t *testing.T)
 	if p.Fields["surname"].Value != "Петрова" {
 		t.Errorf("surname after approval = %v", p.Fields["surname"].Value)
 	}
+	// The person's history names the role; which officer it was stays
+	// recorded for staff and audit, never shown to the person.
 	hist, _, _ := f.svc.ProfileHistory(ctx, citizen, "", 10)
-	if len(hist) == 0 || hist[0].Actor != "officer" || hist[0].ActorID != "officer-mvd" {
-		t.Errorf("history = %+v; want the change by officer-mvd", hist)
+	shown, _ := json.Marshal(hist)
+	if len(hist) == 0 || hist[0].Actor != "officer" || strings.Contains(string(shown), "officer-mvd") {
+		t.Errorf("history = %s; want the change by an officer, without the officer's id", shown)
+	}
+	var stored []historyItem
+	if _, err := f.db.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(owner), Prefix: dynamo.ProfileHistoryPrefix}, &stored); err != nil ||
+		len(stored) == 0 || stored[0].ActorID != "officer-mvd" {
+		t.Errorf("stored history = %+v, %v; want the change recorded with officer-mvd", stored, err)
 	}
 }
 
@@ -184,5 +193,109 @@ func TestChangeRequestScansArePDFOrJPEGUpTo2MB(t *testing.T) {
 	}
 	if list, _, _ := f.svc.ChangeRequests.List(ctx, actor.Citizen(owner), "", 10); len(list) != 1 {
 		t.Errorf("%d requests filed, want only the one with an acceptable scan", len(list))
+	}
+}
+
+// A decision and its journal entry are one write: with the journal down
+// nothing is decided (the request stays pending in the queue, the value
+// unchanged, no notice), and once it is back the decision lands with the
+// entry naming who decided.
+func TestDecisionCommitsWithItsJournalEntry(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner := f.provision(t, "cr3", "+79161110023", "11223344595")
+	value, _ := json.Marshal("Петрова")
+	r, err := f.svc.File(ctx, actor.Citizen(owner), "surname", value, f.scan(t, owner, "scan-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mvd := actor.Actor{Sub: "officer-mvd", Groups: []string{actor.GroupOfficers}, Department: "mvd"}
+	key := f.deps.Journal.Key
+	f.deps.Journal.Key = brokenKey{}
+	if err := f.svc.Decide(ctx, mvd, owner, r.ID, true, ""); err == nil {
+		t.Fatal("Decide with the journal down = done, want an error")
+	}
+	f.deps.Journal.Key = key
+	if got, _ := f.svc.ChangeRequests.Get(ctx, actor.Citizen(owner), r.ID); got.Status != RequestPending {
+		t.Errorf("after a failed journal the request is %s, want pending", got.Status)
+	}
+	if p, _ := f.svc.Profile(ctx, actor.Citizen(owner)); p.Fields["surname"].Value != "Иванова" {
+		t.Errorf("after a failed journal the surname is %v, want Иванова", p.Fields["surname"].Value)
+	}
+	if n, _ := f.deps.Inbox.Unread(ctx, owner); n != 0 {
+		t.Errorf("after a failed journal the person has %d notices, want 0", n)
+	}
+	if err := f.svc.Decide(ctx, mvd, owner, r.ID, true, ""); err != nil {
+		t.Fatalf("Decide = %v", err)
+	}
+	entries, err := f.deps.Journal.All(ctx, owner, journal.Filter{})
+	if err != nil || len(entries) != 2 || entries[1].Summary != "Заявка на изменение данных (Фамилия) одобрена" ||
+		entries[1].Actor != "officer" || entries[1].ActorID != "officer-mvd" {
+		t.Errorf("journal = %+v, %v; want the filing and the approval by officer-mvd", entries, err)
+	}
+}
+
+// hookedSealer runs before, once, when it is asked to seal a field: the
+// moment an approval has read the account and not yet written it.
+type hookedSealer struct {
+	Sealer
+	field  string
+	before func()
+}
+
+func (h *hookedSealer) Seal(ctx context.Context, plaintext []byte, c map[string]string) (string, error) {
+	if c["field"] == h.field && h.before != nil {
+		run := h.before
+		h.before = nil
+		run()
+	}
+	return h.Sealer.Seal(ctx, plaintext, c)
+}
+
+// An approval and a direct edit of the profile made at the same time both
+// move the version on, so no two states of the profile share a version
+// (and an ETag): the edit lands between the approval's read of the account
+// and its write.
+func TestApprovalAndConcurrentEditGetDistinctVersions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner := f.provision(t, "cr4", "+79161110024", "11223344595")
+	citizen := actor.Citizen(owner)
+	passport, _ := json.Marshal(Passport{Series: "4511", Number: "654321", IssueDate: "2021-06-01", Issuer: "ГУ МВД России по г. Москве", DivisionCode: "770-002"})
+	r, err := f.svc.File(ctx, citizen, "passport", passport, f.scan(t, owner, "scan-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := f.svc.Profile(ctx, citizen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edited Profile
+	hooked := &hookedSealer{Sealer: f.deps.Sealer, field: "passport", before: func() {
+		raw := map[string]json.RawMessage{"actualAddress": json.RawMessage(`"г. Казань, ул. Баумана, 1"`)}
+		if edited, err = f.svc.PatchProfile(ctx, citizen, raw, read.Version); err != nil {
+			t.Errorf("the edit at version %d = %v", read.Version, err)
+		}
+	}}
+	d := f.deps
+	d.Sealer = hooked
+	changes, err := NewChangeRequests(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mvd := actor.Actor{Sub: "officer-mvd", Groups: []string{actor.GroupOfficers}, Department: "mvd"}
+	if err := changes.Decide(ctx, mvd, owner, r.ID, true, ""); err != nil {
+		t.Fatalf("Decide = %v", err)
+	}
+	after, err := f.svc.Profile(ctx, citizen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited.Version != read.Version+1 || after.Version != read.Version+2 {
+		t.Errorf("versions: read %d, after the edit %d, after the approval %d; want %d, %d, %d",
+			read.Version, edited.Version, after.Version, read.Version, read.Version+1, read.Version+2)
+	}
+	if after.Fields["actualAddress"].Value != "г. Казань, ул. Баумана, 1" || after.Fields["passport"].Value.(Passport).Number != "654321" {
+		t.Errorf("after both: address %v, passport %+v; want both changes", after.Fields["actualAddress"].Value, after.Fields["passport"].Value)
 	}
 }

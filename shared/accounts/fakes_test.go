@@ -21,6 +21,7 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 	"github.com/kabinet/kabinet/shared/inbox"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/notify"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -39,6 +40,11 @@ type fakeUsers struct {
 	seq     int
 	// signIns are the usernames password checks were asked for.
 	signIns []string
+	// attrsDown makes SetAttributes fail, as a Cognito outage would.
+	attrsDown bool
+	// hold, when set, runs before every password check (to line up
+	// parallel sign-ins).
+	hold func()
 }
 
 type fakeUser struct {
@@ -76,6 +82,9 @@ func (f *fakeUsers) DeleteUser(_ context.Context, username string) error {
 }
 
 func (f *fakeUsers) SignIn(_ context.Context, username, pw string) (SignInResult, error) {
+	if f.hold != nil {
+		f.hold()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.signIns = append(f.signIns, username)
@@ -105,6 +114,9 @@ func (f *fakeUsers) Revoke(_ context.Context, rt string) error {
 func (f *fakeUsers) SetAttributes(_ context.Context, username string, attrs map[string]string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.attrsDown {
+		return errors.New("cognito: service unavailable")
+	}
 	for k, v := range attrs {
 		f.users[username].attrs[k] = v
 	}
@@ -233,7 +245,7 @@ func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 	users, out := newFakeUsers(c), &outbox{}
 	d := Deps{DB: db, Users: users, Sealer: kmsseal.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Keys: testKeys(t),
 		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c,
-		Limiter: unlimited{}}
+		Limiter: unlimited{}, Journal: &journal.Journal{DB: db, Key: journal.StaticKey(make([]byte, 32)), Clock: c}}
 	return &fixture{svc: newServices(t, d), deps: d, clock: c, users: users, out: out, db: db}
 }
 
@@ -295,3 +307,11 @@ func (f *fixture) limitSends(t testing.TB, l sendlimit.Limits) {
 type unlimited struct{}
 
 func (unlimited) Allow(context.Context, sendlimit.Send) error { return nil }
+
+// brokenKey is a journal key that cannot be read, as when Secrets Manager
+// is down: nothing can be journaled.
+type brokenKey struct{}
+
+func (brokenKey) JournalKey(context.Context) ([]byte, error) {
+	return nil, errors.New("secretsmanager: service unavailable")
+}

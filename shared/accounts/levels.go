@@ -7,6 +7,7 @@ import (
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -33,8 +34,11 @@ func (l Level) AtLeast(want Level) bool { return levelRank[l] >= levelRank[want]
 func (l Level) Name() string { return levelNames[l] }
 
 // SetLevel records that a registrar checked an account's identity. Only
-// registrars may, never on their own account; levels only rise. The
-// account's journal says which registrar did it.
+// registrars may, never on their own account; levels only rise. The level
+// and the journal entry saying which registrar raised it are one write;
+// the user pool's copy of the level (custom:level) follows, and a failure
+// there is logged, not returned: the portal reads the level from the
+// account.
 func (s *Levels) SetLevel(ctx context.Context, a actor.Actor, sub string, c LevelChange) error {
 	if err := a.RequireRegistrar(); err != nil {
 		return err
@@ -54,21 +58,27 @@ func (s *Levels) SetLevel(ctx context.Context, a actor.Actor, sub string, c Leve
 		return problem.Invalid(problem.Field{Field: "method", Code: "level.method",
 			Message: "Уровень standard подтверждается проверкой в реестрах (registry_check), confirmed — лично, через банк или электронной подписью (in_person, bank, esignature)"})
 	}
-	acc, err := s.account(ctx, sub)
+	var username string
+	_, err := s.Journal.Commit(ctx, sub, func(ctx context.Context, tx *dynamo.Tx) (journal.Entry, error) {
+		// Read on every attempt: a level raised meanwhile is the answer.
+		acc, err := s.account(ctx, sub)
+		if err != nil {
+			return journal.Entry{}, err
+		}
+		if Level(acc.Level).AtLeast(c.Level) {
+			return journal.Entry{}, problem.Conflict("level_not_higher", "Учётная запись уже имеет этот или более высокий уровень")
+		}
+		username = acc.Username
+		upd, cond := levelUpdate(acc.Level, c, a.Sub, s.now())
+		tx.Update(dynamo.AccountKey(sub), upd, &cond)
+		return entry(a, sub, journal.TypeLevel, "Личность подтверждена сотрудником центра обслуживания: уровень учётной записи — "+c.Level.Name()), nil
+	})
 	if err != nil {
 		return err
 	}
-	if Level(acc.Level).AtLeast(c.Level) {
-		return problem.Conflict("level_not_higher", "Учётная запись уже имеет этот или более высокий уровень")
+	if err := s.Users.SetAttributes(ctx, username, map[string]string{"custom:level": string(c.Level)}); err != nil {
+		logging.From(ctx).Error("user pool level attribute not set", "err", err)
 	}
-	upd, cond := levelUpdate(acc.Level, c, a.Sub, s.now())
-	if err := s.DB.Update(ctx, dynamo.AccountKey(sub), upd, &cond); err != nil {
-		return err
-	}
-	if err := s.Users.SetAttributes(ctx, acc.Username, map[string]string{"custom:level": string(c.Level)}); err != nil {
-		return err
-	}
-	s.journal(ctx, a, sub, journal.TypeLevel, "Личность подтверждена сотрудником центра обслуживания: уровень учётной записи — "+c.Level.Name())
 	s.payers(ctx, func(h PayerHook) error { return h.IdentityChecked(ctx, sub) })
 	return nil
 }

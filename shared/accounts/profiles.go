@@ -194,16 +194,16 @@ func (s *Profiles) PatchProfile(ctx context.Context, a actor.Actor, raw map[stri
 	return s.profile(ctx, sub)
 }
 
-// Change is one entry of the profile's history; values are masked. Actor
-// is the role of who made it; ActorID is the staff person (an officer or a
-// registrar deciding a change request).
+// Change is one entry of the profile's history as the person reads it;
+// values are masked. Actor is the role of who made it. Which staff person
+// it was (an officer or a registrar deciding a change request) is recorded
+// with the entry for staff and audit, never shown to the person.
 type Change struct {
-	At      time.Time `json:"at"`
-	Field   string    `json:"field"`
-	Old     string    `json:"old"`
-	New     string    `json:"new"`
-	Actor   string    `json:"actor"`
-	ActorID string    `json:"actorId,omitempty"`
+	At    time.Time `json:"at"`
+	Field string    `json:"field"`
+	Old   string    `json:"old"`
+	New   string    `json:"new"`
+	Actor string    `json:"actor"`
 }
 
 // history adds a change of sub's field made by a to tx.
@@ -222,7 +222,7 @@ func (s *Profiles) ProfileHistory(ctx context.Context, a actor.Actor, cursor str
 	}
 	out := make([]Change, 0, len(items))
 	for _, it := range items {
-		out = append(out, Change{At: parseStamp(it.At), Field: it.Field, Old: it.Old, New: it.New, Actor: it.Actor, ActorID: it.ActorID})
+		out = append(out, Change{At: parseStamp(it.At), Field: it.Field, Old: it.Old, New: it.New, Actor: it.Actor})
 	}
 	return out, next, nil
 }

@@ -8,9 +8,9 @@ package accounts
 // by a code to the phone (and the email); demo and operator provisioning.
 type Registrations struct{ core }
 
-// NewRegistrations needs Users, Sealer, Keys, SMS, Mail and Limiter.
+// NewRegistrations needs Users, Sealer, Keys, Policy, SMS, Mail and Limiter.
 func NewRegistrations(d Deps) (*Registrations, error) {
-	return with(&Registrations{core{d}}, d.need("Registrations", "Users", "Sealer", "Keys", "SMS", "Mail", "Limiter"))
+	return with(&Registrations{core{d}}, d.need("Registrations", "Users", "Sealer", "Keys", "Policy", "SMS", "Mail", "Limiter"))
 }
 
 // SignIn is signing in and the sessions it opens: a password (with the
@@ -18,27 +18,29 @@ func NewRegistrations(d Deps) (*Registrations, error) {
 // ending sessions, the sign-in history and new-device alerts.
 type SignIn struct{ core }
 
-// NewSignIn needs Users, Sealer, Keys, SMS, Limiter and Sessions.
+// NewSignIn needs Users, Sealer, Keys, Policy (an expired password's
+// replacement), SMS, Limiter and Sessions.
 func NewSignIn(d Deps) (*SignIn, error) {
-	return with(&SignIn{core{d}}, d.need("SignIn", "Users", "Sealer", "Keys", "SMS", "Limiter", "Sessions"))
+	return with(&SignIn{core{d}}, d.need("SignIn", "Users", "Sealer", "Keys", "Policy", "SMS", "Limiter", "Sessions"))
 }
 
 // Credentials are the account's password and second factor: changing them
 // (with a recent sign-in), recovery by a code, the account's summary.
 type Credentials struct{ core }
 
-// NewCredentials needs Users, Sealer, Keys, SMS, Mail, Limiter and Sessions.
+// NewCredentials needs Users, Sealer, Keys, Policy, SMS, Mail, Limiter and
+// Sessions.
 func NewCredentials(d Deps) (*Credentials, error) {
-	return with(&Credentials{core{d}}, d.need("Credentials", "Users", "Sealer", "Keys", "SMS", "Mail", "Limiter", "Sessions"))
+	return with(&Credentials{core{d}}, d.need("Credentials", "Users", "Sealer", "Keys", "Policy", "SMS", "Mail", "Limiter", "Sessions"))
 }
 
 // Levels are how far the portal trusts an account's identity; registrars
 // raise them after checking the person.
 type Levels struct{ core }
 
-// NewLevels needs Users (the level is also a user attribute).
+// NewLevels needs Users (the level is also a user attribute) and Journal.
 func NewLevels(d Deps) (*Levels, error) {
-	return with(&Levels{core{d}}, d.need("Levels", "Users"))
+	return with(&Levels{core{d}}, d.need("Levels", "Users", "Journal"))
 }
 
 // Profiles are a person's personal data: reading it (for the person and
@@ -65,9 +67,9 @@ func NewContacts(d Deps) (*Contacts, error) {
 // field or a registrar decides it.
 type ChangeRequests struct{ core }
 
-// NewChangeRequests needs Sealer and Inbox.
+// NewChangeRequests needs Sealer, Inbox and Journal.
 func NewChangeRequests(d Deps) (*ChangeRequests, error) {
-	return with(&ChangeRequests{core{d}}, d.need("ChangeRequests", "Sealer", "Inbox"))
+	return with(&ChangeRequests{core{d}}, d.need("ChangeRequests", "Sealer", "Inbox", "Journal"))
 }
 
 // IdentityDocs are the records of a person's documents (international

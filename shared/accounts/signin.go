@@ -157,42 +157,57 @@ func (s *core) failLogin(ctx context.Context, sub string, known bool, ip string)
 		return err
 	}
 	if int(failed) >= LockAfter {
-		until := now.Add(LockFor)
 		owner := sub
 		if !known {
 			owner = "unknown:" + sub
 		}
-		number, err := s.newLock(ctx, owner, until)
-		if err != nil {
-			return err
-		}
-		if err := s.DB.Update(ctx, counter, lockUpdate(until, number), nil); err != nil {
-			return err
-		}
-		return locked(until, now, number)
+		return s.lock(ctx, counter, owner, now)
 	}
 	return errCredentials()
 }
 
-// newLock gives a lock its number, which support can look up (LockKey):
-// eight random digits, drawn again in the rare case one is taken.
-func (s *core) newLock(ctx context.Context, owner string, until time.Time) (string, error) {
+// lock locks a login (its counter) for LockFor, once: the lock and the
+// record of its number, which support can look up (LockKey), are one
+// write on the condition that the login is not locked already. Of failures
+// that reach the limit together one locks, and the others answer with its
+// lock and number.
+func (s *core) lock(ctx context.Context, counter dynamo.Key, owner string, now time.Time) error {
+	until := now.Add(LockFor)
 	for range 5 {
-		n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
+		number, err := lockNumber()
 		if err != nil {
-			return "", err
+			return err
 		}
-		digits := fmt.Sprintf("%08d", n.Int64())
-		number := digits[:4] + "-" + digits[4:]
-		err = s.DB.Create(ctx, lockItem(number, owner, until))
+		upd, cond := lockUpdate(until, number, now)
+		tx := (&dynamo.Tx{}).Create(lockItem(number, owner, until)).Update(counter, upd, &cond)
+		err = s.DB.Transact(ctx, "", tx)
 		if err == nil {
-			return number, nil
+			return locked(until, now, number)
 		}
-		if !problem.Is(err, problem.KindConflict) {
-			return "", err
+		if !problem.Is(err, problem.KindConflict) && !problem.Is(err, problem.KindUnavailable) {
+			return err
+		}
+		// Locked meanwhile by another failure, or the number was taken:
+		// the lock that holds is the answer, else another number.
+		var c struct{ LockedUntil, LockNumber string }
+		if err := s.DB.Get(ctx, counter, "учётная запись", &c); err != nil {
+			return err
+		}
+		if held := parseStamp(c.LockedUntil); held.After(now) {
+			return locked(held, now, c.LockNumber)
 		}
 	}
-	return "", fmt.Errorf("no free lock number")
+	return fmt.Errorf("no free lock number")
+}
+
+// lockNumber draws a lock's number: eight random digits, 1234-5678.
+func lockNumber() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
+	if err != nil {
+		return "", err
+	}
+	digits := fmt.Sprintf("%08d", n.Int64())
+	return digits[:4] + "-" + digits[4:], nil
 }
 
 // tidyTTL lets DynamoDB delete the counters of logins that name no account a
@@ -520,6 +535,15 @@ func (s *SignIn) Refresh(ctx context.Context, handle, refreshToken string) (Toke
 	}
 	sess, sealed, err := s.Sessions.Get(ctx, sub, id)
 	if problem.Is(err, problem.KindNotFound) {
+		// Ended where its refresh token could not be revoked (the guard
+		// ends an idle session with no user pool at hand): the token is
+		// presented here, so revoke it now. Revoking a token that is
+		// revoked already, or is no token, changes nothing.
+		if refreshToken != "" {
+			if err := s.Users.Revoke(ctx, refreshToken); err != nil {
+				logging.From(ctx).Warn("refresh token of an ended session not revoked", "err", err)
+			}
+		}
 		return Tokens{}, problem.New(problem.KindUnauthenticated, "session_ended", "Сеанс завершён. Войдите снова")
 	}
 	if err != nil {

@@ -170,7 +170,8 @@ type historyItem struct {
 	Old   string `dynamodbav:"Old"`
 	New   string `dynamodbav:"New"`
 	Actor string `dynamodbav:"Actor"`
-	// ActorID is the staff person who made the change.
+	// ActorID is the staff person who made the change, kept for staff and
+	// audit (the person's history shows the role only).
 	ActorID string `dynamodbav:"ActorID,omitempty"`
 }
 
@@ -314,11 +315,15 @@ func passwordUpdate(history []string, at time.Time) expression.UpdateBuilder {
 }
 
 // lockUpdate locks a login (an account or a counter of an unknown login)
-// until a time, under a lock number, starting its count again.
-func lockUpdate(until time.Time, number string) expression.UpdateBuilder {
+// until a time, under a lock number, starting its count again, on the
+// condition that no lock holds at now: a login is locked once, under one
+// number.
+func lockUpdate(until time.Time, number string, now time.Time) (expression.UpdateBuilder, expression.ConditionBuilder) {
 	return expression.Set(expression.Name("LockedUntil"), expression.Value(stamp(until))).
-		Set(expression.Name("LockNumber"), expression.Value(number)).
-		Set(expression.Name("FailedLogins"), expression.Value(0))
+			Set(expression.Name("LockNumber"), expression.Value(number)).
+			Set(expression.Name("FailedLogins"), expression.Value(0)),
+		expression.AttributeNotExists(expression.Name("LockedUntil")).
+			Or(expression.Name("LockedUntil").LessThanEqual(expression.Value(stamp(now))))
 }
 
 // lockRecord points a lock's number at the login it locks, so support can
@@ -373,10 +378,12 @@ func versioned(upd expression.UpdateBuilder, read int64) (expression.UpdateBuild
 		expression.Name(dynamo.AttrVersion).Equal(expression.Value(read))
 }
 
-// fieldUpdate sets one attribute of an account (a decided change request)
-// and moves its version on.
-func fieldUpdate(attr string, value any, read int64) expression.UpdateBuilder {
-	return expression.Set(expression.Name(attr), expression.Value(value)).Set(expression.Name(dynamo.AttrVersion), expression.Value(read+1))
+// fieldUpdate sets one attribute of an account read at version read (an
+// approved change request), moving the version on under the condition that
+// it is still the one read: an edit committed meanwhile makes the approval
+// read the account again rather than both taking the same version.
+func fieldUpdate(attr string, value any, read int64) (expression.UpdateBuilder, expression.ConditionBuilder) {
+	return versioned(expression.Set(expression.Name(attr), expression.Value(value)), read)
 }
 
 // editUpdate applies a direct edit of editable fields to a profile read at

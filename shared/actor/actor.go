@@ -122,9 +122,6 @@ func (a Actor) IsSystem() bool { return a.system }
 // In reports whether the actor belongs to a Cognito group.
 func (a Actor) In(group string) bool { return slices.Contains(a.Groups, group) }
 
-// IsOfficer reports whether the actor is an officer with a department.
-func (a Actor) IsOfficer() bool { return a.In(GroupOfficers) && a.Department != "" }
-
 // IsRegistrar reports whether the actor checks identities.
 func (a Actor) IsRegistrar() bool { return a.In(GroupRegistrars) }
 
@@ -237,6 +234,16 @@ func (a Actor) NotSelf(sub string) error {
 			"Нельзя рассматривать собственные заявления и подтверждать собственные данные: это делает другой сотрудник")
 	}
 	return nil
+}
+
+// OwnAccount is the account of a person acting on their own records (their
+// settings, inbox, calendar): their subject. The portal and agencies' and
+// partners' systems have no account of their own: Unauthenticated.
+func (a Actor) OwnAccount() (string, error) {
+	if a.Sub == "" {
+		return "", problem.Unauthenticated("")
+	}
+	return a.Sub, nil
 }
 
 // RequireOwner refuses a call on another person's account. Services use it

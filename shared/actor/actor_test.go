@@ -39,8 +39,8 @@ func TestRoles(t *testing.T) {
 				t.Errorf("IsMachine, Agency, Partner, ClientID = %v %q %q %q; want %v %q %q %q",
 					a.IsMachine(), a.Agency(), a.Partner(), a.ClientID(), tt.machine, tt.agency, tt.partner, tt.clientID)
 			}
-			if a.IsSystem() != tt.wantIsSys || a.IsOfficer() != tt.wantOfficer {
-				t.Errorf("IsSystem, IsOfficer = %v %v; want %v %v", a.IsSystem(), a.IsOfficer(), tt.wantIsSys, tt.wantOfficer)
+			if officer := a.RequireOfficer() == nil; a.IsSystem() != tt.wantIsSys || officer != tt.wantOfficer {
+				t.Errorf("IsSystem, RequireOfficer passes = %v %v; want %v %v", a.IsSystem(), officer, tt.wantIsSys, tt.wantOfficer)
 			}
 		})
 	}
@@ -141,5 +141,28 @@ func checkGate(t *testing.T, err error, wantCode string) {
 	}
 	if wantCode != "not_found" && p.Kind != problem.KindForbidden {
 		t.Errorf("kind = %v, want forbidden", p.Kind)
+	}
+}
+
+// A person's own records are their subject's; nobody without an account
+// has any.
+func TestOwnAccount(t *testing.T) {
+	tests := []struct {
+		name, want string
+		a          Actor
+	}{
+		{"a citizen", "s-1", Citizen("s-1")},
+		{"an officer", "s-2", Actor{Sub: "s-2", Groups: []string{GroupOfficers}, Department: "mvd"}},
+		{"the portal", "", System()},
+		{"an agency's system", "", Agency("gibdd", "client-1")},
+		{"a partner's system", "", Partner("sberbank", "client-2")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.a.OwnAccount()
+			if got != tt.want || (tt.want == "") != problem.Is(err, problem.KindUnauthenticated) {
+				t.Errorf("OwnAccount() = %q, %v; want %q (401 when empty)", got, err, tt.want)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 	"github.com/kabinet/kabinet/shared/inbox"
@@ -109,27 +110,18 @@ func (f fakeSignatures) CheckSignature(ctx context.Context, sub, docID string, v
 	return func(*dynamo.Tx) {}, nil
 }
 
-// fakeJournal keeps what is appended.
-type fakeJournal struct {
-	mu      sync.Mutex
-	entries map[string][]journal.Entry
-	append  func(ctx context.Context, sub string, e journal.Entry) (journal.Entry, error)
-}
+// activity is the real activity journal over the test table, so that an
+// officer's move and its entry commit as they do in the function.
+type activity struct{ *journal.Journal }
 
-func (f *fakeJournal) Append(ctx context.Context, sub string, e journal.Entry) (journal.Entry, error) {
-	if f.append != nil {
-		return f.append(ctx, sub, e)
+// of reads a person's whole journal, oldest first.
+func (j activity) of(t testing.TB, sub string) []journal.Entry {
+	t.Helper()
+	entries, err := j.All(context.Background(), sub, journal.Filter{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.entries[sub] = append(f.entries[sub], e)
-	return e, nil
-}
-
-func (f *fakeJournal) of(sub string) []journal.Entry {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]journal.Entry(nil), f.entries[sub]...)
+	return entries
 }
 
 // fakeIssuer issues through a real issued.Service over the test table (so
@@ -186,7 +178,7 @@ type env struct {
 	svc      *Service
 	db       *dynamo.Store
 	profiles *fakeProfiles
-	journal  *fakeJournal
+	journal  activity
 	issuer   *fakeIssuer
 	objects  *issuedtest.Objects
 	seq      int
@@ -196,7 +188,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := dynamotest.NewStore(t)
 	objs := issuedtest.NewObjects()
-	e := &env{db: db, profiles: &fakeProfiles{levels: map[string]accounts.Level{}}, journal: &fakeJournal{entries: map[string][]journal.Entry{}},
+	e := &env{db: db, profiles: &fakeProfiles{levels: map[string]accounts.Level{}}, journal: activity{&journal.Journal{DB: db, Key: journal.StaticKey(make([]byte, 32)), Clock: clock.System{}}},
 		issuer:  &fakeIssuer{real: &issued.Service{DB: db, Objects: objs, Signer: issuedtest.NewSigner(t), Renderer: issuedpdf.Renderer{}, PortalURL: "https://kabinet.example.ru"}},
 		objects: objs}
 	e.svc = &Service{DB: db, Sealer: fakeSealer{}, Profiles: e.profiles, Signatures: fakeSignatures{}, Inbox: &inbox.Store{DB: db},

@@ -61,6 +61,11 @@ type Journal interface {
 	// Append writes the next entry. Invalid for a malformed entry,
 	// Unavailable when the journal stays contended.
 	Append(ctx context.Context, sub string, e journal.Entry) (journal.Entry, error)
+	// Commit writes the change change adds to a transaction together with
+	// the entry it returns, calling it again (to read again) when the
+	// transaction fails on a condition or a moved head. change's errors;
+	// Invalid for a malformed entry, Unavailable when contended.
+	Commit(ctx context.Context, sub string, change func(ctx context.Context, tx *dynamo.Tx) (journal.Entry, error)) (journal.Entry, error)
 }
 
 // Issuer makes the result document of a completed application and checks
@@ -109,8 +114,9 @@ type Service struct {
 	// Signatures sign submissions of services that need it.
 	Signatures Signatures
 	Inbox      Inbox
-	// Journal records the citizen's submissions and the officers' status
-	// changes in the activity journal (nil: not recorded).
+	// Journal records the citizen's submissions and, with the change
+	// itself, the officers' status changes in the activity journal (nil:
+	// not recorded).
 	Journal Journal
 	Clock   clock.Clock
 	// Issuer makes the result document when an officer completes an

@@ -31,9 +31,9 @@ const (
 	kindTemplateCount = "application-template-count"
 )
 
-// appItem is an application: PK=USER#<sub>, SK=APPL#<id>; in GSI1 under
-// DRAFTS#<day> while a draft, under QUEUE#<department> while the department
-// works on it, and in no index once decided.
+// appItem is an application: PK=USER#<sub>, SK=APPL#<id>; in no index
+// while a draft, in GSI1 under QUEUE#<department> from its submission while
+// the department works on it, and in no index again once decided.
 type appItem struct {
 	PK            string   `dynamodbav:"PK"`
 	SK            string   `dynamodbav:"SK"`

@@ -155,9 +155,9 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id string, attachme
 		}
 		return App{}, err
 	}
-	// The citizen acts on their own account, whatever groups they are in.
+	role, by := journal.By(a, it.Sub)
 	s.journal(ctx, it.Sub, journal.Entry{Type: journal.TypeApplicationSubmit, Summary: "Подано заявление № " + number + ": " + svc.Title,
-		Actor: journal.ActorCitizen})
+		IP: a.IP, Actor: role, ActorID: by})
 	if it, err = s.table().app(ctx, it.Sub, id); err != nil {
 		return App{}, err
 	}

@@ -108,7 +108,8 @@ func illegal(from, to, role string) error {
 // move changes it's status once: the write is conditional on the status
 // the actor saw, so of two concurrent moves one wins and the other gets
 // 409. The change, its journal entry, the citizen's note, reminders,
-// calendar and documents commit together.
+// calendar, documents and, for an officer's change, the entry in the
+// citizen's activity journal commit together.
 func (s *Service) move(ctx context.Context, a actor.Actor, role string, it appItem, m Move) (App, error) {
 	if !Allowed(it.Status, m.To, role) {
 		return App{}, illegal(it.Status, m.To, role)
@@ -203,16 +204,10 @@ func (s *Service) move(ctx context.Context, a actor.Actor, role string, it appIt
 			return App{}, err
 		}
 	}
-	if err := s.table().transact(ctx, tx); err != nil {
-		if problem.Is(err, problem.KindConflict) {
-			return App{}, problem.Conflict("concurrent_change", "Статус заявления уже изменился. Обновите страницу")
-		}
+	if err := s.commit(ctx, a, role, it, svc, m.To, tx); err != nil {
 		return App{}, err
 	}
 	committed = true
-	if role == RoleOfficer {
-		s.journalStatus(ctx, a, it, svc, m.To)
-	}
 	after, err := s.table().app(ctx, sub, id)
 	if err != nil {
 		return App{}, err
@@ -224,14 +219,40 @@ func (s *Service) move(ctx context.Context, a actor.Actor, role string, it appIt
 	return s.withDuty(ctx, out, after)
 }
 
-// journalStatus records an officer's status change in the applicant's
-// activity journal: who (journal.By), which department, which status.
-func (s *Service) journalStatus(ctx context.Context, a actor.Actor, it appItem, svc catalog.Service, to string) {
+// commit writes a move. An officer's is written with its entry in the
+// applicant's activity journal, in one transaction: should the journal's
+// head move meanwhile, the same change is tried again after the new head,
+// as long as the application is as the officer saw it.
+func (s *Service) commit(ctx context.Context, a actor.Actor, role string, it appItem, svc catalog.Service, to string, tx *dynamo.Tx) error {
+	changed := problem.Conflict("concurrent_change", "Статус заявления уже изменился. Обновите страницу")
+	if role != RoleOfficer || s.Journal == nil {
+		err := s.table().transact(ctx, tx)
+		if problem.Is(err, problem.KindConflict) {
+			return changed
+		}
+		return err
+	}
 	_, officer := journal.By(a, it.Sub)
 	// The role is the one the change was made in: a registrar who is also
 	// an officer moved it as an officer.
-	s.journal(ctx, it.Sub, journal.Entry{Type: journal.TypeApplicationStatus, Actor: journal.ActorOfficer, ActorID: officer,
-		Summary: fmt.Sprintf("Статус заявления № %s изменён ведомством (%s): «%s»", it.Number, svc.DepartmentTitle, StatusNames[to])})
+	e := journal.Entry{Type: journal.TypeApplicationStatus, Actor: journal.ActorOfficer, ActorID: officer,
+		Summary: fmt.Sprintf("Статус заявления № %s изменён ведомством (%s): «%s»", it.Number, svc.DepartmentTitle, StatusNames[to])}
+	first := true
+	_, err := s.Journal.Commit(ctx, it.Sub, func(ctx context.Context, attempt *dynamo.Tx) (journal.Entry, error) {
+		if !first {
+			now, err := s.table().app(ctx, it.Sub, it.ID)
+			if err != nil {
+				return journal.Entry{}, err
+			}
+			if now.Status != it.Status || now.V != it.V {
+				return journal.Entry{}, changed
+			}
+		}
+		first = false
+		attempt.Add(tx)
+		return e, nil
+	})
+	return err
 }
 
 // note puts the citizen's inbox note about a status in tx.

@@ -79,13 +79,8 @@ type Listing struct {
 }
 
 // owner is the person whose calendar the actor acts on: their own; a call
-// without a person is refused.
-func owner(a actor.Actor) (string, error) {
-	if a.Sub == "" {
-		return "", problem.Unauthenticated("")
-	}
-	return a.Sub, nil
-}
+// without a person is refused (actor.OwnAccount).
+func owner(a actor.Actor) (string, error) { return a.OwnAccount() }
 
 // Period fills in the defaults of a period (from today, for 90 days) and
 // checks it: the end after the start, at most MaxSpan. Errors: Invalid.

@@ -77,6 +77,14 @@ const (
 	// PaymentConfirmAbove is the payment total (kopecks) above which a
 	// one-time code confirms it (0: never).
 	PaymentConfirmAbove Var = "PAYMENT_CONFIRM_ABOVE"
+	// PaymentLimitPerPayment, PaymentLimitPerDay and PaymentLimitPerMonth
+	// bound what a person pays (kopecks; 0: none).
+	PaymentLimitPerPayment Var = "PAYMENT_LIMIT_PER_PAYMENT"
+	PaymentLimitPerDay     Var = "PAYMENT_LIMIT_PER_DAY"
+	PaymentLimitPerMonth   Var = "PAYMENT_LIMIT_PER_MONTH"
+	// ProviderMaxPayment is the most one payment may be at the provider
+	// (kopecks); a larger charge is paid in parts.
+	ProviderMaxPayment Var = "PROVIDER_MAX_PAYMENT"
 	// AcceptTestPayments ("true") credits payments the provider marks as a
 	// test shop's; otherwise they are flagged for an operator.
 	AcceptTestPayments Var = "PAYMENTS_ACCEPT_TEST"

@@ -73,6 +73,11 @@
 //	payments not yet final (reconciliation)   GSI2PK=PAYMENTS-OPEN      GSI2SK=<created>#<id>
 //	payments left unknown (operators)         GSI2PK=PAYMENTS-FLAGGED   GSI2SK=<flagged>#<id>
 //	a person's use of an idempotency key      PK=IDEMP#<sub>#<hash>     SK=IDEMP
+//	a meter's last accepted reading           PK=USER#<sub>             SK=METER#<account id>#<meter>
+//	a meter reading                           PK=USER#<sub>             SK=READING#<account id>#<at>#<meter>
+//	a utility provider's readings, by time    GSI1PK=READINGS#<provider> GSI1SK=<at>#...
+//	a person's own payment limits             PK=USER#<sub>             SK=PAYLIMITS
+//	a person's payments of a day or month     PK=USER#<sub>             SK=PAYUSE#<YYYY-MM-DD or YYYY-MM>
 //
 //	an organisation taking appointments       PK=ORG#<org>              SK=ORG
 //	its resources (a doctor, an exam, a window) PK=ORG#<org>            SK begins_with RES#
@@ -437,6 +442,29 @@ const (
 // IdempotencyKey records a person's use of an Idempotency-Key (by its
 // hash) for 24 hours.
 func IdempotencyKey(sub, hash string) Key { return Key{PK: join("IDEMP", sub, hash), SK: "IDEMP"} }
+
+// PaymentLimitsKey is a person's own payment limits.
+func PaymentLimitsKey(sub string) Key { return Key{PK: UserPK(sub), SK: "PAYLIMITS"} }
+
+// PaymentUsageKey sums a person's payments of a day (YYYY-MM-DD) or a
+// month (YYYY-MM).
+func PaymentUsageKey(sub, period string) Key { return Key{PK: UserPK(sub), SK: "PAYUSE#" + period} }
+
+// MeterKey is the last accepted reading of a meter of a utility account.
+func MeterKey(sub, accountID, meter string) Key {
+	return Key{PK: UserPK(sub), SK: join("METER", accountID, meter)}
+}
+
+// ReadingKey is one reading of a meter.
+func ReadingKey(sub, accountID, meter, at string) Key {
+	return Key{PK: UserPK(sub), SK: join("READING", accountID, at, meter)}
+}
+
+// ReadingPrefix is the sort-key prefix of an account's readings.
+func ReadingPrefix(accountID string) string { return join("READING", accountID) + "#" }
+
+// ProviderReadingsPK is the GSI1 partition of a utility provider's readings.
+func ProviderReadingsPK(provider string) string { return join("READINGS", provider) }
 
 // OrganisationPK is the partition of an organisation taking appointments:
 // the organisation itself, its resources and their closed days.

@@ -360,6 +360,15 @@ func (t *Tx) Check(k Key, cond expression.ConditionBuilder) *Tx {
 	return t
 }
 
+// Add adds the writes of other to t: a change built once and committed,
+// in several attempts, each with writes of its own (a journal entry after
+// the head it read).
+func (t *Tx) Add(other *Tx) *Tx {
+	t.items = append(t.items, other.items...)
+	t.err = errors.Join(t.err, other.err)
+	return t
+}
+
 // Len is the number of writes collected (DynamoDB takes at most MaxTxItems).
 func (t *Tx) Len() int { return len(t.items) }
 

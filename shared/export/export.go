@@ -44,9 +44,12 @@ type Section struct {
 }
 
 // Sections maps every item kind stored in a person's partition to its
-// section. A test holds this equal to the kinds the code writes.
+// section. A test holds this equal to the kinds the code writes. Which
+// staff member acted on the account (LevelBy, DecidedBy, ActorID) is
+// recorded for staff and audit and stays out: the person sees the role,
+// and the department where there is one, as everywhere else.
 var Sections = map[string]Section{
-	"account": {"account", []string{"Sub", "Level", "LevelMethod", "LevelBy", "LevelAt", "Surname", "Name", "Patronymic", "BirthDate",
+	"account": {"account", []string{"Sub", "Level", "LevelMethod", "LevelAt", "Surname", "Name", "Patronymic", "BirthDate",
 		"Sex", "Citizenship", "Phone", "Email", "EmailConfirmed", "MFA", "BirthPlace", "RegAddress", "ActualAddress", "ExtraPhones",
 		"PhoneChangedAt", "Department", "Organisation", "PasswordChangedAt", "FailedLogins", "LockedUntil", "CreatedAt"}},
 	"settings":        {"settings", []string{"TimeZone", "Locale", "UpdatedAt"}},
@@ -61,10 +64,10 @@ var Sections = map[string]Section{
 	"calendar":        {"calendar", []string{"ID", "Type", "Title", "Start", "End", "AllDay", "Link", "Location"}},
 	"calendar-feed":   {"calendarSubscriptions", []string{"ID", "Name", "CreatedAt"}},
 	"document":        {"documents", []string{"ID", "Type", "FileName", "ContentType", "Size", "State", "CreatedAt", "Number", "Code", "Application", "Title"}},
-	"profile-history": {"profileHistory", []string{"At", "Field", "Old", "New", "Actor", "ActorID"}},
+	"profile-history": {"profileHistory", []string{"At", "Field", "Old", "New", "Actor"}},
 	"change-request": {"changeRequests", []string{"ID", "Field", "DocumentID", "Status", "Reason", "CreatedAt", "DecidedAt",
-		"Department", "DecidedBy", "DecidedRole"}},
-	"journal":                    {"activityJournal", []string{"Seq", "At", "Type", "Summary", "IP", "Actor", "ActorID", "Hash"}},
+		"Department", "DecidedRole"}},
+	"journal":                    {"activityJournal", []string{"Seq", "At", "Type", "Summary", "IP", "Actor", "Hash"}},
 	"journal-head":               {"", nil}, // the chain's head holds no personal data
 	"contact-change":             {"pendingContactChanges", []string{"Value", "Expires"}},
 	"export":                     {"exports", []string{"ID", "CreatedAt", "Size"}},
@@ -78,6 +81,10 @@ var Sections = map[string]Section{
 	"charge-link": {"charges", []string{"UIN", "Agency", "Type", "Purpose", "Amount", "PaidAmount", "Due", "DiscountPercent",
 		"DiscountUntil", "Status", "PaymentID", "LinkedAt"}},
 	"vehicle":         {"vehicles", []string{"ID", "Plate", "CertMask", "Name", "AddedAt"}},
+	"payment-limits":  {"paymentLimits", []string{"PerPayment", "PerDay", "PerMonth", "UpdatedAt"}},
+	"meter":           {"", nil}, // a meter's last accepted value, which the readings hold
+	"meter-reading":   {"meterReadings", []string{"Provider", "Account", "Meter", "Value", "Previous", "At"}},
+	"payment-usage":   {"", nil}, // running sums of a day's and a month's payments, which the payments themselves show
 	"utility-account": {"utilityAccounts", []string{"ID", "Provider", "Mask", "Name", "AddedAt"}},
 	"appointment": {"appointments", []string{"ID", "Number", "ForRelation", "ForName", "Org", "OrgName", "Address", "Resource", "ResourceName",
 		"Room", "Service", "Date", "Start", "Minutes", "Status", "VisitType", "Application", "AppNumber", "CancelReason", "History", "CreatedAt"}},

@@ -62,3 +62,34 @@ func TestSectionsKeepOnlyTheAllowedAttributes(t *testing.T) {
 		}
 	}
 }
+
+// The export is the person's: it names the role that acted on their
+// account (and the department that decided), never a staff member's
+// account id, which stays recorded for staff and audit.
+func TestTheExportNamesRolesNotStaffIDs(t *testing.T) {
+	raw := items(t,
+		map[string]any{"PK": "USER#a", "SK": "ACCOUNT", "Kind": "account", "Level": "confirmed", "LevelMethod": "in_person",
+			"LevelBy": "registrar-1", "LevelAt": "2026-11-23T09:00:00Z"},
+		map[string]any{"PK": "USER#a", "SK": "CHANGEREQ#1", "Kind": "change-request", "ID": "1", "Status": "approved",
+			"Department": "mvd", "DecidedBy": "officer-2", "DecidedRole": "officer"},
+		map[string]any{"PK": "USER#a", "SK": "PROFHIST#1", "Kind": "profile-history", "Field": "surname", "Actor": "officer", "ActorID": "officer-2"},
+		map[string]any{"PK": "USER#a", "SK": "JOURNAL#000000000001", "Kind": "journal", "Seq": 1, "Type": "account.level",
+			"Actor": "registrar", "ActorID": "registrar-1", "Hash": "h"},
+	)
+	sections, err := sectionsOf(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(sections)
+	for _, hidden := range []string{"registrar-1", "officer-2", "LevelBy", "DecidedBy", "ActorID"} {
+		if strings.Contains(string(b), hidden) {
+			t.Errorf("the export holds %s: %s", hidden, b)
+		}
+	}
+	if got := sections["changeRequests"]; len(got) != 1 || got[0]["DecidedRole"] != "officer" || got[0]["Department"] != "mvd" {
+		t.Errorf("changeRequests = %v, want the deciding role and department", got)
+	}
+	if got := sections["activityJournal"]; len(got) != 1 || got[0]["Actor"] != "registrar" {
+		t.Errorf("activityJournal = %v, want the registrar's role", got)
+	}
+}

@@ -37,6 +37,17 @@ type Report struct {
 	Dependencies []Dependency `json:"dependencies"`
 }
 
+// Probes are the checks a function runs together, each within Timeout:
+// GET /health within what an API Gateway request can afford, the canary
+// within its own deadline.
+type Probes struct {
+	Checks  []Check
+	Timeout time.Duration
+}
+
+// Run probes every dependency in parallel, each within p.Timeout.
+func (p Probes) Run(ctx context.Context) []Dependency { return Run(ctx, p.Checks, p.Timeout) }
+
 // Run probes every dependency in parallel, each within timeout.
 func Run(ctx context.Context, checks []Check, timeout time.Duration) []Dependency {
 	out := make([]Dependency, len(checks))

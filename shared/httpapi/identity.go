@@ -28,16 +28,6 @@ type Identity struct {
 	SessionID string
 }
 
-// InGroup reports whether the identity belongs to a Cognito group.
-func (id Identity) InGroup(g string) bool {
-	for _, x := range id.Groups {
-		if x == g {
-			return true
-		}
-	}
-	return false
-}
-
 // ReadIdentity returns the caller's identity, or 401 when the request carries
 // no verified claims, no subject, or a system's token (client credentials):
 // an Identity is a person, and a system reaches only machine routes

@@ -36,9 +36,6 @@ func TestReadIdentity(t *testing.T) {
 	if !reflect.DeepEqual(id, want) {
 		t.Errorf("ReadIdentity() =\n%+v\nwant\n%+v", id, want)
 	}
-	if !id.InGroup("operators") || id.InGroup("admins") {
-		t.Errorf("InGroup: operators=%v admins=%v, want true false", id.InGroup("operators"), id.InGroup("admins"))
-	}
 }
 
 func TestReadIdentityFallbacks(t *testing.T) {

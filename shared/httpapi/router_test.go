@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,7 +163,7 @@ func TestRouterHandleAuthed(t *testing.T) {
 		if res.StatusCode != 204 {
 			t.Errorf("StatusCode = %d, want 204", res.StatusCode)
 		}
-		if got.Subject != "abc" || !got.InGroup("citizens") {
+		if got.Subject != "abc" || !slices.Equal(got.Groups, []string{"citizens"}) {
 			t.Errorf("identity = %+v, want sub abc in citizens", got)
 		}
 	})

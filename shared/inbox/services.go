@@ -58,14 +58,6 @@ func (d Deps) need(service string, names ...string) error {
 	return nil
 }
 
-// owner is the person whose inbox the actor acts on: their own.
-func owner(a actor.Actor) (string, error) {
-	if a.Sub == "" {
-		return "", problem.Unauthenticated("")
-	}
-	return a.Sub, nil
-}
-
 // journalTx adds the journal entry of a change by a to tx.
 func journalTx(ctx context.Context, j *journal.Journal, tx *dynamo.Tx, a actor.Actor, sub, summary string) error {
 	head, err := j.Head(ctx, sub)
@@ -106,7 +98,7 @@ type Change struct {
 
 // Get returns the actor's preferences, the defaults filled in.
 func (s *PreferenceService) Get(ctx context.Context, a actor.Actor) (Preferences, error) {
-	sub, err := owner(a)
+	sub, err := a.OwnAccount()
 	if err != nil {
 		return Preferences{}, err
 	}
@@ -122,7 +114,7 @@ const maxPrefAttempts = 5
 // stale_version when someone saved since the person read them (nothing
 // changes); Unauthenticated.
 func (s *PreferenceService) Update(ctx context.Context, a actor.Actor, c Change, ifVersion int64) (Preferences, error) {
-	sub, err := owner(a)
+	sub, err := a.OwnAccount()
 	if err != nil {
 		return Preferences{}, err
 	}
@@ -283,7 +275,7 @@ func NewDeviceService(d Deps) (*DeviceService, error) {
 
 // List returns the actor's devices.
 func (s *DeviceService) List(ctx context.Context, a actor.Actor) ([]Device, error) {
-	sub, err := owner(a)
+	sub, err := a.OwnAccount()
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +293,7 @@ const compensateTimeout = 5 * time.Second
 // or unconfigured platform, a malformed token); an SNS or store failure,
 // after which nothing is left behind (the endpoint just made is deleted).
 func (s *DeviceService) Add(ctx context.Context, a actor.Actor, platform, token string) (Device, error) {
-	sub, err := owner(a)
+	sub, err := a.OwnAccount()
 	if err != nil {
 		return Device{}, err
 	}
@@ -361,7 +353,7 @@ func (s *DeviceService) compensate(ctx context.Context, sub, endpoint string) {
 // Remove deletes one of the actor's devices: its endpoint, then its record.
 // Another person's or an unknown id is NotFound.
 func (s *DeviceService) Remove(ctx context.Context, a actor.Actor, id string) error {
-	sub, err := owner(a)
+	sub, err := a.OwnAccount()
 	if err != nil {
 		return err
 	}

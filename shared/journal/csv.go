@@ -35,6 +35,8 @@ var actorLabels = map[string]string{
 	ActorSupport:   "Оператор поддержки",
 	ActorStaff:     "Сотрудник организации",
 	ActorSystem:    "Система",
+	ActorAgency:    "Информационная система ведомства",
+	ActorPartner:   "Информационная система организации-партнёра",
 }
 
 // TypeLabel names an entry type in Russian; an unknown type is shown as is.
@@ -51,6 +53,14 @@ func ActorLabel(a string) string {
 		return l
 	}
 	return a
+}
+
+// who is the "Кто" of an entry: the role, and the organisation of a system.
+func who(e Entry) string {
+	if e.Organisation != "" {
+		return ActorLabel(e.Actor) + " (" + e.Organisation + ")"
+	}
+	return ActorLabel(e.Actor)
 }
 
 // CSV renders entries for a spreadsheet: RFC 4180 (CRLF, quoted where
@@ -72,7 +82,7 @@ func CSV(entries []Entry) []byte {
 			cell(TypeLabel(e.Type)),
 			cell(e.Summary),
 			cell(e.IP),
-			cell(ActorLabel(e.Actor)),
+			cell(who(e)),
 		})
 	}
 	w.Flush()

@@ -41,7 +41,8 @@
 // # Cost
 //
 // Append: one consistent read of the head and one two-item transaction
-// (plus the same again per lost race). List: one query per page. All and
+// (plus the same again per lost race); Commit the same, with the change's
+// writes in the transaction. List: one query per page. All and
 // Verify: one query per 100 entries, Verify one read more for the head.
 //
 // # Retention
@@ -107,16 +108,31 @@ const (
 	ActorSupport   = string(actor.RoleSupport)
 	ActorStaff     = string(actor.RoleStaff)
 	ActorSystem    = string(actor.RoleSystem)
+	ActorAgency    = string(actor.RoleAgency)
+	ActorPartner   = string(actor.RolePartner)
 )
 
-// By is an entry's Actor and ActorID for an action taken by a: the role,
-// and the person when staff acted on someone else's account.
+// By is an entry's Actor and ActorID for an action taken by a on owner's
+// account. A person acting on their own account is the citizen, whatever
+// staff groups they are in (an officer changing their own password is not
+// acting as an officer). Staff on someone else's account are their role
+// and their subject; an agency's or a partner's system is its role and
+// "<organisation>/<app client>", so that what a system wrote names who
+// wrote it.
 func By(a actor.Actor, owner string) (role, id string) {
-	role = string(a.Role())
-	if a.Sub != "" && a.Sub != owner {
-		id = a.Sub
+	switch {
+	case a.IsMachine():
+		org := a.Agency()
+		if org == "" {
+			org = a.Partner()
+		}
+		return string(a.Role()), org + "/" + a.ClientID()
+	case a.Sub != "" && a.Sub == owner:
+		return ActorCitizen, ""
+	case a.Sub != "":
+		return string(a.Role()), a.Sub
 	}
-	return role, id
+	return string(a.Role()), ""
 }
 
 // MaxSummary is the longest Summary, in characters.
@@ -143,12 +159,18 @@ type Entry struct {
 	// IP is the address the action came from, when there was one.
 	IP string `json:"ip,omitempty"`
 	// Actor is the role the action was taken in (ActorCitizen,
-	// ActorOfficer, ActorRegistrar, ActorSupport, ActorStaff or ActorSystem).
+	// ActorOfficer, ActorRegistrar, ActorSupport, ActorStaff, ActorSystem,
+	// ActorAgency or ActorPartner).
 	Actor string `json:"actor"`
-	// ActorID is the staff person who acted on the account (an officer, a
-	// registrar, an operator): who, not only which role. Empty when the
-	// person acted themselves or the portal did.
-	ActorID string `json:"actorId,omitempty"`
+	// ActorID is who acted on the account (By): the staff person (an
+	// officer, a registrar, an operator), or the organisation and app
+	// client of a system. Empty when the person acted themselves or the
+	// portal did. It is recorded (and hashed) for staff and audit and never
+	// shown to the person: their journal names the role, and Organisation.
+	ActorID string `json:"-"`
+	// Organisation is the agency or partner organisation whose system
+	// acted (the part of ActorID before the client), empty for people.
+	Organisation string `json:"organisation,omitempty"`
 	// Hash is the entry's link in the chain; Append sets it.
 	Hash string `json:"hash"`
 }
@@ -234,7 +256,11 @@ type entryItem struct {
 }
 
 func (it entryItem) entry() Entry {
-	return Entry{Seq: it.Seq, At: parseStamp(it.At), Type: it.Type, Summary: it.Summary, IP: it.IP, Actor: it.Actor, ActorID: it.ActorID, Hash: it.Hash}
+	e := Entry{Seq: it.Seq, At: parseStamp(it.At), Type: it.Type, Summary: it.Summary, IP: it.IP, Actor: it.Actor, ActorID: it.ActorID, Hash: it.Hash}
+	if it.Actor == ActorAgency || it.Actor == ActorPartner {
+		e.Organisation, _, _ = strings.Cut(it.ActorID, "/")
+	}
+	return e
 }
 
 type headItem struct {
@@ -296,9 +322,9 @@ func normalize(e Entry) (Entry, error) {
 		return Entry{}, invalid("summary", "control_characters", "Описание не должно содержать управляющих символов")
 	}
 	switch e.Actor {
-	case ActorCitizen, ActorOfficer, ActorRegistrar, ActorSupport, ActorStaff, ActorSystem:
+	case ActorCitizen, ActorOfficer, ActorRegistrar, ActorSupport, ActorStaff, ActorSystem, ActorAgency, ActorPartner:
 	default:
-		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer, registrar, support, staff или system")
+		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer, registrar, support, staff, system, agency или partner")
 	}
 	if len(e.ActorID) > 128 || strings.ContainsFunc(e.ActorID, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		return Entry{}, invalid("actorId", "invalid_actor_id", "Некорректный идентификатор сотрудника")
@@ -310,7 +336,7 @@ func normalize(e Entry) (Entry, error) {
 		}
 		e.IP = addr.Unmap().String()
 	}
-	e.Seq, e.At, e.Hash = 0, time.Time{}, ""
+	e.Seq, e.At, e.Hash, e.Organisation = 0, time.Time{}, "", ""
 	return e, nil
 }
 
@@ -376,8 +402,8 @@ func (j *Journal) AppendTx(ctx context.Context, tx *dynamo.Tx, head Head, sub st
 	return it.entry(), nil
 }
 
-// maxAttempts bounds Append's retries when other appends to the same
-// journal win the race.
+// maxAttempts bounds the retries of Append and Commit when other appends
+// to the same journal win the race.
 const maxAttempts = 12
 
 // Append writes the next entry of a user's journal and returns it with
@@ -385,24 +411,41 @@ const maxAttempts = 12
 // the loser of a race re-reads the head and tries again. Errors: Invalid for
 // a malformed entry; Unavailable when the journal stays contended.
 func (j *Journal) Append(ctx context.Context, sub string, e Entry) (Entry, error) {
-	if _, err := j.ready(ctx); err != nil {
+	if _, err := normalize(e); err != nil {
 		return Entry{}, err
 	}
-	if _, err := normalize(e); err != nil {
+	return j.Commit(ctx, sub, func(context.Context, *dynamo.Tx) (Entry, error) { return e, nil })
+}
+
+// Commit writes a change and the entry that records it in one
+// transaction, so that neither is ever written without the other. change
+// adds the change's writes to a fresh tx and returns its entry. When the
+// transaction fails with Conflict or Unavailable — another append moved
+// the head, or a condition of the change failed — Commit calls change
+// again with a fresh tx: change must read again what its writes depend on
+// and return its own error (a real conflict) when that changed. It returns
+// the entry as stored. Errors: change's; Invalid for a malformed entry;
+// Unavailable when the journal stays contended.
+func (j *Journal) Commit(ctx context.Context, sub string, change func(ctx context.Context, tx *dynamo.Tx) (Entry, error)) (Entry, error) {
+	if _, err := j.ready(ctx); err != nil {
 		return Entry{}, err
 	}
 	var last error
 	for attempt := range maxAttempts {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
-				return Entry{}, fmt.Errorf("journal append: %w", err)
+				return Entry{}, fmt.Errorf("journal commit: %w", err)
 			}
+		}
+		tx := &dynamo.Tx{}
+		e, err := change(ctx, tx)
+		if err != nil {
+			return Entry{}, err
 		}
 		head, err := j.Head(ctx, sub)
 		if err != nil {
-			return Entry{}, fmt.Errorf("journal append: %w", err)
+			return Entry{}, fmt.Errorf("journal commit: %w", err)
 		}
-		tx := &dynamo.Tx{}
 		out, err := j.AppendTx(ctx, tx, head, sub, e)
 		if err != nil {
 			return Entry{}, err
@@ -410,18 +453,18 @@ func (j *Journal) Append(ctx context.Context, sub string, e Entry) (Entry, error
 		// A token of its own for each attempt: if the SDK resends a
 		// transaction that in fact committed, DynamoDB answers success
 		// instead of failing the condition, which would make this loop
-		// append the entry a second time.
+		// write the change and its entry a second time.
 		err = j.DB.Transact(ctx, token(), tx)
 		if err == nil {
 			return out, nil
 		}
 		if !problem.Is(err, problem.KindConflict) && !problem.Is(err, problem.KindUnavailable) {
-			return Entry{}, fmt.Errorf("journal append: %w", err)
+			return Entry{}, fmt.Errorf("journal commit: %w", err)
 		}
 		last = err
 	}
-	return Entry{}, problem.Wrap(fmt.Errorf("journal append after %d attempts: %w", maxAttempts, last),
-		problem.KindUnavailable, "busy", "Журнал сейчас изменяется, повторите попытку")
+	return Entry{}, problem.Wrap(fmt.Errorf("journal commit after %d attempts: %w", maxAttempts, last),
+		problem.KindUnavailable, "busy", "Данные сейчас изменяются, повторите попытку")
 }
 
 // backoff waits a random time that grows with the attempt, so that racing

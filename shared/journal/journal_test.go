@@ -504,3 +504,104 @@ func TestAppendRecordsTheActingPerson(t *testing.T) {
 		t.Errorf("Verify after the officer was removed = %+v, %v; want broken", r, err)
 	}
 }
+
+// By names the role an action was taken in and who took it: a person on
+// their own account is the citizen whatever their staff groups, staff on
+// another's account are their role and themselves, and a system of an
+// agency or a partner is its role with its organisation and app client.
+func TestByNamesTheRoleAndWho(t *testing.T) {
+	officer := actor.Actor{Sub: "officer-7", Groups: []string{actor.GroupOfficers}, Department: "mvd"}
+	registrar := actor.Actor{Sub: "registrar-1", Groups: []string{actor.GroupRegistrars}}
+	support := actor.Actor{Sub: "support-2", Groups: []string{actor.GroupSupport}}
+	tests := []struct {
+		name             string
+		a                actor.Actor
+		owner            string
+		wantRole, wantID string
+	}{
+		{"the owner", actor.Citizen("alice"), "alice", "citizen", ""},
+		{"an officer on someone else's account", officer, "alice", "officer", "officer-7"},
+		{"an officer on their own account", officer, "officer-7", "citizen", ""},
+		{"a registrar on their own account", registrar, "registrar-1", "citizen", ""},
+		{"a registrar on someone else's account", registrar, "alice", "registrar", "registrar-1"},
+		{"support on their own account", support, "support-2", "citizen", ""},
+		{"the portal", actor.System(), "alice", "system", ""},
+		{"an agency's system", actor.Agency("gibdd", "client-9"), "alice", "agency", "gibdd/client-9"},
+		{"a partner's system", actor.Partner("sberbank", "client-3"), "alice", "partner", "sberbank/client-3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			role, id := By(tt.a, tt.owner)
+			if role != tt.wantRole || id != tt.wantID {
+				t.Errorf("By = %q, %q; want %q, %q", role, id, tt.wantRole, tt.wantID)
+			}
+		})
+	}
+}
+
+// What a system of an agency or a partner writes to a person's journal is
+// kept with the organisation and client that wrote it.
+func TestAppendRecordsTheActingSystem(t *testing.T) {
+	ctx := context.Background()
+	j, _ := newJournal(t)
+	for _, e := range []Entry{
+		{Type: TypePayment, Summary: "Начислен штраф", Actor: "agency", ActorID: "gibdd/client-9"},
+		{Type: TypeConsent, Summary: "Банк запросил сведения", Actor: "partner", ActorID: "sberbank/client-3"},
+	} {
+		if _, err := j.Append(ctx, "alice", e); err != nil {
+			t.Fatalf("Append(%s): %v", e.Actor, err)
+		}
+	}
+	got, err := j.All(ctx, "alice", Filter{})
+	if err != nil || len(got) != 2 || got[0].Actor != "agency" || got[0].ActorID != "gibdd/client-9" ||
+		got[1].Actor != "partner" || got[1].ActorID != "sberbank/client-3" {
+		t.Fatalf("All = %+v, %v; want the agency's and the partner's entries with who wrote them", got, err)
+	}
+	if r, err := j.Verify(ctx, "alice"); err != nil || !r.OK {
+		t.Errorf("Verify = %+v, %v; want OK", r, err)
+	}
+}
+
+// The person reading their journal sees the role an action was taken in,
+// and the organisation of a system, never a staff member's account id,
+// which stays recorded (and hashed) for staff and audit.
+func TestThePersonSeesTheRoleNotTheStaffID(t *testing.T) {
+	ctx := context.Background()
+	j, _ := newJournal(t)
+	for _, e := range []Entry{
+		{Type: TypeLevel, Summary: "Уровень подтверждён", Actor: ActorRegistrar, ActorID: "registrar-1"},
+		{Type: TypePayment, Summary: "Начислен штраф", Actor: ActorAgency, ActorID: "gibdd/client-9"},
+		{Type: TypeConsent, Summary: "Банк запросил сведения", Actor: ActorPartner, ActorID: "sberbank/client-3"},
+	} {
+		if _, err := j.Append(ctx, "alice", e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, _, err := j.List(ctx, "alice", Filter{}, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(page)
+	shown := string(b)
+	for _, hidden := range []string{"registrar-1", "client-9", "client-3", "actorId"} {
+		if strings.Contains(shown, hidden) {
+			t.Errorf("the person's journal shows %q: %s", hidden, shown)
+		}
+	}
+	var got []struct{ Actor, Organisation string }
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ Actor, Organisation string }{{"partner", "sberbank"}, {"agency", "gibdd"}, {"registrar", ""}}
+	if !slices.Equal(got, want) {
+		t.Errorf("the person's journal = %+v, want %+v", got, want)
+	}
+	csv := string(CSV(page))
+	if strings.Contains(csv, "registrar-1") || strings.Contains(csv, "client-9") ||
+		!strings.Contains(csv, "Информационная система ведомства (gibdd)") {
+		t.Errorf("activity.csv = %q; want the agency named, no staff or client id", csv)
+	}
+	if r, err := j.Verify(ctx, "alice"); err != nil || !r.OK {
+		t.Errorf("Verify = %+v, %v; want OK", r, err)
+	}
+}

@@ -22,6 +22,10 @@ const (
 	dateTimeLayout = "02.01.2006 в 15:04"
 )
 
+// Money writes kopecks as a notice does: "1 234,56 ₽" (receipts, calendar
+// titles and statements say amounts the same way).
+func Money(kopecks int64) string { return formatMoney(kopecks) }
+
 // formatMoney writes kopecks as "1 234,56 ₽": groups of three digits and the
 // sign split off by no-break spaces, a decimal comma and always two decimals.
 func formatMoney(kopecks int64) string {

@@ -17,10 +17,11 @@ import (
 // AgencyCharge is a charge as its agency reads it back. Payer identifiers
 // are not kept in the clear: the agency sees their masks.
 type AgencyCharge struct {
-	UIN        string    `json:"uin"`
-	Kind       string    `json:"kind"`
-	Purpose    string    `json:"purpose"`
-	Amount     int64     `json:"amount"`
+	UIN     string `json:"uin"`
+	Kind    string `json:"kind"`
+	Purpose string `json:"purpose"`
+	Amount  int64  `json:"amount"`
+	// PaidAmount is what was paid, outside the portal and through it.
 	PaidAmount int64     `json:"paidAmount"`
 	Basis      Basis     `json:"basis"`
 	Due        string    `json:"dueDate"`
@@ -39,8 +40,12 @@ type AgencyCharge struct {
 }
 
 func (c chargeItem) agencyView() AgencyCharge {
-	return AgencyCharge{UIN: c.UIN, Kind: c.Type, Purpose: c.Purpose, Amount: c.Amount, PaidAmount: c.PaidAmount, Basis: c.Basis,
-		Due: c.Due, Payee: c.Payee, Payers: c.Masks, Discount: c.Discount, Status: c.Status, PaidAt: parseStamp(c.PaidAt),
+	masks := c.Masks
+	if masks == nil {
+		masks = []string{} // a duty the portal charged names nobody by an identifier
+	}
+	return AgencyCharge{UIN: c.UIN, Kind: c.Type, Purpose: c.Purpose, Amount: c.Amount, PaidAmount: c.paid(), Basis: c.Basis,
+		Due: c.Due, Payee: c.Payee, Payers: masks, Discount: c.Discount, Status: c.Status, PaidAt: parseStamp(c.PaidAt),
 		CancelReason: c.CancelReason, PostedAt: parseStamp(c.PostedAt), UpdatedAt: parseStamp(c.UpdatedAt), Version: c.V, Linked: len(c.Owners)}
 }
 
@@ -109,6 +114,7 @@ func (c *Charges) Post(ctx context.Context, a actor.Actor, uin string, in Charge
 				break
 			}
 			next.PostedAt, next.Owners, next.Application, next.V = cur.PostedAt, cur.Owners, cur.Application, cur.V+1
+			next.PortalPaid, next.Status = cur.PortalPaid, statusFor(next.PaidAmount+cur.PortalPaid, next.Amount)
 		} else {
 			next.V = 1
 		}

@@ -66,8 +66,11 @@ type ChargeInput struct {
 	// Payee overrides the agency's default recipient (its KBK and OKTMO
 	// are usually the charge's own).
 	Payee *Payee `json:"payee,omitempty"`
-	// PaidAmount is what was paid outside the portal (kopecks).
+	// PaidAmount is what was paid outside the portal (kopecks); what is
+	// paid through the portal the portal counts itself.
 	PaidAmount int64 `json:"paidAmount,omitempty"`
+	// PartialAllowed lets the payer pay the charge in parts.
+	PartialAllowed bool `json:"partialAllowed,omitempty"`
 }
 
 // maxAmount bounds a charge: ten million roubles.
@@ -166,8 +169,12 @@ type chargeItem struct {
 	Masks    []string  `dynamodbav:"Masks"`
 	Discount *Discount `dynamodbav:"Discount,omitempty"`
 	Status   string    `dynamodbav:"Status"`
-	// PaidAmount was paid outside the portal or in part.
+	// PaidAmount was paid outside the portal (as its agency says),
+	// PortalPaid through the portal's payments.
 	PaidAmount int64 `dynamodbav:"PaidAmount"`
+	PortalPaid int64 `dynamodbav:"PortalPaid,omitempty"`
+	// PartialAllowed lets the payer pay in parts.
+	PartialAllowed bool `dynamodbav:"PartialAllowed,omitempty"`
 	// PaymentID is the portal payment holding or having paid the charge.
 	PaymentID string `dynamodbav:"PaymentID,omitempty"`
 	PaidAt    string `dynamodbav:"PaidAt,omitempty"`
@@ -190,8 +197,12 @@ const (
 // sameContent is whether a repeated post changes nothing.
 func (c chargeItem) sameContent(o chargeItem) bool {
 	return c.Type == o.Type && c.Purpose == o.Purpose && c.Amount == o.Amount && c.Basis == o.Basis && c.Due == o.Due &&
-		c.Payee == o.Payee && slices.Equal(sorted(c.Payers), sorted(o.Payers)) && c.PaidAmount == o.PaidAmount
+		c.Payee == o.Payee && slices.Equal(sorted(c.Payers), sorted(o.Payers)) && c.PaidAmount == o.PaidAmount &&
+		c.PartialAllowed == o.PartialAllowed
 }
+
+// paid is what was paid of the charge, outside the portal and through it.
+func (c chargeItem) paid() int64 { return c.PaidAmount + c.PortalPaid }
 
 func sorted(s []string) []string {
 	out := slices.Clone(s)
@@ -220,18 +231,18 @@ func (c chargeItem) dueNow(now time.Time) int64 {
 	if c.discountActive(now) {
 		return Discounted(c.Amount, c.Discount.Percent)
 	}
-	return c.Amount - c.PaidAmount
+	return c.Amount - c.paid()
 }
 
 func (c chargeItem) discountActive(now time.Time) bool {
-	return c.Discount != nil && c.PaidAmount == 0 && Today(now) <= c.Discount.Until
+	return c.Discount != nil && c.paid() == 0 && Today(now) <= c.Discount.Until
 }
 
 func newChargeItem(uin, agency string, in ChargeInput, ids []identifier, hashes []string, now time.Time) chargeItem {
 	k := dynamo.ChargeKey(uin)
 	it := chargeItem{PK: k.PK, SK: k.SK, Kind: kindCharge, UIN: uin, Agency: agency, Type: in.Kind, Purpose: in.Purpose,
 		Amount: in.Amount, Basis: in.Basis, Due: in.Due, Payee: Agencies[agency].Payee, PaidAmount: in.PaidAmount,
-		Status: statusFor(in.PaidAmount, in.Amount), PostedAt: stamp(now), UpdatedAt: stamp(now)}
+		PartialAllowed: in.PartialAllowed, Status: statusFor(in.PaidAmount, in.Amount), PostedAt: stamp(now), UpdatedAt: stamp(now)}
 	if p := in.Payee; p != nil {
 		if p.Name != "" {
 			it.Payee.Name = p.Name

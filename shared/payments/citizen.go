@@ -55,7 +55,7 @@ type DiscountView struct {
 
 func (c chargeItem) view(now time.Time, card bool) ChargeView {
 	v := ChargeView{ID: c.UIN, Kind: c.Type, KindName: kindNames[c.Type], Agency: c.Agency, AgencyTitle: Agencies[c.Agency].Title,
-		Purpose: c.Purpose, Amount: c.Amount, PaidAmount: c.PaidAmount, AmountDue: c.dueNow(now), Due: c.Due,
+		Purpose: c.Purpose, Amount: c.Amount, PaidAmount: c.paid(), AmountDue: c.dueNow(now), Due: c.Due,
 		Overdue: payable(c.Status) && Today(now) > c.Due, Status: c.Status, StatusName: statusNames[c.Status], PaymentID: c.PaymentID}
 	if c.Discount != nil && payable(c.Status) {
 		v.Discount = &DiscountView{Percent: c.Discount.Percent, Until: c.Discount.Until, Amount: Discounted(c.Amount, c.Discount.Percent),

@@ -66,10 +66,10 @@ func (f PaymentFilter) page(sub, cursor string) dynamo.Page {
 	if !f.From.IsZero() || !f.To.IsZero() {
 		p.From, p.To = "0", "9"
 		if !f.From.IsZero() {
-			p.From = stamp(f.From)
+			p.From = sortStamp(f.From)
 		}
 		if !f.To.IsZero() {
-			p.To = stamp(f.To.Add(-time.Second)) + "#~"
+			p.To = sortStamp(f.To.Add(-time.Nanosecond)) + "#~"
 		}
 	}
 	return p

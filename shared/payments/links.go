@@ -61,7 +61,7 @@ type linkItem struct {
 func newLink(sub string, ch chargeItem, via []string, linkedAt string) linkItem {
 	k := dynamo.ChargeLinkKey(sub, ch.UIN)
 	it := linkItem{PK: k.PK, SK: k.SK, Kind: kindLink, GSI1PK: dynamo.ChargesPK(sub), GSI1SK: dynamo.ChargesSK(rank(ch.Status), ch.Due, ch.UIN),
-		UIN: ch.UIN, Agency: ch.Agency, Type: ch.Type, Purpose: ch.Purpose, Amount: ch.Amount, PaidAmount: ch.PaidAmount, Due: ch.Due,
+		UIN: ch.UIN, Agency: ch.Agency, Type: ch.Type, Purpose: ch.Purpose, Amount: ch.Amount, PaidAmount: ch.paid(), Due: ch.Due,
 		Status: ch.Status, PaymentID: ch.PaymentID, Via: via, ChargeV: ch.V, LinkedAt: linkedAt}
 	if ch.Discount != nil {
 		it.DiscountPercent, it.DiscountUntil = ch.Discount.Percent, ch.Discount.Until
@@ -274,7 +274,7 @@ func (c *Charges) linkTx(ch chargeItem, old *linkItem, sub string, payerIDs []st
 	case ch.Status == StatusCancelled && old.Status != StatusCancelled:
 		note = &inbox.Note{Sub: sub, Type: messages.ChargeCancelled,
 			Vars: messages.Vars{"Kind": kindNames[ch.Type], "Amount": ch.Amount, "Payee": payeeTitle(ch), "Link": chargeLink(ch.UIN)}}
-	case payable(ch.Status) && (old.Amount != ch.Amount || old.Due != ch.Due || old.PaidAmount != ch.PaidAmount):
+	case payable(ch.Status) && (old.Amount != ch.Amount || old.Due != ch.Due || old.PaidAmount != ch.paid()):
 		note = &inbox.Note{Sub: sub, Type: messages.ChargeChanged,
 			Vars: messages.Vars{"Kind": kindNames[ch.Type], "Amount": ch.dueNow(now), "DueDate": ch.Due, "Link": chargeLink(ch.UIN)}}
 	}
@@ -301,7 +301,7 @@ func (s stringSet) MarshalDynamoDBAttributeValue() (types.AttributeValue, error)
 func (c *Charges) plan(tx *dynamo.Tx, sub string, ch chargeItem, old *linkItem, now time.Time) error {
 	due, _ := time.Parse(dateLayout, ch.Due)
 	dueEntry := calendar.Entry{ID: "charge-" + ch.UIN, Kind: calendar.KindPayment, AllDay: true, Start: due,
-		Title: "Срок оплаты: " + kindNames[ch.Type] + ", " + rub(ch.Amount-ch.PaidAmount), Link: chargeLink(ch.UIN)}
+		Title: "Срок оплаты: " + kindNames[ch.Type] + ", " + rub(ch.Amount-ch.paid()), Link: chargeLink(ch.UIN)}
 	var discountEntry calendar.Entry
 	discount := payable(ch.Status) && ch.discountActive(now)
 	if discount {
@@ -337,7 +337,7 @@ func (c *Charges) plan(tx *dynamo.Tx, sub string, ch chargeItem, old *linkItem, 
 		reminders.CancelChargeDiscount(tx, sub, ch.UIN)
 		return nil
 	}
-	full := ch.Amount - ch.PaidAmount
+	full := ch.Amount - ch.paid()
 	if err := reminders.ChargeDue(tx, sub, ch.UIN, at10(due), now,
 		messages.Vars{"Kind": kindNames[ch.Type], "Amount": full, "DueDate": ch.Due, "Link": chargeLink(ch.UIN)}); err != nil {
 		return err
@@ -366,18 +366,4 @@ func payeeTitle(ch chargeItem) string {
 }
 
 // rub formats kopecks as "1 234,56 ₽".
-func rub(k int64) string {
-	sign := ""
-	if k < 0 {
-		sign, k = "-", -k
-	}
-	r := fmt.Sprint(k / 100)
-	var b strings.Builder
-	for i, d := range r {
-		if i > 0 && (len(r)-i)%3 == 0 {
-			b.WriteString("\u00a0")
-		}
-		b.WriteRune(d)
-	}
-	return fmt.Sprintf("%s%s,%02d\u00a0₽", sign, b.String(), k%100)
-}
+func rub(k int64) string { return messages.Money(k) }

@@ -73,6 +73,10 @@ type PayRequest struct {
 	Charges []string `json:"charges"`
 	// Code confirms a payment above the threshold (a one-time code).
 	Code string `json:"code,omitempty"`
+	// Amounts pay part of a charge (kopecks, by УИН): where its agency
+	// allows paying in parts, or where what is due is above the provider's
+	// single-payment maximum. Absent: the whole amount due.
+	Amounts map[string]int64 `json:"amounts,omitempty"`
 }
 
 // check validates the request and returns its УИН sorted.
@@ -91,6 +95,13 @@ func (r PayRequest) check() ([]string, error) {
 			f = append(f, problem.Field{Field: field, Code: "payment.duplicate", Message: "Начисление указано дважды"})
 		}
 		seen[u] = true
+	}
+	for uin, a := range r.Amounts {
+		if !seen[uin] {
+			f = append(f, problem.Field{Field: "amounts." + uin, Code: "payment.amount_unknown_charge", Message: "Сумма указана для начисления, которого нет в платеже"})
+		} else if a <= 0 {
+			f = append(f, problem.Field{Field: "amounts." + uin, Code: "payment.amount", Message: "Сумма — целое число копеек больше нуля"})
+		}
 	}
 	if r.Code != "" && (len(r.Code) != 6 || strings.Trim(r.Code, "0123456789") != "") {
 		f = append(f, problem.Field{Field: "code", Code: "code.format", Message: "Код подтверждения — 6 цифр"})
@@ -111,7 +122,10 @@ type PaymentLine struct {
 	AgencyTitle string `json:"agencyTitle" dynamodbav:"-"`
 	Purpose     string `json:"purpose" dynamodbav:"Purpose"`
 	Amount      int64  `json:"amount" dynamodbav:"Amount"`
-	Payee       Payee  `json:"-" dynamodbav:"Payee"`
+	// Full says the line pays all that was due (with a discount, if any);
+	// otherwise it is a part.
+	Full  bool  `json:"full" dynamodbav:"Full"`
+	Payee Payee `json:"-" dynamodbav:"Payee"`
 }
 
 // ReceiptRef names a payment's receipt among the person's documents.
@@ -147,7 +161,7 @@ type paymentItem struct {
 	Lines           []PaymentLine `dynamodbav:"Lines"`
 	ProviderID      string        `dynamodbav:"ProviderID,omitempty"`
 	ConfirmationURL string        `dynamodbav:"ConfirmationURL,omitempty"`
-	CreatedAt       string        `dynamodbav:"CreatedAt"`
+	CreatedAt       string        `dynamodbav:"CreatedAt"` // RFC 3339, seconds
 	UpdatedAt       string        `dynamodbav:"UpdatedAt"`
 	PaidAt          string        `dynamodbav:"PaidAt,omitempty"`
 	CancelReason    string        `dynamodbav:"CancelReason,omitempty"`
@@ -177,6 +191,10 @@ func (it paymentItem) view() PaymentView {
 	}
 	return v
 }
+
+// sortStamp orders payments: nanoseconds and a fixed width, so that two
+// made within a second keep their order and stamps compare as times.
+func sortStamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 // newPaymentID is sortable by time and 64 characters at most (the
 // provider's idempotence key).
@@ -229,8 +247,12 @@ func CheckKey(key string) error {
 	return nil
 }
 
-func bodyHash(uins []string, code string) string {
-	sum := sha256.Sum256([]byte(strings.Join(uins, ",") + "|" + code))
+func bodyHash(uins []string, code string, amounts map[string]int64) string {
+	parts := make([]string, len(uins))
+	for i, u := range uins {
+		parts[i] = fmt.Sprintf("%s=%d", u, amounts[u])
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, ",") + "|" + code))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -313,14 +335,14 @@ func (p *Payments) Pay(ctx context.Context, a actor.Actor, key string, in PayReq
 	}
 	now := p.d.Clock.Now()
 	k := dynamo.IdempotencyKey(sub, keyHash(key))
-	c, first, err := p.claim(ctx, k, bodyHash(uins, in.Code), now)
+	c, first, err := p.claim(ctx, k, bodyHash(uins, in.Code, in.Amounts), now)
 	if err != nil || first != nil {
 		if first != nil {
 			return *first, nil
 		}
 		return Answer{}, err
 	}
-	ans, keep, err := p.run(ctx, sub, c.PaymentID, uins, in.Code, now)
+	ans, keep, err := p.run(ctx, sub, c.PaymentID, uins, in, now)
 	if err != nil {
 		if keep {
 			// A payment exists whose outcome is unknown: the key stays
@@ -346,7 +368,7 @@ func (p *Payments) Pay(ctx context.Context, a actor.Actor, key string, in PayReq
 // run makes (or resumes) payment id: records it with its charges held,
 // then asks the provider. keep says whether the payment exists, so the key
 // must stay with it.
-func (p *Payments) run(ctx context.Context, sub, id string, uins []string, code string, now time.Time) (Answer, bool, error) {
+func (p *Payments) run(ctx context.Context, sub, id string, uins []string, in PayRequest, now time.Time) (Answer, bool, error) {
 	pay, exists, err := p.payment(ctx, id)
 	if err != nil {
 		return Answer{}, true, err
@@ -355,7 +377,7 @@ func (p *Payments) run(ctx context.Context, sub, id string, uins []string, code 
 		return Answer{}, false, problem.Internal(fmt.Errorf("payments: claim of %s names another person's payment", sub))
 	}
 	if !exists {
-		if pay, err = p.open(ctx, sub, id, uins, code, now); err != nil {
+		if pay, err = p.open(ctx, sub, id, uins, in, now); err != nil {
 			return Answer{}, false, err
 		}
 	}
@@ -363,8 +385,17 @@ func (p *Payments) run(ctx context.Context, sub, id string, uins []string, code 
 		pp, err := p.d.Provider.Create(ctx, p.newPayment(pay))
 		switch {
 		case problem.Is(err, problem.KindUnavailable):
-			return Answer{}, true, problem.Wrap(err, problem.KindUnavailable, "payment_provider_unavailable",
+			out := problem.Wrap(err, problem.KindUnavailable, "payment_provider_unavailable",
 				"Платёжная система не ответила. Повторите запрос с тем же Idempotency-Key: повторная оплата не произойдёт")
+			if pe, ok := problem.As(err); ok {
+				out.RetryAfter = pe.RetryAfter
+			}
+			return Answer{}, true, out
+		case err != nil && !problem.Is(err, problem.KindInvalid) && !problem.Is(err, problem.KindConflict):
+			// The shop's credentials refused, an answer not understood: the
+			// payment may exist at the provider. It stays, for a repeat or
+			// the reconciliation (and, failing that, an operator).
+			return Answer{}, true, err
 		case err != nil:
 			logging.From(ctx).Error("provider refused a payment", "payment", id, "err", err)
 			if ferr := p.release(ctx, pay, PaymentFailed, "Платёжная система отклонила платёж"); ferr != nil {
@@ -435,8 +466,31 @@ func confirmContent(uins []string, total int64) string {
 	return fmt.Sprintf("%s:%d", strings.Join(uins, ","), total)
 }
 
+// confirmationError words a refused code for a payment: the signing codes
+// speak of an application and name the field signatureCode; here it is the
+// request's code.
+func confirmationError(err error) error {
+	pe, ok := problem.As(err)
+	if !ok {
+		return err
+	}
+	for i := range pe.Fields {
+		if pe.Fields[i].Field == "signatureCode" {
+			pe.Fields[i].Field = "code"
+		}
+		if pe.Fields[i].Code == "signature.required" {
+			pe.Fields[i].Message = "Подтвердите платёж: запросите код и введите его"
+		}
+	}
+	if pe.Code == "signature_stale" {
+		return problem.Conflict("confirmation_stale", "Сумма или состав платежа изменились после запроса кода. Запросите новый код")
+	}
+	return err
+}
+
 // open records the payment and holds its charges, in one transaction.
-func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code string, now time.Time) (paymentItem, error) {
+func (p *Payments) open(ctx context.Context, sub, id string, uins []string, in PayRequest, now time.Time) (paymentItem, error) {
+	code := in.Code
 	for attempt := 0; ; attempt++ {
 		chs, links, err := p.held(ctx, sub, uins)
 		if err != nil {
@@ -448,9 +502,21 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code
 			if !payable(ch.Status) {
 				return paymentItem{}, notPayable(ch)
 			}
-			amount := ch.dueNow(now)
-			total += amount
-			lines = append(lines, PaymentLine{UIN: ch.UIN, Kind: ch.Type, Agency: ch.Agency, Purpose: ch.Purpose, Amount: amount, Payee: ch.Payee})
+			line, err := p.lineOf(ch, in.Amounts, now)
+			if err != nil {
+				return paymentItem{}, err
+			}
+			total += line.Amount
+			lines = append(lines, line)
+		}
+		if p.d.ProviderMax > 0 && total > p.d.ProviderMax {
+			return paymentItem{}, problem.New(problem.KindInvalid, "payment_over_provider_max",
+				"Сумма платежа больше "+rub(p.d.ProviderMax)+", предельной для одного платежа: оплатите начисление частями").
+				With("providerMax", p.d.ProviderMax).With("amount", total)
+		}
+		limits, err := p.checkLimits(ctx, sub, total, now)
+		if err != nil {
+			return paymentItem{}, err
 		}
 		tx := &dynamo.Tx{}
 		if p.d.ConfirmAbove > 0 && total > p.d.ConfirmAbove {
@@ -461,15 +527,16 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code
 			}
 			use, err := p.d.Signatures.CheckSignature(ctx, sub, confirmDoc(uins), 1, confirmContent(uins, total), code)
 			if err != nil {
-				return paymentItem{}, err
+				return paymentItem{}, confirmationError(err)
 			}
 			use(tx)
 		}
 		k := dynamo.PaymentKey(id)
-		at := stamp(now)
+		at, order := stamp(now), sortStamp(now)+"#"+id
 		pay := paymentItem{PK: k.PK, SK: k.SK, Kind: kindPayment, ID: id, Sub: sub, Status: PaymentCreated, Amount: total, Lines: lines,
-			CreatedAt: at, UpdatedAt: at, GSI1PK: dynamo.PaymentsPK(sub), GSI1SK: at + "#" + id, GSI2PK: dynamo.OpenPaymentsPK, GSI2SK: at + "#" + id}
+			CreatedAt: at, UpdatedAt: at, GSI1PK: dynamo.PaymentsPK(sub), GSI1SK: order, GSI2PK: dynamo.OpenPaymentsPK, GSI2SK: order}
 		tx.Create(pay)
+		countUsage(tx, sub, limits, total, now)
 		for i, ch := range chs {
 			held := ch
 			held.Status, held.PaymentID, held.UpdatedAt, held.V = StatusPending, id, at, ch.V+1
@@ -484,7 +551,38 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, code
 		if !retryable(err) || attempt == maxAttempts-1 {
 			return paymentItem{}, err
 		}
+		// A concurrent payment may have used up the limit meanwhile.
+		if _, lerr := p.checkLimits(ctx, sub, total, now); lerr != nil {
+			return paymentItem{}, lerr
+		}
 	}
+}
+
+// lineOf is what the payment pays of ch: all that is due, or the part the
+// request names where the charge may be paid in parts (its agency allows
+// it, or what is due is above the provider's single-payment maximum; not
+// while a fine's discount lasts, which only a whole payment keeps).
+func (p *Payments) lineOf(ch chargeItem, amounts map[string]int64, now time.Time) (PaymentLine, error) {
+	due := ch.dueNow(now)
+	line := PaymentLine{UIN: ch.UIN, Kind: ch.Type, Agency: ch.Agency, Purpose: ch.Purpose, Amount: due, Full: true, Payee: ch.Payee}
+	part, ok := amounts[ch.UIN]
+	if !ok || part == due {
+		return line, nil
+	}
+	field := "amounts." + ch.UIN
+	switch {
+	case part > due:
+		return PaymentLine{}, problem.Invalid(problem.Field{Field: field, Code: "payment.amount_above_due",
+			Message: "Сумма больше оставшейся к оплате: " + rub(due)})
+	case ch.discountActive(now):
+		return PaymentLine{}, problem.Invalid(problem.Field{Field: field, Code: "payment.partial_discount",
+			Message: "Пока действует скидка, штраф оплачивается целиком: " + rub(due)})
+	case !ch.PartialAllowed && !(p.d.ProviderMax > 0 && due > p.d.ProviderMax):
+		return PaymentLine{}, problem.Invalid(problem.Field{Field: field, Code: "payment.partial_not_allowed",
+			Message: "Это начисление оплачивается только целиком"})
+	}
+	line.Amount, line.Full = part, false
+	return line, nil
 }
 
 // putLink writes sub's link of ch as ch now is, if the link is still old.
@@ -530,7 +628,11 @@ func (p *Payments) StartConfirmation(ctx context.Context, a actor.Actor, in PayR
 		if !payable(ch.Status) {
 			return accounts.SignaturePending{}, 0, notPayable(ch)
 		}
-		total += ch.dueNow(now)
+		line, err := p.lineOf(ch, in.Amounts, now)
+		if err != nil {
+			return accounts.SignaturePending{}, 0, err
+		}
+		total += line.Amount
 	}
 	if p.d.ConfirmAbove <= 0 || total <= p.d.ConfirmAbove {
 		return accounts.SignaturePending{}, 0, problem.Conflict("confirmation_not_needed", "Платёж до "+rub(p.d.ConfirmAbove)+" подтверждать кодом не нужно")

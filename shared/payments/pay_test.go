@@ -11,6 +11,7 @@ import (
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/issued/issuedtest"
@@ -454,5 +455,44 @@ func TestMismatchedPaymentIsFlaggedForSupport(t *testing.T) {
 	pf.clock.Advance(time.Hour)
 	if st, err := pf.pay.Reconcile(ctx, 5*time.Minute, 24*time.Hour); err != nil || st.Checked != 0 {
 		t.Fatalf("reconciled a flagged payment: %+v %v", st, err)
+	}
+}
+
+// Payments made within one second keep their order in the history, and a
+// period's bounds hold to the nanosecond.
+func TestHistoryOrderWithinASecond(t *testing.T) {
+	pf := newPayFixture(t, 0)
+	ctx := context.Background()
+	if _, err := pf.svc.AddVehicle(ctx, actor.Citizen("u1"), VehicleInput{Plate: "А123ВС77", Certificate: "77УЕ123456"}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 5 {
+		uin := NewUIN("18810177", int64(100+i))
+		if _, _, err := pf.svc.Post(ctx, gibdd, uin, fine(50000, Payer{VehicleCert: "77УЕ123456"})); err != nil {
+			t.Fatal(err)
+		}
+		pf.clock.Advance(time.Millisecond)
+		ans, err := pf.pay.Pay(ctx, actor.Citizen("u1"), fmt.Sprint("order-", i), PayRequest{Charges: []string{uin}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ans.Payment.ID)
+	}
+	list, _, err := pf.pay.List(ctx, actor.Citizen("u1"), PaymentFilter{}, "", 10)
+	if err != nil || len(list) != 5 {
+		t.Fatalf("%d payments %v", len(list), err)
+	}
+	for i, p := range list {
+		if p.ID != ids[4-i] {
+			t.Fatalf("history %d is %s, want %s (newest first)", i, p.ID, ids[4-i])
+		}
+	}
+	day := time.Date(2026, 11, 25, 0, 0, 0, 0, clock.Moscow())
+	if in, _, _ := pf.pay.List(ctx, actor.Citizen("u1"), PaymentFilter{From: day, To: day.AddDate(0, 0, 1)}, "", 10); len(in) != 5 {
+		t.Fatalf("the day holds %d", len(in))
+	}
+	if in, _, _ := pf.pay.List(ctx, actor.Citizen("u1"), PaymentFilter{From: day.AddDate(0, 0, 1), To: day.AddDate(0, 0, 2)}, "", 10); len(in) != 0 {
+		t.Fatalf("the next day holds %d", len(in))
 	}
 }

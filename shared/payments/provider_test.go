@@ -70,6 +70,25 @@ func TestStatusFinal(t *testing.T) {
 	}
 }
 
+func TestRefundStatusFinal(t *testing.T) {
+	for s, want := range map[ProviderRefundStatus]bool{ProviderRefundPending: false, ProviderRefundSucceeded: true, ProviderRefundCanceled: true} {
+		if s.Final() != want {
+			t.Errorf("%s.Final() = %v, want %v", s, !want, want)
+		}
+	}
+}
+
+// A refund's notification names the refund and its payment, so that the
+// domain can read both back from the provider.
+func TestParseRefundNotification(t *testing.T) {
+	body := `{"type":"notification","event":"refund.succeeded","object":{"id":"216749f7-0016-50be-b000-078d43a63ae4","payment_id":"2f3b588d-000f-5000-8000-1d6e87c7fbde",` +
+		`"status":"succeeded","amount":{"value":"100.00","currency":"RUB"},"created_at":"2026-03-01T10:15:30.129Z","description":"Возврат переплаты"}}`
+	n, err := ParseNotification([]byte(body))
+	if err != nil || n.Event != EventRefundSucceeded || n.IsPayment() || n.ObjectID != "216749f7-0016-50be-b000-078d43a63ae4" || n.PaymentID != "2f3b588d-000f-5000-8000-1d6e87c7fbde" {
+		t.Errorf("ParseNotification = %+v, %v", n, err)
+	}
+}
+
 // Whatever arrives, ParseNotification either refuses it as malformed or
 // returns ids that are safe in a URL path and an event it could re-encode.
 func FuzzParseNotification(f *testing.F) {

@@ -88,6 +88,12 @@ type Deps struct {
 	// PortalURL is where the person returns after paying
 	// (<PortalURL>/payments/<id>).
 	PortalURL string
+	// Limits bound what a person pays (0 each: none); a person may set
+	// their own lower.
+	Limits Limits
+	// ProviderMax is the most one payment may be at the provider (0: no
+	// bound); a charge above it is paid in parts.
+	ProviderMax int64
 	// TestPayments accepts payments the provider marks as test ones (a
 	// test shop: the local stack, a staging deployment); a production
 	// deployment flags them instead of crediting anything.

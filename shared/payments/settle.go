@@ -133,12 +133,14 @@ func (p *Payments) release(ctx context.Context, pay paymentItem, status, reason 
 		tx.Update(dynamo.PaymentKey(pay.ID), expression.Set(expression.Name("Status"), expression.Value(status)).
 			Set(expression.Name("CancelReason"), expression.Value(reason)).Set(expression.Name("UpdatedAt"), expression.Value(now)).
 			Remove(expression.Name(dynamo.AttrGSI2PK)).Remove(expression.Name(dynamo.AttrGSI2SK)), &cond)
+		// What did not go through counts against no limit.
+		uncountUsage(tx, pay.Sub, pay.Amount, parseStamp(pay.CreatedAt))
 		for i, ch := range chs {
 			if ch.PaymentID != pay.ID {
 				continue
 			}
 			free := ch
-			free.Status, free.PaymentID, free.UpdatedAt, free.V = statusFor(ch.PaidAmount, ch.Amount), "", now, ch.V+1
+			free.Status, free.PaymentID, free.UpdatedAt, free.V = statusFor(ch.paid(), ch.Amount), "", now, ch.V+1
 			putCharge(tx, free, ch.V)
 			p.putLink(tx, pay.Sub, free, links[i])
 		}
@@ -248,8 +250,18 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 				continue
 			}
 		}
+		line := pay.Lines[i]
 		paid := ch
-		paid.Status, paid.PaymentID, paid.PaidAt, paid.UpdatedAt, paid.V = StatusPaid, pay.ID, at, stamp(now), ch.V+1
+		if line.Full {
+			paid.PortalPaid = ch.Amount - ch.PaidAmount // a discount's whole payment pays it all
+		} else {
+			paid.PortalPaid += line.Amount
+		}
+		paid.Status, paid.PaymentID, paid.PaidAt, paid.UpdatedAt, paid.V = statusFor(paid.paid(), ch.Amount), pay.ID, at, stamp(now), ch.V+1
+		if paid.Status != StatusPaid {
+			// Paid in part: the rest is to pay, by another payment.
+			paid.PaymentID = ""
+		}
 		putCharge(tx, paid, ch.V)
 		p.putLink(tx, pay.Sub, paid, links[i])
 		old := links[i]
@@ -283,11 +295,10 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 // flag leaves a payment to an operator: it is listed among the flagged and
 // no longer reconciled by itself.
 func (p *Payments) flag(ctx context.Context, pay paymentItem, reason string) error {
-	now := stamp(p.d.Clock.Now())
 	logging.From(ctx).Error("payment flagged for an operator", "payment", pay.ID, "reason", reason)
 	upd := expression.Set(expression.Name("Flag"), expression.Value(reason)).
 		Set(expression.Name(dynamo.AttrGSI2PK), expression.Value(dynamo.FlaggedPaymentsPK)).
-		Set(expression.Name(dynamo.AttrGSI2SK), expression.Value(now+"#"+pay.ID))
+		Set(expression.Name(dynamo.AttrGSI2SK), expression.Value(sortStamp(p.d.Clock.Now())+"#"+pay.ID))
 	return p.d.DB.Update(ctx, dynamo.PaymentKey(pay.ID), upd, nil)
 }
 
@@ -305,7 +316,7 @@ type ReconcileStats struct {
 func (p *Payments) Reconcile(ctx context.Context, after, flagAfter time.Duration) (ReconcileStats, error) {
 	now := p.d.Clock.Now()
 	var st ReconcileStats
-	page := dynamo.Page{Index: dynamo.IndexGSI2, Partition: dynamo.OpenPaymentsPK, From: "0", To: stamp(now.Add(-after)), Forward: true}
+	page := dynamo.Page{Index: dynamo.IndexGSI2, Partition: dynamo.OpenPaymentsPK, From: "0", To: sortStamp(now.Add(-after)), Forward: true}
 	for {
 		var items []paymentItem
 		next, err := p.d.DB.Query(ctx, page, &items)

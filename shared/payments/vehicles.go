@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +13,7 @@ import (
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/validate"
 )
 
 // «Мои автомобили» and utility accounts: what a person adds so that the
@@ -148,6 +150,8 @@ func (c *Charges) Vehicles(ctx context.Context, a actor.Actor) ([]Vehicle, error
 	if _, err := c.d.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.VehiclePrefix, Forward: true}, &items); err != nil {
 		return nil, err
 	}
+	// In the order they were added (ids are random).
+	slices.SortFunc(items, func(a, b vehicleItem) int { return strings.Compare(a.AddedAt+a.ID, b.AddedAt+b.ID) })
 	out := make([]Vehicle, 0, len(items))
 	for _, it := range items {
 		out = append(out, it.vehicle())
@@ -197,8 +201,11 @@ type utilityItem struct {
 	Provider string `dynamodbav:"Provider"`
 	Mask     string `dynamodbav:"Mask"`
 	Hash     string `dynamodbav:"Hash"`
-	Name     string `dynamodbav:"Name,omitempty"`
-	AddedAt  string `dynamodbav:"AddedAt"`
+	// Account is the provider's own number of it, which its system reads
+	// with the meter readings.
+	Account string `dynamodbav:"Account"`
+	Name    string `dynamodbav:"Name,omitempty"`
+	AddedAt string `dynamodbav:"AddedAt"`
 }
 
 func (it utilityItem) view() UtilityAccountView {
@@ -215,7 +222,11 @@ func (c *Charges) AddUtilityAccount(ctx context.Context, a actor.Actor, in Utili
 	var fields []problem.Field
 	norm, verr := in.normalized()
 	if verr != nil {
-		fields = append(fields, problem.FieldOf("account", verr))
+		field := "account"
+		if ve, ok := validate.AsError(verr); ok && ve.Code == "utility.provider" {
+			field = "provider"
+		}
+		fields = append(fields, problem.FieldOf(field, verr))
 	}
 	name, bad := checkName(in.Name)
 	if bad != nil {
@@ -244,7 +255,7 @@ func (c *Charges) AddUtilityAccount(ctx context.Context, a actor.Actor, in Utili
 	provider, account, _ := strings.Cut(norm, ":")
 	id := newID()
 	k := dynamo.UtilityAccountKey(sub, id)
-	it := utilityItem{PK: k.PK, SK: k.SK, Kind: kindUtility, ID: id, Provider: provider, Mask: mask(IDUtility, account), Hash: hash,
+	it := utilityItem{PK: k.PK, SK: k.SK, Kind: kindUtility, ID: id, Provider: provider, Mask: mask(IDUtility, account), Hash: hash, Account: account,
 		Name: name, AddedAt: stamp(c.d.Clock.Now())}
 	if err := c.d.DB.Create(ctx, it); err != nil {
 		return UtilityAccountView{}, err
@@ -268,6 +279,7 @@ func (c *Charges) UtilityAccounts(ctx context.Context, a actor.Actor) ([]Utility
 	if _, err := c.d.DB.Query(ctx, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.UtilityAccountPrefix, Forward: true}, &items); err != nil {
 		return nil, err
 	}
+	slices.SortFunc(items, func(a, b utilityItem) int { return strings.Compare(a.AddedAt+a.ID, b.AddedAt+b.ID) })
 	out := make([]UtilityAccountView, 0, len(items))
 	for _, it := range items {
 		out = append(out, it.view())

@@ -1,12 +1,15 @@
 // Package settings keeps a user's own account settings: the time zone in
 // which reminders, quiet hours and dates are shown, and the interface
-// language. Writes are versioned so a stale edit is refused, never lost.
+// language. Writes are versioned so a stale edit is refused, never lost;
+// the Service records every change in the person's activity journal.
 package settings
 
 import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/problem"
@@ -96,6 +99,23 @@ func (st *Store) Put(ctx context.Context, sub string, s Settings, ifVersion int6
 		return Settings{}, fmt.Errorf("put settings: %w", err)
 	}
 	return s, nil
+}
+
+// put adds to tx the settings s of sub, written at s.Version on the
+// condition that the stored ones are still at the version before (none
+// stored for the first version).
+func put(tx *dynamo.Tx, sub string, s Settings) {
+	cond := expression.AttributeNotExists(expression.Name(dynamo.AttrPK))
+	if s.Version > 1 {
+		cond = expression.Name(dynamo.AttrVersion).Equal(expression.Value(s.Version - 1))
+	}
+	tx.PutIf(toItem(sub, s), cond)
+}
+
+// stale is the answer to a save of settings someone saved since they were
+// read.
+func stale() error {
+	return problem.Conflict("stale_version", "Данные изменились после того, как вы их открыли. Обновите страницу и повторите")
 }
 
 // kindSettings is the Kind of a person's settings item.

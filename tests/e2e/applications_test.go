@@ -579,9 +579,9 @@ func TestOfficersDoNotProcessTheirOwn(t *testing.T) {
 }
 
 // TestOfficerChangesNameTheOfficer: a change by an officer records which
-// officer of which department made it; the citizen's card names the
-// department, the officers' card the officer too, and the citizen's
-// activity journal says who.
+// officer of which department made it; the citizen's card and activity
+// journal name the role and the department, the officers' card the officer
+// too.
 func TestOfficerChangesNameTheOfficer(t *testing.T) {
 	citizen, _, _, _ := newCitizen(t)
 	a := draft(t, citizen.AccessToken, "egrul-extract")
@@ -602,12 +602,16 @@ func TestOfficerChangesNameTheOfficer(t *testing.T) {
 	if len(theirs.Journal) != 2 || theirs.Journal[1].ActorID != officer.Sub || theirs.Journal[1].Department != "fns" || theirs.Journal[0].ActorID != "" {
 		t.Errorf("the officers' journal = %+v, want the registration by %s", theirs.Journal, officer.Sub)
 	}
+	// The citizen's activity names the role and the department, never the
+	// officer's account id.
 	var activity struct {
 		Items []struct{ Type, Summary, Actor, ActorID string }
 	}
-	call(t, "GET", "/activity?type=application.status", citizen.AccessToken, nil, nil).JSON(t, &activity)
-	if len(activity.Items) != 1 || activity.Items[0].Actor != "officer" || activity.Items[0].ActorID != officer.Sub ||
-		!strings.Contains(activity.Items[0].Summary, "Зарегистрировано") {
-		t.Errorf("activity = %+v, want the registration by %s", activity.Items, officer.Sub)
+	r := call(t, "GET", "/activity?type=application.status", citizen.AccessToken, nil, nil)
+	r.JSON(t, &activity)
+	if len(activity.Items) != 1 || activity.Items[0].Actor != "officer" || activity.Items[0].ActorID != "" ||
+		strings.Contains(string(r.Body), officer.Sub) || !strings.Contains(activity.Items[0].Summary, "Зарегистрировано") ||
+		!strings.Contains(activity.Items[0].Summary, "ФНС") {
+		t.Errorf("activity = %s, want the registration by an officer of the ФНС, without the officer's id", r.Body)
 	}
 }

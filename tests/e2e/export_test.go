@@ -59,6 +59,23 @@ func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
 		map[string]string{"Content-Type": "application/json", "If-Match": call(t, "GET", "/notifications/preferences", s.AccessToken, nil, nil).Header.Get("ETag")}); r.Status != 200 {
 		t.Fatalf("preferences = %d %s", r.Status, r.Body)
 	}
+	// Settings, an edit of the profile (its history), a calendar
+	// subscription and a contact change waiting for its code.
+	settings := call(t, "GET", "/me/settings", s.AccessToken, nil, nil)
+	if r := call(t, "PUT", "/me/settings", s.AccessToken, []byte(`{"timeZone":"Asia/Omsk","locale":"ru"}`),
+		map[string]string{"Content-Type": "application/json", "If-Match": settings.Header.Get("ETag")}); r.Status != 200 {
+		t.Fatalf("settings = %d %s", r.Status, r.Body)
+	}
+	if r := patchProfile(t, s.AccessToken, call(t, "GET", "/profile", s.AccessToken, nil, nil).Header.Get("ETag"),
+		map[string]any{"actualAddress": "г. Омск, ул. Ленина, 10"}); r.Status != 200 {
+		t.Fatalf("profile edit = %d %s", r.Status, r.Body)
+	}
+	if r := post(t, "/calendar/feeds", s.AccessToken, map[string]string{"name": "Телефон"}); r.Status != 201 {
+		t.Fatalf("calendar subscription = %d %s", r.Status, r.Body)
+	}
+	if r := post(t, "/profile/email", s.AccessToken, map[string]string{"email": fmt.Sprintf("new%d@example.ru", time.Now().UnixNano())}); r.Status != 202 {
+		t.Fatalf("email change = %d %s", r.Status, r.Body)
+	}
 	var unread struct{ Unread int }
 	if call(t, "GET", "/notifications/unread-count", s.AccessToken, nil, nil).JSON(t, &unread); unread.Unread == 0 {
 		t.Fatal("the account has no unread notification before the export")
@@ -106,6 +123,22 @@ func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
 		if _, ok := doc[want]; !ok {
 			t.Errorf("the export lacks %s", want)
 		}
+	}
+	// What the account did is in its sections, not left out.
+	for _, want := range []string{"settings", "profileHistory", "calendarSubscriptions", "pendingContactChanges", "calendar", "pushDevices",
+		"notificationPreferences", "pendingSignatures", "applicationTemplates", "identityDocuments", "changeRequests", "reminders"} {
+		var items []json.RawMessage
+		if err := json.Unmarshal(doc[want], &items); err != nil || len(items) == 0 {
+			t.Errorf("the export's %s is empty (%s)", want, doc[want])
+		}
+	}
+	// Every kind of item the account holds has a section: the export logs
+	// any it would leave out.
+	logMu.Lock()
+	out := stackLog.String()
+	logMu.Unlock()
+	if strings.Contains(out, "has no section") {
+		t.Errorf("the export left out an item kind:\n%s", grepLines(out, "has no section"))
 	}
 	text := string(files["export.json"])
 	for _, secret := range []string{"Refresh", "PasswordHistory", "TOTPSecret", "argon2id", `"v1.`} {
@@ -221,4 +254,15 @@ func TestAuthorizationMatrixForChangeRequests(t *testing.T) {
 func jsonBytes(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// grepLines are the lines of text that contain s.
+func grepLines(text, s string) string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, s) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -129,6 +129,10 @@ var sendsToNamedAddress = map[string]bool{"/auth/register": true, "/auth/registe
 
 var clientSeq atomic.Int64
 
+// apiClient does not follow redirects: a 303 is an answer of the API (a
+// receipt's download address), checked against the document as it is.
+var apiClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 func call(t testing.TB, method, path, token string, body []byte, header map[string]string) response {
 	t.Helper()
 	req, err := http.NewRequest(method, st.APIURL+path, bytes.NewReader(body))
@@ -148,7 +152,7 @@ func call(t testing.TB, method, path, token string, body []byte, header map[stri
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := apiClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

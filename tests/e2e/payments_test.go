@@ -588,3 +588,143 @@ func TestAuthorizationMatrixForPayments(t *testing.T) {
 		t.Errorf("A's charge after the others: %+v", card)
 	}
 }
+
+// A payment over the day's limit (the person's own, lower than the
+// portal's) is refused naming the limit and what is left; a charge above
+// the provider's single-payment maximum is paid in two parts, confirmed by
+// SMS codes, each receipted, and ends paid.
+func TestLimitsAndAChargePaidInParts(t *testing.T) {
+	s, _, phone, _ := newCitizen(t)
+	cert := newCertificate()
+	post(t, "/vehicles", s.AccessToken, map[string]string{"plate": "Х999ХХ99", "certificate": cert})
+	gibdd := agencyToken(t, "AgencyGibddClient")
+	small, big := newUIN(), newUIN()
+	old := fineFor(cert, 150000)
+	old["basis"].(map[string]any)["date"] = time.Now().AddDate(0, -3, 0).Format(time.DateOnly) // no discount left
+	putCharge(t, gibdd, small, old)
+	huge := fineFor(cert, 80_000_000) // 800 000 ₽, above the provider's 600 000 ₽
+	huge["basis"] = old["basis"]
+	putCharge(t, gibdd, big, huge)
+
+	b, _ := json.Marshal(map[string]int64{"perDay": 100000})
+	if r := call(t, "PUT", "/payments/limits", s.AccessToken, b, map[string]string{"Content-Type": "application/json"}); r.Status != http.StatusOK {
+		t.Fatalf("set limits = %d %s", r.Status, r.Body)
+	}
+	r := pay(t, s.AccessToken, "over-"+small, small)
+	var prob struct {
+		Code   string
+		Period string
+		Limit  int64
+		Left   int64
+	}
+	r.JSON(t, &prob)
+	if r.Status != http.StatusUnprocessableEntity || prob.Code != "payment_limit_exceeded" || prob.Period != "day" || prob.Limit != 100000 || prob.Left != 100000 {
+		t.Fatalf("over the day's limit = %d %s", r.Status, r.Body)
+	}
+	b, _ = json.Marshal(map[string]int64{"perDay": 0})
+	call(t, "PUT", "/payments/limits", s.AccessToken, b, map[string]string{"Content-Type": "application/json"})
+
+	if r := pay(t, s.AccessToken, "whole-"+big, big); r.Status != http.StatusUnprocessableEntity || problemCode(t, r) != "payment_over_provider_max" {
+		t.Fatalf("the whole of a charge above the provider's maximum = %d %s", r.Status, r.Body)
+	}
+	part := func(key string, amount int64) paymentDoc {
+		t.Helper()
+		body := map[string]any{"charges": []string{big}, "amounts": map[string]int64{big: amount}}
+		start := time.Now()
+		if r := post(t, "/payments/confirmation", s.AccessToken, body); r.Status != http.StatusOK {
+			t.Fatalf("confirmation = %d %s", r.Status, r.Body)
+		}
+		body["code"] = smsCode(t, phone, start)
+		raw, _ := json.Marshal(body)
+		r := call(t, http.MethodPost, "/payments", s.AccessToken, raw, map[string]string{"Content-Type": "application/json", "Idempotency-Key": key})
+		var p paymentDoc
+		r.JSON(t, &p)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("part = %d %s", r.Status, r.Body)
+		}
+		answerPage(t, p.ConfirmationURL, "pay")
+		return waitPayment(t, s.AccessToken, p.ID, payments.PaymentSucceeded)
+	}
+	first := part("part1-"+big, 60_000_000)
+	var card chargeDoc
+	call(t, http.MethodGet, "/charges/"+big, s.AccessToken, nil, nil).JSON(t, &card)
+	if card.Status != payments.StatusPartly || card.AmountDue != 20_000_000 {
+		t.Fatalf("after the first part: %+v", card)
+	}
+	second := part("part2-"+big, 20_000_000)
+	call(t, http.MethodGet, "/charges/"+big, s.AccessToken, nil, nil).JSON(t, &card)
+	if card.Status != payments.StatusPaid || card.AmountDue != 0 {
+		t.Fatalf("after the second part: %+v", card)
+	}
+	for _, p := range []paymentDoc{first, second} {
+		if p.Receipt == nil || !strings.Contains(pdfText(t, receiptPDF(t, s.AccessToken, p.ID)), big) {
+			t.Errorf("part %s has no receipt naming the charge", p.ID)
+		}
+	}
+}
+
+// Meter readings go in within the provider's window, never lower than the
+// last, and the provider's system reads them through its agency route.
+func TestMeterReadingsReachTheProvider(t *testing.T) {
+	msk := time.FixedZone("MSK", 3*3600)
+	now := time.Now().In(msk)
+	window := time.Date(now.Year(), now.Month(), 20, 12, 0, 0, 0, msk)
+	if window.Before(now) {
+		window = window.AddDate(0, 1, 0)
+	}
+	out := window.AddDate(0, 0, 8) // the 28th
+	// The person signs in on the 28th (the functions' clocks moved there
+	// together, so the session is not idle), then the clocks go back to
+	// the 20th.
+	shift := func(to time.Time) {
+		t.Helper()
+		for _, fn := range []string{"auth", "payments"} {
+			if err := st.SetFunctionClock(fn, to.Sub(now)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	shift(out)
+	defer func() {
+		for _, fn := range []string{"auth", "payments"} {
+			_ = st.SetFunctionClock(fn, 0)
+		}
+	}()
+	s, _, _, _ := newCitizen(t)
+	account := fmt.Sprint(time.Now().UnixNano() % 10_000_000_000)
+	var acc struct{ ID string }
+	post(t, "/utility-accounts", s.AccessToken, map[string]string{"provider": "eirc", "account": account}).JSON(t, &acc)
+	submit := func(v string) response {
+		return post(t, "/utility-accounts/"+acc.ID+"/readings", s.AccessToken,
+			map[string]any{"readings": []map[string]any{{"meter": "ХВС", "value": json.RawMessage(v)}}})
+	}
+	if r := submit("10"); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("out of the window = %d %s", r.Status, r.Body)
+	}
+	shift(window)
+	if r := submit("123.456"); r.Status != http.StatusCreated {
+		t.Fatalf("readings = %d %s", r.Status, r.Body)
+	}
+	if r := submit("100"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "reading.lower") {
+		t.Fatalf("a lower reading = %d %s", r.Status, r.Body)
+	}
+	utility := agencyToken(t, "AgencyUtilityClient")
+	var page struct {
+		Items []struct{ Account, Meter, Value string }
+	}
+	call(t, "GET", "/agency/readings?provider=eirc&limit=100", utility, nil, nil).JSON(t, &page)
+	found := false
+	for _, it := range page.Items {
+		found = found || (it.Account == account && it.Value == "123.456")
+	}
+	if !found {
+		t.Fatalf("the provider does not see the reading: %+v", page.Items)
+	}
+	if r := call(t, "GET", "/agency/readings?provider=eirc", agencyToken(t, "AgencyGibddClient"), nil, nil); r.Status != http.StatusForbidden {
+		t.Errorf("the traffic police read meter readings: %d", r.Status)
+	}
+	other, _, _, _ := newCitizen(t)
+	if r := call(t, "GET", "/utility-accounts/"+acc.ID+"/readings", other.AccessToken, nil, nil); r.Status != http.StatusNotFound {
+		t.Errorf("another person reads the readings: %d", r.Status)
+	}
+}

@@ -266,6 +266,24 @@ func TestUsersSeeOnlyTheirOwnSettings(t *testing.T) {
 	}
 }
 
+// A change of the settings is in the person's activity journal.
+func TestSettingsChangesAreJournaled(t *testing.T) {
+	s, _, _, _ := newCitizen(t)
+	cur := call(t, "GET", "/me/settings", s.AccessToken, nil, nil)
+	if r := call(t, "PUT", "/me/settings", s.AccessToken, []byte(`{"timeZone":"Asia/Vladivostok","locale":"en"}`),
+		map[string]string{"Content-Type": "application/json", "If-Match": cur.Header.Get("ETag")}); r.Status != 200 {
+		t.Fatalf("PUT = %d %s", r.Status, r.Body)
+	}
+	var activity struct {
+		Items []struct{ Type, Summary, Actor string }
+	}
+	call(t, "GET", "/activity?type=settings.change", s.AccessToken, nil, nil).JSON(t, &activity)
+	want := "Изменены настройки: часовой пояс Europe/Moscow → Asia/Vladivostok; язык интерфейса русский → английский"
+	if len(activity.Items) != 1 || activity.Items[0].Summary != want || activity.Items[0].Actor != "citizen" {
+		t.Errorf("settings entries = %+v, want one: %q", activity.Items, want)
+	}
+}
+
 func TestLocalDynamoDBRefusesScan(t *testing.T) {
 	ddb := st.DynamoDB()
 	_, err := ddb.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(st.Resources["Table"])}) // allow-scan: proves the emulator refuses Scan

@@ -1,6 +1,6 @@
 // Command invoke runs one function with a sample event from events/ on the
-// local stack (the stand-in for `sam local invoke` where SAM CLI or Docker is
-// missing) and prints what the function returned. The stack is seeded, so
+// local stack (what `make invoke` runs, in place of `sam local invoke`) and
+// prints what the function returned. The stack is seeded, so
 // the demo accounts the sample events name exist and the access tokens they
 // carry have live sessions: every event gets the function's real answer.
 package main
@@ -20,21 +20,9 @@ import (
 func main() {
 	function := flag.String("function", "health", "function folder name under functions/")
 	event := flag.String("event", "events/health-get.json", "event file")
-	logicalID := flag.String("logical-id", "", "print the template logical id of this function folder and exit")
 	flag.Parse()
 	root, err := template.FindRoot()
 	fail(err)
-	if *logicalID != "" {
-		t, err := template.Load(root + "/template.yaml")
-		fail(err)
-		for _, fn := range t.Functions {
-			if fn.Name == *logicalID {
-				fmt.Println(fn.LogicalID)
-				return
-			}
-		}
-		fail(fmt.Errorf("no function %q in template.yaml", *logicalID))
-	}
 	payload, err := os.ReadFile(*event)
 	fail(err)
 	// Generous: the first start compiles every function.

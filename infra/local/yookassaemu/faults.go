@@ -35,6 +35,28 @@ type Faults struct {
 	// with this reason (insufficient_funds, card_expired, fraud_suspected,
 	// ...), whichever button was pressed.
 	Decline string `json:"decline,omitempty"`
+	// DeclineCharge: the next charge of a saved method (payment_method_id)
+	// is declined by the bank with this reason (insufficient_funds, ...):
+	// the payment is made, canceled.
+	DeclineCharge string `json:"declineCharge,omitempty"`
+
+	// FailRefunds, ThrottleRefunds, ProcessRefunds and RefundDelay are the
+	// create faults above, for the next refunds (POST /v3/refunds): 500 or
+	// 429 before anything happens; the refund made and kept under the key
+	// but answered 202; the refund made, answered late.
+	FailRefunds     int      `json:"failRefunds,omitempty"`
+	ThrottleRefunds int      `json:"throttleRefunds,omitempty"`
+	ProcessRefunds  int      `json:"processRefunds,omitempty"`
+	RefundDelay     Duration `json:"refundDelay,omitempty"`
+	// HoldRefunds: the next n refunds stay pending (what they return
+	// counts against the payment all the same) until SettleRefund or POST
+	// /_emulator/refunds/{id}/settle ends them.
+	HoldRefunds int `json:"holdRefunds,omitempty"`
+	// DeclineRefund: the next refund is made canceled with this reason
+	// (general_decline, insufficient_funds, rejected_by_payee, ...); what it
+	// asked for stays refundable.
+	DeclineRefund string `json:"declineRefund,omitempty"`
+
 	// Notify spoils the notifications of the next change of status.
 	Notify NotifyFaults `json:"notify"`
 }
@@ -79,8 +101,14 @@ func (s *Server) Arm(f Faults) error {
 	if f.Notify.Stale != "" && f.Notify.Stale != StatusCanceled && f.Notify.Stale != StatusWaitingForCapture {
 		return fmt.Errorf("stale must be %q or %q, not %q", StatusCanceled, StatusWaitingForCapture, f.Notify.Stale)
 	}
-	if f.FailCreates < 0 || f.ThrottleCreates < 0 || f.ProcessCreates < 0 || f.CreateDelay < 0 {
+	if f.FailCreates < 0 || f.ThrottleCreates < 0 || f.ProcessCreates < 0 || f.CreateDelay < 0 ||
+		f.FailRefunds < 0 || f.ThrottleRefunds < 0 || f.ProcessRefunds < 0 || f.RefundDelay < 0 || f.HoldRefunds < 0 {
 		return fmt.Errorf("fault counts and delays cannot be negative")
+	}
+	for _, reason := range []string{f.Decline, f.DeclineCharge, f.DeclineRefund} {
+		if reason != "" && !reasonCode(reason) {
+			return fmt.Errorf("a reason is a code of lower-case letters, digits and '_', not %q", reason)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -88,11 +116,20 @@ func (s *Server) Arm(f Faults) error {
 	a.FailCreates += f.FailCreates
 	a.ThrottleCreates += f.ThrottleCreates
 	a.ProcessCreates += f.ProcessCreates
+	a.FailRefunds += f.FailRefunds
+	a.ThrottleRefunds += f.ThrottleRefunds
+	a.ProcessRefunds += f.ProcessRefunds
+	a.HoldRefunds += f.HoldRefunds
 	if f.CreateDelay > 0 {
 		a.CreateDelay = f.CreateDelay
 	}
-	if f.Decline != "" {
-		a.Decline = f.Decline
+	if f.RefundDelay > 0 {
+		a.RefundDelay = f.RefundDelay
+	}
+	for _, r := range []struct{ from, to *string }{{&f.Decline, &a.Decline}, {&f.DeclineCharge, &a.DeclineCharge}, {&f.DeclineRefund, &a.DeclineRefund}} {
+		if *r.from != "" {
+			*r.to = *r.from
+		}
 	}
 	a.Partition = a.Partition || f.Partition
 	n := f.Notify
@@ -123,10 +160,24 @@ func (s *Server) Reset() {
 	s.mu.Unlock()
 }
 
+// reasonCode reports whether s can be one of ЮKassa's reason codes
+// ("insufficient_funds", "3d_secure_failed").
+func reasonCode(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
 // takePartition starts the partition armed for a create (the caller holds
 // s.mu).
 func (s *Server) takePartition(r *http.Request) {
-	if isCreate(r) && s.faults.Partition && s.partition == nil {
+	if opOf(r) == opCreate && s.faults.Partition && s.partition == nil {
 		s.faults.Partition = false
 		s.partition = make(chan struct{})
 	}
@@ -139,44 +190,75 @@ func (s *Server) partitioned() chan struct{} {
 	return s.partition
 }
 
-func isCreate(r *http.Request) bool {
-	return r.Method == http.MethodPost && r.URL.Path == "/v3/payments"
+// The operations faults aim at.
+const (
+	opOther = iota
+	opCreate
+	opRefund
+)
+
+// opOf says which operation faults see in a request.
+func opOf(r *http.Request) int {
+	switch {
+	case r.Method != http.MethodPost:
+		return opOther
+	case r.URL.Path == "/v3/payments":
+		return opCreate
+	case r.URL.Path == "/v3/refunds":
+		return opRefund
+	}
+	return opOther
 }
 
-// takeCreateFailure uses a 500 or 429 armed for a create (the caller holds
-// s.mu).
+// counters are the faults armed for the operation of r (nil for none).
+func (s *Server) counters(r *http.Request) (fail, throttle, process *int, delay *Duration) {
+	switch opOf(r) {
+	case opCreate:
+		return &s.faults.FailCreates, &s.faults.ThrottleCreates, &s.faults.ProcessCreates, &s.faults.CreateDelay
+	case opRefund:
+		return &s.faults.FailRefunds, &s.faults.ThrottleRefunds, &s.faults.ProcessRefunds, &s.faults.RefundDelay
+	}
+	return nil, nil, nil, nil
+}
+
+// takeCreateFailure uses a 500 or 429 armed for a create or a refund (the
+// caller holds s.mu).
 func (s *Server) takeCreateFailure(r *http.Request) *apiErr {
+	fail, throttle, _, _ := s.counters(r)
 	switch {
-	case !isCreate(r):
+	case fail == nil:
 		return nil
-	case s.faults.FailCreates > 0:
-		s.faults.FailCreates--
+	case *fail > 0:
+		*fail--
 		return &apiErr{http.StatusInternalServerError, "internal_server_error", "Internal server error (injected)", ""}
-	case s.faults.ThrottleCreates > 0:
-		s.faults.ThrottleCreates--
+	case *throttle > 0:
+		*throttle--
 		return &apiErr{http.StatusTooManyRequests, "too_many_requests", "Too many requests (injected)", ""}
 	}
 	return nil
 }
 
-// takeProcessing uses a 202 armed for a create (the caller holds s.mu).
+// takeProcessing uses a 202 armed for a create or a refund (the caller
+// holds s.mu).
 func (s *Server) takeProcessing(r *http.Request) bool {
-	if !isCreate(r) || s.faults.ProcessCreates == 0 {
+	_, _, process, _ := s.counters(r)
+	if process == nil || *process == 0 {
 		return false
 	}
-	s.faults.ProcessCreates--
+	*process--
 	return true
 }
 
-// takeCreateDelay uses a delay armed for a create.
+// takeCreateDelay uses a delay armed for a create or a refund.
 func (s *Server) takeCreateDelay(r *http.Request) time.Duration {
-	if !isCreate(r) {
-		return 0
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := time.Duration(s.faults.CreateDelay)
-	s.faults.CreateDelay = 0
+	_, _, _, delay := s.counters(r)
+	if delay == nil {
+		return 0
+	}
+	d := time.Duration(*delay)
+	*delay = 0
 	return d
 }
 
@@ -187,22 +269,29 @@ func (s *Server) takeNotifyFaults() NotifyFaults {
 	return n
 }
 
-// Record is a payment with its notifications, as /_emulator/payments shows
-// it.
+// Record is a payment with its refunds and notifications, as
+// /_emulator/payments shows it.
 type Record struct {
 	Payment
+	Refunds       []Refund       `json:"refunds"`
 	Notifications []Notification `json:"notifications"`
 }
 
 // control serves the control API:
 //
-//	GET    /_emulator/payments              every payment with its notifications (JSON)
-//	GET    /_emulator/notifications         every notification with its attempts (JSON)
-//	POST   /_emulator/payments/{id}/expire  end a pending or held payment as its time running out would
-//	GET    /_emulator/faults                the faults armed
-//	POST   /_emulator/faults                arm faults (a Faults object)
-//	DELETE /_emulator/faults                disarm every fault
-//	PUT    /_emulator/notification-url      {"url": "..."}: where notifications go
+//	GET    /_emulator/payments                     every payment with its refunds and notifications (JSON)
+//	GET    /_emulator/notifications                every notification with its attempts (JSON)
+//	POST   /_emulator/payments/{id}/expire         end a pending or held payment as its time running out would
+//	GET    /_emulator/refunds                      every refund (JSON)
+//	POST   /_emulator/refunds/{id}/settle          {"status": "succeeded"} or {"status": "canceled", "reason": "..."}: end a pending refund
+//	GET    /_emulator/payment-methods              every saved payment method, of every shop (JSON)
+//	POST   /_emulator/payment-methods              {"shopId": "...", "card": "visa"}: save a card without a payment (another shop's too)
+//	POST   /_emulator/payment-methods/{id}/expire  the card's term runs out (later charges: card_expired)
+//	POST   /_emulator/payment-methods/{id}/revoke  the payer withdraws the permission (later charges: permission_revoked)
+//	GET    /_emulator/faults                       the faults armed
+//	POST   /_emulator/faults                       arm faults (a Faults object)
+//	DELETE /_emulator/faults                       disarm every fault
+//	PUT    /_emulator/notification-url             {"url": "..."}: where notifications go
 func (s *Server) control(m *http.ServeMux) {
 	m.HandleFunc("GET /_emulator/payments", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Records()) })
 	m.HandleFunc("GET /_emulator/notifications", func(w http.ResponseWriter, _ *http.Request) {
@@ -219,6 +308,51 @@ func (s *Server) control(m *http.ServeMux) {
 			writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
 		}
 	})
+	m.HandleFunc("GET /_emulator/refunds", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Refunds()) })
+	m.HandleFunc("POST /_emulator/refunds/{id}/settle", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Status string `json:"status"`
+			Reason string `json:"reason"`
+		}
+		if !readControl(w, r, &in) {
+			return
+		}
+		if in.Reason != "" && !reasonCode(in.Reason) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "a reason is a code of lower-case letters, digits and '_'"})
+			return
+		}
+		id := r.PathValue("id")
+		if err := s.SettleRefund(id, in.Status, in.Reason); err != nil {
+			writeJSON(w, controlStatus(err), map[string]string{"error": err.Error()})
+			return
+		}
+		rf, _ := s.RefundByID(id)
+		writeJSON(w, http.StatusOK, rf)
+	})
+	m.HandleFunc("GET /_emulator/payment-methods", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Methods()) })
+	m.HandleFunc("POST /_emulator/payment-methods", func(w http.ResponseWriter, r *http.Request) {
+		var in NewMethod
+		if !readControl(w, r, &in) {
+			return
+		}
+		sm, err := s.AddMethod(in)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusCreated, sm)
+	})
+	for action, end := range map[string]func(string) error{"expire": s.ExpireMethod, "revoke": s.RevokeMethod} {
+		m.HandleFunc("POST /_emulator/payment-methods/{id}/"+action, func(w http.ResponseWriter, r *http.Request) {
+			id := r.PathValue("id")
+			if err := end(id); err != nil {
+				writeJSON(w, controlStatus(err), map[string]string{"error": err.Error()})
+				return
+			}
+			sm, _ := s.Method(id)
+			writeJSON(w, http.StatusOK, sm)
+		})
+	}
 	m.HandleFunc("GET /_emulator/faults", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Armed()) })
 	m.HandleFunc("POST /_emulator/faults", func(w http.ResponseWriter, r *http.Request) {
 		var f Faults
@@ -249,6 +383,29 @@ func (s *Server) control(m *http.ServeMux) {
 		s.SetNotificationURL(strings.TrimSpace(in.URL))
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// readControl reads a control call's JSON body into v, which must name all
+// it holds, or answers 400.
+func readControl(w http.ResponseWriter, r *http.Request, v any) bool {
+	d := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "not the expected JSON object: " + err.Error()})
+		return false
+	}
+	return true
+}
+
+// controlStatus is the status of a control call's refusal.
+func controlStatus(err error) int {
+	switch err {
+	case errNoRefund, errNoMethod, errNoPayment:
+		return http.StatusNotFound
+	case errRefundStatus:
+		return http.StatusBadRequest
+	}
+	return http.StatusConflict
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -23,7 +23,9 @@ const (
 type Notification struct {
 	ID        string `json:"id"`
 	PaymentID string `json:"paymentId"`
-	Event     string `json:"event"`
+	// RefundID is the refund a refund event is about.
+	RefundID string `json:"refundId,omitempty"`
+	Event    string `json:"event"`
 	// Fault says how the notification was spoilt: "duplicate", "stale" or
 	// "never"; empty for a true one.
 	Fault    string          `json:"fault,omitempty"`
@@ -65,13 +67,15 @@ func (s *Server) notificationsLocked(paymentID string) []Notification {
 	return out
 }
 
-// Records returns every payment with its notifications, oldest first.
+// Records returns every payment with its refunds and notifications, oldest
+// first.
 func (s *Server) Records() []Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Record, 0, len(s.order))
 	for _, id := range s.order {
-		out = append(out, Record{Payment: s.payments[id].view(), Notifications: s.notificationsLocked(id)})
+		p := s.payments[id]
+		out = append(out, Record{Payment: p.view(), Refunds: s.refundsLocked(p), Notifications: s.notificationsLocked(id)})
 	}
 	return out
 }
@@ -85,12 +89,7 @@ type batch []*Notification
 func (s *Server) notifyLocked(p *payment) batch {
 	faults := s.takeNotifyFaults()
 	add := func(v Payment, fault string) *Notification {
-		s.sent++
-		body := mustJSON(map[string]any{"type": "notification", "event": "payment." + v.Status, "object": v})
-		n := &Notification{ID: fmt.Sprintf("n%d", s.sent), PaymentID: p.ID, Event: "payment." + v.Status,
-			Fault: fault, Body: body, URL: s.notifyURL, State: NotePending, Attempts: []Attempt{}}
-		p.notifications = append(p.notifications, n)
-		return n
+		return s.noteLocked(p, "", "payment."+v.Status, v, fault)
 	}
 	now := p.view()
 	if faults.Never {
@@ -105,6 +104,43 @@ func (s *Server) notifyLocked(p *payment) batch {
 	if faults.Stale != "" {
 		b = append(b, add(s.stale(now, faults.Stale), "stale"))
 	}
+	return s.sendableLocked(b)
+}
+
+// notifyRefundLocked makes the notification of a refund that succeeded
+// (ЮKassa notifies no other refund event), sent twice or never as the
+// armed faults say; a stale payment notification or one before the
+// redirect stays armed for the next change of a payment (the caller holds
+// s.mu).
+func (s *Server) notifyRefundLocked(p *payment, rf *refund) batch {
+	faults := s.faults.Notify
+	s.faults.Notify.Twice, s.faults.Notify.Never = false, false
+	v := rf.view()
+	if faults.Never {
+		n := s.noteLocked(p, rf.ID, "refund."+v.Status, v, "never")
+		n.State, n.URL = NoteDropped, ""
+		return nil
+	}
+	b := batch{s.noteLocked(p, rf.ID, "refund."+v.Status, v, "")}
+	if faults.Twice {
+		b = append(b, s.noteLocked(p, rf.ID, "refund."+v.Status, v, "duplicate"))
+	}
+	return s.sendableLocked(b)
+}
+
+// noteLocked records one notification of p's (the caller holds s.mu).
+func (s *Server) noteLocked(p *payment, refundID, event string, object any, fault string) *Notification {
+	s.sent++
+	body := mustJSON(map[string]any{"type": "notification", "event": event, "object": object})
+	n := &Notification{ID: fmt.Sprintf("n%d", s.sent), PaymentID: p.ID, RefundID: refundID, Event: event,
+		Fault: fault, Body: body, URL: s.notifyURL, State: NotePending, Attempts: []Attempt{}}
+	p.notifications = append(p.notifications, n)
+	return n
+}
+
+// sendableLocked returns b to deliver, or, with no notification URL, marks
+// it dropped and returns nothing (the caller holds s.mu).
+func (s *Server) sendableLocked(b batch) batch {
 	if s.notifyURL == "" {
 		for _, n := range b {
 			n.State = NoteDropped

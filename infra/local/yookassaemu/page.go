@@ -42,6 +42,18 @@ var statusRU = map[string]string{
 	StatusCanceled:          "отменён",
 }
 
+var refundStatusRU = map[string]string{
+	StatusPending:   "в обработке",
+	StatusSucceeded: "возвращено",
+	StatusCanceled:  "отклонён",
+}
+
+var methodStateRU = map[string]string{
+	MethodActive:  "действует",
+	MethodExpired: "срок карты истёк",
+	MethodRevoked: "разрешение отозвано",
+}
+
 // checkoutPage is the confirmation_url: what the payer is asked to pay.
 func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
@@ -49,8 +61,9 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	var v Payment
 	var kopecks int64
 	var back string
+	var save bool
 	if ok {
-		v, kopecks, back = p.view(), p.kopecks, p.returnURL
+		v, kopecks, back, save = p.view(), p.kopecks, p.returnURL, p.save
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -68,10 +81,23 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 		page(w, http.StatusOK, "Платёж "+statusRU[v.Status], b.String())
 		return
 	}
-	fmt.Fprintf(&b, `<form method="post" action="/checkout/%s">`+
-		`<button type="submit" name="action" value="pay">Оплатить</button>`+
+	fmt.Fprintf(&b, `<form method="post" action="/checkout/%s"><fieldset><legend>Банковская карта</legend>`, html.EscapeString(v.ID))
+	for i, c := range testCards {
+		checked := ""
+		if i == 0 {
+			checked = " checked"
+		}
+		fmt.Fprintf(&b, `<label><input type="radio" name="card" value="%s"%s> %s · %s</label><br>`,
+			html.EscapeString(string(c.name)), checked, html.EscapeString(c.cardType), html.EscapeString(c.masked))
+	}
+	b.WriteString(`</fieldset>`)
+	if save {
+		b.WriteString(`<p><strong>Магазин сохранит карту для автоплатежей:</strong> следующие платежи будут списываться с неё без вашего подтверждения. ` +
+			`Отказаться от автоплатежей можно в магазине.</p>`)
+	}
+	fmt.Fprintf(&b, `<button type="submit" name="action" value="pay">Оплатить</button>`+
 		`<button type="submit" name="action" value="decline">Отклонить</button></form>`+
-		`<p><small>Деньги не списываются: это локальный эмулятор платёжного сервиса.</small></p>`, html.EscapeString(v.ID))
+		`<p><small>Деньги не списываются: это локальный эмулятор платёжного сервиса.</small></p>`)
 	page(w, http.StatusOK, "Оплата "+roublesRU(kopecks), b.String())
 }
 
@@ -88,7 +114,15 @@ func (s *Server) checkoutForm(w http.ResponseWriter, r *http.Request) {
 		page(w, http.StatusBadRequest, "Неверный запрос", `<h1>Неверный запрос</h1><p>Нажмите «Оплатить» или «Отклонить».</p>`)
 		return
 	}
-	back, notes, before, err := s.confirm(r.PathValue("id"), pay)
+	card := TestCard(r.PostFormValue("card"))
+	if card == "" {
+		card = testCards[0].name
+	}
+	if !knownCard(card) {
+		page(w, http.StatusBadRequest, "Неверный запрос", `<h1>Неверный запрос</h1><p>Выберите одну из предложенных карт.</p>`)
+		return
+	}
+	back, notes, before, err := s.confirm(r.PathValue("id"), pay, card)
 	switch err {
 	case errNoPayment:
 		page(w, http.StatusNotFound, "Платёж не найден", `<h1>Платёж не найден</h1>`)
@@ -117,7 +151,7 @@ func (s *Server) indexPage(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(&b, `<h1>Платежи (эмулятор ЮKassa)</h1><p>Магазин %s. Уведомления: <code>%s</code>. JSON: <a href="/_emulator/payments">/_emulator/payments</a>, `+
 		`<a href="/_emulator/notifications">/_emulator/notifications</a>, сбои: <a href="/_emulator/faults">/_emulator/faults</a>.</p>`,
 		html.EscapeString(s.ShopID), html.EscapeString(orNone(s.NotificationURL())))
-	b.WriteString(`<table><tr><th>Создан (UTC)</th><th>Платёж</th><th>Сумма</th><th>Назначение</th><th>Статус</th><th>Уведомления</th></tr>`)
+	b.WriteString(`<table><tr><th>Создан (UTC)</th><th>Платёж</th><th>Сумма</th><th>Назначение</th><th>Статус</th><th>Способ оплаты</th><th>Возвраты</th><th>Уведомления</th></tr>`)
 	for i := len(records) - 1; i >= 0; i-- {
 		p := records[i]
 		status := html.EscapeString(statusRU[p.Status])
@@ -138,9 +172,35 @@ func (s *Server) indexPage(w http.ResponseWriter, _ *http.Request) {
 			}
 			notes = append(notes, line)
 		}
-		fmt.Fprintf(&b, `<tr><td>%s</td><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>`,
+		method := ""
+		if m := p.PaymentMethod; m != nil {
+			method = m.Title
+			if m.Saved {
+				method += " (сохранена)"
+			}
+		}
+		var refunds []string
+		for _, rf := range p.Refunds {
+			line := rf.Amount.Value + " " + rf.Amount.Currency + " — " + refundStatusRU[rf.Status]
+			if rf.CancellationDetails != nil {
+				line += " (" + rf.CancellationDetails.Party + ": " + rf.CancellationDetails.Reason + ")"
+			}
+			refunds = append(refunds, html.EscapeString(line))
+		}
+		fmt.Fprintf(&b, `<tr><td>%s</td><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>`,
 			html.EscapeString(strings.Replace(p.CreatedAt, "T", " ", 1)), html.EscapeString(p.ID), html.EscapeString(p.Amount.Value+" "+p.Amount.Currency),
-			html.EscapeString(p.Description), status, strings.Join(notes, "<br>"))
+			html.EscapeString(p.Description), status, html.EscapeString(method), strings.Join(refunds, "<br>"), strings.Join(notes, "<br>"))
+	}
+	b.WriteString(`</table>`)
+	methods := s.Methods()
+	b.WriteString(`<h2>Сохранённые способы оплаты</h2><p>JSON: <a href="/_emulator/payment-methods">/_emulator/payment-methods</a>, ` +
+		`возвраты: <a href="/_emulator/refunds">/_emulator/refunds</a>.</p>`)
+	b.WriteString(`<table><tr><th>Сохранён (UTC)</th><th>Способ</th><th>Магазин</th><th>Состояние</th><th>Списаний</th></tr>`)
+	for i := len(methods) - 1; i >= 0; i-- {
+		m := methods[i]
+		fmt.Fprintf(&b, `<tr><td>%s</td><td><code>%s</code> %s</td><td>%s</td><td>%s</td><td>%d</td></tr>`,
+			html.EscapeString(strings.Replace(m.SavedAt, "T", " ", 1)), html.EscapeString(m.ID), html.EscapeString(m.Title),
+			html.EscapeString(m.ShopID), html.EscapeString(methodStateRU[m.State]), len(m.Charges))
 	}
 	b.WriteString(`</table>`)
 	w.Header().Set("Refresh", "5")

@@ -6,10 +6,13 @@
 //
 // The API (under /v3, HTTP Basic auth with the shop's id and secret key):
 //
-//	POST /v3/payments               create (amount in RUB, capture, a redirect confirmation, description, metadata)
+//	POST /v3/payments               create (amount in RUB, capture, a redirect confirmation, description, metadata,
+//	                                save_payment_method), or charge a saved method (payment_method_id, no confirmation)
 //	GET  /v3/payments/{id}          read
 //	POST /v3/payments/{id}/capture  take held money (waiting_for_capture → succeeded), optionally less of it
 //	POST /v3/payments/{id}/cancel   release held money (waiting_for_capture → canceled)
+//	POST /v3/refunds                refund a succeeded payment, whole or in part (payment_id, amount, description)
+//	GET  /v3/refunds/{id}           read a refund
 //
 // Every POST needs an Idempotence-Key of at most 64 characters. The same key
 // with the same request (the same method, path and JSON, whatever its
@@ -31,6 +34,12 @@
 // notification and every delivery attempt, stay readable: Payments and
 // Notifications for Go tests, /_emulator/payments and
 // /_emulator/notifications as JSON, and an index page at /.
+//
+// Refunds (refunds.go) succeed at once unless a fault holds them pending;
+// every refund not canceled counts against the payment's amount, checked
+// and booked under one lock, so concurrent refunds never return more than
+// was paid. Saved payment methods (methods.go) are bank cards the page
+// saves when the payment asked for it; charging one needs no page.
 //
 // Faults (faults.go) are armed by Go methods or POST /_emulator/faults.
 package yookassaemu
@@ -68,15 +77,16 @@ const (
 	// HoldTTL is how long a bank card payment may wait for capture.
 	HoldTTL = 7 * 24 * time.Hour
 
-	maxKey         = 64
-	maxDescription = 128
-	maxMetadata    = 16
-	maxMetaKey     = 32
-	maxMetaValue   = 512
-	maxReturnURL   = 2048
-	maxBody        = 1 << 20
-	currency       = "RUB"
-	timeLayout     = "2006-01-02T15:04:05.000Z"
+	maxKey               = 64
+	maxDescription       = 128
+	maxRefundDescription = 250
+	maxMetadata          = 16
+	maxMetaKey           = 32
+	maxMetaValue         = 512
+	maxReturnURL         = 2048
+	maxBody              = 1 << 20
+	currency             = "RUB"
+	timeLayout           = "2006-01-02T15:04:05.000Z"
 )
 
 // Amount is ЮKassa's money object.
@@ -118,6 +128,8 @@ type Payment struct {
 	Confirmation        *Confirmation        `json:"confirmation,omitempty"`
 	Test                bool                 `json:"test"`
 	Refundable          bool                 `json:"refundable"`
+	RefundedAmount      *Amount              `json:"refunded_amount,omitempty"`
+	PaymentMethod       *PaymentMethod       `json:"payment_method,omitempty"`
 	Metadata            map[string]string    `json:"metadata"`
 	CancellationDetails *CancellationDetails `json:"cancellation_details,omitempty"`
 }
@@ -128,7 +140,15 @@ type payment struct {
 	kopecks   int64
 	capture   bool
 	returnURL string
-	// notifications are this payment's, oldest first.
+	// save: the payer's method is to be saved when the payment is paid.
+	save bool
+	// refunded is the sum of the succeeded refunds, reserved of the pending
+	// ones: what is left to refund is kopecks - refunded - reserved.
+	refunded, reserved int64
+	// refunds are this payment's refund ids, oldest first.
+	refunds []string
+	// notifications are this payment's, its refunds' included, oldest
+	// first.
 	notifications []*Notification
 }
 
@@ -159,6 +179,10 @@ type Server struct {
 	notifyURL string
 	payments  map[string]*payment
 	order     []string // payment ids, oldest first
+	refunds   map[string]*refund
+	refundIDs []string // oldest first
+	methods   map[string]*method
+	methodIDs []string // saved method ids, oldest first
 	keys      map[string]*remembered
 	faults    Faults
 	sent      int // notifications made, for their ids
@@ -176,12 +200,15 @@ func New(shopID, secretKey string) *Server {
 	s := &Server{ShopID: shopID, SecretKey: secretKey, Clock: clock.System{},
 		RetryDelays: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, time.Hour},
 		HTTPClient:  &http.Client{Timeout: 10 * time.Second},
-		payments:    map[string]*payment{}, keys: map[string]*remembered{}, closed: make(chan struct{})}
+		payments:    map[string]*payment{}, refunds: map[string]*refund{}, methods: map[string]*method{},
+		keys: map[string]*remembered{}, closed: make(chan struct{})}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /v3/payments", s.api(s.create))
 	m.HandleFunc("GET /v3/payments/{id}", s.api(s.get))
 	m.HandleFunc("POST /v3/payments/{id}/capture", s.api(s.capture))
 	m.HandleFunc("POST /v3/payments/{id}/cancel", s.api(s.cancel))
+	m.HandleFunc("POST /v3/refunds", s.api(s.createRefund))
+	m.HandleFunc("GET /v3/refunds/{id}", s.api(s.getRefund))
 	m.HandleFunc("GET /checkout/{id}", s.checkoutPage)
 	m.HandleFunc("POST /checkout/{id}", s.checkoutForm)
 	m.HandleFunc("GET /{$}", s.indexPage)
@@ -252,6 +279,13 @@ func (p *payment) view() Payment {
 	if p.CancellationDetails != nil {
 		d := *p.CancellationDetails
 		v.CancellationDetails = &d
+	}
+	if p.PaymentMethod != nil {
+		v.PaymentMethod = p.PaymentMethod.copy()
+	}
+	v.Refundable = p.Status == StatusSucceeded && p.refunded+p.reserved < p.kopecks
+	if p.refunded > 0 {
+		v.RefundedAmount = &Amount{Value: decimal(p.refunded), Currency: currency}
 	}
 	return v
 }
@@ -400,11 +434,13 @@ func (s *Server) idempotent(r *http.Request, body []byte, o op) (int, []byte, ba
 
 // createIn is the body of POST /v3/payments the emulator implements.
 type createIn struct {
-	Amount       *amountIn       `json:"amount"`
-	Capture      *bool           `json:"capture"`
-	Confirmation *confirmationIn `json:"confirmation"`
-	Description  *string         `json:"description"`
-	Metadata     map[string]any  `json:"metadata"`
+	Amount            *amountIn       `json:"amount"`
+	Capture           *bool           `json:"capture"`
+	Confirmation      *confirmationIn `json:"confirmation"`
+	Description       *string         `json:"description"`
+	Metadata          map[string]any  `json:"metadata"`
+	SavePaymentMethod *bool           `json:"save_payment_method"`
+	PaymentMethodID   *string         `json:"payment_method_id"`
 }
 
 type amountIn struct {
@@ -475,17 +511,19 @@ func (s *Server) create(r *http.Request, body []byte) (int, []byte, batch) {
 	if e == nil {
 		e = checkCreate(in)
 	}
+	var saved *method
+	if e == nil && in.PaymentMethodID != nil {
+		saved, e = s.savedLocked(*in.PaymentMethodID)
+	}
 	if e != nil {
 		return e.status, e.body(), nil
 	}
 	now := s.Clock.Now().UTC()
 	id := newPaymentID()
-	base := "http://" + r.Host
-	p := &payment{kopecks: kopecks, capture: in.Capture != nil && *in.Capture, returnURL: in.Confirmation.ReturnURL,
+	p := &payment{kopecks: kopecks, capture: in.Capture != nil && *in.Capture, save: in.SavePaymentMethod != nil && *in.SavePaymentMethod,
 		Payment: Payment{ID: id, Status: StatusPending, Amount: Amount{Value: decimal(kopecks), Currency: currency},
 			Recipient: Recipient{AccountID: s.ShopID, GatewayID: s.ShopID + "01"}, CreatedAt: now.Format(timeLayout),
-			Confirmation: &Confirmation{Type: "redirect", ReturnURL: in.Confirmation.ReturnURL, ConfirmationURL: base + "/checkout/" + id},
-			Test:         true, Metadata: map[string]string{}}}
+			Test: true, Metadata: map[string]string{}}}
 	if in.Description != nil {
 		p.Description = *in.Description
 	}
@@ -494,6 +532,13 @@ func (s *Server) create(r *http.Request, body []byte) (int, []byte, batch) {
 	}
 	s.payments[id] = p
 	s.order = append(s.order, id)
+	if saved != nil {
+		// An autopayment: no page, no payer; the bank answers at once.
+		notes := s.chargeLocked(p, saved)
+		return http.StatusOK, mustJSON(p.view()), notes
+	}
+	p.returnURL = in.Confirmation.ReturnURL
+	p.Confirmation = &Confirmation{Type: "redirect", ReturnURL: p.returnURL, ConfirmationURL: "http://" + r.Host + "/checkout/" + id}
 	return http.StatusOK, mustJSON(p.view()), nil
 }
 
@@ -502,6 +547,12 @@ func (s *Server) create(r *http.Request, body []byte) (int, []byte, batch) {
 func checkCreate(in createIn) *apiErr {
 	c := in.Confirmation
 	switch {
+	case in.PaymentMethodID != nil && in.SavePaymentMethod != nil && *in.SavePaymentMethod:
+		return invalid("save_payment_method", "A saved payment method (payment_method_id) cannot be saved again")
+	case in.PaymentMethodID != nil && c != nil:
+		return invalid("confirmation", "The emulator charges saved payment methods without confirmation only")
+	case in.PaymentMethodID != nil:
+		// The method is looked up under the lock (savedLocked).
 	case c == nil:
 		return invalid("confirmation", "The emulator implements only payments with a redirect confirmation")
 	case c.Type != "redirect":
@@ -529,6 +580,10 @@ func absoluteURL(s string) bool {
 
 func notFound() *apiErr {
 	return &apiErr{http.StatusNotFound, "not_found", "Payment not found or deleted", ""}
+}
+
+func refundNotFound() *apiErr {
+	return &apiErr{http.StatusNotFound, "not_found", "Refund not found", ""}
 }
 
 func (s *Server) get(r *http.Request, _ []byte) (int, []byte, batch) {
@@ -594,16 +649,28 @@ func (s *Server) cancel(r *http.Request, body []byte) (int, []byte, batch) {
 	return http.StatusOK, mustJSON(p.view()), s.notifyLocked(p)
 }
 
+// paidLocked takes the money of a payment the payer (or a saved method)
+// confirmed, or holds it (the caller holds s.mu).
+func (s *Server) paidLocked(p *payment) {
+	p.Paid, p.Confirmation = true, nil
+	if p.capture {
+		p.Status, p.CapturedAt = StatusSucceeded, s.Clock.Now().UTC().Format(timeLayout)
+		return
+	}
+	p.Status, p.ExpiresAt = StatusWaitingForCapture, s.Clock.Now().UTC().Add(HoldTTL).Format(timeLayout)
+}
+
 // cancelLocked ends a payment as canceled (the caller holds s.mu).
 func (s *Server) cancelLocked(p *payment, party, reason string) {
 	p.Status, p.Paid, p.ExpiresAt, p.Confirmation = StatusCanceled, false, "", nil
 	p.CancellationDetails = &CancellationDetails{Party: party, Reason: reason}
 }
 
-// confirm is the payer's answer on the page: the money is taken (or held),
-// or the payment is declined. It returns the return URL, the notifications
+// confirm is the payer's answer on the page: the money is taken (or held)
+// from the card, or the payment is declined. A payment that asked for it
+// saves the card once paid. It returns the return URL, the notifications
 // to deliver and whether to deliver them before the payer is sent back.
-func (s *Server) confirm(id string, pay bool) (returnURL string, notes batch, beforeRedirect bool, err error) {
+func (s *Server) confirm(id string, pay bool, card TestCard) (returnURL string, notes batch, beforeRedirect bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, found := s.payments[id]
@@ -615,17 +682,20 @@ func (s *Server) confirm(id string, pay bool) (returnURL string, notes batch, be
 	}
 	decline := s.faults.Decline
 	s.faults.Decline = ""
+	if pay {
+		// The payer entered the card: the payment shows it, saved or not.
+		p.PaymentMethod = s.cardMethod(p.ID, card, false)
+	}
 	switch {
 	case !pay:
 		s.cancelLocked(p, "payment_network", "general_decline")
 	case decline != "":
 		s.cancelLocked(p, "payment_network", decline)
-	case p.capture:
-		p.Status, p.Paid, p.Confirmation = StatusSucceeded, true, nil
-		p.CapturedAt = s.Clock.Now().UTC().Format(timeLayout)
 	default:
-		p.Status, p.Paid, p.Confirmation = StatusWaitingForCapture, true, nil
-		p.ExpiresAt = s.Clock.Now().UTC().Add(HoldTTL).Format(timeLayout)
+		s.paidLocked(p)
+		if p.save {
+			s.saveLocked(p)
+		}
 	}
 	before := s.faults.Notify.BeforeRedirect
 	return p.returnURL, s.notifyLocked(p), before, nil
@@ -659,6 +729,12 @@ var (
 	errNoPayment  = errors.New("no such payment")
 	errNotPending = errors.New("the payment is no longer awaiting the payer")
 )
+
+// newObjectID makes an id for a refund, shaped like ЮKassa's
+// ("216749f7-0016-50be-b000-078d43a63ae4").
+func newObjectID(kind string) string {
+	return randomHex(8) + "-" + kind + "-50be-" + randomHex(4) + "-" + randomHex(12)
+}
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)

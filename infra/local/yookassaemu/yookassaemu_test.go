@@ -410,6 +410,9 @@ func TestHoldCaptureAndCancel(t *testing.T) {
 	if p.Status != StatusWaitingForCapture || !p.Paid || p.ExpiresAt == "" || p.CapturedAt != "" {
 		t.Errorf("held payment: %+v", p)
 	}
+	// Each change's notifications are delivered on their own, so a capture
+	// right after the payer's answer may be notified first: wait.
+	waitFor(t, "the hold's notification", func() bool { return len(e.receiver.got()) == 1 })
 	status, got := e.call(t, http.MethodPost, "/v3/payments/"+id+"/capture", "cap-1", `{"amount":{"value":"100.00","currency":"RUB"}}`)
 	if status != http.StatusOK || got["status"] != StatusSucceeded || got["amount"].(map[string]any)["value"] != "100.00" || got["captured_at"] == nil {
 		t.Errorf("partial capture = %d %v", status, got)

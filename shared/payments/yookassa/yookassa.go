@@ -1,5 +1,6 @@
 // Package yookassa is the payment port's adapter to ЮKassa's HTTP API v3
-// (payments.Provider): HTTP Basic auth with the shop's id and secret key, an
+// (payments.Acquirer: payments, saved payment methods and refunds): HTTP
+// Basic auth with the shop's id and secret key, an
 // Idempotence-Key on every POST, amounts as decimal roubles converted
 // exactly to integer kopecks, a timeout on every attempt and bounded retries
 // of the answers ЮKassa asks to retry (202 processing, 429, 5xx, no answer),
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +40,8 @@ const (
 	maxResponse = 1 << 20
 	// currency is the only one Kabinet takes.
 	currency = "RUB"
+	// maxRefundDescription is ЮKassa's limit on a refund's description.
+	maxRefundDescription = 250
 )
 
 // Config configures a Client. ShopID and Secret are required.
@@ -60,13 +64,13 @@ type Config struct {
 	Backoff time.Duration
 }
 
-// Client is ЮKassa's API as a payments.Provider. It is safe for concurrent
+// Client is ЮKassa's API as a payments.Acquirer. It is safe for concurrent
 // use.
 type Client struct {
 	cfg Config
 }
 
-var _ payments.Provider = (*Client)(nil)
+var _ payments.Acquirer = (*Client)(nil)
 
 // New returns a client; it makes no request.
 func New(cfg Config) (*Client, error) {
@@ -98,11 +102,13 @@ type amountJSON struct {
 }
 
 type createRequest struct {
-	Amount       amountJSON        `json:"amount"`
-	Capture      bool              `json:"capture"`
-	Confirmation confirmationJSON  `json:"confirmation"`
-	Description  string            `json:"description,omitempty"`
-	Metadata     map[string]string `json:"metadata,omitempty"`
+	Amount            amountJSON        `json:"amount"`
+	Capture           bool              `json:"capture"`
+	Confirmation      *confirmationJSON `json:"confirmation,omitempty"`
+	PaymentMethodID   string            `json:"payment_method_id,omitempty"`
+	SavePaymentMethod bool              `json:"save_payment_method,omitempty"`
+	Description       string            `json:"description,omitempty"`
+	Metadata          map[string]string `json:"metadata,omitempty"`
 }
 
 type confirmationJSON struct {
@@ -111,18 +117,25 @@ type confirmationJSON struct {
 	ConfirmationURL string `json:"confirmation_url,omitempty"`
 }
 
-// Create sends POST /payments with a redirect confirmation.
+// Create sends POST /payments: with a redirect confirmation (the payer's
+// page), or, for a saved method, with its payment_method_id and no
+// confirmation (an autopayment, which ЮKassa charges at once).
 func (c *Client) Create(ctx context.Context, p payments.NewPayment) (payments.ProviderPayment, error) {
 	if err := checkNew(p); err != nil {
 		return payments.ProviderPayment{}, err
 	}
-	body, err := json.Marshal(createRequest{
-		Amount:       amountJSON{Value: formatAmount(p.Amount), Currency: currency},
-		Capture:      !p.Hold,
-		Confirmation: confirmationJSON{Type: "redirect", ReturnURL: p.ReturnURL},
-		Description:  p.Description,
-		Metadata:     p.Metadata,
-	})
+	in := createRequest{
+		Amount:            amountJSON{Value: formatAmount(p.Amount), Currency: currency},
+		Capture:           !p.Hold,
+		PaymentMethodID:   p.PaymentMethodID,
+		SavePaymentMethod: p.SavePaymentMethod,
+		Description:       p.Description,
+		Metadata:          p.Metadata,
+	}
+	if p.PaymentMethodID == "" {
+		in.Confirmation = &confirmationJSON{Type: "redirect", ReturnURL: p.ReturnURL}
+	}
+	body, err := json.Marshal(in)
 	if err != nil {
 		return payments.ProviderPayment{}, problem.Internal(fmt.Errorf("yookassa: encode payment: %w", err))
 	}
@@ -133,15 +146,22 @@ func (c *Client) Create(ctx context.Context, p payments.NewPayment) (payments.Pr
 	if got.Amount != p.Amount {
 		return payments.ProviderPayment{}, problem.Internal(fmt.Errorf("yookassa: create payment: answered payment %s of %d kopecks for %d", got.ID, got.Amount, p.Amount))
 	}
+	if p.PaymentMethodID != "" && got.PaymentMethod.ID != "" && got.PaymentMethod.ID != p.PaymentMethodID {
+		return payments.ProviderPayment{}, problem.Internal(fmt.Errorf("yookassa: create payment: answered payment %s by method %s for %s", got.ID, got.PaymentMethod.ID, p.PaymentMethodID))
+	}
 	return got, nil
 }
 
 // Get sends GET /payments/{id}.
 func (c *Client) Get(ctx context.Context, id string) (payments.ProviderPayment, error) {
 	if !payments.ValidProviderID(id) {
-		return payments.ProviderPayment{}, notFound()
+		return payments.ProviderPayment{}, paymentNotFound.error(nil)
 	}
-	return c.payment(ctx, "get payment", http.MethodGet, "/payments/"+id, "", nil)
+	got, err := c.payment(ctx, "get payment", http.MethodGet, "/payments/"+id, "", nil)
+	if err == nil && got.ID != id {
+		return payments.ProviderPayment{}, problem.Internal(fmt.Errorf("yookassa: get payment: answered payment %s", got.ID))
+	}
+	return got, err
 }
 
 // Capture sends POST /payments/{id}/capture for the whole held amount.
@@ -156,7 +176,7 @@ func (c *Client) Cancel(ctx context.Context, id, idempotenceKey string) (payment
 
 func (c *Client) settle(ctx context.Context, action, id, key string) (payments.ProviderPayment, error) {
 	if !payments.ValidProviderID(id) {
-		return payments.ProviderPayment{}, notFound()
+		return payments.ProviderPayment{}, paymentNotFound.error(nil)
 	}
 	if err := checkKey(key); err != nil {
 		return payments.ProviderPayment{}, err
@@ -166,7 +186,7 @@ func (c *Client) settle(ctx context.Context, action, id, key string) (payments.P
 
 // payment makes one call that answers a payment and reads it.
 func (c *Client) payment(ctx context.Context, op, method, path, key string, body []byte) (payments.ProviderPayment, error) {
-	raw, err := c.call(ctx, op, method, path, key, body)
+	raw, err := c.call(ctx, op, method, path, key, body, paymentNotFound)
 	if err != nil {
 		return payments.ProviderPayment{}, err
 	}
@@ -174,10 +194,60 @@ func (c *Client) payment(ctx context.Context, op, method, path, key string, body
 	if err != nil {
 		return payments.ProviderPayment{}, problem.Internal(fmt.Errorf("yookassa: %s: %w", op, err))
 	}
-	if method == http.MethodGet && p.ID != strings.TrimPrefix(path, "/payments/") {
-		return payments.ProviderPayment{}, problem.Internal(fmt.Errorf("yookassa: %s: answered payment %s", op, p.ID))
-	}
 	return p, nil
+}
+
+type refundRequest struct {
+	PaymentID   string     `json:"payment_id"`
+	Amount      amountJSON `json:"amount"`
+	Description string     `json:"description,omitempty"`
+}
+
+// Refund sends POST /refunds.
+func (c *Client) Refund(ctx context.Context, r payments.NewRefund) (payments.ProviderRefund, error) {
+	if err := checkRefund(r); err != nil {
+		return payments.ProviderRefund{}, err
+	}
+	body, err := json.Marshal(refundRequest{PaymentID: r.PaymentID, Amount: amountJSON{Value: formatAmount(r.Amount), Currency: currency},
+		Description: r.Description})
+	if err != nil {
+		return payments.ProviderRefund{}, problem.Internal(fmt.Errorf("yookassa: encode refund: %w", err))
+	}
+	const op = "refund payment"
+	got, err := c.refund(ctx, op, http.MethodPost, "/refunds", r.IdempotenceKey, body)
+	if err != nil {
+		return got, err
+	}
+	if got.PaymentID != r.PaymentID || got.Amount != r.Amount {
+		return payments.ProviderRefund{}, problem.Internal(fmt.Errorf("yookassa: %s %s: answered refund %s of %d kopecks of payment %s for %d",
+			op, r.PaymentID, got.ID, got.Amount, got.PaymentID, r.Amount))
+	}
+	return got, nil
+}
+
+// GetRefund sends GET /refunds/{id}.
+func (c *Client) GetRefund(ctx context.Context, id string) (payments.ProviderRefund, error) {
+	if !payments.ValidProviderID(id) {
+		return payments.ProviderRefund{}, refundNotFound.error(nil)
+	}
+	got, err := c.refund(ctx, "get refund", http.MethodGet, "/refunds/"+id, "", nil)
+	if err == nil && got.ID != id {
+		return payments.ProviderRefund{}, problem.Internal(fmt.Errorf("yookassa: get refund: answered refund %s", got.ID))
+	}
+	return got, err
+}
+
+// refund makes one call that answers a refund and reads it.
+func (c *Client) refund(ctx context.Context, op, method, path, key string, body []byte) (payments.ProviderRefund, error) {
+	raw, err := c.call(ctx, op, method, path, key, body, refundNotFound)
+	if err != nil {
+		return payments.ProviderRefund{}, err
+	}
+	r, err := decodeRefund(raw)
+	if err != nil {
+		return payments.ProviderRefund{}, problem.Internal(fmt.Errorf("yookassa: %s: %w", op, err))
+	}
+	return r, nil
 }
 
 // answer is one attempt's outcome.
@@ -188,8 +258,9 @@ type answer struct {
 }
 
 // call sends a request up to Attempts times, the same each time, until an
-// answer is final, and returns a 200's body or the classified error.
-func (c *Client) call(ctx context.Context, op, method, path, key string, body []byte) ([]byte, error) {
+// answer is final, and returns a 200's body or the classified error (a 404
+// as missing says).
+func (c *Client) call(ctx context.Context, op, method, path, key string, body []byte, missing notFound) ([]byte, error) {
 	wait := c.cfg.Backoff
 	var last answer
 	for attempt := 1; ; attempt++ {
@@ -207,7 +278,7 @@ func (c *Client) call(ctx context.Context, op, method, path, key string, body []
 	if last.err == nil && last.status == http.StatusOK {
 		return last.body, nil
 	}
-	return nil, classify(op, last)
+	return nil, classify(op, last, missing)
 }
 
 // attempt sends the request once, within Timeout.
@@ -291,8 +362,9 @@ type apiError struct {
 	RetryAfter int64  `json:"retry_after"`
 }
 
-// classify turns a final answer that is not a 200 into the port's error.
-func classify(op string, a answer) error {
+// classify turns a final answer that is not a 200 into the port's error; a
+// 404 is missing's.
+func classify(op string, a answer, missing notFound) error {
 	if a.err != nil {
 		return unavailable(fmt.Errorf("yookassa: %s: no answer: %w", op, a.err), 0)
 	}
@@ -317,7 +389,7 @@ func classify(op string, a answer) error {
 		}
 		return pe
 	case a.status == http.StatusNotFound:
-		return problem.Wrap(cause, problem.KindNotFound, "payment_not_found", "Платёж не найден")
+		return missing.error(cause)
 	case a.status == http.StatusUnauthorized:
 		return problem.Internal(fmt.Errorf("%w: the shop id or secret key is refused", cause))
 	default:
@@ -334,8 +406,20 @@ func unavailable(cause error, retryAfter time.Duration) error {
 	return pe
 }
 
-func notFound() error {
-	return problem.New(problem.KindNotFound, "payment_not_found", "Платёж не найден")
+// notFound is the port's NotFound for one kind of object.
+type notFound struct{ code, detail string }
+
+var (
+	paymentNotFound = notFound{"payment_not_found", "Платёж не найден"}
+	refundNotFound  = notFound{"payment_refund_not_found", "Возврат платежа не найден"}
+)
+
+// error is the NotFound, wrapping cause when there is one.
+func (n notFound) error(cause error) error {
+	if cause == nil {
+		return problem.New(problem.KindNotFound, n.code, n.detail)
+	}
+	return problem.Wrap(cause, problem.KindNotFound, n.code, n.detail)
 }
 
 // checkNew refuses what ЮKassa would refuse, before sending it.
@@ -347,7 +431,13 @@ func checkNew(p payments.NewPayment) error {
 	if p.Amount <= 0 {
 		fields = append(fields, problem.Field{Field: "amount", Code: "invalid", Message: "Сумма должна быть больше нуля"})
 	}
-	if p.ReturnURL == "" {
+	switch {
+	case p.PaymentMethodID != "" && !payments.ValidProviderID(p.PaymentMethodID):
+		fields = append(fields, problem.Field{Field: "paymentMethodId", Code: "invalid", Message: "Это не идентификатор сохранённого способа оплаты"})
+	case p.PaymentMethodID != "" && p.SavePaymentMethod:
+		// A saved method is saved already; ЮKassa would refuse the pair.
+		fields = append(fields, problem.Field{Field: "savePaymentMethod", Code: "invalid", Message: "Сохранённый способ оплаты сохранять не нужно"})
+	case p.PaymentMethodID == "" && p.ReturnURL == "":
 		fields = append(fields, problem.Field{Field: "returnUrl", Code: "required", Message: "Нужен адрес возврата"})
 	}
 	if len([]rune(p.Description)) > 128 {
@@ -364,6 +454,28 @@ func checkNew(p payments.NewPayment) error {
 	}
 	if len(fields) > 0 {
 		return &problem.Error{Kind: problem.KindInvalid, Code: "payment_request_invalid", Detail: "Платёж не может быть создан с такими данными", Fields: fields}
+	}
+	return nil
+}
+
+// checkRefund refuses what ЮKassa would refuse in a refund, before sending
+// it.
+func checkRefund(r payments.NewRefund) error {
+	if err := checkKey(r.IdempotenceKey); err != nil {
+		return err
+	}
+	var fields []problem.Field
+	if !payments.ValidProviderID(r.PaymentID) {
+		fields = append(fields, problem.Field{Field: "paymentId", Code: "invalid", Message: "Это не идентификатор платежа"})
+	}
+	if r.Amount <= 0 {
+		fields = append(fields, problem.Field{Field: "amount", Code: "invalid", Message: "Сумма должна быть больше нуля"})
+	}
+	if len([]rune(r.Description)) > maxRefundDescription {
+		fields = append(fields, problem.Field{Field: "description", Code: "too_long", Message: "Не длиннее 250 символов"})
+	}
+	if len(fields) > 0 {
+		return &problem.Error{Kind: problem.KindInvalid, Code: "payment_request_invalid", Detail: "Возврат не может быть создан с такими данными", Fields: fields}
 	}
 	return nil
 }
@@ -394,10 +506,28 @@ type paymentJSON struct {
 		Party  string `json:"party"`
 		Reason string `json:"reason"`
 	} `json:"cancellation_details"`
-	CreatedAt  string            `json:"created_at"`
-	CapturedAt string            `json:"captured_at"`
-	ExpiresAt  string            `json:"expires_at"`
-	Metadata   map[string]string `json:"metadata"`
+	CreatedAt      string             `json:"created_at"`
+	CapturedAt     string             `json:"captured_at"`
+	ExpiresAt      string             `json:"expires_at"`
+	Metadata       map[string]string  `json:"metadata"`
+	PaymentMethod  *paymentMethodJSON `json:"payment_method"`
+	RefundedAmount *amountJSON        `json:"refunded_amount"`
+}
+
+// paymentMethodJSON is the part of a payment's payment_method Kabinet
+// reads: a card's full number is never in it.
+type paymentMethodJSON struct {
+	Type  string `json:"type"`
+	ID    string `json:"id"`
+	Saved bool   `json:"saved"`
+	Title string `json:"title"`
+	Card  *struct {
+		First6      string `json:"first6"`
+		Last4       string `json:"last4"`
+		ExpiryMonth string `json:"expiry_month"`
+		ExpiryYear  string `json:"expiry_year"`
+		CardType    string `json:"card_type"`
+	} `json:"card"`
 }
 
 // decodePayment reads a payment object, refusing one that is not whole.
@@ -443,6 +573,83 @@ func decodePayment(b []byte) (payments.ProviderPayment, error) {
 	}
 	if out.CreatedAt.IsZero() {
 		return payments.ProviderPayment{}, fmt.Errorf("payment %s has no created_at", in.ID)
+	}
+	if in.RefundedAmount != nil {
+		if in.RefundedAmount.Currency != currency {
+			return payments.ProviderPayment{}, fmt.Errorf("payment %s refunded_amount is not in %s", in.ID, currency)
+		}
+		if out.RefundedAmount, err = parseAmount(in.RefundedAmount.Value); err != nil {
+			return payments.ProviderPayment{}, fmt.Errorf("payment %s refunded_amount: %w", in.ID, err)
+		}
+	}
+	if m := in.PaymentMethod; m != nil {
+		if !payments.ValidProviderID(m.ID) {
+			return payments.ProviderPayment{}, fmt.Errorf("payment %s has a payment method without a valid id", in.ID)
+		}
+		out.PaymentMethod = payments.ProviderPaymentMethod{ID: m.ID, Saved: m.Saved, Type: m.Type, Title: m.Title}
+		if m.Card != nil {
+			// The expiry is for showing: one the adapter cannot read is
+			// left unknown rather than failing the payment's state.
+			out.PaymentMethod.Card = payments.ProviderCard{First6: m.Card.First6, Last4: m.Card.Last4,
+				ExpiryMonth: number(m.Card.ExpiryMonth, 1, 12), ExpiryYear: number(m.Card.ExpiryYear, 2000, 9999), CardType: m.Card.CardType}
+		}
+	}
+	return out, nil
+}
+
+// number reads s as a number between lo and hi, or 0.
+func number(s string, lo, hi int) int {
+	if !digits(s) || len(s) > 4 {
+		return 0
+	}
+	n, _ := strconv.Atoi(s)
+	if n < lo || n > hi {
+		return 0
+	}
+	return n
+}
+
+// refundJSON is the part of ЮKassa's refund object Kabinet reads.
+type refundJSON struct {
+	ID                  string      `json:"id"`
+	PaymentID           string      `json:"payment_id"`
+	Status              string      `json:"status"`
+	Amount              *amountJSON `json:"amount"`
+	CreatedAt           string      `json:"created_at"`
+	CancellationDetails *struct {
+		Party  string `json:"party"`
+		Reason string `json:"reason"`
+	} `json:"cancellation_details"`
+}
+
+// decodeRefund reads a refund object, refusing one that is not whole.
+func decodeRefund(b []byte) (payments.ProviderRefund, error) {
+	var in refundJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return payments.ProviderRefund{}, fmt.Errorf("the answer is not a refund object: %w", err)
+	}
+	status := payments.ProviderRefundStatus(in.Status)
+	switch status {
+	case payments.ProviderRefundPending, payments.ProviderRefundSucceeded, payments.ProviderRefundCanceled:
+	default:
+		return payments.ProviderRefund{}, fmt.Errorf("refund status %q is unknown", in.Status)
+	}
+	if !payments.ValidProviderID(in.ID) || !payments.ValidProviderID(in.PaymentID) {
+		return payments.ProviderRefund{}, errors.New("the refund has no valid id or payment_id")
+	}
+	if in.Amount == nil || in.Amount.Currency != currency {
+		return payments.ProviderRefund{}, fmt.Errorf("refund %s is not in %s", in.ID, currency)
+	}
+	amount, err := parseAmount(in.Amount.Value)
+	if err != nil {
+		return payments.ProviderRefund{}, fmt.Errorf("refund %s amount: %w", in.ID, err)
+	}
+	out := payments.ProviderRefund{ID: in.ID, PaymentID: in.PaymentID, Status: status, Amount: amount}
+	if out.CreatedAt, err = time.Parse(time.RFC3339Nano, in.CreatedAt); err != nil {
+		return payments.ProviderRefund{}, fmt.Errorf("refund %s has no created_at", in.ID)
+	}
+	if in.CancellationDetails != nil {
+		out.CancellationParty, out.CancellationReason = in.CancellationDetails.Party, in.CancellationDetails.Reason
 	}
 	return out, nil
 }
