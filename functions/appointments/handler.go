@@ -97,8 +97,8 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 
 // page is a list and the cursor of the next page.
 type page[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor,omitempty"`
 }
 
 // list is a whole list.
@@ -124,7 +124,7 @@ func (h *handler) organisations(ctx context.Context, req *httpapi.Request, id ht
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[appointments.OrganisationView]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, page[appointments.OrganisationView]{Items: items, NextCursor: next})
 }
 
 func (h *handler) organisation(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -155,7 +155,7 @@ func (h *handler) search(ctx context.Context, req *httpapi.Request, id httpapi.I
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[appointments.SlotView]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, page[appointments.SlotView]{Items: items, NextCursor: next})
 }
 
 func (h *handler) earliest(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -188,7 +188,7 @@ func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Ide
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[appointments.AppointmentView]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, page[appointments.AppointmentView]{Items: items, NextCursor: next})
 }
 
 func (h *handler) appointment(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -341,6 +341,13 @@ func (h *handler) staffOrganisation(ctx context.Context, req *httpapi.Request, i
 	return httpapi.JSON(http.StatusOK, v)
 }
 
+// scheduled is a resource's new schedule and what laying it over the days
+// already made changed.
+type scheduled struct {
+	Resource appointments.ResourceView `json:"resource"`
+	Relaid   appointments.Relaid       `json:"relaid"`
+}
+
 func (h *handler) schedule(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	rid, err := httpapi.PathParam(req, "id")
 	if err != nil {
@@ -354,7 +361,7 @@ func (h *handler) schedule(ctx context.Context, req *httpapi.Request, id httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, map[string]any{"resource": r, "relaid": relaid})
+	return httpapi.JSON(http.StatusOK, scheduled{Resource: r, Relaid: relaid})
 }
 
 func (h *handler) closeDay(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
