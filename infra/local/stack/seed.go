@@ -60,7 +60,7 @@ const DemoTOTPSecret = "KABINETDEMOTOTPSECRETKEYAAAAAAAA"
 
 // DemoAccounts are the accounts every local start seeds; README lists them.
 func DemoAccounts() []DemoAccount {
-	return []DemoAccount{
+	return append([]DemoAccount{
 		{Role: "citizen", Username: "citizen", Password: "Гражданин-Демо-7", Phone: "+79160000001", Email: "citizen@kabinet.local",
 			SNILS: "123-456-789 64", Level: accounts.LevelConfirmed, Note: "no MFA"},
 		{Role: "citizen", Username: "citizen-totp", Password: "Генератор-Кодов-5", Phone: "+79160000002", Email: "totp@kabinet.local",
@@ -73,7 +73,7 @@ func DemoAccounts() []DemoAccount {
 			SNILS: "678-912-345 53", Group: "registrars", Level: accounts.LevelConfirmed, Note: "registrars (service centre)"},
 		{Role: "support", Username: "support", Password: "Поддержка-Смена-9", Phone: "+79160000004", Email: "support@kabinet.local",
 			SNILS: "456-789-123 44", Group: "support", Level: accounts.LevelConfirmed, Note: "support"},
-	}
+	}, appointmentAccounts()...)
 }
 
 var demoPeople = map[string]accounts.Registration{
@@ -151,7 +151,10 @@ func (s *Stack) seed(ctx context.Context) error {
 	}
 	pool := cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"])
 	for i, d := range DemoAccounts() {
-		r := demoPeople[d.Username]
+		r, ok := demoPeople[d.Username]
+		if !ok {
+			r = appointmentPeople[d.Username]
+		}
 		r.Citizenship, r.SNILS, r.Phone, r.Email, r.Password = "RUS", d.SNILS, d.Phone, d.Email, d.Password
 		r.Passport = accounts.Passport{Series: "45 0" + fmt.Sprint(i+1), Number: fmt.Sprintf("%06d", 100001+i), IssueDate: "2015-04-10",
 			Issuer: "ГУ МВД России по г. Москве", DivisionCode: "770-001"}
@@ -193,7 +196,10 @@ func (s *Stack) seed(ctx context.Context) error {
 	if err := s.seedApplications(ctx, svc.apps); err != nil {
 		return err
 	}
-	return s.seedPayments(ctx, svc.charges, svc.pays)
+	if err := s.seedPayments(ctx, svc.charges, svc.pays); err != nil {
+		return err
+	}
+	return s.seedAppointments(ctx, svc.apps)
 }
 
 // seedApplications gives the demo citizen applications to look at: a
