@@ -79,18 +79,18 @@ func doctor(id, service, name, room string, minutes int, days []string, from, to
 		Schedule: appointments.Schedule{SlotMinutes: minutes, Capacity: 1, Week: week(days, hours(from, to))}}
 }
 
-// demoOrganisations are the organisations taking appointments, each with
-// its resources.
-func demoOrganisations() []struct {
+// DemoOrganisation is a demo organisation taking appointments with its
+// resources, as an operator puts it (appointments.Directory.Put).
+type DemoOrganisation struct {
 	Org       appointments.Organisation
 	Resources []appointments.Resource
-} {
+}
+
+// DemoOrganisations are the organisations taking appointments every local
+// start seeds; README lists them.
+func DemoOrganisations() []DemoOrganisation {
 	clinicRules := appointments.Rules{CancelBeforeMinutes: 120, BookAheadDays: 14, MaxActivePerService: 1}
-	type entry = struct {
-		Org       appointments.Organisation
-		Resources []appointments.Resource
-	}
-	return []entry{
+	return []DemoOrganisation{
 		{appointments.Organisation{ID: DemoClinic, Kind: appointments.KindClinic, Name: "Городская поликлиника № 12", Code: "GP12",
 			Address: "г. Москва, ул. Тверская, д. 12, стр. 1", Region: "77", Phone: "+7 495 123-45-12",
 			Hours: week(monSat, hours("08:00", "20:00")), Rules: clinicRules},
@@ -205,7 +205,7 @@ func (s *Stack) seedAppointments(ctx context.Context, apps *applications.Service
 		return nil
 	}
 	me := actor.Citizen(citizen.Sub)
-	orgs := demoOrganisations()
+	orgs := DemoOrganisations()
 
 	// The citizen's history: the first clinic as it was nine days ago,
 	// two visits booked then and marked by its staff on their days.
