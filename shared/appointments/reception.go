@@ -308,8 +308,9 @@ func (s *Reception) CloseDay(ctx context.Context, a actor.Actor, resource, date,
 		return out, err
 	}
 	var alternatives []string
+	names := s.viewer()
 	for _, sl := range s.nearest(ctx, org, r.Service, 3) {
-		v, err := s.viewer().slot(ctx, sl)
+		v, err := names.slot(ctx, sl)
 		if err != nil {
 			return out, err
 		}

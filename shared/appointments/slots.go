@@ -68,7 +68,9 @@ type SlotView struct {
 }
 
 // viewer names organisations and resources in slot views, reading each
-// once.
+// organisation's partition (the organisation and all its resources) once:
+// a page costs one read per organisation on it, whatever the number of
+// doctors or windows.
 type viewer struct {
 	db   store
 	orgs map[string]orgItem
@@ -83,11 +85,15 @@ func (v *viewer) org(ctx context.Context, id string) (orgItem, error) {
 	if o, ok := v.orgs[id]; ok {
 		return o, nil
 	}
-	o, _, err := v.db.org(ctx, id)
-	if err == nil {
-		v.orgs[id] = o
+	o, res, _, err := v.db.organisation(ctx, id)
+	if err != nil {
+		return o, err
 	}
-	return o, err
+	v.orgs[id] = o
+	for _, r := range res {
+		v.res[id+"#"+r.ID] = r
+	}
+	return o, nil
 }
 
 func (v *viewer) slot(ctx context.Context, s slotItem) (SlotView, error) {
@@ -95,17 +101,11 @@ func (v *viewer) slot(ctx context.Context, s slotItem) (SlotView, error) {
 	if err != nil {
 		return SlotView{}, err
 	}
-	r, ok := v.res[s.Org+"#"+s.Resource]
-	if !ok {
-		if r, _, err = v.db.resource(ctx, s.Org, s.Resource); err != nil {
-			return SlotView{}, err
-		}
-		v.res[s.Org+"#"+s.Resource] = r
-	}
+	r := v.res[s.Org+"#"+s.Resource]
 	svc, _ := ServiceOf(s.Service)
 	loc := o.zone()
 	return SlotView{ID: s.ID, Organisation: OrganisationRef{ID: o.ID, Name: o.Name, Address: o.Address, Region: o.Region, Phone: o.Phone},
-		Resource: ResourceRef{ID: r.ID, Name: r.Name, Room: r.Room}, Kind: svc.Kind, Service: s.Service, ServiceName: svc.Name,
+		Resource: ResourceRef{ID: s.Resource, Name: r.Name, Room: r.Room}, Kind: svc.Kind, Service: s.Service, ServiceName: svc.Name,
 		Start: s.start().In(loc), End: s.end().In(loc), Capacity: s.Capacity, Free: s.free()}, nil
 }
 
