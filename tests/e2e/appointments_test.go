@@ -286,11 +286,11 @@ func concurrently(t *testing.T, n int, do func(i int) response) (created []respo
 	return created, refusals
 }
 
-// TestEveryPlaceIsBookedExactlyOnce: a hundred bookings at once of a slot
+// TestAppointmentPlacesAreBookedExactlyOnce: a hundred bookings at once of a slot
 // for one patient make one ticket, of a service centre's slot for five
 // people five tickets, to different people; the rest are told the slot is
 // full (or that they already hold it), and the full slot leaves search.
-func TestEveryPlaceIsBookedExactlyOnce(t *testing.T) {
+func TestAppointmentPlacesAreBookedExactlyOnce(t *testing.T) {
 	crowd := people(t, 25)
 	for _, c := range []struct {
 		org, service string
@@ -334,10 +334,10 @@ func TestEveryPlaceIsBookedExactlyOnce(t *testing.T) {
 	}
 }
 
-// TestTwoMovesIntoTheLastPlace: two people move their appointments at once
+// TestAppointmentMovesIntoTheLastPlace: two people move their appointments at once
 // into the last free place; one moves, the other keeps the slot it had,
 // and the winner's old slot is free again.
-func TestTwoMovesIntoTheLastPlace(t *testing.T) {
+func TestAppointmentMovesIntoTheLastPlace(t *testing.T) {
 	two := people(t, 2)
 	res := ownResource(t, stack.DemoClinic, "therapist", 1, 30)
 	slots := slotsOf(t, two[0].token, stack.DemoClinic, "therapist", res)
@@ -384,10 +384,10 @@ func TestTwoMovesIntoTheLastPlace(t *testing.T) {
 	}
 }
 
-// TestPersonalRulesHoldUnderConcurrency: one person booking eight times
+// TestAppointmentRulesHoldUnderConcurrency: one person booking eight times
 // at once at a clinic that allows one appointment per specialty gets one;
 // two bookings at once at the same time in two clinics make one.
-func TestPersonalRulesHoldUnderConcurrency(t *testing.T) {
+func TestAppointmentRulesHoldUnderConcurrency(t *testing.T) {
 	two := people(t, 2)
 	res := ownResource(t, stack.DemoClinic, "therapist", 1, 30)
 	slots := slotsOf(t, two[0].token, stack.DemoClinic, "therapist", res)
@@ -422,11 +422,11 @@ func TestPersonalRulesHoldUnderConcurrency(t *testing.T) {
 	}
 }
 
-// TestCancelMoveAndMarksFollowTheDeadline: an appointment is cancelled or
+// TestAppointmentCancelMoveAndMarksKeepTheDeadline: an appointment is cancelled or
 // moved until the organisation's deadline and not after; the staff mark
 // arrival on the visit's day and a no-show once it began (the function's
 // clock moved on a few minutes), and the person's history shows each.
-func TestCancelMoveAndMarksFollowTheDeadline(t *testing.T) {
+func TestAppointmentCancelMoveAndMarksKeepTheDeadline(t *testing.T) {
 	p := people(t, 1)[0]
 	res := ownResource(t, stack.DemoClinic, "therapist", 1, 30)
 	slots := slotsOf(t, p.token, stack.DemoClinic, "therapist", res)
@@ -540,10 +540,10 @@ func TestCancelMoveAndMarksFollowTheDeadline(t *testing.T) {
 	}
 }
 
-// TestBookingTellsThePersonAndPlansTheDay: a ticket with a number, the
+// TestAppointmentBookingTellsThePersonAndPlansTheDay: a ticket with a number, the
 // address and what to bring; an inbox note and an SMS; the calendar entry
 // and its iCalendar event with the place; a reminder a day before.
-func TestBookingTellsThePersonAndPlansTheDay(t *testing.T) {
+func TestAppointmentBookingTellsThePersonAndPlansTheDay(t *testing.T) {
 	p := people(t, 1)[0]
 	res := ownResource(t, stack.DemoClinic, "therapist", 1, 30)
 	var slot apptSlot
@@ -691,11 +691,11 @@ func TestWaitlistOffersAFreedPlaceInTurn(t *testing.T) {
 	}
 }
 
-// TestClosedDayCancelsEveryAppointmentAndTellsEachPersonOnce: the staff
+// TestAppointmentClosedDayCancelsAndTellsEachPersonOnce: the staff
 // close a doctor's day; every appointment on it is cancelled with the
 // reason and the nearest free times, each person gets one note however
 // often the day is closed, and the day's slots leave search.
-func TestClosedDayCancelsEveryAppointmentAndTellsEachPersonOnce(t *testing.T) {
+func TestAppointmentClosedDayCancelsAndTellsEachPersonOnce(t *testing.T) {
 	three := people(t, 3)
 	staff := accessToken(t, "staff-clinic")
 	res := ownResource(t, stack.DemoClinic, "therapist", 1, 30)
@@ -750,10 +750,10 @@ func TestClosedDayCancelsEveryAppointmentAndTellsEachPersonOnce(t *testing.T) {
 	}
 }
 
-// TestExamNeedsTheDrivingExamApplicationAccepted: a theory exam is booked
+// TestAppointmentExamNeedsTheDrivingExamApplicationAccepted: a theory exam is booked
 // only on the citizen's driving-exam application the traffic police
 // accepted; the ticket names the application.
-func TestExamNeedsTheDrivingExamApplicationAccepted(t *testing.T) {
+func TestAppointmentExamNeedsTheDrivingExamApplicationAccepted(t *testing.T) {
 	p := people(t, 1)[0]
 	if r := post(t, "/registrar/accounts/"+p.sub+"/level", accessToken(t, "registrar"), map[string]string{"level": "standard", "method": "registry_check"}); r.Status != 204 {
 		t.Fatalf("level = %d %s", r.Status, r.Body)
