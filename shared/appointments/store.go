@@ -270,8 +270,6 @@ type historyEntry struct {
 	Note   string `dynamodbav:"Note,omitempty"`
 }
 
-func (b bookingItem) key() dynamo.Key { return dynamo.AppointmentKey(b.Sub, b.ID) }
-
 func (b bookingItem) start() time.Time { return parseStamp(b.Start).In(mustZone(b.TimeZone)) }
 
 func (b bookingItem) end() time.Time { return b.start().Add(time.Duration(b.Minutes) * time.Minute) }
@@ -397,8 +395,6 @@ type waitItem struct {
 	GSI2SK       string `dynamodbav:"GSI2SK,omitempty"`
 	V            int64  `dynamodbav:"V"`
 }
-
-func (w waitItem) key() dynamo.Key { return dynamo.WaitlistKey(w.Sub, w.ID) }
 
 func (w waitItem) queueKey() dynamo.Key {
 	return dynamo.WaitQueueKey(w.Org, w.Resource, w.JoinedAt, w.Sub, w.ID)
