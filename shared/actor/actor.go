@@ -246,6 +246,17 @@ func (a Actor) OwnAccount() (string, error) {
 	return a.Sub, nil
 }
 
+// RequirePerson is the subject of a person acting for themselves (paying,
+// booking a visit): the portal and agencies' and partners' systems act for
+// nobody and are refused (Forbidden not_a_person); a call without a subject
+// is Unauthenticated.
+func (a Actor) RequirePerson() (string, error) {
+	if a.IsMachine() || a.IsSystem() {
+		return "", problem.New(problem.KindForbidden, "not_a_person", "Раздел доступен только гражданам")
+	}
+	return a.OwnAccount()
+}
+
 // RequireOwner refuses a call on another person's account. Services use it
 // where the caller names the account (a person acts on their own only).
 func (a Actor) RequireOwner(sub string) error {

@@ -118,18 +118,6 @@ func (d Deps) need(service string, names ...string) error {
 	return nil
 }
 
-// person is the citizen an actor acts as: systems and the portal book
-// nothing for themselves.
-func person(a actor.Actor) (string, error) {
-	if a.IsMachine() || a.IsSystem() {
-		return "", problem.New(problem.KindForbidden, "not_a_person", "Раздел доступен только гражданам")
-	}
-	if a.Sub == "" {
-		return "", problem.Unauthenticated("")
-	}
-	return a.Sub, nil
-}
-
 // system refuses anyone but the portal itself (the nightly run, the
 // seeding, an operator's tool).
 func system(a actor.Actor) error {

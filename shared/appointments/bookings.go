@@ -355,77 +355,99 @@ func (in BookRequest) check(svc Service, known bool) error {
 // appointment_overlap, appointment_limit, exam_application_required,
 // exam_application_status), Unavailable (contended: repeat).
 func (s *Bookings) Book(ctx context.Context, a actor.Actor, in BookRequest) (AppointmentView, error) {
-	sub, err := person(a)
+	p, err := s.prepare(ctx, a, in)
 	if err != nil {
 		return AppointmentView{}, err
 	}
-	if err := in.check(Service{}, false); err != nil {
-		return AppointmentView{}, err
-	}
-	t, err := s.target(ctx, "slotId", in.SlotID)
-	if err != nil {
-		return AppointmentView{}, err
-	}
-	if err := in.check(t.svc, true); err != nil {
-		return AppointmentView{}, err
-	}
-	standing, err := s.exam(ctx, a, t.svc, in.ApplicationID)
-	if err != nil {
-		return AppointmentView{}, err
-	}
-	name, err := s.d.People.FullName(ctx, sub)
-	if err != nil {
-		return AppointmentView{}, err
-	}
-	id := newID(s.d.Clock.Now())
-	var number string
 	var out bookingItem
 	err = transact(ctx, s.d.DB, func(int) (*dynamo.Tx, error) {
 		now := s.d.Clock.Now()
-		sl, exists, err := s.db.slot(ctx, t.key)
+		sl, exists, err := s.db.slot(ctx, p.t.key)
 		if err != nil || !exists {
 			return nil, orElse(err, problem.Invalid(invalid("slotId", "slot.unknown", "Такого времени приёма нет: выберите время из найденных")))
 		}
-		if err := bookable("slotId", t.org, sl, now); err != nil {
+		if err := bookable("slotId", p.t.org, sl, now); err != nil {
 			return nil, err
 		}
-		l, err := s.db.ledger(ctx, sub, ForSelf)
-		if err != nil {
-			return nil, err
-		}
-		active, err := admit(l, t.org, sl, id, "", now)
-		if err != nil {
-			return nil, err
-		}
-		if number == "" {
-			if number, err = s.nextTicket(ctx, t.org, sl.Date); err != nil {
-				return nil, err
-			}
-		}
-		k := dynamo.AppointmentKey(sub, id)
-		b := bookingItem{PK: k.PK, SK: k.SK, Kind: kindAppointment, ID: id, Sub: sub, ForRelation: ForSelf,
-			ForName: fullName(name), Status: StatusBooked,
-			VisitType: in.VisitType, CreatedAt: stamp(now)}
-		b.fill(t, sl, number)
-		if standing != nil {
-			b.Application, b.AppNumber = standing.ID, standing.Number
-		}
-		b = b.with(now, "booked", string(actor.RoleCitizen), "")
 		tx := &dynamo.Tx{}
 		takePlace(tx, sl)
-		if err := s.write(ctx, tx, a, b, l, active, now); err != nil {
-			return nil, err
-		}
-		if standing != nil {
-			standing.Hold(tx)
-		}
-		out = b
-		return tx, nil
+		out, err = s.add(ctx, tx, a, &p, sl, now, "", "")
+		return tx, err
 	})
 	if err != nil {
 		return AppointmentView{}, err
 	}
 	return out.view(s.d.Clock.Now()), nil
+}
+
+// booking is what a new appointment rests on, read before its
+// transaction: the person, the slot's organisation and resource, the exam
+// application and the name it is for; its id and ticket number stay the
+// same however often the transaction is tried.
+type booking struct {
+	in       BookRequest
+	sub, id  string
+	t        target
+	standing *applications.Standing
+	name     string
+	number   string
+}
+
+// prepare checks a booking request and reads what it rests on.
+func (c core) prepare(ctx context.Context, a actor.Actor, in BookRequest) (booking, error) {
+	sub, err := a.RequirePerson()
+	if err != nil {
+		return booking{}, err
+	}
+	if err := in.check(Service{}, false); err != nil {
+		return booking{}, err
+	}
+	t, err := c.target(ctx, "slotId", in.SlotID)
+	if err != nil {
+		return booking{}, err
+	}
+	if err := in.check(t.svc, true); err != nil {
+		return booking{}, err
+	}
+	standing, err := c.exam(ctx, a, t.svc, in.ApplicationID)
+	if err != nil {
+		return booking{}, err
+	}
+	name, err := c.d.People.FullName(ctx, sub)
+	if err != nil {
+		return booking{}, err
+	}
+	return booking{in: in, sub: sub, id: newID(c.d.Clock.Now()), t: t, standing: standing, name: fullName(name)}, nil
+}
+
+// add adds to tx the new appointment of p at sl as read, the person's
+// rules checked against their ledger, with everything that goes with it
+// (write) and the hold on the exam application. waitlist names the entry
+// whose offer it takes, note the history's note.
+func (c core) add(ctx context.Context, tx *dynamo.Tx, a actor.Actor, p *booking, sl slotItem, now time.Time, waitlist, note string) (bookingItem, error) {
+	l, err := c.db.ledger(ctx, p.sub, ForSelf)
+	if err != nil {
+		return bookingItem{}, err
+	}
+	active, err := admit(l, p.t.org, sl, p.id, "", now)
+	if err != nil {
+		return bookingItem{}, err
+	}
+	if p.number == "" {
+		if p.number, err = c.nextTicket(ctx, p.t.org, sl.Date); err != nil {
+			return bookingItem{}, err
+		}
+	}
+	k := dynamo.AppointmentKey(p.sub, p.id)
+	b := bookingItem{PK: k.PK, SK: k.SK, Kind: kindAppointment, ID: p.id, Sub: p.sub, ForRelation: ForSelf, ForName: p.name, Status: StatusBooked,
+		VisitType: p.in.VisitType, Waitlist: waitlist, CreatedAt: stamp(now)}
+	b.fill(p.t, sl, p.number)
+	if p.standing != nil {
+		b.Application, b.AppNumber = p.standing.ID, p.standing.Number
+		p.standing.Hold(tx)
+	}
+	b = b.with(now, "booked", string(actor.RoleCitizen), note)
+	return b, c.write(ctx, tx, a, b, l, active, now)
 }
 
 // write adds to tx a new booking b with everything that goes with it: its
@@ -459,15 +481,20 @@ func (c core) mine(ctx context.Context, sub, id string) (bookingItem, error) {
 	return b, nil
 }
 
-func changeable(b bookingItem, now time.Time) error {
-	if b.Status != StatusBooked {
-		return problem.Conflict("appointment_not_active", "Запись уже не действует: «"+StatusNames[b.Status]+"»")
+// changeable reads one of the person's appointments that may still be
+// cancelled or moved now.
+func (c core) changeable(ctx context.Context, sub, id string, now time.Time) (bookingItem, error) {
+	b, err := c.mine(ctx, sub, id)
+	switch {
+	case err != nil:
+		return bookingItem{}, err
+	case b.Status != StatusBooked:
+		return bookingItem{}, problem.Conflict("appointment_not_active", "Запись уже не действует: «"+StatusNames[b.Status]+"»")
+	case now.After(b.cancelUntil()):
+		return bookingItem{}, problem.Conflict("change_deadline",
+			fmt.Sprintf("Отменить или перенести запись можно не позднее чем за %s до приёма", duration(b.CancelRule))).With("changeUntil", b.cancelUntil())
 	}
-	if now.After(b.cancelUntil()) {
-		return problem.Conflict("change_deadline", fmt.Sprintf("Отменить или перенести запись можно не позднее чем за %s до приёма", duration(b.CancelRule))).
-			With("changeUntil", b.cancelUntil())
-	}
-	return nil
+	return b, nil
 }
 
 func duration(minutes int) string {
@@ -482,7 +509,7 @@ func duration(minutes int) string {
 
 // Get is one of the person's appointments. Errors: NotFound.
 func (s *Bookings) Get(ctx context.Context, a actor.Actor, id string) (AppointmentView, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return AppointmentView{}, err
 	}
@@ -496,7 +523,7 @@ func (s *Bookings) Get(ctx context.Context, a actor.Actor, id string) (Appointme
 // ICS is one of the person's appointments as an iCalendar event. Errors:
 // NotFound.
 func (s *Bookings) ICS(ctx context.Context, a actor.Actor, id string) (string, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return "", err
 	}
@@ -530,7 +557,7 @@ func (f Filter) check() error {
 // made, missed and cancelled as well as those ahead. Errors: Invalid,
 // BadRequest (a cursor of another list).
 func (s *Bookings) List(ctx context.Context, a actor.Actor, f Filter, cursor string, limit int32) ([]AppointmentView, string, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return nil, "", err
 	}
@@ -558,18 +585,15 @@ func (s *Bookings) List(ctx context.Context, a actor.Actor, f Filter, cursor str
 // it, or back to everyone. Errors: NotFound, Conflict
 // (appointment_not_active, change_deadline), Unavailable.
 func (s *Bookings) Cancel(ctx context.Context, a actor.Actor, id string) (AppointmentView, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return AppointmentView{}, err
 	}
 	var out bookingItem
 	err = transact(ctx, s.d.DB, func(int) (*dynamo.Tx, error) {
 		now := s.d.Clock.Now()
-		b, err := s.mine(ctx, sub, id)
+		b, err := s.changeable(ctx, sub, id, now)
 		if err != nil {
-			return nil, err
-		}
-		if err := changeable(b, now); err != nil {
 			return nil, err
 		}
 		l, err := s.db.ledger(ctx, sub, b.ForRelation)
@@ -620,15 +644,12 @@ func (c core) releaseOf(ctx context.Context, tx *dynamo.Tx, b bookingItem, excep
 // another organisation or service, the same), Conflict (as Book, and
 // appointment_not_active, change_deadline), Unavailable.
 func (s *Bookings) Reschedule(ctx context.Context, a actor.Actor, id, slotID string) (AppointmentView, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return AppointmentView{}, err
 	}
-	b, err := s.mine(ctx, sub, id)
+	b, err := s.changeable(ctx, sub, id, s.d.Clock.Now())
 	if err != nil {
-		return AppointmentView{}, err
-	}
-	if err := changeable(b, s.d.Clock.Now()); err != nil {
 		return AppointmentView{}, err
 	}
 	t, err := s.target(ctx, "slotId", slotID)
@@ -651,11 +672,8 @@ func (s *Bookings) Reschedule(ctx context.Context, a actor.Actor, id, slotID str
 	var out bookingItem
 	err = transact(ctx, s.d.DB, func(int) (*dynamo.Tx, error) {
 		now := s.d.Clock.Now()
-		b, err := s.mine(ctx, sub, id)
+		b, err := s.changeable(ctx, sub, id, now)
 		if err != nil {
-			return nil, err
-		}
-		if err := changeable(b, now); err != nil {
 			return nil, err
 		}
 		sl, exists, err := s.db.slot(ctx, t.key)

@@ -284,7 +284,7 @@ func (s *Directory) Put(ctx context.Context, a actor.Actor, o Organisation, reso
 // service when named, by kind then code. Errors: Invalid (an unknown
 // region, kind or service), BadRequest (a cursor of another list).
 func (s *Directory) Organisations(ctx context.Context, a actor.Actor, region, kind, service, cursor string, limit int32) ([]OrganisationView, string, error) {
-	if _, err := person(a); err != nil {
+	if _, err := a.RequirePerson(); err != nil {
 		return nil, "", err
 	}
 	var f []problem.Field
@@ -320,7 +320,7 @@ func (s *Directory) Organisations(ctx context.Context, a actor.Actor, region, ki
 // Organisation is one organisation's card with its resources. Errors:
 // NotFound.
 func (s *Directory) Organisation(ctx context.Context, a actor.Actor, id string) (OrganisationView, error) {
-	if _, err := person(a); err != nil {
+	if _, err := a.RequirePerson(); err != nil {
 		return OrganisationView{}, err
 	}
 	if !idRe.MatchString(id) {
@@ -456,7 +456,7 @@ type Catalog struct {
 // Catalog lists the kinds, services (of one kind when named), regions and
 // visit types. Errors: Invalid (an unknown kind).
 func (s *Directory) Catalog(_ context.Context, a actor.Actor, kind string) (Catalog, error) {
-	if _, err := person(a); err != nil {
+	if _, err := a.RequirePerson(); err != nil {
 		return Catalog{}, err
 	}
 	if _, ok := KindNames[kind]; kind != "" && !ok {

@@ -399,7 +399,7 @@ func (s *Slots) scope(ctx context.Context, q SlotQuery) (scope, error) {
 // for the same query. Errors: Invalid (every bad field), BadRequest (a
 // cursor of another query).
 func (s *Slots) Search(ctx context.Context, a actor.Actor, q SlotQuery, cursor string, limit int32) ([]SlotView, string, error) {
-	if _, err := person(a); err != nil {
+	if _, err := a.RequirePerson(); err != nil {
 		return nil, "", err
 	}
 	sc, err := s.scope(ctx, q)

@@ -288,12 +288,18 @@ func (b bookingItem) cancelUntil() time.Time {
 // putBooking adds to tx writing b at version b.V, read at b.V-1 (0: new).
 func putBooking(tx *dynamo.Tx, b bookingItem) {
 	b.GSI1PK, b.GSI1SK = dynamo.AppointmentsPK(b.Sub), dynamo.AppointmentsSK(b.Start, b.ID)
-	if b.V <= 1 {
-		b.V = 1
-		tx.Create(b)
+	b.V = max(b.V, 1)
+	putAt(tx, b, b.V-1)
+}
+
+// putAt adds to tx writing item (at its next version) over the version
+// read, was; an item never written (was 0) is created.
+func putAt(tx *dynamo.Tx, item any, was int64) {
+	if was == 0 {
+		tx.Create(item)
 		return
 	}
-	tx.PutIf(b, expression.Name(dynamo.AttrVersion).Equal(expression.Value(b.V-1)))
+	tx.PutIf(item, expression.Name(dynamo.AttrVersion).Equal(expression.Value(was)))
 }
 
 // visitItem is an appointment as the organisation's staff see it, in the
@@ -359,11 +365,7 @@ func (db store) ledger(ctx context.Context, sub, attendee string) (ledgerItem, e
 func putLedger(tx *dynamo.Tx, l ledgerItem, active []ledgerEntry) {
 	was := l.V
 	l.Active, l.V = active, was+1
-	if was == 0 {
-		tx.Create(l)
-		return
-	}
-	tx.PutIf(l, expression.Name(dynamo.AttrVersion).Equal(expression.Value(was)))
+	putAt(tx, l, was)
 }
 
 // waitItem is a person's waitlist entry: PK=USER#<sub>, SK=WAIT#<id>. While
@@ -409,11 +411,7 @@ func putWait(tx *dynamo.Tx, w waitItem) {
 	} else {
 		w.GSI2PK, w.GSI2SK = "", ""
 	}
-	if was == 0 {
-		tx.Create(w)
-		return
-	}
-	tx.PutIf(w, expression.Name(dynamo.AttrVersion).Equal(expression.Value(was)))
+	putAt(tx, w, was)
 }
 
 // queueItem is a waiting entry's place in its resource's waitlist:

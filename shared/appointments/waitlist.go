@@ -112,7 +112,7 @@ func (c core) entries(ctx context.Context, sub string) ([]waitItem, error) {
 // Errors: Invalid (every bad field), Conflict (waitlist_duplicate: already
 // waiting for it on those days; waitlist_limit: MaxWaiting entries wait).
 func (s *Waitlist) Join(ctx context.Context, a actor.Actor, in WaitRequest) (WaitView, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return WaitView{}, err
 	}
@@ -199,7 +199,7 @@ func validDate(s string, loc *time.Location) bool {
 
 // List is the person's waitlist entries, newest first.
 func (s *Waitlist) List(ctx context.Context, a actor.Actor) ([]WaitView, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (c core) myEntry(ctx context.Context, sub, id string) (waitItem, error) {
 
 // Get is one of the person's waitlist entries. Errors: NotFound.
 func (s *Waitlist) Get(ctx context.Context, a actor.Actor, id string) (WaitView, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return WaitView{}, err
 	}
@@ -361,7 +361,7 @@ func (c core) held(ctx context.Context, sub, id string, now time.Time) (waitItem
 // Book: appointment_overlap, appointment_limit, exam applications,
 // day_closed), Unavailable.
 func (s *Waitlist) Accept(ctx context.Context, a actor.Actor, id string, in BookRequest) (AppointmentView, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return AppointmentView{}, err
 	}
@@ -370,26 +370,10 @@ func (s *Waitlist) Accept(ctx context.Context, a actor.Actor, id string, in Book
 		return AppointmentView{}, err
 	}
 	in.SlotID = w.OfferSlot
-	if err := in.check(Service{}, false); err != nil {
-		return AppointmentView{}, err
-	}
-	t, err := s.target(ctx, "slotId", w.OfferSlot)
+	p, err := s.prepare(ctx, a, in)
 	if err != nil {
 		return AppointmentView{}, err
 	}
-	if err := in.check(t.svc, true); err != nil {
-		return AppointmentView{}, err
-	}
-	standing, err := s.exam(ctx, a, t.svc, in.ApplicationID)
-	if err != nil {
-		return AppointmentView{}, err
-	}
-	name, err := s.d.People.FullName(ctx, sub)
-	if err != nil {
-		return AppointmentView{}, err
-	}
-	bookingID := newID(s.d.Clock.Now())
-	var number string
 	var out bookingItem
 	err = transact(ctx, s.d.DB, func(int) (*dynamo.Tx, error) {
 		now := s.d.Clock.Now()
@@ -397,49 +381,21 @@ func (s *Waitlist) Accept(ctx context.Context, a actor.Actor, id string, in Book
 		if err != nil {
 			return nil, err
 		}
-		sl, exists, err := s.db.slot(ctx, t.key)
+		sl, exists, err := s.db.slot(ctx, p.t.key)
 		if err != nil || !exists {
 			return nil, orElse(err, problem.Conflict("day_closed", "Этого времени больше нет"))
 		}
 		if sl.Closed {
 			return nil, problem.Conflict("day_closed", "В этот день приёма нет")
 		}
-		l, err := s.db.ledger(ctx, sub, ForSelf)
-		if err != nil {
-			return nil, err
-		}
-		active, err := admit(l, t.org, sl, bookingID, "", now)
-		if err != nil {
-			return nil, err
-		}
-		if number == "" {
-			if number, err = s.nextTicket(ctx, t.org, sl.Date); err != nil {
-				return nil, err
-			}
-		}
-		k := dynamo.AppointmentKey(sub, bookingID)
-		b := bookingItem{PK: k.PK, SK: k.SK, Kind: kindAppointment, ID: bookingID, Sub: sub, ForRelation: ForSelf,
-			ForName: fullName(name), Status: StatusBooked, VisitType: in.VisitType, Waitlist: w.ID,
-			CreatedAt: stamp(now)}
-		b.fill(t, sl, number)
-		if standing != nil {
-			b.Application, b.AppNumber = standing.ID, standing.Number
-		}
-		b = b.with(now, "booked", string(actor.RoleCitizen), "из листа ожидания")
 		tx := &dynamo.Tx{}
 		tx.Delete(holdKey(sl, w.ID), true)
 		stillOpen(tx, sl)
 		next := w
-		next.Status, next.Booking, next.UpdatedAt = WaitBooked, bookingID, stamp(now)
+		next.Status, next.Booking, next.UpdatedAt = WaitBooked, p.id, stamp(now)
 		putWait(tx, next)
-		if err := s.write(ctx, tx, a, b, l, active, now); err != nil {
-			return nil, err
-		}
-		if standing != nil {
-			standing.Hold(tx)
-		}
-		out = b
-		return tx, nil
+		out, err = s.add(ctx, tx, a, &p, sl, now, w.ID, "из листа ожидания")
+		return tx, err
 	})
 	if err != nil {
 		return AppointmentView{}, err
@@ -461,7 +417,7 @@ func (s *Waitlist) Leave(ctx context.Context, a actor.Actor, id string) (WaitVie
 }
 
 func (s *Waitlist) end(ctx context.Context, a actor.Actor, id, status string) (WaitView, error) {
-	sub, err := person(a)
+	sub, err := a.RequirePerson()
 	if err != nil {
 		return WaitView{}, err
 	}
