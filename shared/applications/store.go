@@ -398,3 +398,19 @@ func (st store) templates(ctx context.Context, sub string) ([]templateItem, erro
 		func(it templateItem) bool { return it.Kind == kindTemplate })
 	return items, err
 }
+
+// holdStatus adds to tx the condition that sub's application id is in one
+// of statuses.
+func (st store) holdStatus(tx *dynamo.Tx, sub, id string, statuses []string) {
+	values := make([]expression.OperandBuilder, 0, len(statuses))
+	for _, s := range statuses {
+		values = append(values, expression.Value(s))
+	}
+	var cond expression.ConditionBuilder
+	if len(values) == 1 {
+		cond = expression.Name("Status").Equal(values[0])
+	} else {
+		cond = expression.Name("Status").In(values[0], values[1:]...)
+	}
+	tx.Check(dynamo.ApplicationKey(sub, id), cond)
+}

@@ -25,6 +25,7 @@ var typeLabels = map[string]string{
 	TypeApplicationStatus: "Изменение статуса заявления",
 	TypePayment:           "Оплата",
 	TypeConsent:           "Согласие",
+	TypeAppointment:       "Запись на приём",
 }
 
 var actorLabels = map[string]string{
@@ -32,6 +33,7 @@ var actorLabels = map[string]string{
 	ActorOfficer:   "Сотрудник ведомства",
 	ActorRegistrar: "Сотрудник центра обслуживания",
 	ActorSupport:   "Оператор поддержки",
+	ActorStaff:     "Сотрудник организации",
 	ActorSystem:    "Система",
 	ActorAgency:    "Информационная система ведомства",
 	ActorPartner:   "Информационная система организации-партнёра",

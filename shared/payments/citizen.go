@@ -115,15 +115,7 @@ func (l linkItem) asCharge() chargeItem {
 
 // person is the citizen an actor acts as: systems and the portal itself
 // have no charges to pay.
-func person(a actor.Actor) (string, error) {
-	if a.IsMachine() || a.IsSystem() {
-		return "", problem.New(problem.KindForbidden, "not_a_person", "Раздел доступен только гражданам")
-	}
-	if a.Sub == "" {
-		return "", problem.Unauthenticated("")
-	}
-	return a.Sub, nil
-}
+func person(a actor.Actor) (string, error) { return a.RequirePerson() }
 
 // ChargeFilter narrows a person's list.
 type ChargeFilter struct {

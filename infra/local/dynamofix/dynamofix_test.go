@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -266,5 +267,59 @@ func TestTransactionOfMoreThanAHundredIsRefused(t *testing.T) {
 	}
 	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts(100, "b")}); err != nil {
 		t.Fatalf("100 actions: %v", err)
+	}
+}
+
+// TestPlainTransactionsRunOnTheShadow: a transaction that neither removes
+// nor sets index keys commits, fails and rolls back as minidyn's own does,
+// and its time does not grow with the table (minidyn alone snapshots the
+// whole table for each one).
+func TestPlainTransactionsRunOnTheShadow(t *testing.T) {
+	ctx := context.Background()
+	db := newTable(t, []string{"PK"}, "G", []string{"GPK"})
+	key := func(pk string) map[string]types.AttributeValue { return map[string]types.AttributeValue{"PK": str(pk)} }
+	add := func(pk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Update: &types.Update{TableName: aws.String("t"), Key: key(pk),
+			UpdateExpression: aws.String("ADD N :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}}}
+	}
+	create := func(pk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{TableName: aws.String("t"), Item: map[string]types.AttributeValue{"PK": str(pk), "GPK": str("q")},
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}}
+	}
+	timed := func() time.Duration {
+		start := time.Now()
+		for i := range 20 {
+			if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				add("counter"), create(fmt.Sprintf("new-%d-%d", time.Now().UnixNano(), i))}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	small := timed()
+	for i := range 3000 {
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"),
+			Item: map[string]types.AttributeValue{"PK": str(fmt.Sprint("bulk-", i)), "A": str("some attribute"), "B": str("another one")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if large := timed(); large > 4*small+50*time.Millisecond {
+		t.Errorf("20 transactions took %v on a small table and %v with 3000 more items: their time grows with the table", small, large)
+	}
+	// A failed condition rolls back every write of the transaction.
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{add("counter"), create("bulk-7")}})
+	var cancelled *types.TransactionCanceledException
+	if !errors.As(err, &cancelled) {
+		t.Fatalf("a transaction creating an existing item = %v, want TransactionCanceledException", err)
+	}
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key("counter"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := out.Item["N"].(*types.AttributeValueMemberN).Value; n != "40" {
+		t.Errorf("the counter is %s after 40 committed increments and a failed one, want 40", n)
+	}
+	if got := len(indexed(t, db, "G", "GPK", "q")); got != 40 {
+		t.Errorf("the index holds %d created items, want 40", got)
 	}
 }

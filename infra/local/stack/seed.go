@@ -46,7 +46,9 @@ type DemoAccount struct {
 	Group    string
 	// Department is the officer's department (custom:department).
 	Department string
-	Level      accounts.Level
+	// Organisation is a staff member's organisation (custom:organisation).
+	Organisation string
+	Level        accounts.Level
 	// TOTPSecret is set for the account with an authenticator app.
 	TOTPSecret string
 	Note       string
@@ -58,7 +60,7 @@ const DemoTOTPSecret = "KABINETDEMOTOTPSECRETKEYAAAAAAAA"
 
 // DemoAccounts are the accounts every local start seeds; README lists them.
 func DemoAccounts() []DemoAccount {
-	return []DemoAccount{
+	return append([]DemoAccount{
 		{Role: "citizen", Username: "citizen", Password: "Гражданин-Демо-7", Phone: "+79160000001", Email: "citizen@kabinet.local",
 			SNILS: "123-456-789 64", Level: accounts.LevelConfirmed, Note: "no MFA"},
 		{Role: "citizen", Username: "citizen-totp", Password: "Генератор-Кодов-5", Phone: "+79160000002", Email: "totp@kabinet.local",
@@ -67,23 +69,20 @@ func DemoAccounts() []DemoAccount {
 			SNILS: "345-678-912 26", Group: "officers", Department: "mvd", Level: accounts.LevelConfirmed, Note: "officers, department mvd"},
 		{Role: "officer", Username: "officer-fns", Password: "Налоговый-Инспектор-4", Phone: "+79160000005", Email: "officer-fns@kabinet.local",
 			SNILS: "567-891-234 53", Group: "officers", Department: "fns", Level: accounts.LevelConfirmed, Note: "officers, department fns"},
-		{Role: "officer", Username: "officer-gibdd", Password: "Инспектор-Дорог-8", Phone: "+79160000007", Email: "officer-gibdd@kabinet.local",
-			SNILS: "789-123-456 44", Group: "officers", Department: "gibdd", Level: accounts.LevelConfirmed, Note: "officers, department gibdd"},
 		{Role: "registrar", Username: "registrar", Password: "Регистратор-Мфц-6", Phone: "+79160000006", Email: "registrar@kabinet.local",
 			SNILS: "678-912-345 53", Group: "registrars", Level: accounts.LevelConfirmed, Note: "registrars (service centre)"},
 		{Role: "support", Username: "support", Password: "Поддержка-Смена-9", Phone: "+79160000004", Email: "support@kabinet.local",
 			SNILS: "456-789-123 44", Group: "support", Level: accounts.LevelConfirmed, Note: "support"},
-	}
+	}, appointmentAccounts()...)
 }
 
 var demoPeople = map[string]accounts.Registration{
-	"citizen":       {Surname: "Петров", Name: "Пётр", Patronymic: "Петрович", BirthDate: "1985-03-14", Sex: "male", INN: "770123456703"},
-	"citizen-totp":  {Surname: "Смирнова", Name: "Ольга", Patronymic: "Игоревна", BirthDate: "1992-11-02", Sex: "female"},
-	"officer":       {Surname: "Кузнецов", Name: "Иван", Patronymic: "Андреевич", BirthDate: "1979-07-21", Sex: "male"},
-	"officer-fns":   {Surname: "Орлова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1983-04-09", Sex: "female"},
-	"officer-gibdd": {Surname: "Белов", Name: "Сергей", Patronymic: "Николаевич", BirthDate: "1981-02-17", Sex: "male"},
-	"registrar":     {Surname: "Волков", Name: "Дмитрий", Patronymic: "Олегович", BirthDate: "1988-09-12", Sex: "male"},
-	"support":       {Surname: "Соколова", Name: "Мария", BirthDate: "1995-01-30", Sex: "female"},
+	"citizen":      {Surname: "Петров", Name: "Пётр", Patronymic: "Петрович", BirthDate: "1985-03-14", Sex: "male", INN: "770123456703"},
+	"citizen-totp": {Surname: "Смирнова", Name: "Ольга", Patronymic: "Игоревна", BirthDate: "1992-11-02", Sex: "female"},
+	"officer":      {Surname: "Кузнецов", Name: "Иван", Patronymic: "Андреевич", BirthDate: "1979-07-21", Sex: "male"},
+	"officer-fns":  {Surname: "Орлова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1983-04-09", Sex: "female"},
+	"registrar":    {Surname: "Волков", Name: "Дмитрий", Patronymic: "Олегович", BirthDate: "1988-09-12", Sex: "male"},
+	"support":      {Surname: "Соколова", Name: "Мария", BirthDate: "1995-01-30", Sex: "female"},
 }
 
 // demoServices are the account and application services the seeding uses,
@@ -156,13 +155,19 @@ func (s *Stack) seed(ctx context.Context) error {
 	}
 	pool := cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"])
 	for i, d := range DemoAccounts() {
-		r := demoPeople[d.Username]
+		r, ok := demoPeople[d.Username]
+		if !ok {
+			r = appointmentPeople[d.Username]
+		}
 		r.Citizenship, r.SNILS, r.Phone, r.Email, r.Password = "RUS", d.SNILS, d.Phone, d.Email, d.Password
 		r.Passport = accounts.Passport{Series: "45 0" + fmt.Sprint(i+1), Number: fmt.Sprintf("%06d", 100001+i), IssueDate: "2015-04-10",
 			Issuer: "ГУ МВД России по г. Москве", DivisionCode: "770-001"}
 		extra := map[string]string{}
 		if d.Department != "" {
 			extra["custom:department"] = d.Department
+		}
+		if d.Organisation != "" {
+			extra["custom:organisation"] = d.Organisation
 		}
 		// cognito-local keeps a given sub (Cognito would make its own):
 		// the accounts the sample events name get the events' subjects.
@@ -198,7 +203,10 @@ func (s *Stack) seed(ctx context.Context) error {
 	if err := s.seedPayments(ctx, svc.charges, svc.pays, svc.cards); err != nil {
 		return err
 	}
-	return s.seedRequests(ctx, svc.apps, svc.charges)
+	if err := s.seedRequests(ctx, svc.apps, svc.charges); err != nil {
+		return err
+	}
+	return s.seedAppointments(ctx, svc.apps)
 }
 
 // seedApplications gives the demo citizen applications to look at: a
