@@ -101,6 +101,20 @@ const (
 	ProfileChangeDecided = "profile.change_decided"
 	// News: a portal announcement. Vars: Title, Text, Link (optional).
 	News = "news"
+	// SupportTicketOpened: a support ticket was opened (from the form or
+	// from a chat nobody could take). Vars: Number, Topic, Due (date-time:
+	// when an answer, or for an urgent one the solution, is due), Link.
+	SupportTicketOpened = "support.ticket_opened"
+	// SupportTicketAnswered: an operator answered a ticket. Vars: Number,
+	// Topic, Link.
+	SupportTicketAnswered = "support.ticket_answered"
+	// SupportTicketWaiting: a ticket has waited for the person's answer
+	// long, and will be solved without it at SolveAt. Vars: Number, Topic,
+	// SolveAt (date-time), Link.
+	SupportTicketWaiting = "support.ticket_waiting"
+	// SupportTicketSolved: a ticket was solved (by an operator, or by
+	// itself after SupportTicketWaiting). Vars: Number, Topic, Link.
+	SupportTicketSolved = "support.ticket_solved"
 )
 
 // Notification categories, the unit in which a person turns channels on and
@@ -113,6 +127,7 @@ const (
 	CategoryReminders    = "reminders"
 	CategoryConsents     = "consents"
 	CategoryNews         = "news"
+	CategorySupport      = "support"
 	CategorySecurity     = "security"
 )
 

@@ -91,6 +91,14 @@ func fixtures() map[string]Vars {
 		ProfileChangeDecided: {"Field": "Фамилия", "Decision": "одобрена", "Reason": "Документ подтверждает изменение"},
 		ProfileChanged:       {"At": signIn, "Fields": "адрес проживания"},
 		SecurityMFA:          {"At": signIn, "Method": "totp"},
+		SupportTicketOpened: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения", "Due": signIn,
+			"Link": "/support/tickets/01J0000000000000000000TEST"},
+		SupportTicketAnswered: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения",
+			"Link": "/support/tickets/01J0000000000000000000TEST"},
+		SupportTicketWaiting: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения", "SolveAt": signIn,
+			"Link": "/support/tickets/01J0000000000000000000TEST"},
+		SupportTicketSolved: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения",
+			"Link": "/support/tickets/01J0000000000000000000TEST"},
 		News: {
 			"Title": "Новый раздел «Мои документы»",
 			"Text":  "Теперь все ваши документы собраны в одном месте.\n\nОткройте раздел, чтобы проверить сроки действия.",
@@ -524,6 +532,10 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{SecurityContact, "security", true},
 		{SecurityMFA, "security", true},
 		{News, "news", false},
+		{SupportTicketOpened, "support", false},
+		{SupportTicketAnswered, "support", false},
+		{SupportTicketWaiting, "support", false},
+		{SupportTicketSolved, "support", false},
 	}
 	if len(cases) != len(Types()) {
 		t.Errorf("%d cases for %d types", len(cases), len(Types()))
@@ -541,8 +553,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 25 {
-		t.Errorf("%d types, want 25", len(types))
+	if len(types) != 29 {
+		t.Errorf("%d types, want 29", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)
