@@ -167,6 +167,14 @@ func (a Actor) RequireOfficerOrRegistrar() error {
 	return nil
 }
 
+// RequireSupport refuses anyone but a support operator.
+func (a Actor) RequireSupport() error {
+	if a.IsMachine() || !a.In(GroupSupport) {
+		return problem.New(problem.KindForbidden, "not_support", "Раздел доступен только операторам службы поддержки")
+	}
+	return nil
+}
+
 // RequireAgency refuses anyone but the system of the agency code names.
 func (a Actor) RequireAgency(code string) error {
 	if err := a.RequireAnyAgency(); err != nil {
