@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
@@ -138,4 +139,16 @@ func validID(id string) bool {
 		}
 	}
 	return true
+}
+
+// PolicyFromEnv reads the SLA and the timers from the function's settings,
+// DefaultPolicy where one is not set.
+func PolicyFromEnv(env *config.Env) Policy {
+	p := DefaultPolicy()
+	p.FirstAnswer = env.Duration(config.SupportFirstAnswer, p.FirstAnswer)
+	p.UrgentSolve = env.Duration(config.SupportUrgentSolve, p.UrgentSolve)
+	p.WaitNotice = env.Duration(config.SupportWaitNotice, p.WaitNotice)
+	p.WaitSolve = env.Duration(config.SupportWaitSolve, p.WaitSolve)
+	p.CloseAfter = env.Duration(config.SupportCloseAfter, p.CloseAfter)
+	return p
 }
