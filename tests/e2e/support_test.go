@@ -33,6 +33,14 @@ func get(t testing.TB, path, token string) response {
 	return call(t, "GET", path, token, nil, nil)
 }
 
+// freshCitizen registers a person and signs them in.
+func freshCitizen(t *testing.T) string {
+	t.Helper()
+	phone := newPhone()
+	register(t, phone, newSNILS())
+	return loginAs(t, phone, "Зелёный-Чай-42", "", nil).AccessToken
+}
+
 // newOperator registers a person and makes them a support operator.
 func newOperator(t *testing.T) string {
 	t.Helper()
@@ -176,7 +184,7 @@ func TestSLABreachIsFlagged(t *testing.T) {
 				return it
 			}
 		}
-		t.Fatalf("ticket not in the queue")
+		t.Fatalf("ticket %s not in the queue: %+v", tk.ID, q.Items)
 		return ticketDoc{}
 	}
 	if find().Breached {
@@ -194,7 +202,7 @@ func TestSLABreachIsFlagged(t *testing.T) {
 // Field-level refusals and who sees what.
 func TestSupportAuthorizationAndBadInput(t *testing.T) {
 	citizen := accessToken(t, "citizen")
-	other := accessToken(t, "citizen-totp")
+	other := freshCitizen(t)
 	operator := accessToken(t, "support")
 	officer := accessToken(t, "officer")
 	foreign := uploadScanOfType(t, other, "other")
@@ -462,7 +470,7 @@ func TestChatThroughTheWebSocketAPI(t *testing.T) {
 	if hist.Conversation.ReadBySupport != 1 {
 		t.Errorf("readBySupport %d", hist.Conversation.ReadBySupport)
 	}
-	if r := get(t, "/chat/conversations/"+conv.ID+"/messages", accessToken(t, "citizen-totp")); r.Status != http.StatusNotFound {
+	if r := get(t, "/chat/conversations/"+conv.ID+"/messages", freshCitizen(t)); r.Status != http.StatusNotFound {
 		t.Errorf("another citizen reads the chat: %d", r.Status)
 	}
 	if r := post(t, "/chat/conversations/"+conv.ID+"/close", operator, nil); r.Status != http.StatusOK {
@@ -473,7 +481,7 @@ func TestChatThroughTheWebSocketAPI(t *testing.T) {
 
 // With nobody online the chat becomes a ticket and the person is told.
 func TestChatBecomesATicketWhenNobodyIsOnline(t *testing.T) {
-	citizen := accessToken(t, "citizen-totp")
+	citizen := freshCitizen(t)
 	me, err := dialChat(t, citizen)
 	if err != nil {
 		t.Fatal(err)
