@@ -178,11 +178,14 @@ func TestSLABreachIsFlagged(t *testing.T) {
 	}
 	find := func() ticketDoc {
 		var q struct{ Items []ticketDoc }
-		get(t, "/operator/tickets?assignee=none&limit=100", operator).JSON(t, &q)
-		for _, it := range q.Items {
-			if it.ID == tk.ID {
-				return it
+		for range 30 {
+			get(t, "/operator/tickets?assignee=none&limit=100", operator).JSON(t, &q)
+			for _, it := range q.Items {
+				if it.ID == tk.ID {
+					return it
+				}
 			}
+			time.Sleep(100 * time.Millisecond)
 		}
 		t.Fatalf("ticket %s not in the queue: %+v", tk.ID, q.Items)
 		return ticketDoc{}
