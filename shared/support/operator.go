@@ -190,6 +190,9 @@ type AnswerInput struct {
 // ticket then waits for them (or, with Solve, is solved). Only the
 // operator who took the ticket answers (Conflict not_assigned).
 func (s *Tickets) Answer(ctx context.Context, a actor.Actor, id string, in AnswerInput) (Ticket, error) {
+	if err := a.RequireSupport(); err != nil {
+		return Ticket{}, err // the role first: a stranger learns nothing of the form
+	}
 	text, f := checkText("text", in.Text)
 	if f != nil {
 		return Ticket{}, problem.Invalid(*f)
@@ -237,6 +240,9 @@ type NoteInput struct {
 // Note adds an operators' internal note, which the person never sees (nor
 // learns of: it is not journaled). Any operator may add one.
 func (s *Tickets) Note(ctx context.Context, a actor.Actor, id string, in NoteInput) (Ticket, error) {
+	if err := a.RequireSupport(); err != nil {
+		return Ticket{}, err // the role first: a stranger learns nothing of the form
+	}
 	text, f := checkText("text", in.Text)
 	if f != nil {
 		return Ticket{}, problem.Invalid(*f)
@@ -260,6 +266,9 @@ type HandoverInput struct {
 // Handover gives the operator's ticket back to the queue (new, nobody's),
 // keeping its due time, with an optional internal note.
 func (s *Tickets) Handover(ctx context.Context, a actor.Actor, id string, in HandoverInput) (Ticket, error) {
+	if err := a.RequireSupport(); err != nil {
+		return Ticket{}, err
+	}
 	note := ""
 	if in.Note != "" {
 		t, f := checkText("note", in.Note)

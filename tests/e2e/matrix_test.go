@@ -31,7 +31,8 @@ var staffRoles = map[string][]string{
 	"/officer/change-requests": {"officer", "registrar"},
 	"/officer/":                {"officer"},
 	"/registrar/":              {"registrar"},
-	"/support/":                {"support"},
+	"/support/payments/":       {"support"},
+	"/operator/":               {"support"},
 }
 
 // rolesOf is who a person's route serves: nil for every signed-in person.

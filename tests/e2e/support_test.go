@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +45,13 @@ func freshCitizen(t *testing.T) string {
 // newOperator registers a person and makes them a support operator.
 func newOperator(t *testing.T) string {
 	t.Helper()
+	tok, _ := newOperatorWithLogin(t)
+	return tok
+}
+
+// newOperatorWithLogin is newOperator with the phone they sign in with.
+func newOperatorWithLogin(t *testing.T) (string, string) {
+	t.Helper()
 	phone := newPhone()
 	register(t, phone, newSNILS())
 	tok := loginAs(t, phone, "Зелёный-Чай-42", "", nil).AccessToken
@@ -53,7 +61,7 @@ func newOperator(t *testing.T) string {
 		UserPoolId: aws.String(st.Resources["UserPool"]), Username: aws.String(me.Username), GroupName: aws.String("support")}); err != nil {
 		t.Fatalf("add to support: %v", err)
 	}
-	return loginAs(t, phone, "Зелёный-Чай-42", "", nil).AccessToken
+	return loginAs(t, phone, "Зелёный-Чай-42", "", nil).AccessToken, phone
 }
 
 func openTicket(t *testing.T, token string, body map[string]any) ticketDoc {
@@ -170,34 +178,56 @@ func TestTwoOperatorsClaimOneTicket(t *testing.T) {
 // The SLA clock flags a breach: with the function's clock 25 hours on, a
 // new ticket is past its first-answer time in the queue.
 func TestSLABreachIsFlagged(t *testing.T) {
-	citizen := accessToken(t, "citizen")
-	operator := accessToken(t, "support")
+	citizen := freshCitizen(t)
+	operator, phone := newOperatorWithLogin(t)
 	tk := openTicket(t, citizen, map[string]any{"category": "technical", "topic": "Ошибка загрузки", "text": "Не грузится скан.", "urgent": true})
 	if tk.Priority != "urgent" {
 		t.Fatalf("priority %s", tk.Priority)
 	}
-	find := func() ticketDoc {
-		var q struct{ Items []ticketDoc }
-		for range 30 {
-			get(t, "/operator/tickets?assignee=none&limit=100", operator).JSON(t, &q)
-			for _, it := range q.Items {
+	find := func(operator string) ticketDoc {
+		t.Helper()
+		q := struct{ Items []ticketDoc }{}
+		cursor := ""
+		for {
+			r := get(t, "/operator/tickets?assignee=none&limit=100&cursor="+url.QueryEscape(cursor), operator)
+			if r.Status != http.StatusOK {
+				t.Fatalf("queue = %d %s", r.Status, r.Body)
+			}
+			var page struct {
+				Items []ticketDoc
+				Next  string
+			}
+			r.JSON(t, &page)
+			for _, it := range page.Items {
 				if it.ID == tk.ID {
 					return it
 				}
 			}
-			time.Sleep(100 * time.Millisecond)
+			q.Items = append(q.Items, page.Items...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
 		}
-		t.Fatalf("ticket %s not in the queue: %+v", tk.ID, q.Items)
+		t.Fatalf("ticket %s not in the queue of %d", tk.ID, len(q.Items))
 		return ticketDoc{}
 	}
-	if find().Breached {
+	if find(operator).Breached {
 		t.Fatalf("breached at once")
 	}
-	if err := st.SetFunctionClock("support", 49*time.Hour); err != nil {
-		t.Fatal(err)
+	// 49 hours later for the sign-in and the support function alike (a
+	// session of now would be idle there): the operator signs in again.
+	for _, fn := range []string{"auth", "support"} {
+		if err := st.SetFunctionClock(fn, 49*time.Hour); err != nil {
+			t.Fatal(err)
+		}
 	}
-	defer func() { _ = st.SetFunctionClock("support", 0) }()
-	if !find().Breached {
+	defer func() {
+		for _, fn := range []string{"auth", "support"} {
+			_ = st.SetFunctionClock(fn, 0)
+		}
+	}()
+	later := loginAs(t, phone, "Зелёный-Чай-42", "", nil).AccessToken
+	if !find(later).Breached {
 		t.Errorf("urgent ticket 49 h old is not flagged breached")
 	}
 }
