@@ -114,6 +114,9 @@ const (
 	SupportWaitNotice  Var = "SUPPORT_WAIT_NOTICE"
 	SupportWaitSolve   Var = "SUPPORT_WAIT_SOLVE"
 	SupportCloseAfter  Var = "SUPPORT_CLOSE_AFTER"
+	// SupportRecoveryAnswer is how soon an assisted recovery request must
+	// be decided (a Go duration; the seeds: 24 hours).
+	SupportRecoveryAnswer Var = "SUPPORT_RECOVERY_ANSWER"
 )
 
 // Env reads variables from a lookup function and collects what is missing or

@@ -97,6 +97,10 @@
 //	operators free for a chat, longest first  GSI1PK=OPERATORS-FREE     GSI1SK=<free since>#<sub>
 //	operators online                          GSI2PK=OPERATORS-ONLINE   GSI2SK=<sub>
 //	an FAQ answer's "helped" counts           PK=FAQ#<id>               SK=FAQ
+//	an assisted recovery request              PK=RECOVERY#<id>          SK=RECOVERY
+//	recovery requests to decide, by due time  GSI1PK=RECOVERY-QUEUE     GSI1SK=<due>#<id>
+//	the recovery request numbers of a year    PK=COUNTER#support-recovery-<year> SK=COUNTER
+//	recovery requests of a login in a day     PK=RATE#recovery-login#<login hash> SK=<day>
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
@@ -546,3 +550,13 @@ const (
 
 // FAQVotesKey holds an FAQ answer's "helped" and "did not help" counts.
 func FAQVotesKey(id string) Key { return Key{PK: join("FAQ", id), SK: "FAQ"} }
+
+// RecoveryKey is an assisted recovery request.
+func RecoveryKey(id string) Key { return Key{PK: join("RECOVERY", id), SK: "RECOVERY"} }
+
+// RecoveryQueuePK is the GSI1 partition of the recovery requests staff
+// must decide.
+const RecoveryQueuePK = "RECOVERY-QUEUE"
+
+// RecoveryNumberCounter names the counter of one year's recovery numbers.
+func RecoveryNumberCounter(year string) string { return "support-recovery-" + year }

@@ -121,6 +121,7 @@ var Elsewhere = map[string]string{
 	"ws-connection":          "an open WebSocket connection, gone within two hours; no personal data",
 	"ws-connect-ticket":      "a one-time WebSocket connection ticket, a minute at most; no personal data",
 	"operator-presence":      "a support operator's chat presence (online, conversations held)",
+	"recovery-request":       "an assisted recovery request under its id, its claim sealed (staff see it masked), kept 180 days; its filing and decision are in the journal",
 }
 
 // Export is one export.

@@ -92,6 +92,14 @@ const (
 	// SecurityMFA: the second sign-in factor was changed. Vars: At
 	// (date-time), Method (sms, totp, none or a human name).
 	SecurityMFA = "security.mfa_changed"
+	// SecurityRecoveryFiled: a request to recover access to the account
+	// (passport data and a scan, decided by support) was filed. Vars:
+	// Number, At (date-time).
+	SecurityRecoveryFiled = "security.recovery_filed"
+	// SecurityRecoveryDecided: support decided such a request. Vars:
+	// Number, Outcome (what was done: «вход разблокирован», «номер
+	// телефона заменён», «запрос отклонён»), At (date-time).
+	SecurityRecoveryDecided = "security.recovery_decided"
 	// ProfileChanged: the person changed profile data directly. Vars: At,
 	// Fields (Russian names, comma-separated).
 	ProfileChanged = "profile.changed"

@@ -82,15 +82,17 @@ func fixtures() map[string]Vars {
 			"Kind": "налог", "Amount": int64(1234567), "DueDate": "2025-12-01",
 			"Link": "/payments/charges/182106010200001",
 		},
-		PasswordExpiring:     {"ExpiresAt": time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)},
-		ApplicationDue:       {"Number": "3456789012", "Service": "Регистрация по месту жительства", "DueDate": "2025-03-20"},
-		CalendarItem:         {"Title": "Забрать справку в поликлинике", "At": appointment},
-		SecurityNewDevice:    {"At": signIn, "Device": testDevice, "IP": testIP},
-		SecurityPassword:     {"At": signIn},
-		SecurityContact:      {"At": signIn, "Contact": "email"},
-		ProfileChangeDecided: {"Field": "Фамилия", "Decision": "одобрена", "Reason": "Документ подтверждает изменение"},
-		ProfileChanged:       {"At": signIn, "Fields": "адрес проживания"},
-		SecurityMFA:          {"At": signIn, "Method": "totp"},
+		PasswordExpiring:        {"ExpiresAt": time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)},
+		ApplicationDue:          {"Number": "3456789012", "Service": "Регистрация по месту жительства", "DueDate": "2025-03-20"},
+		CalendarItem:            {"Title": "Забрать справку в поликлинике", "At": appointment},
+		SecurityNewDevice:       {"At": signIn, "Device": testDevice, "IP": testIP},
+		SecurityPassword:        {"At": signIn},
+		SecurityContact:         {"At": signIn, "Contact": "email"},
+		ProfileChangeDecided:    {"Field": "Фамилия", "Decision": "одобрена", "Reason": "Документ подтверждает изменение"},
+		ProfileChanged:          {"At": signIn, "Fields": "адрес проживания"},
+		SecurityMFA:             {"At": signIn, "Method": "totp"},
+		SecurityRecoveryFiled:   {"Number": "ВД-2025-000007", "At": signIn},
+		SecurityRecoveryDecided: {"Number": "ВД-2025-000007", "Outcome": "номер телефона заменён", "At": signIn},
 		SupportTicketOpened: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения", "Due": signIn,
 			"Link": "/support/tickets/01J0000000000000000000TEST"},
 		SupportTicketAnswered: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения",
@@ -531,6 +533,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{SecurityPassword, "security", true},
 		{SecurityContact, "security", true},
 		{SecurityMFA, "security", true},
+		{SecurityRecoveryFiled, "security", true},
+		{SecurityRecoveryDecided, "security", true},
 		{News, "news", false},
 		{SupportTicketOpened, "support", false},
 		{SupportTicketAnswered, "support", false},
@@ -553,8 +557,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 29 {
-		t.Errorf("%d types, want 29", len(types))
+	if len(types) != 31 {
+		t.Errorf("%d types, want 31", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

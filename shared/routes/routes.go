@@ -175,6 +175,14 @@ var All = []Route{
 	{Function: "support", Method: "GET", Path: "/faq", Public: true},
 	{Function: "support", Method: "GET", Path: "/faq/{id}", Public: true},
 	{Function: "support", Method: "POST", Path: "/faq/{id}/feedback", Public: true},
+	{Function: "recovery", Method: "POST", Path: "/support/recovery", Public: true},
+	{Function: "recovery", Method: "GET", Path: "/support/recovery/{id}", Public: true},
+	{Function: "recovery", Method: "POST", Path: "/support/recovery/{id}/contact", Public: true},
+	{Function: "recovery", Method: "POST", Path: "/support/recovery/{id}/submit", Public: true},
+	{Function: "recovery", Method: "GET", Path: "/operator/recovery"},
+	{Function: "recovery", Method: "GET", Path: "/operator/recovery/{id}"},
+	{Function: "recovery", Method: "POST", Path: "/operator/recovery/{id}/claim"},
+	{Function: "recovery", Method: "POST", Path: "/operator/recovery/{id}/decision"},
 }
 
 // ForFunction returns the routes a function serves.

@@ -40,10 +40,15 @@ var _ AccessRecorder = JournalAccess{}
 // JournalTypeAccess is the journal's type of an operator's look.
 const JournalTypeAccess = "support.access"
 
-// Record appends "Оператор поддержки просмотрел …" to the owner's journal.
+// Record appends "Оператор поддержки просмотрел …" (or "Регистратор …")
+// to the owner's journal.
 func (j JournalAccess) Record(ctx context.Context, a Access) error {
 	role, id := journal.By(a.Operator, a.Owner)
-	summary := "Оператор поддержки просмотрел " + a.What
+	who := "Оператор поддержки"
+	if a.Operator.IsRegistrar() && !a.Operator.In(actor.GroupSupport) {
+		who = "Регистратор" // assisted recovery is theirs too
+	}
+	summary := who + " просмотрел " + a.What
 	if len(a.Data) > 0 {
 		summary += " (" + strings.Join(a.Data, ", ") + ")"
 	}

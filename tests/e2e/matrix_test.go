@@ -33,6 +33,7 @@ var staffRoles = map[string][]string{
 	"/registrar/":              {"registrar"},
 	"/support/payments/":       {"support"},
 	"/operator/":               {"support"},
+	"/operator/recovery":       {"support", "registrar"},
 }
 
 // rolesOf is who a person's route serves: nil for every signed-in person.
