@@ -39,6 +39,9 @@ const (
 	routeConnect    = "$connect"
 	routeDisconnect = "$disconnect"
 	routeMessage    = "message"
+	// routeDefault takes what names no route: it is answered as a message
+	// that is not one (malformed_json, type.unknown).
+	routeDefault = "$default"
 )
 
 // inbound is a client's message on the message route
@@ -81,7 +84,7 @@ func (h *handler) handle(ctx context.Context, ev events.APIGatewayWebsocketProxy
 			status = http.StatusInternalServerError
 		}
 		return answer(status, nil), nil
-	case routeMessage:
+	case routeMessage, routeDefault:
 		status = h.message(ctx, rc.ConnectionID, ev.Body)
 		return answer(status, nil), nil
 	}

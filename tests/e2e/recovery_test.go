@@ -234,7 +234,9 @@ func TestAssistedRecoveryOfALockedDemoAccount(t *testing.T) {
 	}
 	// The lock is lifted and the new phone signs in.
 	s := loginAs(t, phone, d.Password, "", nil)
-	var acts struct{ Items []struct{ Summary, Actor string } }
+	var acts struct {
+		Items []struct{ Summary, Actor string }
+	}
 	get(t, "/activity?limit=50", s.AccessToken).JSON(t, &acts)
 	var journal []string
 	for _, e := range acts.Items {

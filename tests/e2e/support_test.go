@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/coder/websocket"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/kabinet/kabinet/infra/local/template"
 )
 
 type ticketDoc struct {
@@ -365,9 +370,9 @@ func dialWith(t *testing.T, protocols []string) (*wsClient, error) {
 				close(w.events)
 				return
 			}
+			checkChat(t, "serverEvent", data)
 			var e map[string]any
 			if json.Unmarshal(data, &e) == nil {
-				checkChatEvent(t, e)
 				w.events <- e
 			}
 		}
@@ -376,28 +381,53 @@ func dialWith(t *testing.T, protocols []string) (*wsClient, error) {
 	return w, nil
 }
 
-// checkChatEvent holds a pushed event to docs/chat-websocket.md's schema:
-// a known type and the members that type carries.
-func checkChatEvent(t *testing.T, e map[string]any) {
-	need := map[string][]string{"message": {"conversation", "message"}, "ack": {"conversation", "clientId", "seq", "message"},
-		"assigned": {"conversation", "chat"}, "queued": {"conversation"}, "ticketed": {"conversation", "ticket"},
-		"read": {"conversation", "by", "seq"}, "closed": {"conversation"}, "error": {"code", "detail"}}
-	typ, _ := e["type"].(string)
-	fields, ok := need[typ]
-	if !ok {
-		t.Errorf("pushed event of unknown type: %v", e)
+// chatSchemas are docs/chat-websocket.schema.json's definitions of what a
+// client sends and what the server pushes.
+var chatSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
+	root, err := template.FindRoot()
+	if err != nil {
+		return nil, err
+	}
+	file := filepath.Join(root, "docs", "chat-websocket.schema.json")
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	out := map[string]*jsonschema.Schema{}
+	for _, def := range []string{"clientMessage", "serverEvent"} {
+		if out[def], err = c.Compile(file + "#/$defs/" + def); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+})
+
+// checkChat holds one WebSocket message to the documented schema (def is
+// clientMessage or serverEvent).
+func checkChat(t *testing.T, def string, data []byte) {
+	schemas, err := chatSchemas()
+	if err != nil {
+		t.Errorf("docs/chat-websocket.schema.json: %v", err)
 		return
 	}
-	for _, f := range fields {
-		if _, ok := e[f]; !ok {
-			t.Errorf("%s event lacks %s: %v", typ, f, e)
-		}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Errorf("%s is not JSON: %s", def, data)
+		return
+	}
+	if err := schemas[def].Validate(v); err != nil {
+		t.Errorf("%s breaks docs/chat-websocket.schema.json: %s\n%v", def, data, err)
 	}
 }
 
 func (w *wsClient) send(t *testing.T, v any) {
 	t.Helper()
 	b, _ := json.Marshal(v)
+	checkChat(t, "clientMessage", b)
+	w.sendRaw(t, b)
+}
+
+// sendRaw sends bytes as they are (a message the schema refuses).
+func (w *wsClient) sendRaw(t *testing.T, b []byte) {
+	t.Helper()
 	if err := w.c.Write(context.Background(), websocket.MessageText, b); err != nil {
 		t.Fatalf("ws write: %v", err)
 	}
@@ -465,6 +495,19 @@ func TestChatThroughTheWebSocketAPI(t *testing.T) {
 	op.send(t, map[string]any{"action": "message", "type": "read", "conversation": conv.ID, "seq": 1})
 	if rd := me.await(t, "read"); rd["by"] != "support" {
 		t.Errorf("read receipt %v", rd)
+	}
+	// Messages the schema refuses are refused by the server too, with an
+	// error event that the schema holds.
+	for _, bad := range []string{`{"action":"message","type":"send","conversation":"` + conv.ID + `","clientId":"m-x","text":"  "}`,
+		`{"action":"message","type":"shout"}`, `not json`} {
+		v, _ := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+		if schemas, err := chatSchemas(); err == nil && v != nil && schemas["clientMessage"].Validate(v) == nil {
+			t.Errorf("the schema admits %s", bad)
+		}
+		me.sendRaw(t, []byte(bad))
+		if e := me.await(t, "error"); e["code"] == "" {
+			t.Errorf("error event %v", e)
+		}
 	}
 	me.send(t, map[string]any{"action": "message", "type": "send", "conversation": conv.ID, "clientId": "m-2", "text": "Не проходит оплата."})
 	me.await(t, "ack")
