@@ -203,7 +203,10 @@ func (s *Stack) seed(ctx context.Context) error {
 	if err := s.seedApplications(ctx, svc.apps); err != nil {
 		return err
 	}
-	return s.seedPayments(ctx, svc.charges, svc.pays)
+	if err := s.seedPayments(ctx, svc.charges, svc.pays); err != nil {
+		return err
+	}
+	return s.seedSupport(ctx)
 }
 
 // lockDemo locks a demo account's sign-in the way a person does, by
