@@ -21,7 +21,9 @@ import (
 // links is a hand-written Links: every link is the person's.
 type links struct{}
 
-func (links) Title(context.Context, string, string, string) (string, error) { return "Заявление", nil }
+func (links) Title(context.Context, string, string, string) (string, error) {
+	return "Заявление", nil
+}
 
 // looks counts the operators' recorded looks.
 type looks struct {
@@ -59,7 +61,9 @@ func newFixture(t *testing.T) fixture {
 	return f
 }
 
-func operator(sub string) actor.Actor { return actor.Actor{Sub: sub, Groups: []string{actor.GroupSupport}} }
+func operator(sub string) actor.Actor {
+	return actor.Actor{Sub: sub, Groups: []string{actor.GroupSupport}}
+}
 
 func (f fixture) open(t *testing.T, sub string, in OpenInput) Ticket {
 	t.Helper()
