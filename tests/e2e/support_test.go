@@ -344,7 +344,7 @@ type wsClient struct {
 	events chan map[string]any
 }
 
-func dialChat(t *testing.T, token string) (*wsClient, error) {
+func dialChat(t testing.TB, token string) (*wsClient, error) {
 	t.Helper()
 	r := post(t, "/chat/connection-ticket", token, nil)
 	if r.Status != http.StatusCreated {
@@ -355,7 +355,7 @@ func dialChat(t *testing.T, token string) (*wsClient, error) {
 	return dialWith(t, []string{g.Subprotocol, "ticket." + g.Ticket})
 }
 
-func dialWith(t *testing.T, protocols []string) (*wsClient, error) {
+func dialWith(t testing.TB, protocols []string) (*wsClient, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, st.ChatURL, &websocket.DialOptions{Subprotocols: protocols})
@@ -402,7 +402,7 @@ var chatSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) 
 
 // checkChat holds one WebSocket message to the documented schema (def is
 // clientMessage or serverEvent).
-func checkChat(t *testing.T, def string, data []byte) {
+func checkChat(t testing.TB, def string, data []byte) {
 	schemas, err := chatSchemas()
 	if err != nil {
 		t.Errorf("docs/chat-websocket.schema.json: %v", err)
@@ -418,7 +418,7 @@ func checkChat(t *testing.T, def string, data []byte) {
 	}
 }
 
-func (w *wsClient) send(t *testing.T, v any) {
+func (w *wsClient) send(t testing.TB, v any) {
 	t.Helper()
 	b, _ := json.Marshal(v)
 	checkChat(t, "clientMessage", b)
@@ -426,14 +426,14 @@ func (w *wsClient) send(t *testing.T, v any) {
 }
 
 // sendRaw sends bytes as they are (a message the schema refuses).
-func (w *wsClient) sendRaw(t *testing.T, b []byte) {
+func (w *wsClient) sendRaw(t testing.TB, b []byte) {
 	t.Helper()
 	if err := w.c.Write(context.Background(), websocket.MessageText, b); err != nil {
 		t.Fatalf("ws write: %v", err)
 	}
 }
 
-func (w *wsClient) await(t *testing.T, typ string) map[string]any {
+func (w *wsClient) await(t testing.TB, typ string) map[string]any {
 	t.Helper()
 	timeout := time.After(15 * time.Second)
 	for {
