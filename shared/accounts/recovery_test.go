@@ -71,7 +71,7 @@ func TestRecoveryReplacesALostPhone(t *testing.T) {
 			t.Errorf("%s unmasked: %+v", fm.Field, fm)
 		}
 	}
-	if err := r.Grant(ctx, supportOp, "req-1", "ВД-2026-000001", sub, p.Sealed, true, noWrites); err != nil {
+	if err := r.Grant(ctx, supportOp, "req-1", "ВС-2026-000001", sub, p.Sealed, true, noWrites); err != nil {
 		t.Fatalf("grant: %v", err)
 	}
 	acc, _ := f.svc.Credentials.account(ctx, sub)
@@ -92,7 +92,7 @@ func TestRecoveryReplacesALostPhone(t *testing.T) {
 		t.Errorf("the old phone was not told: %v", f.out.sms)
 	}
 	// Granting again changes nothing more.
-	if err := r.Grant(ctx, supportOp, "req-1", "ВД-2026-000001", sub, p.Sealed, true, noWrites); err != nil {
+	if err := r.Grant(ctx, supportOp, "req-1", "ВС-2026-000001", sub, p.Sealed, true, noWrites); err != nil {
 		t.Errorf("granting again: %v", err)
 	}
 }
@@ -119,7 +119,7 @@ func TestRecoveryRefusesWhatDoesNotMatch(t *testing.T) {
 	if cmp.Match || cmp.Fields[5].Field != "passport.number" || cmp.Fields[5].Match {
 		t.Errorf("compare = %+v, want the passport number different", cmp)
 	}
-	if err := r.Grant(ctx, supportOp, "req-2", "ВД-2026-000002", sub, p.Sealed, false, noWrites); problem.CodeOf(err) != "identity_mismatch" {
+	if err := r.Grant(ctx, supportOp, "req-2", "ВС-2026-000002", sub, p.Sealed, false, noWrites); problem.CodeOf(err) != "identity_mismatch" {
 		t.Errorf("grant on a mismatch = %v", err)
 	}
 	taken := claimOf("+79161110001", "+79163330003")
@@ -127,7 +127,7 @@ func TestRecoveryRefusesWhatDoesNotMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Grant(ctx, supportOp, "req-3", "ВД-2026-000003", sub, p.Sealed, true, noWrites); problem.CodeOf(err) != "contact_unavailable" {
+	if err := r.Grant(ctx, supportOp, "req-3", "ВС-2026-000003", sub, p.Sealed, true, noWrites); problem.CodeOf(err) != "contact_unavailable" {
 		t.Errorf("grant of another account's phone = %v", err)
 	}
 	if acc, _ := f.svc.Credentials.account(ctx, sub); acc.Phone != "+79161110001" {

@@ -67,7 +67,7 @@ func openRecovery(t *testing.T, claim map[string]any, phone string) recoveryOpen
 	}
 	var o recoveryOpened
 	r.JSON(t, &o)
-	if o.Key == "" || o.Request.Status != "draft" || o.Request.Upload == nil || !strings.HasPrefix(o.Request.Number, "ВД-") {
+	if o.Key == "" || o.Request.Status != "draft" || o.Request.Upload == nil || !strings.HasPrefix(o.Request.Number, "ВС-") {
 		t.Fatalf("opened = %s", r.Body)
 	}
 	path := "/support/recovery/" + o.Request.ID

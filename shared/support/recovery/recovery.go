@@ -351,7 +351,7 @@ func (s *Requests) Open(ctx context.Context, in OpenInput, meta accounts.Meta) (
 	_, _ = rand.Read(kb[:])
 	key := base64.RawURLEncoding.EncodeToString(kb[:])
 	k := dynamo.RecoveryKey(id)
-	it := requestItem{PK: k.PK, SK: k.SK, Kind: kindRequest, ID: id, Number: fmt.Sprintf("ВД-%s-%06d", now.Format("2006"), seq),
+	it := requestItem{PK: k.PK, SK: k.SK, Kind: kindRequest, ID: id, Number: fmt.Sprintf("ВС-%s-%06d", now.Format("2006"), seq),
 		KeyHash: hashKey(key), Sub: prepared.Sub, Sealed: prepared.Sealed, CodeHash: prepared.CodeHash, CodeExpires: stamp(prepared.CodeExpires),
 		SentTo: prepared.SentTo, ScanType: in.Scan.ContentType, ScanSize: in.Scan.Size, Status: StatusDraft, CreatedAt: stamp(now),
 		TTL: now.Add(DraftTTL).Unix()}
