@@ -40,7 +40,10 @@ func (f *fakeChat) Send(_ context.Context, _ support.Conn, in support.SendInput)
 	f.sent = in
 	return support.ChatMessage{Seq: 3, Author: support.AuthorCitizen, ClientID: in.ClientID, Text: in.Text}, false, f.sendErr
 }
-func (f *fakeChat) Read(_ context.Context, _ support.Conn, _ string, seq int64) error { f.read = seq; return nil }
+func (f *fakeChat) Read(_ context.Context, _ support.Conn, _ string, seq int64) error {
+	f.read = seq
+	return nil
+}
 func (f *fakeChat) Reply(_ context.Context, _ support.Conn, e support.Event) {
 	f.replies = append(f.replies, e)
 }
