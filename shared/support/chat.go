@@ -456,7 +456,7 @@ func (c *Chat) Start(ctx context.Context, a actor.Actor, in StartInput) (Convers
 		return Conversation{}, false, err
 	}
 	now := c.now()
-	id := newID(now)
+	id := NewID(now)
 	k := dynamo.ChatKey(id)
 	conv := chatItem{PK: k.PK, SK: k.SK, Kind: kindChat, ID: id, Sub: sub, Status: ChatWaiting, Topic: topic, CreatedAt: stamp(now), Seq: 1}
 	rk, mk, ck := dynamo.ChatRefKey(sub, id), dynamo.ChatMessageKey(id, 1), dynamo.ChatClientKey(id, sub, hashOf(in.ClientID))
@@ -494,7 +494,7 @@ func (c *Chat) openOf(ctx context.Context, sub string) (*chatItem, error) {
 
 func (c *Chat) conversation(ctx context.Context, id string) (chatItem, error) {
 	var it chatItem
-	if !validID(id) {
+	if !ValidID(id) {
 		return it, problem.NotFound("чат")
 	}
 	err := c.d.DB.Get(ctx, dynamo.ChatKey(id), "чат", &it)

@@ -174,7 +174,7 @@ type store struct{ db *dynamo.Store }
 // ticket reads a ticket from its owner's partition.
 func (st store) ticket(ctx context.Context, sub, id string) (ticketItem, error) {
 	var it ticketItem
-	if !validID(id) {
+	if !ValidID(id) {
 		return it, errTicketNotFound()
 	}
 	if err := st.db.Get(ctx, dynamo.TicketKey(sub, id), "обращение", &it); err != nil {
@@ -185,7 +185,7 @@ func (st store) ticket(ctx context.Context, sub, id string) (ticketItem, error) 
 
 // owner finds a ticket's owner by its id (operators).
 func (st store) owner(ctx context.Context, id string) (string, error) {
-	if !validID(id) {
+	if !ValidID(id) {
 		return "", errTicketNotFound()
 	}
 	var p pointerItem

@@ -119,17 +119,17 @@ func parseStamp(s string) time.Time {
 	return t
 }
 
-// newID is a time-sortable id: the time to the microsecond and 8 random
-// hex digits.
-func newID(now time.Time) string {
+// NewID is a time-sortable id: the time to the microsecond and 8 random
+// hex digits (tickets, conversations, recovery requests).
+func NewID(now time.Time) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return now.UTC().Format("20060102150405.000000")[:14] + now.UTC().Format(".000000")[1:] + hex.EncodeToString(b[:])
 }
 
-// validID is the shape newID makes (a path parameter is checked before it
+// ValidID is the shape NewID makes (a path parameter is checked before it
 // reaches a key).
-func validID(id string) bool {
+func ValidID(id string) bool {
 	if len(id) != 28 {
 		return false
 	}

@@ -401,7 +401,7 @@ func (s *Tickets) create(ctx context.Context, a actor.Actor, sub string, n newTi
 		return Ticket{}, fmt.Errorf("ticket number: %w", err)
 	}
 	number := fmt.Sprintf("ТП-%s-%06d", now.Format("2006"), seq)
-	id := newID(now)
+	id := NewID(now)
 	priority, due := PriorityNormal, now.Add(s.d.Policy.FirstAnswer)
 	if n.urgent {
 		priority, due = PriorityUrgent, now.Add(s.d.Policy.UrgentSolve)

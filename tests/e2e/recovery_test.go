@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -82,18 +81,9 @@ func openRecovery(t *testing.T, claim map[string]any, phone string) recoveryOpen
 
 func uploadRecoveryScan(t *testing.T, o recoveryOpened) {
 	t.Helper()
-	req, _ := http.NewRequest(o.Request.Upload.Method, o.Request.Upload.URL, bytes.NewReader(pdfBytes))
-	for k, v := range o.Request.Upload.Headers {
-		req.Header.Set(k, v)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("scan upload = %d", res.StatusCode)
-	}
+	var d declared
+	d.Upload.URL, d.Upload.Method, d.Upload.Headers = o.Request.Upload.URL, o.Request.Upload.Method, o.Request.Upload.Headers
+	upload(t, d, pdfBytes)
 }
 
 func scanExists(t *testing.T, id string) bool {

@@ -30,7 +30,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -273,26 +272,6 @@ func hashKey(key string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// newID is a time-sortable id: the time to the microsecond and 8 random hex
-// digits (the shape support's tickets have).
-func newID(now time.Time) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return now.UTC().Format("20060102150405") + now.UTC().Format(".000000")[1:] + hex.EncodeToString(b[:])
-}
-
-func validID(id string) bool {
-	if len(id) != 28 {
-		return false
-	}
-	for i, r := range id {
-		if i < 20 && (r < '0' || r > '9') || i >= 20 && !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 func errNotFound() error {
 	return problem.NotFound("запрос на восстановление доступа")
 }
@@ -332,7 +311,7 @@ func (s *Requests) Open(ctx context.Context, in OpenInput, meta accounts.Meta) (
 		fields = append(fields, problem.Field{Field: "scan.size", Code: "file.too_large", Message: "Скан паспорта — не больше 5 МБ"})
 	}
 	now := s.now()
-	id := newID(now)
+	id := support.NewID(now)
 	prepared, err := s.d.Accounts.Prepare(ctx, id, in.RecoveryClaim, meta)
 	if pe, ok := problem.As(err); ok && pe.Kind == problem.KindInvalid {
 		return Opened{}, problem.Invalid(append(pe.Fields, fields...)...)
@@ -393,7 +372,7 @@ func (s *Requests) upload(ctx context.Context, it requestItem, now time.Time) (*
 // key are the same NotFound.
 func (s *Requests) read(ctx context.Context, id, key string) (requestItem, error) {
 	var it requestItem
-	if !validID(id) || key == "" || len(key) > 128 {
+	if !support.ValidID(id) || key == "" || len(key) > 128 {
 		return it, errNotFound()
 	}
 	if err := s.d.DB.Get(ctx, dynamo.RecoveryKey(id), "запрос", &it); err != nil {
@@ -498,9 +477,22 @@ func (s *Requests) Submit(ctx context.Context, id, key string, meta accounts.Met
 	read := it
 	it.Scan, it.Status, it.SubmittedAt, it.Due = true, StatusSubmitted, stamp(now), stamp(now.Add(s.d.Answer))
 	it.TTL = now.Add(RetainDecided).Unix()
-	err = s.d.Accounts.Filed(ctx, it.Number, it.Sub, meta, func(ctx context.Context, tx *dynamo.Tx) error {
+	err = s.d.Accounts.Filed(ctx, it.Number, it.Sub, meta, s.rewrite(read, it))
+	if err != nil {
+		return Request{}, err
+	}
+	it.V++
+	return it.view(now, false), nil
+}
+
+// rewrite is the request's new state it, written into the account's
+// transaction while the request is still at the version read: read again
+// on every attempt of the commit, it stops the commit (request_changed)
+// once someone else changed the request.
+func (s *Requests) rewrite(read, it requestItem) accounts.Also {
+	return func(ctx context.Context, tx *dynamo.Tx) error {
 		var fresh requestItem
-		if err := s.d.DB.Get(ctx, dynamo.RecoveryKey(id), "запрос", &fresh); err != nil {
+		if err := s.d.DB.Get(ctx, dynamo.RecoveryKey(read.ID), "запрос", &fresh); err != nil {
 			return err
 		}
 		if fresh.V != read.V {
@@ -508,12 +500,7 @@ func (s *Requests) Submit(ctx context.Context, id, key string, meta accounts.Met
 		}
 		it.put(tx)
 		return nil
-	})
-	if err != nil {
-		return Request{}, err
 	}
-	it.V++
-	return it.view(now, false), nil
 }
 
 // staffRead is a request for staff: only one that was submitted, never one
@@ -523,7 +510,7 @@ func (s *Requests) staffRead(ctx context.Context, a actor.Actor, id string) (req
 	if err := a.RequireSupportOrRegistrar(); err != nil {
 		return it, err
 	}
-	if !validID(id) {
+	if !support.ValidID(id) {
 		return it, errNotFound()
 	}
 	if err := s.d.DB.Get(ctx, dynamo.RecoveryKey(id), "запрос", &it); err != nil {
@@ -688,17 +675,7 @@ func (s *Requests) Decide(ctx context.Context, a actor.Actor, id string, in Deci
 	read := it
 	it.Status = map[string]string{DecisionUnlock: StatusUnlocked, DecisionReplace: StatusContactReplaced, DecisionReject: StatusRejected}[in.Decision]
 	it.DecidedAt, it.Reason, it.TTL = stamp(now), reason, now.Add(RetainDecided).Unix()
-	also := func(ctx context.Context, tx *dynamo.Tx) error {
-		var fresh requestItem
-		if err := s.d.DB.Get(ctx, dynamo.RecoveryKey(id), "запрос", &fresh); err != nil {
-			return err
-		}
-		if fresh.V != read.V {
-			return problem.Conflict("request_changed", "Запрос изменился. Обновите страницу")
-		}
-		it.put(tx)
-		return nil
-	}
+	also := s.rewrite(read, it)
 	if in.Decision == DecisionReject {
 		err = s.d.Accounts.Refused(ctx, a, it.Number, it.Sub, also)
 	} else {
