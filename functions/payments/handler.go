@@ -60,6 +60,9 @@ type handler struct {
 	payments paymentService
 	files    payments.Files
 	printer  payments.Printer
+	// methods and autopay serve linked cards and autopay (autopay.go).
+	methods methodService
+	autopay autopayService
 }
 
 func (h *handler) router(r *httpapi.Router) *httpapi.Router {
@@ -89,6 +92,7 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /payments/{id}/receipt.pdf", h.receipt)
 	r.Handle("POST /payments/notifications", h.notification)
 	r.HandleAuthed("GET /support/payments/flagged", h.flagged)
+	h.autopayRoutes(r)
 	return r
 }
 
@@ -145,7 +149,7 @@ func (h *handler) cancelCharge(ctx context.Context, req *httpapi.Request, m http
 // page is a list and the cursor of the next page.
 type page[T any] struct {
 	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
+	Next  string `json:"nextCursor,omitempty"`
 }
 
 func (h *handler) listCharges(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

@@ -71,11 +71,15 @@ func main() {
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider,
 		Receipts: &issued.Service{DB: db, Objects: objects, Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal},
-		Signatures: signatures, ConfirmAbove: int64(confirmAbove), Limits: limits, ProviderMax: providerMax, PortalURL: portal, TestPayments: acceptTest}
+		Signatures: signatures, Sealer: d.Sealer, ConfirmAbove: int64(confirmAbove), Limits: limits, ProviderMax: providerMax, PortalURL: portal, TestPayments: acceptTest}
 	charges, err := payments.NewCharges(pd)
 	app.Must(base.Log, err)
 	pays, err := payments.NewPayments(pd)
 	app.Must(base.Log, err)
-	h := &handler{charges: charges, payments: pays, files: objects, printer: receiptpdf.Renderer{}}
+	methods, err := payments.NewMethods(pd)
+	app.Must(base.Log, err)
+	autopays, err := payments.NewAutopays(pd)
+	app.Must(base.Log, err)
+	h := &handler{charges: charges, payments: pays, files: objects, printer: receiptpdf.Renderer{}, methods: methods, autopay: autopays}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("payments", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

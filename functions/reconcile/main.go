@@ -46,14 +46,16 @@ func main() {
 	keys := vault.NewKeyring(secrets, indexSecret)
 	kmsClient := kms.NewFromConfig(cfg)
 	// The payer's name on a receipt is read from the account (no sealed
-	// field is opened for it).
-	people, err := accounts.NewProfiles(accounts.Deps{DB: db, Sealer: kmsseal.NewSealer(kmsClient, fieldKey), Clock: base.Clock})
+	// field is opened for it); a linked card's provider id is opened to
+	// create its payment again.
+	sealer := kmsseal.NewSealer(kmsClient, fieldKey)
+	people, err := accounts.NewProfiles(accounts.Deps{DB: db, Sealer: sealer, Clock: base.Clock})
 	app.Must(base.Log, err)
 	provider, err := yookassa.New(yookassa.Config{BaseURL: apiURL, ShopID: shop, Secret: yookassa.ManagedSecretKey(secrets, shopKey),
 		Timeout: 5 * time.Second})
 	app.Must(base.Log, err)
 	pays, err := payments.NewPayments(payments.Deps{DB: db, Keys: keys, Clock: base.Clock, People: people, Inbox: &inbox.Store{DB: db},
-		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider,
+		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider, Sealer: sealer,
 		Receipts: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal},
 		PortalURL: portal, TestPayments: acceptTest})

@@ -78,6 +78,13 @@
 //	a utility provider's readings, by time    GSI1PK=READINGS#<provider> GSI1SK=<at>#...
 //	a person's own payment limits             PK=USER#<sub>             SK=PAYLIMITS
 //	a person's payments of a day or month     PK=USER#<sub>             SK=PAYUSE#<YYYY-MM-DD or YYYY-MM>
+//	a person's saved payment methods (cards)  PK=USER#<sub>             SK begins_with PAYMETHOD#
+//	a payment method's owner (notifications)  PK=PAYMETHOD#<id>         SK=PAYMETHOD
+//	a person's autopay rules                  PK=USER#<sub>             SK begins_with AUTORULE#
+//	an autopay rule's payments of a month     PK=USER#<sub>             SK=AUTORULEUSE#<rule>#<YYYY-MM>
+//	a person's autopay of a charge (one ever) PK=USER#<sub>             SK=AUTOPAY#<uin>
+//	a person's autopays, newest first         GSI1PK=AUTOPAYS#<sub>     GSI1SK=<created>#<uin>
+//	autopays due, by time (sparse GSI2)       GSI2PK=AUTOPAY-DUE#<shard> GSI2SK=<due or lease end>#<sub>#<uin>
 //
 //	a person's support tickets, newest first  PK=USER#<sub>             SK begins_with TICKET#<id>
 //	a ticket's messages, in order             PK=USER#<sub>             SK begins_with TICKETMSG#<id>#<seq>
@@ -560,3 +567,38 @@ const RecoveryQueuePK = "RECOVERY-QUEUE"
 
 // RecoveryNumberCounter names the counter of one year's recovery numbers.
 func RecoveryNumberCounter(year string) string { return "support-recovery-" + year }
+
+// PaymentMethodPrefix is the sort-key prefix of a person's saved payment
+// methods (linked cards).
+const PaymentMethodPrefix = "PAYMETHOD#"
+
+// PaymentMethodKey is one of a person's saved payment methods, by its
+// Kabinet id; the provider's id of it is sealed inside.
+func PaymentMethodKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: PaymentMethodPrefix + id} }
+
+// PaymentMethodOwnerKey names the owner of a payment method by its id: the
+// provider's notification of a card's verification names only the id.
+func PaymentMethodOwnerKey(id string) Key { return Key{PK: join("PAYMETHOD", id), SK: "PAYMETHOD"} }
+
+// AutopayRulePrefix is the sort-key prefix of a person's autopay rules.
+const AutopayRulePrefix = "AUTORULE#"
+
+// AutopayRuleKey is one of a person's autopay rules.
+func AutopayRuleKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: AutopayRulePrefix + id} }
+
+// AutopayRuleUsageKey sums what an autopay rule paid in a month (YYYY-MM).
+func AutopayRuleUsageKey(sub, rule, month string) Key {
+	return Key{PK: UserPK(sub), SK: join("AUTORULEUSE", rule, month)}
+}
+
+// AutopayPrefix is the sort-key prefix of a person's autopays.
+const AutopayPrefix = "AUTOPAY#"
+
+// AutopayKey is the autopay of one charge of a person: at most one ever.
+func AutopayKey(sub, uin string) Key { return Key{PK: UserPK(sub), SK: AutopayPrefix + uin} }
+
+// AutopaysPK is the GSI1 partition of a person's autopays.
+func AutopaysPK(sub string) string { return join("AUTOPAYS", sub) }
+
+// AutopayDuePK is the GSI2 partition of autopays due, spread over shards.
+func AutopayDuePK(shard int) string { return join("AUTOPAY-DUE", fmt.Sprint(shard)) }

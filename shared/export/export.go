@@ -92,6 +92,15 @@ var Sections = map[string]Section{
 	"support-ticket-note":    {"", nil}, // operators' internal notes on a ticket, never shown to the person
 	"chat-ref":               {"", nil}, // points to a chat conversation (kept outside the partition)
 	"ws-connection-ref":      {"", nil}, // an open WebSocket connection, gone within two hours
+
+	// Linked cards and autopay: the provider's id of a card stays sealed and out.
+	"payment-method": {"paymentMethods", []string{"ID", "Status", "CardType", "Last4", "ExpiryMonth", "ExpiryYear", "Reason",
+		"CreatedAt", "LinkedAt"}},
+	"autopay-rule": {"autopayRules", []string{"ID", "Status", "ChargeKind", "Agency", "UtilityAccount", "UtilityMask", "Card",
+		"MaxPerCharge", "MaxPerMonth", "CreatedAt", "CancelledAt", "CancelReason"}},
+	"autopay-rule-usage": {"", nil}, // a running sum of a rule's month, which the autopays show
+	"autopay": {"autopays", []string{"UIN", "Rule", "Card", "ChargeKind", "Agency", "Purpose", "Amount", "Status", "PayAt",
+		"PaymentID", "Reason", "CreatedAt", "UpdatedAt"}},
 }
 
 // Elsewhere are the kinds kept outside a person's partition, and why they
@@ -122,6 +131,9 @@ var Elsewhere = map[string]string{
 	"ws-connect-ticket":      "a one-time WebSocket connection ticket, a minute at most; no personal data",
 	"operator-presence":      "a support operator's chat presence (online, conversations held)",
 	"recovery-request":       "an assisted recovery request under its id, its claim sealed (staff see it masked), kept 180 days; its filing and decision are in the journal",
+
+	// Linked cards.
+	"payment-method-owner": "maps a linked card's id to its owner for the provider's notification; no personal data (the card is exported with the payment methods)",
 }
 
 // Export is one export.

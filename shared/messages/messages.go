@@ -107,6 +107,18 @@ const (
 	// data. Vars: Field (the field's Russian name), Decision (одобрена or
 	// отклонена), Reason (optional).
 	ProfileChangeDecided = "profile.change_decided"
+	// CardLinked: a bank card was linked to the account (confirmed by a
+	// code). Vars: Card (its mask, "MasterCard •••• 4444"), At (date-time).
+	CardLinked = "security.card_linked"
+	// CardUnlinked: a linked card was unlinked. Vars: Card, At (date-time).
+	CardUnlinked = "security.card_unlinked"
+	// AutopayScheduled: a new charge matches an autopay rule and is to be
+	// paid tomorrow unless cancelled. Vars: Kind, Purpose, Amount (kopecks),
+	// Card, PayAt (date-time), Link.
+	AutopayScheduled = "autopay.scheduled"
+	// AutopayFailed: an autopay did not pay a charge. Vars: Kind, Amount
+	// (kopecks), Reason, Link.
+	AutopayFailed = "autopay.failed"
 	// News: a portal announcement. Vars: Title, Text, Link (optional).
 	News = "news"
 	// SupportTicketOpened: a support ticket was opened (from the form or

@@ -101,6 +101,15 @@ func fixtures() map[string]Vars {
 			"Link": "/support/tickets/01J0000000000000000000TEST"},
 		SupportTicketSolved: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения",
 			"Link": "/support/tickets/01J0000000000000000000TEST"},
+		CardLinked:   {"At": signIn, "Card": "MasterCard •••• 4444"},
+		CardUnlinked: {"At": signIn, "Card": "Мир •••• 0004"},
+		AutopayScheduled: {
+			"Kind": "ЖКУ", "Purpose": "Жилищно-коммунальные услуги за март 2025", "Amount": int64(543210),
+			"Card": "MasterCard •••• 4444", "PayAt": time.Date(2025, 3, 11, 7, 0, 0, 0, time.UTC), "Link": "/autopays",
+		},
+		AutopayFailed: {
+			"Kind": "штраф", "Amount": int64(75000), "Reason": "Недостаточно средств", "Link": "/autopays",
+		},
 		News: {
 			"Title": "Новый раздел «Мои документы»",
 			"Text":  "Теперь все ваши документы собраны в одном месте.\n\nОткройте раздел, чтобы проверить сроки действия.",
@@ -535,6 +544,10 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{SecurityMFA, "security", true},
 		{SecurityRecoveryFiled, "security", true},
 		{SecurityRecoveryDecided, "security", true},
+		{CardLinked, "security", true},
+		{CardUnlinked, "security", true},
+		{AutopayScheduled, "payments", false},
+		{AutopayFailed, "payments", false},
 		{News, "news", false},
 		{SupportTicketOpened, "support", false},
 		{SupportTicketAnswered, "support", false},
@@ -557,8 +570,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 31 {
-		t.Errorf("%d types, want 31", len(types))
+	if len(types) != 35 {
+		t.Errorf("%d types, want 35", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

@@ -52,6 +52,7 @@ func paymentFinal(s string) bool {
 type Payments struct {
 	d       Deps
 	charges *Charges
+	methods *Methods
 }
 
 // NewPayments needs Keys, People, Inbox, Journal, Provider, Receipts and
@@ -64,7 +65,7 @@ func NewPayments(d Deps) (*Payments, error) {
 	if err := d.need("Payments", names...); err != nil {
 		return nil, err
 	}
-	return &Payments{d: d, charges: &Charges{d}}, nil
+	return &Payments{d: d, charges: &Charges{d}, methods: &Methods{d}}, nil
 }
 
 // PayRequest is what the person asks to pay.
@@ -77,6 +78,13 @@ type PayRequest struct {
 	// allows paying in parts, or where what is due is above the provider's
 	// single-payment maximum. Absent: the whole amount due.
 	Amounts map[string]int64 `json:"amounts,omitempty"`
+	// PaymentMethod pays with one of the person's linked cards (its
+	// Kabinet id), without the provider's page.
+	PaymentMethod string `json:"paymentMethod,omitempty"`
+
+	// auto is the rule when an autopay pays (autopay.go): no code, the
+	// rule's maxima.
+	auto *ruleItem
 }
 
 // check validates the request and returns its УИН sorted.
@@ -102,6 +110,9 @@ func (r PayRequest) check() ([]string, error) {
 		} else if a <= 0 {
 			f = append(f, problem.Field{Field: "amounts." + uin, Code: "payment.amount", Message: "Сумма — целое число копеек больше нуля"})
 		}
+	}
+	if r.PaymentMethod != "" && !ValidMethodID(r.PaymentMethod) {
+		f = append(f, problem.Field{Field: "paymentMethod", Code: "payment_method.unknown", Message: "Такой привязанной карты нет"})
 	}
 	if r.Code != "" && (len(r.Code) != 6 || strings.Trim(r.Code, "0123456789") != "") {
 		f = append(f, problem.Field{Field: "code", Code: "code.format", Message: "Код подтверждения — 6 цифр"})
@@ -148,6 +159,11 @@ type PaymentView struct {
 	PaidAt          time.Time   `json:"paidAt,omitzero"`
 	Receipt         *ReceiptRef `json:"receipt,omitempty"`
 	CancelReason    string      `json:"cancelReason,omitempty"`
+
+	// Card is the linked card it was paid with (masked); Autopay says an
+	// autopay rule paid it.
+	Card    string `json:"card,omitempty"`
+	Autopay bool   `json:"autopay,omitempty"`
 }
 
 type paymentItem struct {
@@ -173,13 +189,20 @@ type paymentItem struct {
 	GSI1SK          string        `dynamodbav:"GSI1SK"`
 	GSI2PK          string        `dynamodbav:"GSI2PK,omitempty"`
 	GSI2SK          string        `dynamodbav:"GSI2SK,omitempty"`
+
+	// Method is the linked card paid with (Kabinet's id), Card its mask.
+	Method string `dynamodbav:"Method,omitempty"`
+	Card   string `dynamodbav:"Card,omitempty"`
+	// Autopay is the rule that paid, AutopayMonth the month it counts in.
+	Autopay      string `dynamodbav:"Autopay,omitempty"`
+	AutopayMonth string `dynamodbav:"AutopayMonth,omitempty"`
 }
 
 const kindPayment = "payment"
 
 func (it paymentItem) view() PaymentView {
 	v := PaymentView{ID: it.ID, Status: it.Status, StatusName: paymentStatusNames[it.Status], Amount: it.Amount, Charges: it.Lines,
-		CreatedAt: parseStamp(it.CreatedAt), PaidAt: parseStamp(it.PaidAt), CancelReason: it.CancelReason}
+		CreatedAt: parseStamp(it.CreatedAt), PaidAt: parseStamp(it.PaidAt), CancelReason: it.CancelReason, Card: it.Card, Autopay: it.Autopay != ""}
 	for i := range v.Charges {
 		v.Charges[i].AgencyTitle = Agencies[v.Charges[i].Agency].Title
 	}
@@ -247,10 +270,13 @@ func CheckKey(key string) error {
 	return nil
 }
 
-func bodyHash(uins []string, code string, amounts map[string]int64) string {
+func bodyHash(uins []string, code string, amounts map[string]int64, method string) string {
 	parts := make([]string, len(uins))
 	for i, u := range uins {
 		parts[i] = fmt.Sprintf("%s=%d", u, amounts[u])
+	}
+	if method != "" {
+		code += "|card=" + method
 	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, ",") + "|" + code))
 	return hex.EncodeToString(sum[:])
@@ -335,7 +361,7 @@ func (p *Payments) Pay(ctx context.Context, a actor.Actor, key string, in PayReq
 	}
 	now := p.d.Clock.Now()
 	k := dynamo.IdempotencyKey(sub, keyHash(key))
-	c, first, err := p.claim(ctx, k, bodyHash(uins, in.Code, in.Amounts), now)
+	c, first, err := p.claim(ctx, k, bodyHash(uins, in.Code, in.Amounts, in.PaymentMethod), now)
 	if err != nil || first != nil {
 		if first != nil {
 			return *first, nil
@@ -382,7 +408,11 @@ func (p *Payments) run(ctx context.Context, sub, id string, uins []string, in Pa
 		}
 	}
 	if pay.Status == PaymentCreated {
-		pp, err := p.d.Provider.Create(ctx, p.newPayment(pay))
+		np, err := p.providerPayment(ctx, pay)
+		var pp ProviderPayment
+		if err == nil {
+			pp, err = p.d.Provider.Create(ctx, np)
+		}
 		switch {
 		case problem.Is(err, problem.KindUnavailable):
 			out := problem.Wrap(err, problem.KindUnavailable, "payment_provider_unavailable",
@@ -492,6 +522,13 @@ func confirmationError(err error) error {
 func (p *Payments) open(ctx context.Context, sub, id string, uins []string, in PayRequest, now time.Time) (paymentItem, error) {
 	code := in.Code
 	for attempt := 0; ; attempt++ {
+		var card methodItem
+		if in.PaymentMethod != "" {
+			var err error
+			if card, err = p.methods.usable(ctx, sub, in.PaymentMethod, "paymentMethod", now); err != nil {
+				return paymentItem{}, err
+			}
+		}
 		chs, links, err := p.held(ctx, sub, uins)
 		if err != nil {
 			return paymentItem{}, err
@@ -518,8 +555,13 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, in P
 		if err != nil {
 			return paymentItem{}, err
 		}
+		if in.auto != nil {
+			if err := p.autopayChecks(ctx, sub, in.auto, total, now); err != nil {
+				return paymentItem{}, err
+			}
+		}
 		tx := &dynamo.Tx{}
-		if p.d.ConfirmAbove > 0 && total > p.d.ConfirmAbove {
+		if p.d.ConfirmAbove > 0 && total > p.d.ConfirmAbove && in.auto == nil {
 			if code == "" {
 				return paymentItem{}, problem.New(problem.KindPreconditionRequired, "confirmation_required",
 					"Платёж больше "+rub(p.d.ConfirmAbove)+" подтвердите кодом: запросите его и повторите платёж с кодом").
@@ -535,6 +577,15 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, in P
 		at, order := stamp(now), sortStamp(now)+"#"+id
 		pay := paymentItem{PK: k.PK, SK: k.SK, Kind: kindPayment, ID: id, Sub: sub, Status: PaymentCreated, Amount: total, Lines: lines,
 			CreatedAt: at, UpdatedAt: at, GSI1PK: dynamo.PaymentsPK(sub), GSI1SK: order, GSI2PK: dynamo.OpenPaymentsPK, GSI2SK: order}
+		if card.ID != "" {
+			pay.Method, pay.Card = card.ID, card.mask()
+			touchMethodTx(tx, card, now)
+		}
+		if in.auto != nil {
+			_, pay.AutopayMonth = periods(now)
+			pay.Autopay = in.auto.ID
+			autopayOpenTx(tx, sub, in.auto, total, now)
+		}
 		tx.Create(pay)
 		countUsage(tx, sub, limits, total, now)
 		for i, ch := range chs {

@@ -58,6 +58,13 @@ type Signatures interface {
 	CheckSignature(ctx context.Context, sub, docID string, version int64, content, code string) (func(*dynamo.Tx), error)
 }
 
+// Sealer seals what must never be read from the table (a saved card's id
+// at the provider); vault/kmsseal's Sealer is the real one.
+type Sealer interface {
+	Seal(ctx context.Context, plaintext []byte, context map[string]string) (string, error)
+	Open(ctx context.Context, sealed string, context map[string]string) ([]byte, error)
+}
+
 var (
 	_ People     = (*accounts.Profiles)(nil)
 	_ Inbox      = (*inbox.Store)(nil)
@@ -80,8 +87,11 @@ type Deps struct {
 	// Provider is the acquirer.
 	Provider Provider
 	Receipts Receipts
-	// Signatures confirm payments above ConfirmAbove.
+	// Signatures confirm payments above ConfirmAbove and linked cards.
 	Signatures Signatures
+	// Sealer seals the provider's ids of saved payment methods: Methods
+	// need it, and so do payments with a saved card.
+	Sealer Sealer
 	// ConfirmAbove is the total (kopecks) above which a payment needs a
 	// one-time code; 0 never asks.
 	ConfirmAbove int64
@@ -103,7 +113,7 @@ type Deps struct {
 func (d Deps) need(service string, names ...string) error {
 	set := map[string]bool{"DB": d.DB != nil, "Clock": d.Clock != nil, "Keys": d.Keys != nil, "People": d.People != nil,
 		"Inbox": d.Inbox != nil, "Journal": d.Journal != nil, "Provider": d.Provider != nil, "Receipts": d.Receipts != nil,
-		"Signatures": d.Signatures != nil, "PortalURL": d.PortalURL != ""}
+		"Signatures": d.Signatures != nil, "PortalURL": d.PortalURL != "", "Sealer": d.Sealer != nil}
 	var missing []string
 	for _, n := range append([]string{"DB", "Clock"}, names...) {
 		if !set[n] {

@@ -46,6 +46,9 @@ func (p *Payments) Notify(ctx context.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
+	if pp.Metadata["method"] != "" {
+		return p.methods.linkNotified(ctx, pp)
+	}
 	pay, exists, err := p.payment(ctx, pp.Metadata["payment"])
 	if err != nil {
 		return err
@@ -84,6 +87,7 @@ func (p *Payments) apply(ctx context.Context, pay paymentItem, pp ProviderPaymen
 		if err := p.release(ctx, pay, PaymentCanceled, reason); err != nil {
 			return pay, err
 		}
+		p.methodEnded(ctx, pay, pp.CancellationReason)
 		return p.reread(ctx, pay)
 	}
 	if pay.Status != PaymentCreated {
@@ -117,6 +121,7 @@ var cancelReasons = map[string]string{
 	"call_issuer":               "Банк отклонил платёж: обратитесь в банк",
 	"fraud_suspected":           "Платёж заблокирован банком",
 	"payment_method_restricted": "Этот способ оплаты недоступен",
+	"permission_revoked":        "Разрешение на списание с карты отозвано в банке",
 }
 
 // release ends an unpaid payment (canceled by the provider, or refused when
@@ -135,6 +140,9 @@ func (p *Payments) release(ctx context.Context, pay paymentItem, status, reason 
 			Remove(expression.Name(dynamo.AttrGSI2PK)).Remove(expression.Name(dynamo.AttrGSI2SK)), &cond)
 		// What did not go through counts against no limit.
 		uncountUsage(tx, pay.Sub, pay.Amount, parseStamp(pay.CreatedAt))
+		if err := p.autopayReleasedTx(ctx, tx, pay, reason); err != nil {
+			return err
+		}
 		for i, ch := range chs {
 			if ch.PaymentID != pay.ID {
 				continue
@@ -283,11 +291,18 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 	if err != nil {
 		return nil, nil, err
 	}
-	summary := fmt.Sprintf("Оплата %s: %s", rub(pay.Amount), strings.Join(uinsOf(pay), ", "))
+	summary, role := fmt.Sprintf("Оплата %s: %s", rub(pay.Amount), strings.Join(uinsOf(pay), ", ")), journal.ActorCitizen
+	if pay.Autopay != "" {
+		summary, role = "Автоплатёж: "+strings.TrimPrefix(summary, "Оплата "), journal.ActorSystem
+	}
+	if pay.Card != "" {
+		summary += ", карта " + pay.Card
+	}
 	if _, err := p.d.Journal.AppendTx(ctx, tx, head, pay.Sub, journal.Entry{Type: journal.TypePayment, Summary: summary,
-		Actor: journal.ActorCitizen}); err != nil {
+		Actor: role}); err != nil {
 		return nil, nil, err
 	}
+	autopaySettledTx(tx, pay, now)
 	rec.Record(tx, pay.Sub)
 	return tx, stray, nil
 }
@@ -331,7 +346,10 @@ func (p *Payments) Reconcile(ctx context.Context, after, flagAfter time.Duration
 			}
 			var pp ProviderPayment
 			if pay.Status == PaymentCreated {
-				pp, err = p.d.Provider.Create(ctx, p.newPayment(pay))
+				var np NewPayment
+				if np, err = p.providerPayment(ctx, pay); err == nil {
+					pp, err = p.d.Provider.Create(ctx, np)
+				}
 			} else {
 				pp, err = p.d.Provider.Get(ctx, pay.ProviderID)
 			}

@@ -183,6 +183,17 @@ var All = []Route{
 	{Function: "recovery", Method: "GET", Path: "/operator/recovery/{id}"},
 	{Function: "recovery", Method: "POST", Path: "/operator/recovery/{id}/claim"},
 	{Function: "recovery", Method: "POST", Path: "/operator/recovery/{id}/decision"},
+	{Function: "payments", Method: "POST", Path: "/payment-methods"},
+	{Function: "payments", Method: "GET", Path: "/payment-methods"},
+	{Function: "payments", Method: "GET", Path: "/payment-methods/{id}"},
+	{Function: "payments", Method: "DELETE", Path: "/payment-methods/{id}"},
+	{Function: "payments", Method: "POST", Path: "/payment-methods/{id}/confirmation"},
+	{Function: "payments", Method: "POST", Path: "/payment-methods/{id}/confirm"},
+	{Function: "payments", Method: "POST", Path: "/autopay-rules"},
+	{Function: "payments", Method: "GET", Path: "/autopay-rules"},
+	{Function: "payments", Method: "POST", Path: "/autopay-rules/{id}/cancel"},
+	{Function: "payments", Method: "GET", Path: "/autopays"},
+	{Function: "payments", Method: "POST", Path: "/autopays/{id}/cancel"},
 }
 
 // ForFunction returns the routes a function serves.

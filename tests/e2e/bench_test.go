@@ -127,6 +127,9 @@ func BenchmarkEndpoints(b *testing.B) {
 		{"GET /payments (a page)", "GET", "/payments?limit=20", "", nil, ""},
 		{"GET /payments/{id}", "GET", "/payments/" + pays.Items[0].ID, "", nil, ""},
 		{"GET /payments/export.csv (a year)", "GET", "/payments/export.csv?from=2026-01-01&to=2026-12-31", "", nil, ""},
+		{"GET /payment-methods", "GET", "/payment-methods", "", nil, ""},
+		{"GET /autopay-rules", "GET", "/autopay-rules", "", nil, ""},
+		{"GET /autopays (a page)", "GET", "/autopays?limit=20", "", nil, ""},
 		{"POST /payments/notifications (settled: a duplicate)", "POST", "/payments/notifications",
 			`{"type":"notification","event":"payment.succeeded","object":{"id":"` + providerID + `"}}`, map[string]string{"Content-Type": "application/json"}, "-"},
 	}

@@ -99,6 +99,7 @@ type demoServices struct {
 	apps    *applications.Service
 	charges *payments.Charges
 	pays    *payments.Payments
+	cards   *demoCards
 }
 
 func (s *Stack) services(ctx context.Context) (*demoServices, error) {
@@ -134,6 +135,9 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 		return nil, err
 	}
 	if out.charges, out.pays, err = s.paymentServices(profiles, d); err != nil {
+		return nil, err
+	}
+	if out.cards, err = s.cardServices(profiles, d); err != nil {
 		return nil, err
 	}
 	out.apps = &applications.Service{Duties: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
@@ -203,7 +207,7 @@ func (s *Stack) seed(ctx context.Context) error {
 	if err := s.seedApplications(ctx, svc.apps); err != nil {
 		return err
 	}
-	if err := s.seedPayments(ctx, svc.charges, svc.pays); err != nil {
+	if err := s.seedPayments(ctx, svc.charges, svc.pays, svc.cards); err != nil {
 		return err
 	}
 	return s.seedSupport(ctx)

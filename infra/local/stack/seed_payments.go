@@ -34,20 +34,29 @@ const (
 	DemoUtility     = "4001234567"
 )
 
-func (s *Stack) paymentServices(profiles *accounts.Profiles, d accounts.Deps) (*payments.Charges, *payments.Payments, error) {
+// paymentDeps are the payments services' dependencies, as the functions
+// build them.
+func (s *Stack) paymentDeps(profiles *accounts.Profiles, d accounts.Deps) (payments.Deps, error) {
 	db := dynamo.New(s.DynamoDB(), s.Resources["Table"])
 	keys := vault.NewKeyring(s.SecretsClient(), s.Resources["IndexKeySecret"])
 	provider, err := yookassa.New(yookassa.Config{BaseURL: s.YooKassaURL + "/v3", ShopID: YooKassaShopID,
 		Secret: yookassa.StaticSecretKey(s.YooKassa.SecretKey)})
 	if err != nil {
-		return nil, nil, err
+		return payments.Deps{}, err
 	}
 	portal := s.param("PortalUrl")
-	pd := payments.Deps{DB: db, Keys: keys, Clock: clock.System{}, People: profiles, Inbox: &inbox.Store{DB: db},
-		Journal: &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}, Provider: provider,
+	return payments.Deps{DB: db, Keys: keys, Clock: clock.System{}, People: profiles, Inbox: &inbox.Store{DB: db},
+		Journal: &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}, Provider: provider, Sealer: d.Sealer,
 		Receipts: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: portal},
-		PortalURL: portal, TestPayments: true}
+		PortalURL: portal, TestPayments: true}, nil
+}
+
+func (s *Stack) paymentServices(profiles *accounts.Profiles, d accounts.Deps) (*payments.Charges, *payments.Payments, error) {
+	pd, err := s.paymentDeps(profiles, d)
+	if err != nil {
+		return nil, nil, err
+	}
 	charges, err := payments.NewCharges(pd)
 	if err != nil {
 		return nil, nil, err
@@ -56,7 +65,7 @@ func (s *Stack) paymentServices(profiles *accounts.Profiles, d accounts.Deps) (*
 	return charges, pays, err
 }
 
-func (s *Stack) seedPayments(ctx context.Context, charges *payments.Charges, pays *payments.Payments) error {
+func (s *Stack) seedPayments(ctx context.Context, charges *payments.Charges, pays *payments.Payments, cards *demoCards) error {
 	var citizen DemoAccount
 	for _, d := range s.Demo {
 		if d.Username == "citizen" {
@@ -70,9 +79,15 @@ func (s *Stack) seedPayments(ctx context.Context, charges *payments.Charges, pay
 	if _, err := charges.AddVehicle(ctx, me, payments.VehicleInput{Plate: DemoPlate, Certificate: DemoCertificate, Name: "Семейный автомобиль"}); err != nil {
 		return fmt.Errorf("demo vehicle: %w", err)
 	}
-	if _, err := charges.AddUtilityAccount(ctx, me, payments.UtilityAccountInput{
-		UtilityAccount: payments.UtilityAccount{Provider: "eirc", Account: DemoUtility}, Name: "Квартира"}); err != nil {
+	flat, err := charges.AddUtilityAccount(ctx, me, payments.UtilityAccountInput{
+		UtilityAccount: payments.UtilityAccount{Provider: "eirc", Account: DemoUtility}, Name: "Квартира"})
+	if err != nil {
 		return fmt.Errorf("demo utility account: %w", err)
+	}
+	// A linked card and an autopay rule for the flat: its bill, posted
+	// below, is scheduled to be paid tomorrow.
+	if err := s.seedCard(ctx, cards, me, flat.ID); err != nil {
+		return err
 	}
 	now := time.Now().In(clock.Moscow())
 	day := func(d int) string { return now.AddDate(0, 0, d).Format(time.DateOnly) }

@@ -134,6 +134,9 @@ type Stack struct {
 	DemoResult string
 	// DemoReceipt is the verification code of the demo citizen's receipt.
 	DemoReceipt string
+	// DemoCard and DemoAutopayRule are the demo citizen's linked card and
+	// autopay rule (seed_autopay.go).
+	DemoCard, DemoAutopayRule string
 	// eventTokens are the access tokens of events/, which the seeding
 	// gives live sessions.
 	eventTokens []eventToken
@@ -587,6 +590,10 @@ func (s *Stack) Summary() string {
 	if s.DemoReceipt != "" {
 		fmt.Fprintf(&b, "\n  The demo citizen owes a traffic fine (car %s, СТС %s, with its 50%% discount), a property tax and a utility bill,\n", DemoPlate, DemoCertificate)
 		fmt.Fprintf(&b, "  and paid a duty (GET /charges, GET /payments); its receipt: %s/verify/%s\n", s.APIURL, s.DemoReceipt)
+	}
+	if s.DemoCard != "" {
+		fmt.Fprintf(&b, "  A Mir card is linked (GET /payment-methods, id %s) and an autopay rule pays the flat's bills with it:\n", s.DemoCard)
+		fmt.Fprintf(&b, "  the utility bill is scheduled for tomorrow 10:00 (GET /autopays; POST /autopays/{uin}/cancel cancels it)\n")
 	}
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop everything.\n")
 	return b.String()
