@@ -61,7 +61,8 @@ func main() {
 	duties, err := payments.NewCharges(payments.Deps{DB: db, Clock: base.Clock, Keys: keys, People: profiles, Inbox: d.Inbox})
 	app.Must(base.Log, err)
 	svc := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox, Journal: activity, Duties: duties,
-		Clock: base.Clock, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Renderer: issuedpdf.Renderer{},
+		Requests: duties,
+		Clock:    base.Clock, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Renderer: issuedpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal}}
 	h := &handler{svc: svc}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("applications", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)

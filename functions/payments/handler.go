@@ -58,6 +58,7 @@ var (
 type handler struct {
 	charges  chargeService
 	payments paymentService
+	refunds  refundService
 	files    payments.Files
 	printer  payments.Printer
 	// methods and autopay serve linked cards and autopay (autopay.go).
@@ -90,6 +91,8 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /payments/statement.pdf", h.statement)
 	r.HandleAuthed("GET /payments/{id}", h.payment)
 	r.HandleAuthed("GET /payments/{id}/receipt.pdf", h.receipt)
+	r.HandleAuthed("POST /payments/{id}/refunds", h.requestRefund)
+	r.HandleAuthed("GET /payments/{id}/refunds", h.listRefunds)
 	r.Handle("POST /payments/notifications", h.notification)
 	r.HandleAuthed("GET /support/payments/flagged", h.flagged)
 	h.autopayRoutes(r)

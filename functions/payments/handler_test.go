@@ -147,8 +147,18 @@ func (f fakeAutopays) Cancel(_ context.Context, a actor.Actor, uin string) (paym
 	return payments.Autopay{ID: uin}, f.Record("Autopays.Cancel", a, uin)
 }
 
+// fakeRefunds is the refunds part of the fake.
+type fakeRefunds struct{ *fake }
+
+func (f fakeRefunds) Request(_ context.Context, a actor.Actor, id, key string, in payments.RefundRequest) (payments.RefundView, error) {
+	return payments.RefundView{ID: "r1", PaymentID: id}, f.Record("Refunds.Request", a, id, key, string(in.Amount), in.UIN)
+}
+func (f fakeRefunds) List(_ context.Context, a actor.Actor, id, cursor string, limit int32) ([]payments.RefundView, string, error) {
+	return nil, "", f.Record("Refunds.List", a, id, cursor, fmt.Sprint(limit))
+}
+
 func fakeRouter(f *fake) *httpapi.Router {
-	h := &handler{charges: f, payments: fakePayments{f}, methods: fakeMethods{f}, autopay: fakeAutopays{f}}
+	h := &handler{charges: f, payments: fakePayments{f}, refunds: fakeRefunds{f}, methods: fakeMethods{f}, autopay: fakeAutopays{f}}
 	return h.router(httpapi.NewRouter("payments", logging.New(io.Discard, "error"))).Guard(httpapitest.AdmitAll{})
 }
 
@@ -206,6 +216,9 @@ func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
 		{Event: "autopay-rules-cancel.json", Method: "CancelRule", Status: 200, Args: []string{"Qk3vR9xTz1Ad"}},
 		{Event: "autopays-list.json", Method: "Autopays.List", Status: 200, Args: []string{"20"}},
 		{Event: "autopays-cancel.json", Method: "Autopays.Cancel", Status: 200, Args: []string{"00000000000000000019"}},
+		{Event: "payments-refunds-create.json", Method: "Refunds.Request", Status: 201,
+			Args: []string{"20261125T090000-AbCdEfGhIjKl", "3b6f0d2e-9c1a-4f7e-8a2b-5d4c3e2f1a0b", "25000", uin}},
+		{Event: "payments-refunds-list.json", Method: "Refunds.List", Status: 200, Args: []string{"20261125T090000-AbCdEfGhIjKl", "", "20"}},
 	}
 	httpapitest.CheckRoutes(t, routes, newFake, "Notify")
 }
@@ -224,6 +237,9 @@ func TestBadInputIsRefusedBeforeTheService(t *testing.T) {
 		{Event: "autopay-rules-create.json", Body: `{"kind":"fine","card":"1"}`, Status: 400, Code: "malformed_json"},
 		{Event: "payment-methods-confirm.json", Body: `{"code":123456}`, Status: 400, Code: "malformed_json"},
 		{Event: "autopays-list.json", Query: map[string]string{"limit": "0"}, Status: 422, Code: "validation_failed"},
+		{Event: "payments-refunds-create.json", Body: `{"amount":1,"reason":"x"}`, Status: 400, Code: "malformed_json"},
+		{Event: "payments-refunds-create.json", Body: `[1]`, Status: 400, Code: "malformed_json"},
+		{Event: "payments-refunds-list.json", Query: map[string]string{"limit": "0"}, Status: 422, Code: "validation_failed"},
 	}, newFake)
 }
 
@@ -243,5 +259,9 @@ func TestServiceErrorsMapToProblems(t *testing.T) {
 		{Event: "payment-methods-confirm.json", Err: problem.Invalid(problem.Field{Field: "code", Code: "code.wrong"}), Status: 422},
 		{Event: "autopay-rules-create.json", Err: problem.Invalid(problem.Field{Field: "paymentMethod", Code: "payment_method.unknown"}), Status: 422},
 		{Event: "autopays-cancel.json", Err: problem.Conflict("autopay_in_progress", "x"), Status: 409},
+		{Event: "payments-refunds-create.json", Err: problem.Invalid(problem.Field{Field: "amount", Code: "refund.amount_above_refundable"}), Status: 422},
+		{Event: "payments-refunds-create.json", Err: problem.Conflict("nothing_to_refund", "x"), Status: 409},
+		{Event: "payments-refunds-create.json", Err: problem.BadRequest("idempotency_key_required", "x"), Status: 400},
+		{Event: "payments-refunds-list.json", Err: problem.NotFound("платёж"), Status: 404},
 	}, func(err error) *httpapi.Router { return fakeRouter(&fake{httpapitest.Recorder{Err: err}}) })
 }

@@ -85,6 +85,11 @@
 //	a person's autopay of a charge (one ever) PK=USER#<sub>             SK=AUTOPAY#<uin>
 //	a person's autopays, newest first         GSI1PK=AUTOPAYS#<sub>     GSI1SK=<created>#<uin>
 //	autopays due, by time (sparse GSI2)       GSI2PK=AUTOPAY-DUE#<shard> GSI2SK=<due or lease end>#<sub>#<uin>
+//	a payment's refunds, oldest first         PK=PAYMENT#<id>           SK begins_with REFUND#<id>
+//	refunds not yet final (reconciliation)    GSI2PK=REFUNDS-OPEN       GSI2SK=<created>#<payment>#<refund>
+//	a payment's money still to refund        PK=PAYMENT#<id>           SK=REFUND-DUE
+//	payments with money to refund (sweep)     GSI2PK=REFUNDS-DUE        GSI2SK=<found>#<payment>
+//	a person's use of a refund's key          PK=IDEMP#<sub>#R<hash>    SK=IDEMP
 //
 //	a person's support tickets, newest first  PK=USER#<sub>             SK begins_with TICKET#<id>
 //	a ticket's messages, in order             PK=USER#<sub>             SK begins_with TICKETMSG#<id>#<seq>
@@ -455,6 +460,28 @@ const (
 // IdempotencyKey records a person's use of an Idempotency-Key (by its
 // hash) for 24 hours.
 func IdempotencyKey(sub, hash string) Key { return Key{PK: join("IDEMP", sub, hash), SK: "IDEMP"} }
+
+// RefundPrefix is the sort-key prefix of a payment's refunds.
+const RefundPrefix = "REFUND#"
+
+// RefundKey is one refund of a payment, beside it in its partition.
+func RefundKey(paymentID, refundID string) Key {
+	return Key{PK: join("PAYMENT", paymentID), SK: RefundPrefix + refundID}
+}
+
+// PaymentPK is the partition of a payment and its refunds.
+func PaymentPK(paymentID string) string { return join("PAYMENT", paymentID) }
+
+// RefundDueKey marks a payment with money found not owed that no refund
+// returns yet.
+func RefundDueKey(paymentID string) Key { return Key{PK: join("PAYMENT", paymentID), SK: "REFUND-DUE"} }
+
+// The GSI2 partitions of refunds the reconciliation looks after: those the
+// provider has not ended, and payments with money still to refund.
+const (
+	OpenRefundsPK = "REFUNDS-OPEN"
+	DueRefundsPK  = "REFUNDS-DUE"
+)
 
 // PaymentLimitsKey is a person's own payment limits.
 func PaymentLimitsKey(sub string) Key { return Key{PK: UserPK(sub), SK: "PAYLIMITS"} }

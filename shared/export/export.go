@@ -79,7 +79,7 @@ var Sections = map[string]Section{
 	"calendar-feed-count":        {"", nil},                                                       // a number that caps the calendar subscriptions
 	"signature-code":             {"pendingSignatures", []string{"Version", "SentAt", "Expires"}}, // a code asked for to sign an application
 	"charge-link": {"charges", []string{"UIN", "Agency", "Type", "Purpose", "Amount", "PaidAmount", "Due", "DiscountPercent",
-		"DiscountUntil", "Status", "PaymentID", "LinkedAt"}},
+		"DiscountUntil", "Status", "PaymentID", "LinkedAt", "RequestType"}},
 	"vehicle":         {"vehicles", []string{"ID", "Plate", "CertMask", "Name", "AddedAt"}},
 	"payment-limits":  {"paymentLimits", []string{"PerPayment", "PerDay", "PerMonth", "UpdatedAt"}},
 	"meter":           {"", nil}, // a meter's last accepted value, which the readings hold
@@ -131,6 +131,8 @@ var Elsewhere = map[string]string{
 	"ws-connect-ticket":      "a one-time WebSocket connection ticket, a minute at most; no personal data",
 	"operator-presence":      "a support operator's chat presence (online, conversations held)",
 	"recovery-request":       "an assisted recovery request under its id, its claim sealed (staff see it masked), kept 180 days; its filing and decision are in the journal",
+	"refund":                 "a refund of a payment, beside it; exported with the payments",
+	"refund-due":             "marks a payment with money still to refund; no personal data",
 
 	// Linked cards.
 	"payment-method-owner": "maps a linked card's id to its owner for the provider's notification; no personal data (the card is exported with the payment methods)",

@@ -48,6 +48,14 @@ const (
 	// ChargeCancelled: an agency cancelled a charge. Vars: Kind, Amount
 	// (kopecks), Payee, Link.
 	ChargeCancelled = "charge.cancelled"
+	// RefundStarted: money not owed goes back to the payer. Vars: Amount
+	// (kopecks), Reason, Link.
+	RefundStarted = "refund.started"
+	// RefundDone: a refund reached the payer's card. Vars: Amount, Link.
+	RefundDone = "refund.done"
+	// RefundCanceled: the provider did not make a refund. Vars: Amount,
+	// Reason, Link.
+	RefundCanceled = "refund.canceled"
 	// AppointmentBooked: an appointment was booked. Vars: Place, Address, At
 	// (date-time), Specialist (optional), Link.
 	AppointmentBooked = "appointment.booked"

@@ -63,6 +63,15 @@ func fixtures() map[string]Vars {
 			"Amount": int64(75000), "Purpose": testPurpose,
 			"ReceiptLink": "https://kabinet.example.ru/payments/receipts/9f2c",
 		},
+		RefundStarted: {
+			"Amount": int64(75000), "Reason": "ведомство аннулировало оплаченное начисление",
+			"Link": "https://kabinet.example.ru/payments/20261125T090000-AbCdEfGhIjKl",
+		},
+		RefundDone: {"Amount": int64(75000), "Link": "https://kabinet.example.ru/payments/20261125T090000-AbCdEfGhIjKl"},
+		RefundCanceled: {
+			"Amount": int64(75000), "Reason": "Банк отклонил возврат",
+			"Link": "https://kabinet.example.ru/payments/20261125T090000-AbCdEfGhIjKl",
+		},
 		AppointmentBooked: {
 			"Place": "МФЦ «Мои документы» района Тверской", "Address": testAddress, "At": appointment,
 			"Specialist": testFullName, "Link": "https://kabinet.example.ru/appointments/77",
@@ -525,6 +534,9 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{PaymentDone, "payments", false},
 		{ChargeChanged, "payments", false},
 		{ChargeCancelled, "payments", false},
+		{RefundStarted, "payments", false},
+		{RefundDone, "payments", false},
+		{RefundCanceled, "payments", false},
 		{ChargeDiscountEnds, "reminders", false},
 		{AppointmentBooked, "appointments", false},
 		{AppointmentReminder, "appointments", false},
@@ -570,8 +582,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 35 {
-		t.Errorf("%d types, want 35", len(types))
+	if len(types) != 38 {
+		t.Errorf("%d types, want 38", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

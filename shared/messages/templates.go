@@ -147,6 +147,45 @@ var specs = map[string]*spec{
 		sms:       "Автоплатёж не выполнен: {{short 20 .Kind}} на {{.Amount}} не оплачено. Подробности\u00a0— в личном кабинете.",
 		linkLabel: "Открыть автоплатёж",
 	},
+	RefundStarted: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Amount", money, 0}, {"Reason", text, private}, {"Link", link, private},
+		},
+		title: "Возврат {{.Amount}}",
+		body: []string{
+			"Портал возвращает вам {{.Amount}}. Причина: {{.Reason}}.",
+			"Деньги вернутся на карту или счёт, с которых вы платили. Обычно это занимает от нескольких часов до нескольких дней, срок зависит от банка.",
+		},
+		sms:       "Оформлен возврат {{.Amount}} на карту, с которой вы платили. Подробности\u00a0— в личном кабинете.",
+		linkLabel: "Открыть платёж",
+	},
+	RefundDone: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Amount", money, 0}, {"Link", link, private},
+		},
+		title: "Возврат выполнен: {{.Amount}}",
+		body: []string{
+			"Платёжная система вернула {{.Amount}} на карту или счёт, с которых вы платили.",
+			"Чек возврата сохранён в личном кабинете.",
+		},
+		sms:       "Возврат {{.Amount}} выполнен. Чек возврата\u00a0— в личном кабинете.",
+		linkLabel: "Открыть чек возврата",
+	},
+	RefundCanceled: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Amount", money, 0}, {"Reason", text, private}, {"Link", link, private},
+		},
+		title: "Возврат не выполнен: {{.Amount}}",
+		body: []string{
+			"Платёжная система не вернула {{.Amount}}. Причина: {{.Reason}}.",
+			"Деньги по-прежнему подлежат возврату: повторите возврат в личном кабинете, на странице платежа.",
+		},
+		sms:       "Возврат {{.Amount}} не выполнен. Повторить его можно в личном кабинете.",
+		linkLabel: "Повторить возврат",
+	},
 	AppointmentBooked: {
 		category: CategoryAppointments,
 		fields: []field{

@@ -86,6 +86,10 @@ type Deps struct {
 	Journal *journal.Journal
 	// Provider is the acquirer.
 	Provider Provider
+	// Refunder returns money through the acquirer (its adapter is
+	// Provider's). Without it the services that find money not owed
+	// record its refunds and leave them to the reconciliation.
+	Refunder Refunder
 	Receipts Receipts
 	// Signatures confirm payments above ConfirmAbove and linked cards.
 	Signatures Signatures
@@ -113,7 +117,7 @@ type Deps struct {
 func (d Deps) need(service string, names ...string) error {
 	set := map[string]bool{"DB": d.DB != nil, "Clock": d.Clock != nil, "Keys": d.Keys != nil, "People": d.People != nil,
 		"Inbox": d.Inbox != nil, "Journal": d.Journal != nil, "Provider": d.Provider != nil, "Receipts": d.Receipts != nil,
-		"Signatures": d.Signatures != nil, "PortalURL": d.PortalURL != "", "Sealer": d.Sealer != nil}
+		"Signatures": d.Signatures != nil, "PortalURL": d.PortalURL != "", "Sealer": d.Sealer != nil, "Refunder": d.Refunder != nil}
 	var missing []string
 	for _, n := range append([]string{"DB", "Clock"}, names...) {
 		if !set[n] {

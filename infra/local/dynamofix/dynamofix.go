@@ -14,14 +14,18 @@
 //     minidyn keeps it in the index with those keys gone; the index's
 //     partition no longer lists it, but every begins_with or range query of
 //     the index then fails ("invalid type NULL").
+//   - Transaction size: DynamoDB refuses a TransactWriteItems of more than
+//     100 actions (a ValidationException); minidyn runs it, so a change that
+//     would fail on AWS passed every local test.
 //   - Checksums: see Checksum.
 //
-// On AWS both work, and Kabinet's code uses them as it should; this front
+// On AWS all of them work, and Kabinet's code uses them as it should; this front
 // makes the emulator agree. An UpdateItem, or a TransactWriteItems with an
 // Update, that removes top-level attributes or sets a secondary index's key
 // attributes, and a PutItem or a transaction's Put that leaves out index
-// keys the stored item has, runs against a shadow table: a table with the same primary key
-// and no index, holding copies of the items the call touches. So its
+// keys the stored item has, runs against a shadow table: a table with the
+// same primary key and no index, holding copies of the items the call
+// touches. So its
 // conditions, its expressions and its answer are minidyn's own. When it
 // succeeds, each item it wrote is copied back: deleted from the real table
 // and put again as the shadow holds it, without the removed attributes.
@@ -40,6 +44,7 @@ package dynamofix
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -114,6 +119,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if op == "TransactWriteItems" {
+		if n := transactItems(body); n > maxTransactItems {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = fmt.Fprintf(w, `{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected: Value of %d items at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to %d"}`, n, maxTransactItems)
+			return
+		}
+	}
 	var rec *httptest.ResponseRecorder
 	switch op {
 	case "UpdateItem", "PutItem", "TransactWriteItems":
@@ -129,6 +142,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply(w, rec)
+}
+
+// maxTransactItems is the most actions DynamoDB takes in one transaction.
+const maxTransactItems = 100
+
+// transactItems counts the actions of a TransactWriteItems body.
+func transactItems(body []byte) int {
+	var in struct{ TransactItems []json.RawMessage }
+	_ = json.Unmarshal(body, &in)
+	return len(in.TransactItems)
 }
 
 func (h *Handler) forward(orig *http.Request, body []byte) *httptest.ResponseRecorder {

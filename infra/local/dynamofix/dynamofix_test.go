@@ -3,6 +3,7 @@ package dynamofix
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"reflect"
 	"testing"
@@ -292,5 +293,31 @@ func TestIndexLetsGoOfAnItemPutAgainWithoutItsKeys(t *testing.T) {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str("QUEUE#mvd"), ":s": str("submitted#")}})
 	if err != nil || len(out.Items) != 1 {
 		t.Errorf("begins_with on another partition = %v %v, want a1", out, err)
+	}
+}
+
+// A transaction of more than 100 actions is refused, as DynamoDB refuses
+// it, and writes nothing; 100 pass.
+func TestTransactionOfMoreThanAHundredIsRefused(t *testing.T) {
+	ctx := context.Background()
+	db := newTable(t, []string{"PK"}, "G", []string{"GPK"})
+	puts := func(n int, prefix string) []types.TransactWriteItem {
+		var out []types.TransactWriteItem
+		for i := range n {
+			out = append(out, types.TransactWriteItem{Put: &types.Put{TableName: aws.String("t"),
+				Item: map[string]types.AttributeValue{"PK": str(fmt.Sprintf("%s%03d", prefix, i))}}})
+		}
+		return out
+	}
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts(101, "a")})
+	var apiErr interface{ ErrorCode() string }
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ValidationException" {
+		t.Fatalf("101 actions: %v", err)
+	}
+	if out, _ := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: map[string]types.AttributeValue{"PK": str("a000")}}); len(out.Item) != 0 {
+		t.Fatal("a refused transaction wrote")
+	}
+	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts(100, "b")}); err != nil {
+		t.Fatalf("100 actions: %v", err)
 	}
 }

@@ -68,6 +68,8 @@ func DemoAccounts() []DemoAccount {
 			SNILS: "345-678-912 26", Group: "officers", Department: "mvd", Level: accounts.LevelConfirmed, Note: "officers, department mvd"},
 		{Role: "officer", Username: "officer-fns", Password: "Налоговый-Инспектор-4", Phone: "+79160000005", Email: "officer-fns@kabinet.local",
 			SNILS: "567-891-234 53", Group: "officers", Department: "fns", Level: accounts.LevelConfirmed, Note: "officers, department fns"},
+		{Role: "officer", Username: "officer-gibdd", Password: "Инспектор-Дорог-8", Phone: "+79160000007", Email: "officer-gibdd@kabinet.local",
+			SNILS: "789-123-456 44", Group: "officers", Department: "gibdd", Level: accounts.LevelConfirmed, Note: "officers, department gibdd"},
 		{Role: "registrar", Username: "registrar", Password: "Регистратор-Мфц-6", Phone: "+79160000006", Email: "registrar@kabinet.local",
 			SNILS: "678-912-345 53", Group: "registrars", Level: accounts.LevelConfirmed, Note: "registrars (service centre)"},
 		{Role: "support", Username: "support", Password: "Поддержка-Смена-9", Phone: "+79160000004", Email: "support@kabinet.local",
@@ -78,12 +80,13 @@ func DemoAccounts() []DemoAccount {
 }
 
 var demoPeople = map[string]accounts.Registration{
-	"citizen":      {Surname: "Петров", Name: "Пётр", Patronymic: "Петрович", BirthDate: "1985-03-14", Sex: "male", INN: "770123456703"},
-	"citizen-totp": {Surname: "Смирнова", Name: "Ольга", Patronymic: "Игоревна", BirthDate: "1992-11-02", Sex: "female"},
-	"officer":      {Surname: "Кузнецов", Name: "Иван", Patronymic: "Андреевич", BirthDate: "1979-07-21", Sex: "male"},
-	"officer-fns":  {Surname: "Орлова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1983-04-09", Sex: "female"},
-	"registrar":    {Surname: "Волков", Name: "Дмитрий", Patronymic: "Олегович", BirthDate: "1988-09-12", Sex: "male"},
-	"support":      {Surname: "Соколова", Name: "Мария", BirthDate: "1995-01-30", Sex: "female"},
+	"citizen":       {Surname: "Петров", Name: "Пётр", Patronymic: "Петрович", BirthDate: "1985-03-14", Sex: "male", INN: "770123456703"},
+	"citizen-totp":  {Surname: "Смирнова", Name: "Ольга", Patronymic: "Игоревна", BirthDate: "1992-11-02", Sex: "female"},
+	"officer":       {Surname: "Кузнецов", Name: "Иван", Patronymic: "Андреевич", BirthDate: "1979-07-21", Sex: "male"},
+	"officer-fns":   {Surname: "Орлова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1983-04-09", Sex: "female"},
+	"officer-gibdd": {Surname: "Белов", Name: "Сергей", Patronymic: "Николаевич", BirthDate: "1981-02-17", Sex: "male"},
+	"registrar":     {Surname: "Волков", Name: "Дмитрий", Patronymic: "Олегович", BirthDate: "1988-09-12", Sex: "male"},
+	"support":       {Surname: "Соколова", Name: "Мария", BirthDate: "1995-01-30", Sex: "female"},
 	// citizen-locked lost their phone and email: the seeding locks their
 	// sign-in, so that assisted recovery has someone to recover.
 	"citizen-locked": {Surname: "Лебедев", Name: "Алексей", Patronymic: "Викторович", BirthDate: "1990-06-18", Sex: "male"},
@@ -140,7 +143,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	if out.cards, err = s.cardServices(profiles, d); err != nil {
 		return nil, err
 	}
-	out.apps = &applications.Service{Duties: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
+	out.apps = &applications.Service{Duties: out.charges, Requests: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
 		Journal: activity, Clock: clock.System{}, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: issuedpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")}}
 	return &out, nil
@@ -208,6 +211,9 @@ func (s *Stack) seed(ctx context.Context) error {
 		return err
 	}
 	if err := s.seedPayments(ctx, svc.charges, svc.pays, svc.cards); err != nil {
+		return err
+	}
+	if err := s.seedRequests(ctx, svc.apps, svc.charges); err != nil {
 		return err
 	}
 	return s.seedSupport(ctx)

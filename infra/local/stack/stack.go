@@ -137,6 +137,9 @@ type Stack struct {
 	// DemoCard and DemoAutopayRule are the demo citizen's linked card and
 	// autopay rule (seed_autopay.go).
 	DemoCard, DemoAutopayRule string
+	// DemoRefundReceipt is the verification code of the receipt of the
+	// demo citizen's refund.
+	DemoRefundReceipt string
 	// eventTokens are the access tokens of events/, which the seeding
 	// gives live sessions.
 	eventTokens []eventToken
@@ -594,6 +597,10 @@ func (s *Stack) Summary() string {
 	if s.DemoCard != "" {
 		fmt.Fprintf(&b, "  A Mir card is linked (GET /payment-methods, id %s) and an autopay rule pays the flat's bills with it:\n", s.DemoCard)
 		fmt.Fprintf(&b, "  the utility bill is scheduled for tomorrow 10:00 (GET /autopays; POST /autopays/{uin}/cancel cancels it)\n")
+	}
+	if s.DemoRefundReceipt != "" {
+		fmt.Fprintf(&b, "  A paid duty the traffic police cancelled was refunded (GET /payments/{id}/refunds); its «Чек возврата»: %s/verify/%s\n",
+			s.APIURL, s.DemoRefundReceipt)
 	}
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop everything.\n")
 	return b.String()
