@@ -120,7 +120,7 @@ func TestAssistedRecoveryOfALockedDemoAccount(t *testing.T) {
 	phone := newPhone()
 	claim := map[string]any{"login": d.Phone, "lockNumber": locked.LockNumber, "surname": "Лебедев", "name": "Алексей",
 		"patronymic": "Викторович", "birthDate": "1990-06-18",
-		"passport": map[string]string{"series": "45 07", "number": "100007", "issueDate": "2015-04-10"},
+		"passport": map[string]string{"series": "45 08", "number": "100008", "issueDate": "2015-04-10"},
 		"contact":  map[string]string{"kind": "phone", "value": phone},
 		"scan":     map[string]any{"contentType": "application/pdf", "size": len(pdfBytes)}}
 	o := openRecovery(t, claim, phone)
@@ -158,7 +158,7 @@ func TestAssistedRecoveryOfALockedDemoAccount(t *testing.T) {
 		t.Fatalf("review = %+v", rv)
 	}
 	body := string(get(t, "/operator/recovery/"+o.Request.ID, operator).Body)
-	for _, plain := range []string{"100007", "Лебедев", "Алексей", "1990-06-18", phone, d.Phone, d.Email} {
+	for _, plain := range []string{"100008", "Лебедев", "Алексей", "1990-06-18", phone, d.Phone, d.Email} {
 		if strings.Contains(body, plain) {
 			t.Errorf("staff see %q unmasked: %s", plain, body)
 		}
