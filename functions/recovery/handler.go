@@ -114,7 +114,7 @@ func (h *handler) staff(call func(ctx context.Context, req *httpapi.Request, a a
 // page is a list and the cursor of the next page.
 type page[T any] struct {
 	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
+	Next  string `json:"nextCursor,omitempty"`
 }
 
 func (h *handler) queue(ctx context.Context, req *httpapi.Request, ident httpapi.Identity) (httpapi.Response, error) {

@@ -102,7 +102,7 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 // page is a list and the cursor of the next page.
 type page[T any] struct {
 	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
+	Next  string `json:"nextCursor,omitempty"`
 }
 
 func (h *handler) open(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -253,7 +253,7 @@ func (h *handler) history(ctx context.Context, req *httpapi.Request, id httpapi.
 	return httpapi.JSON(http.StatusOK, struct {
 		Conversation support.Conversation  `json:"conversation"`
 		Items        []support.ChatMessage `json:"items"`
-		Next         string                `json:"next,omitempty"`
+		Next         string                `json:"nextCursor,omitempty"`
 	}{c, items, next})
 }
 

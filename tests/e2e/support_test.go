@@ -199,8 +199,8 @@ func TestSLABreachIsFlagged(t *testing.T) {
 				t.Fatalf("queue = %d %s", r.Status, r.Body)
 			}
 			var page struct {
-				Items []ticketDoc
-				Next  string
+				Items      []ticketDoc
+				NextCursor string
 			}
 			r.JSON(t, &page)
 			for _, it := range page.Items {
@@ -209,7 +209,7 @@ func TestSLABreachIsFlagged(t *testing.T) {
 				}
 			}
 			q.Items = append(q.Items, page.Items...)
-			if cursor = page.Next; cursor == "" {
+			if cursor = page.NextCursor; cursor == "" {
 				break
 			}
 		}
