@@ -181,7 +181,7 @@ func (s *Waitlist) Join(ctx context.Context, a actor.Actor, in WaitRequest) (Wai
 	id := newID(now)
 	k := dynamo.WaitlistKey(sub, id)
 	w := waitItem{PK: k.PK, SK: k.SK, Kind: kindWait, ID: id, Sub: sub, Org: org.ID, OrgName: org.Name, TimeZone: org.TimeZone, Resource: res.ID,
-		ResourceName: res.Name, Service: res.Service, From: in.From, To: in.To, Status: WaitWaiting, JoinedAt: stamp(now), UpdatedAt: stamp(now)}
+		ResourceName: res.Name, Service: res.Service, From: in.From, To: in.To, Status: WaitWaiting, JoinedAt: now.UTC().Format(joinedLayout), UpdatedAt: stamp(now)}
 	tx := &dynamo.Tx{}
 	putWait(tx, w)
 	tx.Create(queueOf(w))
@@ -560,3 +560,9 @@ func (s *Offers) expire(ctx context.Context, due waitItem, now time.Time, st *Ex
 func fullName(n accounts.FullName) string {
 	return strings.Join(strings.Fields(n.Surname+" "+n.Name+" "+n.Patronymic), " ")
 }
+
+// joinedLayout is an entry's join time to the nanosecond, of fixed width:
+// it orders the resource's queue (first come, first offered), so two
+// people joining within one second keep their order, and its strings sort
+// as their times do (RFC3339Nano trims zeros and would not).
+const joinedLayout = "2006-01-02T15:04:05.000000000Z07:00"
