@@ -19,6 +19,7 @@ import (
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/config"
+	"github.com/kabinet/kabinet/shared/consents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/inbox"
@@ -54,7 +55,7 @@ func main() {
 		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesmail.NewClient(cfg, env.Endpoint(cfg, config.SESEndpoint)), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: limits},
 		Sessions: sess, Inbox: &inbox.Store{DB: db},
-		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock}
+		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock, Consents: consents.Registration{}}
 	var h handler
 	h.reg, err = accounts.NewRegistrations(d)
 	app.Must(base.Log, err)

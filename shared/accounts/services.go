@@ -8,9 +8,10 @@ package accounts
 // by a code to the phone (and the email); demo and operator provisioning.
 type Registrations struct{ core }
 
-// NewRegistrations needs Users, Sealer, Keys, Policy, SMS, Mail and Limiter.
+// NewRegistrations needs Users, Sealer, Keys, Policy, SMS, Mail, Limiter and
+// Consents.
 func NewRegistrations(d Deps) (*Registrations, error) {
-	return with(&Registrations{core{d}}, d.need("Registrations", "Users", "Sealer", "Keys", "Policy", "SMS", "Mail", "Limiter"))
+	return with(&Registrations{core{d}}, d.need("Registrations", "Users", "Sealer", "Keys", "Policy", "SMS", "Mail", "Limiter", "Consents"))
 }
 
 // SignIn is signing in and the sessions it opens: a password (with the

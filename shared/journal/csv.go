@@ -25,6 +25,7 @@ var typeLabels = map[string]string{
 	TypeApplicationStatus: "Изменение статуса заявления",
 	TypePayment:           "Оплата",
 	TypeConsent:           "Согласие",
+	TypeAccessFlag:        "Журнал доступа к данным",
 }
 
 var actorLabels = map[string]string{

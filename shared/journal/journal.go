@@ -95,6 +95,9 @@ const (
 	TypeApplicationStatus = "application.status"
 	TypePayment           = "payment"
 	TypeConsent           = "consent"
+	// TypeAccessFlag: the person reported a read of their data they do not
+	// recognise (shared/accesslog).
+	TypeAccessFlag = "access.flag"
 )
 
 // Actors: who did what an entry records (the roles of shared/actor).

@@ -75,6 +75,10 @@ func fixtures() map[string]Vars {
 			"Recipient": "ПАО «Банк Пример»", "Action": "выдано",
 			"Scope": "паспортные данные, СНИЛС, сведения о доходах",
 		},
+		ConsentRequested: {
+			"Recipient": "ПАО «Банк Пример»", "Purpose": "Рассмотрение заявки на кредит",
+			"Scope": "паспортные данные, СНИЛС", "ExpiresAt": "2026-06-30", "Link": "/consents/c-1",
+		},
 		ConsentExpiring:  {"Recipient": "ПАО «Банк Пример»", "ExpiresAt": "2025-06-30"},
 		DocumentExpiring: {"Document": "Водительское удостоверение", "ExpiresAt": "2025-05-15"},
 		PassportReplace:  {"Age": 45, "By": "2025-06-12"},
@@ -509,6 +513,7 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{ChargeDiscountEnds, "reminders", false},
 		{AppointmentBooked, "appointments", false},
 		{AppointmentReminder, "appointments", false},
+		{ConsentRequested, "consents", false},
 		{ConsentChanged, "consents", false},
 		{ConsentExpiring, "consents", false},
 		{DocumentExpiring, "documents", false},
@@ -541,8 +546,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 25 {
-		t.Errorf("%d types, want 25", len(types))
+	if len(types) != 26 {
+		t.Errorf("%d types, want 26", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)
@@ -587,6 +592,8 @@ func TestConsentAdviceDependsOnAction(t *testing.T) {
 	}{
 		{"выдано", "выдано", true},
 		{"revoked", "отозвано", false},
+		{"refused", "отклонено", false},
+		{"expired", "истекло", false},
 	} {
 		r, err := Render(ConsentChanged, Vars{"Recipient": "Банк", "Action": c.action, "Scope": "ФИО"}, nil)
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/cognito"
+	"github.com/kabinet/kabinet/shared/consents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
@@ -107,7 +108,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 		Sealer: kmsseal.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Keys: keys, Policy: policy,
 		SMS: snsmsg.NewMessenger(s.SNSClient(), "KABINET"), Mail: sesmail.NewMailer(ses, s.param("EmailFromAddress"), ""),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: clock.System{}, Limits: sendlimit.Defaults(0)},
-		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}}
+		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}, Consents: consents.Registration{}}
 	var out demoServices
 	if out.reg, err = accounts.NewRegistrations(d); err != nil {
 		return nil, err
