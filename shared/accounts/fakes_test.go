@@ -18,6 +18,7 @@ import (
 
 	"github.com/kabinet/kabinet/infra/local/kmsemu"
 	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 	"github.com/kabinet/kabinet/shared/inbox"
@@ -246,7 +247,7 @@ func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 	d := Deps{DB: db, Users: users, Sealer: kmsseal.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Keys: testKeys(t),
 		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c,
 		Limiter: unlimited{}, Journal: &journal.Journal{DB: db, Key: journal.StaticKey(make([]byte, 32)), Clock: c},
-		Consents: &consentBook{given: map[string]RegistrationConsent{}}}
+		Consents: &consentBook{given: map[string]RegistrationConsent{}}, Reads: &accesslog.Log{DB: db}}
 	return &fixture{svc: newServices(t, d), deps: d, clock: c, users: users, out: out, db: db}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -81,6 +82,14 @@ type Issuer interface {
 	Verify(ctx context.Context, code string, file []byte) (issued.Verification, error)
 }
 
+// Reads record the reads of a person's data by others in their access log
+// (accesslog.Log).
+type Reads interface {
+	// Record writes the read before the data leaves the service; an error
+	// means it could not, and the data must not leave.
+	Record(ctx context.Context, r accesslog.Read) error
+}
+
 // Duties charge the state duty of a service with a fee (payments.Charges).
 type Duties interface {
 	// DutyTx adds the duty's charge to the submission's transaction and
@@ -101,6 +110,7 @@ var (
 	_ Inbox      = (*inbox.Store)(nil)
 	_ Journal    = (*journal.Journal)(nil)
 	_ Issuer     = (*issued.Service)(nil)
+	_ Reads      = (*accesslog.Log)(nil)
 )
 
 // Service runs applications: a citizen's drafts, submissions and moves on
@@ -127,6 +137,9 @@ type Service struct {
 	// Duties charge the state duty of services with a fee (nil: none is
 	// charged).
 	Duties Duties
+	// Reads record an officer's opening of an application in the
+	// applicant's access log (nil: officers cannot open applications).
+	Reads Reads
 }
 
 // journal appends to sub's activity journal. A failure is logged, not

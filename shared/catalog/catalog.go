@@ -338,6 +338,17 @@ func All() []Service {
 	return out
 }
 
+// DepartmentTitle is a department's Russian name as the catalog's
+// services give it, or the code itself for a department with no service.
+func DepartmentTitle(code string) string {
+	for _, s := range loaded().services {
+		if s.Department == code {
+			return s.DepartmentTitle
+		}
+	}
+	return code
+}
+
 // Get returns the service with the code, and false when there is none.
 func Get(code string) (Service, bool) {
 	ix := loaded()

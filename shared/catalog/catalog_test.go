@@ -305,3 +305,12 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+func TestDepartmentTitle(t *testing.T) {
+	if got := DepartmentTitle("mvd"); got == "mvd" || got == "" {
+		t.Errorf("DepartmentTitle(mvd) = %q, want the ministry's name", got)
+	}
+	if got := DepartmentTitle("nowhere"); got != "nowhere" {
+		t.Errorf("DepartmentTitle(nowhere) = %q, want the code back", got)
+	}
+}

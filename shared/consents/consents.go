@@ -122,8 +122,8 @@ type Organisation struct {
 	// Code is the organisation's code: its scope is kabinet/partner.<Code>.
 	Code string `json:"code"`
 	Name string `json:"name"`
-	// Kind is bank, insurer, employer, school or operator.
-	Kind string `json:"kind"`
+	// Sector is bank, insurer, employer, school or operator.
+	Sector string `json:"kind"`
 }
 
 // OperatorCode is the portal's operator, to whom the registration consent
@@ -134,11 +134,11 @@ const OperatorCode = "portal"
 // the demonstration deployment's (each has an app client in template.yaml);
 // a real deployment registers its partners' agreements here.
 var Organisations = map[string]Organisation{
-	OperatorCode:   {Code: OperatorCode, Name: "Оператор портала «Кабинет»", Kind: "operator"},
-	"demobank":     {Code: "demobank", Name: "АО «Демо Банк»", Kind: "bank"},
-	"demoinsurer":  {Code: "demoinsurer", Name: "АО «Демо Страхование»", Kind: "insurer"},
-	"demoemployer": {Code: "demoemployer", Name: "ООО «Демо Работодатель»", Kind: "employer"},
-	"demoschool":   {Code: "demoschool", Name: "ГБОУ «Демо Школа № 1»", Kind: "school"},
+	OperatorCode:   {Code: OperatorCode, Name: "Оператор портала «Кабинет»", Sector: "operator"},
+	"demobank":     {Code: "demobank", Name: "АО «Демо Банк»", Sector: "bank"},
+	"demoinsurer":  {Code: "demoinsurer", Name: "АО «Демо Страхование»", Sector: "insurer"},
+	"demoemployer": {Code: "demoemployer", Name: "ООО «Демо Работодатель»", Sector: "employer"},
+	"demoschool":   {Code: "demoschool", Name: "ГБОУ «Демо Школа № 1»", Sector: "school"},
 }
 
 // Event is one change in a consent's history.

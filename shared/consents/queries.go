@@ -117,18 +117,25 @@ func (d Deps) all(ctx context.Context, sub string) ([]consentItem, error) {
 	}
 }
 
-// All is every consent of a person with its history, oldest first (the
-// personal-data export).
-func (s *Consents) All(ctx context.Context, sub string) ([]Consent, error) {
-	items, err := s.d.all(ctx, sub)
+// History reads a person's consents for the personal-data export: all it
+// needs is the table.
+type History struct {
+	DB    *dynamo.Store
+	Clock clock.Clock
+}
+
+// All is every consent of a person with its history, oldest first.
+func (h History) All(ctx context.Context, sub string) ([]Consent, error) {
+	d := Deps{DB: h.DB, Clock: h.Clock}
+	items, err := d.all(ctx, sub)
 	if err != nil {
 		return nil, err
 	}
-	now := s.d.now()
+	now := d.now()
 	out := make([]Consent, 0, len(items))
 	for _, it := range items {
 		c := it.view(now)
-		if c.History, err = s.d.history(ctx, sub, it.ID); err != nil {
+		if c.History, err = d.history(ctx, sub, it.ID); err != nil {
 			return nil, err
 		}
 		out = append(out, c)

@@ -76,7 +76,7 @@ func (Registration) RegistrationConsentTx(tx *dynamo.Tx, sub string, c accounts.
 	k := dynamo.ConsentKey(sub, id)
 	cats := strs(registrationCategories)
 	org := Organisations[OperatorCode]
-	it := consentItem{PK: k.PK, SK: k.SK, Kind: kindConsent, V: 1, ID: id, Sub: sub, Org: org.Code, OrgName: org.Name, OrgKind: org.Kind,
+	it := consentItem{PK: k.PK, SK: k.SK, Kind: kindConsent, V: 1, ID: id, Sub: sub, Org: org.Code, OrgName: org.Name, OrgKind: org.Sector,
 		Purpose: registrationPurpose, Levels: map[string][]string{string(LevelFull): cats}, Level: string(LevelFull), Categories: cats,
 		Status: string(StatusActive), AskedLevel: string(LevelFull), RequestedAt: stamp(at), GrantedAt: stamp(at), Via: "registration",
 		DocVersion: c.Version, DocSHA256: registrationDigest, DocFrom: c.IP, Events: 1}

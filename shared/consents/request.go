@@ -315,7 +315,7 @@ func (p *Partners) Request(ctx context.Context, a actor.Actor, in RequestInput) 
 	id := newID(now)
 	k := dynamo.ConsentKey(sub, id)
 	it := consentItem{PK: k.PK, SK: k.SK, Kind: kindConsent, V: 1, GSI1PK: dynamo.PartnerConsentsPK(org.Code), GSI1SK: stamp(now) + "#" + id,
-		ID: id, Sub: sub, Org: org.Code, OrgName: org.Name, OrgKind: org.Kind, Purpose: r.Purpose, Levels: r.Levels, Level: r.Level,
+		ID: id, Sub: sub, Org: org.Code, OrgName: org.Name, OrgKind: org.Sector, Purpose: r.Purpose, Levels: r.Levels, Level: r.Level,
 		Categories: r.Levels[r.Level], ExpiresAt: r.Until, Status: string(StatusRequested), AskedLevel: r.Level, AskedUntil: r.Until,
 		RequestedAt: stamp(now), RequestDue: stamp(now.Add(RequestLifetime)), RequestID: r.RequestID,
 		PersonRef: personRef(ix, org.Code, sub), Via: "snils", Events: 1}

@@ -171,7 +171,7 @@ func (it consentItem) status(now time.Time) Status {
 }
 
 func (it consentItem) view(now time.Time) Consent {
-	c := Consent{ID: it.ID, Organisation: Organisation{Code: it.Org, Name: it.OrgName, Kind: it.OrgKind}, Purpose: it.Purpose,
+	c := Consent{ID: it.ID, Organisation: Organisation{Code: it.Org, Name: it.OrgName, Sector: it.OrgKind}, Purpose: it.Purpose,
 		Status: it.status(now), Levels: map[Level][]personaldata.Category{}, Level: Level(it.Level), Categories: categoriesOf(it.Categories),
 		ExpiresAt: parseStamp(it.ExpiresAt), RequestedLevel: Level(it.AskedLevel), RequestedUntil: parseStamp(it.AskedUntil),
 		RequestedAt: parseStamp(it.RequestedAt), GrantedAt: parseStamp(it.GrantedAt), EndedAt: parseStamp(it.EndedAt), Version: it.V}

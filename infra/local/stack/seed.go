@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/applications"
@@ -108,7 +109,8 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 		Sealer: kmsseal.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Keys: keys, Policy: policy,
 		SMS: snsmsg.NewMessenger(s.SNSClient(), "KABINET"), Mail: sesmail.NewMailer(ses, s.param("EmailFromAddress"), ""),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: clock.System{}, Limits: sendlimit.Defaults(0)},
-		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}, Consents: consents.Registration{}}
+		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}, Consents: consents.Registration{},
+		Reads: &accesslog.Log{DB: db, Clock: clock.System{}}}
 	var out demoServices
 	if out.reg, err = accounts.NewRegistrations(d); err != nil {
 		return nil, err
@@ -129,7 +131,8 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	}
 	out.apps = &applications.Service{Duties: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
 		Journal: activity, Clock: clock.System{}, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: issuedpdf.Renderer{},
-			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")}}
+			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")},
+		Reads: &accesslog.Log{DB: db, Clock: clock.System{}}}
 	return &out, nil
 }
 

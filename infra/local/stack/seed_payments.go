@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/blob/s3blob"
@@ -43,7 +44,7 @@ func (s *Stack) paymentServices(profiles *accounts.Profiles, d accounts.Deps) (*
 		return nil, nil, err
 	}
 	portal := s.param("PortalUrl")
-	pd := payments.Deps{DB: db, Keys: keys, Clock: clock.System{}, People: profiles, Inbox: &inbox.Store{DB: db},
+	pd := payments.Deps{DB: db, Keys: keys, Clock: clock.System{}, People: profiles, Inbox: &inbox.Store{DB: db}, Reads: &accesslog.Log{DB: db, Clock: clock.System{}},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}, Provider: provider,
 		Receipts: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: portal},
