@@ -94,6 +94,9 @@ type demoServices struct {
 	apps    *applications.Service
 	charges *payments.Charges
 	pays    *payments.Payments
+	// profiles and deps serve the consents' seeding.
+	profiles *accounts.Profiles
+	deps     accounts.Deps
 }
 
 func (s *Stack) services(ctx context.Context) (*demoServices, error) {
@@ -126,6 +129,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	if err != nil {
 		return nil, err
 	}
+	out.profiles, out.deps = profiles, d
 	if out.charges, out.pays, err = s.paymentServices(profiles, d); err != nil {
 		return nil, err
 	}
@@ -192,7 +196,10 @@ func (s *Stack) seed(ctx context.Context) error {
 	if err := s.seedApplications(ctx, svc.apps); err != nil {
 		return err
 	}
-	return s.seedPayments(ctx, svc.charges, svc.pays)
+	if err := s.seedPayments(ctx, svc.charges, svc.pays); err != nil {
+		return err
+	}
+	return s.seedConsents(ctx, svc.deps, svc.profiles, svc.apps)
 }
 
 // seedApplications gives the demo citizen applications to look at: a

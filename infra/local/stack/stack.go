@@ -124,6 +124,8 @@ type Stack struct {
 	DemoResult string
 	// DemoReceipt is the verification code of the demo citizen's receipt.
 	DemoReceipt string
+	// DemoConsents are the demo bank's consent of the demo citizen.
+	DemoConsents demoConsents
 	// eventTokens are the access tokens of events/, which the seeding
 	// gives live sessions.
 	eventTokens []eventToken
@@ -569,6 +571,10 @@ func (s *Stack) Summary() string {
 	if s.DemoReceipt != "" {
 		fmt.Fprintf(&b, "\n  The demo citizen owes a traffic fine (car %s, СТС %s, with its 50%% discount), a property tax and a utility bill,\n", DemoPlate, DemoCertificate)
 		fmt.Fprintf(&b, "  and paid a duty (GET /charges, GET /payments); its receipt: %s/verify/%s\n", s.APIURL, s.DemoReceipt)
+	}
+	if c := s.DemoConsents; c.BankConsent != "" {
+		fmt.Fprintf(&b, "\n  The demo citizen gave the demo bank (partner-demobank) a consent at the limited level (GET /consents, GET /profile/access-log);\n")
+		fmt.Fprintf(&b, "  the bank reads it with its token: curl -H \"Authorization: Bearer $TOKEN\" %s/partner/persons/%s/data\n", s.APIURL, c.BankPersonRef)
 	}
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop everything.\n")
 	return b.String()
