@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/kabinet/kabinet/infra/local/kmsemu"
-	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/accesslog"
+	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
 	"github.com/kabinet/kabinet/shared/inbox"
