@@ -7,14 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/problem"
 )
@@ -162,7 +161,7 @@ func (l *Log) Settle(ctx context.Context, sub string) (int, error) {
 			// both again.
 			last = err
 			attempt++
-			if err := backoff(ctx, attempt); err != nil {
+			if err := journal.Backoff(ctx, attempt); err != nil {
 				return total, err
 			}
 		default:
@@ -188,18 +187,6 @@ func (l *Log) staffName(ctx context.Context, cache map[string]string, sub string
 	}
 	cache[sub] = n
 	return n, nil
-}
-
-func backoff(ctx context.Context, attempt int) error {
-	ceiling := min(time.Millisecond<<attempt, 50*time.Millisecond)
-	t := time.NewTimer(rand.N(ceiling) + time.Millisecond/4)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // SweepStats counts what a sweep did.

@@ -178,19 +178,11 @@ func CSV(entries []Entry) []byte {
 		if e.Flagged {
 			flagged = "да"
 		}
-		_ = w.Write([]string{e.At.In(clock.Moscow()).Format("02.01.2006 15:04:05"), cell(e.RoleTitle), cell(e.Organisation),
-			cell(e.Person), cell(e.Data), cell(e.Reason.Title), flagged, strconv.FormatInt(e.Seq, 10)})
+		_ = w.Write([]string{e.At.In(clock.Moscow()).Format("02.01.2006 15:04:05"), journal.Cell(e.RoleTitle), journal.Cell(e.Organisation),
+			journal.Cell(e.Person), journal.Cell(e.Data), journal.Cell(e.Reason.Title), flagged, strconv.FormatInt(e.Seq, 10)})
 	}
 	w.Flush()
 	return buf.Bytes()
-}
-
-func cell(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if s != "" && strings.ContainsRune("=+-@\t\r\n", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // Codes of a broken log (journal.Result's, with the log's own wording).

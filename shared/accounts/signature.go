@@ -42,12 +42,13 @@ func signatureID(docID string, version int64, content string) string {
 // signs with its code and nothing is sent; anyone else gets a 6-digit code
 // by SMS to the primary phone, at most once a minute.
 func (s *Signatures) StartSignature(ctx context.Context, sub, docID string, version int64, content string) (SignaturePending, error) {
-	return s.StartConfirmation(ctx, sub, docID, version, content, "подписания заявления")
+	return s.StartConfirmation(ctx, sub, docID, version, content, "подписания заявления", sendlimit.FlowSignature)
 }
 
 // StartConfirmation is StartSignature for another kind of document: the
-// SMS says the code is "для <what>" (e.g. "подтверждения согласия").
-func (s *Signatures) StartConfirmation(ctx context.Context, sub, docID string, version int64, content, what string) (SignaturePending, error) {
+// SMS says the code is "для <what>" (e.g. "подтверждения согласия"), and
+// it counts against the send limits of flow.
+func (s *Signatures) StartConfirmation(ctx context.Context, sub, docID string, version int64, content, what string, flow sendlimit.Flow) (SignaturePending, error) {
 	acc, err := s.account(ctx, sub)
 	if err != nil {
 		return SignaturePending{}, err
@@ -70,7 +71,7 @@ func (s *Signatures) StartConfirmation(ctx context.Context, sub, docID string, v
 	}
 	// The person's signing codes are limited whatever the drafts, per
 	// account and to the phone, by the one limiter.
-	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: sub, Flow: sendlimit.FlowSignature}); err != nil {
+	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: sub, Flow: flow}); err != nil {
 		return SignaturePending{}, err
 	}
 	code, err := newCode()

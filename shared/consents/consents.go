@@ -47,6 +47,7 @@ import (
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/personaldata"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/vault"
 )
 
@@ -224,7 +225,7 @@ type People interface {
 // Signatures confirm a grant, and a change that gives more, by a one-time
 // code (the authenticator's, or one sent by SMS).
 type Signatures interface {
-	StartConfirmation(ctx context.Context, sub, docID string, version int64, content, what string) (accounts.SignaturePending, error)
+	StartConfirmation(ctx context.Context, sub, docID string, version int64, content, what string, flow sendlimit.Flow) (accounts.SignaturePending, error)
 	CheckSignature(ctx context.Context, sub, docID string, version int64, content, code string) (func(*dynamo.Tx), error)
 }
 

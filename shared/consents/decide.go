@@ -15,6 +15,7 @@ import (
 	"github.com/kabinet/kabinet/shared/personaldata"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/reminders"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 )
 
 // Terms are what a person gives: a level the organisation offered and when
@@ -125,7 +126,7 @@ func (s *Consents) StartConfirmation(ctx context.Context, a actor.Actor, id stri
 	default:
 		return Confirmation{}, notOpen(it, now)
 	}
-	p, err := s.d.Signatures.StartConfirmation(ctx, sub, docID(id), it.V, t.content(kind), "подтверждения согласия на передачу данных")
+	p, err := s.d.Signatures.StartConfirmation(ctx, sub, docID(id), it.V, t.content(kind), "подтверждения согласия на передачу данных", sendlimit.FlowConsent)
 	if err != nil {
 		return Confirmation{}, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/problem"
+	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/vault"
 )
 
@@ -70,7 +71,10 @@ type signatures struct {
 	sent    int
 }
 
-func (s *signatures) StartConfirmation(_ context.Context, sub, doc string, version int64, content, what string) (accounts.SignaturePending, error) {
+func (s *signatures) StartConfirmation(_ context.Context, sub, doc string, version int64, content, what string, flow sendlimit.Flow) (accounts.SignaturePending, error) {
+	if flow != sendlimit.FlowConsent {
+		return accounts.SignaturePending{}, fmt.Errorf("a consent's code counted as %s", flow)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pending[sub+"#"+doc] = fmt.Sprint(version) + "#" + content

@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
+	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/personaldata"
 	"github.com/kabinet/kabinet/shared/problem"
 )
@@ -179,18 +179,10 @@ func (s *Consents) CSV(ctx context.Context, a actor.Actor, f Filter) ([]byte, er
 			return nil, err
 		}
 		for _, e := range events {
-			_ = w.Write([]string{e.At.In(msk).Format("02.01.2006 15:04:05"), cell(it.OrgName), cell(it.Purpose), e.ActionName,
-				levelNames[e.Level], cell(personaldata.Titles(e.Categories)), termText(e.ExpiresAt), actorNames[e.Actor], it.ID})
+			_ = w.Write([]string{e.At.In(msk).Format("02.01.2006 15:04:05"), journal.Cell(it.OrgName), journal.Cell(it.Purpose), e.ActionName,
+				levelNames[e.Level], journal.Cell(personaldata.Titles(e.Categories)), termText(e.ExpiresAt), actorNames[e.Actor], it.ID})
 		}
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
-}
-
-// cell keeps a spreadsheet from reading a cell as a formula.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r\n", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -21,8 +21,8 @@ type Route struct {
 	// Public routes skip the JWT authorizer.
 	Public bool
 	// Machine routes are called by agency or partner systems as themselves
-	// (client credentials): their authorizer is AgencyJwt, not the API's
-	// default, and their handlers are registered with
+	// (client credentials): their authorizer is AgencyJwt or PartnerJwt,
+	// not the API's default, and their handlers are registered with
 	// httpapi.Router.HandleMachine.
 	Machine bool
 }

@@ -86,6 +86,8 @@ const (
 	FlowSignIn        Flow = "sign-in"
 	FlowContactChange Flow = "contact-change"
 	FlowSignature     Flow = "signature"
+	// FlowConsent: the code that confirms a consent to share data.
+	FlowConsent Flow = "consent"
 )
 
 // Window is at most Max sends in each Per.
