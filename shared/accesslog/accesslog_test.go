@@ -27,7 +27,7 @@ func (n names) StaffName(_ context.Context, sub string) (string, error) {
 	return "", problem.NotFound("учётная запись")
 }
 
-func newLog(t *testing.T, db *dynamo.Store) (*Log, *clock.Manual) {
+func newLog(t testing.TB, db *dynamo.Store) (*Log, *clock.Manual) {
 	t.Helper()
 	c := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	j := &journal.Journal{DB: db, Key: journal.StaticKey(bytes.Repeat([]byte("j"), 32)), Clock: c}

@@ -116,9 +116,10 @@ var (
 	insurer = actor.Partner("demoinsurer", "client-ins")
 )
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureOn(t, dynamotest.NewStore(t)) }
+
+func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 	t.Helper()
-	db := dynamotest.NewStore(t)
 	c := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	keys, err := vault.DeriveKeys(bytes.Repeat([]byte("i"), 32))
 	if err != nil {
