@@ -58,8 +58,12 @@ var (
 type handler struct {
 	charges  chargeService
 	payments paymentService
+	refunds  refundService
 	files    payments.Files
 	printer  payments.Printer
+	// methods and autopay serve linked cards and autopay (autopay.go).
+	methods methodService
+	autopay autopayService
 }
 
 func (h *handler) router(r *httpapi.Router) *httpapi.Router {
@@ -87,8 +91,11 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /payments/statement.pdf", h.statement)
 	r.HandleAuthed("GET /payments/{id}", h.payment)
 	r.HandleAuthed("GET /payments/{id}/receipt.pdf", h.receipt)
+	r.HandleAuthed("POST /payments/{id}/refunds", h.requestRefund)
+	r.HandleAuthed("GET /payments/{id}/refunds", h.listRefunds)
 	r.Handle("POST /payments/notifications", h.notification)
 	r.HandleAuthed("GET /support/payments/flagged", h.flagged)
+	h.autopayRoutes(r)
 	return r
 }
 
@@ -145,7 +152,7 @@ func (h *handler) cancelCharge(ctx context.Context, req *httpapi.Request, m http
 // page is a list and the cursor of the next page.
 type page[T any] struct {
 	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
+	Next  string `json:"nextCursor,omitempty"`
 }
 
 func (h *handler) listCharges(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

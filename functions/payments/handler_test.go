@@ -107,8 +107,58 @@ func (f fakePayments) SetLimits(_ context.Context, a actor.Actor, l payments.Lim
 	return payments.LimitsView{}, f.Record("SetLimits", a, fmt.Sprint(l.PerPayment, l.PerDay, l.PerMonth))
 }
 
+// fakeMethods and fakeAutopays are the linked cards' and autopay's halves.
+type fakeMethods struct{ *fake }
+
+func (f fakeMethods) Link(_ context.Context, a actor.Actor) (payments.MethodView, error) {
+	return payments.MethodView{}, f.Record("Link", a)
+}
+func (f fakeMethods) List(_ context.Context, a actor.Actor) ([]payments.MethodView, error) {
+	return nil, f.Record("Methods.List", a)
+}
+func (f fakeMethods) Get(_ context.Context, a actor.Actor, id string) (payments.MethodView, error) {
+	return payments.MethodView{ID: id}, f.Record("Methods.Get", a, id)
+}
+func (f fakeMethods) StartConfirmation(_ context.Context, a actor.Actor, id string) (accounts.SignaturePending, error) {
+	return accounts.SignaturePending{Method: "sms"}, f.Record("Methods.StartConfirmation", a, id)
+}
+func (f fakeMethods) Confirm(_ context.Context, a actor.Actor, id, code string) (payments.MethodView, error) {
+	return payments.MethodView{ID: id}, f.Record("Methods.Confirm", a, id, code)
+}
+func (f fakeMethods) Unlink(_ context.Context, a actor.Actor, id string) error {
+	return f.Record("Methods.Unlink", a, id)
+}
+
+type fakeAutopays struct{ *fake }
+
+func (f fakeAutopays) CreateRule(_ context.Context, a actor.Actor, in payments.AutopayRuleInput) (payments.AutopayRule, error) {
+	return payments.AutopayRule{}, f.Record("CreateRule", a, in.UtilityAccount, in.PaymentMethod, string(in.MaxPerCharge), string(in.MaxPerMonth))
+}
+func (f fakeAutopays) Rules(_ context.Context, a actor.Actor) ([]payments.AutopayRule, error) {
+	return nil, f.Record("Rules", a)
+}
+func (f fakeAutopays) CancelRule(_ context.Context, a actor.Actor, id string) (payments.AutopayRule, error) {
+	return payments.AutopayRule{ID: id}, f.Record("CancelRule", a, id)
+}
+func (f fakeAutopays) List(_ context.Context, a actor.Actor, _ string, limit int32) ([]payments.Autopay, string, error) {
+	return nil, "", f.Record("Autopays.List", a, fmt.Sprint(limit))
+}
+func (f fakeAutopays) Cancel(_ context.Context, a actor.Actor, uin string) (payments.Autopay, error) {
+	return payments.Autopay{ID: uin}, f.Record("Autopays.Cancel", a, uin)
+}
+
+// fakeRefunds is the refunds part of the fake.
+type fakeRefunds struct{ *fake }
+
+func (f fakeRefunds) Request(_ context.Context, a actor.Actor, id, key string, in payments.RefundRequest) (payments.RefundView, error) {
+	return payments.RefundView{ID: "r1", PaymentID: id}, f.Record("Refunds.Request", a, id, key, string(in.Amount), in.UIN)
+}
+func (f fakeRefunds) List(_ context.Context, a actor.Actor, id, cursor string, limit int32) ([]payments.RefundView, string, error) {
+	return nil, "", f.Record("Refunds.List", a, id, cursor, fmt.Sprint(limit))
+}
+
 func fakeRouter(f *fake) *httpapi.Router {
-	h := &handler{charges: f, payments: fakePayments{f}}
+	h := &handler{charges: f, payments: fakePayments{f}, refunds: fakeRefunds{f}, methods: fakeMethods{f}, autopay: fakeAutopays{f}}
 	return h.router(httpapi.NewRouter("payments", logging.New(io.Discard, "error"))).Guard(httpapitest.AdmitAll{})
 }
 
@@ -155,6 +205,20 @@ func TestEachRouteCallsItsServiceAsTheCaller(t *testing.T) {
 		{Event: "utility-readings-list.json", Method: "Readings", Status: 200, Args: []string{"Qk3vR9xTz1Ab"}},
 		{Event: "agency-readings.json", Method: "ProviderReadings", Status: 200, Args: []string{"eirc", "2026-11-15T00:00:00Z", "utility"}},
 		{Event: "payments-limits-put.json", Method: "SetLimits", Status: 200, Args: []string{"5000000 10000000 0"}},
+		{Event: "payment-methods-link.json", Method: "Link", Status: 201},
+		{Event: "payment-methods-list.json", Method: "Methods.List", Status: 200},
+		{Event: "payment-methods-get.json", Method: "Methods.Get", Status: 200, Args: []string{"Qk3vR9xTz1Ac"}},
+		{Event: "payment-methods-unlink.json", Method: "Methods.Unlink", Status: 204, Args: []string{"Qk3vR9xTz1Ac"}},
+		{Event: "payment-methods-confirmation.json", Method: "Methods.StartConfirmation", Status: 200, Args: []string{"Qk3vR9xTz1Ac"}},
+		{Event: "payment-methods-confirm.json", Method: "Methods.Confirm", Status: 200, Args: []string{"Qk3vR9xTz1Ac", "123456"}},
+		{Event: "autopay-rules-create.json", Method: "CreateRule", Status: 201, Args: []string{"Qk3vR9xTz1Ab", "Qk3vR9xTz1Ac", "1000000", "2000000"}},
+		{Event: "autopay-rules-list.json", Method: "Rules", Status: 200},
+		{Event: "autopay-rules-cancel.json", Method: "CancelRule", Status: 200, Args: []string{"Qk3vR9xTz1Ad"}},
+		{Event: "autopays-list.json", Method: "Autopays.List", Status: 200, Args: []string{"20"}},
+		{Event: "autopays-cancel.json", Method: "Autopays.Cancel", Status: 200, Args: []string{"00000000000000000019"}},
+		{Event: "payments-refunds-create.json", Method: "Refunds.Request", Status: 201,
+			Args: []string{"20261125T090000-AbCdEfGhIjKl", "3b6f0d2e-9c1a-4f7e-8a2b-5d4c3e2f1a0b", "25000", uin}},
+		{Event: "payments-refunds-list.json", Method: "Refunds.List", Status: 200, Args: []string{"20261125T090000-AbCdEfGhIjKl", "", "20"}},
 	}
 	httpapitest.CheckRoutes(t, routes, newFake, "Notify")
 }
@@ -169,6 +233,13 @@ func TestBadInputIsRefusedBeforeTheService(t *testing.T) {
 		{Event: "payments-list.json", Query: map[string]string{"minAmount": "1.5"}, Status: 422, Code: "validation_failed"},
 		{Event: "charges-list.json", Query: map[string]string{"limit": "1000"}, Status: 422, Code: "validation_failed"},
 		{Event: "vehicles-add.json", Body: `[]`, Status: 400, Code: "malformed_json"},
+		{Event: "autopay-rules-create.json", Body: `{"maxPerCharge":"x"}`, Status: 400, Code: "malformed_json"},
+		{Event: "autopay-rules-create.json", Body: `{"kind":"fine","card":"1"}`, Status: 400, Code: "malformed_json"},
+		{Event: "payment-methods-confirm.json", Body: `{"code":123456}`, Status: 400, Code: "malformed_json"},
+		{Event: "autopays-list.json", Query: map[string]string{"limit": "0"}, Status: 422, Code: "validation_failed"},
+		{Event: "payments-refunds-create.json", Body: `{"amount":1,"reason":"x"}`, Status: 400, Code: "malformed_json"},
+		{Event: "payments-refunds-create.json", Body: `[1]`, Status: 400, Code: "malformed_json"},
+		{Event: "payments-refunds-list.json", Query: map[string]string{"limit": "0"}, Status: 422, Code: "validation_failed"},
 	}, newFake)
 }
 
@@ -184,5 +255,13 @@ func TestServiceErrorsMapToProblems(t *testing.T) {
 		{Event: "payments-notification.json", Err: problem.BadRequest("payment_notification_malformed", "x"), Status: 400},
 		{Event: "payments-notification.json", Err: io.ErrUnexpectedEOF, Status: 500},
 		{Event: "payments-receipt.json", Err: problem.NotFound("платёж"), Status: 404},
+		{Event: "payment-methods-link.json", Err: problem.Conflict("too_many_payment_methods", "x"), Status: 409},
+		{Event: "payment-methods-confirm.json", Err: problem.Invalid(problem.Field{Field: "code", Code: "code.wrong"}), Status: 422},
+		{Event: "autopay-rules-create.json", Err: problem.Invalid(problem.Field{Field: "paymentMethod", Code: "payment_method.unknown"}), Status: 422},
+		{Event: "autopays-cancel.json", Err: problem.Conflict("autopay_in_progress", "x"), Status: 409},
+		{Event: "payments-refunds-create.json", Err: problem.Invalid(problem.Field{Field: "amount", Code: "refund.amount_above_refundable"}), Status: 422},
+		{Event: "payments-refunds-create.json", Err: problem.Conflict("nothing_to_refund", "x"), Status: 409},
+		{Event: "payments-refunds-create.json", Err: problem.BadRequest("idempotency_key_required", "x"), Status: 400},
+		{Event: "payments-refunds-list.json", Err: problem.NotFound("платёж"), Status: 404},
 	}, func(err error) *httpapi.Router { return fakeRouter(&fake{httpapitest.Recorder{Err: err}}) })
 }

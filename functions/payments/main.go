@@ -3,7 +3,8 @@
 // person's charges found by their payer identifiers, «Мои автомобили» and
 // utility accounts, payments through the acquirer (ЮKassa's API) once per
 // Idempotency-Key, the provider's notifications (public, believed only as
-// fetched back), signed receipts, the history, its CSV and a PDF statement.
+// fetched back), signed receipts, the history, its CSV and a PDF statement,
+// and refunds of money not owed (automatic, and on the payer's request).
 package main
 
 import (
@@ -72,11 +73,18 @@ func main() {
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider,
 		Receipts: &issued.Service{DB: db, Objects: objects, Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal},
-		Signatures: signatures, ConfirmAbove: int64(confirmAbove), Limits: limits, ProviderMax: providerMax, PortalURL: portal, TestPayments: acceptTest}
+		Signatures: signatures, Sealer: d.Sealer, ConfirmAbove: int64(confirmAbove), Limits: limits, ProviderMax: providerMax, PortalURL: portal, TestPayments: acceptTest,
+		Refunder: provider}
 	charges, err := payments.NewCharges(pd)
 	app.Must(base.Log, err)
 	pays, err := payments.NewPayments(pd)
 	app.Must(base.Log, err)
-	h := &handler{charges: charges, payments: pays, files: objects, printer: receiptpdf.Renderer{}}
+	methods, err := payments.NewMethods(pd)
+	app.Must(base.Log, err)
+	autopays, err := payments.NewAutopays(pd)
+	app.Must(base.Log, err)
+	refunds, err := payments.NewRefunds(pd)
+	app.Must(base.Log, err)
+	h := &handler{charges: charges, payments: pays, refunds: refunds, files: objects, printer: receiptpdf.Renderer{}, methods: methods, autopay: autopays}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("payments", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

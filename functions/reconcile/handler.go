@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -16,7 +17,15 @@ type reconciler interface {
 	Reconcile(ctx context.Context, after, flagAfter time.Duration) (payments.ReconcileStats, error)
 }
 
-var _ reconciler = (*payments.Payments)(nil)
+// refundReconciler is what the handler needs of payments.Refunds.
+type refundReconciler interface {
+	Reconcile(ctx context.Context, after time.Duration) (payments.RefundStats, error)
+}
+
+var (
+	_ reconciler       = (*payments.Payments)(nil)
+	_ refundReconciler = (*payments.Refunds)(nil)
+)
 
 // FlagAfter is how long a payment may stay open before an operator is
 // asked to look at it: a day, ЮKassa's idempotence window.
@@ -24,16 +33,27 @@ const FlagAfter = 24 * time.Hour
 
 type handler struct {
 	payments reconciler
-	// after is how long a payment stays open before it is reconciled.
+	refunds  refundReconciler
+	// after is how long a payment (or a refund) stays open before it is
+	// reconciled.
 	after time.Duration
 	log   *slog.Logger
 }
 
-// handle reconciles once per scheduled event and logs what it did; a run
-// that could not read the open payments fails the invocation.
-func (h *handler) handle(ctx context.Context, ev events.EventBridgeEvent) (payments.ReconcileStats, error) {
+// runStats is what one run did.
+type runStats struct {
+	Payments payments.ReconcileStats `json:"payments"`
+	Refunds  payments.RefundStats    `json:"refunds"`
+}
+
+// handle reconciles once per scheduled event, the payments and then the
+// refunds, and logs what it did; a run that could not read what is open
+// fails the invocation (after doing what it could).
+func (h *handler) handle(ctx context.Context, ev events.EventBridgeEvent) (runStats, error) {
 	ctx = logging.WithLogger(ctx, h.log)
 	st, err := h.payments.Reconcile(ctx, h.after, FlagAfter)
 	h.log.Info("reconciliation", "event", ev.ID, "checked", st.Checked, "settled", st.Settled, "flagged", st.Flagged, "failed", st.Failed)
-	return st, err
+	rs, rerr := h.refunds.Reconcile(ctx, h.after)
+	h.log.Info("refund reconciliation", "event", ev.ID, "due", rs.Due, "checked", rs.Checked, "ended", rs.Ended, "failed", rs.Failed)
+	return runStats{Payments: st, Refunds: rs}, errors.Join(err, rerr)
 }

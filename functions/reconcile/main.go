@@ -1,7 +1,9 @@
 // Command reconcile runs every few minutes and settles the payments left
 // open: a payment whose creation got no answer, or whose notification never
 // came, is asked of the provider and settled exactly once; one still open
-// after a day is flagged for an operator.
+// after a day is flagged for an operator. Refunds a failure cut short are
+// finished the same way: money found not owed is refunded, a refund whose
+// answer never came is asked again under its own key.
 package main
 
 import (
@@ -47,18 +49,23 @@ func main() {
 	keys := vault.NewKeyring(secrets, indexSecret)
 	kmsClient := kms.NewFromConfig(cfg)
 	// The payer's name on a receipt is read from the account (no sealed
-	// field is opened for it).
-	people, err := accounts.NewProfiles(accounts.Deps{DB: db, Sealer: kmsseal.NewSealer(kmsClient, fieldKey), Clock: base.Clock})
+	// field is opened for it); a linked card's provider id is opened to
+	// create its payment again.
+	sealer := kmsseal.NewSealer(kmsClient, fieldKey)
+	people, err := accounts.NewProfiles(accounts.Deps{DB: db, Sealer: sealer, Clock: base.Clock})
 	app.Must(base.Log, err)
 	provider, err := yookassa.New(yookassa.Config{BaseURL: apiURL, ShopID: shop, Secret: yookassa.ManagedSecretKey(secrets, shopKey),
 		Timeout: 5 * time.Second})
 	app.Must(base.Log, err)
-	pays, err := payments.NewPayments(payments.Deps{DB: db, Keys: keys, Clock: base.Clock, People: people, Inbox: &inbox.Store{DB: db}, Reads: &accesslog.Log{DB: db, Clock: base.Clock},
-		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider,
+	d := payments.Deps{DB: db, Keys: keys, Clock: base.Clock, People: people, Inbox: &inbox.Store{DB: db}, Reads: &accesslog.Log{DB: db, Clock: base.Clock},
+		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider, Refunder: provider, Sealer: sealer,
 		Receipts: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal},
-		PortalURL: portal, TestPayments: acceptTest})
+		PortalURL: portal, TestPayments: acceptTest}
+	pays, err := payments.NewPayments(d)
 	app.Must(base.Log, err)
-	h := &handler{payments: pays, after: after, log: base.Log}
+	refunds, err := payments.NewRefunds(d)
+	app.Must(base.Log, err)
+	h := &handler{payments: pays, refunds: refunds, after: after, log: base.Log}
 	lambda.StartHandlerFunc(h.handle)
 }

@@ -92,6 +92,18 @@
 //	a utility provider's readings, by time    GSI1PK=READINGS#<provider> GSI1SK=<at>#...
 //	a person's own payment limits             PK=USER#<sub>             SK=PAYLIMITS
 //	a person's payments of a day or month     PK=USER#<sub>             SK=PAYUSE#<YYYY-MM-DD or YYYY-MM>
+//	a person's saved payment methods (cards)  PK=USER#<sub>             SK begins_with PAYMETHOD#
+//	a payment method's owner (notifications)  PK=PAYMETHOD#<id>         SK=PAYMETHOD
+//	a person's autopay rules                  PK=USER#<sub>             SK begins_with AUTORULE#
+//	an autopay rule's payments of a month     PK=USER#<sub>             SK=AUTORULEUSE#<rule>#<YYYY-MM>
+//	a person's autopay of a charge (one ever) PK=USER#<sub>             SK=AUTOPAY#<uin>
+//	a person's autopays, newest first         GSI1PK=AUTOPAYS#<sub>     GSI1SK=<created>#<uin>
+//	autopays due, by time (sparse GSI2)       GSI2PK=AUTOPAY-DUE#<shard> GSI2SK=<due or lease end>#<sub>#<uin>
+//	a payment's refunds, oldest first         PK=PAYMENT#<id>           SK begins_with REFUND#<id>
+//	refunds not yet final (reconciliation)    GSI2PK=REFUNDS-OPEN       GSI2SK=<created>#<payment>#<refund>
+//	a payment's money still to refund        PK=PAYMENT#<id>           SK=REFUND-DUE
+//	payments with money to refund (sweep)     GSI2PK=REFUNDS-DUE        GSI2SK=<found>#<payment>
+//	a person's use of a refund's key          PK=IDEMP#<sub>#R<hash>    SK=IDEMP
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
@@ -518,6 +530,28 @@ const (
 // hash) for 24 hours.
 func IdempotencyKey(sub, hash string) Key { return Key{PK: join("IDEMP", sub, hash), SK: "IDEMP"} }
 
+// RefundPrefix is the sort-key prefix of a payment's refunds.
+const RefundPrefix = "REFUND#"
+
+// RefundKey is one refund of a payment, beside it in its partition.
+func RefundKey(paymentID, refundID string) Key {
+	return Key{PK: join("PAYMENT", paymentID), SK: RefundPrefix + refundID}
+}
+
+// PaymentPK is the partition of a payment and its refunds.
+func PaymentPK(paymentID string) string { return join("PAYMENT", paymentID) }
+
+// RefundDueKey marks a payment with money found not owed that no refund
+// returns yet.
+func RefundDueKey(paymentID string) Key { return Key{PK: join("PAYMENT", paymentID), SK: "REFUND-DUE"} }
+
+// The GSI2 partitions of refunds the reconciliation looks after: those the
+// provider has not ended, and payments with money still to refund.
+const (
+	OpenRefundsPK = "REFUNDS-OPEN"
+	DueRefundsPK  = "REFUNDS-DUE"
+)
+
 // PaymentLimitsKey is a person's own payment limits.
 func PaymentLimitsKey(sub string) Key { return Key{PK: UserPK(sub), SK: "PAYLIMITS"} }
 
@@ -540,3 +574,38 @@ func ReadingPrefix(accountID string) string { return join("READING", accountID) 
 
 // ProviderReadingsPK is the GSI1 partition of a utility provider's readings.
 func ProviderReadingsPK(provider string) string { return join("READINGS", provider) }
+
+// PaymentMethodPrefix is the sort-key prefix of a person's saved payment
+// methods (linked cards).
+const PaymentMethodPrefix = "PAYMETHOD#"
+
+// PaymentMethodKey is one of a person's saved payment methods, by its
+// Kabinet id; the provider's id of it is sealed inside.
+func PaymentMethodKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: PaymentMethodPrefix + id} }
+
+// PaymentMethodOwnerKey names the owner of a payment method by its id: the
+// provider's notification of a card's verification names only the id.
+func PaymentMethodOwnerKey(id string) Key { return Key{PK: join("PAYMETHOD", id), SK: "PAYMETHOD"} }
+
+// AutopayRulePrefix is the sort-key prefix of a person's autopay rules.
+const AutopayRulePrefix = "AUTORULE#"
+
+// AutopayRuleKey is one of a person's autopay rules.
+func AutopayRuleKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: AutopayRulePrefix + id} }
+
+// AutopayRuleUsageKey sums what an autopay rule paid in a month (YYYY-MM).
+func AutopayRuleUsageKey(sub, rule, month string) Key {
+	return Key{PK: UserPK(sub), SK: join("AUTORULEUSE", rule, month)}
+}
+
+// AutopayPrefix is the sort-key prefix of a person's autopays.
+const AutopayPrefix = "AUTOPAY#"
+
+// AutopayKey is the autopay of one charge of a person: at most one ever.
+func AutopayKey(sub, uin string) Key { return Key{PK: UserPK(sub), SK: AutopayPrefix + uin} }
+
+// AutopaysPK is the GSI1 partition of a person's autopays.
+func AutopaysPK(sub string) string { return join("AUTOPAYS", sub) }
+
+// AutopayDuePK is the GSI2 partition of autopays due, spread over shards.
+func AutopayDuePK(shard int) string { return join("AUTOPAY-DUE", fmt.Sprint(shard)) }

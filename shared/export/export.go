@@ -89,12 +89,22 @@ var Sections = map[string]Section{
 	"meter-reading":   {"meterReadings", []string{"Provider", "Account", "Meter", "Value", "Previous", "At"}},
 	"payment-usage":   {"", nil}, // running sums of a day's and a month's payments, which the payments themselves show
 	"utility-account": {"utilityAccounts", []string{"ID", "Provider", "Mask", "Name", "AddedAt"}},
-	"consent":         {"consents", nil},  // with their history, from consents.History
-	"consent-event":   {"consents", nil},  // a consent's history, in its consent
-	"read-entry":      {"accessLog", nil}, // from the log itself, which chains waiting reads first
-	"read-pending":    {"accessLog", nil}, // a read waiting to be chained, chained before the export
-	"read-head":       {"", nil},          // the access log's head holds no personal data
-	"read-flag":       {"accessLogFlags", []string{"Seq", "FlaggedAt", "Comment", "Status"}},
+
+	// Linked cards and autopay: the provider's id of a card stays sealed and out.
+	"payment-method": {"paymentMethods", []string{"ID", "Status", "CardType", "Last4", "ExpiryMonth", "ExpiryYear", "Reason",
+		"CreatedAt", "LinkedAt"}},
+	"autopay-rule": {"autopayRules", []string{"ID", "Status", "ChargeKind", "Agency", "UtilityAccount", "UtilityMask", "Card",
+		"MaxPerCharge", "MaxPerMonth", "CreatedAt", "CancelledAt", "CancelReason"}},
+	"autopay-rule-usage": {"", nil}, // a running sum of a rule's month, which the autopays show
+	"autopay": {"autopays", []string{"UIN", "Rule", "Card", "ChargeKind", "Agency", "Purpose", "Amount", "Status", "PayAt",
+		"PaymentID", "Reason", "CreatedAt", "UpdatedAt"}},
+
+	"consent":       {"consents", nil},  // with their history, from consents.History
+	"consent-event": {"consents", nil},  // a consent's history, in its consent
+	"read-entry":    {"accessLog", nil}, // from the log itself, which chains waiting reads first
+	"read-pending":  {"accessLog", nil}, // a read waiting to be chained, chained before the export
+	"read-head":     {"", nil},          // the access log's head holds no personal data
+	"read-flag":     {"accessLogFlags", []string{"Seq", "FlaggedAt", "Comment", "Status"}},
 }
 
 // Elsewhere are the kinds kept outside a person's partition, and why they
@@ -116,11 +126,17 @@ var Elsewhere = map[string]string{
 	"charge-payer":        "lists a charge under the keyed hash of a payer identifier; no personal data",
 	"payer-holder":        "who holds a payer identifier, by its keyed hash; the vehicles, documents and accounts it comes from are exported",
 	"payment":             "a payment under its id; exported with the payments",
+	"refund":              "a refund of a payment, beside it; exported with the payments",
+	"refund-due":          "marks a payment with money still to refund; no personal data",
 	"idempotency":         "a client's use of an Idempotency-Key, kept 24 hours; no personal data",
-	"consent-request":     "an organisation's claim on its own request id; the consent is exported with the consents",
-	"consent-pointer":     "finds a consent's person for the organisation that asked for it; the consent is exported",
-	"partner-person":      "how one organisation knows a person (a keyed hash); no personal data",
-	"consent-reference":   "a reference the person made for an organisation, kept as a keyed hash for 24 hours",
+
+	// Linked cards.
+	"payment-method-owner": "maps a linked card's id to its owner for the provider's notification; no personal data (the card is exported with the payment methods)",
+
+	"consent-request":   "an organisation's claim on its own request id; the consent is exported with the consents",
+	"consent-pointer":   "finds a consent's person for the organisation that asked for it; the consent is exported",
+	"partner-person":    "how one organisation knows a person (a keyed hash); no personal data",
+	"consent-reference": "a reference the person made for an organisation, kept as a keyed hash for 24 hours",
 }
 
 // Export is one export.

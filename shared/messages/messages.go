@@ -48,6 +48,14 @@ const (
 	// ChargeCancelled: an agency cancelled a charge. Vars: Kind, Amount
 	// (kopecks), Payee, Link.
 	ChargeCancelled = "charge.cancelled"
+	// RefundStarted: money not owed goes back to the payer. Vars: Amount
+	// (kopecks), Reason, Link.
+	RefundStarted = "refund.started"
+	// RefundDone: a refund reached the payer's card. Vars: Amount, Link.
+	RefundDone = "refund.done"
+	// RefundCanceled: the provider did not make a refund. Vars: Amount,
+	// Reason, Link.
+	RefundCanceled = "refund.canceled"
 	// AppointmentBooked: an appointment was booked. Vars: Place, Address, At
 	// (date-time), Specialist (optional), Link.
 	AppointmentBooked = "appointment.booked"
@@ -103,6 +111,18 @@ const (
 	// data. Vars: Field (the field's Russian name), Decision (одобрена or
 	// отклонена), Reason (optional).
 	ProfileChangeDecided = "profile.change_decided"
+	// CardLinked: a bank card was linked to the account (confirmed by a
+	// code). Vars: Card (its mask, "MasterCard •••• 4444"), At (date-time).
+	CardLinked = "security.card_linked"
+	// CardUnlinked: a linked card was unlinked. Vars: Card, At (date-time).
+	CardUnlinked = "security.card_unlinked"
+	// AutopayScheduled: a new charge matches an autopay rule and is to be
+	// paid tomorrow unless cancelled. Vars: Kind, Purpose, Amount (kopecks),
+	// Card, PayAt (date-time), Link.
+	AutopayScheduled = "autopay.scheduled"
+	// AutopayFailed: an autopay did not pay a charge. Vars: Kind, Amount
+	// (kopecks), Reason, Link.
+	AutopayFailed = "autopay.failed"
 	// News: a portal announcement. Vars: Title, Text, Link (optional).
 	News = "news"
 )

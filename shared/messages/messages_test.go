@@ -63,6 +63,15 @@ func fixtures() map[string]Vars {
 			"Amount": int64(75000), "Purpose": testPurpose,
 			"ReceiptLink": "https://kabinet.example.ru/payments/receipts/9f2c",
 		},
+		RefundStarted: {
+			"Amount": int64(75000), "Reason": "ведомство аннулировало оплаченное начисление",
+			"Link": "https://kabinet.example.ru/payments/20261125T090000-AbCdEfGhIjKl",
+		},
+		RefundDone: {"Amount": int64(75000), "Link": "https://kabinet.example.ru/payments/20261125T090000-AbCdEfGhIjKl"},
+		RefundCanceled: {
+			"Amount": int64(75000), "Reason": "Банк отклонил возврат",
+			"Link": "https://kabinet.example.ru/payments/20261125T090000-AbCdEfGhIjKl",
+		},
 		AppointmentBooked: {
 			"Place": "МФЦ «Мои документы» района Тверской", "Address": testAddress, "At": appointment,
 			"Specialist": testFullName, "Link": "https://kabinet.example.ru/appointments/77",
@@ -95,6 +104,15 @@ func fixtures() map[string]Vars {
 		ProfileChangeDecided: {"Field": "Фамилия", "Decision": "одобрена", "Reason": "Документ подтверждает изменение"},
 		ProfileChanged:       {"At": signIn, "Fields": "адрес проживания"},
 		SecurityMFA:          {"At": signIn, "Method": "totp"},
+		CardLinked:           {"At": signIn, "Card": "MasterCard •••• 4444"},
+		CardUnlinked:         {"At": signIn, "Card": "Мир •••• 0004"},
+		AutopayScheduled: {
+			"Kind": "ЖКУ", "Purpose": "Жилищно-коммунальные услуги за март 2025", "Amount": int64(543210),
+			"Card": "MasterCard •••• 4444", "PayAt": time.Date(2025, 3, 11, 7, 0, 0, 0, time.UTC), "Link": "/autopays",
+		},
+		AutopayFailed: {
+			"Kind": "штраф", "Amount": int64(75000), "Reason": "Недостаточно средств", "Link": "/autopays",
+		},
 		News: {
 			"Title": "Новый раздел «Мои документы»",
 			"Text":  "Теперь все ваши документы собраны в одном месте.\n\nОткройте раздел, чтобы проверить сроки действия.",
@@ -510,6 +528,9 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{PaymentDone, "payments", false},
 		{ChargeChanged, "payments", false},
 		{ChargeCancelled, "payments", false},
+		{RefundStarted, "payments", false},
+		{RefundDone, "payments", false},
+		{RefundCanceled, "payments", false},
 		{ChargeDiscountEnds, "reminders", false},
 		{AppointmentBooked, "appointments", false},
 		{AppointmentReminder, "appointments", false},
@@ -528,6 +549,10 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{SecurityPassword, "security", true},
 		{SecurityContact, "security", true},
 		{SecurityMFA, "security", true},
+		{CardLinked, "security", true},
+		{CardUnlinked, "security", true},
+		{AutopayScheduled, "payments", false},
+		{AutopayFailed, "payments", false},
 		{News, "news", false},
 	}
 	if len(cases) != len(Types()) {
@@ -546,8 +571,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 26 {
-		t.Errorf("%d types, want 26", len(types))
+	if len(types) != 33 {
+		t.Errorf("%d types, want 33", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

@@ -118,6 +118,74 @@ var specs = map[string]*spec{
 		sms:       "Начисление аннулировано: {{short 20 .Kind}} на {{.Amount}}. Оплачивать его не нужно.",
 		linkLabel: "Открыть начисление",
 	},
+	AutopayScheduled: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Kind", text, 0}, {"Purpose", text, private}, {"Amount", money, 0}, {"Card", text, 0},
+			{"PayAt", dateTime, 0}, {"Link", link, private},
+		},
+		title: "Автоплатёж завтра: {{.Kind}}, {{.Amount}}",
+		body: []string{
+			"Пришло новое начисление: {{.Kind}} на сумму {{.Amount}}.",
+			"Назначение: {{.Purpose}}",
+			"Оно будет оплачено завтра, {{.PayAt}}, автоплатежом с карты {{.Card}}. Можно отменить: до этого времени откройте автоплатёж в личном кабинете и отмените его.",
+		},
+		sms:       "Автоплатёж: {{short 20 .Kind}} на {{.Amount}} будет оплачен завтра с карты {{.Card}}. Отменить можно в личном кабинете.",
+		linkLabel: "Отменить автоплатёж",
+	},
+	AutopayFailed: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Kind", text, 0}, {"Amount", money, 0}, {"Reason", text, private}, {"Link", link, private},
+		},
+		title: "Автоплатёж не выполнен: {{.Kind}}, {{.Amount}}",
+		body: []string{
+			"Автоплатёж не выполнен: {{.Kind}} на сумму {{.Amount}} не оплачено.",
+			"Причина: {{.Reason}}",
+			"Оплатите начисление в личном кабинете вручную или проверьте правило автоплатежа и карту.",
+		},
+		sms:       "Автоплатёж не выполнен: {{short 20 .Kind}} на {{.Amount}} не оплачено. Подробности\u00a0— в личном кабинете.",
+		linkLabel: "Открыть автоплатёж",
+	},
+	RefundStarted: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Amount", money, 0}, {"Reason", text, private}, {"Link", link, private},
+		},
+		title: "Возврат {{.Amount}}",
+		body: []string{
+			"Портал возвращает вам {{.Amount}}. Причина: {{.Reason}}.",
+			"Деньги вернутся на карту или счёт, с которых вы платили. Обычно это занимает от нескольких часов до нескольких дней, срок зависит от банка.",
+		},
+		sms:       "Оформлен возврат {{.Amount}} на карту, с которой вы платили. Подробности\u00a0— в личном кабинете.",
+		linkLabel: "Открыть платёж",
+	},
+	RefundDone: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Amount", money, 0}, {"Link", link, private},
+		},
+		title: "Возврат выполнен: {{.Amount}}",
+		body: []string{
+			"Платёжная система вернула {{.Amount}} на карту или счёт, с которых вы платили.",
+			"Чек возврата сохранён в личном кабинете.",
+		},
+		sms:       "Возврат {{.Amount}} выполнен. Чек возврата\u00a0— в личном кабинете.",
+		linkLabel: "Открыть чек возврата",
+	},
+	RefundCanceled: {
+		category: CategoryPayments,
+		fields: []field{
+			{"Amount", money, 0}, {"Reason", text, private}, {"Link", link, private},
+		},
+		title: "Возврат не выполнен: {{.Amount}}",
+		body: []string{
+			"Платёжная система не вернула {{.Amount}}. Причина: {{.Reason}}.",
+			"Деньги по-прежнему подлежат возврату: повторите возврат в личном кабинете, на странице платежа.",
+		},
+		sms:       "Возврат {{.Amount}} не выполнен. Повторить его можно в личном кабинете.",
+		linkLabel: "Повторить возврат",
+	},
 	AppointmentBooked: {
 		category: CategoryAppointments,
 		fields: []field{
@@ -347,6 +415,26 @@ var specs = map[string]*spec{
 			"Если это сделали не вы, сразу смените пароль и обратитесь в поддержку.",
 		},
 		sms: "В аккаунте изменён способ подтверждения входа ({{.At}}). Если это были не вы, срочно смените пароль.",
+	},
+	CardLinked: {
+		category: CategorySecurity,
+		fields:   []field{{"Card", text, 0}, {"At", dateTime, 0}},
+		title:    "Карта привязана: {{.Card}}",
+		body: []string{
+			"К вашему аккаунту привязана карта {{.Card}}.\nКогда: {{.At}}",
+			"Ею можно оплачивать начисления и автоплатежи. Если это сделали не вы, сразу отвяжите карту в личном кабинете и смените пароль.",
+		},
+		sms: "К аккаунту привязана карта {{.Card}} ({{.At}}). Если это были не вы, отвяжите её и смените пароль.",
+	},
+	CardUnlinked: {
+		category: CategorySecurity,
+		fields:   []field{{"Card", text, 0}, {"At", dateTime, 0}},
+		title:    "Карта отвязана: {{.Card}}",
+		body: []string{
+			"Карта {{.Card}} отвязана от вашего аккаунта.\nКогда: {{.At}}",
+			"Автоплатежи с этой карты отменены. Если это сделали не вы, сразу смените пароль и обратитесь в поддержку.",
+		},
+		sms: "Карта {{.Card}} отвязана от аккаунта ({{.At}}). Если это были не вы, срочно смените пароль.",
 	},
 	News: {
 		category: CategoryNews,

@@ -37,6 +37,11 @@ type AgencyCharge struct {
 	Version      int64     `json:"version"`
 	// Linked is how many accounts the charge was found for.
 	Linked int `json:"linkedAccounts"`
+
+	// RefundedAmount is what the portal sends back to the payer as not
+	// owed (a charge paid twice, overpaid or cancelled after it was paid);
+	// PaidAmount no longer counts it.
+	RefundedAmount int64 `json:"refundedAmount,omitempty"`
 }
 
 func (c chargeItem) agencyView() AgencyCharge {
@@ -46,7 +51,7 @@ func (c chargeItem) agencyView() AgencyCharge {
 	}
 	return AgencyCharge{UIN: c.UIN, Kind: c.Type, Purpose: c.Purpose, Amount: c.Amount, PaidAmount: c.paid(), Basis: c.Basis,
 		Due: c.Due, Payee: c.Payee, Payers: masks, Discount: c.Discount, Status: c.Status, PaidAt: parseStamp(c.PaidAt),
-		CancelReason: c.CancelReason, PostedAt: parseStamp(c.PostedAt), UpdatedAt: parseStamp(c.UpdatedAt), Version: c.V, Linked: len(c.Owners)}
+		CancelReason: c.CancelReason, RefundedAmount: c.Refunded, PostedAt: parseStamp(c.PostedAt), UpdatedAt: parseStamp(c.UpdatedAt), Version: c.V, Linked: len(c.Owners)}
 }
 
 // agencyOf is the agency a system acts for; anyone else is refused.
@@ -96,6 +101,7 @@ func (c *Charges) Post(ctx context.Context, a actor.Actor, uin string, in Charge
 	}
 	var next chargeItem
 	var created bool
+	var back []string
 	for attempt := 0; ; attempt++ {
 		cur, exists, err := c.charge(ctx, uin)
 		if err != nil {
@@ -115,10 +121,19 @@ func (c *Charges) Post(ctx context.Context, a actor.Actor, uin string, in Charge
 			}
 			next.PostedAt, next.Owners, next.Application, next.V = cur.PostedAt, cur.Owners, cur.Application, cur.V+1
 			next.PortalPaid, next.Status = cur.PortalPaid, statusFor(next.PaidAmount+cur.PortalPaid, next.Amount)
+			next.Portal, next.Refunded, next.PaymentID, next.PaidAt = cur.Portal, cur.Refunded, cur.PaymentID, cur.PaidAt
+			if cur.Status == StatusPending {
+				next.Status = StatusPending // held by its payment, which settles what it paid
+			}
 		} else {
 			next.V = 1
 		}
 		tx := &dynamo.Tx{}
+		// What the portal took beyond what the charge now asks (the
+		// agency lowered it, or it was paid elsewhere too) goes back.
+		if back, err = c.refunds().overpaidTx(ctx, tx, &next, cur.PaidAmount, now); err != nil {
+			return AgencyCharge{}, false, err
+		}
 		putCharge(tx, next, cur.V)
 		indexPayers(tx, uin, cur.Payers, next.Payers)
 		err = c.d.DB.Transact(ctx, "", tx)
@@ -131,24 +146,31 @@ func (c *Charges) Post(ctx context.Context, a actor.Actor, uin string, in Charge
 		}
 	}
 	next, err = c.syncOwners(ctx, next)
+	c.refunds().refundAllDue(ctx, back)
 	if err != nil {
 		return AgencyCharge{}, false, err
 	}
 	return next.agencyView(), created, nil
 }
 
-// postable refuses a change of a charge that can no longer change.
+// postable refuses a change of a charge that can no longer change. A
+// charge being paid may still learn that it was paid elsewhere (a higher
+// paidAmount), and a paid one also that it asks less (a lower amount):
+// what the portal took beyond it is refunded.
 func postable(cur, next chargeItem) error {
+	settled := next
+	settled.Amount, settled.PaidAmount = cur.Amount, cur.PaidAmount
+	paidElsewhere := cur.sameContent(settled) && next.PaidAmount >= cur.PaidAmount
 	switch cur.Status {
 	case StatusCancelled:
 		return problem.Conflict("charge_cancelled", "Начисление аннулировано: изменить его нельзя, выставьте новое с другим УИН")
 	case StatusPending:
-		if !cur.sameContent(next) {
+		if !cur.sameContent(next) && !(paidElsewhere && next.Amount == cur.Amount) {
 			return problem.Conflict("charge_being_paid", "Начисление сейчас оплачивается: изменить его можно после подтверждения платежа")
 		}
 	case StatusPaid:
-		if !cur.sameContent(next) {
-			return problem.Conflict("charge_paid", "Начисление уже оплачено: изменить его нельзя")
+		if !cur.sameContent(next) && !(paidElsewhere && next.Amount <= cur.Amount) {
+			return problem.Conflict("charge_paid", "Начисление уже оплачено: изменить можно только уменьшить сумму или указать оплату вне портала")
 		}
 	}
 	return nil
@@ -204,8 +226,10 @@ func indexPayers(tx *dynamo.Tx, uin string, was, now []string) {
 
 // Cancel cancels the agency's charge: it is no longer to pay, its
 // reminders and calendar entries go, and the people it was linked to are
-// told. Cancelling again is no change. Errors: Invalid (the УИН, a reason
-// of 3–500 characters), NotFound, Conflict (paid or being paid).
+// told; what the portal took for it, if it was paid, is refunded to the
+// payer. Cancelling again is no change. Errors: Invalid (the УИН, a reason
+// of 3–500 characters), NotFound, Conflict (being paid: cancel it once the
+// payment ends).
 func (c *Charges) Cancel(ctx context.Context, a actor.Actor, uin, reason string) (AgencyCharge, error) {
 	agency, err := agencyOf(a)
 	if err != nil {
@@ -232,16 +256,22 @@ func (c *Charges) Cancel(ctx context.Context, a actor.Actor, uin, reason string)
 			return cur.agencyView(), err
 		case StatusPending:
 			return AgencyCharge{}, problem.Conflict("charge_being_paid", "Начисление сейчас оплачивается: аннулировать его можно после подтверждения платежа")
-		case StatusPaid:
-			return AgencyCharge{}, problem.Conflict("charge_paid", "Начисление уже оплачено: аннулировать его нельзя, оформите возврат")
 		}
+		now := c.d.Clock.Now()
 		next := cur
-		next.Status, next.CancelReason, next.UpdatedAt, next.V = StatusCancelled, reason, stamp(c.d.Clock.Now()), cur.V+1
+		next.Status, next.CancelReason, next.UpdatedAt, next.V = StatusCancelled, reason, stamp(now), cur.V+1
 		tx := &dynamo.Tx{}
+		// Paid (wholly or in part) through the portal: that money is not
+		// owed any more.
+		back, err := c.refunds().excessTx(ctx, tx, &next, next.PortalPaid, RefundChargeCancelled, now)
+		if err != nil {
+			return AgencyCharge{}, err
+		}
 		putCharge(tx, next, cur.V)
 		err = c.d.DB.Transact(ctx, "", tx)
 		if err == nil {
 			next, err = c.syncOwners(ctx, next)
+			c.refunds().refundAllDue(ctx, back)
 			return next.agencyView(), err
 		}
 		if !retryable(err) || attempt == maxAttempts-1 {

@@ -175,6 +175,11 @@ type chargeItem struct {
 	PortalPaid int64 `dynamodbav:"PortalPaid,omitempty"`
 	// PartialAllowed lets the payer pay in parts.
 	PartialAllowed bool `dynamodbav:"PartialAllowed,omitempty"`
+	// Portal are the portal's payments of the charge, oldest first: the
+	// money each took and what it credited (PortalPaid is their sum);
+	// Refunded is the money of them sent back to the payer as not owed.
+	Portal   []portalPart `dynamodbav:"Portal,omitempty"`
+	Refunded int64        `dynamodbav:"Refunded,omitempty"`
 	// PaymentID is the portal payment holding or having paid the charge.
 	PaymentID string `dynamodbav:"PaymentID,omitempty"`
 	PaidAt    string `dynamodbav:"PaidAt,omitempty"`

@@ -40,6 +40,9 @@ type ChargeView struct {
 	PaidAt       time.Time `json:"paidAt,omitzero"`
 	CancelReason string    `json:"cancelReason,omitempty"`
 	Application  string    `json:"applicationId,omitempty"`
+	// RefundedAmount is what the portal sends back to the payer of it as
+	// not owed (the payment's refunds say whether it has arrived).
+	RefundedAmount int64 `json:"refundedAmount,omitempty"`
 }
 
 // DiscountView is a fine's discount as the card shows it.
@@ -67,7 +70,7 @@ func (c chargeItem) view(now time.Time, card bool) ChargeView {
 	basis, payee := c.Basis, c.Payee
 	v.Basis, v.Payee, v.Payers = &basis, &payee, c.Masks
 	v.Consequence = Consequences[c.Type]
-	v.PaidAt, v.CancelReason, v.Application = parseStamp(c.PaidAt), c.CancelReason, c.Application
+	v.PaidAt, v.CancelReason, v.Application, v.RefundedAmount = parseStamp(c.PaidAt), c.CancelReason, c.Application, c.Refunded
 	if v.Discount != nil {
 		v.Discount.Basis = c.Discount.Basis
 	}

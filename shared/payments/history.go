@@ -176,8 +176,9 @@ type Statement struct {
 	From, To time.Time
 	At       time.Time
 	Payments []PaymentView
-	// Total is the sum of the succeeded payments.
-	Total int64
+	// Total is the sum of the succeeded payments, Refunded what refunds
+	// returned of the period's payments.
+	Total, Refunded int64
 }
 
 // Printer prints statements (receiptpdf renders them).
@@ -208,6 +209,7 @@ func (p *Payments) StatementPDF(ctx context.Context, a actor.Actor, printer Prin
 		if pay.Status == PaymentSucceeded {
 			s.Total += pay.Amount
 		}
+		s.Refunded += pay.RefundedAmount
 	}
 	return printer.Statement(s)
 }
@@ -216,7 +218,8 @@ func (p *Payments) StatementPDF(ctx context.Context, a actor.Actor, printer Prin
 // the rest of the payments' dependencies.
 type History struct{ DB *dynamo.Store }
 
-// All is every payment of the person, newest first.
+// All is every payment of the person, newest first, each with its
+// refunds.
 func (h History) All(ctx context.Context, sub string) ([]PaymentView, error) {
 	var out []PaymentView
 	p := dynamo.Page{Index: dynamo.IndexGSI1, Partition: dynamo.PaymentsPK(sub)}
@@ -227,7 +230,14 @@ func (h History) All(ctx context.Context, sub string) ([]PaymentView, error) {
 			return nil, err
 		}
 		for _, it := range items {
-			out = append(out, it.view())
+			v := it.view()
+			if it.Refundable != nil {
+				page := dynamo.Page{Partition: dynamo.PaymentPK(it.ID), Prefix: dynamo.RefundPrefix, Forward: true}
+				if err := eachItem(ctx, h.DB, page, func(rf refundItem) { v.Refunds = append(v.Refunds, rf.view()) }); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, v)
 		}
 		if next == "" {
 			return out, nil

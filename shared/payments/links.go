@@ -164,7 +164,7 @@ func (c *Charges) syncLink(ctx context.Context, ch chargeItem, sub string, payer
 		case !problem.Is(err, problem.KindNotFound):
 			return ch, err
 		}
-		tx, err := c.linkTx(ch, old, sub, payerIDs, sticky, quiet)
+		tx, err := c.linkTx(ctx, ch, old, sub, payerIDs, sticky, quiet)
 		if err != nil || tx == nil {
 			return ch, err
 		}
@@ -204,7 +204,7 @@ type linkWrite struct {
 // linkTx builds the change of sub's link (nil when there is none to make).
 // The charge's version is a condition of the transaction: a charge changed
 // meanwhile makes it fail, and the caller reads the charge again.
-func (c *Charges) linkTx(ch chargeItem, old *linkItem, sub string, payerIDs []string, sticky string, quiet bool) (*linkWrite, error) {
+func (c *Charges) linkTx(ctx context.Context, ch chargeItem, old *linkItem, sub string, payerIDs []string, sticky string, quiet bool) (*linkWrite, error) {
 	now := c.d.Clock.Now()
 	var via []string
 	if old != nil {
@@ -235,10 +235,21 @@ func (c *Charges) linkTx(ch chargeItem, old *linkItem, sub string, payerIDs []st
 		if err := c.plan(w.Tx, sub, ch, nil, now); err != nil {
 			return nil, err
 		}
-		if err := c.recordMatch(w.Tx, ch, sub, payerIDs); err != nil {
-			return nil, err
+		if !quiet { // a person looking the charge up is no agency's match
+			if err := c.recordMatch(w.Tx, ch, sub, payerIDs); err != nil {
+				return nil, err
+			}
 		}
-		if payable(ch.Status) && !quiet {
+		auto := false
+		if payable(ch.Status) && !quiet && len(payerIDs) > 0 {
+			// Found for the person by what they hold: an autopay rule of
+			// theirs may pay it, and its notice is the note.
+			var err error
+			if auto, err = c.autopayFor(ctx, w.Tx, sub, ch, via, now); err != nil {
+				return nil, err
+			}
+		}
+		if payable(ch.Status) && !quiet && !auto {
 			if _, err := c.d.Inbox.Add(w.Tx, inbox.Note{Sub: sub, Type: messages.ChargeIssued, Vars: messages.Vars{"Kind": kindNames[ch.Type], "Amount": ch.dueNow(now), "DueDate": ch.Due,
 				"Payee": payeeTitle(ch), "Link": chargeLink(ch.UIN)}}, now); err != nil {
 				return nil, err

@@ -52,6 +52,8 @@ func paymentFinal(s string) bool {
 type Payments struct {
 	d       Deps
 	charges *Charges
+	methods *Methods
+	refunds *Refunds
 }
 
 // NewPayments needs Keys, People, Inbox, Journal, Provider, Receipts and
@@ -64,7 +66,7 @@ func NewPayments(d Deps) (*Payments, error) {
 	if err := d.need("Payments", names...); err != nil {
 		return nil, err
 	}
-	return &Payments{d: d, charges: &Charges{d}}, nil
+	return &Payments{d: d, charges: &Charges{d}, methods: &Methods{d}, refunds: &Refunds{d}}, nil
 }
 
 // PayRequest is what the person asks to pay.
@@ -77,6 +79,13 @@ type PayRequest struct {
 	// allows paying in parts, or where what is due is above the provider's
 	// single-payment maximum. Absent: the whole amount due.
 	Amounts map[string]int64 `json:"amounts,omitempty"`
+	// PaymentMethod pays with one of the person's linked cards (its
+	// Kabinet id), without the provider's page.
+	PaymentMethod string `json:"paymentMethod,omitempty"`
+
+	// auto is the rule when an autopay pays (autopay.go): no code, the
+	// rule's maxima.
+	auto *ruleItem
 }
 
 // check validates the request and returns its УИН sorted.
@@ -102,6 +111,9 @@ func (r PayRequest) check() ([]string, error) {
 		} else if a <= 0 {
 			f = append(f, problem.Field{Field: "amounts." + uin, Code: "payment.amount", Message: "Сумма — целое число копеек больше нуля"})
 		}
+	}
+	if r.PaymentMethod != "" && !ValidMethodID(r.PaymentMethod) {
+		f = append(f, problem.Field{Field: "paymentMethod", Code: "payment_method.unknown", Message: "Такой привязанной карты нет"})
 	}
 	if r.Code != "" && (len(r.Code) != 6 || strings.Trim(r.Code, "0123456789") != "") {
 		f = append(f, problem.Field{Field: "code", Code: "code.format", Message: "Код подтверждения — 6 цифр"})
@@ -148,6 +160,19 @@ type PaymentView struct {
 	PaidAt          time.Time   `json:"paidAt,omitzero"`
 	Receipt         *ReceiptRef `json:"receipt,omitempty"`
 	CancelReason    string      `json:"cancelReason,omitempty"`
+
+	// Card is the linked card it was paid with (masked); Autopay says an
+	// autopay rule paid it.
+	Card    string `json:"card,omitempty"`
+	Autopay bool   `json:"autopay,omitempty"`
+	// RefundedAmount is what refunds returned to the payer (kopecks);
+	// RefundableAmount what the payer may still ask back (money that
+	// never should have been taken and is not being returned).
+	RefundedAmount   int64 `json:"refundedAmount,omitempty"`
+	RefundableAmount int64 `json:"refundableAmount,omitempty"`
+	// Refunds are the payment's first refunds, oldest first (GET
+	// /payments/{id} only; GET /payments/{id}/refunds lists them all).
+	Refunds []RefundView `json:"refunds,omitempty"`
 }
 
 type paymentItem struct {
@@ -173,13 +198,27 @@ type paymentItem struct {
 	GSI1SK          string        `dynamodbav:"GSI1SK"`
 	GSI2PK          string        `dynamodbav:"GSI2PK,omitempty"`
 	GSI2SK          string        `dynamodbav:"GSI2SK,omitempty"`
+
+	// Method is the linked card paid with (Kabinet's id), Card its mask.
+	Method string `dynamodbav:"Method,omitempty"`
+	Card   string `dynamodbav:"Card,omitempty"`
+	// Autopay is the rule that paid, AutopayMonth the month it counts in.
+	Autopay      string `dynamodbav:"Autopay,omitempty"`
+	AutopayMonth string `dynamodbav:"AutopayMonth,omitempty"`
+	// Refundable is, by УИН, the money of the payment's lines found not
+	// owed; RefundLeft what of it no refund holds yet; Refunded what
+	// refunds returned (refunds.go writes them).
+	Refundable map[string]int64 `dynamodbav:"Refundable,omitempty"`
+	RefundLeft map[string]int64 `dynamodbav:"RefundLeft,omitempty"`
+	Refunded   int64            `dynamodbav:"Refunded,omitempty"`
 }
 
 const kindPayment = "payment"
 
 func (it paymentItem) view() PaymentView {
 	v := PaymentView{ID: it.ID, Status: it.Status, StatusName: paymentStatusNames[it.Status], Amount: it.Amount, Charges: it.Lines,
-		CreatedAt: parseStamp(it.CreatedAt), PaidAt: parseStamp(it.PaidAt), CancelReason: it.CancelReason}
+		CreatedAt: parseStamp(it.CreatedAt), PaidAt: parseStamp(it.PaidAt), CancelReason: it.CancelReason, Card: it.Card, Autopay: it.Autopay != "",
+		RefundedAmount: it.Refunded, RefundableAmount: it.refundLeft()}
 	for i := range v.Charges {
 		v.Charges[i].AgencyTitle = Agencies[v.Charges[i].Agency].Title
 	}
@@ -247,10 +286,13 @@ func CheckKey(key string) error {
 	return nil
 }
 
-func bodyHash(uins []string, code string, amounts map[string]int64) string {
+func bodyHash(uins []string, code string, amounts map[string]int64, method string) string {
 	parts := make([]string, len(uins))
 	for i, u := range uins {
 		parts[i] = fmt.Sprintf("%s=%d", u, amounts[u])
+	}
+	if method != "" {
+		code += "|card=" + method
 	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, ",") + "|" + code))
 	return hex.EncodeToString(sum[:])
@@ -261,12 +303,22 @@ func keyHash(key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// claimWords are how a claim's refusals name what the key is for.
+type claimWords struct{ reused, inFlight string }
+
+var paymentClaim = claimWords{
+	reused:   "Этот Idempotency-Key уже использован для другого платежа: для нового платежа нужен новый ключ",
+	inFlight: "Этот платёж уже обрабатывается: дождитесь ответа на первый запрос",
+}
+
 // claim takes the key for this request. It returns the claim to go on
-// with, or the first answer when the request was already answered.
-func (p *Payments) claim(ctx context.Context, k dynamo.Key, body string, now time.Time) (claimItem, *Answer, error) {
+// with (its PaymentID names what the request makes: a payment, or a
+// refund), or the first answer (JSON) when the request was already
+// answered.
+func claim(ctx context.Context, db *dynamo.Store, k dynamo.Key, body string, now time.Time, w claimWords) (claimItem, string, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		var cur claimItem
-		err := p.d.DB.Get(ctx, k, "ключ", &cur)
+		err := db.Get(ctx, k, "ключ", &cur)
 		switch {
 		case problem.Is(err, problem.KindNotFound) || (err == nil && cur.TTL <= now.Unix()):
 			c := claimItem{PK: k.PK, SK: k.SK, Kind: kindClaim, BodyHash: body, State: claimInFlight, PaymentID: newPaymentID(now),
@@ -275,45 +327,64 @@ func (p *Payments) claim(ctx context.Context, k dynamo.Key, body string, now tim
 			if err == nil {
 				cond = expression.Name(dynamo.AttrTTL).Equal(expression.Value(cur.TTL))
 			}
-			werr := p.d.DB.Transact(ctx, "", (&dynamo.Tx{}).PutIf(c, cond))
+			werr := db.Transact(ctx, "", (&dynamo.Tx{}).PutIf(c, cond))
 			if werr == nil {
-				return c, nil, nil
+				return c, "", nil
 			}
 			if !problem.Is(werr, problem.KindConflict) {
-				return claimItem{}, nil, werr
+				return claimItem{}, "", werr
 			}
 			continue // another request took it: see what it holds
 		case err != nil:
-			return claimItem{}, nil, err
+			return claimItem{}, "", err
 		}
 		if cur.BodyHash != body {
-			return claimItem{}, nil, problem.New(problem.KindInvalid, "idempotency_key_reused",
-				"Этот Idempotency-Key уже использован для другого платежа: для нового платежа нужен новый ключ")
+			return claimItem{}, "", problem.New(problem.KindInvalid, "idempotency_key_reused", w.reused)
 		}
 		if cur.State == claimDone {
-			var a Answer
-			if err := json.Unmarshal([]byte(cur.Answer), &a); err != nil {
-				return claimItem{}, nil, fmt.Errorf("payments: stored answer: %w", err)
-			}
-			return cur, &a, nil
+			return cur, cur.Answer, nil
 		}
 		if cur.LeaseUntil > stamp(now) {
-			return claimItem{}, nil, problem.Conflict("idempotency_in_flight", "Этот платёж уже обрабатывается: дождитесь ответа на первый запрос")
+			return claimItem{}, "", problem.Conflict("idempotency_in_flight", w.inFlight)
 		}
 		// The first request gave up (or failed halfway): take over its
 		// payment.
 		upd := expression.Set(expression.Name("LeaseUntil"), expression.Value(stamp(now.Add(lease))))
 		cond := expression.Name("LeaseUntil").Equal(expression.Value(cur.LeaseUntil)).And(expression.Name("State").Equal(expression.Value(claimInFlight)))
-		if werr := p.d.DB.Update(ctx, k, upd, &cond); werr != nil {
+		if werr := db.Update(ctx, k, upd, &cond); werr != nil {
 			if problem.Is(werr, problem.KindConflict) {
 				continue
 			}
-			return claimItem{}, nil, werr
+			return claimItem{}, "", werr
 		}
 		cur.LeaseUntil = stamp(now.Add(lease))
-		return cur, nil, nil
+		return cur, "", nil
 	}
-	return claimItem{}, nil, problem.Conflict("idempotency_in_flight", "Этот платёж уже обрабатывается: дождитесь ответа на первый запрос")
+	return claimItem{}, "", problem.Conflict("idempotency_in_flight", w.inFlight)
+}
+
+// releaseClaim ends a claim whose request failed: kept (what it made
+// exists, its outcome unknown), the key stays with it, free for the
+// client's repeat at once; otherwise the key is free for anything.
+func releaseClaim(ctx context.Context, db *dynamo.Store, k dynamo.Key, keep bool, now time.Time) {
+	if keep {
+		upd := expression.Set(expression.Name("LeaseUntil"), expression.Value(stamp(now)))
+		if err := db.Update(ctx, k, upd, nil); err != nil {
+			logging.From(ctx).Error("idempotency lease not released", "err", err)
+		}
+	} else if err := db.Delete(ctx, k); err != nil {
+		logging.From(ctx).Error("idempotency claim not released", "err", err)
+	}
+}
+
+// answerClaim keeps a request's answer with its key, for a repeat.
+func answerClaim(ctx context.Context, db *dynamo.Store, k dynamo.Key, answer any) {
+	raw, _ := json.Marshal(answer)
+	upd := expression.Set(expression.Name("State"), expression.Value(claimDone)).Set(expression.Name("Answer"), expression.Value(string(raw)))
+	if err := db.Update(ctx, k, upd, nil); err != nil {
+		// What the request made stands; a repeat finds it through the claim.
+		logging.From(ctx).Error("idempotency answer not kept", "err", err)
+	}
 }
 
 // Pay pays charges of the person once per key. Errors: BadRequest (the
@@ -335,33 +406,24 @@ func (p *Payments) Pay(ctx context.Context, a actor.Actor, key string, in PayReq
 	}
 	now := p.d.Clock.Now()
 	k := dynamo.IdempotencyKey(sub, keyHash(key))
-	c, first, err := p.claim(ctx, k, bodyHash(uins, in.Code, in.Amounts), now)
-	if err != nil || first != nil {
-		if first != nil {
-			return *first, nil
-		}
+	c, first, err := claim(ctx, p.d.DB, k, bodyHash(uins, in.Code, in.Amounts, in.PaymentMethod), now, paymentClaim)
+	if err != nil {
 		return Answer{}, err
+	}
+	if first != "" {
+		var a Answer
+		if err := json.Unmarshal([]byte(first), &a); err != nil {
+			return Answer{}, fmt.Errorf("payments: stored answer: %w", err)
+		}
+		return a, nil
 	}
 	ans, keep, err := p.run(ctx, sub, c.PaymentID, uins, in, now)
 	if err != nil {
-		if keep {
-			// A payment exists whose outcome is unknown: the key stays
-			// with it, free for the client's repeat at once.
-			upd := expression.Set(expression.Name("LeaseUntil"), expression.Value(stamp(now)))
-			if uerr := p.d.DB.Update(ctx, k, upd, nil); uerr != nil {
-				logging.From(ctx).Error("idempotency lease not released", "err", uerr)
-			}
-		} else if derr := p.d.DB.Delete(ctx, k); derr != nil {
-			logging.From(ctx).Error("idempotency claim not released", "err", derr)
-		}
+		// keep: a payment exists whose outcome is unknown.
+		releaseClaim(ctx, p.d.DB, k, keep, now)
 		return Answer{}, err
 	}
-	raw, _ := json.Marshal(ans)
-	upd := expression.Set(expression.Name("State"), expression.Value(claimDone)).Set(expression.Name("Answer"), expression.Value(string(raw)))
-	if err := p.d.DB.Update(ctx, k, upd, nil); err != nil {
-		// The payment stands; a repeat finds it through the claim.
-		logging.From(ctx).Error("idempotency answer not kept", "err", err)
-	}
+	answerClaim(ctx, p.d.DB, k, ans)
 	return ans, nil
 }
 
@@ -382,7 +444,11 @@ func (p *Payments) run(ctx context.Context, sub, id string, uins []string, in Pa
 		}
 	}
 	if pay.Status == PaymentCreated {
-		pp, err := p.d.Provider.Create(ctx, p.newPayment(pay))
+		np, err := p.providerPayment(ctx, pay)
+		var pp ProviderPayment
+		if err == nil {
+			pp, err = p.d.Provider.Create(ctx, np)
+		}
 		switch {
 		case problem.Is(err, problem.KindUnavailable):
 			out := problem.Wrap(err, problem.KindUnavailable, "payment_provider_unavailable",
@@ -492,6 +558,13 @@ func confirmationError(err error) error {
 func (p *Payments) open(ctx context.Context, sub, id string, uins []string, in PayRequest, now time.Time) (paymentItem, error) {
 	code := in.Code
 	for attempt := 0; ; attempt++ {
+		var card methodItem
+		if in.PaymentMethod != "" {
+			var err error
+			if card, err = p.methods.usable(ctx, sub, in.PaymentMethod, "paymentMethod", now); err != nil {
+				return paymentItem{}, err
+			}
+		}
 		chs, links, err := p.held(ctx, sub, uins)
 		if err != nil {
 			return paymentItem{}, err
@@ -518,8 +591,13 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, in P
 		if err != nil {
 			return paymentItem{}, err
 		}
+		if in.auto != nil {
+			if err := p.autopayChecks(ctx, sub, in.auto, total, now); err != nil {
+				return paymentItem{}, err
+			}
+		}
 		tx := &dynamo.Tx{}
-		if p.d.ConfirmAbove > 0 && total > p.d.ConfirmAbove {
+		if p.d.ConfirmAbove > 0 && total > p.d.ConfirmAbove && in.auto == nil {
 			if code == "" {
 				return paymentItem{}, problem.New(problem.KindPreconditionRequired, "confirmation_required",
 					"Платёж больше "+rub(p.d.ConfirmAbove)+" подтвердите кодом: запросите его и повторите платёж с кодом").
@@ -535,6 +613,15 @@ func (p *Payments) open(ctx context.Context, sub, id string, uins []string, in P
 		at, order := stamp(now), sortStamp(now)+"#"+id
 		pay := paymentItem{PK: k.PK, SK: k.SK, Kind: kindPayment, ID: id, Sub: sub, Status: PaymentCreated, Amount: total, Lines: lines,
 			CreatedAt: at, UpdatedAt: at, GSI1PK: dynamo.PaymentsPK(sub), GSI1SK: order, GSI2PK: dynamo.OpenPaymentsPK, GSI2SK: order}
+		if card.ID != "" {
+			pay.Method, pay.Card = card.ID, card.mask()
+			touchMethodTx(tx, card, now)
+		}
+		if in.auto != nil {
+			_, pay.AutopayMonth = periods(now)
+			pay.Autopay = in.auto.ID
+			autopayOpenTx(tx, sub, in.auto, total, now)
+		}
 		tx.Create(pay)
 		countUsage(tx, sub, limits, total, now)
 		for i, ch := range chs {

@@ -99,5 +99,12 @@ func (p *Payments) Get(ctx context.Context, a actor.Actor, id string) (PaymentVi
 	if !exists || pay.Sub != sub {
 		return PaymentView{}, problem.NotFound("платёж")
 	}
-	return pay.view(), nil
+	v := pay.view()
+	if v.Refunds, _, err = p.refunds.list(ctx, pay.ID, "", MaxRefundsShown); err != nil {
+		return PaymentView{}, err
+	}
+	return v, nil
 }
+
+// MaxRefundsShown is how many refunds a payment's view carries.
+const MaxRefundsShown = 20

@@ -59,6 +59,13 @@ type Signatures interface {
 	CheckSignature(ctx context.Context, sub, docID string, version int64, content, code string) (func(*dynamo.Tx), error)
 }
 
+// Sealer seals what must never be read from the table (a saved card's id
+// at the provider); vault/kmsseal's Sealer is the real one.
+type Sealer interface {
+	Seal(ctx context.Context, plaintext []byte, context map[string]string) (string, error)
+	Open(ctx context.Context, sealed string, context map[string]string) ([]byte, error)
+}
+
 var (
 	_ People     = (*accounts.Profiles)(nil)
 	_ Inbox      = (*inbox.Store)(nil)
@@ -80,9 +87,16 @@ type Deps struct {
 	Journal *journal.Journal
 	// Provider is the acquirer.
 	Provider Provider
+	// Refunder returns money through the acquirer (its adapter is
+	// Provider's). Without it the services that find money not owed
+	// record its refunds and leave them to the reconciliation.
+	Refunder Refunder
 	Receipts Receipts
-	// Signatures confirm payments above ConfirmAbove.
+	// Signatures confirm payments above ConfirmAbove and linked cards.
 	Signatures Signatures
+	// Sealer seals the provider's ids of saved payment methods: Methods
+	// need it, and so do payments with a saved card.
+	Sealer Sealer
 	// ConfirmAbove is the total (kopecks) above which a payment needs a
 	// one-time code; 0 never asks.
 	ConfirmAbove int64
@@ -116,7 +130,7 @@ var _ Reads = (*accesslog.Log)(nil)
 func (d Deps) need(service string, names ...string) error {
 	set := map[string]bool{"DB": d.DB != nil, "Clock": d.Clock != nil, "Keys": d.Keys != nil, "People": d.People != nil,
 		"Inbox": d.Inbox != nil, "Journal": d.Journal != nil, "Provider": d.Provider != nil, "Receipts": d.Receipts != nil,
-		"Signatures": d.Signatures != nil, "PortalURL": d.PortalURL != ""}
+		"Signatures": d.Signatures != nil, "PortalURL": d.PortalURL != "", "Sealer": d.Sealer != nil, "Refunder": d.Refunder != nil}
 	var missing []string
 	for _, n := range append([]string{"DB", "Clock"}, names...) {
 		if !set[n] {

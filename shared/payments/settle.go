@@ -35,27 +35,47 @@ func (p *Payments) Notify(ctx context.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
+	if n.IsRefund() {
+		return p.refunds.notified(ctx, n)
+	}
 	if !n.IsPayment() {
 		return nil
 	}
-	pp, err := p.d.Provider.Get(ctx, n.ObjectID)
-	if problem.Is(err, problem.KindNotFound) {
-		logging.From(ctx).Warn("notification of a payment the provider does not know", "event", string(n.Event))
-		return nil
-	}
-	if err != nil {
+	pay, pp, ours, err := notified(ctx, p.d, n.ObjectID, n.Event)
+	switch {
+	case err != nil:
 		return err
-	}
-	pay, exists, err := p.payment(ctx, pp.Metadata["payment"])
-	if err != nil {
-		return err
-	}
-	if !exists || (pay.ProviderID != "" && pay.ProviderID != pp.ID) {
-		logging.From(ctx).Warn("notification of a payment that is not ours", "event", string(n.Event))
+	case pp.Metadata["method"] != "":
+		return p.methods.linkNotified(ctx, pp)
+	case !ours:
 		return nil
 	}
 	_, err = p.apply(ctx, pay, pp)
 	return err
+}
+
+// notified fetches the provider's payment a notification names (event),
+// and the portal's payment it is (by its metadata). ours is false (and
+// logged) when the provider does not know it or it is not the portal's.
+func notified(ctx context.Context, d Deps, providerID string, event Event) (paymentItem, ProviderPayment, bool, error) {
+	pp, err := d.Provider.Get(ctx, providerID)
+	if problem.Is(err, problem.KindNotFound) {
+		logging.From(ctx).Warn("notification of a payment the provider does not know", "event", string(event))
+		return paymentItem{}, pp, false, nil
+	}
+	if err != nil {
+		return paymentItem{}, pp, false, err
+	}
+	if pp.Metadata["method"] != "" {
+		return paymentItem{}, pp, false, nil // a card's verification hold: Methods'
+	}
+	var pay paymentItem
+	err = d.DB.Get(ctx, dynamo.PaymentKey(pp.Metadata["payment"]), "платёж", &pay)
+	if problem.Is(err, problem.KindNotFound) || (err == nil && pay.ProviderID != "" && pay.ProviderID != pp.ID) {
+		logging.From(ctx).Warn("notification of a payment that is not ours", "event", string(event))
+		return paymentItem{}, pp, false, nil
+	}
+	return pay, pp, err == nil, err
 }
 
 // apply brings pay to what the provider reports and returns it as it then
@@ -69,8 +89,12 @@ func (p *Payments) apply(ctx context.Context, pay paymentItem, pp ProviderPaymen
 	}
 	switch pp.Status {
 	case ProviderSucceeded:
-		if pay.Status == PaymentSucceeded {
+		switch pay.Status {
+		case PaymentSucceeded:
 			return pay, nil
+		case PaymentCanceled, PaymentFailed:
+			// The portal ended it, yet the provider took the money.
+			return p.refunds.notSettled(ctx, pay, pp)
 		}
 		return p.complete(ctx, pay, pp)
 	case ProviderCanceled:
@@ -84,6 +108,7 @@ func (p *Payments) apply(ctx context.Context, pay paymentItem, pp ProviderPaymen
 		if err := p.release(ctx, pay, PaymentCanceled, reason); err != nil {
 			return pay, err
 		}
+		p.methodEnded(ctx, pay, pp.CancellationReason)
 		return p.reread(ctx, pay)
 	}
 	if pay.Status != PaymentCreated {
@@ -117,6 +142,7 @@ var cancelReasons = map[string]string{
 	"call_issuer":               "Банк отклонил платёж: обратитесь в банк",
 	"fraud_suspected":           "Платёж заблокирован банком",
 	"payment_method_restricted": "Этот способ оплаты недоступен",
+	"permission_revoked":        "Разрешение на списание с карты отозвано в банке",
 }
 
 // release ends an unpaid payment (canceled by the provider, or refused when
@@ -135,6 +161,9 @@ func (p *Payments) release(ctx context.Context, pay paymentItem, status, reason 
 			Remove(expression.Name(dynamo.AttrGSI2PK)).Remove(expression.Name(dynamo.AttrGSI2SK)), &cond)
 		// What did not go through counts against no limit.
 		uncountUsage(tx, pay.Sub, pay.Amount, parseStamp(pay.CreatedAt))
+		if err := p.autopayReleasedTx(ctx, tx, pay, reason); err != nil {
+			return err
+		}
 		for i, ch := range chs {
 			if ch.PaymentID != pay.ID {
 				continue
@@ -197,12 +226,13 @@ func (p *Payments) complete(ctx context.Context, pay paymentItem, pp ProviderPay
 		if err != nil {
 			return pay, err
 		}
-		tx, stray, err := p.completeTx(ctx, pay, pp, chs, links, rec, paidAt)
+		tx, stray, back, err := p.completeTx(ctx, pay, pp, chs, links, rec, paidAt)
 		if err == nil {
 			err = p.d.DB.Transact(ctx, "", tx)
 		}
 		if err == nil {
 			p.syncOthers(ctx, pay.Sub, uinsOf(pay))
+			p.refunds.refundAllDue(ctx, back)
 			if len(stray) > 0 {
 				if ferr := p.flag(ctx, pay, "платёж прошёл, но не все его начисления были за ним закреплены: "+strings.Join(stray, ", ")); ferr != nil {
 					logging.From(ctx).Error("payment not flagged", "payment", pay.ID, "err", ferr)
@@ -228,34 +258,41 @@ func (p *Payments) complete(ctx context.Context, pay paymentItem, pp ProviderPay
 }
 
 func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderPayment, chs []chargeItem, links []linkItem,
-	rec *issued.Result, paidAt time.Time) (*dynamo.Tx, []string, error) {
+	rec *issued.Result, paidAt time.Time) (*dynamo.Tx, []string, []string, error) {
 	now := p.d.Clock.Now()
 	at := stamp(paidAt)
 	tx := &dynamo.Tx{}
 	cond := expression.Name("Status").In(expression.Value(PaymentCreated), expression.Value(PaymentPending))
-	tx.Update(dynamo.PaymentKey(pay.ID), expression.Set(expression.Name("Status"), expression.Value(PaymentSucceeded)).
+	upd := expression.Set(expression.Name("Status"), expression.Value(PaymentSucceeded)).
 		Set(expression.Name("ProviderID"), expression.Value(pp.ID)).Set(expression.Name("PaidAt"), expression.Value(at)).
 		Set(expression.Name("UpdatedAt"), expression.Value(stamp(now))).
 		Set(expression.Name("ReceiptID"), expression.Value(rec.DocumentID)).Set(expression.Name("ReceiptNumber"), expression.Value(rec.Number)).
 		Set(expression.Name("ReceiptCode"), expression.Value(rec.Code)).
-		Remove(expression.Name(dynamo.AttrGSI2PK)).Remove(expression.Name(dynamo.AttrGSI2SK)), &cond)
-	// stray are charges the payment did not hold when it succeeded (it
-	// cannot happen while holds are kept, but money came): one still to
-	// pay is paid all the same; an operator looks at each.
+		Remove(expression.Name(dynamo.AttrGSI2PK)).Remove(expression.Name(dynamo.AttrGSI2SK))
+	// stray are charges the payment did not hold when it succeeded and
+	// are still to pay (it cannot happen while holds are kept, but money
+	// came): each is paid all the same, and an operator looks at them.
+	// What a line paid beyond what its charge still asked (a charge paid
+	// meanwhile, here or elsewhere) is not owed: it goes back (excess).
 	var stray []string
+	excess := map[string]int64{}
 	for i, ch := range chs {
+		line := pay.Lines[i]
 		if ch.PaymentID != pay.ID {
-			stray = append(stray, ch.UIN)
 			if !payable(ch.Status) {
+				excess[ch.UIN] = line.Amount
 				continue
 			}
+			stray = append(stray, ch.UIN)
 		}
-		line := pay.Lines[i]
 		paid := ch
-		if line.Full {
-			paid.PortalPaid = ch.Amount - ch.PaidAmount // a discount's whole payment pays it all
-		} else {
-			paid.PortalPaid += line.Amount
+		credit, over := lineCredit(ch, line)
+		paid.PortalPaid += credit
+		if credit > 0 {
+			paid.Portal = append(paid.Portal, portalPart{Payment: pay.ID, Money: line.Amount - over, Credit: credit})
+		}
+		if over > 0 {
+			excess[ch.UIN] = over
 		}
 		paid.Status, paid.PaymentID, paid.PaidAt, paid.UpdatedAt, paid.V = statusFor(paid.paid(), ch.Amount), pay.ID, at, stamp(now), ch.V+1
 		if paid.Status != StatusPaid {
@@ -266,9 +303,12 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 		p.putLink(tx, pay.Sub, paid, links[i])
 		old := links[i]
 		if err := p.charges.plan(tx, pay.Sub, paid, &old, now); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
+	pay.ProviderID = pp.ID
+	back := p.refunds.settledTx(tx, &upd, &cond, pay, excess, now)
+	tx.Update(dynamo.PaymentKey(pay.ID), upd, &cond)
 	purposes := make([]string, len(pay.Lines))
 	for i, l := range pay.Lines {
 		purposes[i] = l.Purpose
@@ -277,19 +317,26 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 		// The payment's page of the web client, where the receipt is: an
 		// absolute address, so the email carries it too.
 		"Purpose": strings.Join(purposes, "; "), "ReceiptLink": strings.TrimRight(p.d.PortalURL, "/") + "/payments/" + pay.ID}}, now); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	head, err := p.d.Journal.Head(ctx, pay.Sub)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	summary := fmt.Sprintf("Оплата %s: %s", rub(pay.Amount), strings.Join(uinsOf(pay), ", "))
+	summary, role := fmt.Sprintf("Оплата %s: %s", rub(pay.Amount), strings.Join(uinsOf(pay), ", ")), journal.ActorCitizen
+	if pay.Autopay != "" {
+		summary, role = "Автоплатёж: "+strings.TrimPrefix(summary, "Оплата "), journal.ActorSystem
+	}
+	if pay.Card != "" {
+		summary += ", карта " + pay.Card
+	}
 	if _, err := p.d.Journal.AppendTx(ctx, tx, head, pay.Sub, journal.Entry{Type: journal.TypePayment, Summary: summary,
-		Actor: journal.ActorCitizen}); err != nil {
-		return nil, nil, err
+		Actor: role}); err != nil {
+		return nil, nil, nil, err
 	}
+	autopaySettledTx(tx, pay, now)
 	rec.Record(tx, pay.Sub)
-	return tx, stray, nil
+	return tx, stray, back, nil
 }
 
 // flag leaves a payment to an operator: it is listed among the flagged and
@@ -331,7 +378,10 @@ func (p *Payments) Reconcile(ctx context.Context, after, flagAfter time.Duration
 			}
 			var pp ProviderPayment
 			if pay.Status == PaymentCreated {
-				pp, err = p.d.Provider.Create(ctx, p.newPayment(pay))
+				var np NewPayment
+				if np, err = p.providerPayment(ctx, pay); err == nil {
+					pp, err = p.d.Provider.Create(ctx, np)
+				}
 			} else {
 				pp, err = p.d.Provider.Get(ctx, pay.ProviderID)
 			}

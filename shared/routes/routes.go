@@ -173,8 +173,21 @@ var All = []Route{
 	{Function: "payments", Method: "GET", Path: "/payments/statement.pdf"},
 	{Function: "payments", Method: "GET", Path: "/payments/{id}"},
 	{Function: "payments", Method: "GET", Path: "/payments/{id}/receipt.pdf"},
+	{Function: "payments", Method: "POST", Path: "/payments/{id}/refunds"},
+	{Function: "payments", Method: "GET", Path: "/payments/{id}/refunds"},
 	{Function: "payments", Method: "POST", Path: "/payments/notifications", Public: true},
 	{Function: "payments", Method: "GET", Path: "/support/payments/flagged"},
+	{Function: "payments", Method: "POST", Path: "/payment-methods"},
+	{Function: "payments", Method: "GET", Path: "/payment-methods"},
+	{Function: "payments", Method: "GET", Path: "/payment-methods/{id}"},
+	{Function: "payments", Method: "DELETE", Path: "/payment-methods/{id}"},
+	{Function: "payments", Method: "POST", Path: "/payment-methods/{id}/confirmation"},
+	{Function: "payments", Method: "POST", Path: "/payment-methods/{id}/confirm"},
+	{Function: "payments", Method: "POST", Path: "/autopay-rules"},
+	{Function: "payments", Method: "GET", Path: "/autopay-rules"},
+	{Function: "payments", Method: "POST", Path: "/autopay-rules/{id}/cancel"},
+	{Function: "payments", Method: "GET", Path: "/autopays"},
+	{Function: "payments", Method: "POST", Path: "/autopays/{id}/cancel"},
 }
 
 // ForFunction returns the routes a function serves.

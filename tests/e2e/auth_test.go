@@ -616,7 +616,8 @@ func TestSMSSecondFactorAndTurningMFAOff(t *testing.T) {
 	r = post(t, "/auth/mfa/totp", done.Tokens.AccessToken, nil)
 	var setup struct{ Secret string }
 	r.JSON(t, &setup)
-	post(t, "/auth/mfa/totp/confirm", done.Tokens.AccessToken, map[string]string{"code": independentTOTP(t, setup.Secret, time.Now())})
+	confirmedAt := time.Now()
+	post(t, "/auth/mfa/totp/confirm", done.Tokens.AccessToken, map[string]string{"code": independentTOTP(t, setup.Secret, confirmedAt)})
 	off := func(code string) response {
 		b, _ := json.Marshal(map[string]string{"method": "none", "code": code})
 		return call(t, "PUT", "/auth/mfa", done.Tokens.AccessToken, b, map[string]string{"Content-Type": "application/json"})
@@ -625,11 +626,12 @@ func TestSMSSecondFactorAndTurningMFAOff(t *testing.T) {
 		t.Errorf("turning TOTP off without a code = %d, want 422", r.Status)
 	}
 	// The confirmation used up this step's code; the next step's is accepted
-	// (one step of drift either way).
-	if r := off(independentTOTP(t, setup.Secret, time.Now())); r.Status != 422 {
+	// (one step of drift either way). Both codes are of the confirmation's
+	// step and the one after it, whichever step the clock is in by now.
+	if r := off(independentTOTP(t, setup.Secret, confirmedAt)); r.Status != 422 {
 		t.Errorf("reusing the code that confirmed TOTP = %d, want 422", r.Status)
 	}
-	if r := off(independentTOTP(t, setup.Secret, time.Now().Add(30*time.Second))); r.Status != 204 {
+	if r := off(independentTOTP(t, setup.Secret, confirmedAt.Add(30*time.Second))); r.Status != 204 {
 		t.Errorf("turning TOTP off with a code = %d %s", r.Status, r.Body)
 	}
 	if r := post(t, "/auth/login", "", map[string]string{"login": phone, "password": "Зелёный-Чай-42"}); !strings.Contains(string(r.Body), "accessToken") {

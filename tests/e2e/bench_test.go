@@ -92,6 +92,33 @@ func BenchmarkEndpoints(b *testing.B) {
 			providerID = p.ID
 		}
 	}
+	// The demo refund: its payment, and the provider's refund.
+	var recent struct {
+		Items []struct {
+			ID             string
+			RefundedAmount int64
+		}
+	}
+	call(b, "GET", "/payments?limit=10", token, nil, nil).JSON(b, &recent)
+	var refunded, refundedAt, providerRefund string
+	for _, p := range recent.Items {
+		if p.RefundedAmount > 0 {
+			refunded = p.ID
+		}
+	}
+	for _, p := range st.YooKassa.Payments() {
+		if p.Metadata["payment"] == refunded {
+			refundedAt = p.ID
+		}
+	}
+	for _, rf := range st.YooKassa.Refunds() {
+		if rf.PaymentID == refundedAt && refundedAt != "" {
+			providerRefund = rf.ID
+		}
+	}
+	if providerRefund == "" {
+		b.Fatal("the demo citizen has no refunded payment")
+	}
 	agency := agencyToken(b, "AgencyGibddClient")
 	cases := []struct {
 		name, method, path string
@@ -127,8 +154,17 @@ func BenchmarkEndpoints(b *testing.B) {
 		{"GET /payments (a page)", "GET", "/payments?limit=20", "", nil, ""},
 		{"GET /payments/{id}", "GET", "/payments/" + pays.Items[0].ID, "", nil, ""},
 		{"GET /payments/export.csv (a year)", "GET", "/payments/export.csv?from=2026-01-01&to=2026-12-31", "", nil, ""},
+		{"GET /payment-methods", "GET", "/payment-methods", "", nil, ""},
+		{"GET /autopay-rules", "GET", "/autopay-rules", "", nil, ""},
+		{"GET /autopays (a page)", "GET", "/autopays?limit=20", "", nil, ""},
 		{"POST /payments/notifications (settled: a duplicate)", "POST", "/payments/notifications",
 			`{"type":"notification","event":"payment.succeeded","object":{"id":"` + providerID + `"}}`, map[string]string{"Content-Type": "application/json"}, "-"},
+		{"GET /payments/{id}/refunds", "GET", "/payments/" + refunded + "/refunds", "", nil, ""},
+		{"POST /payments/{id}/refunds (nothing left, refused)", "POST", "/payments/" + refunded + "/refunds", `{}`,
+			map[string]string{"Content-Type": "application/json", "Idempotency-Key": "bench-refund"}, ""},
+		{"POST /payments/notifications (a refund, ended: a duplicate)", "POST", "/payments/notifications",
+			`{"type":"notification","event":"refund.succeeded","object":{"id":"` + providerRefund + `","payment_id":"` + refundedAt + `"}}`,
+			map[string]string{"Content-Type": "application/json"}, "-"},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

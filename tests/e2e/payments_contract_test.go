@@ -177,7 +177,7 @@ func TestPaymentsAnswerAsDocumented(t *testing.T) {
 	if !strings.Contains(string(r.Body), `"genuine":true`) {
 		t.Errorf("the receipt is not genuine: %s", r.Body)
 	}
-	expect("cancel a paid charge", send("POST", "/agency/charges/"+fineUIN+"/cancel", gibdd, map[string]string{"reason": "Постановление отменено"}, nil), 409, "charge_paid")
+	expect("raise a paid charge", send("PUT", "/agency/charges/"+fineUIN, gibdd, changed, nil), 409, "charge_paid")
 
 	// The history, its CSV and statement.
 	period := "from=" + day + "&to=" + day

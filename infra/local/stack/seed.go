@@ -94,6 +94,7 @@ type demoServices struct {
 	apps    *applications.Service
 	charges *payments.Charges
 	pays    *payments.Payments
+	cards   *demoCards
 	// profiles and deps serve the consents' seeding.
 	profiles *accounts.Profiles
 	deps     accounts.Deps
@@ -131,6 +132,9 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	}
 	out.profiles, out.deps = profiles, d
 	if out.charges, out.pays, err = s.paymentServices(profiles, d); err != nil {
+		return nil, err
+	}
+	if out.cards, err = s.cardServices(profiles, d); err != nil {
 		return nil, err
 	}
 	out.apps = &applications.Service{Duties: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
@@ -196,7 +200,7 @@ func (s *Stack) seed(ctx context.Context) error {
 	if err := s.seedApplications(ctx, svc.apps); err != nil {
 		return err
 	}
-	if err := s.seedPayments(ctx, svc.charges, svc.pays); err != nil {
+	if err := s.seedPayments(ctx, svc.charges, svc.pays, svc.cards); err != nil {
 		return err
 	}
 	return s.seedConsents(ctx, svc.deps, svc.profiles, svc.apps)

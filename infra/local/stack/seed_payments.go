@@ -24,8 +24,9 @@ import (
 
 // The demo citizen's payments: a car with a traffic fine inside its
 // discount window, a property tax notice, a utility bill for an account
-// they added, and a duty paid through the emulator's page with its receipt
-// (DemoReceipt is its verification code). Agencies post as their systems
+// they added, a duty paid through the emulator's page with its receipt
+// (DemoReceipt is its verification code), and a refunded payment
+// (seed_refunds.go). Agencies post as their systems
 // would; the payment goes through the same services as the functions'.
 
 // Demo payer identifiers of the demo citizen.
@@ -35,20 +36,29 @@ const (
 	DemoUtility     = "4001234567"
 )
 
-func (s *Stack) paymentServices(profiles *accounts.Profiles, d accounts.Deps) (*payments.Charges, *payments.Payments, error) {
+// paymentDeps are the payments services' dependencies, as the functions
+// build them.
+func (s *Stack) paymentDeps(profiles *accounts.Profiles, d accounts.Deps) (payments.Deps, error) {
 	db := dynamo.New(s.DynamoDB(), s.Resources["Table"])
 	keys := vault.NewKeyring(s.SecretsClient(), s.Resources["IndexKeySecret"])
 	provider, err := yookassa.New(yookassa.Config{BaseURL: s.YooKassaURL + "/v3", ShopID: YooKassaShopID,
 		Secret: yookassa.StaticSecretKey(s.YooKassa.SecretKey)})
 	if err != nil {
-		return nil, nil, err
+		return payments.Deps{}, err
 	}
 	portal := s.param("PortalUrl")
-	pd := payments.Deps{DB: db, Keys: keys, Clock: clock.System{}, People: profiles, Inbox: &inbox.Store{DB: db}, Reads: &accesslog.Log{DB: db, Clock: clock.System{}},
-		Journal: &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}, Provider: provider,
+	return payments.Deps{DB: db, Keys: keys, Clock: clock.System{}, People: profiles, Inbox: &inbox.Store{DB: db}, Reads: &accesslog.Log{DB: db, Clock: clock.System{}},
+		Journal: &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}, Provider: provider, Sealer: d.Sealer, Refunder: provider,
 		Receipts: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: portal},
-		PortalURL: portal, TestPayments: true}
+		PortalURL: portal, TestPayments: true}, nil
+}
+
+func (s *Stack) paymentServices(profiles *accounts.Profiles, d accounts.Deps) (*payments.Charges, *payments.Payments, error) {
+	pd, err := s.paymentDeps(profiles, d)
+	if err != nil {
+		return nil, nil, err
+	}
 	charges, err := payments.NewCharges(pd)
 	if err != nil {
 		return nil, nil, err
@@ -57,7 +67,7 @@ func (s *Stack) paymentServices(profiles *accounts.Profiles, d accounts.Deps) (*
 	return charges, pays, err
 }
 
-func (s *Stack) seedPayments(ctx context.Context, charges *payments.Charges, pays *payments.Payments) error {
+func (s *Stack) seedPayments(ctx context.Context, charges *payments.Charges, pays *payments.Payments, cards *demoCards) error {
 	var citizen DemoAccount
 	for _, d := range s.Demo {
 		if d.Username == "citizen" {
@@ -71,9 +81,15 @@ func (s *Stack) seedPayments(ctx context.Context, charges *payments.Charges, pay
 	if _, err := charges.AddVehicle(ctx, me, payments.VehicleInput{Plate: DemoPlate, Certificate: DemoCertificate, Name: "Семейный автомобиль"}); err != nil {
 		return fmt.Errorf("demo vehicle: %w", err)
 	}
-	if _, err := charges.AddUtilityAccount(ctx, me, payments.UtilityAccountInput{
-		UtilityAccount: payments.UtilityAccount{Provider: "eirc", Account: DemoUtility}, Name: "Квартира"}); err != nil {
+	flat, err := charges.AddUtilityAccount(ctx, me, payments.UtilityAccountInput{
+		UtilityAccount: payments.UtilityAccount{Provider: "eirc", Account: DemoUtility}, Name: "Квартира"})
+	if err != nil {
 		return fmt.Errorf("demo utility account: %w", err)
+	}
+	// A linked card and an autopay rule for the flat: its bill, posted
+	// below, is scheduled to be paid tomorrow.
+	if err := s.seedCard(ctx, cards, me, flat.ID); err != nil {
+		return err
 	}
 	now := time.Now().In(clock.Moscow())
 	day := func(d int) string { return now.AddDate(0, 0, d).Format(time.DateOnly) }
@@ -105,15 +121,27 @@ func (s *Stack) seedPayments(ctx context.Context, charges *payments.Charges, pay
 		}
 	}
 	// The duty is paid: through the payment page, as the citizen would.
-	duty := posts[len(posts)-1].uin
-	ans, err := pays.Pay(ctx, me, "demo-seed-"+duty, payments.PayRequest{Charges: []string{duty}})
+	paid, err := s.payOnPage(ctx, pays, me, posts[len(posts)-1].uin)
 	if err != nil {
-		return fmt.Errorf("demo payment: %w", err)
+		return err
+	}
+	if paid.Receipt != nil {
+		s.DemoReceipt = paid.Receipt.VerificationCode
+	}
+	return s.seedRefund(ctx, charges, pays, me, citizen.SNILS, day, seq)
+}
+
+// payOnPage pays a charge of the person through the emulator's payment
+// page, as the person would, and returns the payment once settled.
+func (s *Stack) payOnPage(ctx context.Context, pays *payments.Payments, me actor.Actor, uin string) (payments.PaymentView, error) {
+	ans, err := pays.Pay(ctx, me, "demo-seed-"+uin, payments.PayRequest{Charges: []string{uin}})
+	if err != nil {
+		return payments.PaymentView{}, fmt.Errorf("demo payment: %w", err)
 	}
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := noRedirect.PostForm(ans.Payment.ConfirmationURL, url.Values{"action": {"pay"}})
 	if err != nil {
-		return fmt.Errorf("demo payment page: %w", err)
+		return payments.PaymentView{}, fmt.Errorf("demo payment page: %w", err)
 	}
 	res.Body.Close()
 	// The emulator notifies the gateway too; settling here does not wait
@@ -122,18 +150,11 @@ func (s *Stack) seedPayments(ctx context.Context, charges *payments.Charges, pay
 		if p.Metadata["payment"] == ans.Payment.ID {
 			body := fmt.Sprintf(`{"type":"notification","event":"payment.succeeded","object":{"id":%q}}`, p.ID)
 			if err := pays.Notify(ctx, []byte(body)); err != nil {
-				return fmt.Errorf("demo payment settlement: %w", err)
+				return payments.PaymentView{}, fmt.Errorf("demo payment settlement: %w", err)
 			}
 		}
 	}
-	paid, err := pays.Get(ctx, me, ans.Payment.ID)
-	if err != nil {
-		return err
-	}
-	if paid.Receipt != nil {
-		s.DemoReceipt = paid.Receipt.VerificationCode
-	}
-	return nil
+	return pays.Get(ctx, me, ans.Payment.ID)
 }
 
 var demoMonths = []string{"январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"}

@@ -124,6 +124,12 @@ type Stack struct {
 	DemoResult string
 	// DemoReceipt is the verification code of the demo citizen's receipt.
 	DemoReceipt string
+	// DemoCard and DemoAutopayRule are the demo citizen's linked card and
+	// autopay rule (seed_autopay.go).
+	DemoCard, DemoAutopayRule string
+	// DemoRefundReceipt is the verification code of the receipt of the
+	// demo citizen's refund.
+	DemoRefundReceipt string
 	// DemoConsents are the demo bank's consent of the demo citizen.
 	DemoConsents demoConsents
 	// eventTokens are the access tokens of events/, which the seeding
@@ -571,6 +577,14 @@ func (s *Stack) Summary() string {
 	if s.DemoReceipt != "" {
 		fmt.Fprintf(&b, "\n  The demo citizen owes a traffic fine (car %s, СТС %s, with its 50%% discount), a property tax and a utility bill,\n", DemoPlate, DemoCertificate)
 		fmt.Fprintf(&b, "  and paid a duty (GET /charges, GET /payments); its receipt: %s/verify/%s\n", s.APIURL, s.DemoReceipt)
+	}
+	if s.DemoCard != "" {
+		fmt.Fprintf(&b, "  A Mir card is linked (GET /payment-methods, id %s) and an autopay rule pays the flat's bills with it:\n", s.DemoCard)
+		fmt.Fprintf(&b, "  the utility bill is scheduled for tomorrow 10:00 (GET /autopays; POST /autopays/{uin}/cancel cancels it)\n")
+	}
+	if s.DemoRefundReceipt != "" {
+		fmt.Fprintf(&b, "  A paid duty the traffic police cancelled was refunded (GET /payments/{id}/refunds); its «Чек возврата»: %s/verify/%s\n",
+			s.APIURL, s.DemoRefundReceipt)
 	}
 	if c := s.DemoConsents; c.BankConsent != "" {
 		fmt.Fprintf(&b, "\n  The demo citizen gave the demo bank (partner-demobank) a consent at the limited level (GET /consents, GET /profile/access-log);\n")

@@ -1,6 +1,6 @@
-// Package receiptpdf renders payment receipts (issued.Renderer) and
-// statements of payments for a period as PDFs, so that a function that
-// only lists payments does not link the PDF library.
+// Package receiptpdf renders payment and refund receipts
+// (issued.Renderer) and statements of payments for a period as PDFs, so
+// that a function that only lists payments does not link the PDF library.
 package receiptpdf
 
 import (
@@ -31,6 +31,9 @@ func rub(k int64) string { return payments.Rub(k) }
 func (Renderer) Render(r issued.Request, number, code, verifyURL string) ([]byte, error) {
 	rc, ok := r.Content.(payments.Receipt)
 	if !ok {
+		if rr, ok := r.Content.(payments.RefundReceipt); ok {
+			return refund(rr, number, code, verifyURL)
+		}
 		return nil, fmt.Errorf("receiptpdf: the content of %s is not a receipt", number)
 	}
 	paid := rc.PaidAt.In(clock.Moscow())
@@ -44,27 +47,7 @@ func (Renderer) Render(r issued.Request, number, code, verifyURL string) ([]byte
 	d.Field("Платёж в портале", rc.PaymentID)
 	d.Field("Операция платёжной системы", rc.ProviderID)
 	d.Field("Статус", "Исполнен")
-	for i, l := range rc.Lines {
-		d.Gap(3)
-		if len(rc.Lines) > 1 {
-			d.Heading(fmt.Sprintf("Начисление %d из %d", i+1, len(rc.Lines)), 11.5)
-		} else {
-			d.Heading("Начисление", 11.5)
-		}
-		d.Field("УИН", l.UIN)
-		d.Field("Вид", l.Kind)
-		d.Field("Назначение платежа", l.Purpose)
-		d.Field("Администратор начисления", l.Agency)
-		d.Field("Получатель", l.Payee.Name)
-		d.Field("ИНН / КПП получателя", l.Payee.INN+" / "+l.Payee.KPP)
-		if l.Payee.KBK != "" {
-			d.Field("КБК", l.Payee.KBK)
-		}
-		if l.Payee.OKTMO != "" {
-			d.Field("ОКТМО", l.Payee.OKTMO)
-		}
-		d.Field("Сумма", rub(l.Amount))
-	}
+	charges(d, rc.Lines, "Сумма")
 	d.Gap(4)
 	d.Text("Сведения о платеже переданы в Государственную информационную систему о государственных и муниципальных платежах (ГИС ГМП). " +
 		"Квитанция хранится в разделе «Документы» личного кабинета.")
@@ -80,6 +63,32 @@ func (Renderer) Render(r issued.Request, number, code, verifyURL string) ([]byte
 	return d.Bytes()
 }
 
+// charges prints the charges of a receipt, each with its amount (named
+// amount).
+func charges(d *pdfdoc.Doc, lines []payments.ReceiptLine, amount string) {
+	for i, l := range lines {
+		d.Gap(3)
+		if len(lines) > 1 {
+			d.Heading(fmt.Sprintf("Начисление %d из %d", i+1, len(lines)), 11.5)
+		} else {
+			d.Heading("Начисление", 11.5)
+		}
+		d.Field("УИН", l.UIN)
+		d.Field("Вид", l.Kind)
+		d.Field("Назначение платежа", l.Purpose)
+		d.Field("Администратор начисления", l.Agency)
+		d.Field("Получатель", l.Payee.Name)
+		d.Field("ИНН / КПП получателя", l.Payee.INN+" / "+l.Payee.KPP)
+		if l.Payee.KBK != "" {
+			d.Field("КБК", l.Payee.KBK)
+		}
+		if l.Payee.OKTMO != "" {
+			d.Field("ОКТМО", l.Payee.OKTMO)
+		}
+		d.Field(amount, rub(l.Amount))
+	}
+}
+
 // Statement implements payments.Printer: the person's payments of a
 // period, with the total.
 func (Renderer) Statement(s payments.Statement) ([]byte, error) {
@@ -91,6 +100,9 @@ func (Renderer) Statement(s payments.Statement) ([]byte, error) {
 	d.Field("Период", s.From.In(msk).Format("02.01.2006")+" — "+s.To.Add(-time.Nanosecond).In(msk).Format("02.01.2006"))
 	d.Field("Платежей", fmt.Sprint(len(s.Payments)))
 	d.Field("Итого оплачено", rub(s.Total))
+	if s.Refunded > 0 {
+		d.Field("Возвращено", rub(s.Refunded))
+	}
 	d.Gap(3)
 	rows := make([][]string, 0, len(s.Payments))
 	for _, p := range s.Payments {

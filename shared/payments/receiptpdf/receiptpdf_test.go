@@ -63,9 +63,41 @@ func TestStatementListsThePeriod(t *testing.T) {
 			t.Errorf("the statement lacks %q:\n%s", want, text)
 		}
 	}
-	s.Payments, s.Total = nil, 0
+	if strings.Contains(text, "Возвращено") {
+		t.Errorf("a statement without refunds names them:\n%s", text)
+	}
+	s.Refunded = 10000
+	pdf, _ = Renderer{}.Statement(s)
+	if text := pdfdoctest.Text(t, pdf, false); !strings.Contains(text, "Возвращено") || !strings.Contains(text, "100,00 ₽") {
+		t.Errorf("the statement lacks what was refunded:\n%s", text)
+	}
+	s.Payments, s.Total, s.Refunded = nil, 0, 0
 	pdf, _ = Renderer{}.Statement(s)
 	if text := pdfdoctest.Text(t, pdf, false); !strings.Contains(text, "За этот период платежей нет") {
 		t.Errorf("an empty statement:\n%s", text)
+	}
+}
+
+// A refund's receipt says who gets how much back, of which payment and
+// receipt, for which charge, why and when (Moscow time), the provider's
+// operations, and how to verify it.
+func TestRefundReceiptSaysWhatWasReturned(t *testing.T) {
+	rr := payments.RefundReceipt{RefundID: "20261126T100000-QwErTyUiOpAs", PaymentID: "20261125T090000-AbCdEfGhIjKl",
+		PaymentReceipt: "КВ-20261125T090000-ABCDEFGHIJKL", ProviderID: "2f4c1a3e-0016-50be-9000-1b2c3d4e5f60",
+		ProviderPaymentID: "2f4c1a3e-000f-5000-9000-1b2c3d4e5f60", RefundedAt: paidAt.Add(25 * time.Hour), PaidAt: paidAt,
+		Payer: "Петров Пётр Петрович", Reason: "ведомство аннулировало оплаченное начисление", Total: 25000,
+		Lines: receipt().Lines[:1]}
+	pdf, err := Renderer{}.Render(issued.Request{Content: rr, IssuedAt: rr.RefundedAt}, "ВЗ-20261126T100000-QWERTYUIOPAS",
+		"ABCD-EFGH-JKMN-PQRS", "https://kabinet.example.ru/verify/ABCD-EFGH-JKMN-PQRS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfdoctest.Text(t, pdf, false)
+	for _, want := range []string{"Чек возврата", "ВЗ-20261126T100000-QWERTYUIOPAS", "26.11.2026 13:05:07 (МСК)", "25.11.2026 12:05:07 (МСК)",
+		"Петров Пётр Петрович", "250,00 ₽", "ведомство аннулировало оплаченное начисление", "КВ-20261125T090000-ABCDEFGHIJKL",
+		"18810177200000123453", "2f4c1a3e-0016-50be-9000-1b2c3d4e5f60", "2f4c1a3e-000f-5000-9000-1b2c3d4e5f60", "ABCD-EFGH-JKMN-PQRS"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the refund receipt lacks %q:\n%s", want, text)
+		}
 	}
 }
