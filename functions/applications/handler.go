@@ -12,6 +12,7 @@ import (
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/issued"
+	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -37,6 +38,8 @@ type service interface {
 	OfficerCard(ctx context.Context, a actor.Actor, id string) (applications.App, error)
 	OfficerTransition(ctx context.Context, a actor.Actor, id string, m applications.Move) (applications.App, error)
 	Verify(ctx context.Context, code string, file []byte) (issued.Verification, error)
+	AgencyRefunds(ctx context.Context, a actor.Actor, cursor string, limit int32) ([]applications.RefundOrder, string, error)
+	AgencyPayout(ctx context.Context, a actor.Actor, id string, in payments.PayoutInput) (applications.App, error)
 }
 
 var _ service = (*applications.Service)(nil)
@@ -63,6 +66,8 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("GET /officer/applications/{id}", h.officerCard)
 	r.HandleAuthed("POST /officer/applications/{id}/transition", h.officerMove)
 	r.HandleAuthed("GET /applications/{id}/journal.pdf", h.journalPDF)
+	r.HandleMachine("GET /agency/refunds", h.agencyRefunds)
+	r.HandleMachine("POST /agency/refunds/{id}/payout", h.agencyPayout)
 	r.Handle("GET /verify/{code}", h.verify)
 	r.Handle("POST /verify/{code}", h.verify)
 	return r
@@ -412,6 +417,37 @@ func (h *handler) officerMove(ctx context.Context, req *httpapi.Request, id http
 		return httpapi.Response{}, err
 	}
 	a, err := h.svc.OfficerTransition(ctx, id.Actor(req), aid, m)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, a)
+}
+
+// agencyRefunds lists the approved refunds the agency's system is to pay
+// out, with the applicants' bank details.
+func (h *handler) agencyRefunds(ctx context.Context, req *httpapi.Request, m httpapi.Machine) (httpapi.Response, error) {
+	cursor, limit, err := httpapi.PageParams(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	items, next, err := h.svc.AgencyRefunds(ctx, m.Actor(req), cursor, limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+}
+
+// agencyPayout records the payment order that paid a refund out.
+func (h *handler) agencyPayout(ctx context.Context, req *httpapi.Request, m httpapi.Machine) (httpapi.Response, error) {
+	aid, err := httpapi.PathParam(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in payments.PayoutInput
+	if err := httpapi.DecodeJSON(req, 4<<10, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.svc.AgencyPayout(ctx, m.Actor(req), aid, in)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

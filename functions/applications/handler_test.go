@@ -16,6 +16,7 @@ import (
 	"github.com/kabinet/kabinet/shared/httpapi/httpapitest"
 	"github.com/kabinet/kabinet/shared/issued"
 	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -153,6 +154,16 @@ func (f *fakeService) Verify(_ context.Context, code string, file []byte) (issue
 	return issued.Verification{}, f.fail
 }
 
+func (f *fakeService) AgencyRefunds(_ context.Context, a actor.Actor, cursor string, limit int32) ([]applications.RefundOrder, string, error) {
+	f.record("AgencyRefunds", a, cursor, limit)
+	return nil, "", f.fail
+}
+
+func (f *fakeService) AgencyPayout(_ context.Context, a actor.Actor, id string, in payments.PayoutInput) (applications.App, error) {
+	f.record("AgencyPayout", a, id, in)
+	return applications.App{}, f.fail
+}
+
 func serve(t *testing.T, f *fakeService, req httpapi.Request) httpapi.Response {
 	t.Helper()
 	h := &handler{svc: f}
@@ -228,6 +239,12 @@ func TestEachRouteCallsTheService(t *testing.T) {
 		{"officer-applications-transition.json", nil, "OfficerTransition", officerSub,
 			[]any{sampleID, applications.Move{To: "registered", Comment: "Принято в работу"}}, 200},
 		{"verify-get.json", nil, "Verify", "", []any{"E3PB-PPYW-KBPP-WKBM", []byte(nil)}, 200},
+		{"agency-refunds.json", nil, "AgencyRefunds", "", []any{"", int32(50)}, 200},
+		{"agency-refunds-payout.json", nil, "AgencyPayout", "", []any{sampleID, payments.PayoutInput{OrderNumber: "4815", OrderDate: "2026-11-23", Amount: "200000"}}, 200},
+		{"officer-applications-transition.json", func(r *httpapi.Request) {
+			r.Body = `{"to":"approved","decision":{"amount":150000,"schedule":[{"amount":75000.5,"dueDate":"2026-12-23"}]}}`
+		}, "OfficerTransition", officerSub, []any{sampleID, applications.Move{To: "approved", Decision: &payments.Decision{Amount: ptr(payments.Kopecks("150000")),
+			Schedule: []payments.PartInput{{Amount: "75000.5", Due: "2026-12-23"}}}}}, 200},
 	}
 	for _, c := range cases {
 		t.Run(c.event+" "+c.method, func(t *testing.T) {
@@ -259,6 +276,9 @@ func TestEachRouteCallsTheService(t *testing.T) {
 			if c.sub == citizenSub && (got.actor.Department != "" || len(got.actor.Groups) != 0) {
 				t.Errorf("citizen actor = %+v, want no staff groups", got.actor)
 			}
+			if strings.HasPrefix(c.event, "agency-") && got.actor.Agency() != "mvd" {
+				t.Errorf("machine actor = %+v, want the agency mvd from its scope", got.actor)
+			}
 		})
 	}
 }
@@ -288,6 +308,10 @@ func TestMalformedRequestsNeverReachTheService(t *testing.T) {
 		{"template: not JSON", "applications-template.json", func(r *httpapi.Request) { r.Body = `name` }, 400, ""},
 		{"officer move: not JSON", "officer-applications-transition.json", func(r *httpapi.Request) { r.Body = `{"to":` }, 400, ""},
 		{"officer queue: a bad cursor size", "officer-applications.json", func(r *httpapi.Request) { r.QueryStringParameters["limit"] = "-1" }, 0, ""},
+		{"payout: not JSON", "agency-refunds-payout.json", func(r *httpapi.Request) { r.Body = `{"orderNumber":` }, 400, ""},
+		{"payout: an unknown member", "agency-refunds-payout.json", func(r *httpapi.Request) { r.Body = `{"orderNumber":"1","bank":"x"}` }, 400, ""},
+		{"payout: a person's token", "agency-refunds-payout.json", func(r *httpapi.Request) { r.RequestContext.Authorizer.JWT.Claims["token_use"] = "id" }, 0, ""},
+		{"refunds: a bad limit", "agency-refunds.json", func(r *httpapi.Request) { r.QueryStringParameters["limit"] = "all" }, 0, ""},
 		{"verify: not a PDF", "verify-post.json", func(r *httpapi.Request) { r.Headers["content-type"] = "text/plain" }, 415, ""},
 		{"verify: no file", "verify-post.json", func(r *httpapi.Request) { r.Body, r.IsBase64Encoded = "", false }, 422, "file"},
 		{"verify: too large", "verify-post.json", func(r *httpapi.Request) { r.Body, r.IsBase64Encoded = strings.Repeat("x", 1<<20+1), false }, 413, ""},
@@ -417,3 +441,5 @@ func TestAnswers(t *testing.T) {
 		}
 	})
 }
+
+func ptr[T any](v T) *T { return &v }

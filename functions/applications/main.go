@@ -63,7 +63,8 @@ func main() {
 		Reads: &accesslog.Log{DB: db, Clock: base.Clock}})
 	app.Must(base.Log, err)
 	svc := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox, Journal: activity, Duties: duties,
-		Clock: base.Clock, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Renderer: issuedpdf.Renderer{},
+		Requests: duties,
+		Clock:    base.Clock, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Renderer: issuedpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal},
 		Reads: &accesslog.Log{DB: db, Clock: base.Clock}}
 	h := &handler{svc: svc}

@@ -35,13 +35,15 @@ func (h *handler) router() *httpapi.Router {
 
 // Me is the caller as the token describes them.
 type Me struct {
-	Subject    string    `json:"sub"`
-	Username   string    `json:"username"`
-	Groups     []string  `json:"groups"`
-	Department string    `json:"department,omitempty"`
-	Level      string    `json:"level,omitempty"`
-	ClientID   string    `json:"clientId"`
-	AuthTime   time.Time `json:"authTime"`
+	Subject    string   `json:"sub"`
+	Username   string   `json:"username"`
+	Groups     []string `json:"groups"`
+	Department string   `json:"department,omitempty"`
+	// Organisation is a staff member's organisation (group staff).
+	Organisation string    `json:"organisation,omitempty"`
+	Level        string    `json:"level,omitempty"`
+	ClientID     string    `json:"clientId"`
+	AuthTime     time.Time `json:"authTime"`
 }
 
 func (h *handler) me(_ context.Context, _ *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -50,7 +52,7 @@ func (h *handler) me(_ context.Context, _ *httpapi.Request, id httpapi.Identity)
 		groups = []string{}
 	}
 	return httpapi.JSON(http.StatusOK, Me{Subject: id.Subject, Username: id.Username, Groups: groups,
-		Department: id.Department, Level: id.Level, ClientID: id.ClientID, AuthTime: id.AuthTime})
+		Department: id.Department, Organisation: id.Organisation, Level: id.Level, ClientID: id.ClientID, AuthTime: id.AuthTime})
 }
 
 func (h *handler) getSettings(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

@@ -72,10 +72,11 @@ const (
 	ReasonConsent       = "consent"
 	ReasonCharge        = "charge"
 	ReasonTicket        = "ticket"
+	ReasonAppointment   = "appointment"
 )
 
 var reasonKinds = map[string]bool{ReasonApplication: true, ReasonChangeRequest: true, ReasonIdentityCheck: true,
-	ReasonConsent: true, ReasonCharge: true, ReasonTicket: true}
+	ReasonConsent: true, ReasonCharge: true, ReasonTicket: true, ReasonAppointment: true}
 
 // Reason is why someone read the data: the case and its reference.
 type Reason struct {
@@ -119,12 +120,19 @@ func ForTicket(number string) Reason {
 	return Reason{Kind: ReasonTicket, Ref: number, Title: "Обращение в службу поддержки №\u00a0" + number}
 }
 
+// ForAppointment is an organisation's staff seeing the person's
+// appointment (its ticket's number) on their day.
+func ForAppointment(number string) Reason {
+	return Reason{Kind: ReasonAppointment, Ref: number, Title: "Запись на приём №\u00a0" + number}
+}
+
 // Read is one read of a person's data by someone else.
 type Read struct {
 	// Owner is whose data was read: the person's subject.
 	Owner string
 	// By is who read it: a staff member (an officer, a registrar, a
-	// support operator) or a system (an agency's, an organisation's).
+	// support operator, an appointment organisation's staff) or a system
+	// (an agency's, an organisation's).
 	By actor.Actor
 	// Organisation is the reader's organisation as the person reads it
 	// ("МВД России", "АО «Демо Банк»"). Registrars and support have their
@@ -301,6 +309,8 @@ func toRecord(r Read, at time.Time) (record, error) {
 		if rec.Organisation == "" {
 			rec.Organisation = "Служба поддержки портала"
 		}
+	case actor.RoleStaff:
+		rec.OrgCode = r.By.Organisation
 	case actor.RoleAgency:
 		rec.OrgCode = r.By.Agency()
 	case actor.RolePartner:

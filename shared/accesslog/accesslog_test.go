@@ -364,3 +364,19 @@ func TestAFlagReachesSupport(t *testing.T) {
 		t.Errorf("journal = %+v, %v", entries, err)
 	}
 }
+
+// An appointment organisation's staff seeing a visit is recorded under the
+// organisation they work for.
+func TestAStaffReadNamesTheirOrganisation(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newLog(t, dynamotest.NewStore(t))
+	staff := actor.Actor{Sub: "staff-1", Groups: []string{actor.GroupStaff}, Organisation: "gp-12-msk"}
+	if err := l.Record(ctx, Read{Owner: "alice", By: staff, Organisation: "Городская поликлиника № 12",
+		Categories: []personaldata.Category{personaldata.Personal}, Reason: ForAppointment("А-017")}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := l.All(ctx, "alice", Filter{})
+	if err != nil || len(all) != 1 || all[0].Role != "staff" || all[0].OrganisationCode != "gp-12-msk" || all[0].Reason.Ref != "А-017" {
+		t.Errorf("log = %+v, %v", all, err)
+	}
+}

@@ -172,7 +172,9 @@ func (l *Log) Settle(ctx context.Context, sub string) (int, error) {
 		problem.KindUnavailable, "busy", "Журнал доступа сейчас обновляется, повторите попытку")
 }
 
-func isStaff(role string) bool { return role == "officer" || role == "registrar" || role == "support" }
+func isStaff(role string) bool {
+	return role == "officer" || role == "registrar" || role == "support" || role == "staff"
+}
 
 func (l *Log) staffName(ctx context.Context, cache map[string]string, sub string) (string, error) {
 	if n, ok := cache[sub]; ok {

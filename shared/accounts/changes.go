@@ -277,7 +277,9 @@ var fieldCategories = map[string]personaldata.Category{"surname": personaldata.P
 func changeRequestRead(a actor.Actor, it requestItem) accesslog.Read {
 	org := ""
 	if !a.IsRegistrar() {
-		org = catalog.DepartmentTitle(a.Department)
+		if org = catalog.DepartmentTitle(a.Department); org == "" {
+			org = a.Department
+		}
 	}
 	return accesslog.Read{Owner: it.Sub, By: a, Organisation: org,
 		Categories: []personaldata.Category{fieldCategories[it.Field], personaldata.Application},

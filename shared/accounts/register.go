@@ -500,6 +500,7 @@ func (s *Registrations) Provision(ctx context.Context, username string, r Regist
 	}
 	acc.Level = string(level)
 	acc.Department = extra["custom:department"]
+	acc.Organisation = extra["custom:organisation"]
 	tx := createAccount(&dynamo.Tx{}, acc)
 	if err := s.accountReminders(tx, sub, r.BirthDate, now); err != nil {
 		return "", err

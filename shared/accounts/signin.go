@@ -491,7 +491,7 @@ func (s *SignIn) startSession(ctx context.Context, acc accountItem, t PoolTokens
 		return Tokens{}, err
 	}
 	if err := s.Sessions.Begin(ctx, sessions.Start{Sub: acc.Sub, ID: id, UserAgent: truncate(meta.UserAgent, 256), IP: meta.IP,
-		Method: method, Level: acc.Level, Department: acc.Department, At: now, AccessJTI: jti, AccessExpires: exp, SealedRefresh: sealed, RefreshExpires: now.Add(RefreshLifetime),
+		Method: method, Level: acc.Level, Department: acc.Department, Organisation: acc.Organisation, At: now, AccessJTI: jti, AccessExpires: exp, SealedRefresh: sealed, RefreshExpires: now.Add(RefreshLifetime),
 		With: []any{attempt(acc.Sub, now, meta, method, "success", "")}}); err != nil {
 		return Tokens{}, err
 	}

@@ -78,7 +78,9 @@ type accountItem struct {
 	ExtraPhones    []string `dynamodbav:"ExtraPhones,omitempty"`
 	PhoneChangedAt string   `dynamodbav:"PhoneChangedAt,omitempty"`
 	// Department is an officer's department.
-	Department        string   `dynamodbav:"Department,omitempty"`
+	Department string `dynamodbav:"Department,omitempty"`
+	// Organisation is a staff member's organisation (appointments).
+	Organisation      string   `dynamodbav:"Organisation,omitempty"`
 	PasswordChangedAt string   `dynamodbav:"PasswordChangedAt"`
 	PasswordHistory   []string `dynamodbav:"PasswordHistory"`
 	FailedLogins      int      `dynamodbav:"FailedLogins"`

@@ -1,5 +1,6 @@
 // Package actor is who acts on a service call: a citizen, an officer of a
-// department, a registrar who checks identities, a support operator, an
+// department, a registrar who checks identities, a support operator, staff
+// of an organisation that takes appointments (a clinic, an exam site), an
 // agency's or a partner organisation's system calling as itself (machine to
 // machine, DESIGN 11), or the portal itself (a schedule, a stream). Services
 // take an Actor and enforce
@@ -29,6 +30,11 @@ const (
 	GroupRegistrars = "registrars"
 	// GroupSupport: support operators.
 	GroupSupport = "support"
+	// GroupStaff: staff of an organisation people book appointments with
+	// (a clinic's registry, a traffic-police exam site, a service centre, a
+	// pension-fund office; the organisation is custom:organisation), who
+	// see their organisation's day, mark visits and change its schedules.
+	GroupStaff = "staff"
 )
 
 // Role is how a record names the kind of actor who did something.
@@ -41,7 +47,9 @@ const (
 	RoleOfficer   Role = "officer"
 	RoleRegistrar Role = "registrar"
 	RoleSupport   Role = "support"
-	RoleSystem    Role = "system"
+	// RoleStaff: staff of an organisation that takes appointments.
+	RoleStaff  Role = "staff"
+	RoleSystem Role = "system"
 	// RoleAgency: an agency's information system (traffic police, tax
 	// service, bailiffs, a utility, a department collecting state duties).
 	RoleAgency Role = "agency"
@@ -61,6 +69,8 @@ type Actor struct {
 	Groups []string
 	// Department is an officer's department.
 	Department string
+	// Organisation is the organisation a member of GroupStaff works for.
+	Organisation string
 	// AuthTime is when the person last entered their password.
 	AuthTime time.Time
 	// SessionID is the session the call came in (empty for the system).
@@ -131,6 +141,8 @@ func (a Actor) Role() Role {
 		return RoleOfficer
 	case a.In(GroupSupport):
 		return RoleSupport
+	case a.In(GroupStaff):
+		return RoleStaff
 	}
 	return RoleCitizen
 }
@@ -142,6 +154,21 @@ func (a Actor) RequireOfficer() error {
 	}
 	if a.Department == "" {
 		return problem.New(problem.KindForbidden, "no_department", "Сотруднику не назначено ведомство")
+	}
+	return nil
+}
+
+// IsStaff reports whether the actor is staff of an organisation.
+func (a Actor) IsStaff() bool { return a.In(GroupStaff) && a.Organisation != "" }
+
+// RequireStaff refuses anyone but staff of an organisation; the service
+// then acts on that organisation's records only (Organisation).
+func (a Actor) RequireStaff() error {
+	if !a.In(GroupStaff) {
+		return problem.New(problem.KindForbidden, "not_staff_of_organisation", "Раздел доступен только сотрудникам организаций, ведущих запись на приём")
+	}
+	if a.Organisation == "" {
+		return problem.New(problem.KindForbidden, "no_organisation", "Сотруднику не назначена организация")
 	}
 	return nil
 }
@@ -217,6 +244,17 @@ func (a Actor) OwnAccount() (string, error) {
 		return "", problem.Unauthenticated("")
 	}
 	return a.Sub, nil
+}
+
+// RequirePerson is the subject of a person acting for themselves (paying,
+// booking a visit): the portal and agencies' and partners' systems act for
+// nobody and are refused (Forbidden not_a_person); a call without a subject
+// is Unauthenticated.
+func (a Actor) RequirePerson() (string, error) {
+	if a.IsMachine() || a.IsSystem() {
+		return "", problem.New(problem.KindForbidden, "not_a_person", "Раздел доступен только гражданам")
+	}
+	return a.OwnAccount()
 }
 
 // RequireOwner refuses a call on another person's account. Services use it

@@ -24,6 +24,7 @@ func TestRoles(t *testing.T) {
 	}{
 		{"citizen", Citizen("s-1"), RoleCitizen, false, "", "", "", false, false},
 		{"officer", officer, RoleOfficer, false, "", "", "", false, true},
+		{"staff", Actor{Sub: "s-2", Groups: []string{GroupStaff}, Organisation: "gp-12"}, RoleStaff, false, "", "", "", false, false},
 		{"system", System(), RoleSystem, false, "", "", "", true, false},
 		{"agency", Agency("gibdd", "client-1"), RoleAgency, true, "gibdd", "", "client-1", false, false},
 		{"partner", Partner("sberbank", "client-2"), RolePartner, true, "", "sberbank", "client-2", false, false},
@@ -70,6 +71,32 @@ func TestAgencyGates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			checkGate(t, tt.err, tt.wantCode)
+		})
+	}
+}
+
+// Staff act for the organisation of their claim; nobody else passes.
+func TestStaffGate(t *testing.T) {
+	tests := []struct {
+		name     string
+		a        Actor
+		wantCode string
+	}{
+		{"staff of an organisation", Actor{Sub: "s", Groups: []string{GroupStaff}, Organisation: "gp-12"}, ""},
+		{"staff without an organisation", Actor{Sub: "s", Groups: []string{GroupStaff}}, "no_organisation"},
+		{"an organisation claim without the group", Actor{Sub: "s", Organisation: "gp-12"}, "not_staff_of_organisation"},
+		{"an officer", Actor{Sub: "s", Groups: []string{GroupOfficers}, Department: "gibdd"}, "not_staff_of_organisation"},
+		{"a registrar", Actor{Sub: "s", Groups: []string{GroupRegistrars}}, "not_staff_of_organisation"},
+		{"a citizen", Citizen("s"), "not_staff_of_organisation"},
+		{"an agency", Agency("gibdd", "c"), "not_staff_of_organisation"},
+		{"the system", System(), "not_staff_of_organisation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkGate(t, tt.a.RequireStaff(), tt.wantCode)
+			if got := tt.a.IsStaff(); got != (tt.wantCode == "") {
+				t.Errorf("IsStaff() = %v", got)
+			}
 		})
 	}
 }

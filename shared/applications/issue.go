@@ -24,7 +24,7 @@ func (s *Service) issue(ctx context.Context, it appItem, comment string, now tim
 	svc, _ := catalog.Get(it.Service)
 	return s.Issuer.Issue(ctx, issued.Request{
 		Sub: it.Sub, ApplicationID: it.ID, ApplicationNumber: it.Number, SubmittedAt: parse(it.SubmittedAt),
-		Service: it.Service, ServiceTitle: svc.Title, DepartmentTitle: svc.DepartmentTitle,
+		Service: it.Service, ServiceTitle: svc.Title, DepartmentTitle: departmentTitle(it, svc),
 		Applicant: issued.Applicant{Surname: field("surname"), Name: field("name"), Patronymic: field("patronymic"),
 			BirthDate: field("birthDate"), SNILS: field("snils")},
 		Decision: comment, IssuedAt: now,

@@ -71,6 +71,9 @@ func (s *Service) card(ctx context.Context, it appItem, role string, withValues 
 		return App{}, err
 	}
 	a.Journal = journalFor(logs, role)
+	if a, err = s.withRequest(ctx, a, it, role); err != nil {
+		return App{}, err
+	}
 	return s.withDuty(ctx, a, it)
 }
 
@@ -106,11 +109,7 @@ func (s *Service) officerApp(ctx context.Context, a actor.Actor, id string) (app
 	if err := a.RequireOfficer(); err != nil {
 		return appItem{}, err
 	}
-	owner, err := s.table().owner(ctx, id)
-	if err != nil {
-		return appItem{}, err
-	}
-	it, err := s.table().app(ctx, owner, id)
+	it, err := s.table().byID(ctx, id)
 	if err != nil {
 		return appItem{}, err
 	}

@@ -102,15 +102,39 @@ type Duties interface {
 	Duties(ctx context.Context, uins []string) (map[string]payments.DutyState, error)
 }
 
+// ChargeRequests are the charge's side of requests about a charge
+// (payments.Charges; requests.go there): each adds its writes to the
+// transaction of the application's own move.
+type ChargeRequests interface {
+	// OpenRequestTx checks a submitted request and marks its charge.
+	// Invalid naming the form's fields, Conflict request_open and the
+	// charge's conflicts.
+	OpenRequestTx(ctx context.Context, tx *dynamo.Tx, r payments.ChargeRequest, now time.Time) (payments.Opened, error)
+	// DecideRequestTx adds what approving it does. Invalid for a bad
+	// decision, Conflict when the charge no longer allows it.
+	DecideRequestTx(ctx context.Context, tx *dynamo.Tx, ref payments.RequestRef, d *payments.Decision, now time.Time) (payments.Decided, error)
+	// PayoutTx ends a refund paid out. Conflict request_not_open.
+	PayoutTx(ctx context.Context, tx *dynamo.Tx, ref payments.RequestRef, now time.Time) error
+	// CloseRequestTx ends a request withdrawn or refused, and says what
+	// the applicant is told.
+	CloseRequestTx(ctx context.Context, tx *dynamo.Tx, ref payments.RequestRef, outcome string, now time.Time) (string, error)
+	// RequestCharge is the charge as the application shows it. NotFound.
+	RequestCharge(ctx context.Context, sub, typ, uin string) (payments.RequestCharge, error)
+	// SyncCharge brings the other holders' links of the charge up to date
+	// after a move committed.
+	SyncCharge(ctx context.Context, uin string)
+}
+
 var (
-	_ Duties     = (*payments.Charges)(nil)
-	_ Sealer     = accounts.Sealer(nil)
-	_ Signatures = (*accounts.Signatures)(nil)
-	_ Profiles   = (*accounts.Profiles)(nil)
-	_ Inbox      = (*inbox.Store)(nil)
-	_ Journal    = (*journal.Journal)(nil)
-	_ Issuer     = (*issued.Service)(nil)
-	_ Reads      = (*accesslog.Log)(nil)
+	_ Duties         = (*payments.Charges)(nil)
+	_ ChargeRequests = (*payments.Charges)(nil)
+	_ Sealer         = accounts.Sealer(nil)
+	_ Signatures     = (*accounts.Signatures)(nil)
+	_ Profiles       = (*accounts.Profiles)(nil)
+	_ Inbox          = (*inbox.Store)(nil)
+	_ Journal        = (*journal.Journal)(nil)
+	_ Issuer         = (*issued.Service)(nil)
+	_ Reads          = (*accesslog.Log)(nil)
 )
 
 // Service runs applications: a citizen's drafts, submissions and moves on
@@ -137,6 +161,9 @@ type Service struct {
 	// Duties charge the state duty of services with a fee (nil: none is
 	// charged).
 	Duties Duties
+	// Requests are the charge's side of requests about a charge (nil:
+	// such services are refused at submission).
+	Requests ChargeRequests
 	// Reads record an officer's opening of an application in the
 	// applicant's access log (nil: officers cannot open applications).
 	Reads Reads

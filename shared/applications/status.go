@@ -22,6 +22,9 @@ const (
 const (
 	RoleCitizen = "citizen"
 	RoleOfficer = "officer"
+	// RoleAgency is the department's system: it completes a refund it
+	// paid out (POST /agency/refunds/{id}/payout).
+	RoleAgency = "agency"
 )
 
 // transitions lists, for each status, the statuses each role may move it to.
@@ -31,7 +34,7 @@ var transitions = map[string]map[string][]string{
 	Registered:        {RoleOfficer: {InProgress}, RoleCitizen: {Cancelled}},
 	InProgress:        {RoleOfficer: {AwaitingDocuments, Approved, Rejected}, RoleCitizen: {Cancelled}},
 	AwaitingDocuments: {RoleOfficer: {InProgress, Rejected}, RoleCitizen: {InProgress, Cancelled}},
-	Approved:          {RoleOfficer: {Completed}},
+	Approved:          {RoleOfficer: {Completed}, RoleAgency: {Completed}},
 	Rejected:          {},
 	Completed:         {},
 	Cancelled:         {},

@@ -61,6 +61,8 @@ type appItem struct {
 	DocumentsDue  string   `dynamodbav:"DocumentsDue,omitempty"`
 	// DutyUIN is the charge of the service's state duty.
 	DutyUIN string `dynamodbav:"DutyUIN,omitempty"`
+	// requestState is a request about a charge (requests.go).
+	requestState
 }
 
 // pointerItem finds a submitted application's owner by its id (officers
@@ -157,6 +159,17 @@ func (st store) owner(ctx context.Context, id string) (string, error) {
 	return p.Sub, err
 }
 
+// byID reads a submitted application by its id alone, through its pointer
+// (NotFound for a draft or an unknown id): staff and systems know only the
+// id.
+func (st store) byID(ctx context.Context, id string) (appItem, error) {
+	owner, err := st.owner(ctx, id)
+	if err != nil {
+		return appItem{}, err
+	}
+	return st.app(ctx, owner, id)
+}
+
 func (st store) create(ctx context.Context, it appItem) error { return st.db.Create(ctx, it) }
 
 // saveValues replaces a draft's answers if it is still the draft read at
@@ -194,6 +207,8 @@ type submission struct {
 	number, due, duty string
 	at                time.Time
 	attachments       []string
+	// request is a request about a charge: its department is the charge's.
+	request *requestState
 }
 
 // submitWrite adds to tx the draft's submission, conditional on the draft
@@ -209,6 +224,16 @@ func (st store) submitWrite(tx *dynamo.Tx, it appItem, s submission) {
 		Set(expression.Name(dynamo.AttrGSI1SK), expression.Value(dynamo.QueueSK(Submitted, stamp(s.at), it.ID)))
 	if s.duty != "" {
 		upd = upd.Set(expression.Name("DutyUIN"), expression.Value(s.duty))
+	}
+	if r := s.request; r != nil {
+		upd = upd.Set(expression.Name("Department"), expression.Value(it.Department)).
+			Set(expression.Name("ChargeUIN"), expression.Value(r.ChargeUIN))
+		if r.RequestAmount > 0 {
+			upd = upd.Set(expression.Name("RequestAmount"), expression.Value(r.RequestAmount))
+		}
+		if r.RefundReason != "" {
+			upd = upd.Set(expression.Name("RefundReason"), expression.Value(r.RefundReason))
+		}
 	}
 	if len(s.attachments) > 0 {
 		// An empty list is never stored: the attribute is simply absent.
@@ -235,6 +260,8 @@ type change struct {
 	clearDocumentsDue bool
 	// result is the document issued on completion.
 	result *issued.Result
+	// request is what a request about a charge keeps of the move.
+	request *requestChange
 }
 
 // transitionWrite adds to tx the change of it, conditional on its status
@@ -256,6 +283,9 @@ func (st store) transitionWrite(tx *dynamo.Tx, it appItem, c change) {
 	}
 	if c.clearDocumentsDue {
 		upd = upd.Remove(expression.Name("DocumentsDue"))
+	}
+	if r := c.request; r != nil {
+		upd = r.update(upd)
 	}
 	if c.result != nil {
 		upd = upd.Set(expression.Name("ResultDoc"), expression.Value(c.result.DocumentID)).
@@ -367,4 +397,20 @@ func (st store) templates(ctx context.Context, sub string) ([]templateItem, erro
 	items, _, err := dynamo.Collect(ctx, st.db, dynamo.Page{Partition: dynamo.UserPK(sub), Prefix: dynamo.TemplatePrefix}, MaxTemplates,
 		func(it templateItem) bool { return it.Kind == kindTemplate })
 	return items, err
+}
+
+// holdStatus adds to tx the condition that sub's application id is in one
+// of statuses.
+func (st store) holdStatus(tx *dynamo.Tx, sub, id string, statuses []string) {
+	values := make([]expression.OperandBuilder, 0, len(statuses))
+	for _, s := range statuses {
+		values = append(values, expression.Value(s))
+	}
+	var cond expression.ConditionBuilder
+	if len(values) == 1 {
+		cond = expression.Name("Status").Equal(values[0])
+	} else {
+		cond = expression.Name("Status").In(values[0], values[1:]...)
+	}
+	tx.Check(dynamo.ApplicationKey(sub, id), cond)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
@@ -108,6 +109,17 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id string, attachme
 	if len(fields) > 0 {
 		return App{}, problem.Invalid(fields...)
 	}
+	// A request about a charge goes to the charge's department, and marks
+	// the charge in the submission's transaction.
+	var reqTx *dynamo.Tx
+	var opened payments.Opened
+	if svc.ChargeRequest != nil {
+		reqTx = &dynamo.Tx{}
+		if opened, err = s.openRequest(ctx, reqTx, it, svc, values, s.Clock.Now()); err != nil {
+			return App{}, err
+		}
+		it.Department = opened.Department
+	}
 	// The signature is checked last, so a form sent back for a fix does
 	// not use up the code; the code is used up by the submit transaction.
 	useSignature := func(*dynamo.Tx) {}
@@ -135,8 +147,12 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id string, attachme
 			return App{}, err
 		}
 	}
-	s.table().submitWrite(tx, it, submission{number: number, due: workdays.Add(now, svc.WorkingDays).Format("2006-01-02"), at: now,
-		attachments: attachments, duty: duty})
+	sub := submission{number: number, due: workdays.Add(now, svc.WorkingDays).Format("2006-01-02"), at: now,
+		attachments: attachments, duty: duty}
+	if reqTx != nil {
+		sub.request = &requestState{ChargeUIN: opened.UIN, RequestAmount: opened.Amount, RefundReason: opened.Reason}
+	}
+	s.table().submitWrite(tx, it, sub)
 	for _, d := range attachments {
 		documents.Attach(tx, it.Sub, d)
 	}
@@ -149,11 +165,11 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id string, attachme
 	if err := s.note(tx, it.Sub, number, svc.Title, Submitted, "", id, now); err != nil {
 		return App{}, err
 	}
-	if err := s.table().transact(ctx, tx); err != nil {
-		if problem.Is(err, problem.KindConflict) {
-			return App{}, staleDraft()
-		}
+	if err := s.submitTx(ctx, it, svc, values, tx, reqTx, now); err != nil {
 		return App{}, err
+	}
+	if reqTx != nil {
+		s.Requests.SyncCharge(ctx, opened.UIN)
 	}
 	role, by := journal.By(a, it.Sub)
 	s.journal(ctx, it.Sub, journal.Entry{Type: journal.TypeApplicationSubmit, Summary: "Подано заявление № " + number + ": " + svc.Title,
@@ -163,6 +179,9 @@ func (s *Service) Submit(ctx context.Context, a actor.Actor, id string, attachme
 	}
 	out, err := s.view(ctx, it, RoleCitizen)
 	if err != nil {
+		return App{}, err
+	}
+	if out, err = s.withRequest(ctx, out, it, RoleCitizen); err != nil {
 		return App{}, err
 	}
 	return s.withDuty(ctx, out, it)
@@ -189,3 +208,37 @@ func (s *Service) checkAttachments(ctx context.Context, sub string, ids []string
 	}
 	return types, nil
 }
+
+// submitTx writes a submission. A request about a charge is written with
+// its charge's side, built again when the charge moved meanwhile (while
+// the draft is as it was read), so that a concurrent request about the
+// same charge is answered as such.
+func (s *Service) submitTx(ctx context.Context, it appItem, svc catalog.Service, values map[string]any, tx, reqTx *dynamo.Tx, now time.Time) error {
+	for attempt := 0; ; attempt++ {
+		t := tx
+		if reqTx != nil {
+			t = (&dynamo.Tx{}).Add(tx).Add(reqTx)
+		}
+		err := s.table().transact(ctx, t)
+		if err == nil {
+			return nil
+		}
+		if !problem.Is(err, problem.KindConflict) {
+			return err
+		}
+		if reqTx == nil || attempt == maxRequestAttempts-1 {
+			return staleDraft()
+		}
+		if cur, err := s.table().app(ctx, it.Sub, it.ID); err != nil || cur.Status != Draft || cur.V != it.V {
+			return staleDraft()
+		}
+		reqTx = &dynamo.Tx{}
+		if _, err := s.openRequest(ctx, reqTx, it, svc, values, now); err != nil {
+			return err
+		}
+	}
+}
+
+// maxRequestAttempts bounds the writes of a request about a charge lost to
+// a concurrent writer of the charge.
+const maxRequestAttempts = 4

@@ -14,6 +14,7 @@ import (
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/messages"
+	"github.com/kabinet/kabinet/shared/payments"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/reminders"
 	"github.com/kabinet/kabinet/shared/workdays"
@@ -29,6 +30,12 @@ type Move struct {
 	// Deadline (YYYY-MM-DD) is the last day for the requested documents;
 	// DocumentsDays working days when not given.
 	Deadline string `json:"deadline,omitempty"`
+	// Decision is an officer's decision approving a request about a
+	// charge: the refund's amount, the instalment plan's schedule.
+	Decision *payments.Decision `json:"decision,omitempty"`
+	// Payout is the payment order that paid a refund out (completing a
+	// refund request).
+	Payout *payments.PayoutInput `json:"payout,omitempty"`
 }
 
 // DocumentsDays is how many working days a citizen has by default to bring
@@ -131,6 +138,11 @@ func (s *Service) move(ctx context.Context, a actor.Actor, role string, it appIt
 		}
 	}
 	svc, _ := catalog.Get(it.Service)
+	payout, err := checkRequestMove(role, it, svc, m, now)
+	if err != nil {
+		return App{}, err
+	}
+	request := svc.ChargeRequest != nil && it.ChargeUIN != ""
 	c := change{to: m.To, at: now, queued: !Final(m.To) && it.Status != Draft}
 	tx := &dynamo.Tx{}
 	var requested []string
@@ -177,37 +189,65 @@ func (s *Service) move(ctx context.Context, a actor.Actor, role string, it appIt
 		}
 	}
 	if m.To == Completed {
+		decision := comment
+		if payout != nil {
+			v, err := s.view(ctx, it, role)
+			if err != nil {
+				return App{}, err
+			}
+			decision = strings.TrimSpace(refundDecision(it, payout, v.Values) + "\n" + comment)
+		}
 		var err error
-		if c.result, err = s.issue(ctx, it, comment, now); err != nil {
+		if c.result, err = s.issue(ctx, it, decision, now); err != nil {
 			return App{}, err
 		}
 		c.result.Record(tx, sub)
 	}
-	s.table().transitionWrite(tx, it, c)
 	if Final(m.To) {
 		for _, d := range it.Attachments {
 			documents.Release(tx, sub, d)
 		}
 	}
-	entry := LogEntry{At: now, From: it.Status, To: m.To, Role: role, Comment: comment, Documents: requested}
-	if role == RoleOfficer {
-		entry.ActorID, entry.Department = a.Sub, a.Department
-	}
-	s.table().putLog(tx, sub, id, entry)
 	noteComment := comment
 	if len(requested) > 0 {
 		noteComment = strings.TrimSpace(comment + "\nНужны документы: " + strings.Join(requested, ", ") +
 			"\nСрок: до " + deadline.Format("02.01.2006") + " включительно")
 	}
-	if it.Status != Draft {
-		if err := s.note(tx, sub, it.Number, svc.Title, m.To, noteComment, id, now); err != nil {
-			return App{}, err
+	// The application's own change, its journal entry and note are
+	// written with the charge's side of a request, which is read and
+	// built again on every attempt.
+	write := func(ctx context.Context, t *dynamo.Tx) error {
+		c, logComment, noteComment := c, comment, noteComment
+		if request {
+			rc, summary, err := s.requestTx(ctx, t, it, svc, m, payout, now)
+			if err != nil {
+				return err
+			}
+			c.request = rc
+			logComment, noteComment = joinLines(summary, logComment), joinLines(summary, noteComment)
 		}
+		s.table().transitionWrite(t, it, c)
+		entry := LogEntry{At: now, From: it.Status, To: m.To, Role: role, Comment: logComment, Documents: requested}
+		switch role {
+		case RoleOfficer:
+			entry.ActorID, entry.Department = a.Sub, a.Department
+		case RoleAgency:
+			_, entry.ActorID = journal.By(a, sub)
+			entry.Department = a.Agency()
+		}
+		s.table().putLog(t, sub, id, entry)
+		if it.Status != Draft {
+			return s.note(t, sub, it.Number, svc.Title, m.To, noteComment, id, now)
+		}
+		return nil
 	}
-	if err := s.commit(ctx, a, role, it, svc, m.To, tx); err != nil {
+	if err := s.commit(ctx, a, role, it, svc, m.To, tx, write); err != nil {
 		return App{}, err
 	}
 	committed = true
+	if request {
+		s.Requests.SyncCharge(ctx, it.ChargeUIN)
+	}
 	after, err := s.table().app(ctx, sub, id)
 	if err != nil {
 		return App{}, err
@@ -216,43 +256,81 @@ func (s *Service) move(ctx context.Context, a actor.Actor, role string, it appIt
 	if err != nil {
 		return App{}, err
 	}
+	if out, err = s.withRequest(ctx, out, after, role); err != nil {
+		return App{}, err
+	}
 	return s.withDuty(ctx, out, after)
 }
 
-// commit writes a move. An officer's is written with its entry in the
-// applicant's activity journal, in one transaction: should the journal's
-// head move meanwhile, the same change is tried again after the new head,
-// as long as the application is as the officer saw it.
-func (s *Service) commit(ctx context.Context, a actor.Actor, role string, it appItem, svc catalog.Service, to string, tx *dynamo.Tx) error {
+// commit writes a move: tx and what write adds, built again on each
+// attempt. A department's (an officer's, its system's) is written with its
+// entry in the applicant's activity journal, in one transaction: should the
+// journal's head move meanwhile, or the charge a request is about, the
+// change is tried again, as long as the application is as it was read.
+func (s *Service) commit(ctx context.Context, a actor.Actor, role string, it appItem, svc catalog.Service, to string, tx *dynamo.Tx,
+	write func(context.Context, *dynamo.Tx) error) error {
 	changed := problem.Conflict("concurrent_change", "Статус заявления уже изменился. Обновите страницу")
-	if role != RoleOfficer || s.Journal == nil {
-		err := s.table().transact(ctx, tx)
-		if problem.Is(err, problem.KindConflict) {
+	unchanged := func(ctx context.Context) error {
+		now, err := s.table().app(ctx, it.Sub, it.ID)
+		if err != nil {
+			return err
+		}
+		if now.Status != it.Status || now.V != it.V {
 			return changed
 		}
-		return err
+		return nil
 	}
-	_, officer := journal.By(a, it.Sub)
-	// The role is the one the change was made in: a registrar who is also
-	// an officer moved it as an officer.
-	e := journal.Entry{Type: journal.TypeApplicationStatus, Actor: journal.ActorOfficer, ActorID: officer,
-		Summary: fmt.Sprintf("Статус заявления № %s изменён ведомством (%s): «%s»", it.Number, svc.DepartmentTitle, StatusNames[to])}
+	if role == RoleCitizen || s.Journal == nil {
+		for attempt := 0; ; attempt++ {
+			t := (&dynamo.Tx{}).Add(tx)
+			if err := write(ctx, t); err != nil {
+				return err
+			}
+			err := s.table().transact(ctx, t)
+			if !problem.Is(err, problem.KindConflict) {
+				return err
+			}
+			// Only a request's charge is read again: anything else failed
+			// on the application's own condition.
+			if it.ChargeUIN == "" || attempt == maxRequestAttempts-1 {
+				return changed
+			}
+			if err := unchanged(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	actorRole, by := journal.By(a, it.Sub)
+	if role == RoleOfficer {
+		// The role is the one the change was made in: a registrar who is
+		// also an officer moved it as an officer.
+		actorRole = journal.ActorOfficer
+	}
+	e := journal.Entry{Type: journal.TypeApplicationStatus, Actor: actorRole, ActorID: by,
+		Summary: fmt.Sprintf("Статус заявления № %s изменён ведомством (%s): «%s»", it.Number, departmentTitle(it, svc), StatusNames[to])}
 	first := true
 	_, err := s.Journal.Commit(ctx, it.Sub, func(ctx context.Context, attempt *dynamo.Tx) (journal.Entry, error) {
 		if !first {
-			now, err := s.table().app(ctx, it.Sub, it.ID)
-			if err != nil {
+			if err := unchanged(ctx); err != nil {
 				return journal.Entry{}, err
-			}
-			if now.Status != it.Status || now.V != it.V {
-				return journal.Entry{}, changed
 			}
 		}
 		first = false
 		attempt.Add(tx)
-		return e, nil
+		return e, write(ctx, attempt)
 	})
 	return err
+}
+
+// joinLines joins what is not empty, a line each.
+func joinLines(lines ...string) string {
+	var out []string
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // note puts the citizen's inbox note about a status in tx.

@@ -44,6 +44,10 @@ type App struct {
 	// Duty is the service's state duty and whether it is paid (GET
 	// /charges/{uin} pays it).
 	Duty *payments.DutyState `json:"duty,omitempty"`
+	// ChargeRequest is a request about a charge (an appeal, an instalment
+	// plan, a refund) once submitted: where it stands, and on the card the
+	// charge as it stands.
+	ChargeRequest *ChargeRequestView `json:"chargeRequest,omitempty"`
 }
 
 // ActionResubmit is the action, beyond the statuses, of a rejected
@@ -134,7 +138,7 @@ func (s *Service) summary(it appItem, role string) App {
 	a := App{ID: it.ID, Number: it.Number, Service: it.Service, Title: svc.Title, Department: it.Department, Status: it.Status,
 		StatusName: StatusNames[it.Status], Attachments: it.Attachments, CreatedAt: parse(it.CreatedAt),
 		SubmittedAt: parse(it.SubmittedAt), DueDate: it.DueDate, Version: it.V, Actions: Next(it.Status, role),
-		Previous: it.Previous, ResubmittedAs: it.ResubmittedAs, DocumentsDue: it.DocumentsDue}
+		Previous: it.Previous, ResubmittedAs: it.ResubmittedAs, DocumentsDue: it.DocumentsDue, ChargeRequest: requestView(it, svc)}
 	if a.Attachments == nil {
 		a.Attachments = []string{}
 	}

@@ -28,6 +28,9 @@ type Entry struct {
 	AllDay bool      `json:"allDay"`
 	// Link is a relative path in the portal, when the entry has a page.
 	Link string `json:"link,omitempty"`
+	// Location is where it happens (an appointment's address), when it
+	// happens somewhere.
+	Location string `json:"location,omitempty"`
 }
 
 // ICS renders entries as an iCalendar document. Times are UTC; all-day
@@ -61,6 +64,9 @@ func ICS(entries []Entry, now time.Time, host string) string {
 			line("DTEND:" + end.UTC().Format("20060102T150405Z"))
 		}
 		line("SUMMARY:" + escape(e.Title))
+		if e.Location != "" {
+			line("LOCATION:" + escape(e.Location))
+		}
 		line("CATEGORIES:" + escape(e.Kind))
 		if e.Link != "" {
 			line("DESCRIPTION:" + escape("Подробнее в личном кабинете: "+e.Link))

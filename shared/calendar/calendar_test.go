@@ -15,7 +15,8 @@ import (
 )
 
 var sample = []Entry{
-	{ID: "a1", Kind: KindAppointment, Title: "Приём у терапевта; каб. 12, «Поликлиника №3»", Start: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC), End: time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC), Link: "/appointments/a1"},
+	{ID: "a1", Kind: KindAppointment, Title: "Приём у терапевта; каб. 12, «Поликлиника №3»", Start: time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC), End: time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC), Link: "/appointments/a1",
+		Location: "г. Москва, ул. Тверская, д. 7; кабинет 12"},
 	{ID: "p1", Kind: KindPayment, Title: "Оплатить налог на имущество", Start: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), AllDay: true},
 	{ID: "x1", Kind: KindExpiry, Title: strings.Repeat("Очень длинное название события, ", 5), Start: time.Date(2027, 1, 15, 9, 0, 0, 0, time.UTC)},
 }
@@ -54,7 +55,7 @@ func TestICSParsesWithIcalJS(t *testing.T) {
 	out := ICS(sample, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), "kabinet.test")
 	script := `const ICAL=require(process.argv[1]);let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{
 const comp=new ICAL.Component(ICAL.parse(s));const ev=comp.getAllSubcomponents('vevent').map(v=>new ICAL.Event(v));
-console.log(JSON.stringify(ev.map(e=>({uid:e.uid,summary:e.summary,start:e.startDate.toJSDate().toISOString(),allDay:e.startDate.isDate}))));});`
+console.log(JSON.stringify(ev.map(e=>({uid:e.uid,summary:e.summary,location:e.location,start:e.startDate.toJSDate().toISOString(),allDay:e.startDate.isDate}))));});`
 	cmd := exec.Command(node, "-e", script, lib)
 	cmd.Stdin = strings.NewReader(out)
 	got, err := cmd.CombinedOutput()
@@ -63,6 +64,7 @@ console.log(JSON.stringify(ev.map(e=>({uid:e.uid,summary:e.summary,start:e.start
 	}
 	s := string(got)
 	for _, want := range []string{`"uid":"a1@kabinet.test"`, `"summary":"Приём у терапевта; каб. 12, «Поликлиника №3»"`, `"start":"2026-12-01T07:00:00.000Z"`, `"allDay":true`,
+		`"location":"г. Москва, ул. Тверская, д. 7; кабинет 12"`,
 		`"summary":"` + sample[2].Title + `"`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("ical.js read %s, missing %s", s, want)

@@ -32,7 +32,9 @@ type item struct {
 	End    string `dynamodbav:"End,omitempty"`
 	AllDay bool   `dynamodbav:"AllDay"`
 	Link   string `dynamodbav:"Link,omitempty"`
-	TTL    int64  `dynamodbav:"TTL"`
+	// Location is where it happens, when it happens somewhere.
+	Location string `dynamodbav:"Location,omitempty"`
+	TTL      int64  `dynamodbav:"TTL"`
 }
 
 const stamp = "2006-01-02T15:04:05Z"
@@ -40,7 +42,7 @@ const stamp = "2006-01-02T15:04:05Z"
 func (it item) entry() Entry {
 	s, _ := time.Parse(stamp, it.Start)
 	e, _ := time.Parse(stamp, it.End)
-	return Entry{ID: it.ID, Kind: it.Type, Title: it.Title, Start: s, End: e, AllDay: it.AllDay, Link: it.Link}
+	return Entry{ID: it.ID, Kind: it.Type, Title: it.Title, Start: s, End: e, AllDay: it.AllDay, Link: it.Link, Location: it.Location}
 }
 
 // Key is where an entry is stored; callers keep it to remove the entry.
@@ -52,7 +54,7 @@ func Key(sub string, e Entry) dynamo.Key {
 func Add(tx *dynamo.Tx, sub string, e Entry) {
 	k := Key(sub, e)
 	it := item{PK: k.PK, SK: k.SK, Kind: kindEntry, ID: e.ID, Type: e.Kind, Title: e.Title, Start: e.Start.UTC().Format(stamp),
-		AllDay: e.AllDay, Link: e.Link, TTL: e.Start.Add(400 * 24 * time.Hour).Unix()}
+		AllDay: e.AllDay, Link: e.Link, Location: e.Location, TTL: e.Start.Add(400 * 24 * time.Hour).Unix()}
 	if !e.End.IsZero() {
 		it.End = e.End.UTC().Format(stamp)
 	}

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -83,6 +84,45 @@ type Service struct {
 	Signature bool               `json:"signature"`
 	Form      []Field            `json:"form"`
 	Documents []RequiredDocument `json:"documents"`
+	// ChargeRequest, when set, makes the application a request about one of
+	// the applicant's charges, named by its УИН in the form's field uin: it
+	// goes to the department that administers the charge, so Department is
+	// empty and DepartmentTitle says which one it will be.
+	ChargeRequest *ChargeRequest `json:"chargeRequest,omitempty"`
+}
+
+// ChargeRequest is what a service asks of the agency about a charge.
+type ChargeRequest struct {
+	// Type is appeal (a complaint against the resolution imposing a fine),
+	// installment (an instalment plan for a fine or a tax) or refund (the
+	// return of a duty or a fine paid into the budget).
+	Type string `json:"type"`
+	// Kinds are the kinds of charge it may name: fine, tax, duty.
+	Kinds []string `json:"kinds"`
+}
+
+// Types of charge requests.
+const (
+	RequestAppeal      = "appeal"
+	RequestInstallment = "installment"
+	RequestRefund      = "refund"
+)
+
+// requestFields are the required fields each type of charge request has in
+// its form, with their types: payments reads the answers by these names
+// (a refund's amount and the recipient's patronymic are optional).
+var requestFields = map[string]map[string]string{
+	RequestAppeal:      {"uin": typeText, "text": typeTextarea},
+	RequestInstallment: {"uin": typeText, "parts": typeNumber, "reason": typeTextarea},
+	RequestRefund: {"uin": typeText, "reason": typeSelect, "bik": typeText, "corrAccount": typeText, "account": typeText,
+		"recipientSurname": typeText, "recipientName": typeText},
+}
+
+// requestKinds are the kinds of charge each type may name.
+var requestKinds = map[string][]string{
+	RequestAppeal:      {"fine"},
+	RequestInstallment: {"fine", "tax"},
+	RequestRefund:      {"duty", "fine"},
 }
 
 // Account levels a service may require, from the weakest.
@@ -134,7 +174,9 @@ var (
 // in on a phone.
 const (
 	minFormFields = 3
-	maxFormFields = 8
+	// maxFormFields admits a refund's bank details and recipient beside
+	// the charge and the reason.
+	maxFormFields = 10
 	maxCodeLength = 64
 )
 
@@ -224,11 +266,18 @@ func check(services []Service) error {
 		if strings.TrimSpace(s.Title) == "" || strings.TrimSpace(s.Description) == "" {
 			bad(c, "title and description are required")
 		}
-		if !slices.Contains(departments, s.Department) {
+		switch {
+		case s.ChargeRequest != nil:
+			for _, msg := range checkRequest(s) {
+				bad(c, "%s", msg)
+			}
+		case !slices.Contains(departments, s.Department):
 			bad(c, "unknown department %q", s.Department)
 		}
 		if strings.TrimSpace(s.DepartmentTitle) == "" {
 			bad(c, "departmentTitle is required")
+		} else if s.ChargeRequest != nil {
+			// Its department is the charge's: the title only says so.
 		} else if t, ok := deptTitles[s.Department]; ok && t != s.DepartmentTitle {
 			bad(c, "department %q is titled %q here and %q elsewhere", s.Department, s.DepartmentTitle, t)
 		} else {
@@ -272,6 +321,51 @@ func check(services []Service) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkRequest returns what is wrong with a service that is a request
+// about a charge.
+func checkRequest(s Service) []string {
+	var out []string
+	r := s.ChargeRequest
+	need, ok := requestFields[r.Type]
+	if !ok {
+		return []string{fmt.Sprintf("unknown chargeRequest type %q", r.Type)}
+	}
+	if s.Department != "" {
+		out = append(out, "a charge request goes to the charge's department: department must be empty")
+	}
+	if s.FeeKopecks != 0 {
+		out = append(out, "a charge request carries no fee")
+	}
+	if len(r.Kinds) == 0 {
+		out = append(out, "chargeRequest names no kinds")
+	}
+	for _, k := range r.Kinds {
+		if !slices.Contains(requestKinds[r.Type], k) {
+			out = append(out, fmt.Sprintf("a %s request cannot name a charge of kind %q", r.Type, k))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(need)) {
+		typ := need[name]
+		i := slices.IndexFunc(s.Form, func(f Field) bool { return f.Name == name })
+		if i < 0 || !s.Form[i].Required || s.Form[i].Type != typ {
+			out = append(out, fmt.Sprintf("a %s request needs the required %s field %q", r.Type, typ, name))
+		}
+	}
+	return out
+}
+
+// DepartmentTitle is the Russian name of a department as the catalog's
+// services give it ("" for one no service names): the title of a charge
+// request's department, known only once the charge is.
+func DepartmentTitle(code string) string {
+	for _, s := range loaded().services {
+		if s.Department == code && code != "" {
+			return s.DepartmentTitle
+		}
+	}
+	return ""
 }
 
 // checkField returns what is wrong with one form field.
@@ -338,17 +432,6 @@ func All() []Service {
 	return out
 }
 
-// DepartmentTitle is a department's Russian name as the catalog's
-// services give it, or the code itself for a department with no service.
-func DepartmentTitle(code string) string {
-	for _, s := range loaded().services {
-		if s.Department == code {
-			return s.DepartmentTitle
-		}
-	}
-	return code
-}
-
 // Get returns the service with the code, and false when there is none.
 func Get(code string) (Service, bool) {
 	ix := loaded()
@@ -371,5 +454,10 @@ func (s Service) clone() Service {
 		s.Form[i].Options = slices.Clone(s.Form[i].Options)
 	}
 	s.Documents = slices.Clone(s.Documents)
+	if s.ChargeRequest != nil {
+		r := *s.ChargeRequest
+		r.Kinds = slices.Clone(r.Kinds)
+		s.ChargeRequest = &r
+	}
 	return s
 }

@@ -42,21 +42,26 @@ func TestEmbeddedCatalogIsValid(t *testing.T) {
 		if !slices.Contains(wantCategories, s.Category) {
 			t.Errorf("%s: category %q", s.Code, s.Category)
 		}
-		if !slices.Contains(wantDepartments, s.Department) {
-			t.Errorf("%s: department %q", s.Code, s.Department)
+		// A request about a charge goes to the charge's department.
+		if s.ChargeRequest == nil {
+			if !slices.Contains(wantDepartments, s.Department) {
+				t.Errorf("%s: department %q", s.Code, s.Department)
+			}
+			if prev, ok := deptTitles[s.Department]; ok && prev != s.DepartmentTitle {
+				t.Errorf("%s: department %s titled %q, elsewhere %q", s.Code, s.Department, s.DepartmentTitle, prev)
+			}
+			deptTitles[s.Department] = s.DepartmentTitle
+		} else if s.Department != "" {
+			t.Errorf("%s: a charge request names department %q", s.Code, s.Department)
 		}
-		if prev, ok := deptTitles[s.Department]; ok && prev != s.DepartmentTitle {
-			t.Errorf("%s: department %s titled %q, elsewhere %q", s.Code, s.Department, s.DepartmentTitle, prev)
-		}
-		deptTitles[s.Department] = s.DepartmentTitle
 		if !slices.Contains(wantLevels, s.Level) {
 			t.Errorf("%s: level %q", s.Code, s.Level)
 		}
 		if s.FeeKopecks < 0 || s.WorkingDays < 1 {
 			t.Errorf("%s: fee %d, working days %d", s.Code, s.FeeKopecks, s.WorkingDays)
 		}
-		if n := len(s.Form); n < 3 || n > 8 {
-			t.Errorf("%s: %d form fields, want 3..8", s.Code, n)
+		if n := len(s.Form); n < 3 || n > 10 {
+			t.Errorf("%s: %d form fields, want 3..10", s.Code, n)
 		}
 		names := map[string]bool{}
 		for _, f := range s.Form {
@@ -124,6 +129,12 @@ func TestSourceServices(t *testing.T) {
 		{"official-complaint", "gosuslugi", "appeals", "simplified", 0},
 		{"information-request", "gosuslugi", "appeals", "simplified", 0},
 		{"authority-proposal", "gosuslugi", "appeals", "simplified", 0},
+		// Requests about a charge, decided by the charge's department.
+		{"duty-refund", "", "taxes", "standard", 0},
+		{"fine-refund", "", "transport", "standard", 0},
+		{"fine-installment", "", "transport", "standard", 0},
+		{"tax-installment", "", "taxes", "standard", 0},
+		{"fine-appeal", "", "appeals", "standard", 0},
 	}
 	for _, c := range cases {
 		s, ok := Get(c.code)
@@ -203,7 +214,25 @@ func validService() Service {
 	}
 }
 
+// appealService is a valid request about a charge.
+func appealService() Service {
+	return Service{
+		Code: "test-appeal", Title: "Жалоба", Description: "Тестовая жалоба", DepartmentTitle: "Ведомство, вынесшее постановление",
+		Category: "appeals", Level: "standard", WorkingDays: 10,
+		Form: []Field{
+			{Name: "uin", Type: "text", Label: "УИН", Required: true, MaxLength: 25},
+			{Name: "text", Type: "textarea", Label: "Доводы", Required: true, MaxLength: 4000},
+			{Name: "petition", Type: "textarea", Label: "Ходатайства", MaxLength: 2000},
+		},
+		Documents:     []RequiredDocument{},
+		ChargeRequest: &ChargeRequest{Type: RequestAppeal, Kinds: []string{"fine"}},
+	}
+}
+
 func TestCheckRejects(t *testing.T) {
+	if err := check([]Service{appealService()}); err != nil {
+		t.Fatalf("check(appealService) = %v", err)
+	}
 	if err := check([]Service{validService()}); err != nil {
 		t.Fatalf("check(validService) = %v", err)
 	}
@@ -223,10 +252,17 @@ func TestCheckRejects(t *testing.T) {
 		{"no working days", func(s *Service) { s.WorkingDays = 0 }, "workingDays 0"},
 		{"short form", func(s *Service) { s.Form = s.Form[:2] }, "form has 2 fields"},
 		{"long form", func(s *Service) {
-			for i := 0; i < 6; i++ {
+			for i := 0; i < 8; i++ {
 				s.Form = append(s.Form, Field{Name: "extra" + string(rune('A'+i)), Type: "checkbox", Label: "Ещё"})
 			}
-		}, "form has 9 fields"},
+		}, "form has 11 fields"},
+		{"unknown request type", func(s *Service) { *s = appealService(); s.ChargeRequest.Type = "pardon" }, `unknown chargeRequest type "pardon"`},
+		{"request to a department of its own", func(s *Service) { *s = appealService(); s.Department = "mvd" }, "department must be empty"},
+		{"request with a fee", func(s *Service) { *s = appealService(); s.FeeKopecks = 100 }, "carries no fee"},
+		{"request naming no kinds", func(s *Service) { *s = appealService(); s.ChargeRequest.Kinds = nil }, "names no kinds"},
+		{"appeal against a tax", func(s *Service) { *s = appealService(); s.ChargeRequest.Kinds = []string{"tax"} }, `cannot name a charge of kind "tax"`},
+		{"request without its charge", func(s *Service) { *s = appealService(); s.Form[0].Name = "number" }, `needs the required text field "uin"`},
+		{"request with an optional field it needs", func(s *Service) { *s = appealService(); s.Form[1].Required = false }, `needs the required textarea field "text"`},
 		{"repeated field", func(s *Service) { s.Form[2].Name = "surname"; s.Form[2].Autofill = "" }, `duplicate field "surname"`},
 		{"field name with dash", func(s *Service) { s.Form[0].Name = "sur-name" }, "lowerCamelCase"},
 		{"unknown field type", func(s *Service) { s.Form[0].Type = "color" }, `unknown type "color"`},
@@ -303,14 +339,5 @@ func TestParse(t *testing.T) {
 				t.Errorf("parse() index = %+v", ix)
 			}
 		})
-	}
-}
-
-func TestDepartmentTitle(t *testing.T) {
-	if got := DepartmentTitle("mvd"); got == "mvd" || got == "" {
-		t.Errorf("DepartmentTitle(mvd) = %q, want the ministry's name", got)
-	}
-	if got := DepartmentTitle("nowhere"); got != "nowhere" {
-		t.Errorf("DepartmentTitle(nowhere) = %q, want the code back", got)
 	}
 }

@@ -42,7 +42,7 @@ func TestSearchText(t *testing.T) {
 		{"foreign passport", "загранпаспорт", "", []string{"international-passport-biometric", "international-passport-legacy"}},
 		{"passport", "паспорт", "", []string{"international-passport-biometric", "international-passport-legacy", "passport-replacement"}},
 		{"pension", "пенси", "", []string{"pension-account-statement", "pension-assignment"}},
-		{"complaint", "жалоба", "", []string{"official-complaint"}},
+		{"complaint", "жалоба", "", []string{"fine-appeal", "official-complaint"}},
 		{"university", "вуз", "", []string{"university-admission"}},
 		{"punctuation around words", "«субсидия» — ЖКУ!", "", []string{"housing-subsidy"}},
 		{"stress mark inside a word", "вы\u0301писка егрн", "", []string{"egrn-extract"}},
@@ -55,7 +55,7 @@ func TestSearchText(t *testing.T) {
 		{"category alone", "", "family", []string{"birth-registration", "marriage-registration"}},
 		{"category and text", "регистрац", "family", []string{"birth-registration", "marriage-registration"}},
 		{"text outside the category", "егрн", "family", []string{}},
-		{"appeals", "", "appeals", []string{"authority-proposal", "information-request", "official-complaint"}},
+		{"appeals", "", "appeals", []string{"authority-proposal", "fine-appeal", "information-request", "official-complaint"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

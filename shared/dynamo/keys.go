@@ -105,6 +105,23 @@
 //	payments with money to refund (sweep)     GSI2PK=REFUNDS-DUE        GSI2SK=<found>#<payment>
 //	a person's use of a refund's key          PK=IDEMP#<sub>#R<hash>    SK=IDEMP
 //
+//	an organisation taking appointments       PK=ORG#<org>              SK=ORG
+//	its resources (a doctor, an exam, a window) PK=ORG#<org>            SK begins_with RES#
+//	its closed days of a resource              PK=ORG#<org>              SK=CLOSED#<date>#<resource>
+//	the organisations of a region, by kind     GSI1PK=ORGS#<region>      GSI1SK=<kind>#<org>
+//	every organisation (the slot run)          GSI2PK=ORGS               GSI2SK=<org>
+//	an organisation's day, in local time       PK=DAY#<org>#<date>       SK begins_with SLOT#<hhmm>#<resource>,
+//	  (its slots, visits and held places)                                  VISIT#<hhmm>#<resource>#<id>, HOLD#<hhmm>#<resource>#<entry>
+//	free slots of a service in a region        GSI1PK=FREE#<service>#<region> GSI1SK=<start UTC>#<org>#<resource>
+//	free slots of a service at an organisation GSI2PK=FREEORG#<org>#<service> GSI2SK=<start UTC>#<resource>
+//	a person's appointment                     PK=USER#<sub>             SK=APPT#<id>
+//	a person's appointments by start           GSI1PK=APPTS#<sub>        GSI1SK=<start UTC>#<id>
+//	a person's active appointments (the rules) PK=USER#<sub>             SK=APPTLEDGER#<attendee>
+//	a person's waitlist entries                PK=USER#<sub>             SK=WAIT#<id>
+//	a resource's waitlist, first come first    PK=WAITQ#<org>#<resource> SK=<joined>#<sub>#<id>
+//	places offered and held, by expiry         GSI2PK=WAIT-OFFERS        GSI2SK=<expires UTC>#<sub>#<id>
+//	ticket numbers of an organisation's day    PK=COUNTER#ticket-<org>-<date> SK=COUNTER
+//
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
 
@@ -609,3 +626,121 @@ func AutopaysPK(sub string) string { return join("AUTOPAYS", sub) }
 
 // AutopayDuePK is the GSI2 partition of autopays due, spread over shards.
 func AutopayDuePK(shard int) string { return join("AUTOPAY-DUE", fmt.Sprint(shard)) }
+
+// OrganisationPK is the partition of an organisation taking appointments:
+// the organisation itself, its resources and their closed days.
+func OrganisationPK(org string) string { return join("ORG", org) }
+
+// OrganisationKey is an organisation taking appointments.
+func OrganisationKey(org string) Key { return Key{PK: OrganisationPK(org), SK: "ORG"} }
+
+// ResourcePrefix is the sort-key prefix of an organisation's resources.
+const ResourcePrefix = "RES#"
+
+// ResourceKey is one resource of an organisation: a doctor, an exam, a
+// service centre's window, with its schedule.
+func ResourceKey(org, resource string) Key {
+	return Key{PK: OrganisationPK(org), SK: ResourcePrefix + resource}
+}
+
+// ClosedDayPrefix is the sort-key prefix of an organisation's closed days.
+const ClosedDayPrefix = "CLOSED#"
+
+// ClosedDayKey records that a resource does not receive on a date.
+func ClosedDayKey(org, date, resource string) Key {
+	return Key{PK: OrganisationPK(org), SK: ClosedDayPrefix + date + "#" + resource}
+}
+
+// OrganisationsPK is the GSI1 partition of the organisations of a region.
+func OrganisationsPK(region string) string { return join("ORGS", region) }
+
+// OrganisationsSK orders a region's organisations by kind, then id.
+func OrganisationsSK(kind, org string) string { return join(kind, org) }
+
+// AllOrganisationsPK is the GSI2 partition of every organisation.
+const AllOrganisationsPK = "ORGS"
+
+// DayPK is the partition of an organisation's day (its local date,
+// "2006-01-02"): the slots, the visits booked in them and the places held
+// for the waitlist.
+func DayPK(org, date string) string { return join("DAY", org, date) }
+
+// Sort-key prefixes of a day's items.
+const (
+	SlotPrefix  = "SLOT#"
+	VisitPrefix = "VISIT#"
+	HoldPrefix  = "HOLD#"
+)
+
+// SlotKey is a resource's slot starting at hhmm (local "1504") on a date.
+func SlotKey(org, date, hhmm, resource string) Key {
+	return Key{PK: DayPK(org, date), SK: SlotPrefix + hhmm + "#" + resource}
+}
+
+// VisitKey is an appointment as its organisation's staff see it.
+func VisitKey(org, date, hhmm, resource, id string) Key {
+	return Key{PK: DayPK(org, date), SK: VisitPrefix + join(hhmm, resource, id)}
+}
+
+// HoldKey is a place of a slot held for a waitlist entry's offer.
+func HoldKey(org, date, hhmm, resource, entry string) Key {
+	return Key{PK: DayPK(org, date), SK: HoldPrefix + join(hhmm, resource, entry)}
+}
+
+// FreeSlotsPK is the GSI1 partition of the free slots of a service (a
+// specialty, an exam, a service centre's service) in a region.
+func FreeSlotsPK(service, region string) string { return join("FREE", service, region) }
+
+// FreeSlotsSK orders free slots by their start (UTC, RFC 3339).
+func FreeSlotsSK(start, org, resource string) string { return join(start, org, resource) }
+
+// FreeOrgSlotsPK is the GSI2 partition of the free slots of a service at
+// one organisation.
+func FreeOrgSlotsPK(org, service string) string { return join("FREEORG", org, service) }
+
+// FreeOrgSlotsSK orders them by start.
+func FreeOrgSlotsSK(start, resource string) string { return join(start, resource) }
+
+// AppointmentPrefix is the sort-key prefix of a person's appointments.
+const AppointmentPrefix = "APPT#"
+
+// AppointmentKey is one of a person's appointments.
+func AppointmentKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: AppointmentPrefix + id} }
+
+// AppointmentsPK is the GSI1 partition of a person's appointments.
+func AppointmentsPK(sub string) string { return join("APPTS", sub) }
+
+// AppointmentsSK orders them by start.
+func AppointmentsSK(start, id string) string { return join(start, id) }
+
+// AppointmentLedgerKey holds the active appointments of one person a
+// booking is for (attendee "self", later a represented person), the
+// serialization point of the per-person rules.
+func AppointmentLedgerKey(sub, attendee string) Key {
+	return Key{PK: UserPK(sub), SK: join("APPTLEDGER", attendee)}
+}
+
+// WaitlistPrefix is the sort-key prefix of a person's waitlist entries.
+const WaitlistPrefix = "WAIT#"
+
+// WaitlistKey is one of a person's waitlist entries.
+func WaitlistKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: WaitlistPrefix + id} }
+
+// WaitQueuePK is the partition of a resource's waitlist.
+func WaitQueuePK(org, resource string) string { return join("WAITQ", org, resource) }
+
+// WaitQueueKey is an entry's place in its resource's waitlist: first come,
+// first offered.
+func WaitQueueKey(org, resource, joined, sub, id string) Key {
+	return Key{PK: WaitQueuePK(org, resource), SK: join(joined, sub, id)}
+}
+
+// WaitOffersPK is the GSI2 partition of places offered to the waitlist
+// and held, ordered by when the hold ends.
+const WaitOffersPK = "WAIT-OFFERS"
+
+// WaitOffersSK orders a held offer by its expiry (UTC, RFC 3339).
+func WaitOffersSK(expires, sub, id string) string { return join(expires, sub, id) }
+
+// TicketCounter names the counter of an organisation's tickets of a day.
+func TicketCounter(org, date string) string { return "ticket-" + org + "-" + date }

@@ -318,6 +318,8 @@ func (s *Store) Transact(ctx context.Context, token string, tx *Tx) error {
 			it.Update.TableName = aws.String(s.table)
 		case it.Delete != nil:
 			it.Delete.TableName = aws.String(s.table)
+		case it.ConditionCheck != nil:
+			it.ConditionCheck.TableName = aws.String(s.table)
 		}
 	}
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: tx.items}
@@ -342,6 +344,19 @@ func (t *Tx) PutIf(item any, cond expression.ConditionBuilder) *Tx {
 	}
 	t.items = append(t.items, types.TransactWriteItem{Put: &types.Put{Item: av, ConditionExpression: expr.Condition(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}})
+	return t
+}
+
+// Check adds a condition on an item the transaction does not write: the
+// transaction fails (Conflict) unless it holds when it commits.
+func (t *Tx) Check(k Key, cond expression.ConditionBuilder) *Tx {
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		t.err = errors.Join(t.err, err)
+		return t
+	}
+	t.items = append(t.items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{Key: marshalKey(k),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}})
 	return t
 }
 

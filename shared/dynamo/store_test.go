@@ -313,3 +313,33 @@ func TestTransactUpdateApplies(t *testing.T) {
 		t.Errorf("Get() = %+v, %v; want Data changed", got, err)
 	}
 }
+
+// A check on an item the transaction does not write holds the whole
+// transaction to it: it commits while the condition holds and changes
+// nothing when it does not.
+func TestTransactCheck(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	guard, a := SettingsKey("guard"), SettingsKey("a")
+	if err := s.Create(ctx, rec(guard, "open")); err != nil {
+		t.Fatal(err)
+	}
+	open := expression.Name("Data").Equal(expression.Value("open"))
+	if err := s.Transact(ctx, "", new(Tx).Check(guard, open).Create(rec(a, "first"))); err != nil {
+		t.Fatalf("Transact with a check that holds = %v", err)
+	}
+	if err := s.Update(ctx, guard, expression.Set(expression.Name("Data"), expression.Value("closed")), nil); err != nil {
+		t.Fatal(err)
+	}
+	b := SettingsKey("b")
+	if err := s.Transact(ctx, "", new(Tx).Check(guard, open).Create(rec(b, "second"))); !problem.Is(err, problem.KindConflict) {
+		t.Fatalf("Transact with a check that fails = %v, want Conflict", err)
+	}
+	var got record
+	if err := s.Get(ctx, b, "x", &got); !problem.Is(err, problem.KindNotFound) {
+		t.Errorf("the failed transaction wrote %+v (%v)", got, err)
+	}
+	if err := s.Get(ctx, guard, "x", &got); err != nil || got.Data != "closed" {
+		t.Errorf("the checked item = %+v, %v; want it unchanged", got, err)
+	}
+}

@@ -54,7 +54,7 @@ type Section struct {
 var Sections = map[string]Section{
 	"account": {"account", []string{"Sub", "Level", "LevelMethod", "LevelAt", "Surname", "Name", "Patronymic", "BirthDate",
 		"Sex", "Citizenship", "Phone", "Email", "EmailConfirmed", "MFA", "BirthPlace", "RegAddress", "ActualAddress", "ExtraPhones",
-		"PhoneChangedAt", "Department", "PasswordChangedAt", "FailedLogins", "LockedUntil", "CreatedAt"}},
+		"PhoneChangedAt", "Department", "Organisation", "PasswordChangedAt", "FailedLogins", "LockedUntil", "CreatedAt"}},
 	"settings":        {"settings", []string{"TimeZone", "Locale", "UpdatedAt"}},
 	"session":         {"sessions", []string{"ID", "CreatedAt", "LastSeen", "UserAgent", "IP", "Method", "AuthTime", "Level"}},
 	"login":           {"signInHistory", []string{"At", "IP", "UserAgent", "Method", "Result", "Reason"}},
@@ -64,7 +64,7 @@ var Sections = map[string]Section{
 	"prefs":           {"notificationPreferences", []string{"Channels", "QuietHours", "DailyCap", "UpdatedAt"}},
 	"push-device":     {"pushDevices", []string{"ID", "Platform", "CreatedAt"}},
 	"reminder":        {"reminders", []string{"ID", "At", "Type", "Vars", "State"}},
-	"calendar":        {"calendar", []string{"ID", "Type", "Title", "Start", "End", "AllDay", "Link"}},
+	"calendar":        {"calendar", []string{"ID", "Type", "Title", "Start", "End", "AllDay", "Link", "Location"}},
 	"calendar-feed":   {"calendarSubscriptions", []string{"ID", "Name", "CreatedAt"}},
 	"document":        {"documents", []string{"ID", "Type", "FileName", "ContentType", "Size", "State", "CreatedAt", "Number", "Code", "Application", "Title"}},
 	"profile-history": {"profileHistory", []string{"At", "Field", "Old", "New", "Actor"}},
@@ -82,7 +82,7 @@ var Sections = map[string]Section{
 	"calendar-feed-count":        {"", nil},                                                       // a number that caps the calendar subscriptions
 	"signature-code":             {"pendingSignatures", []string{"Version", "SentAt", "Expires"}}, // a code asked for to sign an application
 	"charge-link": {"charges", []string{"UIN", "Agency", "Type", "Purpose", "Amount", "PaidAmount", "Due", "DiscountPercent",
-		"DiscountUntil", "Status", "PaymentID", "LinkedAt"}},
+		"DiscountUntil", "Status", "PaymentID", "LinkedAt", "RequestType"}},
 	"vehicle":         {"vehicles", []string{"ID", "Plate", "CertMask", "Name", "AddedAt"}},
 	"payment-limits":  {"paymentLimits", []string{"PerPayment", "PerDay", "PerMonth", "UpdatedAt"}},
 	"meter":           {"", nil}, // a meter's last accepted value, which the readings hold
@@ -98,7 +98,11 @@ var Sections = map[string]Section{
 	"autopay-rule-usage": {"", nil}, // a running sum of a rule's month, which the autopays show
 	"autopay": {"autopays", []string{"UIN", "Rule", "Card", "ChargeKind", "Agency", "Purpose", "Amount", "Status", "PayAt",
 		"PaymentID", "Reason", "CreatedAt", "UpdatedAt"}},
-
+	"appointment": {"appointments", []string{"ID", "Number", "ForRelation", "ForName", "Org", "OrgName", "Address", "Resource", "ResourceName",
+		"Room", "Service", "Date", "Start", "Minutes", "Status", "VisitType", "Application", "AppNumber", "CancelReason", "History", "CreatedAt"}},
+	"appointment-ledger": {"", nil}, // the ids and times of the upcoming appointments, kept to hold the booking rules
+	"waitlist": {"waitlist", []string{"ID", "Org", "OrgName", "Resource", "ResourceName", "Service", "From", "To", "Status", "JoinedAt",
+		"OfferSlot", "OfferStart", "OfferExpires", "Booking"}},
 	"consent":       {"consents", nil},  // with their history, from consents.History
 	"consent-event": {"consents", nil},  // a consent's history, in its consent
 	"read-entry":    {"accessLog", nil}, // from the log itself, which chains waiting reads first
@@ -131,7 +135,14 @@ var Elsewhere = map[string]string{
 	"idempotency":         "a client's use of an Idempotency-Key, kept 24 hours; no personal data",
 
 	// Linked cards.
-	"payment-method-owner": "maps a linked card's id to its owner for the provider's notification; no personal data (the card is exported with the payment methods)",
+	"payment-method-owner":     "maps a linked card's id to its owner for the provider's notification; no personal data (the card is exported with the payment methods)",
+	"appointment-organisation": "an organisation taking appointments (a clinic, an exam site, a service centre); no personal data",
+	"appointment-resource":     "a doctor, an exam or a window of such an organisation, with its schedule; no personal data of the person",
+	"appointment-closed-day":   "that a resource does not receive on a date (who closed it: a staff member); no personal data of the person",
+	"appointment-slot":         "a time of a resource with its places; no personal data",
+	"appointment-visit":        "the organisation's copy of an appointment for its staff (whom it is for, the ticket); exported with the appointments",
+	"waitlist-queue":           "an entry's place in a resource's waitlist; the entry is exported with the waitlist",
+	"waitlist-hold":            "a place of a slot held for a waitlist entry's offer; the offer is exported with the waitlist",
 
 	"consent-request":   "an organisation's claim on its own request id; the consent is exported with the consents",
 	"consent-pointer":   "finds a consent's person for the organisation that asked for it; the consent is exported",

@@ -18,10 +18,12 @@ type Identity struct {
 	TokenUse   string
 	Groups     []string
 	Department string
-	Level      string
-	AuthTime   time.Time
-	IssuedAt   time.Time
-	TokenID    string
+	// Organisation is a staff member's organisation (custom:organisation).
+	Organisation string
+	Level        string
+	AuthTime     time.Time
+	IssuedAt     time.Time
+	TokenID      string
 	// SessionID is set by the session guard.
 	SessionID string
 }
@@ -45,16 +47,17 @@ func ReadIdentity(req *Request) (Identity, error) {
 			"Токен информационной системы не даёт доступа к личному кабинету: этот раздел — для людей")
 	}
 	id := Identity{
-		Subject:    sub,
-		Username:   first(c, "username", "cognito:username"),
-		ClientID:   first(c, "client_id", "aud"),
-		TokenUse:   c["token_use"],
-		Groups:     parseGroups(c["cognito:groups"]),
-		Department: first(c, "custom:department", "department"),
-		Level:      first(c, "custom:level", "level"),
-		AuthTime:   unixClaim(c["auth_time"]),
-		IssuedAt:   unixClaim(c["iat"]),
-		TokenID:    c["jti"],
+		Subject:      sub,
+		Username:     first(c, "username", "cognito:username"),
+		ClientID:     first(c, "client_id", "aud"),
+		TokenUse:     c["token_use"],
+		Groups:       parseGroups(c["cognito:groups"]),
+		Department:   first(c, "custom:department", "department"),
+		Organisation: first(c, "custom:organisation", "organisation"),
+		Level:        first(c, "custom:level", "level"),
+		AuthTime:     unixClaim(c["auth_time"]),
+		IssuedAt:     unixClaim(c["iat"]),
+		TokenID:      c["jti"],
 	}
 	return id, nil
 }
@@ -100,7 +103,8 @@ func unixClaim(s string) time.Time {
 // Actor is the identity as services take it, with where the request came
 // from.
 func (id Identity) Actor(req *Request) actor.Actor {
-	a := actor.Actor{Sub: id.Subject, Groups: id.Groups, Department: id.Department, AuthTime: id.AuthTime, SessionID: id.SessionID}
+	a := actor.Actor{Sub: id.Subject, Groups: id.Groups, Department: id.Department, Organisation: id.Organisation, AuthTime: id.AuthTime,
+		SessionID: id.SessionID}
 	if req != nil {
 		a.IP, a.UserAgent = req.RequestContext.HTTP.SourceIP, req.RequestContext.HTTP.UserAgent
 	}

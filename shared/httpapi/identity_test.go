@@ -22,7 +22,7 @@ func TestReadIdentity(t *testing.T) {
 	full := map[string]string{
 		"sub": "1f2e", "username": "ivan", "client_id": "client", "token_use": "access",
 		"cognito:groups": "[citizens operators]", "custom:department": "mfc-7", "custom:level": "2",
-		"auth_time": "1700000000", "iat": "1700000100", "origin_jti": "o-jti", "jti": "jti",
+		"custom:organisation": "gp-12-msk", "auth_time": "1700000000", "iat": "1700000100", "origin_jti": "o-jti", "jti": "jti",
 	}
 	id, err := ReadIdentity(withClaims(full))
 	if err != nil {
@@ -30,7 +30,7 @@ func TestReadIdentity(t *testing.T) {
 	}
 	want := Identity{
 		Subject: "1f2e", Username: "ivan", ClientID: "client", TokenUse: "access",
-		Groups: []string{"citizens", "operators"}, Department: "mfc-7", Level: "2",
+		Groups: []string{"citizens", "operators"}, Department: "mfc-7", Organisation: "gp-12-msk", Level: "2",
 		AuthTime: time.Unix(1700000000, 0).UTC(), IssuedAt: time.Unix(1700000100, 0).UTC(), TokenID: "jti",
 	}
 	if !reflect.DeepEqual(id, want) {

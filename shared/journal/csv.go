@@ -25,6 +25,7 @@ var typeLabels = map[string]string{
 	TypeApplicationStatus: "Изменение статуса заявления",
 	TypePayment:           "Оплата",
 	TypeConsent:           "Согласие",
+	TypeAppointment:       "Запись на приём",
 	TypeAccessFlag:        "Журнал доступа к данным",
 }
 
@@ -33,6 +34,7 @@ var actorLabels = map[string]string{
 	ActorOfficer:   "Сотрудник ведомства",
 	ActorRegistrar: "Сотрудник центра обслуживания",
 	ActorSupport:   "Оператор поддержки",
+	ActorStaff:     "Сотрудник организации",
 	ActorSystem:    "Система",
 	ActorAgency:    "Информационная система ведомства",
 	ActorPartner:   "Информационная система организации-партнёра",

@@ -95,6 +95,9 @@ const (
 	TypeApplicationStatus = "application.status"
 	TypePayment           = "payment"
 	TypeConsent           = "consent"
+	// TypeAppointment: an appointment booked, moved, cancelled or marked
+	// (by the person, or by staff of the organisation).
+	TypeAppointment = "appointment"
 	// TypeAccessFlag: the person reported a read of their data they do not
 	// recognise (shared/accesslog).
 	TypeAccessFlag = "access.flag"
@@ -106,6 +109,7 @@ const (
 	ActorOfficer   = string(actor.RoleOfficer)
 	ActorRegistrar = string(actor.RoleRegistrar)
 	ActorSupport   = string(actor.RoleSupport)
+	ActorStaff     = string(actor.RoleStaff)
 	ActorSystem    = string(actor.RoleSystem)
 	ActorAgency    = string(actor.RoleAgency)
 	ActorPartner   = string(actor.RolePartner)
@@ -158,8 +162,8 @@ type Entry struct {
 	// IP is the address the action came from, when there was one.
 	IP string `json:"ip,omitempty"`
 	// Actor is the role the action was taken in (ActorCitizen,
-	// ActorOfficer, ActorRegistrar, ActorSupport, ActorSystem, ActorAgency
-	// or ActorPartner).
+	// ActorOfficer, ActorRegistrar, ActorSupport, ActorStaff, ActorSystem,
+	// ActorAgency or ActorPartner).
 	Actor string `json:"actor"`
 	// ActorID is who acted on the account (By): the staff person (an
 	// officer, a registrar, an operator), or the organisation and app
@@ -321,9 +325,9 @@ func normalize(e Entry) (Entry, error) {
 		return Entry{}, invalid("summary", "control_characters", "Описание не должно содержать управляющих символов")
 	}
 	switch e.Actor {
-	case ActorCitizen, ActorOfficer, ActorRegistrar, ActorSupport, ActorSystem, ActorAgency, ActorPartner:
+	case ActorCitizen, ActorOfficer, ActorRegistrar, ActorSupport, ActorStaff, ActorSystem, ActorAgency, ActorPartner:
 	default:
-		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer, registrar, support, system, agency или partner")
+		return Entry{}, invalid("actor", "invalid_actor", "Кто: citizen, officer, registrar, support, staff, system, agency или partner")
 	}
 	if len(e.ActorID) > 128 || strings.ContainsFunc(e.ActorID, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		return Entry{}, invalid("actorId", "invalid_actor_id", "Некорректный идентификатор сотрудника")

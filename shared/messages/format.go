@@ -276,6 +276,24 @@ func toDateTime(v any, loc *time.Location) (string, error) {
 	return t.In(loc).Format(dateTimeLayout), nil
 }
 
+// toPlaceTime formats an instant in the zone it carries, as "02.01.2006 в
+// 15:04": an appointment is at the time of the clinic's clock, wherever
+// the person reads it. A time in UTC carries no place (no Russian place
+// keeps UTC) and is shown in Moscow time.
+func toPlaceTime(v any) (string, error) {
+	t, err := toTime(v)
+	switch {
+	case errors.Is(err, errDateOnly):
+		return "", fmt.Errorf("%w: want a date and a time, got only a date", ErrInvalidVar)
+	case err != nil:
+		return "", err
+	}
+	if _, offset := t.Zone(); offset == 0 {
+		t = t.In(moscow)
+	}
+	return t.Format(dateTimeLayout), nil
+}
+
 // safeLink returns the link if a person may be sent to it: an https:// URL
 // with a host and no user info (https://gosuslugi.ru@evil.example reads as
 // ours but is not), or a path on the portal. "//host" and "/\host" are

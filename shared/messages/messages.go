@@ -57,11 +57,30 @@ const (
 	// Reason, Link.
 	RefundCanceled = "refund.canceled"
 	// AppointmentBooked: an appointment was booked. Vars: Place, Address, At
-	// (date-time), Specialist (optional), Link.
+	// (the place's local time: a time with the place's offset), Specialist
+	// (optional), Number (the ticket, optional), Bring (what to bring,
+	// optional), Link.
 	AppointmentBooked = "appointment.booked"
 	// AppointmentReminder: an appointment is near. Vars: Place, Address, At
-	// (date-time).
+	// (the place's local time).
 	AppointmentReminder = "appointment.reminder"
+	// AppointmentMoved: the person moved an appointment. Vars: Place,
+	// Address, At and Was (the new and the old time, the place's local
+	// time), Specialist (optional), Number (the new ticket, optional), Link.
+	AppointmentMoved = "appointment.moved"
+	// AppointmentCancelled: the person cancelled an appointment. Vars:
+	// Place, At (the place's local time), Link.
+	AppointmentCancelled = "appointment.cancelled"
+	// AppointmentCancelledByOrganisation: the organisation closed the day
+	// (a doctor fell ill) and cancelled the appointment. Vars: Place, At
+	// (the place's local time), Reason (optional), Alternatives (the nearest
+	// free times, a list, optional), Link.
+	AppointmentCancelledByOrganisation = "appointment.cancelled_by_organisation"
+	// WaitlistOffer: a place the person waits for was freed and is held for
+	// them a short while. Vars: Place, At and Until (the place's local
+	// time: the appointment, the end of the hold), Specialist (optional),
+	// Link.
+	WaitlistOffer = "appointment.waitlist_offer"
 	// ConsentRequested: an organisation asks the person's consent to
 	// receive their personal data. Vars: Recipient, Purpose, Scope,
 	// ExpiresAt (date, the term asked for), Link.

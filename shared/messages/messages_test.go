@@ -23,7 +23,10 @@ const (
 
 var (
 	appointment = time.Date(2025, 3, 14, 7, 30, 0, 0, time.UTC) // 10:30 in Moscow
-	signIn      = time.Date(2025, 3, 10, 18, 5, 0, 0, time.UTC)
+	// yekaterinburg is a place's own zone (UTC+5): an appointment there is
+	// shown at its clock.
+	yekaterinburg = time.FixedZone("Asia/Yekaterinburg", 5*3600)
+	signIn        = time.Date(2025, 3, 10, 18, 5, 0, 0, time.UTC)
 )
 
 // fixtures holds realistic vars of every type, as producers send them.
@@ -74,11 +77,29 @@ func fixtures() map[string]Vars {
 		},
 		AppointmentBooked: {
 			"Place": "МФЦ «Мои документы» района Тверской", "Address": testAddress, "At": appointment,
-			"Specialist": testFullName, "Link": "https://kabinet.example.ru/appointments/77",
+			"Specialist": testFullName, "Number": "MFC3-1403-017", "Bring": "паспорт, " + testFullName,
+			"Link": "https://kabinet.example.ru/appointments/77",
 		},
 		AppointmentReminder: {
 			"Place": "МФЦ «Мои документы» района Тверской", "Address": testAddress,
 			"At": appointment.Format(time.RFC3339),
+		},
+		AppointmentMoved: {
+			"Place": "Городская поликлиника № 12", "Address": testAddress, "At": appointment.Add(48 * time.Hour).In(yekaterinburg),
+			"Was": appointment.In(yekaterinburg), "Specialist": testFullName, "Number": "GP12-1603-004",
+			"Link": "https://kabinet.example.ru/appointments/77",
+		},
+		AppointmentCancelled: {
+			"Place": "Городская поликлиника № 12", "At": appointment, "Link": "/appointments/77",
+		},
+		AppointmentCancelledByOrganisation: {
+			"Place": "Городская поликлиника № 12", "At": appointment, "Reason": "Врач заболел",
+			"Alternatives": []string{"15.03.2025 в 09:00 (" + testFullName + ")", "15.03.2025 в 09:20 (" + testFullName + ")"},
+			"Link":         "/appointments?service=therapist",
+		},
+		WaitlistOffer: {
+			"Place": "Экзаменационный отдел Госавтоинспекции", "At": appointment.In(yekaterinburg),
+			"Until": appointment.Add(-36 * time.Hour).In(yekaterinburg), "Specialist": testFullName, "Link": "/waitlist/42",
 		},
 		ConsentChanged: {
 			"Recipient": "ПАО «Банк Пример»", "Action": "выдано",
@@ -393,16 +414,54 @@ func TestTimeZones(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := Render(AppointmentReminder, Vars{"Place": "МФЦ", "Address": testAddress, "At": c.at}, c.loc)
+			r, err := Render(CalendarItem, Vars{"Title": "Забрать справку", "At": c.at}, c.loc)
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
-			for name, s := range map[string]string{"Title": r.Title, "Body": r.Body, "SMS": r.SMS, "HTML": r.EmailHTML} {
+			for name, s := range map[string]string{"Body": r.Body, "SMS": r.SMS, "HTML": r.EmailHTML} {
 				if !strings.Contains(s, c.want) {
 					t.Errorf("%s = %q, want it to contain %q", name, s, c.want)
 				}
 			}
 		})
+	}
+}
+
+// An appointment is at the place's clock, whatever zone the person reads
+// in: a Yekaterinburg clinic's 10:30 is 10:30 for a reader in Moscow and in
+// Vladivostok, and a time in UTC (no place) is Moscow's.
+func TestPlaceTime(t *testing.T) {
+	vladivostok, err := time.LoadLocation("Asia/Vladivostok")
+	if err != nil {
+		t.Skipf("no tzdata: %v", err)
+	}
+	at := time.Date(2025, 3, 14, 5, 30, 0, 0, time.UTC) // 10:30 in Yekaterinburg, 08:30 in Moscow
+	cases := []struct {
+		name string
+		at   any
+		want string
+	}{
+		{"a time in the place's zone", at.In(yekaterinburg), "14.03.2025 в 10:30"},
+		{"an RFC 3339 string with its offset", "2025-03-14T10:30:00+05:00", "14.03.2025 в 10:30"},
+		{"a time in UTC", at, "14.03.2025 в 08:30"},
+	}
+	for _, c := range cases {
+		for _, loc := range []*time.Location{moscowZone(t), vladivostok} {
+			t.Run(c.name+" read in "+loc.String(), func(t *testing.T) {
+				r, err := Render(AppointmentReminder, Vars{"Place": "Поликлиника", "Address": testAddress, "At": c.at}, loc)
+				if err != nil {
+					t.Fatalf("Render: %v", err)
+				}
+				for name, s := range map[string]string{"Title": r.Title, "Body": r.Body, "SMS": r.SMS, "HTML": r.EmailHTML} {
+					if !strings.Contains(s, c.want) {
+						t.Errorf("%s = %q, want it to contain %q", name, s, c.want)
+					}
+				}
+			})
+		}
+	}
+	if _, err := Render(AppointmentBooked, Vars{"Place": "П", "Address": "А", "At": "2025-03-14"}, nil); !errors.Is(err, ErrInvalidVar) {
+		t.Errorf("a date without a time = %v, want ErrInvalidVar", err)
 	}
 }
 
@@ -535,6 +594,10 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{AppointmentBooked, "appointments", false},
 		{AppointmentReminder, "appointments", false},
 		{ConsentRequested, "consents", false},
+		{AppointmentMoved, "appointments", false},
+		{AppointmentCancelled, "appointments", false},
+		{AppointmentCancelledByOrganisation, "appointments", false},
+		{WaitlistOffer, "appointments", false},
 		{ConsentChanged, "consents", false},
 		{ConsentExpiring, "consents", false},
 		{DocumentExpiring, "documents", false},
@@ -571,8 +634,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 33 {
-		t.Errorf("%d types, want 33", len(types))
+	if len(types) != 37 {
+		t.Errorf("%d types, want 37", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

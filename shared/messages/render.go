@@ -13,14 +13,15 @@ import (
 type kind int
 
 const (
-	text     kind = iota // one line of text
-	prose                // text with paragraphs
-	list                 // a string or a list of strings, joined by commas
-	money                // integer kopecks, shown as "1 234,56 ₽"
-	date                 // shown as "02.01.2006" in the person's zone
-	dateTime             // shown as "02.01.2006 в 15:04" in the person's zone
-	number               // an integer
-	link                 // https:// or a portal path; anything else is dropped
+	text      kind = iota // one line of text
+	prose                 // text with paragraphs
+	list                  // a string or a list of strings, joined by commas
+	money                 // integer kopecks, shown as "1 234,56 ₽"
+	date                  // shown as "02.01.2006" in the person's zone
+	dateTime              // shown as "02.01.2006 в 15:04" in the person's zone
+	placeTime             // shown as "02.01.2006 в 15:04" in the zone the value carries: the place's own time
+	number                // an integer
+	link                  // https:// or a portal path; anything else is dropped
 )
 
 // flag qualifies a field.
@@ -107,6 +108,8 @@ func (f field) format(v any, loc *time.Location) (string, error) {
 		return toDate(v, loc)
 	case dateTime:
 		return toDateTime(v, loc)
+	case placeTime:
+		return toPlaceTime(v)
 	case number:
 		n, err := toInt(v)
 		if err != nil {

@@ -189,13 +189,14 @@ var specs = map[string]*spec{
 	AppointmentBooked: {
 		category: CategoryAppointments,
 		fields: []field{
-			{"Place", text, 0}, {"Address", text, private}, {"At", dateTime, 0},
-			{"Specialist", text, optional | private}, {"Link", link, private},
+			{"Place", text, 0}, {"Address", text, private}, {"At", placeTime, 0},
+			{"Specialist", text, optional | private}, {"Number", text, optional}, {"Bring", text, optional | private}, {"Link", link, private},
 		},
 		title: "Вы записаны на приём {{.At}}",
 		body: []string{
 			"Вы записаны на приём.",
-			"Когда: {{.At}}\nГде: {{.Place}}\nАдрес: {{.Address}}{{with .Specialist}}\nСпециалист: {{.}}{{end}}",
+			"Когда: {{.At}} (время местное)\nГде: {{.Place}}\nАдрес: {{.Address}}{{with .Specialist}}\nСпециалист: {{.}}{{end}}{{with .Number}}\nНомер талона: {{.}}{{end}}",
+			"{{with .Bring}}Возьмите с собой: {{.}}{{end}}",
 			"Если планы изменятся, перенесите или отмените запись в личном кабинете\u00a0— так это время сможет занять кто-то другой.",
 		},
 		sms:       "Вы записаны на приём {{.At}}: {{short 50 .Place}}. Перенести или отменить запись можно в личном кабинете.",
@@ -204,12 +205,12 @@ var specs = map[string]*spec{
 	AppointmentReminder: {
 		category: CategoryAppointments,
 		fields: []field{
-			{"Place", text, 0}, {"Address", text, private}, {"At", dateTime, 0},
+			{"Place", text, 0}, {"Address", text, private}, {"At", placeTime, 0},
 		},
 		title: "Напоминаем о приёме {{.At}}",
 		body: []string{
 			"Напоминаем о записи на приём.",
-			"Когда: {{.At}}\nГде: {{.Place}}\nАдрес: {{.Address}}",
+			"Когда: {{.At}} (время местное)\nГде: {{.Place}}\nАдрес: {{.Address}}",
 			"Если не получается прийти, отмените запись в личном кабинете\u00a0— так это время сможет занять кто-то другой.",
 		},
 		sms: "Напоминаем: приём {{.At}}, {{short 50 .Place}}. Если не сможете прийти, отмените запись в личном кабинете.",
@@ -228,6 +229,64 @@ var specs = map[string]*spec{
 		},
 		sms:       "Организация просит согласия на получение ваших персональных данных. Ответить можно в личном кабинете.",
 		linkLabel: "Открыть запрос",
+	},
+	AppointmentMoved: {
+		category: CategoryAppointments,
+		fields: []field{
+			{"Place", text, 0}, {"Address", text, private}, {"At", placeTime, 0}, {"Was", placeTime, 0},
+			{"Specialist", text, optional | private}, {"Number", text, optional}, {"Link", link, private},
+		},
+		title: "Запись перенесена на {{.At}}",
+		body: []string{
+			"Вы перенесли запись на приём с {{.Was}} на {{.At}} (время местное).",
+			"Где: {{.Place}}\nАдрес: {{.Address}}{{with .Specialist}}\nСпециалист: {{.}}{{end}}{{with .Number}}\nНомер талона: {{.}}{{end}}",
+		},
+		sms:       "Запись перенесена на {{.At}}: {{short 50 .Place}}. Прежнее время освобождено.",
+		linkLabel: "Открыть запись",
+	},
+	AppointmentCancelled: {
+		category: CategoryAppointments,
+		fields: []field{
+			{"Place", text, 0}, {"At", placeTime, 0}, {"Link", link, private},
+		},
+		title: "Запись на приём {{.At}} отменена",
+		body: []string{
+			"Вы отменили запись на приём {{.At}} (время местное): {{.Place}}.",
+			"Если понадобится, запишитесь снова в личном кабинете.",
+		},
+		sms:       "Запись на приём {{.At}} отменена: {{short 50 .Place}}.",
+		linkLabel: "Открыть запись",
+	},
+	AppointmentCancelledByOrganisation: {
+		category: CategoryAppointments,
+		fields: []field{
+			{"Place", text, 0}, {"At", placeTime, 0}, {"Reason", prose, optional | private},
+			{"Alternatives", list, optional | private}, {"Link", link, private},
+		},
+		title: "Приём {{.At}} отменён",
+		body: []string{
+			"{{.Place}} не сможет принять вас {{.At}} (время местное): запись отменена. Приносим извинения.",
+			"{{with .Reason}}Причина:\n{{.}}{{end}}",
+			"{{with .Alternatives}}Ближайшее свободное время: {{.}}.{{end}}",
+			"Выберите новое время в личном кабинете.",
+		},
+		sms:       "Приём {{.At}} отменён: {{short 50 .Place}} не сможет вас принять. Выберите другое время в личном кабинете.",
+		linkLabel: "Выбрать другое время",
+	},
+	WaitlistOffer: {
+		category: CategoryAppointments,
+		fields: []field{
+			{"Place", text, 0}, {"At", placeTime, 0}, {"Until", placeTime, 0},
+			{"Specialist", text, optional | private}, {"Link", link, private},
+		},
+		title: "Освободилось место: приём {{.At}}",
+		body: []string{
+			"Освободилось время, которого вы ждали: {{.At}} (время местное).",
+			"Где: {{.Place}}{{with .Specialist}}\nСпециалист: {{.}}{{end}}",
+			"Мы держим это место за вами до {{.Until}}. Подтвердите запись в личном кабинете, иначе его предложат следующему в очереди.",
+		},
+		sms:       "Освободилось место на приём {{.At}}: {{short 40 .Place}}. Подтвердите запись в личном кабинете до {{.Until}}.",
+		linkLabel: "Подтвердить запись",
 	},
 	ConsentChanged: {
 		category: CategoryConsents,

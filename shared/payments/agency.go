@@ -40,8 +40,18 @@ type AgencyCharge struct {
 
 	// RefundedAmount is what the portal sends back to the payer as not
 	// owed (a charge paid twice, overpaid or cancelled after it was paid);
-	// PaidAmount no longer counts it.
-	RefundedAmount int64 `json:"refundedAmount,omitempty"`
+	// PaidAmount no longer counts it. BudgetRefundedAmount is what decided
+	// refund requests return of it from the budget.
+	RefundedAmount       int64 `json:"refundedAmount,omitempty"`
+	BudgetRefundedAmount int64 `json:"budgetRefundedAmount,omitempty"`
+	// Request is the type of the request about the charge being decided
+	// (appeal, installment, refund); AppealOutcome a decided appeal's.
+	Request       string `json:"request,omitempty"`
+	AppealOutcome string `json:"appealOutcome,omitempty"`
+	// Installment is the plan of a charge in instalments; PlanOf names the
+	// charge a part is of.
+	Installment []PlanPart `json:"installment,omitempty"`
+	PlanOf      string     `json:"planOf,omitempty"`
 }
 
 func (c chargeItem) agencyView() AgencyCharge {
@@ -51,7 +61,8 @@ func (c chargeItem) agencyView() AgencyCharge {
 	}
 	return AgencyCharge{UIN: c.UIN, Kind: c.Type, Purpose: c.Purpose, Amount: c.Amount, PaidAmount: c.paid(), Basis: c.Basis,
 		Due: c.Due, Payee: c.Payee, Payers: masks, Discount: c.Discount, Status: c.Status, PaidAt: parseStamp(c.PaidAt),
-		CancelReason: c.CancelReason, RefundedAmount: c.Refunded, PostedAt: parseStamp(c.PostedAt), UpdatedAt: parseStamp(c.UpdatedAt), Version: c.V, Linked: len(c.Owners)}
+		CancelReason: c.CancelReason, PostedAt: parseStamp(c.PostedAt), UpdatedAt: parseStamp(c.UpdatedAt), Version: c.V, Linked: len(c.Owners),
+		Request: c.RequestType, AppealOutcome: c.AppealOutcome, RefundedAmount: c.Refunded, BudgetRefundedAmount: c.BudgetRefunded, Installment: c.Plan, PlanOf: c.PlanOf}
 }
 
 // agencyOf is the agency a system acts for; anyone else is refused.
@@ -120,6 +131,7 @@ func (c *Charges) Post(ctx context.Context, a actor.Actor, uin string, in Charge
 				break
 			}
 			next.PostedAt, next.Owners, next.Application, next.V = cur.PostedAt, cur.Owners, cur.Application, cur.V+1
+			next.requestState = cur.requestState
 			next.PortalPaid, next.Status = cur.PortalPaid, statusFor(next.PaidAmount+cur.PortalPaid, next.Amount)
 			next.Portal, next.Refunded, next.PaymentID, next.PaidAt = cur.Portal, cur.Refunded, cur.PaymentID, cur.PaidAt
 			if cur.Status == StatusPending {
@@ -171,6 +183,10 @@ func postable(cur, next chargeItem) error {
 	case StatusPaid:
 		if !cur.sameContent(next) && !(paidElsewhere && next.Amount <= cur.Amount) {
 			return problem.Conflict("charge_paid", "Начисление уже оплачено: изменить можно только уменьшить сумму или указать оплату вне портала")
+		}
+	case StatusInstallment:
+		if !cur.sameContent(next) {
+			return problem.Conflict("charge_in_installment", "Начисление в рассрочке: его части — отдельные начисления, изменяйте их")
 		}
 	}
 	return nil
@@ -256,6 +272,8 @@ func (c *Charges) Cancel(ctx context.Context, a actor.Actor, uin, reason string)
 			return cur.agencyView(), err
 		case StatusPending:
 			return AgencyCharge{}, problem.Conflict("charge_being_paid", "Начисление сейчас оплачивается: аннулировать его можно после подтверждения платежа")
+		case StatusInstallment:
+			return AgencyCharge{}, problem.Conflict("charge_in_installment", "Начисление в рассрочке: аннулируйте его неоплаченные части")
 		}
 		now := c.d.Clock.Now()
 		next := cur

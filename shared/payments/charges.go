@@ -18,17 +18,20 @@ const (
 	StatusPaid      = "paid"
 	StatusCancelled = "cancelled"
 	StatusPartly    = "partly_paid"
+	// StatusInstallment is a charge spread into the parts of an
+	// instalment plan: it is paid as they are, not by itself.
+	StatusInstallment = "installment"
 )
 
 var statusNames = map[string]string{StatusUnpaid: "не оплачено", StatusPending: "оплачено, ожидает подтверждения",
-	StatusPaid: "оплачено", StatusCancelled: "аннулировано", StatusPartly: "оплачено частично"}
+	StatusPaid: "оплачено", StatusCancelled: "аннулировано", StatusPartly: "оплачено частично", StatusInstallment: "в рассрочке"}
 
 // rank orders a person's charges: what is still to pay first.
 func rank(status string) int {
 	switch status {
 	case StatusUnpaid, StatusPartly:
 		return 0
-	case StatusPending:
+	case StatusPending, StatusInstallment:
 		return 1
 	case StatusPaid:
 		return 2
@@ -49,10 +52,15 @@ type Basis struct {
 	Date     string `json:"date" dynamodbav:"Date"`
 	// Article is the offence of a fine, "12.9 ч.2" (КоАП РФ).
 	Article string `json:"article,omitempty" dynamodbav:"Article,omitempty"`
+	// Delivered is the day a resolution's copy was delivered to the person
+	// (YYYY-MM-DD), when the agency knows it: the appeal window runs from
+	// it (from the resolution's date without it).
+	Delivered string `json:"deliveredDate,omitempty" dynamodbav:"Delivered,omitempty"`
 }
 
 var basisDocuments = map[string]string{"resolution": "постановление", "notice": "налоговое уведомление",
-	"invoice": "платёжный документ", "writ": "исполнительный документ", "application": "заявление"}
+	"invoice": "платёжный документ", "writ": "исполнительный документ", "application": "заявление",
+	"decision": "решение о рассрочке"}
 
 // ChargeInput is a charge as an agency posts it.
 type ChargeInput struct {
@@ -95,7 +103,7 @@ func (in *ChargeInput) checked(agency string, now time.Time) ([]identifier, erro
 		bad("paidAmount", "charge.paid_amount", "Оплаченная сумма — от 0 до суммы начисления")
 	}
 	if _, ok := basisDocuments[in.Basis.Document]; !ok {
-		bad("basis.document", "basis.document", "Основание: resolution, notice, invoice, writ или application")
+		bad("basis.document", "basis.document", "Основание: resolution, notice, invoice, writ, application или decision")
 	}
 	in.Basis.Number = strings.TrimSpace(in.Basis.Number)
 	if n := utf8.RuneCountInString(in.Basis.Number); n < 1 || n > 40 || strings.ContainsAny(in.Basis.Number, "\n\r\t") {
@@ -106,6 +114,16 @@ func (in *ChargeInput) checked(agency string, now time.Time) ([]identifier, erro
 		bad("basis.date", "date.format", "Дата документа-основания в формате ГГГГ-ММ-ДД")
 	} else if in.Basis.Date > Today(now) {
 		bad("basis.date", "date.future", "Дата документа-основания не может быть в будущем")
+	}
+	if in.Basis.Delivered != "" {
+		switch d, err := time.Parse(dateLayout, in.Basis.Delivered); {
+		case in.Basis.Document != "resolution":
+			bad("basis.deliveredDate", "basis.delivered", "Дата вручения указывается только для постановления")
+		case err != nil:
+			bad("basis.deliveredDate", "date.format", "Дата вручения в формате ГГГГ-ММ-ДД")
+		case in.Basis.Delivered > Today(now) || (!basisDate.IsZero() && d.Before(basisDate)):
+			bad("basis.deliveredDate", "date.order", "Дата вручения — не раньше постановления и не в будущем")
+		}
 	}
 	if in.Kind == KindFine && in.Basis.Document == "resolution" {
 		if a, ok := NormalizeArticle(in.Basis.Article); ok {
@@ -186,11 +204,15 @@ type chargeItem struct {
 	// Owners are the people the charge is linked to.
 	Owners       []string `dynamodbav:"Owners,stringset,omitempty"`
 	CancelReason string   `dynamodbav:"CancelReason,omitempty"`
-	// Application is the application whose state duty this is.
+	// Application is the application the portal issued the charge for: the
+	// one whose state duty it is, or the instalment plan it is a part of.
 	Application string `dynamodbav:"Application,omitempty"`
 	PostedAt    string `dynamodbav:"PostedAt"`
 	UpdatedAt   string `dynamodbav:"UpdatedAt"`
 	V           int64  `dynamodbav:"V"`
+	// requestState is what requests about the charge left on it
+	// (requests.go).
+	requestState
 }
 
 const (

@@ -31,6 +31,9 @@ type ChargeView struct {
 	StatusName string        `json:"statusName"`
 	Discount   *DiscountView `json:"discount,omitempty"`
 	PaymentID  string        `json:"paymentId,omitempty"`
+	// Request is a request about the charge being decided: an appeal
+	// shows «обжалуется» (the charge may still be paid meanwhile).
+	Request *RequestMark `json:"request,omitempty"`
 
 	// The card adds these.
 	Basis        *Basis    `json:"basis,omitempty"`
@@ -40,9 +43,26 @@ type ChargeView struct {
 	PaidAt       time.Time `json:"paidAt,omitzero"`
 	CancelReason string    `json:"cancelReason,omitempty"`
 	Application  string    `json:"applicationId,omitempty"`
+	// AppealOutcome is a decided appeal's: cancelled or kept.
+	AppealOutcome string `json:"appealOutcome,omitempty"`
 	// RefundedAmount is what the portal sends back to the payer of it as
-	// not owed (the payment's refunds say whether it has arrived).
-	RefundedAmount int64 `json:"refundedAmount,omitempty"`
+	// not owed (the payment's refunds say whether it has arrived);
+	// BudgetRefundedAmount what decided refund requests return of it.
+	RefundedAmount       int64 `json:"refundedAmount,omitempty"`
+	BudgetRefundedAmount int64 `json:"budgetRefundedAmount,omitempty"`
+	// Installment is the plan of a charge in instalments, or which part
+	// of whose plan a charge is.
+	Installment *InstallmentView `json:"installment,omitempty"`
+}
+
+// InstallmentView is an instalment plan as a card shows it: a charge in
+// instalments lists its parts as they stand; a part names the charge it
+// is of.
+type InstallmentView struct {
+	Schedule []PartView `json:"schedule,omitempty"`
+	PlanOf   string     `json:"planOf,omitempty"`
+	Part     int        `json:"part,omitempty"`
+	Parts    int        `json:"parts,omitempty"`
 }
 
 // DiscountView is a fine's discount as the card shows it.
@@ -59,7 +79,8 @@ type DiscountView struct {
 func (c chargeItem) view(now time.Time, card bool) ChargeView {
 	v := ChargeView{ID: c.UIN, Kind: c.Type, KindName: kindNames[c.Type], Agency: c.Agency, AgencyTitle: Agencies[c.Agency].Title,
 		Purpose: c.Purpose, Amount: c.Amount, PaidAmount: c.paid(), AmountDue: c.dueNow(now), Due: c.Due,
-		Overdue: payable(c.Status) && Today(now) > c.Due, Status: c.Status, StatusName: statusNames[c.Status], PaymentID: c.PaymentID}
+		Overdue: payable(c.Status) && Today(now) > c.Due, Status: c.Status, StatusName: statusNames[c.Status], PaymentID: c.PaymentID,
+		Request: requestMark(c.RequestType)}
 	if c.Discount != nil && payable(c.Status) {
 		v.Discount = &DiscountView{Percent: c.Discount.Percent, Until: c.Discount.Until, Amount: Discounted(c.Amount, c.Discount.Percent),
 			Active: c.discountActive(now)}
@@ -70,7 +91,11 @@ func (c chargeItem) view(now time.Time, card bool) ChargeView {
 	basis, payee := c.Basis, c.Payee
 	v.Basis, v.Payee, v.Payers = &basis, &payee, c.Masks
 	v.Consequence = Consequences[c.Type]
-	v.PaidAt, v.CancelReason, v.Application, v.RefundedAmount = parseStamp(c.PaidAt), c.CancelReason, c.Application, c.Refunded
+	v.PaidAt, v.CancelReason, v.Application = parseStamp(c.PaidAt), c.CancelReason, c.Application
+	v.AppealOutcome, v.RefundedAmount, v.BudgetRefundedAmount = c.AppealOutcome, c.Refunded, c.BudgetRefunded
+	if c.PlanOf != "" {
+		v.Installment = &InstallmentView{PlanOf: c.PlanOf, Part: c.PlanPart, Parts: c.PlanParts}
+	}
 	if v.Discount != nil {
 		v.Discount.Basis = c.Discount.Basis
 	}
@@ -81,6 +106,7 @@ func (c chargeItem) view(now time.Time, card bool) ChargeView {
 func (l linkItem) asCharge() chargeItem {
 	c := chargeItem{UIN: l.UIN, Agency: l.Agency, Type: l.Type, Purpose: l.Purpose, Amount: l.Amount, PaidAmount: l.PaidAmount,
 		Due: l.Due, Status: l.Status, PaymentID: l.PaymentID}
+	c.RequestType = l.RequestType
 	if l.DiscountPercent > 0 {
 		c.Discount = &Discount{Percent: l.DiscountPercent, Until: l.DiscountUntil}
 	}
@@ -89,15 +115,7 @@ func (l linkItem) asCharge() chargeItem {
 
 // person is the citizen an actor acts as: systems and the portal itself
 // have no charges to pay.
-func person(a actor.Actor) (string, error) {
-	if a.IsMachine() || a.IsSystem() {
-		return "", problem.New(problem.KindForbidden, "not_a_person", "Раздел доступен только гражданам")
-	}
-	if a.Sub == "" {
-		return "", problem.Unauthenticated("")
-	}
-	return a.Sub, nil
-}
+func person(a actor.Actor) (string, error) { return a.RequirePerson() }
 
 // ChargeFilter narrows a person's list.
 type ChargeFilter struct {
@@ -111,7 +129,7 @@ func (f ChargeFilter) check() error {
 	}
 	if f.Status != "" && statusNames[f.Status] == "" {
 		fields = append(fields, problem.Field{Field: "status", Code: "charge.status",
-			Message: "Статус: unpaid, pending, paid, cancelled или partly_paid"})
+			Message: "Статус: unpaid, pending, paid, cancelled, partly_paid или installment"})
 	}
 	if _, ok := Agencies[f.Agency]; f.Agency != "" && !ok {
 		fields = append(fields, problem.Field{Field: "agency", Code: "charge.agency", Message: "Неизвестное ведомство"})
@@ -169,7 +187,24 @@ func (c *Charges) Card(ctx context.Context, a actor.Actor, uin string) (ChargeVi
 	if !exists {
 		return ChargeView{}, notFound()
 	}
-	return ch.view(c.d.Clock.Now(), true), nil
+	return c.card(ctx, ch, sub)
+}
+
+// card is the charge in full as sub sees it: the plan's parts as they
+// stand, and the request's application to who made it.
+func (c *Charges) card(ctx context.Context, ch chargeItem, sub string) (ChargeView, error) {
+	v := ch.view(c.d.Clock.Now(), true)
+	if v.Request != nil && ch.RequestSub == sub {
+		v.Request.ApplicationID = ch.RequestOpen
+	}
+	if len(ch.Plan) > 0 {
+		parts, err := c.schedule(ctx, ch)
+		if err != nil {
+			return ChargeView{}, err
+		}
+		v.Installment = &InstallmentView{Schedule: parts}
+	}
+	return v, nil
 }
 
 // Lookup finds a charge by its УИН, as printed on a resolution or a bill,
@@ -198,7 +233,7 @@ func (c *Charges) Lookup(ctx context.Context, a actor.Actor, uin string) (Charge
 	} else if ch, err = c.syncLink(ctx, ch, sub, c.heldVia(ctx, ch, sub), viaUIN, true); err != nil {
 		return ChargeView{}, err
 	}
-	return ch.view(c.d.Clock.Now(), true), nil
+	return c.card(ctx, ch, sub)
 }
 
 // heldVia are the payer identifiers of ch that sub holds now, as a link

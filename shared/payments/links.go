@@ -59,13 +59,15 @@ type linkItem struct {
 	Via             []string `dynamodbav:"Via,stringset,omitempty"`
 	ChargeV         int64    `dynamodbav:"ChargeV"`
 	LinkedAt        string   `dynamodbav:"LinkedAt"`
+	// RequestType marks a request about the charge being decided.
+	RequestType string `dynamodbav:"RequestType,omitempty"`
 }
 
 func newLink(sub string, ch chargeItem, via []string, linkedAt string) linkItem {
 	k := dynamo.ChargeLinkKey(sub, ch.UIN)
 	it := linkItem{PK: k.PK, SK: k.SK, Kind: kindLink, GSI1PK: dynamo.ChargesPK(sub), GSI1SK: dynamo.ChargesSK(rank(ch.Status), ch.Due, ch.UIN),
 		UIN: ch.UIN, Agency: ch.Agency, Type: ch.Type, Purpose: ch.Purpose, Amount: ch.Amount, PaidAmount: ch.paid(), Due: ch.Due,
-		Status: ch.Status, PaymentID: ch.PaymentID, Via: via, ChargeV: ch.V, LinkedAt: linkedAt}
+		Status: ch.Status, PaymentID: ch.PaymentID, Via: via, ChargeV: ch.V, LinkedAt: linkedAt, RequestType: ch.RequestType}
 	if ch.Discount != nil {
 		it.DiscountPercent, it.DiscountUntil = ch.Discount.Percent, ch.Discount.Until
 	}
@@ -316,9 +318,7 @@ func (s stringSet) MarshalDynamoDBAttributeValue() (types.AttributeValue, error)
 // reminded of before its due date and before its discount ends, and sits
 // in the calendar on both days; anything else has neither.
 func (c *Charges) plan(tx *dynamo.Tx, sub string, ch chargeItem, old *linkItem, now time.Time) error {
-	due, _ := time.Parse(dateLayout, ch.Due)
-	dueEntry := calendar.Entry{ID: "charge-" + ch.UIN, Kind: calendar.KindPayment, AllDay: true, Start: due,
-		Title: "Срок оплаты: " + kindNames[ch.Type] + ", " + rub(ch.Amount-ch.paid()), Link: chargeLink(ch.UIN)}
+	dueEntry := dueEntryOf(ch)
 	var discountEntry calendar.Entry
 	discount := payable(ch.Status) && ch.discountActive(now)
 	if discount {
@@ -354,9 +354,7 @@ func (c *Charges) plan(tx *dynamo.Tx, sub string, ch chargeItem, old *linkItem, 
 		reminders.CancelChargeDiscount(tx, sub, ch.UIN)
 		return nil
 	}
-	full := ch.Amount - ch.paid()
-	if err := reminders.ChargeDue(tx, sub, ch.UIN, at10(due), now,
-		messages.Vars{"Kind": kindNames[ch.Type], "Amount": full, "DueDate": ch.Due, "Link": chargeLink(ch.UIN)}); err != nil {
+	if err := remindDue(tx, sub, ch, now); err != nil {
 		return err
 	}
 	if !discount {
@@ -366,6 +364,22 @@ func (c *Charges) plan(tx *dynamo.Tx, sub string, ch chargeItem, old *linkItem, 
 	until, _ := time.Parse(dateLayout, ch.Discount.Until)
 	return reminders.ChargeDiscount(tx, sub, ch.UIN, at10(until), now,
 		messages.Vars{"Percent": ch.Discount.Percent, "Amount": ch.dueNow(now), "Until": ch.Discount.Until, "Link": chargeLink(ch.UIN)})
+}
+
+// dueEntryOf is the calendar entry of a charge's due date, with what is
+// left to pay.
+func dueEntryOf(ch chargeItem) calendar.Entry {
+	due, _ := time.Parse(dateLayout, ch.Due)
+	return calendar.Entry{ID: "charge-" + ch.UIN, Kind: calendar.KindPayment, AllDay: true, Start: due,
+		Title: "Срок оплаты: " + kindNames[ch.Type] + ", " + rub(ch.Amount-ch.paid()), Link: chargeLink(ch.UIN)}
+}
+
+// remindDue plans the reminders of a charge's due date, of what is left
+// to pay.
+func remindDue(tx *dynamo.Tx, sub string, ch chargeItem, now time.Time) error {
+	due, _ := time.Parse(dateLayout, ch.Due)
+	return reminders.ChargeDue(tx, sub, ch.UIN, at10(due), now,
+		messages.Vars{"Kind": kindNames[ch.Type], "Amount": ch.Amount - ch.paid(), "DueDate": ch.Due, "Link": chargeLink(ch.UIN)})
 }
 
 // at10 is 10:00 in Moscow on a date: when reminders of it go out.

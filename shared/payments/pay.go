@@ -517,6 +517,8 @@ func notPayable(ch chargeItem) error {
 		return problem.Conflict("charge_being_paid", "Начисление "+ch.UIN+" уже оплачивается: дождитесь результата платежа").With("uin", ch.UIN)
 	case StatusPaid:
 		return problem.Conflict("charge_paid", "Начисление "+ch.UIN+" уже оплачено").With("uin", ch.UIN)
+	case StatusInstallment:
+		return problem.Conflict("charge_in_installment", "Начисление "+ch.UIN+" в рассрочке: оплачивайте его части по графику").With("uin", ch.UIN)
 	}
 	return problem.Conflict("charge_cancelled", "Начисление "+ch.UIN+" аннулировано ведомством: оплачивать его не нужно").With("uin", ch.UIN)
 }
@@ -683,6 +685,10 @@ func (p *Payments) putLink(tx *dynamo.Tx, sub string, ch chargeItem, old linkIte
 func (p *Payments) syncOthers(ctx context.Context, sub string, uins []string) {
 	for _, uin := range uins {
 		ch, exists, err := p.charges.charge(ctx, uin)
+		if err == nil && exists && ch.PlanOf != "" {
+			// The charge a part is of changed with it.
+			p.charges.SyncCharge(ctx, ch.PlanOf)
+		}
 		if err != nil || !exists || len(ch.Owners) < 2 {
 			continue
 		}

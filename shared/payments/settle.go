@@ -276,6 +276,8 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 	// meanwhile, here or elsewhere) is not owed: it goes back (excess).
 	var stray []string
 	excess := map[string]int64{}
+	// Parts of instalment plans pay the charges they are of.
+	plans := planPayments{}
 	for i, ch := range chs {
 		line := pay.Lines[i]
 		if ch.PaymentID != pay.ID {
@@ -300,11 +302,15 @@ func (p *Payments) completeTx(ctx context.Context, pay paymentItem, pp ProviderP
 			paid.PaymentID = ""
 		}
 		putCharge(tx, paid, ch.V)
+		plans.add(ch, paid)
 		p.putLink(tx, pay.Sub, paid, links[i])
 		old := links[i]
 		if err := p.charges.plan(tx, pay.Sub, paid, &old, now); err != nil {
 			return nil, nil, nil, err
 		}
+	}
+	if err := p.charges.plansPaidTx(ctx, tx, pay.Sub, plans, now); err != nil {
+		return nil, nil, nil, err
 	}
 	pay.ProviderID = pp.ID
 	back := p.refunds.settledTx(tx, &upd, &cond, pay, excess, now)

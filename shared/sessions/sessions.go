@@ -66,6 +66,8 @@ type sessionItem struct {
 	AccessJTI string `dynamodbav:"AccessJTI"`
 	Level     string `dynamodbav:"Level,omitempty"`
 	Dept      string `dynamodbav:"Dept,omitempty"`
+	// Org is a staff member's organisation.
+	Org string `dynamodbav:"Org,omitempty"`
 	// Refresh is the session's refresh token, sealed; it is kept so that
 	// ending the session can revoke it in Cognito.
 	Refresh string `dynamodbav:"Refresh"`
@@ -82,6 +84,8 @@ type accessItem struct {
 	Level string `dynamodbav:"Level,omitempty"`
 	// Dept is an officer's department.
 	Dept string `dynamodbav:"Dept,omitempty"`
+	// Org is a staff member's organisation.
+	Org string `dynamodbav:"Org,omitempty"`
 	// Seen is the session's last request, as the guard last recorded it.
 	Seen string `dynamodbav:"Seen,omitempty"`
 	TTL  int64  `dynamodbav:"TTL"`
@@ -116,7 +120,10 @@ type Start struct {
 	Level string
 	// Department is an officer's department, which the guard adds too.
 	Department string
-	At         time.Time
+	// Organisation is a staff member's organisation, which the guard adds
+	// as well.
+	Organisation string
+	At           time.Time
 	// AccessJTI and AccessExpires identify the first access token.
 	AccessJTI     string
 	AccessExpires time.Time
@@ -137,9 +144,9 @@ func (st *Store) Begin(ctx context.Context, s Start) error {
 	tx := (&dynamo.Tx{}).
 		Create(sessionItem{PK: k.PK, SK: k.SK, Kind: kindSession, ID: s.ID, Sub: s.Sub, CreatedAt: at, LastSeen: at,
 			UserAgent: s.UserAgent, IP: s.IP, Method: s.Method, AuthTime: at, AccessJTI: s.AccessJTI, Level: s.Level, Dept: s.Department,
-			Refresh: s.SealedRefresh, TTL: s.RefreshExpires.Unix()}).
+			Org: s.Organisation, Refresh: s.SealedRefresh, TTL: s.RefreshExpires.Unix()}).
 		Create(accessItem{PK: dynamo.AccessKey(s.AccessJTI).PK, SK: dynamo.AccessKey(s.AccessJTI).SK, Kind: kindAccess,
-			Sub: s.Sub, SessionID: s.ID, Level: s.Level, Dept: s.Department, Seen: at, TTL: s.AccessExpires.Unix()})
+			Sub: s.Sub, SessionID: s.ID, Level: s.Level, Dept: s.Department, Org: s.Organisation, Seen: at, TTL: s.AccessExpires.Unix()})
 	for _, it := range s.With {
 		tx.Put(it)
 	}
@@ -181,7 +188,7 @@ func (st *Store) Rotate(ctx context.Context, sub, id, newJTI, level string, expi
 			Set(expression.Name("Level"), expression.Value(level)), &cond).
 		Delete(dynamo.AccessKey(it.AccessJTI), false).
 		Create(accessItem{PK: dynamo.AccessKey(newJTI).PK, SK: dynamo.AccessKey(newJTI).SK, Kind: kindAccess,
-			Sub: sub, SessionID: id, Level: level, Dept: it.Dept, Seen: it.LastSeen, TTL: expires.Unix()})
+			Sub: sub, SessionID: id, Level: level, Dept: it.Dept, Org: it.Org, Seen: it.LastSeen, TTL: expires.Unix()})
 	if err := st.db.Transact(ctx, "", tx); err != nil {
 		return fmt.Errorf("rotate session: %w", err)
 	}
@@ -283,6 +290,9 @@ func (g *Guard) Admit(ctx context.Context, id httpapi.Identity) (httpapi.Identit
 	}
 	if id.Department == "" {
 		id.Department = it.Dept
+	}
+	if id.Organisation == "" {
+		id.Organisation = it.Org
 	}
 	return id, nil
 }

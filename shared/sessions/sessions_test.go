@@ -26,6 +26,18 @@ func TestSessionLifecycle(t *testing.T) {
 	begin("alice", "s1", "j1")
 	begin("alice", "s2", "j2")
 	begin("bob", "s3", "j3")
+	if err := st.Begin(ctx, Start{Sub: "carol", ID: "s4", Method: "password", Level: "confirmed", Organisation: "gp-12", At: now,
+		AccessJTI: "j4", AccessExpires: now.Add(15 * time.Minute), RefreshExpires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Rotate(ctx, "carol", "s4", "j4b", "confirmed", now.Add(time.Hour), now); err != nil {
+		t.Fatal(err)
+	}
+	// Access tokens carry no custom attributes: the session adds a staff
+	// member's organisation, before and after a refresh.
+	if id, err := guard.Admit(ctx, httpapi.Identity{Subject: "carol", TokenID: "j4b", TokenUse: "access"}); err != nil || id.Organisation != "gp-12" {
+		t.Errorf("the refreshed staff token: %+v, %v; want organisation gp-12", id, err)
+	}
 
 	admit := func(sub, jti string) (httpapi.Identity, error) {
 		return guard.Admit(ctx, httpapi.Identity{Subject: sub, TokenID: jti, TokenUse: "access"})

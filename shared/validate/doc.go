@@ -1,6 +1,7 @@
 // Package validate checks and normalizes Russian personal identifiers and
 // contact details submitted to the portal: SNILS, INN, internal passport
-// details, phone numbers, e-mail addresses and personal names.
+// details, phone numbers, e-mail addresses, personal names and bank details
+// (BIK and account number).
 //
 // Every validator has the shape
 //

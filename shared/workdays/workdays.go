@@ -92,3 +92,45 @@ func Add(t time.Time, n int) time.Time {
 	}
 	return d
 }
+
+// Kind is what the production calendar makes of a date.
+type Kind int
+
+// The kinds of days.
+const (
+	// Working is a working day, a Saturday or Sunday the decree made one
+	// included.
+	Working Kind = iota
+	// Weekend is an ordinary Saturday or Sunday.
+	Weekend
+	// Holiday is a public holiday (art. 112, on whatever day of the week it
+	// falls) or a weekday made a day off by the decree or by a holiday moved
+	// from a weekend.
+	Holiday
+)
+
+// KindOf tells what the date of t (in Moscow) is: an organisation open on
+// Saturdays receives on a Weekend, none receives on a Holiday.
+func KindOf(t time.Time) Kind {
+	t = t.In(Moscow)
+	if IsWorking(t) {
+		return Working
+	}
+	d := day{t.Month(), t.Day()}
+	for _, h := range holidays {
+		if h == d {
+			return Holiday
+		}
+	}
+	if dec, ok := decrees[t.Year()]; ok {
+		for _, o := range dec.off {
+			if o == d {
+				return Holiday
+			}
+		}
+	}
+	if weekend(t) {
+		return Weekend
+	}
+	return Holiday
+}

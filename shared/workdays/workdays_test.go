@@ -66,3 +66,28 @@ func TestAdd(t *testing.T) {
 		t.Errorf("Add(Sunday 22:30 UTC, 1) = %s, want Tuesday 2026-11-24", got)
 	}
 }
+
+func TestKindOf(t *testing.T) {
+	cases := []struct {
+		day  string
+		want Kind
+	}{
+		{"2026-12-01", Working},
+		{"2026-11-28", Weekend}, // a Saturday
+		{"2026-11-04", Holiday}, // Unity Day, a Wednesday
+		{"2026-01-03", Holiday}, // a holiday on a Saturday (the decree moves the day off, the holiday stays)
+		{"2026-12-31", Holiday}, // a weekday the 2026 decree made a day off
+		{"2026-03-09", Holiday}, // 8 March fell on a Sunday
+		{"2027-06-12", Holiday}, // Russia Day on a Saturday (the Labour Code year)
+		{"2027-06-14", Holiday}, // the Monday it moves to
+		{"2027-06-19", Weekend}, // the Saturday after
+		{"2029-11-04", Holiday}, // a Sunday holiday
+		{"2029-11-05", Holiday}, // and its Monday
+		{"2029-11-06", Working},
+	}
+	for _, c := range cases {
+		if got := KindOf(date(c.day)); got != c.want {
+			t.Errorf("KindOf(%s) = %d, want %d", c.day, got, c.want)
+		}
+	}
+}

@@ -83,35 +83,7 @@ func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
 	if r := post(t, "/profile/export", s.AccessToken, map[string]string{"password": "Неверный-Пароль-1"}); r.Status != 403 {
 		t.Errorf("export with a wrong password = %d, want 403", r.Status)
 	}
-	r := post(t, "/profile/export", s.AccessToken, map[string]string{"password": "Зелёный-Чай-42"})
-	var d struct {
-		Export   struct{ ID string }
-		Download struct{ URL string }
-	}
-	r.JSON(t, &d)
-	if r.Status != 201 || d.Download.URL == "" {
-		t.Fatalf("export = %d %s", r.Status, r.Body)
-	}
-	res, err := http.Get(d.Download.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
-	if err != nil {
-		t.Fatalf("the export is not a ZIP: %v", err)
-	}
-	files := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, _ := f.Open()
-		files[f.Name], _ = io.ReadAll(rc)
-		rc.Close()
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(files["export.json"], &doc); err != nil {
-		t.Fatalf("export.json: %v", err)
-	}
+	doc, files, exportID := exportOf(t, s.AccessToken, "Зелёный-Чай-42")
 	for _, spec := range export.Sections {
 		if spec.Name != "" {
 			if _, ok := doc[spec.Name]; !ok {
@@ -163,9 +135,45 @@ func TestExportHoldsEverythingAndOnlyForItsOwner(t *testing.T) {
 		t.Error("the export misses the profile or the journal's CSV")
 	}
 	other := login(t, "support")
-	if r := call(t, "GET", "/profile/exports/"+d.Export.ID, other.AccessToken, nil, nil); r.Status != 404 {
+	if r := call(t, "GET", "/profile/exports/"+exportID, other.AccessToken, nil, nil); r.Status != 404 {
 		t.Errorf("user B fetching A's export = %d, want 404", r.Status)
 	}
+}
+
+// exportOf makes the caller's personal-data export and reads it back: the
+// sections of export.json, every file of the ZIP, and the export's id.
+func exportOf(t *testing.T, token, password string) (map[string]json.RawMessage, map[string][]byte, string) {
+	t.Helper()
+	r := post(t, "/profile/export", token, map[string]string{"password": password})
+	var d struct {
+		Export   struct{ ID string }
+		Download struct{ URL string }
+	}
+	r.JSON(t, &d)
+	if r.Status != 201 || d.Download.URL == "" {
+		t.Fatalf("export = %d %s", r.Status, r.Body)
+	}
+	res, err := http.Get(d.Download.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("the export is not a ZIP: %v", err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		files[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(files["export.json"], &doc); err != nil {
+		t.Fatalf("export.json: %v", err)
+	}
+	return doc, files, d.Export.ID
 }
 
 // User B tries every URL of user A's personal data and gets 404 each time.

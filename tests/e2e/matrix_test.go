@@ -34,6 +34,7 @@ var staffRoles = map[string][]string{
 	"/officer/":                {"officer"},
 	"/registrar/":              {"registrar"},
 	"/support/":                {"support"},
+	"/staff/":                  {"staff"},
 }
 
 // rolesOf is who a person's route serves: nil for every signed-in person.
@@ -75,6 +76,7 @@ func TestAuthorizationMatrixOverEveryRoute(t *testing.T) {
 	for _, u := range []string{"officer", "registrar", "support"} {
 		people[u] = accessToken(t, u)
 	}
+	people["staff"] = accessToken(t, "staff-clinic")
 	gibdd, bank := machine(t, "AgencyGibddClient"), machine(t, "PartnerDemobankClient")
 	partner, err := st.OAuth.Mint(gibdd.ClientID, []string{"kabinet/partner.demo"})
 	if err != nil {

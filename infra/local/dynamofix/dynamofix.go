@@ -9,12 +9,20 @@
 //     of a secondary index it had none of, minidyn overwrites the smallest
 //     entry of that index's sorted keys instead of adding one, and every
 //     query of the index then loses items from there on.
+//   - Transaction size: DynamoDB refuses a TransactWriteItems of more than
+//     100 actions (a ValidationException); minidyn runs it, so a change that
+//     would fail on AWS passed every local test.
 //   - Checksums: see Checksum.
+//   - Transactions: minidyn snapshots the whole table under its lock for
+//     every TransactWriteItems (to roll back a failed one), so each costs
+//     time in proportion to the table and a seeded table slows every
+//     transaction of every test. Every transaction therefore runs on the
+//     shadow table below, whose snapshot is the few items it touches.
 //
 // On AWS both work, and Kabinet's code uses them as it should; this front
-// makes the emulator agree. An UpdateItem, or a TransactWriteItems with an
-// Update, that removes top-level attributes or sets a secondary index's key
-// attributes runs against a shadow table: a table with the same primary key
+// makes the emulator agree. An UpdateItem that removes top-level attributes
+// or sets a secondary index's key attributes, and every TransactWriteItems,
+// runs against a shadow table: a table with the same primary key
 // and no index, holding copies of the items the call touches. So its
 // conditions, its expressions and its answer are minidyn's own. When it
 // succeeds, each item it wrote is copied back: deleted from the real table
@@ -34,6 +42,7 @@ package dynamofix
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -108,6 +117,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if op == "TransactWriteItems" {
+		if n := transactItems(body); n > maxTransactItems {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = fmt.Fprintf(w, `{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected: Value of %d items at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to %d"}`, n, maxTransactItems)
+			return
+		}
+	}
 	var rec *httptest.ResponseRecorder
 	switch op {
 	case "UpdateItem", "TransactWriteItems":
@@ -123,6 +140,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply(w, rec)
+}
+
+// maxTransactItems is the most actions DynamoDB takes in one transaction.
+const maxTransactItems = 100
+
+// transactItems counts the actions of a TransactWriteItems body.
+func transactItems(body []byte) int {
+	var in struct{ TransactItems []json.RawMessage }
+	_ = json.Unmarshal(body, &in)
+	return len(in.TransactItems)
 }
 
 func (h *Handler) forward(orig *http.Request, body []byte) *httptest.ResponseRecorder {
@@ -245,6 +272,11 @@ func (h *Handler) touches(op string, body []byte) []touch {
 				return nil
 			}
 		}
+		// Every transaction, not only those minidyn gets wrong: minidyn
+		// snapshots the whole table under its lock for each one (to roll
+		// back), so a transaction costs time in proportion to the table;
+		// on the shadow it costs the items it touches.
+		needed = true
 	}
 	if !needed {
 		return nil

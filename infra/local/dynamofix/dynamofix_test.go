@@ -3,9 +3,11 @@ package dynamofix
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -239,5 +241,85 @@ func TestIndexFollowsKeysAnUpdateSets(t *testing.T) {
 	}
 	if _, ok := got.Item["GSI1PK"]; ok || got.Item["Status"].(*types.AttributeValueMemberS).Value != "draft" {
 		t.Errorf("the draft of the cancelled transaction became %v", got.Item)
+	}
+}
+
+// A transaction of more than 100 actions is refused, as DynamoDB refuses
+// it, and writes nothing; 100 pass.
+func TestTransactionOfMoreThanAHundredIsRefused(t *testing.T) {
+	ctx := context.Background()
+	db := newTable(t, []string{"PK"}, "G", []string{"GPK"})
+	puts := func(n int, prefix string) []types.TransactWriteItem {
+		var out []types.TransactWriteItem
+		for i := range n {
+			out = append(out, types.TransactWriteItem{Put: &types.Put{TableName: aws.String("t"),
+				Item: map[string]types.AttributeValue{"PK": str(fmt.Sprintf("%s%03d", prefix, i))}}})
+		}
+		return out
+	}
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts(101, "a")})
+	var apiErr interface{ ErrorCode() string }
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ValidationException" {
+		t.Fatalf("101 actions: %v", err)
+	}
+	if out, _ := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: map[string]types.AttributeValue{"PK": str("a000")}}); len(out.Item) != 0 {
+		t.Fatal("a refused transaction wrote")
+	}
+	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts(100, "b")}); err != nil {
+		t.Fatalf("100 actions: %v", err)
+	}
+}
+
+// TestPlainTransactionsRunOnTheShadow: a transaction that neither removes
+// nor sets index keys commits, fails and rolls back as minidyn's own does,
+// and its time does not grow with the table (minidyn alone snapshots the
+// whole table for each one).
+func TestPlainTransactionsRunOnTheShadow(t *testing.T) {
+	ctx := context.Background()
+	db := newTable(t, []string{"PK"}, "G", []string{"GPK"})
+	key := func(pk string) map[string]types.AttributeValue { return map[string]types.AttributeValue{"PK": str(pk)} }
+	add := func(pk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Update: &types.Update{TableName: aws.String("t"), Key: key(pk),
+			UpdateExpression: aws.String("ADD N :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}}}
+	}
+	create := func(pk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{TableName: aws.String("t"), Item: map[string]types.AttributeValue{"PK": str(pk), "GPK": str("q")},
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}}
+	}
+	timed := func() time.Duration {
+		start := time.Now()
+		for i := range 20 {
+			if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				add("counter"), create(fmt.Sprintf("new-%d-%d", time.Now().UnixNano(), i))}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	small := timed()
+	for i := range 3000 {
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"),
+			Item: map[string]types.AttributeValue{"PK": str(fmt.Sprint("bulk-", i)), "A": str("some attribute"), "B": str("another one")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if large := timed(); large > 4*small+50*time.Millisecond {
+		t.Errorf("20 transactions took %v on a small table and %v with 3000 more items: their time grows with the table", small, large)
+	}
+	// A failed condition rolls back every write of the transaction.
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{add("counter"), create("bulk-7")}})
+	var cancelled *types.TransactionCanceledException
+	if !errors.As(err, &cancelled) {
+		t.Fatalf("a transaction creating an existing item = %v, want TransactionCanceledException", err)
+	}
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key("counter"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := out.Item["N"].(*types.AttributeValueMemberN).Value; n != "40" {
+		t.Errorf("the counter is %s after 40 committed increments and a failed one, want 40", n)
+	}
+	if got := len(indexed(t, db, "G", "GPK", "q")); got != 40 {
+		t.Errorf("the index holds %d created items, want 40", got)
 	}
 }

@@ -127,7 +127,8 @@ func (s *Stack) RenewEventSessions(ctx context.Context) error {
 			return fmt.Errorf("end the session of %s: %w", tk.File, err)
 		}
 		if err := store.Begin(ctx, sessions.Start{Sub: tk.Sub, ID: id, UserAgent: "Sample events (events/)", IP: "198.51.100.7",
-			Method: "password", Level: string(acc.Level), Department: acc.Department, At: now,
+			Method: "password", Level: string(acc.Level), Department: acc.Department,
+			Organisation: acc.Organisation, At: now,
 			AccessJTI: tk.JTI, AccessExpires: now.Add(eventSessionLife), RefreshExpires: now.Add(eventSessionLife)}); err != nil {
 			return fmt.Errorf("session of %s: %w", tk.File, err)
 		}

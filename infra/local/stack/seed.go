@@ -48,7 +48,9 @@ type DemoAccount struct {
 	Group    string
 	// Department is the officer's department (custom:department).
 	Department string
-	Level      accounts.Level
+	// Organisation is a staff member's organisation (custom:organisation).
+	Organisation string
+	Level        accounts.Level
 	// TOTPSecret is set for the account with an authenticator app.
 	TOTPSecret string
 	Note       string
@@ -60,7 +62,7 @@ const DemoTOTPSecret = "KABINETDEMOTOTPSECRETKEYAAAAAAAA"
 
 // DemoAccounts are the accounts every local start seeds; README lists them.
 func DemoAccounts() []DemoAccount {
-	return []DemoAccount{
+	return append([]DemoAccount{
 		{Role: "citizen", Username: "citizen", Password: "Гражданин-Демо-7", Phone: "+79160000001", Email: "citizen@kabinet.local",
 			SNILS: "123-456-789 64", Level: accounts.LevelConfirmed, Note: "no MFA"},
 		{Role: "citizen", Username: "citizen-totp", Password: "Генератор-Кодов-5", Phone: "+79160000002", Email: "totp@kabinet.local",
@@ -73,7 +75,7 @@ func DemoAccounts() []DemoAccount {
 			SNILS: "678-912-345 53", Group: "registrars", Level: accounts.LevelConfirmed, Note: "registrars (service centre)"},
 		{Role: "support", Username: "support", Password: "Поддержка-Смена-9", Phone: "+79160000004", Email: "support@kabinet.local",
 			SNILS: "456-789-123 44", Group: "support", Level: accounts.LevelConfirmed, Note: "support"},
-	}
+	}, appointmentAccounts()...)
 }
 
 var demoPeople = map[string]accounts.Registration{
@@ -137,7 +139,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	if out.cards, err = s.cardServices(profiles, d); err != nil {
 		return nil, err
 	}
-	out.apps = &applications.Service{Duties: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
+	out.apps = &applications.Service{Duties: out.charges, Requests: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
 		Journal: activity, Clock: clock.System{}, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: issuedpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")},
 		Reads: &accesslog.Log{DB: db, Clock: clock.System{}}}
@@ -161,13 +163,19 @@ func (s *Stack) seed(ctx context.Context) error {
 	}
 	pool := cognito.New(s.Cognito(), s.Resources["UserPool"], s.Resources["UserPoolClient"])
 	for i, d := range DemoAccounts() {
-		r := demoPeople[d.Username]
+		r, ok := demoPeople[d.Username]
+		if !ok {
+			r = appointmentPeople[d.Username]
+		}
 		r.Citizenship, r.SNILS, r.Phone, r.Email, r.Password = "RUS", d.SNILS, d.Phone, d.Email, d.Password
 		r.Passport = accounts.Passport{Series: "45 0" + fmt.Sprint(i+1), Number: fmt.Sprintf("%06d", 100001+i), IssueDate: "2015-04-10",
 			Issuer: "ГУ МВД России по г. Москве", DivisionCode: "770-001"}
 		extra := map[string]string{}
 		if d.Department != "" {
 			extra["custom:department"] = d.Department
+		}
+		if d.Organisation != "" {
+			extra["custom:organisation"] = d.Organisation
 		}
 		// cognito-local keeps a given sub (Cognito would make its own):
 		// the accounts the sample events name get the events' subjects.
@@ -201,6 +209,12 @@ func (s *Stack) seed(ctx context.Context) error {
 		return err
 	}
 	if err := s.seedPayments(ctx, svc.charges, svc.pays, svc.cards); err != nil {
+		return err
+	}
+	if err := s.seedRequests(ctx, svc.apps, svc.charges); err != nil {
+		return err
+	}
+	if err := s.seedAppointments(ctx, svc.apps); err != nil {
 		return err
 	}
 	return s.seedConsents(ctx, svc.deps, svc.profiles, svc.apps)
