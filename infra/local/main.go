@@ -25,6 +25,7 @@ func main() {
 	cognitoPort := flag.Int("cognito-port", 9229, "port of cognito-local")
 	tokenAddr := flag.String("token", "127.0.0.1:9230", "address of the user pool domain's token endpoint (client credentials)")
 	sesPort := flag.Int("ses-port", 8005, "port of the SES emulator and its mail viewer")
+	chatAddr := flag.String("chat", "127.0.0.1:3002", "address of the chat's WebSocket API and its @connections endpoint")
 	yookassaAddr := flag.String("yookassa", "127.0.0.1:4569", "address of the payment provider's emulator (ЮKassa's API, the payment page, the log)")
 	maxInstances := flag.Int("max-instances", 8, "most concurrent instances of one function")
 	localstack := flag.String("localstack", "", "URL of a running LocalStack to use for DynamoDB, S3, SNS and SES")
@@ -40,7 +41,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := stack.Options{Root: root, APIAddr: *api, DocsAddr: *docs, DynamoAddr: *dynamoAddr, S3Addr: *s3Addr, SNSAddr: *snsAddr,
-		CognitoPort: *cognitoPort, TokenAddr: *tokenAddr, SESPort: *sesPort, YooKassaAddr: *yookassaAddr, MaxInstances: *maxInstances, Version: version(root),
+		CognitoPort: *cognitoPort, TokenAddr: *tokenAddr, SESPort: *sesPort, YooKassaAddr: *yookassaAddr, ChatAddr: *chatAddr, MaxInstances: *maxInstances, Version: version(root),
 		Log: os.Stderr, Seed: true, Schedules: true, LocalStack: *localstack}
 	if *quiet {
 		opts.Log = nil

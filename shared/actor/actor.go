@@ -194,6 +194,23 @@ func (a Actor) RequireOfficerOrRegistrar() error {
 	return nil
 }
 
+// RequireSupport refuses anyone but a support operator.
+func (a Actor) RequireSupport() error {
+	if a.IsMachine() || !a.In(GroupSupport) {
+		return problem.New(problem.KindForbidden, "not_support", "Раздел доступен только операторам службы поддержки")
+	}
+	return nil
+}
+
+// RequireSupportOrRegistrar refuses anyone but a support operator or a
+// registrar (assisted recovery: either may check a person's identity).
+func (a Actor) RequireSupportOrRegistrar() error {
+	if a.IsMachine() || !(a.In(GroupSupport) || a.IsRegistrar()) {
+		return problem.New(problem.KindForbidden, "not_support", "Раздел доступен только операторам службы поддержки и регистраторам")
+	}
+	return nil
+}
+
 // RequireAgency refuses anyone but the system of the agency code names.
 func (a Actor) RequireAgency(code string) error {
 	if err := a.RequireAnyAgency(); err != nil {

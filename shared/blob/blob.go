@@ -58,6 +58,16 @@ func IncomingKey(sub, id string) (string, error) {
 	return "incoming/" + sub + "/" + id, nil
 }
 
+// RecoveryKey is where the passport scan of an assisted recovery request
+// is kept until the request is decided: recovery/<id>/scan (the person has
+// no account to key it by; the bucket's lifecycle deletes what is left).
+func RecoveryKey(id string) (string, error) {
+	if !plainName(id) {
+		return "", fmt.Errorf("blob key segment %q is not a plain name", id)
+	}
+	return "recovery/" + id + "/scan", nil
+}
+
 // OwnedBy reports whether key is under the user's prefix. A key with an
 // empty, "." or ".." segment is nobody's: a browser or an S3-compatible store
 // may resolve "users/a/../b/x" into another user's prefix.

@@ -84,6 +84,15 @@ func Search(q Query) ([]Service, string, error) {
 
 // matches reports whether every term begins one of the words, which are
 // sorted and unique.
+// Words splits text into searchable words as the catalog's search does
+// (lower-cased, ё folded to е, sorted and unique): for other searchable
+// lists (the FAQ) that search the same way.
+func Words(text string) []string { return words(text) }
+
+// Matches reports whether every term is a prefix of one of words (both as
+// Words returns them).
+func Matches(words, terms []string) bool { return matches(words, terms) }
+
 func matches(words, terms []string) bool {
 	for _, t := range terms {
 		i := sort.SearchStrings(words, t)

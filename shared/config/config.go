@@ -99,6 +99,24 @@ const (
 	// AWS_ENDPOINT_URL_<SERVICE> it is unset on AWS and set by the local
 	// stack (or for sam local and LocalStack), never by template.yaml.
 	SESEndpoint Var = "AWS_ENDPOINT_URL_SESV2"
+	// ConnectionsEndpoint is the SDK's setting for API Gateway's
+	// management API (@connections), read here because the client needs its
+	// endpoint explicitly: unset on AWS, where ChatConnectionsURL names it.
+	ConnectionsEndpoint Var = "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"
+	// ChatConnectionsURL is the chat WebSocket API's management address
+	// (https://<api>.execute-api.<region>.amazonaws.com/<stage>).
+	ChatConnectionsURL Var = "CHAT_CONNECTIONS_URL"
+	// The support SLA and timers (Go durations): a first answer, an urgent
+	// ticket's solution, the wait before the notice, the wait after it, and
+	// the time a solved ticket stays open.
+	SupportFirstAnswer Var = "SUPPORT_FIRST_ANSWER"
+	SupportUrgentSolve Var = "SUPPORT_URGENT_SOLVE"
+	SupportWaitNotice  Var = "SUPPORT_WAIT_NOTICE"
+	SupportWaitSolve   Var = "SUPPORT_WAIT_SOLVE"
+	SupportCloseAfter  Var = "SUPPORT_CLOSE_AFTER"
+	// SupportRecoveryAnswer is how soon an assisted recovery request must
+	// be decided (a Go duration; the seeds: 24 hours).
+	SupportRecoveryAnswer Var = "SUPPORT_RECOVERY_ANSWER"
 )
 
 // Env reads variables from a lookup function and collects what is missing or

@@ -121,6 +121,28 @@
 //	a resource's waitlist, first come first    PK=WAITQ#<org>#<resource> SK=<joined>#<sub>#<id>
 //	places offered and held, by expiry         GSI2PK=WAIT-OFFERS        GSI2SK=<expires UTC>#<sub>#<id>
 //	ticket numbers of an organisation's day    PK=COUNTER#ticket-<org>-<date> SK=COUNTER
+//	a person's support tickets, newest first  PK=USER#<sub>             SK begins_with TICKET#<id>
+//	a ticket's messages, in order             PK=USER#<sub>             SK begins_with TICKETMSG#<id>#<seq>
+//	a ticket by id (operators)                PK=TICKET#<id>            SK=TICKET
+//	the operators' queue, by SLA due time     GSI1PK=SUPPORT-QUEUE      GSI1SK=<due>#<rank>#<id>
+//	tickets' timers (notice, solve, close)    GSI2PK=SUPPORT-TIMERS     GSI2SK=<at>#<id>
+//	the ticket numbers of a year              PK=COUNTER#support-ticket-<year> SK=COUNTER
+//	a chat conversation                       PK=CHAT#<id>              SK=CHAT
+//	a chat's messages, in order               PK=CHAT#<id>              SK begins_with MSG#<seq>
+//	a chat message by its sender's client id  PK=CHAT#<id>              SK=CLIENT#<sender>#<hash>
+//	a person's chat conversations             PK=USER#<sub>             SK begins_with CHAT#<id>
+//	conversations waiting for an operator     GSI1PK=CHAT-WAITING       GSI1SK=<created>#<id>
+//	a WebSocket connection                    PK=WSCONN#<connection id> SK=WSCONN
+//	a person's WebSocket connections          PK=USER#<sub>             SK begins_with WSCONN#
+//	a one-time WebSocket connection ticket    PK=WSTICKET#<hash>        SK=WSTICKET
+//	an operator's chat presence               PK=OPERATOR#<sub>         SK=PRESENCE
+//	operators free for a chat, longest first  GSI1PK=OPERATORS-FREE     GSI1SK=<free since>#<sub>
+//	operators online                          GSI2PK=OPERATORS-ONLINE   GSI2SK=<sub>
+//	an FAQ answer's "helped" counts           PK=FAQ#<id>               SK=FAQ
+//	an assisted recovery request              PK=RECOVERY#<id>          SK=RECOVERY
+//	recovery requests to decide, by due time  GSI1PK=RECOVERY-QUEUE     GSI1SK=<due>#<id>
+//	the recovery request numbers of a year    PK=COUNTER#support-recovery-<year> SK=COUNTER
+//	recovery requests of a login in a day     PK=RATE#recovery-login#<login hash> SK=<day>
 //
 // Features add their patterns to this table and their key builders to this file.
 package dynamo
@@ -591,6 +613,95 @@ func ReadingPrefix(accountID string) string { return join("READING", accountID) 
 
 // ProviderReadingsPK is the GSI1 partition of a utility provider's readings.
 func ProviderReadingsPK(provider string) string { return join("READINGS", provider) }
+
+// TicketPrefix is the sort-key prefix of a person's support tickets.
+const TicketPrefix = "TICKET#"
+
+// TicketKey is one of a person's support tickets; its id sorts by time.
+func TicketKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: TicketPrefix + id} }
+
+// TicketMessagePrefix is the sort-key prefix of one ticket's messages.
+func TicketMessagePrefix(id string) string { return "TICKETMSG#" + id + "#" }
+
+// TicketMessageKey is one message of a ticket; the zero-padded sequence
+// sorts them in the order they were written.
+func TicketMessageKey(sub, id string, seq int64) Key {
+	return Key{PK: UserPK(sub), SK: fmt.Sprintf("%s%06d", TicketMessagePrefix(id), seq)}
+}
+
+// TicketPointerKey finds a ticket's owner by its id.
+func TicketPointerKey(id string) Key { return Key{PK: join("TICKET", id), SK: "TICKET"} }
+
+// The GSI partitions of support: the operators' queue (GSI1) and the
+// tickets' timers (GSI2).
+const (
+	SupportQueuePK  = "SUPPORT-QUEUE"
+	SupportTimersPK = "SUPPORT-TIMERS"
+)
+
+// TicketNumberCounter names the counter of one year's ticket numbers.
+func TicketNumberCounter(year string) string { return "support-ticket-" + year }
+
+// ChatKey is a chat conversation.
+func ChatKey(id string) Key { return Key{PK: join("CHAT", id), SK: "CHAT"} }
+
+// ChatMessagePrefix is the sort-key prefix of a conversation's messages.
+const ChatMessagePrefix = "MSG#"
+
+// ChatMessageKey is one message of a conversation, by its sequence.
+func ChatMessageKey(id string, seq int64) Key {
+	return Key{PK: join("CHAT", id), SK: fmt.Sprintf("%s%010d", ChatMessagePrefix, seq)}
+}
+
+// ChatClientKey claims a sender's client id of a message, so that a message
+// sent again with it is not stored twice.
+func ChatClientKey(id, sender, hash string) Key {
+	return Key{PK: join("CHAT", id), SK: join("CLIENT", sender, hash)}
+}
+
+// ChatRefPrefix is the sort-key prefix of a person's conversations.
+const ChatRefPrefix = "CHAT#"
+
+// ChatRefKey lists a conversation in its citizen's partition.
+func ChatRefKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: ChatRefPrefix + id} }
+
+// ChatWaitingPK is the GSI1 partition of conversations no operator took yet.
+const ChatWaitingPK = "CHAT-WAITING"
+
+// ConnectionKey is one WebSocket connection.
+func ConnectionKey(id string) Key { return Key{PK: join("WSCONN", id), SK: "WSCONN"} }
+
+// ConnectionPrefix is the sort-key prefix of a person's connections.
+const ConnectionPrefix = "WSCONN#"
+
+// ConnectionRefKey lists a connection in its person's partition.
+func ConnectionRefKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: ConnectionPrefix + id} }
+
+// ConnectTicketKey is a one-time WebSocket ticket, by the hash of its value.
+func ConnectTicketKey(hash string) Key { return Key{PK: join("WSTICKET", hash), SK: "WSTICKET"} }
+
+// PresenceKey is an operator's chat presence.
+func PresenceKey(sub string) Key { return Key{PK: join("OPERATOR", sub), SK: "PRESENCE"} }
+
+// The GSI partitions of operators' presence: free for a conversation (GSI1)
+// and online at all (GSI2).
+const (
+	OperatorsFreePK   = "OPERATORS-FREE"
+	OperatorsOnlinePK = "OPERATORS-ONLINE"
+)
+
+// FAQVotesKey holds an FAQ answer's "helped" and "did not help" counts.
+func FAQVotesKey(id string) Key { return Key{PK: join("FAQ", id), SK: "FAQ"} }
+
+// RecoveryKey is an assisted recovery request.
+func RecoveryKey(id string) Key { return Key{PK: join("RECOVERY", id), SK: "RECOVERY"} }
+
+// RecoveryQueuePK is the GSI1 partition of the recovery requests staff
+// must decide.
+const RecoveryQueuePK = "RECOVERY-QUEUE"
+
+// RecoveryNumberCounter names the counter of one year's recovery numbers.
+func RecoveryNumberCounter(year string) string { return "support-recovery-" + year }
 
 // PaymentMethodPrefix is the sort-key prefix of a person's saved payment
 // methods (linked cards).

@@ -89,6 +89,12 @@ var Sections = map[string]Section{
 	"meter-reading":   {"meterReadings", []string{"Provider", "Account", "Meter", "Value", "Previous", "At"}},
 	"payment-usage":   {"", nil}, // running sums of a day's and a month's payments, which the payments themselves show
 	"utility-account": {"utilityAccounts", []string{"ID", "Provider", "Mask", "Name", "AddedAt"}},
+	"support-ticket": {"supportTickets", []string{"ID", "Number", "Category", "Topic", "Priority", "Status", "Source", "CreatedAt",
+		"Due", "AnsweredAt", "SolvedAt", "ClosedAt", "Reopens", "ReopensNo", "Link"}},
+	"support-ticket-message": {"supportTicketMessages", []string{"Ticket", "Seq", "Author", "Text", "Attachments", "At"}},
+	"support-ticket-note":    {"", nil}, // operators' internal notes on a ticket, never shown to the person
+	"chat-ref":               {"", nil}, // points to a chat conversation (kept outside the partition)
+	"ws-connection-ref":      {"", nil}, // an open WebSocket connection, gone within two hours
 
 	// Linked cards and autopay: the provider's id of a card stays sealed and out.
 	"payment-method": {"paymentMethods", []string{"ID", "Status", "CardType", "Last4", "ExpiryMonth", "ExpiryYear", "Reason",
@@ -114,25 +120,33 @@ var Sections = map[string]Section{
 // Elsewhere are the kinds kept outside a person's partition, and why they
 // are not part of the export (or are covered by another section).
 var Elsewhere = map[string]string{
-	"access":              "technical: maps an access token to its session (see sessions)",
-	"unique":              "a keyed hash claiming a SNILS, phone or email; no personal data",
-	"registration":        "pending registrations, deleted when confirmed or after an hour",
-	"challenge":           "a sign-in waiting for a second factor, five minutes at most",
-	"reset":               "a password reset waiting for its code",
-	"lock":                "a sign-in lock's number pointing to the locked login, for support; kept 30 days",
-	"delivery":            "the delivery of a notification (its state is in notifications)",
-	"noteref":             "a producer's claim that a notification was made once",
-	"reminder-cursor":     "the reminder run's progress; not about a person",
-	"application-pointer": "maps an application id to its owner for officers; no personal data",
-	"calendar-feed-token": "finds a calendar subscription by the keyed hash of its token; the subscription is exported with the calendar subscriptions",
-	"verification":        "the public record of an issued document (surname and initials, number, hash, signature); the document itself is exported with the documents",
-	"charge":              "an agency's charge under its УИН (payer identifiers as keyed hashes); what the person owes of it is exported with the charges",
-	"charge-payer":        "lists a charge under the keyed hash of a payer identifier; no personal data",
-	"payer-holder":        "who holds a payer identifier, by its keyed hash; the vehicles, documents and accounts it comes from are exported",
-	"payment":             "a payment under its id; exported with the payments",
-	"refund":              "a refund of a payment, beside it; exported with the payments",
-	"refund-due":          "marks a payment with money still to refund; no personal data",
-	"idempotency":         "a client's use of an Idempotency-Key, kept 24 hours; no personal data",
+	"access":                 "technical: maps an access token to its session (see sessions)",
+	"unique":                 "a keyed hash claiming a SNILS, phone or email; no personal data",
+	"registration":           "pending registrations, deleted when confirmed or after an hour",
+	"challenge":              "a sign-in waiting for a second factor, five minutes at most",
+	"reset":                  "a password reset waiting for its code",
+	"lock":                   "a sign-in lock's number pointing to the locked login, for support; kept 30 days",
+	"delivery":               "the delivery of a notification (its state is in notifications)",
+	"noteref":                "a producer's claim that a notification was made once",
+	"reminder-cursor":        "the reminder run's progress; not about a person",
+	"application-pointer":    "maps an application id to its owner for officers; no personal data",
+	"calendar-feed-token":    "finds a calendar subscription by the keyed hash of its token; the subscription is exported with the calendar subscriptions",
+	"verification":           "the public record of an issued document (surname and initials, number, hash, signature); the document itself is exported with the documents",
+	"charge":                 "an agency's charge under its УИН (payer identifiers as keyed hashes); what the person owes of it is exported with the charges",
+	"charge-payer":           "lists a charge under the keyed hash of a payer identifier; no personal data",
+	"payer-holder":           "who holds a payer identifier, by its keyed hash; the vehicles, documents and accounts it comes from are exported",
+	"payment":                "a payment under its id; exported with the payments",
+	"idempotency":            "a client's use of an Idempotency-Key, kept 24 hours; no personal data",
+	"support-ticket-pointer": "maps a support ticket's id to its owner for operators; no personal data",
+	"chat":                   "a chat conversation with support under its id; its messages are in the person's tickets when it became one, and in the chat's history (GET /chat/conversations/{id}/messages)",
+	"chat-message":           "a chat message, kept with its conversation (see chat)",
+	"chat-client-id":         "a sender's client id of a chat message, so a message sent twice is stored once; no personal data",
+	"ws-connection":          "an open WebSocket connection, gone within two hours; no personal data",
+	"ws-connect-ticket":      "a one-time WebSocket connection ticket, a minute at most; no personal data",
+	"operator-presence":      "a support operator's chat presence (online, conversations held)",
+	"recovery-request":       "an assisted recovery request under its id, its claim sealed (staff see it masked), kept 180 days; its filing and decision are in the journal",
+	"refund":                 "a refund of a payment, beside it; exported with the payments",
+	"refund-due":             "marks a payment with money still to refund; no personal data",
 
 	// Linked cards.
 	"payment-method-owner":     "maps a linked card's id to its owner for the provider's notification; no personal data (the card is exported with the payment methods)",

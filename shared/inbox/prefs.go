@@ -13,7 +13,7 @@ import (
 )
 
 // Categories a person can tune. Security notices always go out.
-var Categories = []string{"applications", "documents", "payments", "appointments", "reminders", "consents", "news"}
+var Categories = []string{"applications", "documents", "payments", "appointments", "reminders", "consents", "support", "news"}
 
 // Security is the category that ignores preferences, quiet hours and caps.
 const Security = "security"

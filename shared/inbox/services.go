@@ -203,7 +203,7 @@ func maps(m map[string]bool) map[string]bool {
 // Russian names of the categories and channels for the journal.
 var (
 	categoryNames = map[string]string{"applications": "заявления", "documents": "документы", "payments": "платежи",
-		"appointments": "записи на приём", "reminders": "напоминания", "consents": "согласия", "news": "новости"}
+		"appointments": "записи на приём", "reminders": "напоминания", "consents": "согласия", "support": "обращения в поддержку", "news": "новости"}
 	channelNames = map[string]string{Email: "эл. почта", SMS: "SMS", Push: "push"}
 )
 

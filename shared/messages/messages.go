@@ -123,6 +123,14 @@ const (
 	// SecurityMFA: the second sign-in factor was changed. Vars: At
 	// (date-time), Method (sms, totp, none or a human name).
 	SecurityMFA = "security.mfa_changed"
+	// SecurityRecoveryFiled: a request to recover access to the account
+	// (passport data and a scan, decided by support) was filed. Vars:
+	// Number, At (date-time).
+	SecurityRecoveryFiled = "security.recovery_filed"
+	// SecurityRecoveryDecided: support decided such a request. Vars:
+	// Number, Outcome (what was done: «вход разблокирован», «номер
+	// телефона заменён», «запрос отклонён»), At (date-time).
+	SecurityRecoveryDecided = "security.recovery_decided"
 	// ProfileChanged: the person changed profile data directly. Vars: At,
 	// Fields (Russian names, comma-separated).
 	ProfileChanged = "profile.changed"
@@ -144,6 +152,20 @@ const (
 	AutopayFailed = "autopay.failed"
 	// News: a portal announcement. Vars: Title, Text, Link (optional).
 	News = "news"
+	// SupportTicketOpened: a support ticket was opened (from the form or
+	// from a chat nobody could take). Vars: Number, Topic, Due (date-time:
+	// when an answer, or for an urgent one the solution, is due), Link.
+	SupportTicketOpened = "support.ticket_opened"
+	// SupportTicketAnswered: an operator answered a ticket. Vars: Number,
+	// Topic, Link.
+	SupportTicketAnswered = "support.ticket_answered"
+	// SupportTicketWaiting: a ticket has waited for the person's answer
+	// long, and will be solved without it at SolveAt. Vars: Number, Topic,
+	// SolveAt (date-time), Link.
+	SupportTicketWaiting = "support.ticket_waiting"
+	// SupportTicketSolved: a ticket was solved (by an operator, or by
+	// itself after SupportTicketWaiting). Vars: Number, Topic, Link.
+	SupportTicketSolved = "support.ticket_solved"
 )
 
 // Notification categories, the unit in which a person turns channels on and
@@ -156,6 +178,7 @@ const (
 	CategoryReminders    = "reminders"
 	CategoryConsents     = "consents"
 	CategoryNews         = "news"
+	CategorySupport      = "support"
 	CategorySecurity     = "security"
 )
 

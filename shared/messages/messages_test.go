@@ -116,17 +116,27 @@ func fixtures() map[string]Vars {
 			"Kind": "налог", "Amount": int64(1234567), "DueDate": "2025-12-01",
 			"Link": "/payments/charges/182106010200001",
 		},
-		PasswordExpiring:     {"ExpiresAt": time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)},
-		ApplicationDue:       {"Number": "3456789012", "Service": "Регистрация по месту жительства", "DueDate": "2025-03-20"},
-		CalendarItem:         {"Title": "Забрать справку в поликлинике", "At": appointment},
-		SecurityNewDevice:    {"At": signIn, "Device": testDevice, "IP": testIP},
-		SecurityPassword:     {"At": signIn},
-		SecurityContact:      {"At": signIn, "Contact": "email"},
-		ProfileChangeDecided: {"Field": "Фамилия", "Decision": "одобрена", "Reason": "Документ подтверждает изменение"},
-		ProfileChanged:       {"At": signIn, "Fields": "адрес проживания"},
-		SecurityMFA:          {"At": signIn, "Method": "totp"},
-		CardLinked:           {"At": signIn, "Card": "MasterCard •••• 4444"},
-		CardUnlinked:         {"At": signIn, "Card": "Мир •••• 0004"},
+		PasswordExpiring:        {"ExpiresAt": time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)},
+		ApplicationDue:          {"Number": "3456789012", "Service": "Регистрация по месту жительства", "DueDate": "2025-03-20"},
+		CalendarItem:            {"Title": "Забрать справку в поликлинике", "At": appointment},
+		SecurityNewDevice:       {"At": signIn, "Device": testDevice, "IP": testIP},
+		SecurityPassword:        {"At": signIn},
+		SecurityContact:         {"At": signIn, "Contact": "email"},
+		ProfileChangeDecided:    {"Field": "Фамилия", "Decision": "одобрена", "Reason": "Документ подтверждает изменение"},
+		ProfileChanged:          {"At": signIn, "Fields": "адрес проживания"},
+		SecurityMFA:             {"At": signIn, "Method": "totp"},
+		SecurityRecoveryFiled:   {"Number": "ВС-2025-000007", "At": signIn},
+		SecurityRecoveryDecided: {"Number": "ВС-2025-000007", "Outcome": "номер телефона заменён", "At": signIn},
+		SupportTicketOpened: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения", "Due": signIn,
+			"Link": "/support/tickets/01J0000000000000000000TEST"},
+		SupportTicketAnswered: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения",
+			"Link": "/support/tickets/01J0000000000000000000TEST"},
+		SupportTicketWaiting: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения", "SolveAt": signIn,
+			"Link": "/support/tickets/01J0000000000000000000TEST"},
+		SupportTicketSolved: {"Number": "ТП-2025-000042", "Topic": "Не приходит код подтверждения",
+			"Link": "/support/tickets/01J0000000000000000000TEST"},
+		CardLinked:   {"At": signIn, "Card": "MasterCard •••• 4444"},
+		CardUnlinked: {"At": signIn, "Card": "Мир •••• 0004"},
 		AutopayScheduled: {
 			"Kind": "ЖКУ", "Purpose": "Жилищно-коммунальные услуги за март 2025", "Amount": int64(543210),
 			"Card": "MasterCard •••• 4444", "PayAt": time.Date(2025, 3, 11, 7, 0, 0, 0, time.UTC), "Link": "/autopays",
@@ -612,11 +622,17 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{SecurityPassword, "security", true},
 		{SecurityContact, "security", true},
 		{SecurityMFA, "security", true},
+		{SecurityRecoveryFiled, "security", true},
+		{SecurityRecoveryDecided, "security", true},
 		{CardLinked, "security", true},
 		{CardUnlinked, "security", true},
 		{AutopayScheduled, "payments", false},
 		{AutopayFailed, "payments", false},
 		{News, "news", false},
+		{SupportTicketOpened, "support", false},
+		{SupportTicketAnswered, "support", false},
+		{SupportTicketWaiting, "support", false},
+		{SupportTicketSolved, "support", false},
 	}
 	if len(cases) != len(Types()) {
 		t.Errorf("%d cases for %d types", len(cases), len(Types()))
@@ -634,8 +650,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 37 {
-		t.Errorf("%d types, want 37", len(types))
+	if len(types) != 43 {
+		t.Errorf("%d types, want 43", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)

@@ -475,6 +475,86 @@ var specs = map[string]*spec{
 		},
 		sms: "В аккаунте изменён способ подтверждения входа ({{.At}}). Если это были не вы, срочно смените пароль.",
 	},
+	SecurityRecoveryFiled: {
+		category: CategorySecurity,
+		fields: []field{
+			{"Number", text, 0}, {"At", dateTime, 0},
+		},
+		title: "Подан запрос на восстановление доступа",
+		body: []string{
+			"В службу поддержки подан запрос на восстановление доступа к вашему аккаунту №\u00a0{{.Number}}.\nКогда: {{.At}}",
+			"Его рассмотрят в течение суток, сверив паспортные данные. Если запрос подали не вы, сразу смените пароль и обратитесь в поддержку, назвав этот номер.",
+		},
+		sms: "Подан запрос на восстановление доступа к аккаунту №\u00a0{{.Number}} ({{.At}}). Если это были не вы, срочно обратитесь в поддержку.",
+	},
+	SecurityRecoveryDecided: {
+		category: CategorySecurity,
+		fields: []field{
+			{"Number", text, 0}, {"Outcome", text, 0}, {"At", dateTime, 0},
+		},
+		title: "Запрос на восстановление доступа рассмотрен",
+		body: []string{
+			"Служба поддержки рассмотрела запрос на восстановление доступа №\u00a0{{.Number}}: {{.Outcome}}.\nКогда: {{.At}}",
+			"Если запрос подали не вы, сразу смените пароль и обратитесь в поддержку, назвав этот номер.",
+		},
+		sms: "Запрос на восстановление доступа №\u00a0{{.Number}} рассмотрен: {{.Outcome}} ({{.At}}). Если это были не вы, обратитесь в поддержку.",
+	},
+	SupportTicketOpened: {
+		category: CategorySupport,
+		fields: []field{
+			{"Number", text, 0}, {"Topic", text, private}, {"Due", dateTime, 0}, {"Link", link, private},
+		},
+		title: "Обращение №\u00a0{{.Number}} принято",
+		body: []string{
+			"Ваше обращение в службу поддержки принято и зарегистрировано под №\u00a0{{.Number}}.",
+			"Тема: {{.Topic}}\nОтвет будет не позднее: {{.Due}}",
+			"Ответ придёт в личный кабинет. Чтобы дополнить обращение, напишите в нём же и укажите этот номер.",
+		},
+		sms:       "Обращение №\u00a0{{.Number}} принято. Ответ\u00a0— не позднее {{.Due}}, он придёт в личный кабинет.",
+		linkLabel: "Открыть обращение",
+	},
+	SupportTicketAnswered: {
+		category: CategorySupport,
+		fields: []field{
+			{"Number", text, 0}, {"Topic", text, private}, {"Link", link, private},
+		},
+		title: "Ответ по обращению №\u00a0{{.Number}}",
+		body: []string{
+			"Служба поддержки ответила на ваше обращение №\u00a0{{.Number}}.",
+			"Тема: {{.Topic}}",
+			"Прочитайте ответ в личном кабинете. Если вопрос не решён, ответьте в том же обращении.",
+		},
+		sms:       "Поддержка ответила на обращение №\u00a0{{.Number}}. Ответ\u00a0— в личном кабинете.",
+		linkLabel: "Прочитать ответ",
+	},
+	SupportTicketWaiting: {
+		category: CategorySupport,
+		fields: []field{
+			{"Number", text, 0}, {"Topic", text, private}, {"SolveAt", dateTime, 0}, {"Link", link, private},
+		},
+		title: "Обращение №\u00a0{{.Number}} ждёт вашего ответа",
+		body: []string{
+			"Служба поддержки ждёт вашего ответа по обращению №\u00a0{{.Number}}.",
+			"Тема: {{.Topic}}",
+			"Если ответа не будет, обращение будет закрыто как решённое {{.SolveAt}}.",
+		},
+		sms:       "Обращение №\u00a0{{.Number}} ждёт вашего ответа. Без ответа оно будет закрыто {{.SolveAt}}.",
+		linkLabel: "Ответить",
+	},
+	SupportTicketSolved: {
+		category: CategorySupport,
+		fields: []field{
+			{"Number", text, 0}, {"Topic", text, private}, {"Link", link, private},
+		},
+		title: "Обращение №\u00a0{{.Number}} решено",
+		body: []string{
+			"Обращение №\u00a0{{.Number}} отмечено как решённое.",
+			"Тема: {{.Topic}}",
+			"Если вопрос остался, ответьте в обращении в ближайшие дни или создайте новое со ссылкой на это.",
+		},
+		sms:       "Обращение №\u00a0{{.Number}} решено. Если вопрос остался, ответьте в личном кабинете.",
+		linkLabel: "Открыть обращение",
+	},
 	CardLinked: {
 		category: CategorySecurity,
 		fields:   []field{{"Card", text, 0}, {"At", dateTime, 0}},

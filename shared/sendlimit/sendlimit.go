@@ -86,6 +86,8 @@ const (
 	FlowSignIn        Flow = "sign-in"
 	FlowContactChange Flow = "contact-change"
 	FlowSignature     Flow = "signature"
+	// FlowRecovery confirms the new contact of an assisted recovery request.
+	FlowRecovery Flow = "recovery"
 	// FlowConsent: the code that confirms a consent to share data.
 	FlowConsent Flow = "consent"
 )

@@ -33,8 +33,10 @@ var staffRoles = map[string][]string{
 	"/officer/change-requests": {"officer", "registrar"},
 	"/officer/":                {"officer"},
 	"/registrar/":              {"registrar"},
-	"/support/":                {"support"},
 	"/staff/":                  {"staff"},
+	"/support/payments/":       {"support"},
+	"/operator/":               {"support"},
+	"/operator/recovery":       {"support", "registrar"},
 }
 
 // rolesOf is who a person's route serves: nil for every signed-in person.

@@ -125,3 +125,49 @@ func TestEveryOpenAPIOperationIsServed(t *testing.T) {
 		}
 	}
 }
+
+// Every page of a list says where the next one starts the same way,
+// nextCursor (a client reads every list with one loop): no page schema
+// names it otherwise.
+func TestEveryPageNamesItsCursorNextCursor(t *testing.T) {
+	doc := loadOpenAPI(t)
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, s *openapi3.SchemaRef)
+	walk = func(where string, s *openapi3.SchemaRef) {
+		if s == nil || s.Value == nil || seen[s.Value] {
+			return
+		}
+		seen[s.Value] = true
+		if _, list := s.Value.Properties["items"]; list {
+			for _, name := range []string{"next", "cursor", "nextPage", "next_cursor"} {
+				if _, ok := s.Value.Properties[name]; ok {
+					t.Errorf("%s: a page names its cursor %q, not nextCursor", where, name)
+				}
+			}
+		}
+		for name, p := range s.Value.Properties {
+			walk(where+"."+name, p)
+		}
+		walk(where+"[]", s.Value.Items)
+		for _, group := range []openapi3.SchemaRefs{s.Value.AllOf, s.Value.OneOf, s.Value.AnyOf} {
+			for _, sub := range group {
+				walk(where, sub)
+			}
+		}
+	}
+	for name, s := range doc.Components.Schemas {
+		walk("#/components/schemas/"+name, s)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for status, res := range op.Responses.Map() {
+				if res.Value == nil {
+					continue
+				}
+				for _, mt := range res.Value.Content {
+					walk(method+" "+path+" "+status, mt.Schema)
+				}
+			}
+		}
+	}
+}

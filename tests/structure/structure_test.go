@@ -214,7 +214,7 @@ func TestEveryRouteHasASampleEvent(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no events: %v", err)
 	}
-	covered := map[string]bool{}
+	covered, wsCovered := map[string]bool{}, map[string]bool{}
 	scheduled := 0
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -228,6 +228,11 @@ func TestEveryRouteHasASampleEvent(t *testing.T) {
 			Records    []struct {
 				EventSource string `json:"eventSource"`
 			} `json:"Records"`
+			RequestContext struct {
+				EventType    string `json:"eventType"`
+				RouteKey     string `json:"routeKey"`
+				ConnectionID string `json:"connectionId"`
+			} `json:"requestContext"`
 		}
 		if err := json.Unmarshal(b, &ev); err != nil {
 			t.Errorf("%s: %v", f, err)
@@ -239,6 +244,9 @@ func TestEveryRouteHasASampleEvent(t *testing.T) {
 		case ev.DetailType == "Scheduled Event":
 			scheduled++
 		case len(ev.Records) > 0 && ev.Records[0].EventSource == "aws:dynamodb":
+		case ev.RequestContext.ConnectionID != "" && ev.RequestContext.EventType != "":
+			// A WebSocket API's event ($connect, a message, $disconnect).
+			wsCovered[ev.RequestContext.RouteKey] = true
 		default:
 			t.Errorf("%s is neither a payload-2.0 request, a scheduled event nor a stream batch", f)
 		}
@@ -249,6 +257,17 @@ func TestEveryRouteHasASampleEvent(t *testing.T) {
 		}
 	}
 	tpl := loadTemplate(t)
+	apis, err := tpl.WebSocketAPIs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, api := range apis {
+		for _, k := range api.RouteKeys() {
+			if !wsCovered[k] {
+				t.Errorf("WebSocket route %s of %s has no sample event in events/", k, api.LogicalID)
+			}
+		}
+	}
 	for _, fn := range tpl.Functions {
 		if len(fn.Schedules) > 0 && scheduled == 0 {
 			t.Errorf("%s has a schedule but events/ has no scheduled event", fn.LogicalID)

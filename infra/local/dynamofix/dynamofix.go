@@ -9,6 +9,11 @@
 //     of a secondary index it had none of, minidyn overwrites the smallest
 //     entry of that index's sorted keys instead of adding one, and every
 //     query of the index then loses items from there on.
+//   - Index keys a put leaves out: when a PutItem, or a Put in a
+//     transaction, writes an item again without the index keys it had,
+//     minidyn keeps it in the index with those keys gone; the index's
+//     partition no longer lists it, but every begins_with or range query of
+//     the index then fails ("invalid type NULL").
 //   - Transaction size: DynamoDB refuses a TransactWriteItems of more than
 //     100 actions (a ValidationException); minidyn runs it, so a change that
 //     would fail on AWS passed every local test.
@@ -19,11 +24,12 @@
 //     transaction of every test. Every transaction therefore runs on the
 //     shadow table below, whose snapshot is the few items it touches.
 //
-// On AWS both work, and Kabinet's code uses them as it should; this front
-// makes the emulator agree. An UpdateItem that removes top-level attributes
-// or sets a secondary index's key attributes, and every TransactWriteItems,
-// runs against a shadow table: a table with the same primary key
-// and no index, holding copies of the items the call touches. So its
+// On AWS all of them work, and Kabinet's code uses them as it should; this
+// front makes the emulator agree. An UpdateItem that removes top-level
+// attributes or sets a secondary index's key attributes, a PutItem that
+// leaves out index keys the stored item has, and every TransactWriteItems,
+// runs against a shadow table: a table with the same primary key and no
+// index, holding copies of the items the call touches. So its
 // conditions, its expressions and its answer are minidyn's own. When it
 // succeeds, each item it wrote is copied back: deleted from the real table
 // and put again as the shadow holds it, without the removed attributes.
@@ -107,7 +113,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch op {
-	case "CreateTable", "DeleteTable", "UpdateTable", "UpdateItem", "TransactWriteItems":
+	case "CreateTable", "DeleteTable", "UpdateTable", "UpdateItem", "PutItem", "TransactWriteItems":
 	default:
 		h.Inner.ServeHTTP(w, r)
 		return
@@ -127,8 +133,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var rec *httptest.ResponseRecorder
 	switch op {
-	case "UpdateItem", "TransactWriteItems":
-		if touches := h.touches(op, body); touches != nil {
+	case "UpdateItem", "PutItem", "TransactWriteItems":
+		if touches := h.touches(r, op, body); touches != nil {
 			rec = h.shadowed(r, op, body, touches)
 		} else {
 			rec = h.forward(r, body)
@@ -216,7 +222,7 @@ func (t *table) addIndex(keys []keyElement) {
 
 // touches lists the items a write touches when one of its updates needs the
 // shadow table, and nil when none does (or a table is unknown).
-func (h *Handler) touches(op string, body []byte) []touch {
+func (h *Handler) touches(orig *http.Request, op string, body []byte) []touch {
 	var out []touch
 	needed := false
 	add := func(u update, written bool) bool {
@@ -235,20 +241,52 @@ func (h *Handler) touches(op string, body []byte) []touch {
 		out = append(out, tc)
 		return true
 	}
+	type put struct {
+		TableName string
+		Item      map[string]json.RawMessage
+	}
+	addPut := func(p put) bool {
+		t := h.tables[p.TableName]
+		if t == nil {
+			return false
+		}
+		key := t.keyOf(p.Item)
+		if !add(update{TableName: p.TableName, Key: key}, true) {
+			return false
+		}
+		var left []string
+		for n := range t.indexKeys {
+			if _, ok := p.Item[n]; !ok {
+				left = append(left, n)
+			}
+		}
+		if len(left) == 0 || needed {
+			return true
+		}
+		// It leaves out index keys: does the stored item have one?
+		stored, failed := h.get(orig, p.TableName, key)
+		for _, n := range left {
+			_, had := stored[n]
+			needed = needed || (failed == nil && had)
+		}
+		return true
+	}
 	switch op {
 	case "UpdateItem":
 		var u update
 		if json.Unmarshal(body, &u) != nil || !add(u, true) {
 			return nil
 		}
+	case "PutItem":
+		var p put
+		if json.Unmarshal(body, &p) != nil || !addPut(p) {
+			return nil
+		}
 	case "TransactWriteItems":
 		var tx struct {
 			TransactItems []struct {
 				Update, Delete, ConditionCheck *update
-				Put                            *struct {
-					TableName string
-					Item      map[string]json.RawMessage
-				}
+				Put                            *put
 			}
 		}
 		if json.Unmarshal(body, &tx) != nil {
@@ -264,9 +302,7 @@ func (h *Handler) touches(op string, body []byte) []touch {
 			case it.ConditionCheck != nil:
 				ok = add(*it.ConditionCheck, false)
 			case it.Put != nil:
-				if t := h.tables[it.Put.TableName]; t != nil {
-					ok = add(update{TableName: it.Put.TableName, Key: t.keyOf(it.Put.Item)}, true)
-				}
+				ok = addPut(*it.Put)
 			}
 			if !ok {
 				return nil
@@ -396,7 +432,7 @@ func retable(op string, body []byte) []byte {
 			m["TableName"], _ = json.Marshal(name + shadowSuffix)
 		}
 	}
-	if op == "UpdateItem" {
+	if op == "UpdateItem" || op == "PutItem" {
 		shadow(in)
 	} else {
 		var items []map[string]map[string]json.RawMessage

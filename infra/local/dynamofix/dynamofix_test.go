@@ -244,6 +244,59 @@ func TestIndexFollowsKeysAnUpdateSets(t *testing.T) {
 	}
 }
 
+// TestIndexLetsGoOfAnItemPutAgainWithoutItsKeys: an item written whole
+// again without its index keys (a ticket leaving the operators' queue,
+// under its version's condition, in a transaction or alone) leaves the
+// index, and a begins_with query of another partition still works (minidyn
+// alone kept the item in the index with its keys gone, and every such
+// query of the index then failed: "invalid type NULL").
+func TestIndexLetsGoOfAnItemPutAgainWithoutItsKeys(t *testing.T) {
+	ctx := context.Background()
+	db := newTable(t, []string{"PK", "SK"}, "GSI1", []string{"GSI1PK", "GSI1SK"})
+	item := func(pk, v string, keys ...string) map[string]types.AttributeValue {
+		it := map[string]types.AttributeValue{"PK": str(pk), "SK": str("T"), "V": &types.AttributeValueMemberN{Value: v}}
+		if len(keys) == 2 {
+			it["GSI1PK"], it["GSI1SK"] = str(keys[0]), str(keys[1])
+		}
+		return it
+	}
+	for _, it := range []map[string]types.AttributeValue{item("t1", "1", "SUPPORT-QUEUE", "due#1"), item("t2", "1", "SUPPORT-QUEUE", "due#2"),
+		item("a1", "1", "QUEUE#mvd", "submitted#1")} {
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	versioned := func(v string) (*string, map[string]types.AttributeValue) {
+		return aws.String("V = :v"), map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: v}}
+	}
+	cond, vals := versioned("1")
+	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String("t"), Item: item("t1", "2"), ConditionExpression: cond, ExpressionAttributeValues: vals}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: item("t2", "2"), ConditionExpression: cond,
+		ExpressionAttributeValues: vals}); err != nil {
+		t.Fatal(err)
+	}
+	// A failed condition changes nothing.
+	_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("t"), Item: item("a1", "2"), ConditionExpression: cond,
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: "7"}}})
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		t.Errorf("a put under a failed condition = %v, want ConditionalCheckFailed", err)
+	}
+	if got := indexed(t, db, "GSI1", "GSI1PK", "SUPPORT-QUEUE"); len(got) != 0 {
+		t.Errorf("the queue holds %v, want nothing", got)
+	}
+	out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("t"), IndexName: aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :p AND begins_with(GSI1SK, :s)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str("QUEUE#mvd"), ":s": str("submitted#")}})
+	if err != nil || len(out.Items) != 1 {
+		t.Errorf("begins_with on another partition = %v %v, want a1", out, err)
+	}
+}
+
 // A transaction of more than 100 actions is refused, as DynamoDB refuses
 // it, and writes nothing; 100 pass.
 func TestTransactionOfMoreThanAHundredIsRefused(t *testing.T) {

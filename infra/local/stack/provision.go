@@ -110,6 +110,7 @@ func (s *Stack) resolver() template.Resolver {
 // client and groups in the emulators.
 func (s *Stack) provision(ctx context.Context) error {
 	t := s.Template
+	s.provisionWebSocket()
 	for _, id := range t.OfType("AWS::SQS::Queue") {
 		// No SQS locally: failed asynchronous invocations are logged instead.
 		s.Resources[id] = "kabinet-local-" + strings.ToLower(id)

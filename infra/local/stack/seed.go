@@ -29,6 +29,7 @@ import (
 	"github.com/kabinet/kabinet/shared/notify/snsmsg"
 	"github.com/kabinet/kabinet/shared/password"
 	"github.com/kabinet/kabinet/shared/payments"
+	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/sendlimit"
 	"github.com/kabinet/kabinet/shared/sessions"
 	"github.com/kabinet/kabinet/shared/settings"
@@ -53,8 +54,12 @@ type DemoAccount struct {
 	Level        accounts.Level
 	// TOTPSecret is set for the account with an authenticator app.
 	TOTPSecret string
-	Note       string
-	Sub        string
+	// Passport is the series and number its identity data holds ("45 20
+	// 100020") when a test or the README quotes them; else one is made
+	// from its place in DemoAccounts.
+	Passport string
+	Note     string
+	Sub      string
 }
 
 // DemoTOTPSecret is the authenticator secret of the demo TOTP account.
@@ -75,6 +80,9 @@ func DemoAccounts() []DemoAccount {
 			SNILS: "678-912-345 53", Group: "registrars", Level: accounts.LevelConfirmed, Note: "registrars (service centre)"},
 		{Role: "support", Username: "support", Password: "Поддержка-Смена-9", Phone: "+79160000004", Email: "support@kabinet.local",
 			SNILS: "456-789-123 44", Group: "support", Level: accounts.LevelConfirmed, Note: "support"},
+		{Role: "citizen", Username: "citizen-locked", Password: "Забытый-Телефон-8", Phone: "+79160000010", Email: "locked@kabinet.local",
+			SNILS: "135-792-468 94", Level: accounts.LevelStandard, Passport: "45 20 100020",
+			Note: "sign-in locked at start (assisted recovery)"},
 	}, appointmentAccounts()...)
 }
 
@@ -85,6 +93,9 @@ var demoPeople = map[string]accounts.Registration{
 	"officer-fns":  {Surname: "Орлова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1983-04-09", Sex: "female"},
 	"registrar":    {Surname: "Волков", Name: "Дмитрий", Patronymic: "Олегович", BirthDate: "1988-09-12", Sex: "male"},
 	"support":      {Surname: "Соколова", Name: "Мария", BirthDate: "1995-01-30", Sex: "female"},
+	// citizen-locked lost their phone and email: the seeding locks their
+	// sign-in, so that assisted recovery has someone to recover.
+	"citizen-locked": {Surname: "Лебедев", Name: "Алексей", Patronymic: "Викторович", BirthDate: "1990-06-18", Sex: "male"},
 }
 
 // demoServices are the account and application services the seeding uses,
@@ -93,6 +104,7 @@ var demoPeople = map[string]accounts.Registration{
 type demoServices struct {
 	reg     *accounts.Registrations
 	creds   *accounts.Credentials
+	signIn  *accounts.SignIn
 	apps    *applications.Service
 	charges *payments.Charges
 	pays    *payments.Payments
@@ -122,6 +134,9 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 		return nil, err
 	}
 	if out.creds, err = accounts.NewCredentials(d); err != nil {
+		return nil, err
+	}
+	if out.signIn, err = accounts.NewSignIn(d); err != nil {
 		return nil, err
 	}
 	profiles, err := accounts.NewProfiles(d)
@@ -168,7 +183,11 @@ func (s *Stack) seed(ctx context.Context) error {
 			r = appointmentPeople[d.Username]
 		}
 		r.Citizenship, r.SNILS, r.Phone, r.Email, r.Password = "RUS", d.SNILS, d.Phone, d.Email, d.Password
-		r.Passport = accounts.Passport{Series: "45 0" + fmt.Sprint(i+1), Number: fmt.Sprintf("%06d", 100001+i), IssueDate: "2015-04-10",
+		series, number := fmt.Sprintf("45 %02d", i+1), fmt.Sprintf("%06d", 100001+i)
+		if d.Passport != "" {
+			series, number = d.Passport[:5], d.Passport[6:]
+		}
+		r.Passport = accounts.Passport{Series: series, Number: number, IssueDate: "2015-04-10",
 			Issuer: "ГУ МВД России по г. Москве", DivisionCode: "770-001"}
 		extra := map[string]string{}
 		if d.Department != "" {
@@ -199,6 +218,11 @@ func (s *Stack) seed(ctx context.Context) error {
 		if err := s.seedSettings(ctx, d.Sub); err != nil {
 			return err
 		}
+		if d.Username == "citizen-locked" {
+			if d.Note, err = lockDemo(ctx, svc.signIn, d); err != nil {
+				return err
+			}
+		}
 		s.Demo = append(s.Demo, d)
 	}
 	s.eventTokens = tokens
@@ -217,7 +241,24 @@ func (s *Stack) seed(ctx context.Context) error {
 	if err := s.seedAppointments(ctx, svc.apps); err != nil {
 		return err
 	}
-	return s.seedConsents(ctx, svc.deps, svc.profiles, svc.apps)
+	if err := s.seedConsents(ctx, svc.deps, svc.profiles, svc.apps); err != nil {
+		return err
+	}
+	return s.seedSupport(ctx)
+}
+
+// lockDemo locks a demo account's sign-in the way a person does, by
+// failed passwords, and says its lock number.
+func lockDemo(ctx context.Context, signIn *accounts.SignIn, d DemoAccount) (string, error) {
+	meta := accounts.Meta{IP: "192.0.2.77", UserAgent: "kabinet-local seeding"}
+	for range accounts.LockAfter + 1 {
+		_, err := signIn.Login(ctx, d.Phone, "Не-Тот-Пароль-1", meta)
+		if pe, ok := problem.As(err); ok && pe.Code == "account_locked" {
+			number, _ := pe.Extensions["lockNumber"].(string)
+			return fmt.Sprintf("sign-in locked for %s after start, lock number %s (assisted recovery)", accounts.LockFor, number), nil
+		}
+	}
+	return "", fmt.Errorf("demo account %s did not lock", d.Username)
 }
 
 // seedApplications gives the demo citizen applications to look at: a

@@ -59,6 +59,9 @@ type Options struct {
 	// YooKassaAddr is the payment provider emulator's address (its API, the
 	// payment page and the log).
 	YooKassaAddr string
+	// ChatAddr is the chat WebSocket API's address (and its @connections
+	// management API); empty means any free port.
+	ChatAddr string
 
 	// Progress, when set, gets a line as each part of the stack starts
 	// ("stack: starting <part>") and as it is ready ("stack: ready <part>
@@ -100,6 +103,13 @@ type Stack struct {
 	Template           *template.Template
 	Gateway            *gateway.Gateway
 	Pools              map[string]*lambdart.Pool
+
+	// ChatURL is the chat's WebSocket API (ws://), ChatManageURL its
+	// @connections management endpoint; WebSocket serves both.
+	ChatURL, ChatManageURL string
+	WebSocket              *gateway.WebSocket
+	wsAPI                  *template.WebSocketAPI
+	wsLn                   net.Listener
 
 	// YooKassa is the payment provider (ЮKassa's API, the payer's page, the
 	// faults); YooKassaURL its root (the API is under /v3).
@@ -259,6 +269,9 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	s.onClose(func() { _ = s.apiLn.Close() })
+	if err := s.listenWebSocket(); err != nil {
+		return nil, err
+	}
 	if err := s.step("functions", s.startFunctions); err != nil {
 		return nil, err
 	}
@@ -445,6 +458,8 @@ func (s *Stack) FunctionEnv(fn template.Function) (map[string]string, error) {
 		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": s.CognitoURL,
 		"AWS_ENDPOINT_URL_KMS":                       s.KMSURL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER":           s.SecretsURL,
+		// The chat WebSocket API's @connections endpoint (the local gateway).
+		"AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": s.ChatManageURL,
 		// The payment provider: the emulator's shop, its key in Secrets Manager.
 		string(config.YooKassaAPIURL):          s.YooKassaURL + "/v3",
 		string(config.YooKassaShopID):          YooKassaShopID,
@@ -494,7 +509,7 @@ func (s *Stack) startGateway() error {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	s.APIURL = s.serve(s.apiLn, s.Gateway)
-	return nil
+	return s.startWebSocket(fns)
 }
 
 // localIssuer is the issuer that tokens carry here for the one the template
@@ -551,6 +566,9 @@ func (s *Stack) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nKabinet local stack is up.\n\n")
 	fmt.Fprintf(&b, "  API (HTTP API, payload 2.0)   %s   e.g. %s/health\n", s.APIURL, s.APIURL)
+	if s.ChatURL != "" {
+		fmt.Fprintf(&b, "  Chat (WebSocket API)          %s   (@connections: %s/@connections/<id>)\n", s.ChatURL, s.ChatManageURL)
+	}
 	fmt.Fprintf(&b, "  API reference (Swagger UI)    %s   (OpenAPI: %s/openapi.yaml)\n", s.DocsURL, s.DocsURL)
 	if s.opts.LocalStack != "" {
 		fmt.Fprintf(&b, "  LocalStack (DynamoDB, S3, SNS, SES) %s   mail: %s/_aws/ses, SMS: %s/_aws/sns/sms-messages\n", s.opts.LocalStack, s.opts.LocalStack, s.opts.LocalStack)
