@@ -7,6 +7,7 @@ import (
 
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/consents"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/sessions"
@@ -66,6 +67,7 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.Handle("POST /auth/register", h.register)
 	r.Handle("POST /auth/register/confirm", h.confirm)
 	r.Handle("POST /auth/register/resend", h.resend)
+	r.Handle("GET /auth/register/consent", h.registrationConsent)
 	r.Handle("POST /auth/login", h.login)
 	r.Handle("POST /auth/login/mfa", h.loginMFA)
 	r.Handle("POST /auth/login/new-password", h.loginNewPassword)
@@ -84,6 +86,18 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	r.HandleAuthed("PUT /auth/mfa", h.setMFA)
 	r.HandleAuthed("POST /registrar/accounts/{sub}/level", h.setLevel)
 	return r
+}
+
+// registrationConsent is the consent to process personal data the
+// registration form shows, as a document of its own: its edition goes back
+// in personalDataConsent.
+func (h *handler) registrationConsent(context.Context, *httpapi.Request) (httpapi.Response, error) {
+	res, err := httpapi.JSON(http.StatusOK, consents.RegistrationText())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	res.Headers["Cache-Control"] = "public, max-age=3600"
+	return res, nil
 }
 
 func meta(req *httpapi.Request) accounts.Meta {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kabinet/kabinet/shared/consents"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/httpapi/httpapitest"
 	"github.com/kabinet/kabinet/shared/logging"
@@ -121,5 +122,21 @@ func TestServiceErrorsAreMappedToProblems(t *testing.T) {
 				t.Errorf("%s with %v: got %d %s, want %d %s", event, c.err, res.StatusCode, res.Body, c.status, c.code)
 			}
 		}
+	}
+}
+
+// The registration form's consent is served to anyone, as a document with
+// its edition and digest, and no service is asked.
+func TestRegistrationConsentIsPublic(t *testing.T) {
+	req, err := httpapi.ReadEvent("../../events/auth-register-consent.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fake{}
+	res, _ := fakeRouter(f).Serve(context.Background(), req)
+	var doc consents.Document
+	if err := json.Unmarshal([]byte(res.Body), &doc); err != nil || res.StatusCode != 200 || doc.Version != consents.RegistrationVersion ||
+		len(doc.SHA256) != 64 || !strings.Contains(doc.Text, "персональных данных") || len(f.Calls()) != 0 {
+		t.Errorf("got %d %s, calls %v", res.StatusCode, res.Body, f.Calls())
 	}
 }

@@ -15,10 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/config"
+	"github.com/kabinet/kabinet/shared/consents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/httpapi"
 	"github.com/kabinet/kabinet/shared/inbox"
@@ -54,7 +56,8 @@ func main() {
 		SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesmail.NewClient(cfg, env.Endpoint(cfg, config.SESEndpoint)), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: limits},
 		Sessions: sess, Inbox: &inbox.Store{DB: db},
-		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock}
+		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Clock: base.Clock, Consents: consents.Registration{},
+		Reads: &accesslog.Log{DB: db, Clock: base.Clock}}
 	var h handler
 	h.reg, err = accounts.NewRegistrations(d)
 	app.Must(base.Log, err)
@@ -66,7 +69,7 @@ func main() {
 	// registrar checked the person (the standard level).
 	people, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)
-	d.Payers, err = payments.NewCharges(payments.Deps{DB: db, Clock: base.Clock, Keys: keys, People: people, Inbox: d.Inbox})
+	d.Payers, err = payments.NewCharges(payments.Deps{DB: db, Clock: base.Clock, Keys: keys, People: people, Inbox: d.Inbox, Reads: d.Reads})
 	app.Must(base.Log, err)
 	h.levels, err = accounts.NewLevels(d)
 	app.Must(base.Log, err)

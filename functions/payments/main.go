@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/blob/s3blob"
@@ -68,7 +69,7 @@ func main() {
 		Timeout: 5 * time.Second})
 	app.Must(base.Log, err)
 	objects := s3blob.New(s3.NewFromConfig(cfg), bucket)
-	pd := payments.Deps{DB: db, Keys: keys, Clock: base.Clock, People: people, Inbox: d.Inbox,
+	pd := payments.Deps{DB: db, Keys: keys, Clock: base.Clock, People: people, Inbox: d.Inbox, Reads: &accesslog.Log{DB: db, Clock: base.Clock},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider,
 		Receipts: &issued.Service{DB: db, Objects: objects, Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal},

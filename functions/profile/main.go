@@ -17,12 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/applications"
 	"github.com/kabinet/kabinet/shared/blob/s3blob"
 	"github.com/kabinet/kabinet/shared/cognito"
 	"github.com/kabinet/kabinet/shared/config"
+	"github.com/kabinet/kabinet/shared/consents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/export"
 	"github.com/kabinet/kabinet/shared/httpapi"
@@ -60,7 +62,8 @@ func main() {
 	d := accounts.Deps{DB: db, Users: cognito.New(cip.NewFromConfig(cfg), pool, client), Sealer: sealer, Keys: keys,
 		Policy: policy, SMS: snsmsg.NewMessenger(sns.NewFromConfig(cfg), sender), Mail: sesmail.NewMailer(sesmail.NewClient(cfg, env.Endpoint(cfg, config.SESEndpoint)), from, configSet),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: base.Clock, Limits: limits},
-		Sessions: sess, Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock}
+		Sessions: sess, Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: base.Clock,
+		Reads: &accesslog.Log{DB: db, Clock: base.Clock}}
 	profiles, err := accounts.NewProfiles(d)
 	app.Must(base.Log, err)
 	contacts, err := accounts.NewContacts(d)
@@ -69,7 +72,7 @@ func main() {
 	app.Must(base.Log, err)
 	// Payments learn of a driver licence or a vehicle certificate recorded
 	// among the documents, to find the charges posted for it.
-	d.Payers, err = payments.NewCharges(payments.Deps{DB: db, Clock: base.Clock, Keys: keys, People: profiles, Inbox: d.Inbox})
+	d.Payers, err = payments.NewCharges(payments.Deps{DB: db, Clock: base.Clock, Keys: keys, People: profiles, Inbox: d.Inbox, Reads: d.Reads})
 	app.Must(base.Log, err)
 	docs, err := accounts.NewIdentityDocs(d)
 	app.Must(base.Log, err)
@@ -78,6 +81,8 @@ func main() {
 	apps := &applications.Service{DB: db, Sealer: sealer, Profiles: profiles, Inbox: d.Inbox, Journal: activity, Clock: base.Clock}
 	h := &handler{profiles: profiles, contacts: contacts, changes: changes, docs: docs, journal: activity,
 		exports: &export.Service{DB: db, Passwords: signIn, Profiles: profiles, IdentityDocs: docs, Applications: apps,
-			Journal: activity, Payments: payments.History{DB: db}, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Clock: base.Clock}}
+			Journal: activity, Payments: payments.History{DB: db}, Consents: consents.History{DB: db, Clock: base.Clock},
+			AccessLog: &accesslog.Log{DB: db, Key: keys, Names: profiles, Clock: base.Clock},
+			Objects:   s3blob.New(s3.NewFromConfig(cfg), bucket), Clock: base.Clock}}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("profile", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)
 }

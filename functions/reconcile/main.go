@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/blob/s3blob"
@@ -56,7 +57,7 @@ func main() {
 	provider, err := yookassa.New(yookassa.Config{BaseURL: apiURL, ShopID: shop, Secret: yookassa.ManagedSecretKey(secrets, shopKey),
 		Timeout: 5 * time.Second})
 	app.Must(base.Log, err)
-	d := payments.Deps{DB: db, Keys: keys, Clock: base.Clock, People: people, Inbox: &inbox.Store{DB: db},
+	d := payments.Deps{DB: db, Keys: keys, Clock: base.Clock, People: people, Inbox: &inbox.Store{DB: db}, Reads: &accesslog.Log{DB: db, Clock: base.Clock},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: base.Clock}, Provider: provider, Refunder: provider, Sealer: sealer,
 		Receipts: &issued.Service{DB: db, Objects: s3blob.New(s3.NewFromConfig(cfg), bucket), Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: kmsClient, KeyID: signingKey}, PortalURL: portal},

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -146,6 +147,41 @@ type Deps struct {
 	// Payers learn of the identifiers charges are found by (nil: nobody
 	// does, and charges reach people only by what payments itself holds).
 	Payers PayerHook
+	// Consents record the consent to process personal data given at
+	// registration, as its own document, with the account.
+	Consents ConsentRecorder
+	// Reads record staff reads of a person's data in their access log: a
+	// registrar's identity check, the change-request queue.
+	Reads Reads
+}
+
+// Reads record the reads of a person's data by others (accesslog.Log).
+type Reads interface {
+	// RecordTx adds the read's record to a transaction of the reader's.
+	RecordTx(tx *dynamo.Tx, r accesslog.Read) error
+	// RecordAll records several reads before their data leaves.
+	RecordAll(ctx context.Context, rs []accesslog.Read) error
+}
+
+var _ Reads = (*accesslog.Log)(nil)
+
+// RegistrationConsent is the consent to process personal data a person
+// gave on the registration form: the edition of its text, when and from
+// where.
+type RegistrationConsent struct {
+	Version string
+	At      time.Time
+	IP      string
+}
+
+// ConsentRecorder records the registration consent (consents.Registration
+// implements it; accounts does not depend on consents).
+type ConsentRecorder interface {
+	// CurrentVersion is the edition of the text a registration must agree to.
+	CurrentVersion() string
+	// RegistrationConsentTx adds the consent to the transaction that opens
+	// the account.
+	RegistrationConsentTx(tx *dynamo.Tx, sub string, c RegistrationConsent) error
 }
 
 // PayerHook is told, after the change commits, of what finds the charges
@@ -173,7 +209,7 @@ func (s *core) payers(ctx context.Context, call func(PayerHook) error) {
 func (d Deps) need(service string, names ...string) error {
 	set := map[string]bool{"DB": d.DB != nil, "Users": d.Users != nil, "Sealer": d.Sealer != nil, "Keys": d.Keys != nil,
 		"SMS": d.SMS != nil, "Mail": d.Mail != nil, "Limiter": d.Limiter != nil, "Sessions": d.Sessions != nil, "Inbox": d.Inbox != nil, "Clock": d.Clock != nil,
-		"Journal": d.Journal != nil, "Policy": d.Policy.MinLength > 0}
+		"Journal": d.Journal != nil, "Policy": d.Policy.MinLength > 0, "Consents": d.Consents != nil, "Reads": d.Reads != nil}
 	var missing []string
 	for _, n := range append([]string{"DB", "Clock"}, names...) {
 		if !set[n] {

@@ -150,6 +150,47 @@ func TestExpiredPasswordMustBeChanged(t *testing.T) {
 	}
 }
 
+// The consent to process personal data is given on the registration form,
+// in the edition in force, and recorded with the account (when, from
+// where); without it, or with an old edition, nothing is kept or sent.
+func TestRegistrationRecordsItsConsent(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for name, c := range map[string]struct{ version, code string }{
+		"no consent":     {"", "consent.required"},
+		"an old edition": {"2019-01-01", "consent.version"},
+	} {
+		r := person("+79161110009", "11223344595")
+		r.PersonalDataConsent = c.version
+		_, err := f.svc.Register(ctx, r, meta)
+		if pe, ok := problem.As(err); !ok || pe.Kind != problem.KindInvalid || len(pe.Fields) != 1 ||
+			pe.Fields[0].Field != "personalDataConsent" || pe.Fields[0].Code != c.code {
+			t.Errorf("%s: %v, want 422 naming personalDataConsent (%s)", name, err, c.code)
+		}
+	}
+	if n := len(f.out.sms); n != 0 {
+		t.Fatalf("%d SMS sent for refused registrations", n)
+	}
+	p, err := f.svc.Register(ctx, person("+79161110009", "11223344595"), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := f.clock.Now()
+	f.clock.Advance(time.Minute)
+	if _, err := f.svc.Registrations.Confirm(ctx, p.RegistrationID, f.out.lastCode(t, "+79161110009"), ""); err != nil {
+		t.Fatal(err)
+	}
+	book := f.deps.Consents.(*consentBook)
+	if len(book.given) != 1 {
+		t.Fatalf("consents recorded: %+v", book.given)
+	}
+	for _, c := range book.given {
+		if c.Version != testConsentVersion || !c.At.Equal(given) || c.IP != meta.IP {
+			t.Errorf("recorded %+v, want edition %s given at %v from %s", c, testConsentVersion, given, meta.IP)
+		}
+	}
+}
+
 func TestRegistrationCodeExpires(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

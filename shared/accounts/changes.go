@@ -7,13 +7,16 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/blob"
+	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/documents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/messages"
+	"github.com/kabinet/kabinet/shared/personaldata"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/validate"
 )
@@ -246,14 +249,41 @@ func (s *ChangeRequests) Pending(ctx context.Context, a actor.Actor, cursor stri
 		return nil, "", err
 	}
 	out := make([]ChangeRequest, 0, len(items))
+	reads := make([]accesslog.Read, 0, len(items))
 	for _, it := range items {
 		r, err := s.request(ctx, it, true)
 		if err != nil {
 			return nil, "", err
 		}
 		out = append(out, r)
+		reads = append(reads, changeRequestRead(a, it))
+	}
+	// Each request shows its person's data: in their access logs before
+	// the page leaves.
+	if err := s.Reads.RecordAll(ctx, reads); err != nil {
+		return nil, "", problem.Wrap(err, problem.KindUnavailable, "access_not_recorded",
+			"Не удалось записать обращение к данным в журнал доступа. Повторите")
 	}
 	return out, next, nil
+}
+
+// fieldCategories are the access log's categories of review-only fields.
+var fieldCategories = map[string]personaldata.Category{"surname": personaldata.Personal, "name": personaldata.Personal,
+	"patronymic": personaldata.Personal, "birthDate": personaldata.Personal, "birthPlace": personaldata.Personal,
+	"passport": personaldata.Passport, "registrationAddress": personaldata.Address}
+
+// changeRequestRead is a staff member's read of a change request: the
+// field's data and the request with its scan.
+func changeRequestRead(a actor.Actor, it requestItem) accesslog.Read {
+	org := ""
+	if !a.IsRegistrar() {
+		if org = catalog.DepartmentTitle(a.Department); org == "" {
+			org = a.Department
+		}
+	}
+	return accesslog.Read{Owner: it.Sub, By: a, Organisation: org,
+		Categories: []personaldata.Category{fieldCategories[it.Field], personaldata.Application},
+		Reason:     accesslog.ForChangeRequest(it.ID, fieldNames[it.Field])}
 }
 
 // Decide approves (applying the value) or rejects (with a reason) a pending

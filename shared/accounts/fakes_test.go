@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/kabinet/kabinet/infra/local/kmsemu"
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/dynamo/dynamotest"
@@ -245,14 +246,36 @@ func newFixtureOn(t testing.TB, db *dynamo.Store) *fixture {
 	users, out := newFakeUsers(c), &outbox{}
 	d := Deps{DB: db, Users: users, Sealer: kmsseal.NewSealer(kc, aws.ToString(key.KeyMetadata.KeyId)), Keys: testKeys(t),
 		Policy: password.Seeds(), SMS: out, Mail: out, Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Clock: c,
-		Limiter: unlimited{}, Journal: &journal.Journal{DB: db, Key: journal.StaticKey(make([]byte, 32)), Clock: c}}
+		Limiter: unlimited{}, Journal: &journal.Journal{DB: db, Key: journal.StaticKey(make([]byte, 32)), Clock: c},
+		Consents: &consentBook{given: map[string]RegistrationConsent{}}, Reads: &accesslog.Log{DB: db}}
 	return &fixture{svc: newServices(t, d), deps: d, clock: c, users: users, out: out, db: db}
 }
 
 func person(phone, snils string) Registration {
 	return Registration{Surname: "Иванова", Name: "Анна", Patronymic: "Сергеевна", BirthDate: "1990-05-17", Sex: "female", Citizenship: "RUS",
 		Passport: Passport{Series: "4510", Number: "123456", IssueDate: "2010-06-01", Issuer: "ОВД района Хамовники", DivisionCode: "770-001"},
-		SNILS:    snils, INN: innFor(phone), Phone: phone, Email: "anna@example.ru", Password: "Зелёный-Чай-42"}
+		SNILS:    snils, INN: innFor(phone), Phone: phone, Email: "anna@example.ru", Password: "Зелёный-Чай-42",
+		PersonalDataConsent: testConsentVersion}
+}
+
+// testConsentVersion is the edition of the registration consent the fake
+// recorder has in force.
+const testConsentVersion = "test-1"
+
+// consentBook is a ConsentRecorder that keeps what it was given (the real
+// one, consents.Registration, depends on this package).
+type consentBook struct {
+	mu    sync.Mutex
+	given map[string]RegistrationConsent
+}
+
+func (b *consentBook) CurrentVersion() string { return testConsentVersion }
+
+func (b *consentBook) RegistrationConsentTx(_ *dynamo.Tx, sub string, c RegistrationConsent) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.given[sub] = c
+	return nil
 }
 
 // innFor is a valid personal INN made from the last ten digits of s, so

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/personaldata"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -71,6 +73,12 @@ func (s *Levels) SetLevel(ctx context.Context, a actor.Actor, sub string, c Leve
 		username = acc.Username
 		upd, cond := levelUpdate(acc.Level, c, a.Sub, s.now())
 		tx.Update(dynamo.AccountKey(sub), upd, &cond)
+		// The check reads the person's identity data: in their access log,
+		// with the change.
+		if err := s.Reads.RecordTx(tx, accesslog.Read{Owner: sub, By: a, Categories: []personaldata.Category{personaldata.Personal,
+			personaldata.Passport, personaldata.SNILS}, Reason: accesslog.ForIdentityCheck(c.Level.Name())}); err != nil {
+			return journal.Entry{}, err
+		}
 		return entry(a, sub, journal.TypeLevel, "Личность подтверждена сотрудником центра обслуживания: уровень учётной записи — "+c.Level.Name()), nil
 	})
 	if err != nil {

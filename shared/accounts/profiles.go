@@ -56,6 +56,32 @@ func (s *Profiles) Profile(ctx context.Context, a actor.Actor) (Profile, error) 
 	return s.profile(ctx, a.Sub)
 }
 
+// ProfileOf reads another person's personal data, sealed fields opened,
+// for a service that has already established the caller's right to it (an
+// organisation's active consent, checked by shared/consents, which also
+// records the read in the person's access log). NotFound without an
+// account.
+func (s *Profiles) ProfileOf(ctx context.Context, sub string) (Profile, error) {
+	return s.profile(ctx, sub)
+}
+
+// StaffName is how a person's access log names a staff member who read
+// their data: surname and initials ("Кузнецов И. А."). NotFound without an
+// account.
+func (s *Profiles) StaffName(ctx context.Context, sub string) (string, error) {
+	acc, err := s.account(ctx, sub)
+	if err != nil {
+		return "", err
+	}
+	name := acc.Surname
+	for _, given := range []string{acc.Name, acc.Patronymic} {
+		if r := []rune(strings.TrimSpace(given)); len(r) > 0 {
+			name += " " + string(r[0]) + "."
+		}
+	}
+	return name, nil
+}
+
 // profile reads a person's personal data, with sealed fields opened.
 func (s *core) profile(ctx context.Context, sub string) (Profile, error) {
 	acc, err := s.account(ctx, sub)

@@ -39,6 +39,14 @@ type Registration struct {
 	Phone       string   `json:"phone"`
 	Email       string   `json:"email,omitempty"`
 	Password    string   `json:"password"`
+	// PersonalDataConsent is the edition of the consent to process personal
+	// data the person agreed to (GET /auth/register/consent shows it): a
+	// document of its own, recorded with the account.
+	PersonalDataConsent string `json:"personalDataConsent"`
+	// ConsentAt and ConsentFrom are when and from where it was given: the
+	// server sets them at registration, whatever a client sends.
+	ConsentAt   time.Time `json:"consentAt,omitzero"`
+	ConsentFrom string    `json:"consentFrom,omitempty"`
 }
 
 // MinAge is the youngest age at which a person may register.
@@ -148,6 +156,10 @@ func (s *Registrations) Register(ctx context.Context, r Registration, meta Meta)
 	if err != nil {
 		return Pending{}, err
 	}
+	if err := s.consentGiven(r); err != nil {
+		return Pending{}, err
+	}
+	r.ConsentAt, r.ConsentFrom = now, meta.IP
 	// Every code to the phone counts against its limits first: nothing is
 	// kept or sent for a registration over them.
 	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: r.Phone, IP: meta.IP, Anonymous: true, Flow: sendlimit.FlowRegistration}); err != nil {
@@ -202,6 +214,29 @@ func (s *Registrations) Register(ctx context.Context, r Registration, meta Meta)
 		p.EmailSentTo = validate.MaskEmail(r.Email)
 	}
 	return p, nil
+}
+
+// consentGiven refuses a registration without the consent to process
+// personal data in the edition in force.
+func (s *Registrations) consentGiven(r Registration) error {
+	switch strings.TrimSpace(r.PersonalDataConsent) {
+	case s.Consents.CurrentVersion():
+		return nil
+	case "":
+		return problem.Invalid(problem.Field{Field: "personalDataConsent", Code: "consent.required",
+			Message: "Без согласия на обработку персональных данных регистрация невозможна: ознакомьтесь с ним и подтвердите"})
+	}
+	return problem.Invalid(problem.Field{Field: "personalDataConsent", Code: "consent.version",
+		Message: "Текст согласия обновился: ознакомьтесь с действующей редакцией и подтвердите её"})
+}
+
+// consentTx records the registration's consent with the account.
+func (s *Registrations) consentTx(tx *dynamo.Tx, sub string, r Registration, now time.Time) error {
+	at := r.ConsentAt
+	if at.IsZero() {
+		at = now
+	}
+	return s.Consents.RegistrationConsentTx(tx, sub, RegistrationConsent{Version: r.PersonalDataConsent, At: at, IP: r.ConsentFrom})
 }
 
 func regSMS(code string) string {
@@ -377,6 +412,10 @@ func (s *Registrations) Confirm(ctx context.Context, id, phoneCode, emailCode st
 	if err := s.accountReminders(tx, sub, r.BirthDate, now); err != nil {
 		return Confirmed{}, err
 	}
+	if err := s.consentTx(tx, sub, r, now); err != nil {
+		_ = s.Users.DeleteUser(ctx, id)
+		return Confirmed{}, err
+	}
 	if err := s.DB.Transact(ctx, "", tx); err != nil {
 		_ = s.Users.DeleteUser(ctx, id)
 		if problem.Is(err, problem.KindConflict) {
@@ -437,6 +476,13 @@ func (s *Registrations) Provision(ctx context.Context, username string, r Regist
 	if err != nil {
 		return "", err
 	}
+	if r.PersonalDataConsent == "" {
+		// Operator tooling and demo accounts agree to the edition in force.
+		r.PersonalDataConsent = s.Consents.CurrentVersion()
+	}
+	if err := s.consentGiven(r); err != nil {
+		return "", err
+	}
 	attrs := map[string]string{"phone_number": r.Phone, "custom:level": string(level)}
 	if r.Email != "" {
 		attrs["email"] = r.Email
@@ -457,6 +503,10 @@ func (s *Registrations) Provision(ctx context.Context, username string, r Regist
 	acc.Organisation = extra["custom:organisation"]
 	tx := createAccount(&dynamo.Tx{}, acc)
 	if err := s.accountReminders(tx, sub, r.BirthDate, now); err != nil {
+		return "", err
+	}
+	if err := s.consentTx(tx, sub, r, now); err != nil {
+		_ = s.Users.DeleteUser(ctx, username)
 		return "", err
 	}
 	if err := s.DB.Transact(ctx, "", tx); err != nil {

@@ -8,9 +8,10 @@ package accounts
 // by a code to the phone (and the email); demo and operator provisioning.
 type Registrations struct{ core }
 
-// NewRegistrations needs Users, Sealer, Keys, Policy, SMS, Mail and Limiter.
+// NewRegistrations needs Users, Sealer, Keys, Policy, SMS, Mail, Limiter and
+// Consents.
 func NewRegistrations(d Deps) (*Registrations, error) {
-	return with(&Registrations{core{d}}, d.need("Registrations", "Users", "Sealer", "Keys", "Policy", "SMS", "Mail", "Limiter"))
+	return with(&Registrations{core{d}}, d.need("Registrations", "Users", "Sealer", "Keys", "Policy", "SMS", "Mail", "Limiter", "Consents"))
 }
 
 // SignIn is signing in and the sessions it opens: a password (with the
@@ -38,9 +39,10 @@ func NewCredentials(d Deps) (*Credentials, error) {
 // raise them after checking the person.
 type Levels struct{ core }
 
-// NewLevels needs Users (the level is also a user attribute) and Journal.
+// NewLevels needs Users (the level is also a user attribute), Journal and
+// Reads (an identity check reads the person's identity data).
 func NewLevels(d Deps) (*Levels, error) {
-	return with(&Levels{core{d}}, d.need("Levels", "Users", "Journal"))
+	return with(&Levels{core{d}}, d.need("Levels", "Users", "Journal", "Reads"))
 }
 
 // Profiles are a person's personal data: reading it (for the person and
@@ -67,9 +69,10 @@ func NewContacts(d Deps) (*Contacts, error) {
 // field or a registrar decides it.
 type ChangeRequests struct{ core }
 
-// NewChangeRequests needs Sealer, Inbox and Journal.
+// NewChangeRequests needs Sealer, Inbox, Journal and Reads (the staff's
+// queue shows the requested values).
 func NewChangeRequests(d Deps) (*ChangeRequests, error) {
-	return with(&ChangeRequests{core{d}}, d.need("ChangeRequests", "Sealer", "Inbox", "Journal"))
+	return with(&ChangeRequests{core{d}}, d.need("ChangeRequests", "Sealer", "Inbox", "Journal", "Reads"))
 }
 
 // IdentityDocs are the records of a person's documents (international

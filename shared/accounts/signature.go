@@ -42,6 +42,13 @@ func signatureID(docID string, version int64, content string) string {
 // signs with its code and nothing is sent; anyone else gets a 6-digit code
 // by SMS to the primary phone, at most once a minute.
 func (s *Signatures) StartSignature(ctx context.Context, sub, docID string, version int64, content string) (SignaturePending, error) {
+	return s.StartConfirmation(ctx, sub, docID, version, content, "подписания заявления", sendlimit.FlowSignature)
+}
+
+// StartConfirmation is StartSignature for another kind of document: the
+// SMS says the code is "для <what>" (e.g. "подтверждения согласия"), and
+// it counts against the send limits of flow.
+func (s *Signatures) StartConfirmation(ctx context.Context, sub, docID string, version int64, content, what string, flow sendlimit.Flow) (SignaturePending, error) {
 	acc, err := s.account(ctx, sub)
 	if err != nil {
 		return SignaturePending{}, err
@@ -64,7 +71,7 @@ func (s *Signatures) StartSignature(ctx context.Context, sub, docID string, vers
 	}
 	// The person's signing codes are limited whatever the drafts, per
 	// account and to the phone, by the one limiter.
-	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: sub, Flow: sendlimit.FlowSignature}); err != nil {
+	if err := s.Limiter.Allow(ctx, sendlimit.Send{Channel: sendlimit.SMS, To: acc.Phone, Own: true, Account: sub, Flow: flow}); err != nil {
 		return SignaturePending{}, err
 	}
 	code, err := newCode()
@@ -82,7 +89,7 @@ func (s *Signatures) StartSignature(ctx context.Context, sub, docID string, vers
 	}
 	// The SMS names no document and carries no link: only the code and
 	// what it does.
-	if _, err := s.SMS.SMS(ctx, acc.Phone, "Код для подписания заявления в Кабинете: "+code+". Никому его не сообщайте."); err != nil {
+	if _, err := s.SMS.SMS(ctx, acc.Phone, "Код для "+what+" в Кабинете: "+code+". Никому его не сообщайте."); err != nil {
 		// A code that never left is no code: the person may ask again at
 		// once. Only this code goes: one a racing request sent stays.
 		unsent := codeIs(hash)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/clock"
@@ -192,7 +193,8 @@ func newEnv(t *testing.T) *env {
 		issuer:  &fakeIssuer{real: &issued.Service{DB: db, Objects: objs, Signer: issuedtest.NewSigner(t), Renderer: issuedpdf.Renderer{}, PortalURL: "https://kabinet.example.ru"}},
 		objects: objs}
 	e.svc = &Service{DB: db, Sealer: fakeSealer{}, Profiles: e.profiles, Signatures: fakeSignatures{}, Inbox: &inbox.Store{DB: db},
-		Journal: e.journal, Clock: &tickClock{t: start}, Issuer: e.issuer}
+		Journal: e.journal, Clock: &tickClock{t: start}, Issuer: e.issuer,
+		Reads: &accesslog.Log{DB: db, Key: accesslog.StaticKey(make([]byte, 32))}}
 	return e
 }
 

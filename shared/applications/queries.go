@@ -2,13 +2,18 @@ package applications
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/actor"
+	"github.com/kabinet/kabinet/shared/catalog"
+	"github.com/kabinet/kabinet/shared/personaldata"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -118,13 +123,60 @@ func (s *Service) officerApp(ctx context.Context, a actor.Actor, id string) (app
 }
 
 // OfficerCard returns an application of the officer's department with its
-// answers and journal (with who made each change). Errors as officerApp.
+// answers and journal (with who made each change), recorded first in the
+// applicant's access log. Errors as officerApp; Unavailable when the read
+// cannot be recorded.
 func (s *Service) OfficerCard(ctx context.Context, a actor.Actor, id string) (App, error) {
 	it, err := s.officerApp(ctx, a, id)
 	if err != nil {
 		return App{}, err
 	}
-	return s.card(ctx, it, RoleOfficer, true)
+	card, err := s.card(ctx, it, RoleOfficer, true)
+	if err != nil {
+		return App{}, err
+	}
+	if err := s.recordRead(ctx, a, it); err != nil {
+		return App{}, err
+	}
+	return card, nil
+}
+
+// readCategories are what an application shows of its applicant: what
+// they wrote and attached, their name, and the identifiers its form asks.
+func readCategories(svc catalog.Service) []personaldata.Category {
+	cats := []personaldata.Category{personaldata.Application, personaldata.Personal}
+	byType := map[string]personaldata.Category{"snils": personaldata.SNILS, "inn": personaldata.INN, "passport_series": personaldata.Passport,
+		"passport_number": personaldata.Passport, "phone": personaldata.Contacts, "email": personaldata.Contacts, "address": personaldata.Address}
+	for _, f := range svc.Form {
+		if c, ok := byType[f.Type]; ok && !slices.Contains(cats, c) {
+			cats = append(cats, c)
+		}
+	}
+	return cats
+}
+
+// recordRead writes an officer's opening of an application in the
+// applicant's access log.
+func (s *Service) recordRead(ctx context.Context, a actor.Actor, it appItem) error {
+	if s.Reads == nil {
+		return errors.New("applications: no access log to record an officer's read in")
+	}
+	svc, _ := catalog.Get(it.Service)
+	org := svc.DepartmentTitle
+	if org == "" {
+		org = it.Department
+	}
+	number := it.Number
+	if number == "" {
+		number = it.ID
+	}
+	err := s.Reads.Record(ctx, accesslog.Read{Owner: it.Sub, By: a, Organisation: org, Categories: readCategories(svc),
+		Reason: accesslog.ForApplication(number, svc.Title)})
+	if err != nil {
+		return problem.Wrap(err, problem.KindUnavailable, "access_not_recorded",
+			"Не удалось записать обращение к данным заявителя в журнал доступа. Повторите")
+	}
+	return nil
 }
 
 // Queue returns a page of the officer's department's open applications (in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -81,6 +82,14 @@ type Issuer interface {
 	Verify(ctx context.Context, code string, file []byte) (issued.Verification, error)
 }
 
+// Reads record the reads of a person's data by others in their access log
+// (accesslog.Log).
+type Reads interface {
+	// Record writes the read before the data leaves the service; an error
+	// means it could not, and the data must not leave.
+	Record(ctx context.Context, r accesslog.Read) error
+}
+
 // Duties charge the state duty of a service with a fee (payments.Charges).
 type Duties interface {
 	// DutyTx adds the duty's charge to the submission's transaction and
@@ -125,6 +134,7 @@ var (
 	_ Inbox          = (*inbox.Store)(nil)
 	_ Journal        = (*journal.Journal)(nil)
 	_ Issuer         = (*issued.Service)(nil)
+	_ Reads          = (*accesslog.Log)(nil)
 )
 
 // Service runs applications: a citizen's drafts, submissions and moves on
@@ -154,6 +164,9 @@ type Service struct {
 	// Requests are the charge's side of requests about a charge (nil:
 	// such services are refused at submission).
 	Requests ChargeRequests
+	// Reads record an officer's opening of an application in the
+	// applicant's access log (nil: officers cannot open applications).
+	Reads Reads
 }
 
 // journal appends to sub's activity journal. A failure is logged, not

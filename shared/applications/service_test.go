@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/calendar"
@@ -628,6 +629,39 @@ func TestOfficerRules(t *testing.T) {
 			t.Errorf("an officer opening a draft = %v, want NotFound", err)
 		}
 	})
+}
+
+// An officer opening an application is in the applicant's access log, with
+// the department, the application's number and what it shows; the
+// applicant opening their own is not.
+func TestOfficersOpeningIsInTheAccessLog(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	f := e.at(t, Submitted)
+	if _, err := e.svc.Card(ctx, f.citizen, f.id); err != nil {
+		t.Fatal(err)
+	}
+	fns := e.officer("fns")
+	card, err := e.svc.OfficerCard(ctx, fns, f.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := e.svc.Reads.(*accesslog.Log)
+	entries, err := log.All(ctx, f.citizen.Sub, accesslog.Filter{})
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("access log = %+v, %v; want the officer's read only", entries, err)
+	}
+	if g := entries[0]; g.Role != "officer" || g.OrganisationCode != "fns" || g.Organisation == "" || g.ReaderID != fns.Sub ||
+		g.Reason.Kind != accesslog.ReasonApplication || g.Reason.Ref != card.Number || !slices.Contains(g.Categories, "application") {
+		t.Errorf("entry = %+v", g)
+	}
+	// A refused opening is not a read.
+	if _, err := e.svc.OfficerCard(ctx, e.officer("mvd"), f.id); err == nil {
+		t.Fatal("another department opened it")
+	}
+	if entries, _ := log.All(ctx, f.citizen.Sub, accesslog.Filter{}); len(entries) != 1 {
+		t.Errorf("%d entries after a refused opening", len(entries))
+	}
 }
 
 // TestLogShowsTheOfficerToOfficers: the citizen's card (and export) names

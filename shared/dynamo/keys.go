@@ -54,6 +54,20 @@
 //	how many calendar feeds a user keeps      PK=USER#<sub>             SK=CALFEEDCOUNT
 //	a user's activity journal, by sequence    PK=USER#<sub>             SK begins_with JOURNAL#<seq>
 //	the head of a user's journal              PK=USER#<sub>             SK=JOURNAL-HEAD
+//	a person's access log (reads by others)   PK=USER#<sub>             SK begins_with READLOG#<seq>
+//	the head of a person's access log         PK=USER#<sub>             SK=READLOG-HEAD
+//	a read not yet in the access log          PK=USER#<sub>             SK begins_with READPEND#<at>#<id>
+//	reads not yet in any log (sparse GSI2)    GSI2PK=READPEND#<shard>   GSI2SK=<at>#<sub>#<id>
+//	a person's flag on an access log entry    PK=USER#<sub>             SK=READFLAG#<seq>
+//	flagged entries for support (sparse GSI1) GSI1PK=READFLAGS          GSI1SK=<flagged>#<sub>#<seq>
+//	a person's consents                       PK=USER#<sub>             SK begins_with CONSENT#<id>
+//	the history of one consent                PK=USER#<sub>             SK begins_with CONSENTLOG#<id>#<seq>
+//	an organisation's consents (GSI1)         GSI1PK=PARTNER#<org>      GSI1SK=<requested>#<id>
+//	consents and requests to lapse (GSI2)     GSI2PK=CONSENTDUE#<shard> GSI2SK=<due>#<sub>#<id>
+//	a consent by its id (for organisations)   PK=CONSENTID#<id>         SK=CONSENTID
+//	an organisation's request by its own id   PK=CONSENTREQ#<org>#<id>  SK=CONSENTREQ
+//	a person as one organisation knows them   PK=PARTNERPERSON#<org>#<ref> SK=PARTNERPERSON
+//	a reference a person gave an organisation PK=CONSENTREF#<keyed hash> SK=CONSENTREF
 //	a department's queue in one status        GSI1PK=QUEUE#<dept>       GSI1SK begins_with <status>#
 //	the application numbers of a year         PK=COUNTER#application-number-<year> SK=COUNTER
 //	a user's application templates            PK=USER#<sub>             SK begins_with APPTPL#
@@ -301,6 +315,84 @@ func JournalKey(sub string, seq int64) Key {
 
 // JournalHeadKey holds the last sequence number and hash of a user's journal.
 func JournalHeadKey(sub string) Key { return Key{PK: UserPK(sub), SK: "JOURNAL-HEAD"} }
+
+// ReadLogPrefix is the sort-key prefix of a person's access log: the reads
+// of their data by anyone but them.
+const ReadLogPrefix = "READLOG#"
+
+// ReadLogKey is one entry of a person's access log, numbered as written.
+func ReadLogKey(sub string, seq int64) Key {
+	return Key{PK: UserPK(sub), SK: fmt.Sprintf("%s%012d", ReadLogPrefix, seq)}
+}
+
+// ReadLogHeadKey holds the last number and hash of a person's access log.
+func ReadLogHeadKey(sub string) Key { return Key{PK: UserPK(sub), SK: "READLOG-HEAD"} }
+
+// ReadPendingPrefix is the sort-key prefix of the reads of a person's data
+// recorded but not yet chained into their access log.
+const ReadPendingPrefix = "READPEND#"
+
+// ReadPendingKey is one recorded read waiting for the log; at sorts them.
+func ReadPendingKey(sub, at, id string) Key {
+	return Key{PK: UserPK(sub), SK: ReadPendingPrefix + at + "#" + id}
+}
+
+// ReadPendingPK is the GSI2 partition of reads waiting for any log, spread
+// over shards, for the sweep.
+func ReadPendingPK(shard int) string { return join("READPEND", fmt.Sprint(shard)) }
+
+// ReadFlagPrefix is the sort-key prefix of a person's flags on their
+// access log's entries.
+const ReadFlagPrefix = "READFLAG#"
+
+// ReadFlagKey is a person's flag on entry seq of their access log.
+func ReadFlagKey(sub string, seq int64) Key {
+	return Key{PK: UserPK(sub), SK: fmt.Sprintf("%s%012d", ReadFlagPrefix, seq)}
+}
+
+// ReadFlagsPK is the GSI1 partition of flagged entries, support's queue.
+const ReadFlagsPK = "READFLAGS"
+
+// ConsentPrefix is the sort-key prefix of a person's consents.
+const ConsentPrefix = "CONSENT#"
+
+// ConsentKey is one of a person's consents.
+func ConsentKey(sub, id string) Key { return Key{PK: UserPK(sub), SK: ConsentPrefix + id} }
+
+// ConsentLogPrefix is the sort-key prefix of one consent's history.
+func ConsentLogPrefix(id string) string { return "CONSENTLOG#" + id + "#" }
+
+// ConsentLogKey is one change of a consent, numbered from 1.
+func ConsentLogKey(sub, id string, seq int) Key {
+	return Key{PK: UserPK(sub), SK: fmt.Sprintf("%s%04d", ConsentLogPrefix(id), seq)}
+}
+
+// PartnerConsentsPK is the GSI1 partition of one organisation's consents.
+func PartnerConsentsPK(org string) string { return join("PARTNER", org) }
+
+// ConsentDuePK is the GSI2 partition of consents and requests that lapse
+// at a time (GSI2SK begins with it), spread over shards.
+func ConsentDuePK(shard int) string { return join("CONSENTDUE", fmt.Sprint(shard)) }
+
+// ConsentPointerKey finds a consent's person and organisation by its id,
+// for the organisation that asked for it.
+func ConsentPointerKey(id string) Key { return Key{PK: join("CONSENTID", id), SK: "CONSENTID"} }
+
+// ConsentRequestKey claims an organisation's own id of a consent request,
+// so that a request sent again is the same request.
+func ConsentRequestKey(org, requestID string) Key {
+	return Key{PK: join("CONSENTREQ", org, requestID), SK: "CONSENTREQ"}
+}
+
+// PartnerPersonKey finds a person by the reference one organisation knows
+// them by (each organisation another, none a personal identifier).
+func PartnerPersonKey(org, ref string) Key {
+	return Key{PK: join("PARTNERPERSON", org, ref), SK: "PARTNERPERSON"}
+}
+
+// ConsentReferenceKey is a reference a person made to give an organisation,
+// by its keyed hash (the reference itself is never stored).
+func ConsentReferenceKey(hash string) Key { return Key{PK: join("CONSENTREF", hash), SK: "CONSENTREF"} }
 
 // ProfileHistoryPrefix is the sort-key prefix of a user's profile history.
 const ProfileHistoryPrefix = "PROFHIST#"

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -18,11 +19,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/applications"
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/clock"
+	"github.com/kabinet/kabinet/shared/consents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/logging"
@@ -106,6 +109,12 @@ var Sections = map[string]Section{
 	"appointment-ledger": {"", nil}, // the ids and times of the upcoming appointments, kept to hold the booking rules
 	"waitlist": {"waitlist", []string{"ID", "Org", "OrgName", "Resource", "ResourceName", "Service", "From", "To", "Status", "JoinedAt",
 		"OfferSlot", "OfferStart", "OfferExpires", "Booking"}},
+	"consent":       {"consents", nil},  // with their history, from consents.History
+	"consent-event": {"consents", nil},  // a consent's history, in its consent
+	"read-entry":    {"accessLog", nil}, // from the log itself, which chains waiting reads first
+	"read-pending":  {"accessLog", nil}, // a read waiting to be chained, chained before the export
+	"read-head":     {"", nil},          // the access log's head holds no personal data
+	"read-flag":     {"accessLogFlags", []string{"Seq", "FlaggedAt", "Comment", "Status"}},
 }
 
 // Elsewhere are the kinds kept outside a person's partition, and why they
@@ -148,6 +157,11 @@ var Elsewhere = map[string]string{
 	"appointment-visit":        "the organisation's copy of an appointment for its staff (whom it is for, the ticket); exported with the appointments",
 	"waitlist-queue":           "an entry's place in a resource's waitlist; the entry is exported with the waitlist",
 	"waitlist-hold":            "a place of a slot held for a waitlist entry's offer; the offer is exported with the waitlist",
+
+	"consent-request":   "an organisation's claim on its own request id; the consent is exported with the consents",
+	"consent-pointer":   "finds a consent's person for the organisation that asked for it; the consent is exported",
+	"partner-person":    "how one organisation knows a person (a keyed hash); no personal data",
+	"consent-reference": "a reference the person made for an organisation, kept as a keyed hash for 24 hours",
 }
 
 // Export is one export.
@@ -211,6 +225,17 @@ type Journal interface {
 	All(ctx context.Context, sub string, f journal.Filter) ([]journal.Entry, error)
 }
 
+// Consents give the person's consents with their history (consents.History).
+type Consents interface {
+	All(ctx context.Context, sub string) ([]consents.Consent, error)
+}
+
+// AccessLog gives the whole access log, reads just recorded chained first
+// (accesslog.Log).
+type AccessLog interface {
+	All(ctx context.Context, sub string, f accesslog.Filter) ([]accesslog.Entry, error)
+}
+
 // Service builds and serves exports.
 type Service struct {
 	DB           *dynamo.Store
@@ -223,8 +248,12 @@ type Service struct {
 	Journal Journal
 	// Payments gives the payments section (nil: empty).
 	Payments Payments
-	Objects  Objects
-	Clock    clock.Clock
+	// Consents give the consents section, AccessLog the access log's
+	// section and accesslog.csv.
+	Consents  Consents
+	AccessLog AccessLog
+	Objects   Objects
+	Clock     clock.Clock
 }
 
 // Lifetime is how long an export can be downloaded.
@@ -289,10 +318,21 @@ func (s *Service) Build(ctx context.Context, a actor.Actor, password string) (Ex
 		}
 		sections["payments"] = asMaps(pays)
 	}
-	for _, later := range []string{"payments", "consents"} {
-		if sections[later] == nil {
-			sections[later] = []map[string]any{}
-		}
+	if s.Consents == nil || s.AccessLog == nil {
+		return Export{}, errors.New("export: no consents or access log")
+	}
+	given, err := s.Consents.All(ctx, sub)
+	if err != nil {
+		return Export{}, err
+	}
+	sections["consents"] = asMaps(given)
+	reads, err := s.AccessLog.All(ctx, sub, accesslog.Filter{})
+	if err != nil && !problem.Is(err, problem.KindTooLarge) {
+		return Export{}, err
+	}
+	sections["accessLog"] = asMaps(reads)
+	if sections["payments"] == nil {
+		sections["payments"] = []map[string]any{}
 	}
 	names := make([]string, 0, len(sections))
 	for n := range sections {
@@ -315,7 +355,7 @@ func (s *Service) Build(ctx context.Context, a actor.Actor, password string) (Ex
 	}
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
-	for name, content := range map[string][]byte{"export.json": body, "activity.csv": journal.CSV(entries)} {
+	for name, content := range map[string][]byte{"export.json": body, "activity.csv": journal.CSV(entries), "accesslog.csv": accesslog.CSV(reads)} {
 		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now})
 		if err != nil {
 			return Export{}, err

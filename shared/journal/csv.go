@@ -26,6 +26,7 @@ var typeLabels = map[string]string{
 	TypePayment:           "Оплата",
 	TypeConsent:           "Согласие",
 	TypeAppointment:       "Запись на приём",
+	TypeAccessFlag:        "Журнал доступа к данным",
 }
 
 var actorLabels = map[string]string{
@@ -79,19 +80,19 @@ func CSV(entries []Entry) []byte {
 	for _, e := range entries {
 		_ = w.Write([]string{
 			e.At.In(clock.Moscow()).Format(csvTime),
-			cell(TypeLabel(e.Type)),
-			cell(e.Summary),
-			cell(e.IP),
-			cell(who(e)),
+			Cell(TypeLabel(e.Type)),
+			Cell(e.Summary),
+			Cell(e.IP),
+			Cell(who(e)),
 		})
 	}
 	w.Flush()
 	return buf.Bytes()
 }
 
-// cell makes text safe for a spreadsheet cell: valid UTF-8, and never read
-// as a formula.
-func cell(s string) string {
+// Cell makes text safe for a spreadsheet cell: valid UTF-8, and never read
+// as a formula. Every CSV a person downloads uses it.
+func Cell(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if s != "" && strings.ContainsRune("=+-@\t\r\n", rune(s[0])) {
 		return "'" + s

@@ -109,7 +109,7 @@ func FuzzCSV(f *testing.F) {
 			// What reads back is what went in, but for the guard's
 			// apostrophe and the line ends RFC 4180 normalizes.
 			for i, in := range []string{TypeLabel(typ), summary, ip, ActorLabel(actor)} {
-				want := strings.ReplaceAll(cell(in), "\r", "")
+				want := strings.ReplaceAll(Cell(in), "\r", "")
 				if rec[i+1] != want {
 					t.Errorf("cell %d = %q, want %q", i+1, rec[i+1], want)
 				}

@@ -98,6 +98,9 @@ const (
 	// TypeAppointment: an appointment booked, moved, cancelled or marked
 	// (by the person, or by staff of the organisation).
 	TypeAppointment = "appointment"
+	// TypeAccessFlag: the person reported a read of their data they do not
+	// recognise (shared/accesslog).
+	TypeAccessFlag = "access.flag"
 )
 
 // Actors: who did what an entry records (the roles of shared/actor).
@@ -433,7 +436,7 @@ func (j *Journal) Commit(ctx context.Context, sub string, change func(ctx contex
 	var last error
 	for attempt := range maxAttempts {
 		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := Backoff(ctx, attempt); err != nil {
 				return Entry{}, fmt.Errorf("journal commit: %w", err)
 			}
 		}
@@ -467,9 +470,10 @@ func (j *Journal) Commit(ctx context.Context, sub string, change func(ctx contex
 		problem.KindUnavailable, "busy", "Данные сейчас изменяются, повторите попытку")
 }
 
-// backoff waits a random time that grows with the attempt, so that racing
-// appenders spread out instead of colliding again.
-func backoff(ctx context.Context, attempt int) error {
+// Backoff waits a random time that grows with the attempt, so that racing
+// appenders (of this journal, or of any chain kept the same way) spread out
+// instead of colliding again.
+func Backoff(ctx context.Context, attempt int) error {
 	ceiling := min(time.Millisecond<<attempt, 50*time.Millisecond)
 	t := time.NewTimer(rand.N(ceiling) + time.Millisecond/4)
 	defer t.Stop()

@@ -81,9 +81,13 @@ const (
 	// time: the appointment, the end of the hold), Specialist (optional),
 	// Link.
 	WaitlistOffer = "appointment.waitlist_offer"
-	// ConsentChanged: a consent to process personal data was given, changed
-	// or withdrawn. Vars: Recipient, Action (выдано, изменено, отозвано),
-	// Scope.
+	// ConsentRequested: an organisation asks the person's consent to
+	// receive their personal data. Vars: Recipient, Purpose, Scope,
+	// ExpiresAt (date, the term asked for), Link.
+	ConsentRequested = "consent.requested"
+	// ConsentChanged: a consent to process personal data was given, changed,
+	// withdrawn, refused or ran out. Vars: Recipient, Action (выдано,
+	// изменено, отозвано, отклонено, истекло), Scope.
 	ConsentChanged = "consent.changed"
 	// ConsentExpiring: a consent runs out soon. Vars: Recipient, ExpiresAt
 	// (date).

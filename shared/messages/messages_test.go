@@ -105,6 +105,10 @@ func fixtures() map[string]Vars {
 			"Recipient": "ПАО «Банк Пример»", "Action": "выдано",
 			"Scope": "паспортные данные, СНИЛС, сведения о доходах",
 		},
+		ConsentRequested: {
+			"Recipient": "ПАО «Банк Пример»", "Purpose": "Рассмотрение заявки на кредит",
+			"Scope": "паспортные данные, СНИЛС", "ExpiresAt": "2026-06-30", "Link": "/consents/c-1",
+		},
 		ConsentExpiring:  {"Recipient": "ПАО «Банк Пример»", "ExpiresAt": "2025-06-30"},
 		DocumentExpiring: {"Document": "Водительское удостоверение", "ExpiresAt": "2025-05-15"},
 		PassportReplace:  {"Age": 45, "By": "2025-06-12"},
@@ -599,6 +603,7 @@ func TestCategoryAndUrgent(t *testing.T) {
 		{ChargeDiscountEnds, "reminders", false},
 		{AppointmentBooked, "appointments", false},
 		{AppointmentReminder, "appointments", false},
+		{ConsentRequested, "consents", false},
 		{AppointmentMoved, "appointments", false},
 		{AppointmentCancelled, "appointments", false},
 		{AppointmentCancelledByOrganisation, "appointments", false},
@@ -645,8 +650,8 @@ func TestCategoryAndUrgent(t *testing.T) {
 
 func TestTypes(t *testing.T) {
 	types := Types()
-	if len(types) != 42 {
-		t.Errorf("%d types, want 42", len(types))
+	if len(types) != 43 {
+		t.Errorf("%d types, want 43", len(types))
 	}
 	if !slices.IsSorted(types) {
 		t.Errorf("Types() = %v, not sorted", types)
@@ -691,6 +696,8 @@ func TestConsentAdviceDependsOnAction(t *testing.T) {
 	}{
 		{"выдано", "выдано", true},
 		{"revoked", "отозвано", false},
+		{"refused", "отклонено", false},
+		{"expired", "истекло", false},
 	} {
 		r, err := Render(ConsentChanged, Vars{"Recipient": "Банк", "Action": c.action, "Scope": "ФИО"}, nil)
 		if err != nil {

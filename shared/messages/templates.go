@@ -215,6 +215,21 @@ var specs = map[string]*spec{
 		},
 		sms: "Напоминаем: приём {{.At}}, {{short 50 .Place}}. Если не сможете прийти, отмените запись в личном кабинете.",
 	},
+	ConsentRequested: {
+		category: CategoryConsents,
+		fields: []field{
+			{"Recipient", text, private}, {"Purpose", text, private}, {"Scope", text, private},
+			{"ExpiresAt", date, 0}, {"Link", link, private},
+		},
+		title: "Запрос согласия: {{.Recipient}}",
+		body: []string{
+			"Организация просит вашего согласия на получение персональных данных.",
+			"Получатель: {{.Recipient}}\nЦель: {{.Purpose}}\nДанные: {{.Scope}}\nСрок: до\u00a0{{.ExpiresAt}}",
+			"Дать согласие (целиком или в меньшем объёме и на меньший срок) или отказать можно в личном кабинете. Пока вы не ответили, организация ваших данных не получает.",
+		},
+		sms:       "Организация просит согласия на получение ваших персональных данных. Ответить можно в личном кабинете.",
+		linkLabel: "Открыть запрос",
+	},
 	AppointmentMoved: {
 		category: CategoryAppointments,
 		fields: []field{
@@ -283,7 +298,7 @@ var specs = map[string]*spec{
 		body: []string{
 			"Согласие на обработку персональных данных {{.Action}}.",
 			"Получатель: {{.Recipient}}\nДанные: {{.Scope}}",
-			"{{if not .Withdrawn}}Если вы этого не делали, отзовите согласие в личном кабинете и обратитесь в поддержку.{{end}}",
+			"{{if not .Ended}}Если вы этого не делали, отзовите согласие в личном кабинете и обратитесь в поддержку.{{end}}",
 		},
 		sms: "Согласие на обработку персональных данных {{.Action}}. Подробности\u00a0— в личном кабинете.",
 	},
@@ -572,8 +587,9 @@ var specs = map[string]*spec{
 	},
 }
 
-// consentAction accepts the three actions (and their English codes) and
-// says whether the consent was withdrawn: the advice differs.
+// consentAction accepts the actions (and their English codes) and says
+// whether the consent ended (withdrawn, refused, run out): the advice to
+// withdraw it is shown only for one given or changed.
 func consentAction(view map[string]any) (map[string]any, error) {
 	var action string
 	switch strings.ToLower(view["Action"].(string)) {
@@ -583,10 +599,14 @@ func consentAction(view map[string]any) (map[string]any, error) {
 		action = "изменено"
 	case "отозвано", "отозван", "revoked", "withdrawn":
 		action = "отозвано"
+	case "отклонено", "отклонён", "refused", "declined":
+		action = "отклонено"
+	case "истекло", "истёк", "expired":
+		action = "истекло"
 	default:
-		return nil, varError("Action", "want выдано, изменено or отозвано")
+		return nil, varError("Action", "want выдано, изменено, отозвано, отклонено or истекло")
 	}
-	return map[string]any{"Action": action, "Withdrawn": action == "отозвано"}, nil
+	return map[string]any{"Action": action, "Ended": action != "выдано" && action != "изменено"}, nil
 }
 
 // passportAge allows the two ages at which a passport is replaced.

@@ -11,12 +11,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
+	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/calendar"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/logging"
 	"github.com/kabinet/kabinet/shared/messages"
+	"github.com/kabinet/kabinet/shared/personaldata"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/reminders"
 )
@@ -234,6 +237,11 @@ func (c *Charges) linkTx(ctx context.Context, ch chargeItem, old *linkItem, sub 
 		if err := c.plan(w.Tx, sub, ch, nil, now); err != nil {
 			return nil, err
 		}
+		if !quiet { // a person looking the charge up is no agency's match
+			if err := c.recordMatch(w.Tx, ch, sub, payerIDs); err != nil {
+				return nil, err
+			}
+		}
 		auto := false
 		if payable(ch.Status) && !quiet && len(payerIDs) > 0 {
 			// Found for the person by what they hold: an autopay rule of
@@ -390,3 +398,30 @@ func payeeTitle(ch chargeItem) string {
 
 // rub formats kopecks as "1 234,56 ₽".
 func rub(k int64) string { return messages.Money(k) }
+
+// payerCategories are the access log's categories of payer identifiers.
+var payerCategories = map[string]personaldata.Category{IDSNILS: personaldata.SNILS, IDINN: personaldata.INN,
+	IDDriverLicence: personaldata.Documents, IDVehicleCert: personaldata.Vehicles, IDUtility: personaldata.Utility}
+
+// recordMatch records in the person's access log, with their new link,
+// that the agency's charge was matched to them by the payer identifiers
+// they hold (a link by УИН or by an application is theirs, not a match).
+func (c *Charges) recordMatch(tx *dynamo.Tx, ch chargeItem, sub string, payerIDs []string) error {
+	if c.d.Reads == nil || len(payerIDs) == 0 {
+		return nil
+	}
+	var cats []personaldata.Category
+	for _, p := range payerIDs {
+		kind, _, _ := strings.Cut(p, "#")
+		if cat, ok := payerCategories[kind]; ok && !slices.Contains(cats, cat) {
+			cats = append(cats, cat)
+		}
+	}
+	org := Agencies[ch.Agency].Title
+	if org == "" {
+		org = ch.Agency
+	}
+	// The charge does not keep which of the agency's clients posted it.
+	return c.d.Reads.RecordTx(tx, accesslog.Read{Owner: sub, By: actor.Agency(ch.Agency, "charges"), Organisation: org,
+		Categories: cats, Reason: accesslog.ForCharge(ch.UIN)})
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -112,7 +113,19 @@ type Deps struct {
 	// test shop: the local stack, a staging deployment); a production
 	// deployment flags them instead of crediting anything.
 	TestPayments bool
+	// Reads record in a person's access log that an agency's charge was
+	// matched to them by a payer identifier, with the link (nil: not
+	// recorded — tests and tools that link nothing).
+	Reads Reads
 }
+
+// Reads add the record of a read of a person's data to a transaction
+// (accesslog.Log).
+type Reads interface {
+	RecordTx(tx *dynamo.Tx, r accesslog.Read) error
+}
+
+var _ Reads = (*accesslog.Log)(nil)
 
 func (d Deps) need(service string, names ...string) error {
 	set := map[string]bool{"DB": d.DB != nil, "Clock": d.Clock != nil, "Keys": d.Keys != nil, "People": d.People != nil,

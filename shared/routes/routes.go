@@ -21,8 +21,8 @@ type Route struct {
 	// Public routes skip the JWT authorizer.
 	Public bool
 	// Machine routes are called by agency or partner systems as themselves
-	// (client credentials): their authorizer is AgencyJwt, not the API's
-	// default, and their handlers are registered with
+	// (client credentials): their authorizer is AgencyJwt or PartnerJwt,
+	// not the API's default, and their handlers are registered with
 	// httpapi.Router.HandleMachine.
 	Machine bool
 }
@@ -45,6 +45,7 @@ var All = []Route{
 	{Function: "auth", Method: "POST", Path: "/auth/register", Public: true},
 	{Function: "auth", Method: "POST", Path: "/auth/register/confirm", Public: true},
 	{Function: "auth", Method: "POST", Path: "/auth/register/resend", Public: true},
+	{Function: "auth", Method: "GET", Path: "/auth/register/consent", Public: true},
 	{Function: "auth", Method: "POST", Path: "/auth/login", Public: true},
 	{Function: "auth", Method: "POST", Path: "/auth/login/mfa", Public: true},
 	{Function: "auth", Method: "POST", Path: "/auth/login/new-password", Public: true},
@@ -105,6 +106,24 @@ var All = []Route{
 	{Function: "profile", Method: "GET", Path: "/activity/verify"},
 	{Function: "profile", Method: "GET", Path: "/officer/change-requests"},
 	{Function: "profile", Method: "POST", Path: "/officer/change-requests/{sub}/{id}/decision"},
+	{Function: "consents", Method: "GET", Path: "/consents"},
+	{Function: "consents", Method: "GET", Path: "/consents.csv"},
+	{Function: "consents", Method: "POST", Path: "/consents/references"},
+	{Function: "consents", Method: "GET", Path: "/consents/{id}"},
+	{Function: "consents", Method: "PATCH", Path: "/consents/{id}"},
+	{Function: "consents", Method: "POST", Path: "/consents/{id}/confirmation"},
+	{Function: "consents", Method: "POST", Path: "/consents/{id}/grant"},
+	{Function: "consents", Method: "POST", Path: "/consents/{id}/refuse"},
+	{Function: "consents", Method: "POST", Path: "/consents/{id}/withdraw"},
+	{Function: "consents", Method: "GET", Path: "/profile/access-log"},
+	{Function: "consents", Method: "GET", Path: "/profile/access-log.csv"},
+	{Function: "consents", Method: "GET", Path: "/profile/access-log/verify"},
+	{Function: "consents", Method: "POST", Path: "/profile/access-log/{seq}/flag"},
+	{Function: "consents", Method: "GET", Path: "/support/access-flags"},
+	{Function: "partner", Method: "POST", Path: "/partner/consents", Machine: true},
+	{Function: "partner", Method: "GET", Path: "/partner/consents", Machine: true},
+	{Function: "partner", Method: "GET", Path: "/partner/consents/{id}", Machine: true},
+	{Function: "partner", Method: "GET", Path: "/partner/persons/{ref}/data", Machine: true},
 	{Function: "applications", Method: "GET", Path: "/services", Public: true},
 	{Function: "applications", Method: "GET", Path: "/services/{code}", Public: true},
 	{Function: "applications", Method: "POST", Path: "/applications"},

@@ -88,6 +88,8 @@ const (
 	FlowSignature     Flow = "signature"
 	// FlowRecovery confirms the new contact of an assisted recovery request.
 	FlowRecovery Flow = "recovery"
+	// FlowConsent: the code that confirms a consent to share data.
+	FlowConsent Flow = "consent"
 )
 
 // Window is at most Max sends in each Per.

@@ -15,6 +15,7 @@ const (
 	purposeCodes   = "kabinet one-time codes"
 	purposeJournal = "kabinet activity journal"
 	purposeFeeds   = "kabinet calendar feed tokens"
+	purposeReads   = "kabinet access log"
 )
 
 // Keys are the blind index and every key derived from its secret.
@@ -27,6 +28,9 @@ type Keys struct {
 	Journal []byte
 	// Feeds keys the hashes of calendar subscription tokens at rest.
 	Feeds []byte
+	// Reads keys the access log's hash chain (the reads of a person's data
+	// by others).
+	Reads []byte
 }
 
 // DeriveKeys builds the index and derives every purpose key from the index
@@ -37,7 +41,7 @@ func DeriveKeys(indexKey []byte) (Keys, error) {
 		return Keys{}, err
 	}
 	return Keys{Index: ix, Codes: derive(indexKey, purposeCodes), Journal: derive(indexKey, purposeJournal),
-		Feeds: derive(indexKey, purposeFeeds)}, nil
+		Feeds: derive(indexKey, purposeFeeds), Reads: derive(indexKey, purposeReads)}, nil
 }
 
 func derive(indexKey []byte, purpose string) []byte {
@@ -96,4 +100,10 @@ func (k *Keyring) JournalKey(ctx context.Context) ([]byte, error) {
 func (k *Keyring) FeedKey(ctx context.Context) ([]byte, error) {
 	keys, err := k.Keys(ctx)
 	return keys.Feeds, err
+}
+
+// AccessLogKey gives the key of the access log's chain (accesslog.KeySource).
+func (k *Keyring) AccessLogKey(ctx context.Context) ([]byte, error) {
+	keys, err := k.Keys(ctx)
+	return keys.Reads, err
 }

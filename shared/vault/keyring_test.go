@@ -66,11 +66,11 @@ func TestDeriveKeysIsStable(t *testing.T) {
 		return m.Sum(nil)
 	}
 	if !bytes.Equal(keys.Journal, want("kabinet activity journal")) || !bytes.Equal(keys.Codes, want("kabinet one-time codes")) ||
-		!bytes.Equal(keys.Feeds, want("kabinet calendar feed tokens")) {
+		!bytes.Equal(keys.Feeds, want("kabinet calendar feed tokens")) || !bytes.Equal(keys.Reads, want("kabinet access log")) {
 		t.Error("a derived key changed: existing journals, pending codes or calendar subscriptions would no longer check out")
 	}
 	distinct := map[string]bool{string(key): true}
-	for _, k := range [][]byte{keys.Journal, keys.Codes, keys.Feeds} {
+	for _, k := range [][]byte{keys.Journal, keys.Codes, keys.Feeds, keys.Reads} {
 		if distinct[string(k)] {
 			t.Error("two purposes share a key")
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/kabinet/kabinet/shared/consents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 )
 
@@ -87,6 +88,7 @@ func registration(phone, snils string) map[string]any {
 		"surname": "Иванова", "name": "Анна", "patronymic": "Сергеевна", "birthDate": "1990-05-17", "sex": "female", "citizenship": "RUS",
 		"passport": map[string]string{"series": "4510", "number": "123456", "issueDate": "2010-06-01", "issuer": "ОВД района Хамовники г. Москвы", "divisionCode": "770-001"},
 		"snils":    snils, "inn": innFor(phone), "phone": phone, "password": "Зелёный-Чай-42",
+		"personalDataConsent": consents.RegistrationVersion,
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/kabinet/kabinet/infra/local/template"
 )
 
@@ -77,17 +79,19 @@ func TestAuthorizationMatrixOverEveryRoute(t *testing.T) {
 		people[u] = accessToken(t, u)
 	}
 	people["staff"] = accessToken(t, "staff-clinic")
-	gibdd := machine(t, "AgencyGibddClient")
+	gibdd, bank := machine(t, "AgencyGibddClient"), machine(t, "PartnerDemobankClient")
 	partner, err := st.OAuth.Mint(gibdd.ClientID, []string{"kabinet/partner.demo"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each machine with its client: an authorizer whose audience lacks the
+	// client refuses it (401) before any scope is looked at.
 	machines := map[string]struct {
-		token string
-		scope string
+		token, scope, client string
 	}{
-		"agency gibdd": {agencyToken(t, "AgencyGibddClient"), gibdd.Scopes[0]},
-		"partner demo": {partner, "kabinet/partner.demo"},
+		"agency gibdd":                {agencyToken(t, "AgencyGibddClient"), gibdd.Scopes[0], gibdd.LogicalID},
+		"an agency client, a partner": {partner, "kabinet/partner.demo", gibdd.LogicalID},
+		"partner demobank":            {agencyToken(t, "PartnerDemobankClient"), bank.Scopes[0], bank.LogicalID},
 	}
 
 	expect := func(t *testing.T, who, route, method, path, token string, want int) {
@@ -121,15 +125,19 @@ func TestAuthorizationMatrixOverEveryRoute(t *testing.T) {
 			t.Run(rt.Key(), func(t *testing.T) {
 				expect(t, "anonymous", rt.Key(), method, path, "", http.StatusUnauthorized)
 				// A machine route is guarded by an authorizer of its own
-				// (AgencyJwt), not the API's default one for people.
+				// (AgencyJwt, PartnerJwt), not the API's default one for people.
 				if rt.Authorizer != tpl.HTTPAPIs[rt.API].DefaultAuthorizer {
 					for who, token := range people {
 						expect(t, who, rt.Key(), method, path, token, http.StatusUnauthorized)
 					}
+					audience := tpl.HTTPAPIs[rt.API].Authorizers[rt.Authorizer].Audience
 					for who, m := range machines {
-						if !slices.Contains(rt.Scopes, m.scope) {
+						switch {
+						case !slices.ContainsFunc(audience, func(n *yaml.Node) bool { return n.Value == m.client }):
+							expect(t, who, rt.Key(), method, path, m.token, http.StatusUnauthorized)
+						case !slices.Contains(rt.Scopes, m.scope):
 							expect(t, who, rt.Key(), method, path, m.token, http.StatusForbidden)
-						} else {
+						default:
 							expect(t, who, rt.Key(), method, path, m.token, 0)
 						}
 					}

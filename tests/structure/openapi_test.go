@@ -47,12 +47,14 @@ func schemeNames(req openapi3.SecurityRequirements) []string {
 func TestEveryRouteIsInTheOpenAPIDocument(t *testing.T) {
 	doc := loadOpenAPI(t)
 	tpl := loadTemplate(t)
-	scopes := map[string][]string{}
+	scopes, authorizers := map[string][]string{}, map[string]string{}
 	for _, fn := range tpl.Functions {
 		for _, r := range fn.Routes {
-			scopes[r.Key()] = r.Scopes
+			scopes[r.Key()], authorizers[r.Key()] = r.Scopes, r.Authorizer
 		}
 	}
+	// Each systems' authorizer has its security scheme in the document.
+	machineSchemes := map[string]string{"AgencyJwt": "agency", "PartnerJwt": "partner"}
 	global := schemeNames(doc.Security)
 	if !slices.Equal(global, []string{"cognito"}) {
 		t.Fatalf("the document's default security is %v, want the people's [cognito]", global)
@@ -77,11 +79,16 @@ func TestEveryRouteIsInTheOpenAPIDocument(t *testing.T) {
 				t.Errorf("%s is public: its operation needs security: []", r.Key())
 			}
 		case r.Machine:
-			if op.Security == nil || !slices.Equal(schemeNames(*op.Security), []string{"agency"}) {
-				t.Errorf("%s is an agency route: its operation's security must be the agency scheme", r.Key())
+			scheme, ok := machineSchemes[authorizers[r.Key()]]
+			if !ok {
+				t.Errorf("%s is a machine route behind %q, which has no security scheme here", r.Key(), authorizers[r.Key()])
 				break
 			}
-			got := slices.Clone((*op.Security)[0]["agency"])
+			if op.Security == nil || !slices.Equal(schemeNames(*op.Security), []string{scheme}) {
+				t.Errorf("%s is a route for %s systems: its operation's security must be the %s scheme", r.Key(), scheme, scheme)
+				break
+			}
+			got := slices.Clone((*op.Security)[0][scheme])
 			want := slices.Clone(scopes[r.Key()])
 			slices.Sort(got)
 			slices.Sort(want)

@@ -9,7 +9,7 @@ import (
 )
 
 // Machine clients (DESIGN 11): the template's app clients with a secret and
-// the client-credentials grant are agency (later partner) systems. Their
+// the client-credentials grant are agency and partner systems. Their
 // secrets are made by cognito-local at each start, so they exist only in
 // this run and are printed by `make run`; the local token endpoint
 // (oauthemu, on a port of its own as the pool's domain is a host of its own
@@ -85,7 +85,7 @@ func (s *Stack) machineSummary() string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n  Agency systems (client credentials; secrets made for this run only):\n")
+	fmt.Fprintf(&b, "\n  Agency and partner systems (client credentials; secrets made for this run only):\n")
 	fmt.Fprintf(&b, "    token endpoint %s\n", s.TokenURL)
 	for _, m := range s.Machines {
 		fmt.Fprintf(&b, "    %-17s client %s  secret %s  scope %s\n", m.Name, m.ClientID, m.Secret, strings.Join(m.Scopes, " "))

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/applications"
@@ -18,6 +19,7 @@ import (
 	"github.com/kabinet/kabinet/shared/catalog"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/cognito"
+	"github.com/kabinet/kabinet/shared/consents"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/issued"
@@ -107,6 +109,9 @@ type demoServices struct {
 	charges *payments.Charges
 	pays    *payments.Payments
 	cards   *demoCards
+	// profiles and deps serve the consents' seeding.
+	profiles *accounts.Profiles
+	deps     accounts.Deps
 }
 
 func (s *Stack) services(ctx context.Context) (*demoServices, error) {
@@ -122,7 +127,8 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 		Sealer: kmsseal.NewSealer(s.KMSClient(), s.Resources["FieldKey"]), Keys: keys, Policy: policy,
 		SMS: snsmsg.NewMessenger(s.SNSClient(), "KABINET"), Mail: sesmail.NewMailer(ses, s.param("EmailFromAddress"), ""),
 		Limiter:  &sendlimit.Limiter{DB: db, Keys: keys, Clock: clock.System{}, Limits: sendlimit.Defaults(0)},
-		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}}
+		Sessions: sessions.NewStore(db), Inbox: &inbox.Store{DB: db}, Journal: activity, Clock: clock.System{}, Consents: consents.Registration{},
+		Reads: &accesslog.Log{DB: db, Clock: clock.System{}}}
 	var out demoServices
 	if out.reg, err = accounts.NewRegistrations(d); err != nil {
 		return nil, err
@@ -141,6 +147,7 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	if err != nil {
 		return nil, err
 	}
+	out.profiles, out.deps = profiles, d
 	if out.charges, out.pays, err = s.paymentServices(profiles, d); err != nil {
 		return nil, err
 	}
@@ -149,7 +156,8 @@ func (s *Stack) services(ctx context.Context) (*demoServices, error) {
 	}
 	out.apps = &applications.Service{Duties: out.charges, Requests: out.charges, DB: db, Sealer: d.Sealer, Profiles: profiles, Signatures: signatures, Inbox: d.Inbox,
 		Journal: activity, Clock: clock.System{}, Printer: journalpdf.Printer{}, Issuer: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: issuedpdf.Renderer{},
-			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")}}
+			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: s.param("CorsAllowOrigin")},
+		Reads: &accesslog.Log{DB: db, Clock: clock.System{}}}
 	return &out, nil
 }
 
@@ -231,6 +239,9 @@ func (s *Stack) seed(ctx context.Context) error {
 		return err
 	}
 	if err := s.seedAppointments(ctx, svc.apps); err != nil {
+		return err
+	}
+	if err := s.seedConsents(ctx, svc.deps, svc.profiles, svc.apps); err != nil {
 		return err
 	}
 	return s.seedSupport(ctx)

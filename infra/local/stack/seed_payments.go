@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/blob/s3blob"
@@ -46,7 +47,7 @@ func (s *Stack) paymentDeps(profiles *accounts.Profiles, d accounts.Deps) (payme
 		return payments.Deps{}, err
 	}
 	portal := s.param("PortalUrl")
-	return payments.Deps{DB: db, Keys: keys, Clock: clock.System{}, People: profiles, Inbox: &inbox.Store{DB: db},
+	return payments.Deps{DB: db, Keys: keys, Clock: clock.System{}, People: profiles, Inbox: &inbox.Store{DB: db}, Reads: &accesslog.Log{DB: db, Clock: clock.System{}},
 		Journal: &journal.Journal{DB: db, Key: keys, Clock: clock.System{}}, Provider: provider, Sealer: d.Sealer, Refunder: provider,
 		Receipts: &issued.Service{DB: db, Objects: s3blob.New(s.S3(), s.Resources["Bucket"]), Renderer: receiptpdf.Renderer{},
 			Signer: &issued.KMSSigner{Client: s.KMSClient(), KeyID: s.Resources["SigningKey"]}, PortalURL: portal},

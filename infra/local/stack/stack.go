@@ -140,6 +140,8 @@ type Stack struct {
 	// DemoRefundReceipt is the verification code of the receipt of the
 	// demo citizen's refund.
 	DemoRefundReceipt string
+	// DemoConsents are the demo bank's consent of the demo citizen.
+	DemoConsents demoConsents
 	// eventTokens are the access tokens of events/, which the seeding
 	// gives live sessions.
 	eventTokens []eventToken
@@ -601,6 +603,10 @@ func (s *Stack) Summary() string {
 	if s.DemoRefundReceipt != "" {
 		fmt.Fprintf(&b, "  A paid duty the traffic police cancelled was refunded (GET /payments/{id}/refunds); its «Чек возврата»: %s/verify/%s\n",
 			s.APIURL, s.DemoRefundReceipt)
+	}
+	if c := s.DemoConsents; c.BankConsent != "" {
+		fmt.Fprintf(&b, "\n  The demo citizen gave the demo bank (partner-demobank) a consent at the limited level (GET /consents, GET /profile/access-log);\n")
+		fmt.Fprintf(&b, "  the bank reads it with its token: curl -H \"Authorization: Bearer $TOKEN\" %s/partner/persons/%s/data\n", s.APIURL, c.BankPersonRef)
 	}
 	fmt.Fprintf(&b, "\nPress Ctrl-C to stop everything.\n")
 	return b.String()
