@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/blob/s3blob"
@@ -59,7 +60,7 @@ func main() {
 		Sessions: sess, Inbox: &inbox.Store{DB: db}, Journal: j, Clock: base.Clock})
 	app.Must(base.Log, err)
 	svc, err := recovery.New(recovery.Deps{DB: db, Clock: base.Clock, Accounts: accts, Scans: s3blob.New(s3.NewFromConfig(cfg), bucket),
-		Access: support.JournalAccess{Journal: j}, Answer: answer})
+		Access: support.LogAccess{Log: &accesslog.Log{DB: db, Clock: base.Clock}}, Answer: answer})
 	app.Must(base.Log, err)
 	h := &handler{svc: svc}
 	lambda.StartHandlerFunc(h.router(httpapi.NewRouter("recovery", base.Log)).Guard(sessions.NewGuard(db, base.Clock, base.Common.SessionIdle)).Serve)

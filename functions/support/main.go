@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/app"
 	"github.com/kabinet/kabinet/shared/config"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -36,7 +37,7 @@ func main() {
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), table)
 	keys := vault.NewKeyring(secretsmanager.NewFromConfig(cfg), indexSecret)
 	j := &journal.Journal{DB: db, Key: keys, Clock: base.Clock}
-	d := support.Deps{DB: db, Clock: base.Clock, Inbox: &inbox.Store{DB: db}, Journal: j, Access: support.JournalAccess{Journal: j},
+	d := support.Deps{DB: db, Clock: base.Clock, Inbox: &inbox.Store{DB: db}, Journal: j, Access: support.LogAccess{Log: &accesslog.Log{DB: db, Clock: base.Clock}},
 		Links: support.TableLinks{DB: db}, Pusher: apigwpush.New(cfg, connections, fallback), Policy: policy}
 	tickets, err := support.NewTickets(d)
 	app.Must(base.Log, err)

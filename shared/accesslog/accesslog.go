@@ -452,3 +452,14 @@ func (l *Log) ready(ctx context.Context) ([]byte, error) {
 func invalid(field, code, msg string) error {
 	return problem.Invalid(problem.Field{Field: field, Code: code, Message: msg})
 }
+
+// ForChat is a support operator reading a conversation of the online chat.
+func ForChat(conversation string) Reason {
+	return Reason{Kind: ReasonTicket, Ref: conversation, Title: "Онлайн-чат со службой поддержки"}
+}
+
+// ForRecovery is support or a registrar reviewing a request to restore
+// access to the account (its number).
+func ForRecovery(number string) Reason {
+	return Reason{Kind: ReasonIdentityCheck, Ref: number, Title: "Запрос на восстановление доступа №\u00a0" + number}
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/journal"
+	"github.com/kabinet/kabinet/shared/personaldata"
 )
 
 // Access is one look an operator takes at a person's data: who (the
@@ -19,13 +21,16 @@ type Access struct {
 	Data []string
 	// Purpose is why the operator looked.
 	Purpose string
+	// Categories are the data's categories and Reason the case (a
+	// ticket's number), as the person's access log records them.
+	Categories []personaldata.Category
+	Reason     accesslog.Reason
 }
 
 // AccessRecorder records every look an operator takes at a person's data
-// before it is shown. It is the hook of the person's access log (issue
-// 14): when that lands, its adapter takes this port's place in main;
-// until then JournalAccess writes each look to the person's activity
-// journal, so no look goes unrecorded.
+// before it is shown. The functions record in the person's access log
+// (LogAccess); JournalAccess writes a look to the activity journal instead,
+// for a deployment without the log.
 type AccessRecorder interface {
 	// Record records a; an error stops the look.
 	Record(ctx context.Context, a Access) error
@@ -57,4 +62,16 @@ func (j JournalAccess) Record(ctx context.Context, a Access) error {
 	}
 	_, err := j.Journal.Append(ctx, a.Owner, journal.Entry{Type: JournalTypeAccess, Summary: summary, Actor: role, ActorID: id})
 	return err
+}
+
+// LogAccess records looks in the person's access log ("who accessed my
+// data", DESIGN 14): who (the operator, as support or a registrar), which
+// categories, and the case.
+type LogAccess struct{ Log *accesslog.Log }
+
+var _ AccessRecorder = LogAccess{}
+
+// Record writes the look before the data leaves; an error stops the look.
+func (l LogAccess) Record(ctx context.Context, a Access) error {
+	return l.Log.Record(ctx, accesslog.Read{Owner: a.Owner, By: a.Operator, Categories: a.Categories, Reason: a.Reason})
 }

@@ -14,9 +14,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/personaldata"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -856,7 +858,8 @@ func (c *Chat) History(ctx context.Context, a actor.Actor, id, cursor string, li
 	}
 	if conn.Operator {
 		if err := c.d.Access.Record(ctx, Access{Operator: a, Owner: conv.Sub, What: "переписку в онлайн-чате",
-			Data: []string{"сообщения чата"}, Purpose: "ответ в онлайн-чате поддержки"}); err != nil {
+			Data: []string{"сообщения чата"}, Purpose: "ответ в онлайн-чате поддержки",
+			Categories: []personaldata.Category{personaldata.Application}, Reason: accesslog.ForChat(id)}); err != nil {
 			return Conversation{}, nil, "", err
 		}
 	}

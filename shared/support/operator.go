@@ -4,11 +4,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/inbox"
 	"github.com/kabinet/kabinet/shared/journal"
 	"github.com/kabinet/kabinet/shared/messages"
+	"github.com/kabinet/kabinet/shared/personaldata"
 	"github.com/kabinet/kabinet/shared/problem"
 )
 
@@ -72,7 +74,8 @@ func (s *Tickets) Look(ctx context.Context, a actor.Actor, id string) (Ticket, e
 		return Ticket{}, err
 	}
 	if err := s.d.Access.Record(ctx, Access{Operator: a, Owner: it.Sub, What: "обращение № " + it.Number,
-		Data: []string{"тема и текст обращения", "вложения"}, Purpose: "ответ на обращение в поддержку"}); err != nil {
+		Data: []string{"тема и текст обращения", "вложения"}, Purpose: "ответ на обращение в поддержку",
+		Categories: []personaldata.Category{personaldata.Application}, Reason: accesslog.ForTicket(it.Number)}); err != nil {
 		return Ticket{}, err
 	}
 	msgs, err := s.st.messages(ctx, it.Sub, id)

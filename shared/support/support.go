@@ -81,7 +81,7 @@ type Deps struct {
 	Clock clock.Clock
 	Inbox Inbox
 	// Journal records in the person's activity journal what was done on
-	// their ticket, and (through JournalAccess) each operator's look.
+	// their ticket, and (through the AccessRecorder: the access log) each operator's look.
 	Journal *journal.Journal
 	// Access records each operator's look at a person's data.
 	Access AccessRecorder

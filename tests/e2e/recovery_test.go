@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -233,11 +234,18 @@ func TestAssistedRecoveryOfALockedDemoAccount(t *testing.T) {
 		journal = append(journal, e.Summary)
 	}
 	all := strings.Join(journal, "\n")
-	for _, want := range []string{"Подан запрос на восстановление доступа № " + o.Request.Number, "просмотрел запрос на восстановление доступа № " + o.Request.Number,
+	for _, want := range []string{"Подан запрос на восстановление доступа № " + o.Request.Number,
 		"Номер телефона заменён службой поддержки по запросу на восстановление доступа № " + o.Request.Number} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the journal lacks %q:\n%s", want, all)
 		}
+	}
+	// The staff member's look is in the person's access log, with the
+	// request as the case.
+	if !slices.ContainsFunc(accessLog(t, s.AccessToken), func(e accessEntry) bool {
+		return e.Reason.Kind == "identity_check" && e.Reason.Ref == o.Request.Number && slices.Contains(e.Categories, "passport")
+	}) {
+		t.Errorf("the review of the request is not in the person's access log: %+v", accessLog(t, s.AccessToken))
 	}
 	_ = decided
 }

@@ -295,14 +295,12 @@ func TestSupportAuthorizationAndBadInput(t *testing.T) {
 	if r := get(t, "/operator/tickets/"+tk.ID, operator); r.Status != http.StatusOK {
 		t.Errorf("operator look = %d", r.Status)
 	}
-	var journal struct {
-		Items []struct{ Type, Summary, Actor string }
-	}
-	get(t, "/activity?limit=20", citizen).JSON(t, &journal)
-	if !slices.ContainsFunc(journal.Items, func(e struct{ Type, Summary, Actor string }) bool {
-		return e.Type == "support.access" && e.Actor == "support" && strings.Contains(e.Summary, tk.Number)
+	// The look is in the person's access log: support, the ticket as the
+	// case, what it shows.
+	if !slices.ContainsFunc(accessLog(t, citizen), func(e accessEntry) bool {
+		return e.Role == "support" && e.Reason.Kind == "ticket" && e.Reason.Ref == tk.Number && slices.Contains(e.Categories, "application")
 	}) {
-		t.Errorf("the operator's look is not in the person's journal: %+v", journal.Items)
+		t.Errorf("the operator's look is not in the person's access log: %+v", accessLog(t, citizen))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
@@ -34,7 +35,7 @@ func (s *Stack) seedSupport(ctx context.Context) error {
 	db := dynamo.New(s.DynamoDB(), s.Resources["Table"])
 	j := &journal.Journal{DB: db, Key: vault.NewKeyring(s.SecretsClient(), s.Resources["IndexKeySecret"]), Clock: clock.System{}}
 	tickets, err := support.NewTickets(support.Deps{DB: db, Clock: clock.System{}, Inbox: &inbox.Store{DB: db}, Journal: j,
-		Access: support.JournalAccess{Journal: j}, Links: support.TableLinks{DB: db}, Policy: support.DefaultPolicy()})
+		Access: support.LogAccess{Log: &accesslog.Log{DB: db, Clock: clock.System{}}}, Links: support.TableLinks{DB: db}, Policy: support.DefaultPolicy()})
 	if err != nil {
 		return err
 	}

@@ -38,12 +38,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
+	"github.com/kabinet/kabinet/shared/accesslog"
 	"github.com/kabinet/kabinet/shared/accounts"
 	"github.com/kabinet/kabinet/shared/actor"
 	"github.com/kabinet/kabinet/shared/blob"
 	"github.com/kabinet/kabinet/shared/clock"
 	"github.com/kabinet/kabinet/shared/dynamo"
 	"github.com/kabinet/kabinet/shared/logging"
+	"github.com/kabinet/kabinet/shared/personaldata"
 	"github.com/kabinet/kabinet/shared/problem"
 	"github.com/kabinet/kabinet/shared/support"
 )
@@ -567,7 +569,8 @@ func (s *Requests) Look(ctx context.Context, a actor.Actor, id string) (Review, 
 	}
 	if it.Sub != "" {
 		if err := s.d.Access.Record(ctx, support.Access{Operator: a, Owner: it.Sub, What: "запрос на восстановление доступа № " + it.Number,
-			Data: []string{"сверка паспортных данных (маскированно)", "скан паспорта"}, Purpose: "рассмотрение запроса на восстановление доступа"}); err != nil {
+			Data: []string{"сверка паспортных данных (маскированно)", "скан паспорта"}, Purpose: "рассмотрение запроса на восстановление доступа",
+			Categories: []personaldata.Category{personaldata.Personal, personaldata.Passport, personaldata.Contacts}, Reason: accesslog.ForRecovery(it.Number)}); err != nil {
 			return Review{}, err
 		}
 	}
