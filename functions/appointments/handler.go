@@ -95,12 +95,6 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	return r
 }
 
-// page is a list and the cursor of the next page.
-type page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"nextCursor,omitempty"`
-}
-
 // list is a whole list.
 type list[T any] struct {
 	Items []T `json:"items"`
@@ -124,7 +118,7 @@ func (h *handler) organisations(ctx context.Context, req *httpapi.Request, id ht
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[appointments.OrganisationView]{Items: items, NextCursor: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[appointments.OrganisationView]{Items: items, NextCursor: next})
 }
 
 func (h *handler) organisation(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -155,7 +149,7 @@ func (h *handler) search(ctx context.Context, req *httpapi.Request, id httpapi.I
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[appointments.SlotView]{Items: items, NextCursor: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[appointments.SlotView]{Items: items, NextCursor: next})
 }
 
 func (h *handler) earliest(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -188,7 +182,7 @@ func (h *handler) list(ctx context.Context, req *httpapi.Request, id httpapi.Ide
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[appointments.AppointmentView]{Items: items, NextCursor: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[appointments.AppointmentView]{Items: items, NextCursor: next})
 }
 
 func (h *handler) appointment(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

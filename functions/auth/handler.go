@@ -292,11 +292,6 @@ func (h *handler) account(ctx context.Context, req *httpapi.Request, id httpapi.
 	return httpapi.JSON(http.StatusOK, a)
 }
 
-type page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"nextCursor,omitempty"`
-}
-
 func (h *handler) listSessions(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
@@ -306,7 +301,7 @@ func (h *handler) listSessions(ctx context.Context, req *httpapi.Request, id htt
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[sessions.Session]{Items: list, NextCursor: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[sessions.Session]{Items: list, NextCursor: next})
 }
 
 func (h *handler) endSession(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -337,7 +332,7 @@ func (h *handler) history(ctx context.Context, req *httpapi.Request, id httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[accounts.Attempt]{Items: list, NextCursor: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[accounts.Attempt]{Items: list, NextCursor: next})
 }
 
 type changeInput struct {

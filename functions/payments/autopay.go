@@ -161,7 +161,7 @@ func (h *handler) autopays(ctx context.Context, req *httpapi.Request, id httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[payments.Autopay]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[payments.Autopay]{Items: items, NextCursor: next})
 }
 
 func (h *handler) cancelAutopay(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

@@ -149,12 +149,6 @@ func (h *handler) cancelCharge(ctx context.Context, req *httpapi.Request, m http
 	return httpapi.JSON(http.StatusOK, c)
 }
 
-// page is a list and the cursor of the next page.
-type page[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"nextCursor,omitempty"`
-}
-
 func (h *handler) listCharges(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
@@ -165,7 +159,7 @@ func (h *handler) listCharges(ctx context.Context, req *httpapi.Request, id http
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[payments.ChargeView]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[payments.ChargeView]{Items: items, NextCursor: next})
 }
 
 func (h *handler) card(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -335,7 +329,7 @@ func (h *handler) listPayments(ctx context.Context, req *httpapi.Request, id htt
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[payments.PaymentView]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[payments.PaymentView]{Items: items, NextCursor: next})
 }
 
 func (h *handler) csv(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -413,7 +407,7 @@ func (h *handler) flagged(ctx context.Context, req *httpapi.Request, id httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[payments.FlaggedPayment]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[payments.FlaggedPayment]{Items: items, NextCursor: next})
 }
 
 func (h *handler) limits(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -484,5 +478,5 @@ func (h *handler) providerReadings(ctx context.Context, req *httpapi.Request, m 
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[payments.ProviderReading]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[payments.ProviderReading]{Items: items, NextCursor: next})
 }

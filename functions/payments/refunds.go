@@ -49,5 +49,5 @@ func (h *handler) listRefunds(ctx context.Context, req *httpapi.Request, id http
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[payments.RefundView]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[payments.RefundView]{Items: items, NextCursor: next})
 }

@@ -111,12 +111,6 @@ func (h *handler) staff(call func(ctx context.Context, req *httpapi.Request, a a
 	}
 }
 
-// page is a list and the cursor of the next page.
-type page[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"nextCursor,omitempty"`
-}
-
 func (h *handler) queue(ctx context.Context, req *httpapi.Request, ident httpapi.Identity) (httpapi.Response, error) {
 	cursor, limit, err := httpapi.PageParams(req)
 	if err != nil {
@@ -126,5 +120,5 @@ func (h *handler) queue(ctx context.Context, req *httpapi.Request, ident httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[recovery.Request]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[recovery.Request]{Items: items, NextCursor: next})
 }

@@ -99,12 +99,6 @@ func (h *handler) router(r *httpapi.Router) *httpapi.Router {
 	return r
 }
 
-// page is a list and the cursor of the next page.
-type page[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"nextCursor,omitempty"`
-}
-
 func (h *handler) open(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
 	var in support.OpenInput
 	if err := httpapi.DecodeJSON(req, 32<<10, &in); err != nil {
@@ -126,7 +120,7 @@ func (h *handler) mine(ctx context.Context, req *httpapi.Request, id httpapi.Ide
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[support.Ticket]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[support.Ticket]{Items: items, NextCursor: next})
 }
 
 func (h *handler) get(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -171,7 +165,7 @@ func (h *handler) queue(ctx context.Context, req *httpapi.Request, id httpapi.Id
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[support.Ticket]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[support.Ticket]{Items: items, NextCursor: next})
 }
 
 func (h *handler) look(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {
@@ -234,7 +228,7 @@ func (h *handler) conversations(ctx context.Context, req *httpapi.Request, id ht
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, page[support.Conversation]{Items: items, Next: next})
+	return httpapi.JSON(http.StatusOK, httpapi.Page[support.Conversation]{Items: items, NextCursor: next})
 }
 
 func (h *handler) history(ctx context.Context, req *httpapi.Request, id httpapi.Identity) (httpapi.Response, error) {

@@ -30,6 +30,13 @@ func baseHeaders(contentType string) map[string]string {
 	}
 }
 
+// Page is one page of a list as every list answers it: the items, and
+// the cursor of the next page, absent on the last one.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
 // JSON answers with v encoded as JSON.
 func JSON(status int, v any) (Response, error) {
 	b, err := json.Marshal(v)
